@@ -1,0 +1,77 @@
+// swift-tools-version: 6.1
+// AvatarFlow — YAML pipelines of typed stages for head-avatar research. See README.md and DESIGN.md.
+import PackageDescription
+
+/// Release-mode numeric code relies on these; debug builds stay debuggable.
+let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "AvatarFlow",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "avatarflow", targets: ["avatarflow"]),
+        .library(name: "AvatarFlow", targets: ["AvatarFlow"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Splatting", targets: ["Splatting"]),
+        .library(name: "Geometry", targets: ["Geometry"]),
+        .library(name: "MediaIO", targets: ["MediaIO"]),
+        .library(name: "HeadModel", targets: ["HeadModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+    ],
+    targets: [
+        // MARK: C system libraries (module map + shim header only)
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg",
+                       pkgConfig: "libavformat libavcodec libavutil libswscale",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
+
+        // MARK: Engine and CLI
+        .target(name: "AvatarFlow", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "AvatarFlowCLI", dependencies: [
+            "AvatarFlow",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "VideoIO", "SyntheticCapture"]),
+
+        // MARK: Domain libraries
+        .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
+        .target(name: "Splatting", dependencies: ["Tensors"], swiftSettings: numericSettings),
+        .target(name: "Geometry", swiftSettings: numericSettings),
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG"], swiftSettings: numericSettings),
+        .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
+
+        // MARK: Stages (one target per stage family; a stage never imports another stage)
+        .target(name: "VideoIO", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/VideoIO"),
+        .target(name: "SyntheticCapture", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO"],
+                path: "Stages/SyntheticCapture", swiftSettings: numericSettings),
+
+        // MARK: Benchmarks (print JSON; run by scripts/bench.sh)
+        .executableTarget(name: "TensorsBench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorsBench",
+                          swiftSettings: numericSettings),
+        .executableTarget(name: "MediaBench", dependencies: ["MediaIO"], path: "Benchmarks/MediaBench"),
+        .executableTarget(name: "SplattingBench", dependencies: ["Splatting", "Tensors"], path: "Benchmarks/SplattingBench",
+                          swiftSettings: numericSettings),
+
+        // MARK: Tests
+        .executableTarget(name: "EngineTestbed", dependencies: ["AvatarFlowCLI"], path: "Tests/EngineTestbed"),
+        .testTarget(name: "AvatarFlowTests", dependencies: ["AvatarFlow", "AvatarFlowCLI", "EngineTestbed"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "SplattingTests", dependencies: ["Splatting", "Tensors"]),
+        .testTarget(name: "GeometryTests", dependencies: ["Geometry"]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
+        .testTarget(name: "HeadModelTests", dependencies: ["HeadModel", "Geometry"]),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
+        .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// AvatarFlow module: see DESIGN.md.

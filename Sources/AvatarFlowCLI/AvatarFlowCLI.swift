@@ -1,0 +1,1 @@
+// AvatarFlowCLI module: see DESIGN.md.

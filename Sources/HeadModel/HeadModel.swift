@@ -1,0 +1,1 @@
+// HeadModel module: see DESIGN.md.

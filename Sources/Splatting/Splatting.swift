@@ -1,0 +1,1 @@
+// Splatting module: see DESIGN.md.

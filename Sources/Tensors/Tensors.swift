@@ -1,0 +1,1 @@
+// Tensors module: see DESIGN.md.

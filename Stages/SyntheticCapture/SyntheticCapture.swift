@@ -1,0 +1,1 @@
+// SyntheticCapture stage family: see DESIGN.md.

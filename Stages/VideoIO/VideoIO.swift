@@ -1,0 +1,1 @@
+// VideoIO stage family: see DESIGN.md.
