@@ -63,8 +63,9 @@ let package = Package(
                           swiftSettings: numericSettings),
 
         // MARK: Tests
-        .executableTarget(name: "EngineTestbed", dependencies: ["AvatarFlowCLI"], path: "Tests/EngineTestbed"),
-        .testTarget(name: "AvatarFlowTests", dependencies: ["AvatarFlow", "AvatarFlowCLI", "EngineTestbed"]),
+        .target(name: "EngineTestStages", dependencies: ["AvatarFlow"], path: "Tests/EngineTestStages"),
+        .executableTarget(name: "EngineTestbed", dependencies: ["AvatarFlowCLI", "EngineTestStages"], path: "Tests/EngineTestbed"),
+        .testTarget(name: "AvatarFlowTests", dependencies: ["AvatarFlow", "AvatarFlowCLI", "EngineTestStages", "EngineTestbed"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "SplattingTests", dependencies: ["Splatting", "Tensors"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry"]),
