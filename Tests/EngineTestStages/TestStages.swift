@@ -31,6 +31,8 @@ public enum EngineTestStages {
 public struct TestStageError: Error, CustomStringConvertible {
     /// The message.
     public var description: String
+    /// Creates the error.
+    public init(description: String) { self.description = description }
 }
 
 /// `test.emit`: writes a constant.
