@@ -148,18 +148,19 @@ final class FFmpegFrame {
 }
 
 /// A swscale context converting one (size, pixel format) to another, freed with `sws_freeContext`.
-/// Uses SWS_BICUBIC, the flags the ffmpeg CLI's auto-inserted scale filter uses, so RGB output is
-/// bit-identical to `ffmpeg -pix_fmt rgb24`.
+/// Defaults to SWS_BICUBIC, the flags the ffmpeg CLI's auto-inserted scale filter uses, so RGB output
+/// is bit-identical to `ffmpeg -pix_fmt rgb24`.
 final class FFmpegScaler {
     let context: OpaquePointer
     let sourceWidth: Int32, sourceHeight: Int32, sourceFormat: AVPixelFormat
     let destinationWidth: Int32, destinationHeight: Int32, destinationFormat: AVPixelFormat
 
     init(sourceWidth: Int32, sourceHeight: Int32, sourceFormat: AVPixelFormat,
-         destinationWidth: Int32, destinationHeight: Int32, destinationFormat: AVPixelFormat, path: String) throws {
+         destinationWidth: Int32, destinationHeight: Int32, destinationFormat: AVPixelFormat, path: String,
+         flags: Int32 = SWS_BICUBIC) throws {
         guard let created = sws_getContext(sourceWidth, sourceHeight, sourceFormat,
                                            destinationWidth, destinationHeight, destinationFormat,
-                                           SWS_BICUBIC, nil, nil, nil) else {
+                                           flags, nil, nil, nil) else {
             throw MediaIOError(.unsupportedFormat, path: path,
                                "swscale cannot convert \(sourceWidth)×\(sourceHeight) pixel format \(sourceFormat.rawValue) to \(destinationWidth)×\(destinationHeight) format \(destinationFormat.rawValue)")
         }

@@ -56,10 +56,9 @@ public typealias FloatImage = Image<Float>
 extension Image where Sample == Float {
     /// Converts 8-bit samples to [0, 1] by dividing by 255 (exactly invertible by `Image8(rounding:)`).
     public init(_ image: Image8) {
-        let scale: Float = 1.0 / 255.0
         let converted = image.samples.withUnsafeBufferPointer { source in
             [Float](unsafeUninitializedCapacity: source.count) { destination, count in
-                for index in 0..<source.count { destination[index] = Float(source[index]) * scale }
+                for index in 0..<source.count { destination[index] = Float(source[index]) / 255 }
                 count = source.count
             }
         }

@@ -6,7 +6,7 @@ public struct VideoEncodeOptions: Sendable, Hashable {
         /// has no libx264, MPEG-4 Part 2 (`mpeg4` encoder, yuv420p) is used instead and
         /// `VideoWriter.encoderName` says so.
         case h264
-        /// FFV1 lossless in planar RGB (gbrp): decoding returns the exact input bytes. Use .mkv or .avi.
+        /// FFV1 lossless in 8-bit RGB (packed 0RGB32): decoding returns the exact input bytes. Use .mkv or .avi.
         case ffv1
         /// MPEG-4 Part 2 (FFmpeg's native encoder), yuv420p.
         case mpeg4

@@ -37,8 +37,7 @@ public final class VideoReader {
     private var draining = false
     private var finished = false
     private var deferredError: String?
-    private var firstKeptTime: Double?
-    private var lastTimeSlot = -1
+    private var selector: FrameSelector
 
     /// Opens `url` (a file, or an image-sequence pattern such as `frames/%06d.png`) and prepares its
     /// best video stream for decoding.
@@ -98,6 +97,7 @@ public final class VideoReader {
                          declaredFrameCount: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil,
                          durationSeconds: duration)
         self.options = options
+        selector = FrameSelector(range: options.frameRange, sampling: options.sampling)
         outputSize = try Self.validate(options: options, info: info)
     }
 
@@ -117,15 +117,7 @@ public final class VideoReader {
             }
             size = output
         }
-        if case .everyNth(let step) = options.sampling, step < 1 {
-            throw MediaIOError(.invalidArgument, path: info.path, "every-Nth sampling needs N ≥ 1 (got \(step))")
-        }
-        if case .targetFPS(let fps) = options.sampling, !(fps > 0) {
-            throw MediaIOError(.invalidArgument, path: info.path, "target fps must be positive (got \(fps))")
-        }
-        if let range = options.frameRange, range.lowerBound < 0 {
-            throw MediaIOError(.invalidArgument, path: info.path, "frame range must start at 0 or later (got \(range))")
-        }
+        try FrameSelector.validate(range: options.frameRange, sampling: options.sampling, path: info.path)
         return size
     }
 
@@ -134,16 +126,17 @@ public final class VideoReader {
         while !finished {
             guard try decodeNextFrame() else { return nil }
             let index = decodedFrameCount - 1
-            if let range = options.frameRange {
-                if index >= range.upperBound {
-                    finished = true
-                    return nil
-                }
-                if index < range.lowerBound { continue }
-            }
             let timestamp = frame.frame.pointee.best_effort_timestamp != cffmpeg_nopts_value()
                 ? frame.frame.pointee.best_effort_timestamp : frame.frame.pointee.pts
-            guard keep(index: index, timestamp: timestamp) else { continue }
+            switch selector.decide(index: index, seconds: Double(timestamp) * info.timeBase.doubleValue) {
+            case .stop:
+                finished = true
+                return nil
+            case .skip:
+                continue
+            case .take:
+                break
+            }
             return VideoFrame(sourceIndex: index, presentationTimestamp: timestamp,
                               timeBase: info.timeBase, image: try convertCurrentFrame())
         }
@@ -175,24 +168,6 @@ public final class VideoReader {
             av_packet_unref(packet.packet)
         }
         return count
-    }
-
-    private func keep(index: Int, timestamp: Int64) -> Bool {
-        let start = options.frameRange?.lowerBound ?? 0
-        switch options.sampling {
-        case .all:
-            return true
-        case .everyNth(let step):
-            return (index - start) % step == 0
-        case .targetFPS(let fps):
-            let seconds = Double(timestamp) * info.timeBase.doubleValue
-            let origin = firstKeptTime ?? seconds
-            firstKeptTime = origin
-            let slot = Int(((seconds - origin) * fps + 1e-6).rounded(.down))
-            guard slot > lastTimeSlot else { return false }
-            lastTimeSlot = slot
-            return true
-        }
     }
 
     /// Decodes the next frame into `frame`; false at the end of the stream.
@@ -275,7 +250,9 @@ public final class VideoReader {
                               destinationWidth: Int32(target.width), destinationHeight: Int32(target.height)) != true {
             converter = try FFmpegScaler(sourceWidth: width, sourceHeight: height, sourceFormat: format,
                                          destinationWidth: Int32(target.width), destinationHeight: Int32(target.height),
-                                         destinationFormat: AV_PIX_FMT_RGB24, path: info.path)
+                                         destinationFormat: AV_PIX_FMT_RGB24, path: info.path,
+                                         flags: options.colourConversion == .accurate
+                                             ? SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT : SWS_BICUBIC)
             scratch = AlignedPixelBuffer(rowBytes: target.width * 3, height: target.height)
         }
         let scaler = converter!, buffer = scratch!

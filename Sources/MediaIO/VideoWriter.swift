@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Odd sizes: yuv420p needs even dimensions, so H.264 and MPEG-4 pad an odd width or height by one
 /// pixel, replicating the last column or row; `encodedSize` reports the size in the file. FFV1
-/// (planar RGB) keeps odd sizes as they are.
+/// (RGB) keeps odd sizes as they are.
 ///
 /// Call `append(_:)` for each frame, then `finish()`; a writer dropped without `finish()` leaves an
 /// incomplete file. Not Sendable: use from one thread.
@@ -113,7 +113,8 @@ public final class VideoWriter {
         case .mpeg4:
             if let mpeg4 = avcodec_find_encoder(AV_CODEC_ID_MPEG4) { return (mpeg4, AV_PIX_FMT_YUV420P) }
         case .ffv1:
-            if let ffv1 = avcodec_find_encoder(AV_CODEC_ID_FFV1) { return (ffv1, AV_PIX_FMT_GBRP) }
+            // FFV1 takes 8-bit RGB as packed 0RGB32 (BGR0 in memory on little-endian hosts).
+            if let ffv1 = avcodec_find_encoder(AV_CODEC_ID_FFV1) { return (ffv1, AV_PIX_FMT_BGR0) }
         }
         throw MediaIOError(.unsupportedFormat, path: path, "the installed FFmpeg has no \(codec.rawValue) encoder; install a full FFmpeg build (Debian: libavcodec-extra)")
     }
