@@ -42,7 +42,7 @@ let package = Package(
             "AvatarFlow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting"]),
+        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking"]),
 
         // MARK: Domain libraries
         .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
@@ -59,6 +59,8 @@ let package = Package(
 
         .target(name: "Matting", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/Matting",
                 swiftSettings: numericSettings),
+        .target(name: "FaceTracking", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO"],
+                path: "Stages/FaceTracking", swiftSettings: numericSettings),
         .target(name: "FaceLandmarks", dependencies: ["AvatarFlow", "FaceAnalysis", "MediaIO"],
                 path: "Stages/FaceLandmarks", swiftSettings: numericSettings),
 
@@ -83,6 +85,7 @@ let package = Package(
         .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis"]),
         .testTarget(name: "FaceLandmarksTests", dependencies: ["FaceLandmarks", "FaceAnalysis", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "MattingTests", dependencies: ["Matting", "AvatarFlow", "MediaIO"]),
+        .testTarget(name: "FaceTrackingTests", dependencies: ["FaceTracking", "HeadModel", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
     ],
