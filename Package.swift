@@ -59,7 +59,7 @@ let package = Package(
 
         .target(name: "Matting", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/Matting",
                 swiftSettings: numericSettings),
-        .target(name: "FaceTracking", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO"],
+        .target(name: "FaceTracking", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO", "FaceAnalysis"],
                 path: "Stages/FaceTracking", swiftSettings: numericSettings),
         .target(name: "FaceLandmarks", dependencies: ["AvatarFlow", "FaceAnalysis", "MediaIO"],
                 path: "Stages/FaceLandmarks", swiftSettings: numericSettings),
@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis"]),
         .testTarget(name: "FaceLandmarksTests", dependencies: ["FaceLandmarks", "FaceAnalysis", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "MattingTests", dependencies: ["Matting", "AvatarFlow", "MediaIO"]),
-        .testTarget(name: "FaceTrackingTests", dependencies: ["FaceTracking", "HeadModel", "AvatarFlow", "MediaIO"]),
+        .testTarget(name: "FaceTrackingTests", dependencies: ["FaceTracking", "HeadModel", "AvatarFlow", "MediaIO", "FaceAnalysis", "Geometry"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
     ],

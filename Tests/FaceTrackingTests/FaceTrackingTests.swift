@@ -1,3 +1,5 @@
+import AvatarFlow
+import FaceAnalysis
 @testable import FaceTracking
 import Foundation
 import Geometry
@@ -157,4 +159,61 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
             try fitter.fit(views: [[nil, nil], [nil, nil]], cameras: truth.cameras.map(CaptureCamera.init)) { _, _ in }
         }
     }
+}
+
+@Suite struct FitHeadModelStageTests {
+    @Test func stageWritesATrackingArtifactFromLandmarksAndFrames() throws {
+        let truth = try SyntheticPerformance(model: HeadModelFitterTests.model, cameraCount: 3, frameCount: 4, seed: 8)
+        let views = try truth.views(noisePixels: 0.3, seed: 2)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("fit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let framesDirectory = root.appendingPathComponent("frames"), landmarksDirectory = root.appendingPathComponent("landmarks")
+        let output = root.appendingPathComponent("tracking")
+        for directory in [landmarksDirectory, output] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        let writer = try FrameSetWriter(directory: framesDirectory, cameras: truth.cameras.map(\.id), calibrations: truth.cameras,
+                                        size: PixelSize(width: 256, height: 256), frameRate: Rational(25, 1))
+        for f in 0..<4 {
+            try writer.append(truth.cameras.map { _ in Image8(width: 256, height: 256, channels: 3) }, timestamp: Double(f) / 25, sourceIndex: f)
+        }
+        try writer.finish()
+        let detections = views.map { frame in
+            frame.map { view in view.map { FaceLandmarkSet.Detection(points: $0.points.map { [$0.x, $0.y] }, confidence: $0.confidence) } }
+        }
+        try FaceLandmarkSet(cameras: truth.cameras.map(\.id), frames: detections).write(to: landmarksDirectory)
+        let context = StageContext(stageName: "track", stageID: FitHeadModelStage.id, runName: "test",
+                                   inputs: ["landmarks": landmarksDirectory, "frames": framesDirectory], outputs: ["tracking": output],
+                                   workDirectory: root, checkpointDirectory: root, pipelineDirectory: root, logFile: nil, sink: NoEvents())
+        let descriptor = StageDescriptor(FitHeadModelStage.self)
+        try descriptor.run(context, parameters: descriptor.defaultParameters)
+        let tracking = try HeadTracking.read(from: output)
+        #expect(tracking.frames.count == 4)
+        #expect(tracking.cameras == truth.cameras.map(\.id))
+        #expect(tracking.frames.allSatisfy { $0.meanResidualPixels < 2 && $0.observedViews == 3 })
+        let vertices = try tracking.vertices(frame: 0, model: HeadModelFitterTests.model)
+        #expect(vertices.count == HeadModelFitterTests.model.vertexCount)
+    }
+
+    @Test func landmarksOfAnotherCaptureAreRefused() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("fit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let framesDirectory = root.appendingPathComponent("frames"), landmarksDirectory = root.appendingPathComponent("landmarks")
+        try FileManager.default.createDirectory(at: landmarksDirectory, withIntermediateDirectories: true)
+        let calibration = CameraCalibration(id: "cam0", width: 8, height: 8, fx: 10, fy: 10, cx: 4, cy: 4,
+                                            worldToCamera: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1])
+        let writer = try FrameSetWriter(directory: framesDirectory, cameras: ["cam0"], calibrations: [calibration],
+                                        size: PixelSize(width: 8, height: 8), frameRate: Rational(25, 1))
+        try writer.append([Image8(width: 8, height: 8, channels: 3)], timestamp: 0, sourceIndex: 0)
+        try writer.finish()
+        try FaceLandmarkSet(cameras: ["camX"], frames: [[nil]]).write(to: landmarksDirectory)
+        let context = StageContext(stageName: "track", stageID: FitHeadModelStage.id, runName: "test",
+                                   inputs: ["landmarks": landmarksDirectory, "frames": framesDirectory], outputs: ["tracking": root],
+                                   workDirectory: root, checkpointDirectory: root, pipelineDirectory: root, logFile: nil, sink: NoEvents())
+        let descriptor = StageDescriptor(FitHeadModelStage.self)
+        #expect(throws: FaceTrackingError.self) { try descriptor.run(context, parameters: descriptor.defaultParameters) }
+    }
+}
+
+/// Discards events.
+struct NoEvents: RunEventSink {
+    func receive(_ event: RunEvent) {}
 }
