@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "SyntheticCapture", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO"],
                 path: "Stages/SyntheticCapture", swiftSettings: numericSettings),
 
-        .target(name: "Matting", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/Matting",
+        .target(name: "Matting", dependencies: ["AvatarFlow", "MediaIO", "HeadModel", "Geometry"], path: "Stages/Matting",
                 swiftSettings: numericSettings),
         .target(name: "FaceTracking", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO", "FaceAnalysis"],
                 path: "Stages/FaceTracking", swiftSettings: numericSettings),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "HeadModelTests", dependencies: ["HeadModel", "Geometry"]),
         .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis"]),
         .testTarget(name: "FaceLandmarksTests", dependencies: ["FaceLandmarks", "FaceAnalysis", "AvatarFlow", "MediaIO"]),
-        .testTarget(name: "MattingTests", dependencies: ["Matting", "AvatarFlow", "MediaIO"]),
+        .testTarget(name: "MattingTests", dependencies: ["Matting", "AvatarFlow", "MediaIO", "HeadModel", "Geometry"]),
         .testTarget(name: "FaceTrackingTests", dependencies: ["FaceTracking", "HeadModel", "AvatarFlow", "MediaIO", "FaceAnalysis", "Geometry"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),

@@ -150,9 +150,3 @@ final class ResultSlots<Value>: @unchecked Sendable {
     }
     var values: [Value] { storage.map { $0! } }
 }
-
-/// The matting stage family.
-public enum MattingStages {
-    /// Every matting stage.
-    public static let all: [any Stage.Type] = [DifferenceMattingStage.self]
-}
