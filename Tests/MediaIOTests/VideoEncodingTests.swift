@@ -66,3 +66,22 @@ import Testing
         #expect(throws: MediaIOError.self) { try writer.append(syntheticImage(width: 30, height: 32)) }
     }
 }
+
+@Suite struct SmallFrameTests {
+    // Tiny frames hit swscale's SIMD tails; chroma subsampling limits the PSNR of 8-pixel-wide content.
+    @Test(arguments: [(20, 10), (16, 16), (8, 6)])
+    func framesSmallerThanAMacroblockRoundTrip(width: Int, height: Int) throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("small.mp4")
+        let images = (0..<4).map { syntheticImage(width: width, height: height, seed: $0) }
+        let writer = try VideoWriter(url: url, frameSize: PixelSize(width: width, height: height))
+        for image in images { try writer.append(image) }
+        try writer.finish()
+        let decoded = try decodeAll(url)
+        #expect(decoded.map { MD5.hex($0.image.samples) } == (try ffmpegFrameMD5s(url)))
+        #expect(decoded.count == 4)
+        for (original, frame) in zip(images, decoded) {
+            #expect(psnr(original, frame.image) > 20)
+        }
+    }
+}
