@@ -74,11 +74,11 @@ public final class VideoReader {
 
         var rotation = 0
         if options.applyRotation {
-            // FFmpeg's CLI rotates by theta = -round(av_display_rotation_get) (clockwise), snapped to 90°.
+            // As the ffmpeg CLI: theta = -round(display-matrix angle) is the clockwise rotation,
+            // normalised to [0, 360); only angles within 1° of a right angle are applied.
             let theta = -cffmpeg_stream_rotation_degrees(stream).rounded()
-            let normalised = Int(theta - 360 * (theta / 360 + 0.9 / 360).rounded(.down))
-            rotation = [0, 90, 180, 270].min { abs($0 - normalised) < abs($1 - normalised) } ?? 0
-            if normalised > 315 { rotation = 0 }
+            let normalised = theta - 360 * (theta / 360 + 0.9 / 360).rounded(.down)
+            rotation = [90, 180, 270].first { abs(Double($0) - normalised) < 1 } ?? 0
         }
         let timeBase = Rational(Int(stream.pointee.time_base.num), Int(stream.pointee.time_base.den))
         let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
