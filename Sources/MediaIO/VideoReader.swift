@@ -9,7 +9,7 @@ import Foundation
 /// frames at native size are bit-identical to `ffmpeg -i file -f framemd5 -pix_fmt rgb24`.
 ///
 /// Damaged input: frames that decode are returned; the first unreadable or concealed frame, a
-/// demuxer error or a stream that ends before its declared frame count raises
+/// demuxer error or a stream that ends before its declared frame count or duration raises
 /// `MediaIOError(.corruptData)` with the index of the first frame that could not be returned.
 /// A stream without a single frame raises `.noFrames`.
 ///
@@ -278,7 +278,9 @@ public final class VideoReader {
         let width = decoded.pointee.width, height = decoded.pointee.height
         let format = AVPixelFormat(decoded.pointee.format)
         let direct = info.rotationDegrees == 0 && options.crop == nil
-        let target = direct ? outputSize : PixelSize(width: Int(width), height: Int(height))
+        // Pictures that change size mid-stream are scaled back to the declared size (as the ffmpeg
+        // CLI does), so crop rectangles validated against `info` always fit.
+        let target = direct ? outputSize : PixelSize(width: info.codedWidth, height: info.codedHeight)
         if converter?.matches(sourceWidth: width, sourceHeight: height, sourceFormat: format,
                               destinationWidth: Int32(target.width), destinationHeight: Int32(target.height)) != true {
             converter = try FFmpegScaler(sourceWidth: width, sourceHeight: height, sourceFormat: format,

@@ -171,3 +171,21 @@ struct CaptureFixture {
         #expect(try set.image(frame: 1, camera: "cam0").width == 16)
     }
 }
+
+@Suite struct ImageFolderTests {
+    @Test func imageOfADifferentSizeInAFolderIsNamed() throws {
+        let fixture = try CaptureFixture()
+        try fixture.writeFolder(camera: 0, id: "cam0", frames: 3)
+        try PNGFile.write(syntheticImage(width: 30, height: 24), to: fixture.root.appendingPathComponent("cam0/img_0001.png"))
+        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24)])
+        let capture = try Capture.open(fixture.root)
+        let reader = try capture.reader(camera: "cam0", options: VideoDecodeOptions(crop: PixelRect(x: 20, y: 0, width: 12, height: 24)))
+        _ = try reader.nextFrame()
+        do {
+            _ = try reader.nextFrame()
+            Issue.record("expected an error for the 30×24 image")
+        } catch let error as MediaIOError {
+            #expect(error.kind == .invalidLayout && error.frameIndex == 1 && error.path.hasSuffix("img_0001.png"))
+        }
+    }
+}
