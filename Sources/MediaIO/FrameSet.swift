@@ -5,6 +5,7 @@ import Foundation
 ///     frameset/
 ///       frameset.json        manifest (`FrameSetManifest`), written last: its presence marks a complete set
 ///       <camera id>/000000.png, 000001.png, …   one PNG per frame (8-bit RGB or RGBA), lossless
+///       background/<camera id>.png               optional background plates at the frames' size
 ///
 /// PNG per frame is exact, random-access and readable by every tool; with zlib level 1 it writes
 /// several times faster than the default level. See docs/capture-format.md.
@@ -146,8 +147,10 @@ public final class FrameSetWriter {
                                     width: size.width, height: size.height, channels: channels, frameCount: 0,
                                     frameRate: frameRate, timestamps: [], sourceFrameIndices: [])
         let manifestPath = directory.appendingPathComponent(FrameSet.manifestFileName).path
-        guard Set(cameras).count == cameras.count, !cameras.contains(where: { $0.isEmpty || $0.contains("/") }) else {
-            throw MediaIOError(.invalidArgument, path: manifestPath, "camera ids must be unique, non-empty and contain no '/'")
+        guard Set(cameras).count == cameras.count,
+              !cameras.contains(where: { $0.isEmpty || $0.contains("/") || $0 == FrameSet.backgroundFolderName }) else {
+            throw MediaIOError(.invalidArgument, path: manifestPath,
+                               "camera ids must be unique, non-empty, contain no '/' and not be '\(FrameSet.backgroundFolderName)' (reserved for plates)")
         }
         try manifest.validate(path: manifestPath)
         do {
