@@ -59,6 +59,19 @@ import Testing
         #expect(psnr(images[0], decoded[0].image) >= 30)
     }
 
+    @Test func bitrateRateControlScalesTheFileSize() throws {
+        let directory = try TemporaryDirectory()
+        let images = (0..<25).map { syntheticImage(width: 128, height: 96, seed: $0) }
+        var sizes: [Int] = []
+        for kilobits in [50, 800] {
+            let url = directory.file("rate\(kilobits).mp4")
+            _ = try encode(images, to: url, options: VideoEncodeOptions(rateControl: .bitrate(kilobits * 1000), preset: "veryfast"))
+            sizes.append(try Data(contentsOf: url).count)
+            #expect(try decodeAll(url).count == 25)
+        }
+        #expect(sizes[1] > 3 * sizes[0])
+    }
+
     @Test func wrongFrameSizeIsRejectedWithTheFrameIndex() throws {
         let directory = try TemporaryDirectory()
         let writer = try VideoWriter(url: directory.file("x.mp4"), frameSize: PixelSize(width: 32, height: 32))
