@@ -111,6 +111,28 @@ let (encodeSeconds, cliEncodeSeconds) = try bestAlternating(3, {
                 workspace.appendingPathComponent("cli.mp4").path])
 })
 
+// Round-trip quality of the default encoder settings on these frames, for both YUV→RGB modes.
+func meanPSNR(_ url: URL, against originals: [Image8], _ conversion: VideoDecodeOptions.ColourConversion) throws -> Double {
+    let reader = try VideoReader(url: url, options: VideoDecodeOptions(colourConversion: conversion))
+    var total = 0.0, index = 0
+    while let frame = try reader.nextFrame() {
+        var squared = 0.0
+        frame.image.samples.withUnsafeBufferPointer { decoded in
+            originals[index].samples.withUnsafeBufferPointer { original in
+                for sample in 0..<decoded.count {
+                    let difference = Double(decoded[sample]) - Double(original[sample])
+                    squared += difference * difference
+                }
+            }
+        }
+        total += 10 * log10(255 * 255 / (squared / Double(frame.image.samples.count)))
+        index += 1
+    }
+    return total / Double(index)
+}
+let psnrCompatible = try meanPSNR(encoded, against: frames, .ffmpegCompatible)
+let psnrAccurate = try meanPSNR(encoded, against: frames, .accurate)
+
 // FrameSet PNG (zlib level 1) write and read of the same frames.
 let frameSetURL = workspace.appendingPathComponent("frameset")
 let pngWriteSeconds = try seconds {
@@ -143,6 +165,8 @@ let results: [(String, Double)] = [
     ("encode_720p_h264_crf18_medium_fps", Double(encodeFrames) / encodeSeconds),
     ("encode_720p_h264_crf18_medium_ffmpeg_cli_fps", Double(encodeFrames) / cliEncodeSeconds),
     ("encode_720p_h264_ratio_vs_cli", cliEncodeSeconds / encodeSeconds),
+    ("roundtrip_720p_testsrc_crf18_psnr_db_ffmpeg_conversion", psnrCompatible),
+    ("roundtrip_720p_testsrc_crf18_psnr_db_accurate_conversion", psnrAccurate),
     ("frameset_png_level1_write_720p_fps", Double(encodeFrames) / pngWriteSeconds),
     ("frameset_png_read_720p_fps", Double(encodeFrames) / pngReadSeconds),
     ("stream_decode_1080p_frames", Double(streamedFrames)),

@@ -8,6 +8,7 @@ public final class CameraFrameReader {
     private let video: VideoReader?
     private let files: [URL]
     private let frameRate: Rational
+    private let sourceSize: PixelSize
     private let options: VideoDecodeOptions
     private var selector: FrameSelector
     private var nextFileIndex = 0
@@ -16,6 +17,7 @@ public final class CameraFrameReader {
         self.video = video
         files = []
         frameRate = video.info.frameRate ?? Rational(25, 1)
+        sourceSize = PixelSize(width: video.info.width, height: video.info.height)
         options = video.options
         selector = FrameSelector(range: nil, sampling: .all)
         outputSize = video.outputSize
@@ -26,6 +28,7 @@ public final class CameraFrameReader {
         files = images
         self.frameRate = frameRate
         self.options = options
+        sourceSize = size
         let path = images.first?.deletingLastPathComponent().path ?? ""
         try FrameSelector.validate(range: options.frameRange, sampling: options.sampling, path: path)
         selector = FrameSelector(range: options.frameRange, sampling: options.sampling)
@@ -53,6 +56,10 @@ public final class CameraFrameReader {
             case .take: break
             }
             var image = try Self.readImage(files[index])
+            guard image.width == sourceSize.width && image.height == sourceSize.height else {
+                throw MediaIOError(.invalidLayout, path: files[index].path, frameIndex: index,
+                                   "image is \(image.width)x\(image.height) but the folder's frames are \(sourceSize); every image of a camera needs the same size")
+            }
             if let crop = options.crop { image = PixelTransforms.crop(image, to: crop) }
             image = try ImageScaling.resize(image, to: outputSize)
             return VideoFrame(sourceIndex: index, presentationTimestamp: Int64(index),

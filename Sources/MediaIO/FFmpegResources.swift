@@ -210,15 +210,18 @@ final class FFmpegScaler {
     }
 }
 
-/// A 64-byte-aligned scratch buffer for packed RGB rows with a SIMD-friendly stride, so swscale
-/// never writes past the end of a caller's exactly-sized array.
+/// A 64-byte-aligned scratch buffer for packed 3-byte pixels whose rows are padded like FFmpeg's
+/// own frame buffers (width rounded up to 64 pixels): swscale's SIMD paths write whole vector chunks
+/// past the row end, which with tight rows would overwrite the next row, so converting straight
+/// into an exactly-sized array is never safe.
 final class AlignedPixelBuffer {
     let bytes: UnsafeMutablePointer<UInt8>
     let stride: Int
     let height: Int
 
     init(rowBytes: Int, height: Int) {
-        stride = (rowBytes + 63) & ~63
+        let pixels = (rowBytes + 2) / 3
+        stride = (((pixels + 63) & ~63) * 3 + 63) & ~63
         self.height = height
         let raw = UnsafeMutableRawPointer.allocate(byteCount: stride * (height + 1), alignment: 64)
         bytes = raw.bindMemory(to: UInt8.self, capacity: stride * (height + 1))

@@ -5,7 +5,8 @@ import Foundation
 public enum FrameSetConversion {
     /// Decodes the chosen cameras of a capture into a synchronised FrameSet at `directory`.
     /// All cameras use the same `options`, so they select the same source frames; calibrations are
-    /// adjusted for the crop and resize. Frames stream through: memory use is one frame per camera.
+    /// adjusted for the crop and resize, and background plates are cropped and resized alike into
+    /// `background/<camera>.png`. Frames stream through: memory use is one frame per camera.
     public static func decode(_ capture: Capture, cameras selected: [String]? = nil,
                               options: VideoDecodeOptions = VideoDecodeOptions(), into directory: URL,
                               progress: ((Int) -> Void)? = nil) throws -> FrameSet {
@@ -41,7 +42,63 @@ public enum FrameSetConversion {
             try writer.append(present.map(\.image), timestamp: present[0].timeSeconds, sourceIndex: present[0].sourceIndex)
             progress?(writer.frameCount)
         }
+        var plateOptions = options
+        plateOptions.outputSize = size
+        try FrameSet.copyBackgroundPlates(from: capture, cameras: ids, options: plateOptions, into: directory)
         return try writer.finish()
+    }
+
+    /// Reads image folders (one per camera, files in lexicographic order, PNG or JPEG) into a
+    /// FrameSet at `directory`; frame `i` gets timestamp `i / frameRate`. All folders must hold the
+    /// same number of images of one size.
+    public static func importImages(cameras: [(id: String, folder: URL)], frameRate: Rational,
+                                    options: VideoDecodeOptions = VideoDecodeOptions(), into directory: URL) throws -> FrameSet {
+        guard !cameras.isEmpty else {
+            throw MediaIOError(.invalidArgument, path: directory.path, "no image folders given")
+        }
+        var readers: [CameraFrameReader] = []
+        var counts: [(String, Int)] = []
+        var size: PixelSize?
+        for (id, folder) in cameras {
+            let files = try imageFiles(in: folder)
+            let first = try CameraFrameReader.readImage(files[0])
+            let firstSize = PixelSize(width: first.width, height: first.height)
+            if let size, size != firstSize {
+                throw MediaIOError(.invalidLayout, path: files[0].path,
+                                   "images of '\(id)' are \(firstSize) but the first folder's are \(size); all cameras need one size")
+            }
+            size = firstSize
+            counts.append((id, files.count))
+            readers.append(try CameraFrameReader(images: files, frameRate: frameRate, size: firstSize, options: options))
+        }
+        if Set(counts.map(\.1)).count > 1 {
+            throw MediaIOError(.invalidLayout, path: cameras[0].folder.deletingLastPathComponent().path,
+                               "image folders hold different numbers of images — \(counts.map { "\($0.0): \($0.1)" }.joined(separator: ", ")); give every camera the same frames")
+        }
+        var rate = frameRate
+        if case .everyNth(let step) = options.sampling { rate = Rational(frameRate.numerator, frameRate.denominator * step) }
+        if case .targetFPS(let fps) = options.sampling, fps < frameRate.doubleValue { rate = Rational(approximating: fps) }
+        let writer = try FrameSetWriter(directory: directory, cameras: cameras.map(\.id), size: readers[0].outputSize,
+                                        channels: 3, frameRate: rate)
+        while true {
+            let frames = try readers.map { try $0.nextFrame() }.compactMap { $0 }
+            if frames.isEmpty { break }
+            try writer.append(frames.map(\.image), timestamp: frames[0].timeSeconds, sourceIndex: frames[0].sourceIndex)
+        }
+        return try writer.finish()
+    }
+
+    /// The PNG/JPEG files of a folder in lexicographic order; throws when there are none.
+    public static func imageFiles(in folder: URL) throws -> [URL] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
+            throw MediaIOError(.fileNotFound, path: folder.path, "image folder not found")
+        }
+        let files = names.filter { Capture.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            .sorted().map { folder.appendingPathComponent($0) }
+        guard !files.isEmpty else {
+            throw MediaIOError(.noFrames, path: folder.path, "the folder holds no .png/.jpg/.jpeg images")
+        }
+        return files
     }
 
     /// Encodes a FrameSet into one video. With several cameras the frames are tiled left to right,

@@ -81,6 +81,9 @@ public struct VideoFrame: Sendable {
     /// The picture as packed RGB8 (`channels == 3`).
     public let image: Image8
 
+    /// The picture as Float32 HWC in [0, 1].
+    public var floatImage: FloatImage { FloatImage(image) }
+
     /// Presentation time in seconds (`presentationTimestamp · timeBase`), as ffmpeg's `pts_time`.
     public var timeSeconds: Double {
         Double(presentationTimestamp) * Double(timeBase.numerator) / Double(timeBase.denominator)

@@ -9,7 +9,7 @@ import Foundation
 /// frames at native size are bit-identical to `ffmpeg -i file -f framemd5 -pix_fmt rgb24`.
 ///
 /// Damaged input: frames that decode are returned; the first unreadable or concealed frame, a
-/// demuxer error or a stream that ends before its declared frame count raises
+/// demuxer error or a stream that ends before its declared frame count or duration raises
 /// `MediaIOError(.corruptData)` with the index of the first frame that could not be returned.
 /// A stream without a single frame raises `.noFrames`.
 ///
@@ -38,6 +38,8 @@ public final class VideoReader {
     private var finished = false
     private var deferredError: String?
     private var selector: FrameSelector
+    private var streamStartSeconds: Double?
+    private var lastDecodedSeconds: Double?
 
     /// Opens `url` (a file, or an image-sequence pattern such as `frames/%06d.png`) and prepares its
     /// best video stream for decoding.
@@ -74,19 +76,24 @@ public final class VideoReader {
 
         var rotation = 0
         if options.applyRotation {
-            // FFmpeg's CLI rotates by theta = -round(av_display_rotation_get) (clockwise), snapped to 90°.
+            // As the ffmpeg CLI: theta = -round(display-matrix angle) is the clockwise rotation,
+            // normalised to [0, 360); only angles within 1° of a right angle are applied.
             let theta = -cffmpeg_stream_rotation_degrees(stream).rounded()
-            let normalised = Int(theta - 360 * (theta / 360 + 0.9 / 360).rounded(.down))
-            rotation = [0, 90, 180, 270].min { abs($0 - normalised) < abs($1 - normalised) } ?? 0
-            if normalised > 315 { rotation = 0 }
+            let normalised = theta - 360 * (theta / 360 + 0.9 / 360).rounded(.down)
+            rotation = [90, 180, 270].first { abs(Double($0) - normalised) < 1 } ?? 0
         }
         let timeBase = Rational(Int(stream.pointee.time_base.num), Int(stream.pointee.time_base.den))
         let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
         var duration: Double?
         if stream.pointee.duration != cffmpeg_nopts_value() && stream.pointee.duration > 0 {
             duration = Double(stream.pointee.duration) * timeBase.doubleValue
-        } else if input.context.pointee.duration > 0 {
+        } else if let tag = av_dict_get(stream.pointee.metadata, "DURATION", nil, 0) {
+            duration = Self.parseClockDuration(String(cString: tag.pointee.value))
+        } else if input.context.pointee.nb_streams == 1 && input.context.pointee.duration > 0 {
             duration = Double(input.context.pointee.duration) / Double(AV_TIME_BASE)
+        }
+        if stream.pointee.start_time != cffmpeg_nopts_value() {
+            streamStartSeconds = Double(stream.pointee.start_time) * timeBase.doubleValue
         }
         info = VideoInfo(path: path,
                          containerName: String(cString: input.context.pointee.iformat.pointee.name),
@@ -182,6 +189,12 @@ public final class VideoReader {
                                        "the decoder could only conceal damaged data here; frames before this one are intact, re-encode or re-copy the file")
                 }
                 decodedFrameCount += 1
+                let timestamp = frame.frame.pointee.best_effort_timestamp
+                if timestamp != cffmpeg_nopts_value() {
+                    let seconds = Double(timestamp) * info.timeBase.doubleValue
+                    if streamStartSeconds == nil { streamStartSeconds = seconds }
+                    lastDecodedSeconds = max(lastDecodedSeconds ?? seconds, seconds)
+                }
                 return true
             }
             if received == cffmpeg_averror_eof() {
@@ -189,7 +202,7 @@ public final class VideoReader {
                 try checkCompleteness()
                 return false
             }
-            if received != cffmpeg_averror_eagain() {
+            if received != cffmpeg_averror_eagain() || draining {
                 finished = true
                 throw MediaIOError(.corruptData, path: info.path, frameIndex: decodedFrameCount,
                                    "decoding failed (\(ffmpegErrorText(received))); the file is damaged from here on")
@@ -201,6 +214,7 @@ public final class VideoReader {
     /// Sends the next video packet (or the end-of-stream flush) to the decoder.
     private func feedDecoder() throws {
         let context = decoder.context
+        if draining { return }
         while true {
             let status = av_read_frame(input.context, packet.packet)
             if status < 0 {
@@ -237,6 +251,25 @@ public final class VideoReader {
         if decodedFrameCount == 0 {
             throw MediaIOError(.noFrames, path: info.path, "the video stream contains no frames; record or export the video again")
         }
+        // Containers without a frame count (MKV, WebM) still declare a duration: a stream that stops
+        // well short of it was cut off (the Matroska demuxer only logs "File ended prematurely").
+        if let duration = info.durationSeconds, let rate = info.frameRate?.doubleValue, rate > 0,
+           let start = streamStartSeconds, let last = lastDecodedSeconds {
+            let covered = last - start + 1 / rate
+            if covered < duration - max(2 / rate, 0.05 * duration) {
+                throw MediaIOError(.corruptData, path: info.path, frameIndex: decodedFrameCount,
+                                   String(format: "the video stops at %.3f s but the file declares %.3f s; it is truncated, copy it again", covered, duration))
+            }
+        }
+    }
+
+    /// Seconds in an `HH:MM:SS.fraction` string (Matroska's per-stream DURATION tag).
+    static func parseClockDuration(_ text: String) -> Double? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 3, let hours = Double(parts[0]), let minutes = Double(parts[1]), let seconds = Double(parts[2]) else {
+            return nil
+        }
+        return hours * 3600 + minutes * 60 + seconds
     }
 
     /// Converts the decoded picture in `frame` to packed RGB8 with rotation, crop and resize applied.
@@ -245,7 +278,9 @@ public final class VideoReader {
         let width = decoded.pointee.width, height = decoded.pointee.height
         let format = AVPixelFormat(decoded.pointee.format)
         let direct = info.rotationDegrees == 0 && options.crop == nil
-        let target = direct ? outputSize : PixelSize(width: Int(width), height: Int(height))
+        // Pictures that change size mid-stream are scaled back to the declared size (as the ffmpeg
+        // CLI does), so crop rectangles validated against `info` always fit.
+        let target = direct ? outputSize : PixelSize(width: info.codedWidth, height: info.codedHeight)
         if converter?.matches(sourceWidth: width, sourceHeight: height, sourceFormat: format,
                               destinationWidth: Int32(target.width), destinationHeight: Int32(target.height)) != true {
             converter = try FFmpegScaler(sourceWidth: width, sourceHeight: height, sourceFormat: format,

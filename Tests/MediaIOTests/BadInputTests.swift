@@ -48,6 +48,25 @@ import Testing
         #expect(error?.frameIndex == returned)
     }
 
+    @Test func truncatedMatroskaIsDetectedFromItsDeclaredDuration() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("t.mkv")
+        try makeClip(url, width: 96, height: 64, frames: 30, codecArguments: ["-c:v", "libx264", "-g", "5"])
+        let bytes = try Data(contentsOf: url)
+        try bytes.prefix(bytes.count * 6 / 10).write(to: url)
+        let reader = try VideoReader(url: url)
+        #expect(reader.info.declaredFrameCount == nil)
+        var returned = 0
+        let error = expectMediaError(.corruptData) { while try reader.nextFrame() != nil { returned += 1 } }
+        #expect(returned > 0 && returned < 30)
+        #expect(error?.frameIndex == returned)
+    }
+
+    @Test func parsesMatroskaDurationTags() {
+        #expect(VideoReader.parseClockDuration("00:01:02.500000000") == 62.5)
+        #expect(VideoReader.parseClockDuration("garbage") == nil)
+    }
+
     @Test func corruptedBitstreamStopsAtTheDamagedFrame() throws {
         let directory = try TemporaryDirectory()
         let url = directory.file("c.avi")

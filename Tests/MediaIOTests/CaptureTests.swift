@@ -156,6 +156,24 @@ struct CaptureFixture {
         }
     }
 
+    @Test func decodingCarriesBackgroundPlatesCroppedAndResized() throws {
+        let fixture = try CaptureFixture()
+        try fixture.writeVideo(camera: 0, id: "cam0", frames: 2)
+        try fixture.writeVideo(camera: 1, id: "cam1", frames: 2)
+        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24),
+                                      CaptureFixture.calibration("cam1", width: 32, height: 24)])
+        let plate = syntheticImage(width: 32, height: 24, seed: 99)
+        try FileManager.default.createDirectory(at: fixture.root.appendingPathComponent("background"), withIntermediateDirectories: true)
+        try PNGFile.write(plate, to: fixture.root.appendingPathComponent("background/cam1.png"))
+        let capture = try Capture.open(fixture.root)
+        let crop = PixelRect(x: 4, y: 2, width: 20, height: 20)
+        let set = try FrameSetConversion.decode(capture, options: VideoDecodeOptions(crop: crop, outputSize: PixelSize(width: 10, height: 10)),
+                                                into: fixture.root.appendingPathComponent("out"))
+        #expect(try set.backgroundPlate(camera: "cam0") == nil)
+        let carried = try #require(try set.backgroundPlate(camera: "cam1"))
+        #expect(carried == (try ImageScaling.resize(PixelTransforms.crop(plate, to: crop), to: PixelSize(width: 10, height: 10))))
+    }
+
     @Test func decodingWithResizeScalesTheIntrinsics() throws {
         let fixture = try CaptureFixture()
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 2)
@@ -169,5 +187,23 @@ struct CaptureFixture {
         // Centre pixel stays the centre: (31/2 + 0.5) / 2 - 0.5 = 7.5.
         #expect(calibration.cx == 7.5 && calibration.cy == 5.5)
         #expect(try set.image(frame: 1, camera: "cam0").width == 16)
+    }
+}
+
+@Suite struct ImageFolderTests {
+    @Test func imageOfADifferentSizeInAFolderIsNamed() throws {
+        let fixture = try CaptureFixture()
+        try fixture.writeFolder(camera: 0, id: "cam0", frames: 3)
+        try PNGFile.write(syntheticImage(width: 30, height: 24), to: fixture.root.appendingPathComponent("cam0/img_0001.png"))
+        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24)])
+        let capture = try Capture.open(fixture.root)
+        let reader = try capture.reader(camera: "cam0", options: VideoDecodeOptions(crop: PixelRect(x: 20, y: 0, width: 12, height: 24)))
+        _ = try reader.nextFrame()
+        do {
+            _ = try reader.nextFrame()
+            Issue.record("expected an error for the 30×24 image")
+        } catch let error as MediaIOError {
+            #expect(error.kind == .invalidLayout && error.frameIndex == 1 && error.path.hasSuffix("img_0001.png"))
+        }
     }
 }

@@ -59,10 +59,42 @@ import Testing
         #expect(psnr(images[0], decoded[0].image) >= 30)
     }
 
+    @Test func bitrateRateControlScalesTheFileSize() throws {
+        let directory = try TemporaryDirectory()
+        let images = (0..<25).map { syntheticImage(width: 128, height: 96, seed: $0) }
+        var sizes: [Int] = []
+        for kilobits in [50, 800] {
+            let url = directory.file("rate\(kilobits).mp4")
+            _ = try encode(images, to: url, options: VideoEncodeOptions(rateControl: .bitrate(kilobits * 1000), preset: "veryfast"))
+            sizes.append(try Data(contentsOf: url).count)
+            #expect(try decodeAll(url).count == 25)
+        }
+        #expect(sizes[1] > 3 * sizes[0])
+    }
+
     @Test func wrongFrameSizeIsRejectedWithTheFrameIndex() throws {
         let directory = try TemporaryDirectory()
         let writer = try VideoWriter(url: directory.file("x.mp4"), frameSize: PixelSize(width: 32, height: 32))
         try writer.append(syntheticImage(width: 32, height: 32))
         #expect(throws: MediaIOError.self) { try writer.append(syntheticImage(width: 30, height: 32)) }
+    }
+}
+
+@Suite struct SmallFrameTests {
+    // Tiny frames hit swscale's SIMD tails; chroma subsampling limits the PSNR of 8-pixel-wide content.
+    @Test(arguments: [(20, 10), (16, 16), (8, 6)])
+    func framesSmallerThanAMacroblockRoundTrip(width: Int, height: Int) throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("small.mp4")
+        let images = (0..<4).map { syntheticImage(width: width, height: height, seed: $0) }
+        let writer = try VideoWriter(url: url, frameSize: PixelSize(width: width, height: height))
+        for image in images { try writer.append(image) }
+        try writer.finish()
+        let decoded = try decodeAll(url)
+        #expect(decoded.map { MD5.hex($0.image.samples) } == (try ffmpegFrameMD5s(url)))
+        #expect(decoded.count == 4)
+        for (original, frame) in zip(images, decoded) {
+            #expect(psnr(original, frame.image) > 20)
+        }
     }
 }
