@@ -30,18 +30,30 @@ public struct FitHeadModelStage: Stage {
         /// Expression coefficient bounds.
         public var expressionRange: String
 
+        enum CodingKeys: String, CodingKey {
+            case model, rounds
+            case huberPixels = "huber_pixels"
+            case expressionPrior = "expression_prior"
+            case identityPrior = "identity_prior"
+            case jawPrior = "jaw_prior"
+            case temporalSmoothness = "temporal_smoothness"
+            case fitIdentity = "fit_identity"
+            case fitScale = "fit_scale"
+            case expressionRange = "expression_range"
+        }
+
         /// The schema.
         public static let fields: [ParameterField] = [
             .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty uses the built-in procedural model."),
             .int("rounds", 5, range: 1...50, doc: "Alternations of per-frame and identity solves (the first fits rigid pose only)."),
-            .double("huberPixels", 3, range: 0.1...100, doc: "Reprojection errors beyond this many pixels count linearly (robust to bad landmarks)."),
-            .double("expressionPrior", 10, range: 0...1000, doc: "Cost in pixels per unit expression coefficient (keeps constant offsets in the identity)."),
-            .double("identityPrior", 0.05, range: 0...1000, doc: "Cost in pixels per unit identity coefficient, per frame."),
-            .double("jawPrior", 20, range: 0...10000, doc: "Cost in pixels per radian of jaw rotation."),
-            .double("temporalSmoothness", 2, range: 0...1000, doc: "Cost in pixels per unit change of rotation/jaw/expression between neighbouring frames."),
-            .bool("fitIdentity", true, doc: "Fit the shared identity coefficients (off: the model's mean head)."),
-            .bool("fitScale", false, doc: "Also fit a global scale (for captures not in metres)."),
-            .choice("expressionRange", "unit", ["unit", "signed"], doc: "unit: coefficients in [0, 1.5] (procedural model); signed: unbounded (PCA models such as FLAME)."),
+            .double("huber_pixels", 3, range: 0.1...100, doc: "Reprojection errors beyond this many pixels count linearly (robust to bad landmarks)."),
+            .double("expression_prior", 10, range: 0...1000, doc: "Cost in pixels per unit expression coefficient (keeps constant offsets in the identity)."),
+            .double("identity_prior", 0.05, range: 0...1000, doc: "Cost in pixels per unit identity coefficient, per frame."),
+            .double("jaw_prior", 20, range: 0...10000, doc: "Cost in pixels per radian of jaw rotation."),
+            .double("temporal_smoothness", 2, range: 0...1000, doc: "Cost in pixels per unit change of rotation/jaw/expression between neighbouring frames."),
+            .bool("fit_identity", true, doc: "Fit the shared identity coefficients (off: the model's mean head)."),
+            .bool("fit_scale", false, doc: "Also fit a global scale (for captures not in metres)."),
+            .choice("expression_range", "unit", ["unit", "signed"], doc: "unit: coefficients in [0, 1.5] (procedural model); signed: unbounded (PCA models such as FLAME)."),
         ]
     }
 

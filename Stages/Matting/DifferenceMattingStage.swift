@@ -36,21 +36,37 @@ public struct DifferenceMattingStage: Stage {
         /// Frames sampled for the median plate.
         public var medianFrames: Int
 
+        enum CodingKeys: String, CodingKey {
+            case background
+            case lowNoise = "low_noise"
+            case highNoise = "high_noise"
+            case minimumLow = "minimum_low"
+            case minimumHigh = "minimum_high"
+            case openRadius = "open_radius"
+            case closeRadius = "close_radius"
+            case minimumComponentFraction = "minimum_component_fraction"
+            case fillHoles = "fill_holes"
+            case bandRadius = "band_radius"
+            case guidedRadius = "guided_radius"
+            case guidedEpsilon = "guided_epsilon"
+            case medianFrames = "median_frames"
+        }
+
         /// The schema.
         public static let fields: [ParameterField] = [
             .choice("background", "white", ["white", "black", "plate"], doc: "Colour the foreground is composited onto (RGB); alpha is kept in A."),
-            .double("lowNoise", 4, range: 0...100, doc: "‖I−B‖ below lowNoise × noise level is background (noise = median ‖I−B‖)."),
-            .double("highNoise", 8, range: 0...200, doc: "‖I−B‖ above highNoise × noise level is foreground."),
-            .double("minimumLow", 0.04, range: 0...1.7, doc: "Floor of the lower threshold on ‖I−B‖ (RGB in [0,1])."),
-            .double("minimumHigh", 0.12, range: 0...1.7, doc: "Floor of the upper threshold on ‖I−B‖."),
-            .int("openRadius", 1, range: 0...20, doc: "Opening radius in pixels: removes specks of noise."),
-            .int("closeRadius", 2, range: 0...20, doc: "Closing radius in pixels: bridges thin gaps in the subject."),
-            .double("minimumComponentFraction", 0.02, range: 0...1, doc: "Drop foreground components smaller than this fraction of the largest."),
-            .bool("fillHoles", true, doc: "Fill background regions enclosed by the subject (background-coloured clothes, eyes)."),
-            .int("bandRadius", 2, range: 0...20, doc: "Half-width in pixels of the boundary band refined by the guided filter."),
-            .int("guidedRadius", 3, range: 1...30, doc: "Guided filter window radius in pixels (scale with resolution: ~1% of the width)."),
-            .double("guidedEpsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε (larger = smoother alpha)."),
-            .int("medianFrames", 30, range: 3...1000, doc: "Frames sampled evenly to estimate a plate as the temporal median when none was recorded."),
+            .double("low_noise", 4, range: 0...100, doc: "‖I−B‖ below lowNoise × noise level is background (noise = median ‖I−B‖)."),
+            .double("high_noise", 8, range: 0...200, doc: "‖I−B‖ above highNoise × noise level is foreground."),
+            .double("minimum_low", 0.04, range: 0...1.7, doc: "Floor of the lower threshold on ‖I−B‖ (RGB in [0,1])."),
+            .double("minimum_high", 0.12, range: 0...1.7, doc: "Floor of the upper threshold on ‖I−B‖."),
+            .int("open_radius", 1, range: 0...20, doc: "Opening radius in pixels: removes specks of noise."),
+            .int("close_radius", 2, range: 0...20, doc: "Closing radius in pixels: bridges thin gaps in the subject."),
+            .double("minimum_component_fraction", 0.02, range: 0...1, doc: "Drop foreground components smaller than this fraction of the largest."),
+            .bool("fill_holes", true, doc: "Fill background regions enclosed by the subject (background-coloured clothes, eyes)."),
+            .int("band_radius", 2, range: 0...20, doc: "Half-width in pixels of the boundary band refined by the guided filter."),
+            .int("guided_radius", 3, range: 1...30, doc: "Guided filter window radius in pixels (scale with resolution: ~1% of the width)."),
+            .double("guided_epsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε (larger = smoother alpha)."),
+            .int("median_frames", 30, range: 3...1000, doc: "Frames sampled evenly to estimate a plate as the temporal median when none was recorded."),
         ]
     }
 

@@ -23,12 +23,19 @@ public struct HeadHairParsingStage: Stage {
         /// Guided filter ε.
         public var guidedEpsilon: Double
 
+        enum CodingKeys: String, CodingKey {
+            case model
+            case scalpIsHead = "scalp_is_head"
+            case guidedRadius = "guided_radius"
+            case guidedEpsilon = "guided_epsilon"
+        }
+
         /// The schema.
         public static let fields: [ParameterField] = [
             .path("model", "", doc: "Head model directory the tracking was fitted with; empty for the built-in procedural model."),
-            .bool("scalpIsHead", false, doc: "Count the rasterised scalp as head (bald subjects); by default it is hair."),
-            .int("guidedRadius", 3, range: 1...30, doc: "Guided filter radius in pixels for refining the mask edges."),
-            .double("guidedEpsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε."),
+            .bool("scalp_is_head", false, doc: "Count the rasterised scalp as head (bald subjects); by default it is hair."),
+            .int("guided_radius", 3, range: 1...30, doc: "Guided filter radius in pixels for refining the mask edges."),
+            .double("guided_epsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε."),
         ]
     }
 
