@@ -73,9 +73,9 @@ let privatePool = ThreadPool(threadCount: 2)
 
 @Test func parallelForUsesSeveralThreads() {
     let seen = NSLock()
-    var threads = Set<String>()
+    var threads = Set<UInt>()
     privatePool.parallelFor(0..<64) { _ in
-        let name = Thread.current.name ?? "caller"
+        let name = UInt(pthread_self())
         usleep(2000)
         seen.withLock { _ = threads.insert(name) }
     }
