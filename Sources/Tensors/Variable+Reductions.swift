@@ -41,7 +41,7 @@ extension Variable {
         let norm = Float(squares.squareRoot())
         return Tape.record(inputs: [self], output: Tensor(norm)) { g in
             let scale = norm > 0 ? g.scalar / norm : 0
-            return [Kernels.map(input) { $0 * scale }]
+            return [Kernels.map(input, AffineFunction(scale: scale, shift: 0))]
         }
     }
 
@@ -54,13 +54,13 @@ extension Variable {
         var outputShape = shape
         if keepingAxis { outputShape[a] = 1 } else { outputShape.remove(at: a) }
         let input = value
-        let norms = Kernels.map(Kernels.sumAxis(Kernels.map(input) { $0 * $0 }, outer: outer, extent: extent, inner: inner)) {
+        let norms = Kernels.map(Kernels.sumAxis(Kernels.map(input, SquareFunction()), outer: outer, extent: extent, inner: inner)) {
             $0.squareRoot()
         }
         return Tape.record(inputs: [self], output: norms.reshaped(outputShape)) { g in
             let scale = Kernels.zip(g.reshaped(norms.shape), norms) { d, n in n > 0 ? d / n : 0 }
             let expanded = Kernels.expandAxis(scale, outer: outer, extent: extent, inner: inner)
-            return [Kernels.zip(expanded, input, *).reshaped(shape)]
+            return [Kernels.zip(expanded, input, MultiplyFunction.self).reshaped(shape)]
         }
     }
 }
