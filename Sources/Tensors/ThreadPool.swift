@@ -13,7 +13,7 @@ import Synchronization
 /// This never deadlocks and never oversubscribes the cores.
 ///
 /// Latency: training issues thousands of small parallel loops per second, so hand-offs must be
-/// cheap. Workers spin briefly (~50 µs) on an atomic generation counter after each loop before
+/// cheap. Workers poll an atomic generation counter for 50 µs after each loop before
 /// sleeping on a condition variable, and the caller spins (yielding the core) while the last
 /// chunks finish. Idle workers therefore cost nothing once a computation pauses.
 ///
@@ -39,8 +39,8 @@ public final class ThreadPool: @unchecked Sendable {
     /// True while a loop is running; a second loop then runs inline.
     private let busy = Atomic<Bool>(false)
 
-    /// Worker spin iterations before sleeping (each iteration is one atomic load, ~tens of ns).
-    private static let workerSpinIterations = 4000
+    /// How long an idle worker polls for the next loop before sleeping on the condition variable.
+    private static let workerSpinNanoseconds: UInt64 = 50_000
 
     /// One parallel loop in flight.
     private final class Job: @unchecked Sendable {
@@ -103,9 +103,11 @@ public final class ThreadPool: @unchecked Sendable {
     private func workerLoop() {
         var seenGeneration = 0
         while true {
+            let deadline = DispatchTime.now().uptimeNanoseconds + Self.workerSpinNanoseconds
             var spins = 0
-            while generation.load(ordering: .acquiring) == seenGeneration && spins < Self.workerSpinIterations {
+            while generation.load(ordering: .acquiring) == seenGeneration {
                 spins += 1
+                if spins & 63 == 0 && DispatchTime.now().uptimeNanoseconds > deadline { break }
             }
             condition.lock()
             while generation.load(ordering: .acquiring) == seenGeneration {
