@@ -54,11 +54,11 @@ public struct Tensor: Sendable, CustomStringConvertible {
         self.init(shape: [], scalars: [scalar])
     }
 
-    /// A tensor whose scalars are produced by `generator` in row-major order.
-    public init(shape: [Int], generator: (Int) -> Float) {
+    /// A tensor whose scalar at each flat (row-major) index is `scalarAt(index)`, called in order.
+    public init(shape: [Int], scalarAt: (Int) -> Float) {
         self.init(uninitializedShape: shape)
         let p = storage.pointer
-        for i in 0..<count { p[i] = generator(i) }
+        for i in 0..<count { p[i] = scalarAt(i) }
     }
 
     /// Product of the extents (1 for a scalar shape).

@@ -119,3 +119,48 @@ import Testing
     #expect(Variable(Tensor(shape: [16], repeating: -200)).exp().value.scalars.allSatisfy { $0 >= 0 && $0 < 1e-37 })
     #expect(Variable(Tensor(shape: [16], repeating: 200)).tanh().value.scalars.allSatisfy { $0 == 1 })
 }
+
+/// Naive Σₖ a[i, k]·b[k, j] in Double with optional transposes of the stored matrices.
+private func naiveProduct(_ a: Tensor, _ b: Tensor, _ i: Int, _ j: Int, transposeA: Bool = false, transposeB: Bool = false) -> Double {
+    let inner = transposeA ? a.shape[0] : a.shape[1]
+    var total = 0.0
+    for k in 0..<inner {
+        total += Double(transposeA ? a[k, i] : a[i, k]) * Double(transposeB ? b[j, k] : b[k, j])
+    }
+    return total
+}
+
+@Test func matmulGradientsAtParallelSizesMatchNaiveProducts() throws {
+    // Large enough that every GEMM is split across the pool (row and column splits, both transposes).
+    let a = randomTensor([8, 70], seed: 20), b = randomTensor([70, 5000], seed: 21), upstream = randomTensor([8, 5000], seed: 22)
+    let tape = Tape()
+    let va = tape.variable(a), vb = tape.variable(b)
+    let gradients = tape.backward(from: va.matmul(vb), seed: upstream)
+    let ga = try #require(gradients[va]), gb = try #require(gradients[vb])
+    for (i, j) in [(0, 0), (7, 69), (3, 41)] {
+        #expect(abs(Double(ga[i, j]) - naiveProduct(upstream, b, i, j, transposeB: true)) < 1e-3)
+    }
+    for (i, j) in [(0, 0), (69, 4999), (35, 2500), (12, 17)] {
+        #expect(abs(Double(gb[i, j]) - naiveProduct(a, upstream, i, j, transposeA: true)) < 1e-4)
+    }
+}
+
+@Test func linearGradientsAtParallelSizesMatchNaiveProducts() throws {
+    let x = randomTensor([600, 64], seed: 23), w = randomTensor([80, 64], seed: 24), upstream = randomTensor([600, 80], seed: 25)
+    let tape = Tape()
+    let vx = tape.variable(x), vw = tape.variable(w), vb = tape.variable(Tensor(zeros: [80]))
+    let y = vx.linear(weight: vw, bias: vb)
+    for (i, j) in [(0, 0), (599, 79), (300, 40)] {
+        #expect(abs(Double(y.value[i, j]) - naiveProduct(x, w, i, j, transposeB: true)) < 1e-4)
+    }
+    let gradients = tape.backward(from: y, seed: upstream)
+    let gx = try #require(gradients[vx]), gw = try #require(gradients[vw]), gb = try #require(gradients[vb])
+    for (i, j) in [(0, 0), (599, 63), (123, 45)] {
+        #expect(abs(Double(gx[i, j]) - naiveProduct(upstream, w, i, j)) < 1e-4)
+    }
+    for (i, j) in [(0, 0), (79, 63), (40, 31)] {
+        #expect(abs(Double(gw[i, j]) - naiveProduct(upstream, x, i, j, transposeA: true)) < 1e-3)
+    }
+    let column = (0..<600).reduce(0.0) { $0 + Double(upstream[$1, 17]) }
+    #expect(abs(Double(gb[17]) - column) < 1e-3)
+}
