@@ -24,7 +24,11 @@ public enum Safetensors {
         data.append(json)
         for name in names {
             tensors[name]!.withUnsafeBufferPointer { buffer in
+                #if _endian(little)
+                data.append(contentsOf: UnsafeRawBufferPointer(buffer))
+                #else
                 for value in buffer { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+                #endif
             }
         }
         return data
@@ -89,11 +93,15 @@ public enum Safetensors {
             guard offsets[0] >= 0, offsets[1] - offsets[0] == count * 4, end <= bytes.count else {
                 throw TensorsError("\(source): tensor \"\(name)\" data_offsets \(offsets) do not match shape \(shape) or exceed the file")
             }
-            tensors[name] = Tensor(shape: shape) { i in
-                let at = begin + 4 * i
-                let bits = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-                return Float(bitPattern: bits)
+            var tensor = Tensor(zeros: shape)
+            tensor.withUnsafeMutableBufferPointer { destination in
+                bytes.withUnsafeBytes { source in
+                    for i in 0..<count {
+                        destination[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: begin + 4 * i, as: UInt32.self)))
+                    }
+                }
             }
+            tensors[name] = tensor
         }
         return (tensors, metadata)
     }
