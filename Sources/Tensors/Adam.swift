@@ -43,8 +43,8 @@ public final class Adam {
     /// Decay of the second moment β₂.
     public let beta2: Float
     /// Number of `step()` calls so far (drives the schedules).
-    public private(set) var iteration = 0
-    private var moments: [ObjectIdentifier: Moments] = [:]
+    public internal(set) var iteration = 0
+    var moments: [ObjectIdentifier: Moments] = [:]
 
     /// An optimiser over `groups`.
     public init(groups: [Group], beta1: Float = 0.9, beta2: Float = 0.999) {
@@ -128,6 +128,42 @@ public final class Adam {
     /// The first and second moments of `parameter` (nil before its first update); for checkpoints and tests.
     public func moments(of parameter: Parameter) -> (first: Tensor, second: Tensor, step: Int)? {
         moments[ObjectIdentifier(parameter)].map { ($0.first, $0.second, $0.step) }
+    }
+}
+
+extension Adam {
+    /// Optimiser state for a checkpoint: tensors `<name>.adam_m` and `<name>.adam_v` for every named
+    /// parameter that has moments, plus metadata with the global iteration and per-parameter step
+    /// counts. Save it next to the parameters (e.g. in the same safetensors file) to resume exactly.
+    public func stateTensors(for named: [(name: String, parameter: Parameter)]) -> (tensors: [String: Tensor], metadata: [String: String]) {
+        var tensors: [String: Tensor] = [:]
+        var metadata = ["adam.iteration": String(iteration)]
+        for (name, parameter) in named {
+            guard let state = moments(of: parameter) else { continue }
+            tensors["\(name).adam_m"] = state.first
+            tensors["\(name).adam_v"] = state.second
+            metadata["\(name).adam_step"] = String(state.step)
+        }
+        return (tensors, metadata)
+    }
+
+    /// Restores state written by `stateTensors(for:)`; parameters without saved moments start fresh.
+    /// - Throws: `TensorsError` if the iteration is missing or a moment's shape differs from its parameter.
+    public func loadState(_ tensors: [String: Tensor], metadata: [String: String], for named: [(name: String, parameter: Parameter)]) throws {
+        guard let iteration = metadata["adam.iteration"].flatMap(Int.init) else {
+            throw TensorsError("optimiser checkpoint lacks the \"adam.iteration\" metadata entry; it was not written by Adam.stateTensors")
+        }
+        var restored: [ObjectIdentifier: Moments] = [:]
+        for (name, parameter) in named {
+            guard let first = tensors["\(name).adam_m"], let second = tensors["\(name).adam_v"],
+                  let step = metadata["\(name).adam_step"].flatMap(Int.init) else { continue }
+            guard first.shape == parameter.shape, second.shape == parameter.shape else {
+                throw TensorsError("optimiser checkpoint moments of \"\(name)\" have shape \(first.shape), the parameter has \(parameter.shape)")
+            }
+            restored[ObjectIdentifier(parameter)] = Moments(first: first, second: second, step: step)
+        }
+        self.iteration = iteration
+        moments = restored
     }
 }
 

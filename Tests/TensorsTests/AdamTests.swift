@@ -91,3 +91,35 @@ private func setQuadraticGradient(_ parameter: Parameter) {
     #expect(moments.second.scalars == [secondBefore[0], secondBefore[2]])
     #expect(try #require(parameter.gradient).scalars == [-6, -2])
 }
+
+@Test func restoredOptimiserContinuesIdentically() throws {
+    func makeModel() -> (Parameter, Adam) {
+        let parameter = Parameter(Tensor(shape: [3], scalars: [0, 1, 2]))
+        return (parameter, Adam(groups: [.init(name: "p", parameters: [parameter], learningRate: 0.05, schedule: .exponential(gamma: 0.9))]))
+    }
+    let (original, adam) = makeModel()
+    for _ in 0..<3 {
+        setQuadraticGradient(original)
+        adam.step()
+    }
+    let state = adam.stateTensors(for: [("p", original)])
+    let checkpoint = try Safetensors.decode(try Safetensors.encode(state.tensors.merging(["p": original.value]) { a, _ in a },
+                                                                   metadata: state.metadata))
+    let (resumed, resumedAdam) = makeModel()
+    resumed.value = try #require(checkpoint.tensors["p"])
+    try resumedAdam.loadState(checkpoint.tensors, metadata: checkpoint.metadata, for: [("p", resumed)])
+    for _ in 0..<2 {
+        setQuadraticGradient(original)
+        adam.step()
+        setQuadraticGradient(resumed)
+        resumedAdam.step()
+    }
+    #expect(resumed.value.scalars == original.value.scalars)
+    #expect(resumedAdam.iteration == 5)
+}
+
+@Test func optimiserStateWithoutIterationIsRejected() {
+    let parameter = Parameter(Tensor(zeros: [1]))
+    let adam = Adam(groups: [.init(name: "p", parameters: [parameter], learningRate: 0.1)])
+    #expect(throws: TensorsError.self) { try adam.loadState([:], metadata: [:], for: [("p", parameter)]) }
+}
