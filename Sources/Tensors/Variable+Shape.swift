@@ -148,3 +148,54 @@ extension Kernels {
         return result
     }
 }
+
+extension Variable {
+    /// Axes reordered: result axis i is input axis `axes[i]` (NumPy `transpose(axes)`, PyTorch
+    /// `permute`). Copies. E.g. an `[H, W, C]` render to `[C, H, W]` with `permuted([2, 0, 1])`.
+    public func permuted(_ axes: [Int]) -> Variable {
+        precondition(axes.sorted() == Array(0..<rank), "permuted(\(axes)) is not a permutation of the \(rank) axes of \(shape)")
+        var inverse = [Int](repeating: 0, count: axes.count)
+        for (position, axis) in axes.enumerated() { inverse[axis] = position }
+        return Tape.record(inputs: [self], output: Kernels.permute(value, axes)) { g in [Kernels.permute(g, inverse)] }
+    }
+}
+
+extension Kernels {
+    /// Copy of `x` with axes reordered (`axes[i]` = source axis of result axis i).
+    static func permute(_ x: Tensor, _ axes: [Int]) -> Tensor {
+        let rank = x.rank
+        var sourceStrides = [Int](repeating: 1, count: rank)
+        for axis in stride(from: rank - 2, through: 0, by: -1) { sourceStrides[axis] = sourceStrides[axis + 1] * x.shape[axis + 1] }
+        let shape = axes.map { x.shape[$0] }
+        let strides = axes.map { sourceStrides[$0] }
+        let result = Tensor(uninitializedShape: shape)
+        guard result.count > 0 else { return result }
+        let source = x.basePointer, out = result.basePointer
+        let inner = shape[rank - 1], innerStride = strides[rank - 1]
+        let outerCount = result.count / inner
+        forRows(outerCount, rowSize: inner) { rows in
+            var index = [Int](repeating: 0, count: rank)
+            var remainder = rows.lowerBound
+            var offset = 0
+            for axis in stride(from: rank - 2, through: 0, by: -1) {
+                index[axis] = remainder % shape[axis]
+                remainder /= shape[axis]
+                offset += index[axis] * strides[axis]
+            }
+            for row in rows {
+                let destination = out + row * inner
+                for j in 0..<inner { destination[j] = source[offset + j * innerStride] }
+                var axis = rank - 2
+                while axis >= 0 {
+                    index[axis] += 1
+                    offset += strides[axis]
+                    if index[axis] < shape[axis] { break }
+                    offset -= strides[axis] * shape[axis]
+                    index[axis] = 0
+                    axis -= 1
+                }
+            }
+        }
+        return result
+    }
+}

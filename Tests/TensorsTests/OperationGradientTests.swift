@@ -168,3 +168,7 @@ import Testing
     checkGradients([randomTensor([40], seed: 64, low: -4, high: 4)]) { $0[0].sigmoid() }
     checkGradients([randomTensorAwayFromZero([40], seed: 65)]) { $0[0].leakyReLU(slope: 0.1) * 2 - 1 }
 }
+
+@Test func permuteGradient() {
+    checkGradients([randomTensor([2, 3, 4], seed: 66)]) { $0[0].permuted([2, 0, 1]).square() }
+}

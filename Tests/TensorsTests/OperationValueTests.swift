@@ -164,3 +164,14 @@ private func naiveProduct(_ a: Tensor, _ b: Tensor, _ i: Int, _ j: Int, transpos
     let column = (0..<600).reduce(0.0) { $0 + Double(upstream[$1, 17]) }
     #expect(abs(Double(gb[17]) - column) < 1e-3)
 }
+
+@Test func permuteMovesChannelsFirst() {
+    // An [H=2, W=2, C=3] image to [C, H, W].
+    let hwc = Variable(Tensor(shape: [2, 2, 3], scalars: (0..<12).map(Float.init)))
+    let chw = hwc.permuted([2, 0, 1]).value
+    #expect(chw.shape == [3, 2, 2])
+    #expect(chw.scalars == [0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11])
+    let large = randomTensor([40, 50, 3], seed: 67)
+    let back = Variable(large).permuted([2, 0, 1]).permuted([1, 2, 0]).value
+    #expect(back.scalars == large.scalars)
+}
