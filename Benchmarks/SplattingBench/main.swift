@@ -1,1 +1,94 @@
-print("{}")
+// SplattingBench: forward and forward+backward times of the CPU Gaussian rasteriser on the
+// standard scene of shared/reference/gaussian-splatting.md (256×256, f = 1.2·W, centred principal
+// point, N Gaussians uniform in a ball of radius 0.5 two units in front of the camera, log-scales
+// log(0.01) + 0.3·N(0,1), random quaternions, features U(0,1), opacity logits N(0,1),
+// loss = sum of the image). Prints one JSON object; times are the best of `runs` runs, in ms.
+import Foundation
+import Splatting
+
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func normal() -> Float {
+        let u1 = max(Float.random(in: 0..<1, using: &self), 1e-7), u2 = Float.random(in: 0..<1, using: &self)
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+}
+
+func standardScene(count: Int, channels: Int, seed: UInt64) -> GaussianScene {
+    var rng = SplitMix64(state: seed)
+    var scene = GaussianScene(appearance: .features(channels: channels))
+    scene.means.reserveCapacity(count * 3)
+    while scene.count < count {
+        let p = SIMD3<Float>(Float.random(in: -1...1, using: &rng), Float.random(in: -1...1, using: &rng),
+                             Float.random(in: -1...1, using: &rng))
+        if (p * p).sum() > 1 { continue }
+        scene.means += [p.x * 0.5, p.y * 0.5, 2 + p.z * 0.5]
+        scene.rotations += [rng.normal(), rng.normal(), rng.normal(), rng.normal()]
+        scene.logScales += (0..<3).map { _ in log(0.01) + 0.3 * rng.normal() }
+        scene.opacityLogits.append(rng.normal())
+        scene.features += (0..<channels).map { _ in Float.random(in: 0...1, using: &rng) }
+    }
+    return scene
+}
+
+func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+}
+
+let size = 256
+let camera = PinholeCamera(width: size, height: size, fx: 1.2 * Float(size), fy: 1.2 * Float(size),
+                           cx: Float(size - 1) / 2, cy: Float(size - 1) / 2)
+let runs = 5
+var report: [String: Double] = [:]
+for workers in [2, 1] {
+    let rasterizer = GaussianRasterizer(workers: workers)
+    for count in [10_000, 50_000, 200_000] {
+        if workers == 1 && count != 50_000 { continue }
+        for channels in [3, 32] {
+            let scene = standardScene(count: count, channels: channels, seed: 42)
+            let ones = RasterOutputGradient(image: [Float](repeating: 1, count: size * size * channels))
+            var forward = Double.infinity, backward = Double.infinity
+            for _ in 0..<runs {
+                var result: RasterResult?
+                forward = min(forward, try milliseconds { result = try rasterizer.render(scene: scene, camera: camera) })
+                backward = min(backward, try milliseconds { _ = try rasterizer.backward(result!, outputGradient: ones) })
+            }
+            let key = "\(count / 1000)k_\(channels)ch_\(size)px_\(workers)threads"
+            report["forward_\(key)_ms"] = forward
+            report["backward_\(key)_ms"] = backward
+            report["forward_backward_\(key)_ms"] = forward + backward
+        }
+    }
+}
+// Memory per Gaussian during a training step with C channels and W workers: parameters (14 + C floats),
+// their gradients (14 + C), projected record (48 bytes), rendered features (C), tile-list entries
+// (4 bytes each, ~tiles per Gaussian) and the per-worker screen-gradient buffers (W·(7 + C) floats).
+for channels in [3, 32] {
+    let scene = standardScene(count: 50_000, channels: channels, seed: 42)
+    let result = try GaussianRasterizer(workers: 2).render(scene: scene, camera: camera)
+    let visible = result.screenRadius.filter { $0 > 0 }.count
+    let pixelsPerTile = 256.0
+    let tileEntriesPerGaussian = Double(result.screenRadius.count) > 0
+        ? Double(result.output.contributorCount.count) / pixelsPerTile * 0 + estimatedTileEntries(result) / Double(scene.count) : 0
+    let floats = Double(2 * (14 + channels) + channels + 2 * (7 + channels))
+    report["bytes_per_gaussian_\(channels)ch"] = floats * 4 + 48 + 4 * tileEntriesPerGaussian
+    report["visible_fraction_50k_\(channels)ch"] = Double(visible) / Double(scene.count)
+}
+
+func estimatedTileEntries(_ result: RasterResult) -> Double {
+    result.screenRadius.reduce(0.0) { total, radius in
+        radius > 0 ? total + pow((2 * Double(radius)) / 16 + 1, 2) : total
+    }
+}
+
+let json = report.keys.sorted().map { "  \"\($0)\": \((report[$0]! * 1000).rounded() / 1000)" }.joined(separator: ",\n")
+print("{\n\(json)\n}")
