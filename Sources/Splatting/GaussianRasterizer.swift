@@ -36,7 +36,6 @@ public final class GaussianRasterizer {
             throw SplattingError("background has \(settings.background.count) values but the scene renders \(channels) channels")
         }
         let geometry = CameraGeometry(camera, clampMargin: settings.jacobianClampMargin)
-        let count = scene.count
         let projected = projectAll(scene: scene, geometry: geometry, settings: settings)
         let colors = shadeAll(scene: scene, geometry: geometry)
         let binning = projected.withUnsafeBufferPointer {
@@ -81,7 +80,6 @@ public final class GaussianRasterizer {
         let radii = projected.map { p -> Float in
             p.isVisible ? max(Float(p.xMax - p.xMin), Float(p.yMax - p.yMin)) * 0.5 : 0
         }
-        _ = count
         let output = RasterOutput(width: camera.width, height: camera.height, channels: channels, image: image,
                                   alpha: alpha, depth: depth, contributorCount: contributors)
         return RasterResult(output: output, screenRadius: radii, scene: scene, camera: camera, settings: settings,
@@ -101,6 +99,14 @@ public final class GaussianRasterizer {
               outputGradient.depth.isEmpty || outputGradient.depth.count == pixelCount else {
             throw SplattingError("alpha/depth gradients must be empty or hold \(pixelCount) values")
         }
+        return backwardValidated(result, outputGradient: outputGradient)
+    }
+
+    /// `backward` after its shape checks (the autodiff hook guarantees the shapes).
+    func backwardValidated(_ result: RasterResult, outputGradient: RasterOutputGradient) -> GaussianGradients {
+        let output = result.output
+        let pixelCount = output.width * output.height
+        let channels = output.channels
         let count = result.scene.count
         let stride = TileKernels.screenGradientWidth + channels
         let workers = self.workers

@@ -1,26 +1,24 @@
-import Dispatch
-import Foundation
+import Tensors
 
-/// Parallel loops for the rasteriser. Until the Tensors thread pool is available this runs on
-/// `DispatchQueue.concurrentPerform`, whose worker threads are persistent (libdispatch's pool),
-/// so no thread is spawned per frame.
+/// Parallel loops for the rasteriser on the persistent Tensors thread pool (no thread is
+/// spawned per frame). Work is expressed per *worker slot* so that each slot can own a
+/// scratch or gradient buffer; slots are claimed dynamically by the pool's threads.
 enum ParallelLoop {
-    /// Number of workers to use: the active processor count.
-    static var workerCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// Number of worker slots to use: the pool's thread count (the cores).
+    static var workerCount: Int { ThreadPool.shared.threadCount }
 
-    /// Runs `body(worker)` for every worker in `0..<workers` concurrently and waits.
+    /// Runs `body(worker)` for every worker slot in `0..<workers`, in parallel, and waits.
     static func forEachWorker(_ workers: Int, _ body: (Int) -> Void) {
         if workers <= 1 {
             body(0)
-        } else {
-            withoutActuallyEscaping(body) { body in
-                let shared = UncheckedSendableClosure(body)
-                DispatchQueue.concurrentPerform(iterations: workers) { shared.body($0) }
-            }
+            return
+        }
+        ThreadPool.shared.parallelFor(0..<workers, minimumChunk: 1) { slots in
+            for worker in slots { body(worker) }
         }
     }
 
-    /// Splits `0..<count` into one contiguous chunk per worker and runs `body(worker, chunk)`.
+    /// Splits `0..<count` into one contiguous chunk per worker slot and runs `body(worker, chunk)`.
     static func forEachChunk(_ count: Int, workers: Int = workerCount, minimumChunk: Int = 1024,
                              _ body: (Int, Range<Int>) -> Void) {
         let usable = max(1, min(workers, count / max(1, minimumChunk)))
@@ -44,12 +42,4 @@ struct SharedPointer<Element>: @unchecked Sendable {
     @inline(__always) static func + (pointer: SharedPointer, offset: Int) -> UnsafeMutablePointer<Element> {
         pointer.base + offset
     }
-}
-
-/// Lets a non-Sendable loop body run on the worker threads. Sound here because
-/// `forEachWorker` joins all workers before returning and every caller gives each worker
-/// disjoint output ranges or its own buffers.
-private struct UncheckedSendableClosure: @unchecked Sendable {
-    let body: (Int) -> Void
-    init(_ body: @escaping (Int) -> Void) { self.body = body }
 }
