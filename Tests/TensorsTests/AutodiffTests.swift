@@ -78,3 +78,15 @@ struct ProductAndSum: DifferentiableFunction {
     let gradients = tape.backward(from: outputs[1].sum())
     #expect(try #require(gradients[a]).scalars == [1, 1])
 }
+
+@Test func gradientCheckRejectsAWrongBackward() {
+    // x² with a backward of 2.1·x: the finite-difference checker must flag it.
+    withKnownIssue {
+        checkGradients([randomTensor([6], seed: 3)]) { inputs in
+            let x = inputs[0].value
+            return Tape.record(inputs: inputs, output: x.map { $0 * $0 }) { g in
+                [Kernels.zip(g, x) { $0 * 2.1 * $1 }]
+            }
+        }
+    }
+}

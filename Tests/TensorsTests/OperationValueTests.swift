@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import Tensors
+
+@Test func broadcastingAddsRowsAndColumns() {
+    let a = Variable(Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]))
+    #expect((a + Variable(Tensor(shape: [3], scalars: [10, 20, 30]))).value.scalars == [11, 22, 33, 14, 25, 36])
+    #expect((a * Variable(Tensor(shape: [2, 1], scalars: [2, 3]))).value.scalars == [2, 4, 6, 12, 15, 18])
+    #expect((Variable(Tensor(shape: [2, 1], scalars: [1, 2])) + Variable(Tensor(shape: [1, 3], scalars: [0, 10, 20]))).value.scalars
+        == [1, 11, 21, 2, 12, 22])
+}
+
+@Test func matmulMatchesNaiveProductAtParallelSize() {
+    let a = randomTensor([300, 70], seed: 1), b = randomTensor([70, 90], seed: 2)
+    let product = Variable(a).matmul(Variable(b)).value
+    var worst: Float = 0
+    for i in stride(from: 0, to: 300, by: 37) {
+        for j in stride(from: 0, to: 90, by: 11) {
+            var s: Float = 0
+            for k in 0..<70 { s += a[i, k] * b[k, j] }
+            worst = max(worst, abs(s - product[i, j]))
+        }
+    }
+    #expect(worst < 1e-4)
+    let wide = Variable(randomTensor([8, 70], seed: 3)).matmul(Variable(randomTensor([70, 5000], seed: 4))).value
+    var s: Float = 0
+    for k in 0..<70 { s += randomTensor([8, 70], seed: 3)[7, k] * randomTensor([70, 5000], seed: 4)[k, 4999] }
+    #expect(abs(wide[7, 4999] - s) < 1e-4)
+}
+
+@Test func bilinearUpsamplingMatchesPyTorchAlignCornersFalse() {
+    // torch.nn.functional.interpolate(tensor([[[[1., 2.], [3., 4.]]]]), scale_factor=2, mode='bilinear', align_corners=False)
+    let x = Variable(Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4]))
+    #expect(x.upsampledBilinear().value.scalars == [1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4])
+}
+
+@Test func bilinearUpsamplingAlignCornersTrueKeepsCorners() {
+    let x = Variable(Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4]))
+    let y = x.upsampledBilinear(alignCorners: true).value
+    #expect(y[0, 0, 0, 0] == 1 && y[0, 0, 0, 3] == 2 && y[0, 0, 3, 0] == 3 && y[0, 0, 3, 3] == 4)
+    #expect(abs(y[0, 0, 0, 1] - (1 + 1.0 / 3)) < 1e-6)
+}
+
+@Test func pixelShuffleMatchesPyTorchLayout() {
+    // torch.pixel_shuffle(torch.arange(8.).reshape(1, 4, 1, 2), 2)
+    let x = Variable(Tensor(shape: [1, 4, 1, 2], scalars: (0..<8).map(Float.init)))
+    let y = x.pixelShuffled(factor: 2).value
+    #expect(y.shape == [1, 1, 2, 4])
+    #expect(y.scalars == [0, 2, 1, 3, 4, 6, 5, 7])
+}
+
+@Test func conv2dMatchesDirectConvolution() {
+    let x = randomTensor([2, 3, 6, 5], seed: 5), w = randomTensor([4, 3, 3, 3], seed: 6), b = randomTensor([4], seed: 7)
+    let y = Variable(x).conv2d(weight: Variable(w), bias: Variable(b), padding: 1).value
+    #expect(y.shape == [2, 4, 6, 5])
+    var worst: Float = 0
+    for n in 0..<2 { for o in 0..<4 { for i in 0..<6 { for j in 0..<5 {
+        var s = b[o]
+        for c in 0..<3 { for ky in 0..<3 { for kx in 0..<3 {
+            let yy = i + ky - 1, xx = j + kx - 1
+            if yy >= 0 && yy < 6 && xx >= 0 && xx < 5 { s += w[o, c, ky, kx] * x[n, c, yy, xx] }
+        } } }
+        worst = max(worst, abs(s - y[n, o, i, j]))
+    } } } }
+    #expect(worst < 1e-5)
+}
+
+@Test func instanceNormGivesZeroMeanUnitVariance() {
+    let y = Variable(randomTensor([2, 3, 8, 8], seed: 8, low: 2, high: 5)).instanceNormalized().value
+    for plane in 0..<6 {
+        let values = Array(y.scalars[(plane * 64)..<((plane + 1) * 64)])
+        let mean = values.reduce(0, +) / 64
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 64
+        #expect(abs(mean) < 1e-5)
+        #expect(abs(variance - 1) < 1e-3)
+    }
+}
+
+@Test func quaternionConventionIsScalarFirst() {
+    let half = Float(0.5).squareRoot()
+    let q = Variable(Tensor(shape: [2, 4], scalars: [2, 0, 0, 0, half, 0, 0, half]))
+    let r = q.quaternionToRotationMatrix().value.scalars
+    let expected: [Float] = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, -1, 0, 1, 0, 0, 0, 0, 1]
+    #expect(zip(r, expected).allSatisfy { abs($0 - $1) < 1e-6 })
+}
+
+@Test func positionalEncodingWidthMatchesGHA() {
+    let encoding = PositionalEncoding(frequencies: 4)
+    #expect(encoding.outputWidth(inputWidth: 3) == 27)
+    let y = encoding(Variable(Tensor(shape: [1, 3], scalars: [0.1, 0.2, 0.3]))).value
+    #expect(y.shape == [1, 27])
+    #expect(abs(y[0, 3 + 3 * 2 + 1] - Float(sin(0.4))) < 1e-6)
+}
+
+@Test func gatherAndScatterAreAdjoint() {
+    let x = Variable(Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6]))
+    #expect(x.gatherRows([2, 0, 2]).value.scalars == [5, 6, 1, 2, 5, 6])
+    #expect(x.scatterAddRows([1, 1, 0], rowCount: 2).value.scalars == [5, 6, 4, 6])
+}
+
+@Test func meshLaplacianRejectsOutOfRangeIndices() {
+    #expect(throws: TensorsError.self) { try MeshLaplacian(vertexCount: 3, triangleIndices: [0, 1, 7]) }
+}
