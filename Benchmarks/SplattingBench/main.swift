@@ -38,41 +38,61 @@ func standardScene(count: Int, channels: Int, seed: UInt64) -> GaussianScene {
     return scene
 }
 
-func milliseconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
+/// Wall-clock and calling-thread CPU milliseconds of `body`. On a shared machine the CPU time of
+/// single-worker runs is the stable figure (wall time includes waiting for the core).
+func milliseconds(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+    func threadCPU() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
+    }
+    let start = DispatchTime.now().uptimeNanoseconds, cpuStart = threadCPU()
     try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6, threadCPU() - cpuStart)
 }
 
 let size = 256
 let camera = PinholeCamera(width: size, height: size, fx: 1.2 * Float(size), fy: 1.2 * Float(size),
                            cx: Float(size - 1) / 2, cy: Float(size - 1) / 2)
-let runs = 5
+// `SplattingBench <gaussians> <channels> <workers> <runs>` measures one configuration only (for
+// profilers such as callgrind); without arguments the full grid below runs.
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let single = arguments.count == 4 ? arguments : nil
+let runs = single?[3] ?? 5
 var report: [String: Double] = [:]
-for workers in [2, 1] {
+for workers in single.map({ [$0[2]] }) ?? [2, 1] {
     let rasterizer = GaussianRasterizer(workers: workers)
-    for count in [10_000, 50_000, 200_000] {
-        if workers == 1 && count != 50_000 { continue }
-        for channels in [3, 32] {
+    for count in single.map({ [$0[0]] }) ?? [10_000, 50_000, 200_000] {
+        if single == nil && workers == 1 && count != 50_000 { continue }
+        for channels in single.map({ [$0[1]] }) ?? [3, 32] {
             let scene = standardScene(count: count, channels: channels, seed: 42)
             let ones = RasterOutputGradient(image: [Float](repeating: 1, count: size * size * channels))
             var forward = Double.infinity, backward = Double.infinity
+            var forwardCPU = Double.infinity, backwardCPU = Double.infinity
             for _ in 0..<runs {
                 var result: RasterResult?
-                forward = min(forward, try milliseconds { result = try rasterizer.render(scene: scene, camera: camera) })
-                backward = min(backward, try milliseconds { _ = try rasterizer.backward(result!, outputGradient: ones) })
+                let f = try milliseconds { result = try rasterizer.render(scene: scene, camera: camera) }
+                let b = try milliseconds { _ = try rasterizer.backward(result!, outputGradient: ones) }
+                forward = min(forward, f.wall)
+                backward = min(backward, b.wall)
+                forwardCPU = min(forwardCPU, f.cpu)
+                backwardCPU = min(backwardCPU, b.cpu)
             }
             let key = "\(count / 1000)k_\(channels)ch_\(size)px_\(workers)threads"
             report["forward_\(key)_ms"] = forward
             report["backward_\(key)_ms"] = backward
             report["forward_backward_\(key)_ms"] = forward + backward
+            if workers == 1 {
+                report["forward_\(key)_cpu_ms"] = forwardCPU
+                report["backward_\(key)_cpu_ms"] = backwardCPU
+            }
         }
     }
 }
 // Memory per Gaussian during a training step with C channels and W workers: parameters (14 + C floats),
 // their gradients (14 + C), projected record (48 bytes), rendered features (C), tile-list entries
 // (4 bytes each, ~tiles per Gaussian) and the per-worker screen-gradient buffers (W·(7 + C) floats).
-for channels in [3, 32] {
+for channels in single == nil ? [3, 32] : [] {
     let scene = standardScene(count: 50_000, channels: channels, seed: 42)
     let result = try GaussianRasterizer(workers: 2).render(scene: scene, camera: camera)
     let visible = result.screenRadius.filter { $0 > 0 }.count

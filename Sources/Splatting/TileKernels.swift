@@ -40,19 +40,31 @@ struct BackwardInputs: @unchecked Sendable {
 }
 
 /// Per-worker scratch memory for one tile (allocated once per worker per pass, never per pixel).
+/// Per-pixel planes hold the tile's 16×16 pixels row-major (pixel p = row·16 + column); channel
+/// data is planar (`channel·256 + p`) so that 8 adjacent pixels are one SIMD8 vector.
 struct TileScratch {
     static let pixels = TileBinning.tileSize * TileBinning.tileSize
     let transmittance: UnsafeMutablePointer<Float>
     let depth: UnsafeMutablePointer<Float>
+    /// Forward: composited features (planar).
     let accumulated: UnsafeMutablePointer<Float>
-    let count: UnsafeMutablePointer<Int32>
-    let last: UnsafeMutablePointer<Int32>
-    let done: UnsafeMutablePointer<Bool>
+    /// Backward: Σ_c (features composited behind the current fragment)_c · dL/dout_c per pixel.
+    let behindDot: UnsafeMutablePointer<Float>
+    /// Contributor counts and list positions are kept as floats (exact below 2²⁴) because float
+    /// lane comparisons vectorise while Int32 ones do not.
+    let count: UnsafeMutablePointer<Float>
+    let last: UnsafeMutablePointer<Float>
+    /// 1 where the pixel stopped compositing (forward only).
+    let done: UnsafeMutablePointer<Float>
+    let outputGradient: UnsafeMutablePointer<Float>
     let backgroundDot: UnsafeMutablePointer<Float>
     let finalTransmittance: UnsafeMutablePointer<Float>
     let alphaGradient: UnsafeMutablePointer<Float>
     let depthGradient: UnsafeMutablePointer<Float>
+    /// Per-lane feature-gradient partial sums of the current Gaussian, `channels × 8`.
     let featureGradient: UnsafeMutablePointer<Float>
+    /// Horizontal sums of `featureGradient`, `channels`.
+    let featureGradientSum: UnsafeMutablePointer<Float>
     /// This worker's screen-space gradient buffer (`count × (screenGradientWidth + channels)`), backward only.
     let gradientBuffer: UnsafeMutablePointer<Float>?
 
@@ -61,29 +73,32 @@ struct TileScratch {
         transmittance = .allocate(capacity: n)
         depth = .allocate(capacity: n)
         accumulated = .allocate(capacity: n * channels)
+        behindDot = .allocate(capacity: n)
         count = .allocate(capacity: n)
         last = .allocate(capacity: n)
         done = .allocate(capacity: n)
+        outputGradient = .allocate(capacity: n * channels)
         backgroundDot = .allocate(capacity: n)
         finalTransmittance = .allocate(capacity: n)
         alphaGradient = .allocate(capacity: n)
         depthGradient = .allocate(capacity: n)
-        featureGradient = .allocate(capacity: channels)
+        featureGradient = .allocate(capacity: 8 * channels)
+        featureGradientSum = .allocate(capacity: channels)
         self.gradientBuffer = gradientBuffer
     }
 
     func deallocate() {
-        for pointer in [transmittance, depth, accumulated, backgroundDot, finalTransmittance, alphaGradient,
-                        depthGradient, featureGradient] { pointer.deallocate() }
-        count.deallocate()
-        last.deallocate()
-        done.deallocate()
+        for pointer in [transmittance, depth, accumulated, behindDot, count, last, done, outputGradient, backgroundDot,
+                        finalTransmittance, alphaGradient, depthGradient, featureGradient, featureGradientSum] {
+            pointer.deallocate()
+        }
     }
 }
 
 /// The per-tile compositing loops. Within a tile the traversal is Gaussian-major (each Gaussian
-/// visits the pixels of its box inside the tile), which gives every pixel exactly the
-/// per-pixel front-to-back order of the reference while loading each Gaussian's features once.
+/// visits the pixels of its box inside the tile, 8 adjacent pixels per SIMD vector), which gives
+/// every pixel exactly the per-pixel front-to-back order of the reference while loading each
+/// Gaussian once.
 enum TileKernels {
     /// Screen-space gradient entries stored per Gaussian before its features:
     /// du, dv, dA, dB, dC, d(opacity), d(depth).
@@ -94,18 +109,17 @@ enum TileKernels {
         let size = TileBinning.tileSize
         let channels = context.channels
         let pixels = TileScratch.pixels
-        for p in 0..<pixels {
-            scratch.transmittance[p] = 1
-            scratch.depth[p] = 0
-            scratch.count[p] = 0
-            scratch.last[p] = 0
-            scratch.done[p] = false
-        }
+        scratch.transmittance.initialize(repeating: 1, count: pixels)
+        scratch.depth.initialize(repeating: 0, count: pixels)
+        scratch.count.initialize(repeating: 0, count: pixels)
+        scratch.last.initialize(repeating: 0, count: pixels)
+        scratch.done.initialize(repeating: 0, count: pixels)
         scratch.accumulated.initialize(repeating: 0, count: pixels * channels)
         var active = (x1 - x0 + 1) * (y1 - y0 + 1)
         let start = Int(context.ranges[tile]), end = Int(context.ranges[tile + 1])
         let threshold = context.alphaThreshold, stopBelow = context.transmittanceThreshold, maxAlpha = context.maxAlpha
         var position = start
+        var f = FragmentMath.Fragments.empty
         while position < end && active > 0 {
             let index = Int(context.list[position])
             let g = context.projected[index]
@@ -114,32 +128,37 @@ enum TileKernels {
             let iy0 = max(Int(g.yMin), y0), iy1 = min(Int(g.yMax), y1)
             if ix0 > ix1 || iy0 > iy1 { continue }
             let feature = context.colors + index * channels
-            let listPosition = Int32(position - start)
+            let listPosition = SIMD8<Float>(repeating: Float(position - start))
             for y in iy0...iy1 {
                 let dy = g.v - Float(y)
-                let row = (y - y0) * size - x0
-                let halfCdy2 = 0.5 * g.conicC * dy * dy, bdy = g.conicB * dy
-                for x in ix0...ix1 {
-                    let p = row + x
-                    if scratch.done[p] { continue }
-                    let dx = g.u - Float(x)
-                    let power = 0.5 * g.conicA * dx * dx + halfCdy2 + bdy * dx
-                    if power < 0 || power > g.cutoffPower { continue }
-                    let alpha = min(maxAlpha, g.opacity * exp(-power))
-                    if alpha < threshold { continue }
-                    let t = scratch.transmittance[p]
-                    let next = t * (1 - alpha)
-                    if next < stopBelow {
-                        scratch.done[p] = true
-                        active -= 1
-                        continue
+                guard let span = FragmentMath.rowSpan(g, dy: dy, columns: ix0...ix1) else { continue }
+                for group in ((span.lowerBound - x0) >> 3)...((span.upperBound - x0) >> 3) {
+                    let p = (y - y0) * size + group * 8
+                    let done = FragmentMath.load(scratch.done + p)
+                    guard FragmentMath.fragments(g, xStart: x0 + group * 8, dy: dy, columns: span,
+                                                 candidate: done .== 0, threshold: threshold,
+                                                 maxAlpha: maxAlpha, into: &f) else { continue }
+                    let t = FragmentMath.load(scratch.transmittance + p)
+                    let next = t * (1 - f.alpha)
+                    let terminate = f.valid .& (next .< stopBelow)
+                    if any(terminate) {
+                        let stopped = SIMD8<Float>(repeating: 0).replacing(with: 1, where: terminate)
+                        FragmentMath.store(done + stopped, scratch.done + p)
+                        active -= Int(stopped.sum())
                     }
-                    let weight = alpha * t
-                    ChannelKernels.addScaled(scratch.accumulated + p * channels, feature, weight, channels)
-                    scratch.depth[p] += weight * g.depth
-                    scratch.count[p] += 1
-                    scratch.last[p] = listPosition
-                    scratch.transmittance[p] = next
+                    let contribute = f.valid .& .!terminate
+                    if !any(contribute) { continue }
+                    let weight = (f.alpha * t).replacing(with: 0, where: .!contribute)
+                    FragmentMath.store(t.replacing(with: next, where: contribute), scratch.transmittance + p)
+                    FragmentMath.store(FragmentMath.load(scratch.depth + p) + weight * g.depth, scratch.depth + p)
+                    let counted = FragmentMath.load(scratch.count + p) + SIMD8<Float>(repeating: 0).replacing(with: 1, where: contribute)
+                    FragmentMath.store(counted, scratch.count + p)
+                    FragmentMath.store(FragmentMath.load(scratch.last + p).replacing(with: listPosition, where: contribute), scratch.last + p)
+                    var plane = scratch.accumulated + p
+                    for c in 0..<channels {
+                        FragmentMath.store(FragmentMath.load(plane) + weight * feature[c], plane)
+                        plane += pixels
+                    }
                 }
             }
         }
@@ -148,14 +167,13 @@ enum TileKernels {
                 let p = (y - y0) * size + (x - x0)
                 let pixel = y * context.width + x
                 let t = scratch.transmittance[p]
-                let source = scratch.accumulated + p * channels
                 let target = outputs.image + pixel * channels
-                for c in 0..<channels { target[c] = source[c] + t * context.background[c] }
+                for c in 0..<channels { target[c] = scratch.accumulated[c * pixels + p] + t * context.background[c] }
                 outputs.alpha[pixel] = 1 - t
                 outputs.depth[pixel] = scratch.depth[p]
-                outputs.contributors[pixel] = scratch.count[p]
+                outputs.contributors[pixel] = Int32(scratch.count[p])
                 outputs.finalTransmittance[pixel] = t
-                outputs.lastContributor[pixel] = scratch.last[p]
+                outputs.lastContributor[pixel] = Int32(scratch.last[p])
             }
         }
     }
@@ -164,29 +182,39 @@ enum TileKernels {
         let (x0, x1, y0, y1) = context.bounds(of: tile)
         let size = TileBinning.tileSize
         let channels = context.channels
+        let pixels = TileScratch.pixels
         let stride = screenGradientWidth + channels
         let buffer = scratch.gradientBuffer!
-        scratch.accumulated.initialize(repeating: 0, count: TileScratch.pixels * channels)
-        var maxLast: Int32 = 0
+        // Lanes outside the image stay zero so that masked arithmetic never meets garbage.
+        for plane in [scratch.transmittance, scratch.finalTransmittance, scratch.depth, scratch.alphaGradient,
+                      scratch.depthGradient, scratch.backgroundDot, scratch.behindDot, scratch.last] {
+            plane.initialize(repeating: 0, count: pixels)
+        }
+        scratch.outputGradient.initialize(repeating: 0, count: pixels * channels)
+        var maxLast: Float = 0
         for y in y0...y1 {
             for x in x0...x1 {
                 let p = (y - y0) * size + (x - x0)
                 let pixel = y * context.width + x
                 scratch.transmittance[p] = inputs.finalTransmittance[pixel]
                 scratch.finalTransmittance[p] = inputs.finalTransmittance[pixel]
-                scratch.last[p] = inputs.lastContributor[pixel]
+                scratch.last[p] = Float(inputs.lastContributor[pixel])
                 maxLast = max(maxLast, scratch.last[p])
-                scratch.depth[p] = 0
                 scratch.alphaGradient[p] = inputs.alphaGradient[pixel]
                 scratch.depthGradient[p] = inputs.depthGradient[pixel]
                 var dot: Float = 0
-                for c in 0..<channels { dot += context.background[c] * inputs.imageGradient[pixel * channels + c] }
+                for c in 0..<channels {
+                    let gradient = inputs.imageGradient[pixel * channels + c]
+                    scratch.outputGradient[c * pixels + p] = gradient
+                    dot += context.background[c] * gradient
+                }
                 scratch.backgroundDot[p] = dot
             }
         }
         let start = Int(context.ranges[tile])
         let threshold = context.alphaThreshold, maxAlpha = context.maxAlpha
         var position = start + Int(maxLast)
+        var f = FragmentMath.Fragments.empty
         while position > start {
             position -= 1
             let index = Int(context.list[position])
@@ -195,57 +223,67 @@ enum TileKernels {
             let iy0 = max(Int(g.yMin), y0), iy1 = min(Int(g.yMax), y1)
             if ix0 > ix1 || iy0 > iy1 { continue }
             let feature = context.colors + index * channels
-            let relative = Int32(position - start)
-            scratch.featureGradient.initialize(repeating: 0, count: channels)
-            var du: Float = 0, dv: Float = 0, dA: Float = 0, dB: Float = 0, dC: Float = 0
-            var dOpacity: Float = 0, dDepth: Float = 0
+            let relative = SIMD8<Float>(repeating: Float(position - start))
+            scratch.featureGradient.initialize(repeating: 0, count: 8 * channels)
+            var du = SIMD8<Float>(), dv = SIMD8<Float>(), dA = SIMD8<Float>(), dB = SIMD8<Float>(), dC = SIMD8<Float>()
+            var dOpacity = SIMD8<Float>(), dDepth = SIMD8<Float>()
             var touched = false
             for y in iy0...iy1 {
                 let dy = g.v - Float(y)
-                let row = (y - y0) * size - x0
-                for x in ix0...ix1 {
-                    let p = row + x
-                    if relative >= scratch.last[p] { continue }
-                    let dx = g.u - Float(x)
-                    let power = 0.5 * (g.conicA * dx * dx + g.conicC * dy * dy) + g.conicB * dx * dy
-                    if power < 0 || power > g.cutoffPower { continue }
-                    let gaussian = exp(-power)
-                    let raw = g.opacity * gaussian
-                    let alpha = min(maxAlpha, raw)
-                    if alpha < threshold { continue }
+                guard let span = FragmentMath.rowSpan(g, dy: dy, columns: ix0...ix1) else { continue }
+                for group in ((span.lowerBound - x0) >> 3)...((span.upperBound - x0) >> 3) {
+                    let p = (y - y0) * size + group * 8
+                    let contributed = relative .< FragmentMath.load(scratch.last + p)
+                    guard FragmentMath.fragments(g, xStart: x0 + group * 8, dy: dy, columns: span,
+                                                 candidate: contributed, threshold: threshold,
+                                                 maxAlpha: maxAlpha, into: &f) else { continue }
                     touched = true
+                    let alpha = f.alpha.replacing(with: 0, where: .!f.valid)
                     let keep = 1 - alpha
-                    let t = scratch.transmittance[p] / keep
-                    scratch.transmittance[p] = t
+                    let t = FragmentMath.load(scratch.transmittance + p) / keep
+                    FragmentMath.store(t, scratch.transmittance + p)
                     let weight = alpha * t
-                    let pixel = y * context.width + x
-                    let dot = ChannelKernels.backwardStep(
-                        featureGradient: scratch.featureGradient, behind: scratch.accumulated + p * channels,
-                        feature: feature, outputGradient: inputs.imageGradient + pixel * channels,
-                        weight: weight, alpha: alpha, count: channels)
-                    let depthGradient = scratch.depthGradient[p]
-                    var dAlpha = t * dot
-                    dAlpha += (scratch.alphaGradient[p] - scratch.backgroundDot[p]) * scratch.finalTransmittance[p] / keep
-                    dAlpha += t * (g.depth - scratch.depth[p]) * depthGradient
-                    scratch.depth[p] = alpha * g.depth + keep * scratch.depth[p]
-                    dDepth += weight * depthGradient
-                    if raw < maxAlpha {
-                        dOpacity += gaussian * dAlpha
-                        let dPower = -raw * dAlpha
-                        du += dPower * (g.conicA * dx + g.conicB * dy)
-                        dv += dPower * (g.conicB * dx + g.conicC * dy)
-                        dA += dPower * 0.5 * dx * dx
-                        dB += dPower * dx * dy
-                        dC += dPower * 0.5 * dy * dy
+                    // Σ_c f_c·g_c; the colour behind is tracked only through its dot with g.
+                    var featureDot = SIMD8<Float>()
+                    var gradientPlane = scratch.outputGradient + p
+                    var lanes = scratch.featureGradient
+                    for c in 0..<channels {
+                        let gradient = FragmentMath.load(gradientPlane)
+                        FragmentMath.store(FragmentMath.load(lanes) + weight * gradient, lanes)
+                        featureDot += feature[c] * gradient
+                        gradientPlane += pixels
+                        lanes += 8
                     }
+                    let behindDot = FragmentMath.load(scratch.behindDot + p)
+                    FragmentMath.store(alpha * featureDot + keep * behindDot, scratch.behindDot + p)
+                    let depthGradient = FragmentMath.load(scratch.depthGradient + p)
+                    let behindDepth = FragmentMath.load(scratch.depth + p)
+                    var dAlpha = t * (featureDot - behindDot)
+                    dAlpha += (FragmentMath.load(scratch.alphaGradient + p) - FragmentMath.load(scratch.backgroundDot + p))
+                        * FragmentMath.load(scratch.finalTransmittance + p) / keep
+                    dAlpha += t * (g.depth - behindDepth) * depthGradient
+                    FragmentMath.store(alpha * g.depth + keep * behindDepth, scratch.depth + p)
+                    dDepth += weight * depthGradient
+                    dAlpha = dAlpha.replacing(with: 0, where: .!(f.valid .& (f.rawAlpha .< maxAlpha)))
+                    dOpacity += f.gaussian * dAlpha
+                    let dPower = -f.rawAlpha * dAlpha
+                    let dx = f.dx
+                    du += dPower * (g.conicA * dx + g.conicB * dy)
+                    dv += dPower * (g.conicB * dx + g.conicC * dy)
+                    dA += dPower * 0.5 * dx * dx
+                    dB += dPower * dx * dy
+                    dC += dPower * (0.5 * dy * dy)
                 }
             }
             if !touched { continue }
             let target = buffer + index * stride
-            target[0] += du; target[1] += dv
-            target[2] += dA; target[3] += dB; target[4] += dC
-            target[5] += dOpacity; target[6] += dDepth
-            ChannelKernels.addScaled(target + screenGradientWidth, scratch.featureGradient, 1, channels)
+            target[0] += du.sum(); target[1] += dv.sum()
+            target[2] += dA.sum(); target[3] += dB.sum(); target[4] += dC.sum()
+            target[5] += dOpacity.sum(); target[6] += dDepth.sum()
+            for c in 0..<channels {
+                scratch.featureGradientSum[c] = FragmentMath.load(scratch.featureGradient + 8 * c).sum()
+            }
+            ChannelKernels.addScaled(target + screenGradientWidth, scratch.featureGradientSum, 1, channels)
         }
     }
 }
