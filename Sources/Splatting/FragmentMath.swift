@@ -59,7 +59,7 @@ enum FragmentMath {
     /// σ = ½(A·dx² + C·dy²) + B·dx·dy with d = u − p; α = min(maxAlpha, o·e^(−σ)); valid where the
     /// column is inside `columns`, `candidate` holds, σ ∈ [0, cutoff] and α ≥ threshold.
     /// Writes into `f` (no large return value to copy) and returns false when no lane is valid.
-    @inline(__always)
+    @_transparent
     static func fragments(_ g: ProjectedGaussian, xStart: Int, dy: Float, columns: ClosedRange<Int>,
                           candidate: SIMDMask<SIMD8<Int32>>, threshold: Float, maxAlpha: Float,
                           into f: inout Fragments) -> Bool {
