@@ -89,25 +89,15 @@ for workers in single.map({ [$0[2]] }) ?? [2, 1] {
         }
     }
 }
-// Memory per Gaussian during a training step with C channels and W workers: parameters (14 + C floats),
-// their gradients (14 + C), projected record (48 bytes), rendered features (C), tile-list entries
-// (4 bytes each, ~tiles per Gaussian) and the per-worker screen-gradient buffers (W·(7 + C) floats).
+// Memory per Gaussian during a training step with C channels on 2 workers: parameters and their
+// gradients (2·(14 + C) floats), the projected record (48 bytes), rendered features (C floats),
+// per-worker screen-gradient buffers (2·(7 + C) floats) and the measured tile-list entries (4 bytes each).
 for channels in single == nil ? [3, 32] : [] {
     let scene = standardScene(count: 50_000, channels: channels, seed: 42)
     let result = try GaussianRasterizer(workers: 2).render(scene: scene, camera: camera)
-    let visible = result.screenRadius.filter { $0 > 0 }.count
-    let pixelsPerTile = 256.0
-    let tileEntriesPerGaussian = Double(result.screenRadius.count) > 0
-        ? Double(result.output.contributorCount.count) / pixelsPerTile * 0 + estimatedTileEntries(result) / Double(scene.count) : 0
     let floats = Double(2 * (14 + channels) + channels + 2 * (7 + channels))
-    report["bytes_per_gaussian_\(channels)ch"] = floats * 4 + 48 + 4 * tileEntriesPerGaussian
-    report["visible_fraction_50k_\(channels)ch"] = Double(visible) / Double(scene.count)
-}
-
-func estimatedTileEntries(_ result: RasterResult) -> Double {
-    result.screenRadius.reduce(0.0) { total, radius in
-        radius > 0 ? total + pow((2 * Double(radius)) / 16 + 1, 2) : total
-    }
+    report["bytes_per_gaussian_50k_\(channels)ch"] = floats * 4 + 48 + 4 * Double(result.tileEntryCount) / Double(scene.count)
+    report["tiles_per_gaussian_50k_\(channels)ch"] = Double(result.tileEntryCount) / Double(scene.count)
 }
 
 let json = report.keys.sorted().map { "  \"\($0)\": \((report[$0]! * 1000).rounded() / 1000)" }.joined(separator: ",\n")

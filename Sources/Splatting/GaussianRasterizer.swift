@@ -28,6 +28,9 @@ public final class GaussianRasterizer {
         throws(SplattingError) -> RasterResult {
         try scene.validateShapes()
         try scene.validateFinite()
+        if let bad = ([camera.fx, camera.fy, camera.cx, camera.cy, camera.near] + camera.worldToCamera).first(where: { !$0.isFinite }) {
+            throw SplattingError("camera has a non-finite intrinsic or pose entry (\(bad)); check the calibration or the pose optimisation")
+        }
         guard camera.width > 0, camera.height > 0, camera.fx > 0, camera.fy > 0 else {
             throw SplattingError("camera \(camera.width)×\(camera.height) with fx \(camera.fx), fy \(camera.fy) is invalid: sizes and focal lengths must be positive")
         }

@@ -8,6 +8,9 @@ public struct RasterResult: Sendable {
     /// support box), 0 if culled; densification prunes on its maximum over views.
     public let screenRadius: [Float]
 
+    /// Number of (Gaussian, tile) pairs binned in this render (memory and work diagnostics).
+    public var tileEntryCount: Int { binning.list.count }
+
     let scene: GaussianScene
     let camera: PinholeCamera
     let settings: RasterSettings

@@ -102,6 +102,13 @@ struct ForwardTests {
         #expect(gradients.rotations.allSatisfy { $0.isFinite })
     }
 
+    @Test func nonFiniteCameraIsReported() throws {
+        var camera = TestScenes.camera()
+        camera.worldToCamera[7] = .nan
+        let scene = TestScenes.scene(count: 2, appearance: .features(channels: 3), seed: 10)
+        #expect(throws: SplattingError.self) { _ = try GaussianRasterizer().render(scene: scene, camera: camera) }
+    }
+
     @Test func mismatchedArraysAreReportedByField() throws {
         var scene = TestScenes.scene(count: 3, appearance: .features(channels: 3), seed: 8)
         scene.rotations.removeLast()

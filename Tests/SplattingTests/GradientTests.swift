@@ -142,8 +142,8 @@ struct GradientTests {
         let result = try rasterizer.render(scene: scene, camera: camera, settings: Self.smooth)
         let w = Self.weights(pixels: camera.width * camera.height, channels: 3, seed: 97)
         let gradients = try rasterizer.backward(result, outputGradient: RasterOutputGradient(image: w.image))
-        // Moving the Gaussian parallel to the image plane by δ shifts u by fx·δ/tz only if its depth stays fixed;
-        // translate the camera's principal point instead, which moves the projected mean alone.
+        // Shifting the principal point moves every projected mean by the same amount and nothing else
+        // (the Jacobian clamp window moves too, but it is inactive here), so dL/dcx = dL/du.
         let step: Float = 1e-2
         func shifted(_ du: Float, _ dv: Float) throws -> Double {
             var moved = camera
@@ -152,7 +152,6 @@ struct GradientTests {
                              Weights(image: w.image, alpha: [Float](repeating: 0, count: w.alpha.count),
                                      depth: [Float](repeating: 0, count: w.depth.count)))
         }
-        // Shifting cx moves the mean and also the Jacobian clamp window, which is inactive here.
         let gu = (try shifted(step, 0) - shifted(-step, 0)) / (2 * Double(step))
         let gv = (try shifted(0, step) - shifted(0, -step)) / (2 * Double(step))
         let expected = ((gu * Double(camera.width) / 2) * (gu * Double(camera.width) / 2)
