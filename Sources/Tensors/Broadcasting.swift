@@ -33,29 +33,31 @@ extension Kernels {
         return slice
     }
 
-    /// `f(a, b)` with broadcasting. Fast paths: equal shapes, a scalar operand, and an operand whose
+    /// `F(a, b)` with broadcasting. Fast paths: equal shapes, a scalar operand, and an operand whose
     /// shape is a trailing suffix of the other's (bias rows, per-channel vectors).
-    @inline(__always) static func broadcast(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-        if a.shape == b.shape { return zip(a, b, f) }
+    @inline(__always) static func broadcast<F: ElementwiseBinary>(_ a: Tensor, _ b: Tensor, _ function: F.Type) -> Tensor {
+        if a.shape == b.shape { return zip(a, b, function) }
         let shape = broadcastShape(a.shape, b.shape)
         let n = Tensor.elementCount(shape)
-        if b.count == 1 && n == a.count {
-            let scalar = b.basePointer[0]
-            return map(a) { f($0, scalar) }.reshaped(shape)
-        }
-        if a.count == 1 && n == b.count {
-            let scalar = a.basePointer[0]
-            return map(b) { f(scalar, $0) }.reshaped(shape)
-        }
         let result = Tensor(uninitializedShape: shape)
         let pa = a.basePointer, pb = b.basePointer, out = result.basePointer
+        if b.count == 1 && n == a.count {
+            let scalar = pb[0]
+            forChunks(n) { range in for i in range { out[i] = F.apply(pa[i], scalar) } }
+            return result
+        }
+        if a.count == 1 && n == b.count {
+            let scalar = pa[0]
+            forChunks(n) { range in for i in range { out[i] = F.apply(scalar, pb[i]) } }
+            return result
+        }
         let ta = trimmedLeadingOnes(a.shape), tb = trimmedLeadingOnes(b.shape)
         if n == a.count && shape.suffix(tb.count).elementsEqual(tb) {
             let inner = b.count
             forRows(n / max(inner, 1), rowSize: inner) { rows in
                 for row in rows {
                     let base = row * inner
-                    for j in 0..<inner { out[base + j] = f(pa[base + j], pb[j]) }
+                    for j in 0..<inner { out[base + j] = F.apply(pa[base + j], pb[j]) }
                 }
             }
             return result
@@ -65,7 +67,7 @@ extension Kernels {
             forRows(n / max(inner, 1), rowSize: inner) { rows in
                 for row in rows {
                     let base = row * inner
-                    for j in 0..<inner { out[base + j] = f(pa[j], pb[base + j]) }
+                    for j in 0..<inner { out[base + j] = F.apply(pa[j], pb[base + j]) }
                 }
             }
             return result
@@ -77,7 +79,7 @@ extension Kernels {
         var index = [Int](repeating: 0, count: rank)
         var offsetA = 0, offsetB = 0, position = 0
         while position < n {
-            for j in 0..<inner { out[position + j] = f(pa[offsetA + j * innerA], pb[offsetB + j * innerB]) }
+            for j in 0..<inner { out[position + j] = F.apply(pa[offsetA + j * innerA], pb[offsetB + j * innerB]) }
             position += inner
             var axis = rank - 2
             while axis >= 0 {

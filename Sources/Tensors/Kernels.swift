@@ -80,24 +80,7 @@ enum Kernels {
 
     /// Sum of all scalars, accumulated in Double for accuracy on large tensors.
     static func sum(_ x: Tensor) -> Double {
-        let p = x.basePointer
-        var total = 0.0
-        var i = 0
-        let n = x.count
-        while i + 8 <= n {
-            var partial = SIMD8<Float>()
-            let end = min(n, i + 4096) & ~7
-            while i < end {
-                partial += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-                i += 8
-            }
-            total += Double(partial.sum())
-        }
-        while i < n {
-            total += Double(p[i])
-            i += 1
-        }
-        return total
+        sumContiguous(x.basePointer, count: x.count)
     }
 
     /// Row-major GEMM: `C = alpha * op(A) op(B) + beta * C` with op = optional transpose.

@@ -14,12 +14,7 @@ public enum Losses {
 
     /// Mean Huber loss with threshold `delta`: ½d² for |d| < δ, δ(|d| − ½δ) beyond (PyTorch `huber_loss`).
     public static func huber(_ prediction: Variable, _ target: Variable, delta: Float = 1) -> Variable {
-        let difference = prediction - target
-        let elementwise = difference.unary({ d in
-            let a = Swift.abs(d)
-            return a < delta ? 0.5 * d * d : delta * (a - 0.5 * delta)
-        }, derivative: { d, _ in Swift.abs(d) < delta ? d : (d > 0 ? delta : -delta) })
-        return elementwise.mean()
+        (prediction - target).unary(HuberFunction(delta: delta)).mean()
     }
 
     /// Soft silhouette IoU loss: 1 − Σ(a·b) / Σ(a + b − a·b), for masks in [0, 1] of equal shape.

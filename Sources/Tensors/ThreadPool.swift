@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+import Synchronization
 
 /// A persistent pool of worker threads for data-parallel loops, sized to the machine's cores.
 ///
@@ -11,13 +12,18 @@ import Foundation
 /// body, or a second thread calling at the same time) the new loop runs serially on its caller.
 /// This never deadlocks and never oversubscribes the cores.
 ///
-/// OpenBLAS policy: the first use of the pool sets OpenBLAS to ONE thread
-/// (`openblas_set_num_threads(1)`). Large GEMMs are instead partitioned across this pool by
-/// `Kernels.gemm`, so exactly one set of threads (ours) ever competes for the cores, and OpenBLAS's
-/// own spinning worker threads never fight our elementwise loops.
+/// Latency: training issues thousands of small parallel loops per second, so hand-offs must be
+/// cheap. Workers poll an atomic generation counter for 50 µs after each loop before
+/// sleeping on a condition variable, and the caller spins (yielding the core) while the last
+/// chunks finish. Idle workers therefore cost nothing once a computation pauses.
 ///
-/// `@unchecked Sendable`: all mutable state is guarded by `condition` (an NSCondition) and each job's
-/// own lock; the loop body itself must only write disjoint data for disjoint ranges.
+/// OpenBLAS policy: creating the pool sets OpenBLAS to ONE thread (`openblas_set_num_threads(1)`).
+/// Large GEMMs are instead partitioned across this pool by `Kernels.gemm`, so exactly one set of
+/// threads (ours) ever competes for the cores, and OpenBLAS's own spinning worker threads never
+/// fight our elementwise loops.
+///
+/// `@unchecked Sendable`: mutable state is either atomic or guarded by `condition` (an NSCondition);
+/// the loop body itself must only write disjoint data for disjoint ranges.
 public final class ThreadPool: @unchecked Sendable {
     /// The process-wide pool (one thread per active core, the caller counting as one).
     public static let shared = ThreadPool(threadCount: ProcessInfo.processInfo.activeProcessorCount)
@@ -25,20 +31,27 @@ public final class ThreadPool: @unchecked Sendable {
     /// Number of threads that execute chunks, including the calling thread.
     public let threadCount: Int
 
+    /// Guards `currentJob` for sleeping workers and wakes them.
     private let condition = NSCondition()
     private var currentJob: Job?
-    private var generation = 0
-    private var busy = false
+    /// Incremented (after `currentJob` is set) for every published loop; workers spin on it.
+    private let generation = Atomic<Int>(0)
+    /// True while a loop is running; a second loop then runs inline.
+    private let busy = Atomic<Bool>(false)
 
-    /// One parallel loop in flight. Its lock guards `nextChunk` and `completedChunks`.
+    /// How long an idle worker polls for the next loop before sleeping on the condition variable.
+    private static let workerSpinNanoseconds: UInt64 = 50_000
+
+    /// One parallel loop in flight.
     private final class Job: @unchecked Sendable {
         /// Cleared by the caller before `parallelFor` returns, so the non-escaping body never outlives it.
+        /// Written only by the caller while no chunk is claimable, read under `bodyLock`.
         var body: ((Range<Int>) -> Void)?
+        let bodyLock = NSLock()
         let range: Range<Int>
         let chunkCount: Int
-        let lock = NSCondition()
-        var nextChunk = 0
-        var completedChunks = 0
+        let nextChunk = Atomic<Int>(0)
+        let completedChunks = Atomic<Int>(0)
 
         init(body: @escaping (Range<Int>) -> Void, range: Range<Int>, chunkCount: Int) {
             self.body = body
@@ -56,23 +69,19 @@ public final class ThreadPool: @unchecked Sendable {
         /// Claims one chunk and runs it; returns false when none are left. The closure reference
         /// is a local of this function, so it is released before the completion is counted.
         @inline(never) private func claimAndRunChunk() -> Bool {
-            lock.lock()
-            let index = nextChunk
-            nextChunk += 1
-            let claimedBody = index < chunkCount ? body : nil
-            lock.unlock()
-            guard let claimedBody else { return false }
-            claimedBody(chunk(index))
+            let index = nextChunk.add(1, ordering: .relaxed).oldValue
+            guard index < chunkCount else { return false }
+            bodyLock.lock()
+            let claimedBody = body
+            bodyLock.unlock()
+            claimedBody?(chunk(index))
             return true
         }
 
         /// Claims and runs chunks until none are left.
         func runChunks() {
             while claimAndRunChunk() {
-                lock.lock()
-                completedChunks += 1
-                if completedChunks == chunkCount { lock.broadcast() }
-                lock.unlock()
+                completedChunks.add(1, ordering: .releasing)
             }
         }
     }
@@ -94,12 +103,17 @@ public final class ThreadPool: @unchecked Sendable {
     private func workerLoop() {
         var seenGeneration = 0
         while true {
+            let deadline = DispatchTime.now().uptimeNanoseconds + Self.workerSpinNanoseconds
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seenGeneration {
+                spins += 1
+                if spins & 63 == 0 && DispatchTime.now().uptimeNanoseconds > deadline { break }
+            }
             condition.lock()
-            while generation == seenGeneration || currentJob == nil {
-                if generation != seenGeneration { seenGeneration = generation }
+            while generation.load(ordering: .acquiring) == seenGeneration {
                 condition.wait()
             }
-            seenGeneration = generation
+            seenGeneration = generation.load(ordering: .acquiring)
             let job = currentJob
             condition.unlock()
             job?.runChunks()
@@ -118,37 +132,33 @@ public final class ThreadPool: @unchecked Sendable {
         if n == 0 { return }
         let maximumChunks = max(1, n / max(1, minimumChunk))
         let chunkCount = min(maximumChunks, threadCount * 4)
-        if chunkCount == 1 || threadCount == 1 {
+        if chunkCount == 1 || threadCount == 1
+            || !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
             body(range)
             return
         }
-        condition.lock()
-        if busy {
-            condition.unlock()
-            body(range)
-            return
-        }
-        busy = true
-        condition.unlock()
-
         withoutActuallyEscaping(body) { escapingBody in
             let job = Job(body: escapingBody, range: range, chunkCount: chunkCount)
             condition.lock()
             currentJob = job
-            generation &+= 1
+            generation.add(1, ordering: .releasing)
             condition.broadcast()
             condition.unlock()
 
             job.runChunks()
-            job.lock.lock()
-            while job.completedChunks < job.chunkCount { job.lock.wait() }
+            var spins = 0
+            while job.completedChunks.load(ordering: .acquiring) < chunkCount {
+                spins += 1
+                if spins > 200 { sched_yield() }
+            }
+            job.bodyLock.lock()
             job.body = nil
-            job.lock.unlock()
+            job.bodyLock.unlock()
 
             condition.lock()
             currentJob = nil
-            busy = false
             condition.unlock()
         }
+        busy.store(false, ordering: .releasing)
     }
 }

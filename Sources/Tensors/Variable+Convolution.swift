@@ -18,9 +18,7 @@ extension Variable {
             let (gx, gw) = geometry.backward(x, w, g, needInput: needX, needWeight: needW)
             var gradients: [Tensor?] = [gx, gw]
             if hasBias {
-                let planes = Kernels.sumAxis(g.reshaped([geometry.batch, geometry.outputChannels, -1]).reshaped(
-                    [geometry.batch * geometry.outputChannels, geometry.outputPixels]), outer: geometry.batch * geometry.outputChannels,
-                    extent: geometry.outputPixels, inner: 1)
+                let planes = Kernels.sumAxis(g, outer: geometry.batch * geometry.outputChannels, extent: geometry.outputPixels, inner: 1)
                 gradients.append(Kernels.sumAxis(planes, outer: 1, extent: geometry.batch, inner: geometry.outputChannels)
                     .reshaped([geometry.outputChannels]))
             }

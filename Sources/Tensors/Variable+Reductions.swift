@@ -41,7 +41,7 @@ extension Variable {
         let norm = Float(squares.squareRoot())
         return Tape.record(inputs: [self], output: Tensor(norm)) { g in
             let scale = norm > 0 ? g.scalar / norm : 0
-            return [Kernels.map(input) { $0 * scale }]
+            return [Kernels.map(input, AffineFunction(scale: scale, shift: 0))]
         }
     }
 
@@ -54,22 +54,49 @@ extension Variable {
         var outputShape = shape
         if keepingAxis { outputShape[a] = 1 } else { outputShape.remove(at: a) }
         let input = value
-        let norms = Kernels.map(Kernels.sumAxis(Kernels.map(input) { $0 * $0 }, outer: outer, extent: extent, inner: inner)) {
+        let norms = Kernels.map(Kernels.sumAxis(Kernels.map(input, SquareFunction()), outer: outer, extent: extent, inner: inner)) {
             $0.squareRoot()
         }
         return Tape.record(inputs: [self], output: norms.reshaped(outputShape)) { g in
             let scale = Kernels.zip(g.reshaped(norms.shape), norms) { d, n in n > 0 ? d / n : 0 }
             let expanded = Kernels.expandAxis(scale, outer: outer, extent: extent, inner: inner)
-            return [Kernels.zip(expanded, input, *).reshaped(shape)]
+            return [Kernels.zip(expanded, input, MultiplyFunction.self).reshaped(shape)]
         }
     }
 }
 
 extension Kernels {
     /// Sums a tensor viewed as `[outer, extent, inner]` over the middle axis → `[outer, inner]`.
+    /// Plane sums (inner = 1) use SIMD; column sums of one tall matrix (outer = 1) split the rows
+    /// across the pool with per-chunk partial sums.
     static func sumAxis(_ x: Tensor, outer: Int, extent: Int, inner: Int) -> Tensor {
         let result = Tensor(zeros: [outer, inner])
         let source = x.basePointer, out = result.basePointer
+        if inner == 1 {
+            forRows(outer, rowSize: extent) { rows in
+                for o in rows { out[o] = Float(sumContiguous(source + o * extent, count: extent)) }
+            }
+            return result
+        }
+        if outer == 1 && extent * inner >= parallelThreshold {
+            let pool = ThreadPool.shared
+            let chunks = pool.threadCount
+            let partials = Tensor(zeros: [chunks, inner])
+            let partial = partials.basePointer
+            pool.parallelFor(0..<chunks, minimumChunk: 1) { indices in
+                for chunk in indices {
+                    let destination = partial + chunk * inner
+                    for e in (extent * chunk / chunks)..<(extent * (chunk + 1) / chunks) {
+                        let row = source + e * inner
+                        for i in 0..<inner { destination[i] += row[i] }
+                    }
+                }
+            }
+            for chunk in 0..<chunks {
+                for i in 0..<inner { out[i] += partial[chunk * inner + i] }
+            }
+            return result
+        }
         forRows(outer, rowSize: extent * inner) { rows in
             for o in rows {
                 let destination = out + o * inner
@@ -80,6 +107,26 @@ extension Kernels {
             }
         }
         return result
+    }
+
+    /// Sum of `count` contiguous scalars: SIMD8 partial sums, flushed to Double every 4096 scalars.
+    static func sumContiguous(_ p: UnsafePointer<Float>, count n: Int) -> Double {
+        var total = 0.0
+        var i = 0
+        while i + 8 <= n {
+            var partial = SIMD8<Float>()
+            let end = min(n, i + 4096) & ~7
+            while i < end {
+                partial += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+                i += 8
+            }
+            total += Double(partial.sum())
+        }
+        while i < n {
+            total += Double(p[i])
+            i += 1
+        }
+        return total
     }
 
     /// Repeats `[outer, inner]` along a new middle axis of length `extent` → `[outer, extent, inner]`.

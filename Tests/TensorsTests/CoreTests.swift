@@ -81,3 +81,48 @@ let privatePool = ThreadPool(threadCount: 2)
     }
     #expect(threads.count > 1)
 }
+
+@Test func concurrentCallersBothCompleteCorrectly() async {
+    let n = 200_000
+    let results = await withTaskGroup(of: Double.self) { group in
+        for task in 0..<4 {
+            group.addTask {
+                let values = Tensor(shape: [n]) { Float(($0 + task) % 7) }
+                return Kernels.sum(Variable(values).square().value)
+            }
+        }
+        var all: [Double] = []
+        for await value in group { all.append(value) }
+        return all
+    }
+    var expected: [Double] = []
+    for task in 0..<4 {
+        var total = 0.0
+        for i in 0..<n {
+            let value = Double((i + task) % 7)
+            total += value * value
+        }
+        expected.append(total)
+    }
+    #expect(results.sorted() == expected.sorted())
+}
+
+@Test func bufferCacheRecyclesLargeBuffersWithinItsLimit() {
+    let cache = BufferCache(limitBytes: 4 << 20)
+    let size = BufferCache.roundedByteCount(1 << 20)
+    let first = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+    #expect(cache.give(first, byteCount: size))
+    #expect(cache.take(byteCount: size) == first)
+    #expect(cache.take(byteCount: size) == nil)
+    #expect(!cache.give(first, byteCount: 1024))
+    for _ in 0..<6 {
+        #expect(cache.give(UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64), byteCount: size))
+    }
+    var kept = 0
+    while let buffer = cache.take(byteCount: size) {
+        kept += 1
+        buffer.deallocate()
+    }
+    #expect(kept == 4)
+    first.deallocate()
+}

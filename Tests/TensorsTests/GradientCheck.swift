@@ -54,3 +54,31 @@ func randomTensor(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1
 func randomTensorAwayFromZero(_ shape: [Int], seed: UInt64) -> Tensor {
     randomTensor(shape, seed: seed).map { $0 >= 0 ? $0 + 0.1 : $0 - 0.1 }
 }
+
+/// Central finite-difference check of parameter gradients: `loss(tape)` must build a scalar with the
+/// parameters joined to `tape` (analytic pass) or as constants when `tape` is nil (numeric passes).
+func checkParameterGradients(_ parameters: [Parameter], step h: Float = 1e-3, absolute: Double = 2e-3, relative: Double = 2e-2,
+                             maximumChecksPerParameter: Int = 24, sourceLocation: SourceLocation = #_sourceLocation,
+                             _ loss: (Tape?) -> Variable) {
+    for parameter in parameters { parameter.zeroGradient() }
+    let tape = Tape()
+    tape.backward(from: loss(tape))
+    for (index, parameter) in parameters.enumerated() {
+        let analytic = parameter.gradient ?? Tensor(zeros: parameter.shape)
+        let stride = max(1, parameter.value.count / maximumChecksPerParameter)
+        var element = 0
+        while element < parameter.value.count {
+            let original = parameter.value[flat: element]
+            parameter.value[flat: element] = original + h
+            let plus = Double(loss(nil).value.scalar)
+            parameter.value[flat: element] = original - h
+            let minus = Double(loss(nil).value.scalar)
+            parameter.value[flat: element] = original
+            let numeric = (plus - minus) / (2 * Double(h))
+            let value = Double(analytic[flat: element])
+            #expect(abs(value - numeric) <= absolute + relative * abs(numeric),
+                    "parameter \(index) element \(element): analytic \(value) vs numeric \(numeric)", sourceLocation: sourceLocation)
+            element += stride
+        }
+    }
+}

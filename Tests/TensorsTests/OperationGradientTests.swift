@@ -160,3 +160,11 @@ import Testing
 @Test func positionalEncodingGradient() {
     checkGradients([randomTensor([4, 3], seed: 61)]) { PositionalEncoding(frequencies: 3)($0[0]) }
 }
+
+@Test func vectorisedUnaryGradients() {
+    // 40 elements: the SIMD16 path handles the first 32, the scalar tail the rest.
+    checkGradients([randomTensor([40], seed: 62, low: -3, high: 3)]) { $0[0].exp() }
+    checkGradients([randomTensor([40], seed: 63, low: -3, high: 3)]) { $0[0].tanh() }
+    checkGradients([randomTensor([40], seed: 64, low: -4, high: 4)]) { $0[0].sigmoid() }
+    checkGradients([randomTensorAwayFromZero([40], seed: 65)]) { $0[0].leakyReLU(slope: 0.1) * 2 - 1 }
+}

@@ -101,3 +101,21 @@ import Testing
 @Test func meshLaplacianRejectsOutOfRangeIndices() {
     #expect(throws: TensorsError.self) { try MeshLaplacian(vertexCount: 3, triangleIndices: [0, 1, 7]) }
 }
+
+@Test func vectorisedExpTanhSigmoidMatchLibm() {
+    let x = Tensor(shape: [2001]) { Float($0 - 1000) * 0.09 }
+    let exp = Variable(x).exp().value, tanh = Variable(x).tanh().value, sigmoid = Variable(x).sigmoid().value
+    var worstExp: Float = 0, worstTanh: Float = 0, worstSigmoid: Float = 0
+    for i in 0..<x.count {
+        let v = x[flat: i]
+        let reference = Foundation.exp(v)
+        if reference > 1e-37 && reference.isFinite { worstExp = max(worstExp, abs(exp[flat: i] - reference) / reference) }
+        worstTanh = max(worstTanh, abs(tanh[flat: i] - Foundation.tanh(v)))
+        worstSigmoid = max(worstSigmoid, abs(sigmoid[flat: i] - 1 / (1 + Foundation.exp(-v))))
+    }
+    #expect(worstExp < 1e-6)
+    #expect(worstTanh < 3e-7)
+    #expect(worstSigmoid < 3e-7)
+    #expect(Variable(Tensor(shape: [16], repeating: -200)).exp().value.scalars.allSatisfy { $0 >= 0 && $0 < 1e-37 })
+    #expect(Variable(Tensor(shape: [16], repeating: 200)).tanh().value.scalars.allSatisfy { $0 == 1 })
+}
