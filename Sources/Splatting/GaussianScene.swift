@@ -72,8 +72,18 @@ public struct GaussianScene: Sendable, Equatable {
         ]
         for (name, values, width) in fields {
             let bad = values.withUnsafeBufferPointer { buffer -> Int? in
-                for index in 0..<buffer.count where !buffer[index].isFinite { return index }
-                return nil
+                // x − x is 0 for finite x and NaN for ±Inf/NaN: one vector pass, then locate the culprit.
+                var probe = SIMD8<Float>()
+                var index = 0
+                while index + 8 <= buffer.count {
+                    let v = UnsafeRawPointer(buffer.baseAddress! + index).loadUnaligned(as: SIMD8<Float>.self)
+                    probe += v - v
+                    index += 8
+                }
+                var tail: Float = 0
+                while index < buffer.count { tail += buffer[index] - buffer[index]; index += 1 }
+                if probe.sum() + tail == 0 { return nil }
+                return buffer.firstIndex { !$0.isFinite }
             }
             if let bad {
                 throw SplattingError.nonFinite(field: name, gaussian: bad / width, component: bad % width, value: values[bad])
