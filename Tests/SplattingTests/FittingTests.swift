@@ -184,3 +184,36 @@ struct FittingTests {
         #expect(finalPSNR >= 28, "held-out PSNR \(initialPSNR) dB → \(finalPSNR) dB with \(trainer.scene.count) Gaussians")
     }
 }
+
+struct CustomOperationTests {
+    @Test func tapeGradientsEqualTheRawBackward() throws {
+        let scene = TestScenes.scene(count: 12, appearance: .sphericalHarmonics(degree: 2), seed: 61)
+        let camera = TestScenes.camera()
+        let pixels = camera.width * camera.height
+        let w = GradientTests.weights(pixels: pixels, channels: 3, seed: 62)
+        let rasterizer = GaussianRasterizer()
+        let result = try rasterizer.render(scene: scene, camera: camera)
+        let raw = try rasterizer.backward(result, outputGradient: RasterOutputGradient(image: w.image, alpha: w.alpha, depth: w.depth))
+
+        let tape = Tape()
+        let n = scene.count
+        let variables = GaussianVariables(
+            means: tape.variable(Tensor(shape: [n, 3], scalars: scene.means)),
+            rotations: tape.variable(Tensor(shape: [n, 4], scalars: scene.rotations)),
+            logScales: tape.variable(Tensor(shape: [n, 3], scalars: scene.logScales)),
+            opacityLogits: tape.variable(Tensor(shape: [n], scalars: scene.opacityLogits)),
+            features: tape.variable(Tensor(shape: [n, 27], scalars: scene.features)), appearance: scene.appearance)
+        let render = try rasterizer.render(variables, camera: camera)
+        #expect(render.image.value.scalars == result.output.image)
+        let loss = (render.image * Variable(Tensor(shape: [camera.height, camera.width, 3], scalars: w.image))).sum()
+            + (render.alpha * Variable(Tensor(shape: [camera.height, camera.width], scalars: w.alpha))).sum()
+            + (render.depth * Variable(Tensor(shape: [camera.height, camera.width], scalars: w.depth))).sum()
+        let gradients = tape.backward(from: loss)
+        #expect(try #require(gradients[variables.means]).scalars == raw.means)
+        #expect(try #require(gradients[variables.rotations]).scalars == raw.rotations)
+        #expect(try #require(gradients[variables.logScales]).scalars == raw.logScales)
+        #expect(try #require(gradients[variables.opacityLogits]).scalars == raw.opacityLogits)
+        #expect(try #require(gradients[variables.features]).scalars == raw.features)
+        #expect(render.gradientSink.gradients?.viewSpaceGradientNorm == raw.viewSpaceGradientNorm)
+    }
+}
