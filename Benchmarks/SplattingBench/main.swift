@@ -100,5 +100,9 @@ for channels in single == nil ? [3, 32] : [] {
     report["tiles_per_gaussian_50k_\(channels)ch"] = Double(result.tileEntryCount) / Double(scene.count)
 }
 
+// The machine is shared: record its 1-minute load average so wall-clock figures can be judged.
+if let loadAverage = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8).split(separator: " ").first.flatMap({ Double($0) }) {
+    report["load_average_1min"] = loadAverage
+}
 let json = report.keys.sorted().map { "  \"\($0)\": \((report[$0]! * 1000).rounded() / 1000)" }.joined(separator: ",\n")
 print("{\n\(json)\n}")
