@@ -146,14 +146,6 @@ public final class GaussianRasterizer {
             } body: { tile, scratch in
                 TileKernels.backwardTile(tile, context: context, scratch: scratch, inputs: inputs)
             }
-            // Sum the per-worker buffers into worker 0's.
-            let total = count * stride
-            ParallelLoop.forEachChunk(total, workers: workers, minimumChunk: 1 << 14) { _, range in
-                for worker in 1..<max(1, workers) {
-                    let source = buffers + worker * total
-                    for index in range { buffers[index] += source[index] }
-                }
-            }
         }}}}}}}}}}}
         return parameterGradients(result, screenGradients: perWorker, stride: stride)
     }
@@ -213,6 +205,8 @@ public final class GaussianRasterizer {
         return colors
     }
 
+    /// The per-Gaussian backward; `screenGradients` holds one `count × stride` buffer per worker,
+    /// summed here Gaussian by Gaussian (visible ones only) rather than in a separate pass.
     private func parameterGradients(_ result: RasterResult, screenGradients: [Float], stride: Int) -> GaussianGradients {
         let scene = result.scene
         let count = scene.count
@@ -251,10 +245,16 @@ public final class GaussianRasterizer {
             ParallelLoop.forEachChunk(count, workers: workers, minimumChunk: 256) { worker, range in
                 var poseRotation = (SIMD3<Float>(), SIMD3<Float>(), SIMD3<Float>())
                 var poseTranslation = SIMD3<Float>()
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { scratch in
-                    let basis = scratch.baseAddress!, weights = scratch.baseAddress! + 16
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + stride) { scratch in
+                    let basis = scratch.baseAddress!, weights = scratch.baseAddress! + 16, g = scratch.baseAddress! + 32
+                    let bufferSize = count * stride
                     for i in range where projected[i].isVisible {
-                        let g = screen.baseAddress! + i * stride
+                        let own = screen.baseAddress! + i * stride
+                        for entry in 0..<stride { g[entry] = own[entry] }
+                        for worker in 1..<max(1, workers) {
+                            let other = own + worker * bufferSize
+                            for entry in 0..<stride { g[entry] += other[entry] }
+                        }
                         let mean = SIMD3(means[3 * i], means[3 * i + 1], means[3 * i + 2])
                         guard let grad = projectGaussianBackward(
                             mean: mean,
