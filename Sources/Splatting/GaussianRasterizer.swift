@@ -38,6 +38,7 @@ public final class GaussianRasterizer {
         guard settings.background.isEmpty || settings.background.count == channels else {
             throw SplattingError("background has \(settings.background.count) values but the scene renders \(channels) channels")
         }
+        if scene.count == 0 { return renderEmpty(scene: scene, camera: camera, settings: settings) }
         let geometry = CameraGeometry(camera, clampMargin: settings.jacobianClampMargin)
         let projected = projectAll(scene: scene, geometry: geometry, settings: settings)
         let colors = shadeAll(scene: scene, geometry: geometry)
@@ -107,6 +108,10 @@ public final class GaussianRasterizer {
 
     /// `backward` after its shape checks (the autodiff hook guarantees the shapes).
     func backwardValidated(_ result: RasterResult, outputGradient: RasterOutputGradient) -> GaussianGradients {
+        if result.scene.count == 0 {
+            return GaussianGradients(means: [], rotations: [], logScales: [], opacityLogits: [], features: [],
+                                     worldToCamera: [Float](repeating: 0, count: 12), viewSpaceGradientNorm: [])
+        }
         let output = result.output
         let pixelCount = output.width * output.height
         let channels = output.channels
@@ -148,6 +153,25 @@ public final class GaussianRasterizer {
             }
         }}}}}}}}}}}
         return parameterGradients(result, screenGradients: perWorker, stride: stride)
+    }
+
+    /// A scene without Gaussians shows the background everywhere.
+    private func renderEmpty(scene: GaussianScene, camera: PinholeCamera, settings: RasterSettings) -> RasterResult {
+        let channels = scene.appearance.renderedChannels
+        let pixelCount = camera.width * camera.height
+        let background = settings.background.isEmpty ? [Float](repeating: 0, count: channels) : settings.background
+        var image = [Float](repeating: 0, count: pixelCount * channels)
+        for pixel in 0..<pixelCount { for c in 0..<channels { image[pixel * channels + c] = background[c] } }
+        let zeros = [Float](repeating: 0, count: pixelCount)
+        let output = RasterOutput(width: camera.width, height: camera.height, channels: channels, image: image,
+                                  alpha: zeros, depth: zeros, contributorCount: [Int32](repeating: 0, count: pixelCount))
+        let binning = [ProjectedGaussian]().withUnsafeBufferPointer {
+            TileBinning(projected: $0, width: camera.width, height: camera.height)
+        }
+        return RasterResult(output: output, screenRadius: [], scene: scene, camera: camera, settings: settings,
+                            projected: [], colors: [], binning: binning,
+                            finalTransmittance: [Float](repeating: 1, count: pixelCount),
+                            lastContributor: [Int32](repeating: 0, count: pixelCount))
     }
 
     // MARK: - Per-Gaussian passes

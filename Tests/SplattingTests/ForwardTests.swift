@@ -102,6 +102,16 @@ struct ForwardTests {
         #expect(gradients.rotations.allSatisfy { $0.isFinite })
     }
 
+    @Test func emptySceneRendersTheBackground() throws {
+        let rasterizer = GaussianRasterizer()
+        let result = try rasterizer.render(scene: GaussianScene(appearance: .features(channels: 2)), camera: TestScenes.camera(),
+                                           settings: RasterSettings(background: [0.25, 0.75]))
+        #expect(result.output.image == [Float](repeating: 0, count: 40 * 32).flatMap { _ in [Float(0.25), 0.75] })
+        #expect(result.output.alpha.allSatisfy { $0 == 0 })
+        let gradients = try rasterizer.backward(result, outputGradient: RasterOutputGradient(image: result.output.image))
+        #expect(gradients.means.isEmpty && gradients.worldToCamera == [Float](repeating: 0, count: 12))
+    }
+
     @Test func nonFiniteCameraIsReported() throws {
         var camera = TestScenes.camera()
         camera.worldToCamera[7] = .nan
