@@ -135,6 +135,12 @@ func meanPSNR(_ url: URL, against originals: [Image8], _ conversion: VideoDecode
 }
 let psnrCompatible = try meanPSNR(encoded, against: frames, .ffmpegCompatible)
 let psnrAccurate = try meanPSNR(encoded, against: frames, .accurate)
+let encoded444 = workspace.appendingPathComponent("encoded444.mp4")
+let writer444 = try VideoWriter(url: encoded444, frameSize: PixelSize(width: width, height: height),
+                                options: VideoEncodeOptions(chroma: .full))
+for frame in frames { try writer444.append(frame) }
+try writer444.finish()
+let psnr444 = try meanPSNR(encoded444, against: frames, .ffmpegCompatible)
 
 // FrameSet PNG (zlib level 1) write and read of the same frames.
 let frameSetURL = workspace.appendingPathComponent("frameset")
@@ -170,6 +176,7 @@ let results: [(String, Double)] = [
     ("encode_720p_h264_ratio_vs_cli", cliEncodeSeconds / encodeSeconds),
     ("roundtrip_720p_testsrc_crf18_psnr_db_ffmpeg_conversion", psnrCompatible),
     ("roundtrip_720p_testsrc_crf18_psnr_db_accurate_conversion", psnrAccurate),
+    ("roundtrip_720p_testsrc_crf18_yuv444_psnr_db", psnr444),
     ("frameset_png_level1_write_720p_fps", Double(encodeFrames) / pngWriteSeconds),
     ("frameset_png_read_720p_fps", Double(encodeFrames) / pngReadSeconds),
     ("stream_decode_1080p_frames", Double(streamedFrames)),
