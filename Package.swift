@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Geometry", targets: ["Geometry"]),
         .library(name: "MediaIO", targets: ["MediaIO"]),
         .library(name: "HeadModel", targets: ["HeadModel"]),
+        .library(name: "FaceAnalysis", targets: ["FaceAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,7 +42,7 @@ let package = Package(
             "AvatarFlow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "VideoIO", "SyntheticCapture"]),
+        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "VideoIO", "SyntheticCapture", "FaceLandmarks"]),
 
         // MARK: Domain libraries
         .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
@@ -49,27 +50,36 @@ let package = Package(
         .target(name: "Geometry", swiftSettings: numericSettings),
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
+        .target(name: "FaceAnalysis", swiftSettings: numericSettings),
 
         // MARK: Stages (one target per stage family; a stage never imports another stage)
         .target(name: "VideoIO", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/VideoIO"),
         .target(name: "SyntheticCapture", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO"],
                 path: "Stages/SyntheticCapture", swiftSettings: numericSettings),
 
+        .target(name: "FaceLandmarks", dependencies: ["AvatarFlow", "FaceAnalysis", "MediaIO"],
+                path: "Stages/FaceLandmarks", swiftSettings: numericSettings),
+
         // MARK: Benchmarks (print JSON; run by scripts/bench.sh)
         .executableTarget(name: "TensorsBench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorsBench",
                           swiftSettings: numericSettings),
         .executableTarget(name: "MediaBench", dependencies: ["MediaIO"], path: "Benchmarks/MediaBench"),
+        .executableTarget(name: "FaceBench", dependencies: ["FaceAnalysis"], path: "Benchmarks/FaceBench",
+                          swiftSettings: numericSettings),
         .executableTarget(name: "SplattingBench", dependencies: ["Splatting", "Tensors"], path: "Benchmarks/SplattingBench",
                           swiftSettings: numericSettings),
 
         // MARK: Tests
-        .executableTarget(name: "EngineTestbed", dependencies: ["AvatarFlowCLI"], path: "Tests/EngineTestbed"),
-        .testTarget(name: "AvatarFlowTests", dependencies: ["AvatarFlow", "AvatarFlowCLI", "EngineTestbed"]),
+        .target(name: "EngineTestStages", dependencies: ["AvatarFlow"], path: "Tests/EngineTestStages"),
+        .executableTarget(name: "EngineTestbed", dependencies: ["AvatarFlowCLI", "EngineTestStages"], path: "Tests/EngineTestbed"),
+        .testTarget(name: "AvatarFlowTests", dependencies: ["AvatarFlow", "AvatarFlowCLI", "EngineTestStages", "EngineTestbed"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "SplattingTests", dependencies: ["Splatting", "Tensors"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
         .testTarget(name: "HeadModelTests", dependencies: ["HeadModel", "Geometry"]),
+        .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis"]),
+        .testTarget(name: "FaceLandmarksTests", dependencies: ["FaceLandmarks", "FaceAnalysis", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
     ],

@@ -1,1 +1,0 @@
-// AvatarFlow module: see DESIGN.md.

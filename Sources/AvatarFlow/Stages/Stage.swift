@@ -1,0 +1,43 @@
+import Foundation
+
+/// A pluggable step of a pipeline: declares its contract up front and runs synchronously.
+///
+/// The engine validates pipelines against `id`, `inputs`, `outputs` and `Parameters.fields`
+/// before anything runs, then calls `run` on a dedicated thread with input artifact directories
+/// and empty output directories (see `StageContext`). Bump `version` whenever the outputs change
+/// for the same inputs and parameters: it is part of the cache key.
+public protocol Stage: Sendable {
+    /// The parameter struct, decoded from the pipeline's `with:` plus defaults.
+    associatedtype Parameters: StageParameters
+
+    /// Dotted id used in pipelines (`use: video.decode`).
+    static var id: String { get }
+    /// Output-format version; part of the cache key.
+    static var version: Int { get }
+    /// One line saying what the stage does.
+    static var summary: String { get }
+    /// Typed input ports.
+    static var inputs: [StagePort] { get }
+    /// Typed output ports; each becomes one committed artifact directory.
+    static var outputs: [StagePort] { get }
+
+    /// Creates the stage (stages hold no state between runs).
+    init()
+
+    /// Reads `context.input(…)`, writes every `context.output(…)`; throws a typed error on bad input.
+    func run(_ context: StageContext, _ parameters: Parameters) throws
+}
+
+/// A stage's parameter struct: Codable (keys = field names) with a declared schema.
+public protocol StageParameters: Codable, Sendable {
+    /// Every field with its default, range and doc line; dotted names map to nested structs.
+    static var fields: [ParameterField] { get }
+}
+
+/// Parameters of a stage that takes none.
+public struct NoParameters: StageParameters {
+    /// No fields.
+    public static let fields: [ParameterField] = []
+    /// Creates the empty parameter set.
+    public init() {}
+}

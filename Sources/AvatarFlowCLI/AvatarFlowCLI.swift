@@ -1,1 +1,0 @@
-// AvatarFlowCLI module: see DESIGN.md.

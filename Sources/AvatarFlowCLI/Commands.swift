@@ -1,0 +1,204 @@
+import ArgumentParser
+import AvatarFlow
+import Foundation
+
+/// The registry the CLI runs with. Set once by `AvatarFlowCLI.main(registry:)` before any
+/// command is parsed and only read afterwards, hence `nonisolated(unsafe)`.
+enum CLIRegistry {
+    nonisolated(unsafe) static var current = StageRegistry()
+}
+
+/// Entry point shared by `avatarflow` and the engine testbed: runs the CLI with `registry`.
+public enum AvatarFlowCLI {
+    /// Parses the process arguments and runs the chosen command.
+    public static func main(registry: StageRegistry) async {
+        CLIRegistry.current = registry
+        await AvatarFlowCommand.main()
+    }
+}
+
+/// `avatarflow`: run, validate, explain and draw YAML pipelines of typed stages.
+struct AvatarFlowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "avatarflow",
+        abstract: "Run head-avatar experiments declared as YAML pipelines of typed stages.",
+        subcommands: [Run.self, Validate.self, Explain.self, Graph.self, Stages.self, Cache.self])
+}
+
+/// `avatarflow run FILE`.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a pipeline (every matrix point), reusing cached stages.")
+
+    @OptionGroup var pipeline: PipelineOptions
+    @Option(help: "Stages executed at once.") var jobs: Int = 2
+    @Flag(help: "Re-run every stage, ignoring the cache.") var force = false
+    @Option(help: "Re-run this stage and everything downstream of it.") var from: String?
+    @Option(help: "Run only this stage and what it needs.") var until: String?
+    @Flag(help: "After a failure, keep running what does not depend on it (and later matrix points).") var keepGoing = false
+    @Option(help: "Directory for run directories.") var runs: String = "runs"
+    @Option(help: "Also write every event as a JSON line to this file.") var events: String?
+
+    func run() async throws {
+        let registry = CLIRegistry.current
+        var sinks: [any RunEventSink] = [ConsoleProgress()]
+        do {
+            if let events { sinks.append(try JSONLinesEventWriter(url: URL(fileURLWithPath: events))) }
+            let base = try pipeline.load()
+            let points = Matrix.points(of: base.matrix)
+            let store = try ArtifactStore(root: pipeline.cacheURL)
+            let runner = PipelineRunner(store: store, sink: FanOutEventSink(sinks))
+            var plans: [(ExecutionPlan, String)] = []
+            for point in points {
+                let spec = point.label.isEmpty ? base : try pipeline.load(extra: point.overrides)
+                let plan = try PipelineValidator(registry: registry).plan(spec)
+                for name in [from, until].compactMap({ $0 }) where plan.stage(name) == nil {
+                    throw ValidationError("no stage '\(name)' in \(pipeline.file); " + Suggestions.hint(for: name, in: plan.stages.map(\.name), noun: "stage"))
+                }
+                plans.append((plan, point.label.isEmpty ? base.name : "\(base.name)-\(point.label)"))
+            }
+            var failures: [String] = []
+            for (plan, name) in plans {
+                let options = RunOptions(jobs: jobs, force: force, from: from, until: until, keepGoing: keepGoing,
+                                         runsDirectory: URL(fileURLWithPath: runs), runName: name)
+                let result = try await runner.run(plan, options: options)
+                print("run directory: \(result.runDirectory.path)")
+                for output in plan.spec.outputs {
+                    print("  \(output.name): \(result.runDirectory.appendingPathComponent("outputs").appendingPathComponent(output.name).path)")
+                }
+                if !result.succeeded {
+                    failures.append(name)
+                    if !keepGoing { break }
+                }
+            }
+            if !failures.isEmpty {
+                throw CLIFailure("failed: \(failures.joined(separator: ", ")) (see the messages above; logs are under each run directory's stages/)")
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// `avatarflow validate FILE`.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check a pipeline against the stage catalogue; report every problem.")
+
+    @OptionGroup var pipeline: PipelineOptions
+
+    func run() throws {
+        do {
+            let base = try pipeline.load()
+            var stageCount = 0
+            var diagnostics: [Diagnostic] = []
+            for point in Matrix.points(of: base.matrix) {
+                do {
+                    let spec = point.label.isEmpty ? base : try pipeline.load(extra: point.overrides)
+                    stageCount = try PipelineValidator(registry: CLIRegistry.current, requireInputPaths: false).plan(spec).stages.count
+                } catch let error as PipelineValidationError {
+                    diagnostics += error.diagnostics.filter { !diagnostics.contains($0) }
+                }
+            }
+            if !diagnostics.isEmpty { throw PipelineValidationError(diagnostics) }
+            let points = Matrix.points(of: base.matrix).count
+            print("\(pipeline.file): ok (\(stageCount) stages\(points > 1 ? ", \(points) matrix points" : ""))")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// `avatarflow explain FILE`.
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Say for each stage whether a run would reuse it or run it, and why.")
+
+    @OptionGroup var pipeline: PipelineOptions
+    @Flag(help: "As if --force were given.") var force = false
+    @Option(help: "As if --from were given.") var from: String?
+    @Option(help: "As if --until were given.") var until: String?
+
+    func run() throws {
+        do {
+            let plan = try PipelineValidator(registry: CLIRegistry.current).plan(try pipeline.load())
+            let store = try ArtifactStore(root: pipeline.cacheURL)
+            let options = RunOptions(force: force, from: from, until: until)
+            for explanation in try PipelineExplainer(store: store).explain(plan, options: options) { print(explanation) }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// `avatarflow graph FILE`.
+struct Graph: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Draw the pipeline's DAG (port types on the edges).")
+
+    @OptionGroup var pipeline: PipelineOptions
+    @Option(help: "dot or mermaid.") var format: String = "dot"
+
+    func run() throws {
+        guard let chosen = GraphRenderer.Format(rawValue: format) else {
+            throw ValidationError("--format must be dot or mermaid, not '\(format)'")
+        }
+        do {
+            let plan = try PipelineValidator(registry: CLIRegistry.current, requireInputPaths: false).plan(try pipeline.load())
+            print(GraphRenderer.render(plan, format: chosen), terminator: "")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// `avatarflow stages`.
+struct Stages: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List every stage with its ports and parameters.")
+
+    @Flag(help: "Print JSON.") var json = false
+    @Argument(help: "Only this stage id.") var id: String?
+
+    func run() throws {
+        var stages = CLIRegistry.current.all
+        if let id {
+            stages = stages.filter { $0.id == id }
+            if stages.isEmpty {
+                throw fail(CLIFailure("no stage '\(id)'; " + Suggestions.hint(for: id, in: CLIRegistry.current.ids, noun: "stage")))
+            }
+        }
+        if json {
+            print(StageCatalogue.json(stages))
+        } else {
+            print(StageCatalogue.text(stages), terminator: "")
+        }
+    }
+}
+
+/// `avatarflow cache info|clean`.
+struct Cache: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show or empty the cache.")
+
+    @Argument(help: "info or clean.") var action: String = "info"
+    @Option(help: "Cache directory (default: $AVATARFLOW_CACHE or .avatarflow/cache).") var cache: String?
+
+    func run() throws {
+        let url = URL(fileURLWithPath: cache ?? ProcessInfo.processInfo.environment["AVATARFLOW_CACHE"] ?? ".avatarflow/cache")
+        switch action {
+        case "info":
+            let store = try ArtifactStore(root: url)
+            let (entries, bytes) = store.statistics()
+            print("\(url.path): \(entries) committed stage results, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB")
+        case "clean":
+            try? FileManager.default.removeItem(at: url)
+            print("removed \(url.path)")
+        default:
+            throw ValidationError("cache action must be info or clean, not '\(action)'")
+        }
+    }
+}
+
+/// A command-level failure with a message for people.
+struct CLIFailure: Error, CustomStringConvertible {
+    /// The message.
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,1 @@
+// FaceAnalysis module: see DESIGN.md.

@@ -1,0 +1,7 @@
+import AvatarFlow
+
+/// Every production stage family the `avatarflow` binary offers.
+enum ProductionStages {
+    /// The stages registered in the catalogue.
+    static let all: [any Stage.Type] = []
+}

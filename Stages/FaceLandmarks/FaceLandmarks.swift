@@ -1,0 +1,1 @@
+// FaceLandmarks stage family: see DESIGN.md.

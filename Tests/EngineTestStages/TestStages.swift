@@ -1,0 +1,182 @@
+import AvatarFlow
+import Foundation
+
+/// Small stages that exercise the engine in tests: numbers flow through files, some stages
+/// sleep (to show overlap and to be killed mid-way), one fails on demand, one checkpoints.
+public enum EngineTestStages {
+    /// Every test stage.
+    public static let all: [any Stage.Type] = [EmitNumber.self, AddNumbers.self, SlowCopy.self, CheckpointedCount.self, Fail.self]
+
+    /// The artifact type the test stages exchange: a directory holding `value.txt`.
+    public static let numbers: ArtifactType = "Numbers"
+    /// A second type, to provoke type mismatches.
+    public static let words: ArtifactType = "Words"
+
+    /// Reads the integer in an artifact directory.
+    public static func read(_ directory: URL) throws -> Int {
+        let text = try String(contentsOf: directory.appendingPathComponent("value.txt"), encoding: .utf8)
+        guard let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw TestStageError(description: "\(directory.path)/value.txt does not hold an integer")
+        }
+        return value
+    }
+
+    /// Writes an integer into an artifact directory.
+    public static func write(_ value: Int, to directory: URL) throws {
+        try "\(value)\n".write(to: directory.appendingPathComponent("value.txt"), atomically: false, encoding: .utf8)
+    }
+}
+
+/// A test stage's own failure.
+public struct TestStageError: Error, CustomStringConvertible {
+    /// The message.
+    public var description: String
+    /// Creates the error.
+    public init(description: String) { self.description = description }
+}
+
+/// `test.emit`: writes a constant.
+public struct EmitNumber: Stage {
+    /// Parameters of `test.emit`.
+    public struct Parameters: StageParameters {
+        /// The number to emit.
+        public var value: Int
+        /// Seconds to sleep first.
+        public var seconds: Double
+        /// The schema.
+        public static let fields: [ParameterField] = [
+            .int("value", 1, range: -1000...1000, doc: "The number to emit."),
+            .double("seconds", 0, range: 0...600, doc: "Seconds to sleep before emitting."),
+        ]
+    }
+    public static let id = "test.emit"
+    public static let version = 1
+    public static let summary = "Emit a number (engine tests)."
+    public static let inputs: [StagePort] = []
+    public static let outputs: [StagePort] = [StagePort("number", EngineTestStages.numbers, doc: "The number.")]
+    public init() {}
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        SlowCopy.sleep(parameters.seconds, context: context)
+        try EngineTestStages.write(parameters.value, to: try context.output("number"))
+    }
+}
+
+/// `test.add`: adds two numbers and an offset.
+public struct AddNumbers: Stage {
+    /// Parameters of `test.add`.
+    public struct Parameters: StageParameters {
+        /// Added to the sum.
+        public var offset: Int
+        /// Nested parameters, to exercise dotted names.
+        public var scale: Scale
+        /// A nested parameter group.
+        public struct Scale: Codable, Sendable {
+            /// Multiplies the sum.
+            public var factor: Int
+        }
+        /// The schema.
+        public static let fields: [ParameterField] = [
+            .int("offset", 0, range: -100...100, doc: "Added to the sum."),
+            .int("scale.factor", 1, range: 1...4, doc: "Multiplies the sum."),
+        ]
+    }
+    public static let id = "test.add"
+    public static let version = 1
+    public static let summary = "Add two numbers (engine tests)."
+    public static let inputs: [StagePort] = [
+        StagePort("a", EngineTestStages.numbers, doc: "First term."),
+        StagePort("b", EngineTestStages.numbers, optional: true, doc: "Second term (0 when absent)."),
+    ]
+    public static let outputs: [StagePort] = [StagePort("sum", EngineTestStages.numbers, doc: "(a + b) × factor + offset.")]
+    public init() {}
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let a = try EngineTestStages.read(try context.input("a"))
+        let b = try context.optionalInput("b").map(EngineTestStages.read) ?? 0
+        try EngineTestStages.write((a + b) * parameters.scale.factor + parameters.offset, to: try context.output("sum"))
+    }
+}
+
+/// `test.slow`: copies a number after sleeping, recording when it ran (to show overlap).
+public struct SlowCopy: Stage {
+    /// Parameters of `test.slow`.
+    public struct Parameters: StageParameters {
+        /// Seconds to sleep.
+        public var seconds: Double
+        /// A label, so two otherwise equal stages get different cache keys.
+        public var label: String
+        /// The schema.
+        public static let fields: [ParameterField] = [
+            .double("seconds", 0.5, range: 0...600, doc: "Seconds to sleep."),
+            .string("label", "", doc: "Free text, part of the cache key."),
+        ]
+    }
+    public static let id = "test.slow"
+    public static let version = 1
+    public static let summary = "Copy a number slowly (engine tests)."
+    public static let inputs: [StagePort] = [StagePort("number", EngineTestStages.numbers, doc: "Input.")]
+    public static let outputs: [StagePort] = [StagePort("number", EngineTestStages.numbers, doc: "Same number; interval.txt holds start and end times.")]
+    public init() {}
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let start = Date().timeIntervalSince1970
+        Self.sleep(parameters.seconds, context: context)
+        let output = try context.output("number")
+        try EngineTestStages.write(try EngineTestStages.read(try context.input("number")), to: output)
+        try "\(start) \(Date().timeIntervalSince1970)\n".write(to: output.appendingPathComponent("interval.txt"), atomically: false, encoding: .utf8)
+    }
+
+    static func sleep(_ seconds: Double, context: StageContext) {
+        let steps = max(1, Int(seconds * 20))
+        for step in 0..<steps {
+            Thread.sleep(forTimeInterval: seconds / Double(steps))
+            context.reportProgress(completed: step + 1, total: steps, unit: "ticks")
+        }
+    }
+}
+
+/// `test.checkpointed`: counts to `steps` slowly, checkpointing each step; resumes after a kill.
+public struct CheckpointedCount: Stage {
+    /// Parameters of `test.checkpointed`.
+    public struct Parameters: StageParameters {
+        /// Steps to count.
+        public var steps: Int
+        /// Seconds per step.
+        public var secondsPerStep: Double
+        /// The schema.
+        public static let fields: [ParameterField] = [
+            .int("steps", 20, range: 1...10_000, doc: "Steps to count."),
+            .double("secondsPerStep", 0.05, range: 0...10, doc: "Seconds each step takes."),
+        ]
+    }
+    public static let id = "test.checkpointed"
+    public static let version = 1
+    public static let summary = "Count with checkpoints (engine tests)."
+    public static let inputs: [StagePort] = [StagePort("number", EngineTestStages.numbers, doc: "Start value.")]
+    public static let outputs: [StagePort] = [StagePort("number", EngineTestStages.numbers, doc: "Start + steps; resumed.txt says from which step.")]
+    public init() {}
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let checkpoint = context.checkpointDirectory.appendingPathComponent("step.txt")
+        let resumedFrom = (try? String(contentsOf: checkpoint, encoding: .utf8)).flatMap { Int($0) } ?? 0
+        for step in resumedFrom..<parameters.steps {
+            Thread.sleep(forTimeInterval: parameters.secondsPerStep)
+            try "\(step + 1)".write(to: checkpoint, atomically: true, encoding: .utf8)
+            context.reportProgress(completed: step + 1, total: parameters.steps, unit: "steps")
+        }
+        let output = try context.output("number")
+        try EngineTestStages.write(try EngineTestStages.read(try context.input("number")) + parameters.steps, to: output)
+        try "\(resumedFrom)\n".write(to: output.appendingPathComponent("resumed.txt"), atomically: false, encoding: .utf8)
+    }
+}
+
+/// `test.fail`: always throws, to test failure handling.
+public struct Fail: Stage {
+    public typealias Parameters = NoParameters
+    public static let id = "test.fail"
+    public static let version = 1
+    public static let summary = "Always fail (engine tests)."
+    public static let inputs: [StagePort] = [StagePort("number", EngineTestStages.numbers, optional: true, doc: "Ignored.")]
+    public static let outputs: [StagePort] = [StagePort("number", EngineTestStages.numbers, doc: "Never written.")]
+    public init() {}
+    public func run(_ context: StageContext, _ parameters: NoParameters) throws {
+        throw TestStageError(description: "test.fail failed on purpose")
+    }
+}

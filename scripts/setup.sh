@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages AvatarFlow and its tests need, and only those that are missing.
+# Idempotent; runs as root without sudo (uses sudo when not root and it is available).
+set -euo pipefail
+
+packages=(
+  pkg-config
+  libopenblas-dev                                               # Tensors: cblas_sgemm
+  libpng-dev                                                    # MediaIO: PNG
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev   # MediaIO: FFmpeg decode/encode
+  ffmpeg                                                        # test oracle (framemd5) and fixtures
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} system packages are installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  run=()
+elif command -v sudo >/dev/null 2>&1; then
+  run=(sudo)
+else
+  echo "setup: missing packages: ${missing[*]}" >&2
+  echo "setup: run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${run[@]}" apt-get update -qq
+"${run[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: done"
