@@ -42,7 +42,7 @@ let package = Package(
             "AvatarFlow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "VideoIO", "SyntheticCapture", "FaceLandmarks"]),
+        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting"]),
 
         // MARK: Domain libraries
         .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
@@ -57,6 +57,8 @@ let package = Package(
         .target(name: "SyntheticCapture", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO"],
                 path: "Stages/SyntheticCapture", swiftSettings: numericSettings),
 
+        .target(name: "Matting", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/Matting",
+                swiftSettings: numericSettings),
         .target(name: "FaceLandmarks", dependencies: ["AvatarFlow", "FaceAnalysis", "MediaIO"],
                 path: "Stages/FaceLandmarks", swiftSettings: numericSettings),
 
@@ -80,6 +82,7 @@ let package = Package(
         .testTarget(name: "HeadModelTests", dependencies: ["HeadModel", "Geometry"]),
         .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis"]),
         .testTarget(name: "FaceLandmarksTests", dependencies: ["FaceLandmarks", "FaceAnalysis", "AvatarFlow", "MediaIO"]),
+        .testTarget(name: "MattingTests", dependencies: ["Matting", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
     ],
