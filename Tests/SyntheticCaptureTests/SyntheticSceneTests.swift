@@ -168,3 +168,18 @@ let smallScene = try! SyntheticScene(configuration: smallConfiguration, model: s
         }
     }
 }
+
+@Suite struct SyntheticPreviewTests {
+    @Test func landmarksAreDrawnInTheirColours() {
+        let camera = smallScene.cameras[2]
+        let view = smallScene.render(.training, frame: 0, camera: camera, plate: smallScene.backgroundPlate(camera: camera))
+        let picture = SyntheticPreview.drawLandmarks(view)
+        for (k, point) in view.landmarks.enumerated() {
+            let x = Int(point.x.rounded()), y = Int(point.y.rounded())
+            #expect(picture[x, y, 1] == (view.landmarkVisible[k] ? 1 : 0.15))
+        }
+        let sheet = SyntheticPreview.tile([picture, view.image, view.image], columns: 2)
+        #expect(sheet.width == 2 * picture.width && sheet.height == 2 * picture.height)
+        #expect(sheet[picture.width + 5, 7, 0] == view.image[5, 7, 0])
+    }
+}
