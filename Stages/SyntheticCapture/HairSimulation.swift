@@ -23,13 +23,14 @@ public struct HairSimulation: Sendable {
     static let cranium = (center: SIMD3<Float>(0, 0.012, -0.008), radii: SIMD3<Float>(0.088, 0.124, 0.11))
     static let neck = (centerZ: Float(-0.025), radiusX: Float(0.062), radiusZ: Float(0.062))
 
-    /// Chooses card roots on the scalp (Poisson-disk spacing of 1.2 cm, none on the forehead) and
+    /// Chooses card roots on the scalp (Poisson-disk spacing of 1.2 cm, none in front of the crown so
+    /// that the face stays visible) and
     /// hangs the cards straight out of the scalp at the given posed vertices.
     public init(model: HeadModel, vertices: [SIMD3<Float>], normals: [SIMD3<Float>], hairLength: Float, seed: UInt64) {
         var generator = SplitMix64(seed: seed ^ 0x4841_4952)
         let template = model.templatePositions
         var candidates = (0..<model.vertexCount).filter {
-            model.vertexRegions[$0] == .scalp && template[$0].y > -0.05 && !(template[$0].z > 0.035 && template[$0].y > 0.03)
+            model.vertexRegions[$0] == .scalp && template[$0].y > -0.05 && !(template[$0].z > 0.0 && template[$0].y > 0.03)
         }
         for i in stride(from: candidates.count - 1, to: 0, by: -1) {
             candidates.swapAt(i, Int(generator.next() % UInt64(i + 1)))

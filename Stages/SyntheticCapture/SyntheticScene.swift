@@ -66,7 +66,7 @@ public struct SyntheticScene: Sendable {
         let unitTorso = TriangleMesh.uvSphere(radius: 1, rings: 16, segments: 32)
             .transformed(by: RigidTransform(rotation: Matrix3x3(rotationVector: SIMD3(-.pi / 2, 0, 0))))
         var scaledTorso = unitTorso
-        scaledTorso.positions = unitTorso.positions.map { SIMD3(0, -0.33, -0.025) + $0 * SIMD3(0.2, 0.13, 0.13) }
+        scaledTorso.positions = unitTorso.positions.map { SIMD3(0, -0.30, -0.025) + $0 * SIMD3(0.2, 0.13, 0.13) }
         scaledTorso.attributes["normal"] = VertexAttribute(vectors: scaledTorso.vertexNormals())
         backdrop = SyntheticScene.makeBackdrop()
 
