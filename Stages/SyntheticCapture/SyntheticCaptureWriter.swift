@@ -36,7 +36,7 @@ public enum SyntheticCaptureWriter {
     struct SequenceEntry: Encodable {
         var frames: Int
         var cameras: [String]
-        var images: String
+        var images: [String: String]
         var alpha: String
         var labels: String
         var arrays: [String: ArrayEntry]
@@ -158,8 +158,9 @@ public enum SyntheticCaptureWriter {
             try writeBlob(visible.map { $0.littleEndian }, to: sequenceDirectory.appendingPathComponent("landmark_visible.i32"))
             entries[name] = SequenceEntry(
                 frames: frames, cameras: cameras.map(\.id),
-                images: kind == .training ? "training cameras: ../<camera>/%06d.png; held-out cameras: training/images/<camera>/%06d.png"
-                    : "\(name)/images/<camera>/%06d.png",
+                images: Dictionary(uniqueKeysWithValues: cameras.map { camera in
+                    (camera.id, kind == .training && training.contains(camera) ? "../\(camera.id)" : "\(name)/images/\(camera.id)")
+                }),
                 alpha: "\(name)/alpha/<camera>/%06d.png", labels: "\(name)/labels/<camera>/%06d.png", arrays: arrays)
         }
         let manifest = Manifest(

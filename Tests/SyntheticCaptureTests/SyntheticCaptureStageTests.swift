@@ -60,6 +60,10 @@ func relativeFiles(_ root: URL) -> [String] {
         #expect(model.vertexCount == sharedHeadModel.vertexCount)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("groundtruth/groundtruth.json"))) as! [String: Any]
         #expect(manifest["held_out_cameras"] as? [String] == ["held00"])
+        let sequences = manifest["sequences"] as! [String: [String: Any]]
+        #expect(sequences["training"]?["images"] as? [String: String] == ["cam00": "../cam00", "cam01": "../cam01", "cam02": "../cam02",
+                                                                          "held00": "training/images/held00"])
+        #expect(sequences["heldout"]?["frames"] as? Int == 2)
         let heldOutFrame = directory.appendingPathComponent("groundtruth/training/images/held00/000003.png")
         #expect(try PNGFile.read8(heldOutFrame).width == 96)
         let reenactment = directory.appendingPathComponent("groundtruth/heldout/images/cam01/000001.png")
