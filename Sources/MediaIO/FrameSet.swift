@@ -5,6 +5,7 @@ import Foundation
 ///     frameset/
 ///       frameset.json        manifest (`FrameSetManifest`), written last: its presence marks a complete set
 ///       <camera id>/000000.png, 000001.png, …   one PNG per frame (8-bit RGB or RGBA), lossless
+///       background/<camera id>.png               optional background plates at the frames' size
 ///
 /// PNG per frame is exact, random-access and readable by every tool; with zlib level 1 it writes
 /// several times faster than the default level. See docs/capture-format.md.
@@ -146,8 +147,10 @@ public final class FrameSetWriter {
                                     width: size.width, height: size.height, channels: channels, frameCount: 0,
                                     frameRate: frameRate, timestamps: [], sourceFrameIndices: [])
         let manifestPath = directory.appendingPathComponent(FrameSet.manifestFileName).path
-        guard Set(cameras).count == cameras.count, !cameras.contains(where: { $0.isEmpty || $0.contains("/") }) else {
-            throw MediaIOError(.invalidArgument, path: manifestPath, "camera ids must be unique, non-empty and contain no '/'")
+        guard Set(cameras).count == cameras.count,
+              !cameras.contains(where: { $0.isEmpty || $0.contains("/") || $0 == FrameSet.backgroundFolderName }) else {
+            throw MediaIOError(.invalidArgument, path: manifestPath,
+                               "camera ids must be unique, non-empty, contain no '/' and not be '\(FrameSet.backgroundFolderName)' (reserved for plates)")
         }
         try manifest.validate(path: manifestPath)
         do {
@@ -169,14 +172,26 @@ public final class FrameSetWriter {
             throw MediaIOError(.invalidArgument, path: directory.path, frameIndex: frame,
                                "got \(images.count) images for \(manifest.cameras.count) cameras")
         }
+        var targets: [URL] = []
         for (camera, image) in zip(manifest.cameras, images) {
             let target = directory.appendingPathComponent(camera).appendingPathComponent(FrameSetManifest.fileName(frame: frame))
             guard image.width == manifest.width, image.height == manifest.height, image.channels == manifest.channels else {
                 throw MediaIOError(.invalidArgument, path: target.path, frameIndex: frame,
                                    "image is \(image.width)x\(image.height)x\(image.channels), the FrameSet is \(manifest.width)x\(manifest.height)x\(manifest.channels)")
             }
-            try PNGFile.write(image, to: target, compressionLevel: compressionLevel)
+            targets.append(target)
         }
+        // PNG compression dominates; cameras are encoded in parallel.
+        let failures = FailureSlots(count: images.count)
+        let level = compressionLevel, destinations = targets
+        DispatchQueue.concurrentPerform(iterations: images.count) { index in
+            do {
+                try PNGFile.write(images[index], to: destinations[index], compressionLevel: level)
+            } catch {
+                failures.record(error, at: index)
+            }
+        }
+        if let failure = failures.first { throw failure }
         manifest.frameCount += 1
         manifest.timestamps.append(timestamp)
         manifest.sourceFrameIndices.append(sourceIndex)
@@ -194,5 +209,27 @@ public final class FrameSetWriter {
             throw MediaIOError(.writeFailed, path: url.path, "cannot write the manifest (\(error.localizedDescription))")
         }
         return FrameSet(directory: directory, manifest: manifest)
+    }
+}
+
+/// Errors raised by parallel iterations, one slot per iteration.
+final class FailureSlots: @unchecked Sendable {
+    // @unchecked: `errors` is only touched under `lock`.
+    private let lock = NSLock()
+    private var errors: [(any Error)?]
+
+    init(count: Int) { errors = Array(repeating: nil, count: count) }
+
+    func record(_ error: any Error, at index: Int) {
+        lock.lock()
+        errors[index] = error
+        lock.unlock()
+    }
+
+    /// The error of the lowest-numbered failed iteration.
+    var first: (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return errors.compactMap { $0 }.first
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 public enum FrameSetConversion {
     /// Decodes the chosen cameras of a capture into a synchronised FrameSet at `directory`.
     /// All cameras use the same `options`, so they select the same source frames; calibrations are
-    /// adjusted for the crop and resize. Frames stream through: memory use is one frame per camera.
+    /// adjusted for the crop and resize, and background plates are cropped and resized alike into
+    /// `background/<camera>.png`. Frames stream through: memory use is one frame per camera.
     public static func decode(_ capture: Capture, cameras selected: [String]? = nil,
                               options: VideoDecodeOptions = VideoDecodeOptions(), into directory: URL,
                               progress: ((Int) -> Void)? = nil) throws -> FrameSet {
@@ -41,6 +42,9 @@ public enum FrameSetConversion {
             try writer.append(present.map(\.image), timestamp: present[0].timeSeconds, sourceIndex: present[0].sourceIndex)
             progress?(writer.frameCount)
         }
+        var plateOptions = options
+        plateOptions.outputSize = size
+        try FrameSet.copyBackgroundPlates(from: capture, cameras: ids, options: plateOptions, into: directory)
         return try writer.finish()
     }
 

@@ -1,5 +1,4 @@
 import AvatarFlow
-import Dispatch
 import Foundation
 import MediaIO
 
@@ -36,21 +35,37 @@ public struct DifferenceMattingStage: Stage {
         /// Frames sampled for the median plate.
         public var medianFrames: Int
 
+        enum CodingKeys: String, CodingKey {
+            case background
+            case lowNoise = "low_noise"
+            case highNoise = "high_noise"
+            case minimumLow = "minimum_low"
+            case minimumHigh = "minimum_high"
+            case openRadius = "open_radius"
+            case closeRadius = "close_radius"
+            case minimumComponentFraction = "minimum_component_fraction"
+            case fillHoles = "fill_holes"
+            case bandRadius = "band_radius"
+            case guidedRadius = "guided_radius"
+            case guidedEpsilon = "guided_epsilon"
+            case medianFrames = "median_frames"
+        }
+
         /// The schema.
         public static let fields: [ParameterField] = [
             .choice("background", "white", ["white", "black", "plate"], doc: "Colour the foreground is composited onto (RGB); alpha is kept in A."),
-            .double("lowNoise", 4, range: 0...100, doc: "‖I−B‖ below lowNoise × noise level is background (noise = median ‖I−B‖)."),
-            .double("highNoise", 8, range: 0...200, doc: "‖I−B‖ above highNoise × noise level is foreground."),
-            .double("minimumLow", 0.04, range: 0...1.7, doc: "Floor of the lower threshold on ‖I−B‖ (RGB in [0,1])."),
-            .double("minimumHigh", 0.12, range: 0...1.7, doc: "Floor of the upper threshold on ‖I−B‖."),
-            .int("openRadius", 1, range: 0...20, doc: "Opening radius in pixels: removes specks of noise."),
-            .int("closeRadius", 2, range: 0...20, doc: "Closing radius in pixels: bridges thin gaps in the subject."),
-            .double("minimumComponentFraction", 0.02, range: 0...1, doc: "Drop foreground components smaller than this fraction of the largest."),
-            .bool("fillHoles", true, doc: "Fill background regions enclosed by the subject (background-coloured clothes, eyes)."),
-            .int("bandRadius", 2, range: 0...20, doc: "Half-width in pixels of the boundary band refined by the guided filter."),
-            .int("guidedRadius", 3, range: 1...30, doc: "Guided filter window radius in pixels (scale with resolution: ~1% of the width)."),
-            .double("guidedEpsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε (larger = smoother alpha)."),
-            .int("medianFrames", 30, range: 3...1000, doc: "Frames sampled evenly to estimate a plate as the temporal median when none was recorded."),
+            .double("low_noise", 4, range: 0...100, doc: "‖I−B‖ below lowNoise × noise level is background (noise = median ‖I−B‖)."),
+            .double("high_noise", 8, range: 0...200, doc: "‖I−B‖ above highNoise × noise level is foreground."),
+            .double("minimum_low", 0.04, range: 0...1.7, doc: "Floor of the lower threshold on ‖I−B‖ (RGB in [0,1])."),
+            .double("minimum_high", 0.12, range: 0...1.7, doc: "Floor of the upper threshold on ‖I−B‖."),
+            .int("open_radius", 1, range: 0...20, doc: "Opening radius in pixels: removes specks of noise."),
+            .int("close_radius", 2, range: 0...20, doc: "Closing radius in pixels: bridges thin gaps in the subject."),
+            .double("minimum_component_fraction", 0.02, range: 0...1, doc: "Drop foreground components smaller than this fraction of the largest."),
+            .bool("fill_holes", true, doc: "Fill background regions enclosed by the subject (background-coloured clothes, eyes)."),
+            .int("band_radius", 2, range: 0...20, doc: "Half-width in pixels of the boundary band refined by the guided filter."),
+            .int("guided_radius", 3, range: 1...30, doc: "Guided filter window radius in pixels (scale with resolution: ~1% of the width)."),
+            .double("guided_epsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε (larger = smoother alpha)."),
+            .int("median_frames", 30, range: 3...1000, doc: "Frames sampled evenly to estimate a plate as the temporal median when none was recorded."),
         ]
     }
 
@@ -87,16 +102,13 @@ public struct DifferenceMattingStage: Stage {
                                         size: PixelSize(width: manifest.width, height: manifest.height),
                                         channels: 4, frameRate: manifest.frameRate)
         let background = parameters.background
-        let platesByCamera = plates
         var coverage = 0.0
         for frame in 0..<manifest.frameCount {
             let images = try manifest.cameras.map { try input.image(frame: frame, camera: $0).withChannels(3, opaque: 255) }
-            let results = ResultSlots<Image8>(count: images.count)
-            DispatchQueue.concurrentPerform(iterations: images.count) { index in
-                let alpha = matte.alpha(frame: images[index], plate: platesByCamera[index])
-                results[index] = Self.composite(images[index], alpha: alpha, plate: platesByCamera[index], background: background)
+            let composites = try parallelMap(images.count) { index in
+                Self.composite(images[index], alpha: matte.alpha(frame: images[index], plate: plates[index]),
+                               plate: plates[index], background: background)
             }
-            let composites = results.values
             coverage += composites.reduce(0.0) { sum, image in
                 sum + stride(from: 3, to: image.samples.count, by: 4).reduce(0.0) { $0 + Double(image.samples[$1]) } / 255
             } / Double(composites.count * manifest.width * manifest.height)
@@ -137,22 +149,4 @@ extension DifferenceMattingStage.Parameters {
                                  minimumComponentFraction: minimumComponentFraction, fillHoles: fillHoles,
                                  bandRadius: bandRadius, guidedRadius: guidedRadius, guidedEpsilon: Float(guidedEpsilon))
     }
-}
-
-/// Fixed slots written concurrently by index (each slot by exactly one task), read after the loop.
-final class ResultSlots<Value>: @unchecked Sendable {
-    // @unchecked: concurrentPerform writes disjoint indices and the read happens after it returns.
-    private var storage: [Value?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    subscript(index: Int) -> Value? {
-        get { storage[index] }
-        set { storage[index] = newValue }
-    }
-    var values: [Value] { storage.map { $0! } }
-}
-
-/// The matting stage family.
-public enum MattingStages {
-    /// Every matting stage.
-    public static let all: [any Stage.Type] = [DifferenceMattingStage.self]
 }

@@ -156,6 +156,24 @@ struct CaptureFixture {
         }
     }
 
+    @Test func decodingCarriesBackgroundPlatesCroppedAndResized() throws {
+        let fixture = try CaptureFixture()
+        try fixture.writeVideo(camera: 0, id: "cam0", frames: 2)
+        try fixture.writeVideo(camera: 1, id: "cam1", frames: 2)
+        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24),
+                                      CaptureFixture.calibration("cam1", width: 32, height: 24)])
+        let plate = syntheticImage(width: 32, height: 24, seed: 99)
+        try FileManager.default.createDirectory(at: fixture.root.appendingPathComponent("background"), withIntermediateDirectories: true)
+        try PNGFile.write(plate, to: fixture.root.appendingPathComponent("background/cam1.png"))
+        let capture = try Capture.open(fixture.root)
+        let crop = PixelRect(x: 4, y: 2, width: 20, height: 20)
+        let set = try FrameSetConversion.decode(capture, options: VideoDecodeOptions(crop: crop, outputSize: PixelSize(width: 10, height: 10)),
+                                                into: fixture.root.appendingPathComponent("out"))
+        #expect(try set.backgroundPlate(camera: "cam0") == nil)
+        let carried = try #require(try set.backgroundPlate(camera: "cam1"))
+        #expect(carried == (try ImageScaling.resize(PixelTransforms.crop(plate, to: crop), to: PixelSize(width: 10, height: 10))))
+    }
+
     @Test func decodingWithResizeScalesTheIntrinsics() throws {
         let fixture = try CaptureFixture()
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 2)
