@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Splatting", dependencies: ["Tensors"],
                 swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
         .target(name: "Geometry", swiftSettings: numericSettings),
-        .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG"], swiftSettings: numericSettings),
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", swiftSettings: numericSettings),
 
