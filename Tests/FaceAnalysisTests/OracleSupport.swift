@@ -139,7 +139,7 @@ enum FaceOracles {
     }
 
     /// Bump when `dlibOracleSource` changes so that the cached binary is rebuilt.
-    static let dlibOracleVersion = 1
+    static let dlibOracleVersion = 2
 }
 
 /// An RGB8 test image loaded from binary PPM.
