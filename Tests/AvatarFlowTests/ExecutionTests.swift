@@ -93,9 +93,7 @@ import Testing
           right: {use: test.slow, in: {number: a.number}, with: {seconds: 1, label: right}}
         outputs: {left: left.number, right: right.number}
         """)
-        let start = Date()
         let result = try await workspace.run("p.yaml", options: RunOptions(jobs: 2))
-        let elapsed = Date().timeIntervalSince(start)
         func interval(_ name: String) throws -> (Double, Double) {
             let text = try String(contentsOf: result.runDirectory.appendingPathComponent("outputs/\(name)/interval.txt"), encoding: .utf8)
             let parts = text.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
@@ -103,7 +101,6 @@ import Testing
         }
         let left = try interval("left"), right = try interval("right")
         #expect(max(left.0, right.0) < min(left.1, right.1), "the two 1 s stages must run at the same time")
-        #expect(elapsed < 1.9)
     }
 
     @Test func oneJobRunsBranchesOneAfterTheOther() async throws {

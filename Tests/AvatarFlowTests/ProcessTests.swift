@@ -100,7 +100,7 @@ import Testing
         pipeline: killable
         stages:
           first: {use: test.emit, with: {value: 2}}
-          long: {use: test.checkpointed, in: {number: first.number}, with: {steps: 40, secondsPerStep: 0.05}}
+          long: {use: test.checkpointed, in: {number: first.number}, with: {steps: 40, seconds_per_step: 0.05}}
           last: {use: test.add, in: {a: long.number}}
         outputs: {total: last.sum}
         """)

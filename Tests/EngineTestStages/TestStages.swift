@@ -141,10 +141,15 @@ public struct CheckpointedCount: Stage {
         public var steps: Int
         /// Seconds per step.
         public var secondsPerStep: Double
+        enum CodingKeys: String, CodingKey {
+            case steps
+            case secondsPerStep = "seconds_per_step"
+        }
+
         /// The schema.
         public static let fields: [ParameterField] = [
             .int("steps", 20, range: 1...10_000, doc: "Steps to count."),
-            .double("secondsPerStep", 0.05, range: 0...10, doc: "Seconds each step takes."),
+            .double("seconds_per_step", 0.05, range: 0...10, doc: "Seconds each step takes."),
         ]
     }
     public static let id = "test.checkpointed"

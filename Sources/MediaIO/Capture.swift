@@ -1,0 +1,233 @@
+import Foundation
+
+/// A multi-camera capture directory (format in docs/capture-format.md):
+///
+///     capture/
+///       cameras.json            calibration of every camera (required)
+///       <id>.mp4 | <id>/        one video file (.mp4 .mkv .mov .avi .webm) or image folder per camera
+///       background/<id>.png     optional background plates
+///       groundtruth/            optional, opaque to MediaIO (only located)
+///
+/// `Capture.open` validates the whole directory before anything is decoded: every camera has media,
+/// the media matches the calibrated size, all cameras have the same frame count, size and fps.
+public struct Capture: Sendable {
+    /// File name of the calibration file inside a capture directory.
+    public static let camerasFileName = "cameras.json"
+    /// Video file extensions recognised when looking for `<id>.<ext>`.
+    public static let videoExtensions = ["mp4", "mkv", "mov", "avi", "webm"]
+    /// Image file extensions recognised inside an image folder.
+    public static let imageExtensions = ["png", "jpg", "jpeg"]
+
+    /// Where one camera's frames come from.
+    public enum Media: Sendable, Hashable {
+        /// A video file.
+        case video(URL)
+        /// A folder of image files, in lexicographic file-name order.
+        case images(folder: URL, files: [URL])
+    }
+
+    /// One camera: calibration and media.
+    public struct Camera: Sendable, Hashable {
+        /// Calibration as read from cameras.json.
+        public let calibration: CameraCalibration
+        /// The camera's frames.
+        public let media: Media
+        /// Background plate (`background/<id>.png`), when present.
+        public let backgroundPlate: URL?
+    }
+
+    /// The `cameras.json` document.
+    struct CamerasFile: Codable {
+        var cameras: [CameraCalibration]
+        var fps: Double?
+        var units: String?
+    }
+
+    /// The capture directory.
+    public let directory: URL
+    /// Cameras in cameras.json order.
+    public let cameras: [Camera]
+    /// Frames per camera (identical for all cameras).
+    public let frameCount: Int
+    /// Frame size in pixels (identical for all cameras).
+    public let size: PixelSize
+    /// Frame rate: the videos' rate, or cameras.json `fps` for image folders (25 when absent).
+    public let frameRate: Rational
+    /// Unit of the translations in `world_to_camera` as declared in cameras.json ("metres" when absent).
+    public let units: String
+    /// The ground-truth folder (`groundtruth/` or `ground_truth/`), when present. MediaIO does not read it.
+    public let groundTruthDirectory: URL?
+
+    /// Opens and validates a capture directory.
+    public static func open(_ directory: URL) throws -> Capture {
+        let root = directory.standardizedFileURL
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw MediaIOError(.fileNotFound, path: root.path, "capture directory not found; pass the folder that holds cameras.json")
+        }
+        let camerasURL = root.appendingPathComponent(camerasFileName)
+        let file = try readCamerasFile(camerasURL)
+        let declaredRate = file.fps.map { Rational(approximating: $0) }
+        var cameras: [Camera] = []
+        var frameCounts: [(String, Int, String)] = []
+        var rates: [(String, Rational, String)] = []
+        for calibration in file.cameras {
+            let media = try locateMedia(for: calibration, in: root, camerasURL: camerasURL)
+            let (mediaSize, count, rate, mediaPath) = try probe(media, camera: calibration.id)
+            guard mediaSize.width == calibration.width && mediaSize.height == calibration.height else {
+                throw MediaIOError(.invalidLayout, path: mediaPath,
+                                   "camera '\(calibration.id)' is \(mediaSize) but cameras.json says \(calibration.width)x\(calibration.height); fix width/height (and the intrinsics) in \(camerasURL.path) or re-export the media")
+            }
+            frameCounts.append((calibration.id, count, mediaPath))
+            if let rate { rates.append((calibration.id, rate, mediaPath)) }
+            let plateURL = root.appendingPathComponent("background").appendingPathComponent("\(calibration.id).png")
+            var plate: URL?
+            if FileManager.default.fileExists(atPath: plateURL.path) {
+                let plateImage = try PNGFile.read(plateURL).image8
+                guard plateImage.width == calibration.width && plateImage.height == calibration.height else {
+                    throw MediaIOError(.invalidLayout, path: plateURL.path,
+                                       "background plate is \(plateImage.width)x\(plateImage.height) but camera '\(calibration.id)' is \(calibration.width)x\(calibration.height); re-export the plate at the camera's size")
+                }
+                plate = plateURL
+            }
+            cameras.append(Camera(calibration: calibration, media: media, backgroundPlate: plate))
+        }
+        let first = file.cameras[0]
+        for calibration in file.cameras where calibration.width != first.width || calibration.height != first.height {
+            throw MediaIOError(.invalidLayout, path: camerasURL.path,
+                               "camera '\(calibration.id)' is \(calibration.width)x\(calibration.height) but '\(first.id)' is \(first.width)x\(first.height); all cameras of a capture must have one size — resize the media (and scale the intrinsics)")
+        }
+        if Set(frameCounts.map(\.1)).count > 1 {
+            let listing = frameCounts.map { "\($0.0): \($0.1) frames (\($0.2))" }.joined(separator: ", ")
+            throw MediaIOError(.invalidLayout, path: root.path,
+                               "cameras have different frame counts — \(listing); trim the media to the common synchronised range (e.g. `ffmpeg -i in.mp4 -frames:v N out.mp4`)")
+        }
+        if let firstRate = rates.first, let mismatch = rates.first(where: { $0.1 != firstRate.1 }) {
+            throw MediaIOError(.invalidLayout, path: mismatch.2,
+                               "camera '\(mismatch.0)' runs at \(mismatch.1) fps but '\(firstRate.0)' at \(firstRate.1) fps; re-encode to one rate (e.g. `ffmpeg -i in.mp4 -r \(firstRate.1) out.mp4`)")
+        }
+        if let declaredRate, let videoRate = rates.first, videoRate.1 != declaredRate {
+            throw MediaIOError(.invalidLayout, path: camerasURL.path,
+                               "cameras.json declares fps \(file.fps!) but \(videoRate.2) runs at \(videoRate.1); fix or remove \"fps\"")
+        }
+        var groundTruth: URL?
+        for name in ["groundtruth", "ground_truth"] {
+            let candidate = root.appendingPathComponent(name)
+            var candidateIsDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &candidateIsDirectory), candidateIsDirectory.boolValue {
+                groundTruth = candidate
+            }
+        }
+        return Capture(directory: root, cameras: cameras, frameCount: frameCounts[0].1,
+                       size: PixelSize(width: first.width, height: first.height),
+                       frameRate: rates.first?.1 ?? declaredRate ?? Rational(25, 1),
+                       units: file.units ?? "metres", groundTruthDirectory: groundTruth)
+    }
+
+    /// The camera with this id.
+    public func camera(_ id: String) throws -> Camera {
+        guard let camera = cameras.first(where: { $0.calibration.id == id }) else {
+            throw MediaIOError(.invalidLayout, path: directory.path,
+                               "no camera '\(id)' in this capture; cameras are \(cameras.map(\.calibration.id).joined(separator: ", "))")
+        }
+        return camera
+    }
+
+    /// A frame reader for one camera, applying `options` (range, sampling, crop, resize).
+    public func reader(camera id: String, options: VideoDecodeOptions = VideoDecodeOptions()) throws -> CameraFrameReader {
+        let camera = try camera(id)
+        switch camera.media {
+        case .video(let url):
+            return try CameraFrameReader(video: VideoReader(url: url, options: options))
+        case .images(_, let files):
+            return try CameraFrameReader(images: files, frameRate: frameRate, size: size, options: options)
+        }
+    }
+
+    private static func readCamerasFile(_ url: URL) throws -> CamerasFile {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw MediaIOError(.invalidLayout, path: url.path,
+                               "cameras.json is missing; create it with one entry per camera (id, width, height, fx, fy, cx, cy, world_to_camera) — see docs/capture-format.md")
+        }
+        let file: CamerasFile
+        do {
+            file = try JSONDecoder().decode(CamerasFile.self, from: Data(contentsOf: url))
+        } catch let error as DecodingError {
+            throw MediaIOError(.invalidLayout, path: url.path, "invalid cameras.json: \(describe(error)); see docs/capture-format.md")
+        }
+        guard !file.cameras.isEmpty else {
+            throw MediaIOError(.invalidLayout, path: url.path, "cameras.json lists no cameras; add one entry per camera")
+        }
+        var seen = Set<String>()
+        for (index, camera) in file.cameras.enumerated() {
+            guard !camera.id.isEmpty, !camera.id.contains("/"), seen.insert(camera.id).inserted else {
+                throw MediaIOError(.invalidLayout, path: url.path,
+                                   "camera #\(index) has an empty, duplicate or path-like id '\(camera.id)'; ids must be unique file-name-safe strings")
+            }
+            guard camera.worldToCamera.count == 16 else {
+                throw MediaIOError(.invalidLayout, path: url.path,
+                                   "camera '\(camera.id)': world_to_camera has \(camera.worldToCamera.count) values, expected 16 (4×4 row-major)")
+            }
+            guard camera.width > 0, camera.height > 0, camera.fx > 0, camera.fy > 0 else {
+                throw MediaIOError(.invalidLayout, path: url.path,
+                                   "camera '\(camera.id)': width, height, fx and fy must be positive")
+            }
+        }
+        return file
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing key '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong value at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            return context.debugDescription
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func locateMedia(for calibration: CameraCalibration, in root: URL, camerasURL: URL) throws -> Media {
+        let manager = FileManager.default
+        var candidates: [URL] = []
+        if let media = calibration.media {
+            candidates = [root.appendingPathComponent(media)]
+        } else {
+            candidates = videoExtensions.map { root.appendingPathComponent("\(calibration.id).\($0)") }
+                + [root.appendingPathComponent(calibration.id)]
+        }
+        for candidate in candidates {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: candidate.path, isDirectory: &isDirectory) else { continue }
+            if !isDirectory.boolValue { return .video(candidate) }
+            let files = try manager.contentsOfDirectory(at: candidate, includingPropertiesForKeys: nil)
+                .filter { imageExtensions.contains($0.pathExtension.lowercased()) }
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+            guard !files.isEmpty else {
+                throw MediaIOError(.noFrames, path: candidate.path,
+                                   "image folder of camera '\(calibration.id)' has no .png/.jpg files")
+            }
+            return .images(folder: candidate, files: files)
+        }
+        let expected = calibration.media ?? "\(calibration.id).mp4 (or .mkv/.mov/.avi/.webm) or folder \(calibration.id)/"
+        throw MediaIOError(.invalidLayout, path: root.path,
+                           "camera '\(calibration.id)' from \(camerasURL.lastPathComponent) has no media: expected \(expected); add the file or remove the camera from cameras.json")
+    }
+
+    private static func probe(_ media: Media, camera: String) throws -> (PixelSize, Int, Rational?, String) {
+        switch media {
+        case .video(let url):
+            let reader = try VideoReader(url: url)
+            let count = try reader.info.declaredFrameCount ?? VideoReader.countFrames(url: url)
+            guard count > 0 else {
+                throw MediaIOError(.noFrames, path: url.path, "the video of camera '\(camera)' has no frames")
+            }
+            return (PixelSize(width: reader.info.width, height: reader.info.height), count, reader.info.frameRate, url.path)
+        case .images(_, let files):
+            let first = try CameraFrameReader.readImage(files[0])
+            return (PixelSize(width: first.width, height: first.height), files.count, nil, files[0].path)
+        }
+    }
+}

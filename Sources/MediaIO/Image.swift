@@ -1,0 +1,140 @@
+/// A sample type an `Image` can hold: 8-bit, 16-bit unsigned integers or Float32.
+public protocol ImageSample: Sendable, Equatable, Numeric {}
+extension UInt8: ImageSample {}
+extension UInt16: ImageSample {}
+extension Float: ImageSample {}
+
+/// A raster image stored row-major, interleaved (HWC): sample `(x, y, c)` is at
+/// `(y * width + x) * channels + c`. Channel order is grey; grey+alpha; R,G,B; or R,G,B,A.
+///
+/// Integer images use the full range of their type (0…255, 0…65535). `Image<Float>` (see
+/// `FloatImage`) holds values in [0, 1] with the same channel layout, so conversions between them
+/// are a per-sample scale.
+public struct Image<Sample: ImageSample>: Sendable, Equatable {
+    /// Width in pixels.
+    public let width: Int
+    /// Height in pixels.
+    public let height: Int
+    /// Channels per pixel: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA.
+    public let channels: Int
+    /// `width * height * channels` samples, row-major interleaved.
+    public var samples: [Sample]
+
+    /// Wraps existing samples; `samples.count` must equal `width * height * channels`.
+    public init(width: Int, height: Int, channels: Int, samples: [Sample]) {
+        precondition(width >= 0 && height >= 0 && (1...4).contains(channels), "invalid image shape")
+        precondition(samples.count == width * height * channels, "sample count does not match the image shape")
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.samples = samples
+    }
+
+    /// An image filled with `value`.
+    public init(width: Int, height: Int, channels: Int, filledWith value: Sample = .zero) {
+        self.init(width: width, height: height, channels: channels,
+                  samples: [Sample](repeating: value, count: width * height * channels))
+    }
+
+    /// Bytes (or samples) per row.
+    public var samplesPerRow: Int { width * channels }
+
+    /// The sample at column `x`, row `y`, channel `channel`.
+    @inlinable public subscript(x: Int, y: Int, channel: Int) -> Sample {
+        get { samples[(y * width + x) * channels + channel] }
+        set { samples[(y * width + x) * channels + channel] = newValue }
+    }
+}
+
+/// 8-bit interleaved image (RGB8 when `channels == 3`).
+public typealias Image8 = Image<UInt8>
+/// 16-bit interleaved image (as read from 16-bit PNGs).
+public typealias Image16 = Image<UInt16>
+/// Float32 interleaved HWC image with values in [0, 1].
+public typealias FloatImage = Image<Float>
+
+extension Image where Sample == Float {
+    /// Converts 8-bit samples to [0, 1] by dividing by 255 (exactly invertible by `Image8(rounding:)`).
+    public init(_ image: Image8) {
+        let converted = image.samples.withUnsafeBufferPointer { source in
+            [Float](unsafeUninitializedCapacity: source.count) { destination, count in
+                for index in 0..<source.count { destination[index] = Float(source[index]) / 255 }
+                count = source.count
+            }
+        }
+        self.init(width: image.width, height: image.height, channels: image.channels, samples: converted)
+    }
+
+    /// Converts 16-bit samples to [0, 1] by dividing by 65535.
+    public init(_ image: Image16) {
+        let scale: Float = 1.0 / 65535.0
+        self.init(width: image.width, height: image.height, channels: image.channels,
+                  samples: image.samples.map { Float($0) * scale })
+    }
+}
+
+extension Image where Sample == UInt8 {
+    /// Converts [0, 1] floats to 8 bits: clamps to [0, 1], multiplies by 255 and rounds to nearest.
+    public init(rounding image: FloatImage) {
+        let converted = image.samples.withUnsafeBufferPointer { source in
+            [UInt8](unsafeUninitializedCapacity: source.count) { destination, count in
+                for index in 0..<source.count {
+                    let clamped = min(max(source[index], 0), 1)
+                    destination[index] = UInt8((clamped * 255).rounded())
+                }
+                count = source.count
+            }
+        }
+        self.init(width: image.width, height: image.height, channels: image.channels, samples: converted)
+    }
+
+    /// Converts 16-bit samples to 8 bits with rounding (v·255/65535).
+    public init(rounding image: Image16) {
+        self.init(width: image.width, height: image.height, channels: image.channels,
+                  samples: image.samples.map { UInt8((UInt32($0) * 255 + 32767) / 65535) })
+    }
+}
+
+extension Image where Sample == UInt16 {
+    /// Converts [0, 1] floats to 16 bits: clamps, multiplies by 65535 and rounds to nearest.
+    public init(rounding image: FloatImage) {
+        self.init(width: image.width, height: image.height, channels: image.channels,
+                  samples: image.samples.map { UInt16((min(max($0, 0), 1) * 65535).rounded()) })
+    }
+
+    /// Widens 8-bit samples exactly (v·257, so 255 → 65535).
+    public init(_ image: Image8) {
+        self.init(width: image.width, height: image.height, channels: image.channels,
+                  samples: image.samples.map { UInt16($0) * 257 })
+    }
+}
+
+extension Image {
+    /// The image with its channel count changed: grey ↔ RGB replicate or average (unweighted mean
+    /// of R, G, B), alpha dropped or added as fully opaque (`opaque`).
+    public func withChannels(_ target: Int, opaque: Sample) -> Image<Sample> where Sample: BinaryInteger {
+        if target == channels { return self }
+        precondition((1...4).contains(target), "channel count must be 1...4")
+        var result = Image<Sample>(width: width, height: height, channels: target)
+        let sourceHasAlpha = channels == 2 || channels == 4
+        let targetHasAlpha = target == 2 || target == 4
+        let sourceColour = sourceHasAlpha ? channels - 1 : channels
+        let targetColour = targetHasAlpha ? target - 1 : target
+        for pixel in 0..<(width * height) {
+            let s = pixel * channels
+            let d = pixel * target
+            if sourceColour == targetColour {
+                for c in 0..<targetColour { result.samples[d + c] = samples[s + c] }
+            } else if sourceColour == 1 {
+                for c in 0..<3 { result.samples[d + c] = samples[s] }
+            } else {
+                let sum = Int(samples[s]) + Int(samples[s + 1]) + Int(samples[s + 2])
+                result.samples[d] = Sample((sum + 1) / 3)
+            }
+            if targetHasAlpha {
+                result.samples[d + targetColour] = sourceHasAlpha ? samples[s + sourceColour] : opaque
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,45 @@
+import Tensors
+
+/// Parallel loops for the rasteriser on the persistent Tensors thread pool (no thread is
+/// spawned per frame). Work is expressed per *worker slot* so that each slot can own a
+/// scratch or gradient buffer; slots are claimed dynamically by the pool's threads.
+enum ParallelLoop {
+    /// Number of worker slots to use: the pool's thread count (the cores).
+    static var workerCount: Int { ThreadPool.shared.threadCount }
+
+    /// Runs `body(worker)` for every worker slot in `0..<workers`, in parallel, and waits.
+    static func forEachWorker(_ workers: Int, _ body: (Int) -> Void) {
+        if workers <= 1 {
+            body(0)
+            return
+        }
+        ThreadPool.shared.parallelFor(0..<workers, minimumChunk: 1) { slots in
+            for worker in slots { body(worker) }
+        }
+    }
+
+    /// Splits `0..<count` into one contiguous chunk per worker slot and runs `body(worker, chunk)`.
+    static func forEachChunk(_ count: Int, workers: Int = workerCount, minimumChunk: Int = 1024,
+                             _ body: (Int, Range<Int>) -> Void) {
+        let usable = max(1, min(workers, count / max(1, minimumChunk)))
+        forEachWorker(usable) { worker in
+            let start = count * worker / usable
+            let end = count * (worker + 1) / usable
+            body(worker, start..<end)
+        }
+    }
+}
+
+/// A raw pointer that may cross into the parallel loop's closures. Safe because every parallel
+/// region in this module writes disjoint ranges (or per-worker buffers) and joins before returning.
+struct SharedPointer<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+    init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
+    @inline(__always) subscript(index: Int) -> Element {
+        get { base[index] }
+        nonmutating set { base[index] = newValue }
+    }
+    @inline(__always) static func + (pointer: SharedPointer, offset: Int) -> UnsafeMutablePointer<Element> {
+        pointer.base + offset
+    }
+}

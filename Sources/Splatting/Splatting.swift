@@ -1,1 +1,0 @@
-// Splatting module: see DESIGN.md.

@@ -1,0 +1,100 @@
+/// Tile binning: for every 16×16 tile, the list of Gaussians overlapping it in front-to-back order.
+///
+/// The reference rasteriser sorts one 64-bit key `(tile << 32) | depthBits` per (Gaussian, tile)
+/// pair. Here the same order is produced in two linear passes: an LSD radix sort of the visible
+/// Gaussians by depth bits (positive floats order as unsigned integers; stable, so ties keep index
+/// order), then a stable counting-sort scatter into tiles, so each tile's list stays depth-sorted.
+struct TileBinning: Sendable {
+    /// Tile edge length in pixels.
+    static let tileSize = 16
+    /// Tiles per row and column.
+    var tilesX: Int, tilesY: Int
+    /// `ranges[t]..<ranges[t+1]` is tile t's slice of `list`.
+    var ranges: [Int32]
+    /// Gaussian indices, grouped by tile, front to back within a tile.
+    var list: [Int32]
+
+    init(projected: UnsafeBufferPointer<ProjectedGaussian>, width: Int, height: Int) {
+        let size = TileBinning.tileSize
+        tilesX = (width + size - 1) / size
+        tilesY = (height + size - 1) / size
+        let tileCount = tilesX * tilesY
+        var keys = [UInt32](), order = [Int32]()
+        keys.reserveCapacity(projected.count)
+        order.reserveCapacity(projected.count)
+        for index in 0..<projected.count where projected[index].isVisible {
+            keys.append(projected[index].depth.bitPattern)
+            order.append(Int32(index))
+        }
+        TileBinning.radixSort(keys: &keys, values: &order)
+        var counts = [Int32](repeating: 0, count: tileCount + 1)
+        var total = 0
+        let tilesX = self.tilesX
+        counts.withUnsafeMutableBufferPointer { counts in
+            for index in order {
+                let p = projected[Int(index)]
+                let tx0 = Int(p.xMin) / size, tx1 = Int(p.xMax) / size
+                let ty0 = Int(p.yMin) / size, ty1 = Int(p.yMax) / size
+                for ty in ty0...ty1 {
+                    for tx in tx0...tx1 { counts[ty * tilesX + tx + 1] += 1 }
+                }
+                total += (tx1 - tx0 + 1) * (ty1 - ty0 + 1)
+            }
+            for tile in 0..<tileCount { counts[tile + 1] += counts[tile] }
+        }
+        ranges = counts
+        var cursor = counts
+        list = [Int32](unsafeUninitializedCapacity: total) { list, initialized in
+            cursor.withUnsafeMutableBufferPointer { cursor in
+                for index in order {
+                    let p = projected[Int(index)]
+                    let tx0 = Int(p.xMin) / size, tx1 = Int(p.xMax) / size
+                    let ty0 = Int(p.yMin) / size, ty1 = Int(p.yMax) / size
+                    for ty in ty0...ty1 {
+                        for tx in tx0...tx1 {
+                            let tile = ty * tilesX + tx
+                            list[Int(cursor[tile])] = index
+                            cursor[tile] += 1
+                        }
+                    }
+                }
+            }
+            initialized = total
+        }
+    }
+
+    /// Stable least-significant-digit radix sort of 32-bit keys (4 passes of 8 bits), carrying values.
+    static func radixSort(keys: inout [UInt32], values: inout [Int32]) {
+        let n = keys.count
+        guard n > 1 else { return }
+        var keyBuffer = [UInt32](repeating: 0, count: n)
+        var valueBuffer = [Int32](repeating: 0, count: n)
+        for pass in 0..<4 {
+            let shift = UInt32(pass * 8)
+            var histogram = [Int](repeating: 0, count: 257)
+            keys.withUnsafeBufferPointer { source in
+                for key in source { histogram[Int((key >> shift) & 0xFF) + 1] += 1 }
+            }
+            if histogram.contains(n) { continue }
+            for bucket in 0..<256 { histogram[bucket + 1] += histogram[bucket] }
+            keys.withUnsafeBufferPointer { sourceKeys in
+                values.withUnsafeBufferPointer { sourceValues in
+                    keyBuffer.withUnsafeMutableBufferPointer { targetKeys in
+                        valueBuffer.withUnsafeMutableBufferPointer { targetValues in
+                            for index in 0..<n {
+                                let key = sourceKeys[index]
+                                let bucket = Int((key >> shift) & 0xFF)
+                                let target = histogram[bucket]
+                                histogram[bucket] = target + 1
+                                targetKeys[target] = key
+                                targetValues[target] = sourceValues[index]
+                            }
+                        }
+                    }
+                }
+            }
+            swap(&keys, &keyBuffer)
+            swap(&values, &valueBuffer)
+        }
+    }
+}

@@ -1,0 +1,289 @@
+import Foundation
+
+/// Read-only inputs shared by all tiles of one render.
+struct TileContext: @unchecked Sendable {
+    // Pointers into arrays that outlive the parallel region and are not written during it.
+    let projected: UnsafePointer<ProjectedGaussian>
+    let colors: UnsafePointer<Float>
+    let background: UnsafePointer<Float>
+    let ranges: UnsafePointer<Int32>
+    let list: UnsafePointer<Int32>
+    let width: Int, height: Int, tilesX: Int, channels: Int
+    let alphaThreshold: Float, transmittanceThreshold: Float, maxAlpha: Float
+
+    /// Inclusive pixel bounds of a tile.
+    @inline(__always) func bounds(of tile: Int) -> (x0: Int, x1: Int, y0: Int, y1: Int) {
+        let size = TileBinning.tileSize
+        let x0 = (tile % tilesX) * size, y0 = (tile / tilesX) * size
+        return (x0, min(x0 + size, width) - 1, y0, min(y0 + size, height) - 1)
+    }
+}
+
+/// Output images of the forward pass; each tile writes only its own pixels.
+struct ForwardOutputs: Sendable {
+    let image: SharedPointer<Float>
+    let alpha: SharedPointer<Float>
+    let depth: SharedPointer<Float>
+    let contributors: SharedPointer<Int32>
+    let finalTransmittance: SharedPointer<Float>
+    let lastContributor: SharedPointer<Int32>
+}
+
+/// Inputs of the backward pass (forward state and output gradients).
+struct BackwardInputs: @unchecked Sendable {
+    // Pointers into arrays that outlive the parallel region and are read-only during it.
+    let finalTransmittance: UnsafePointer<Float>
+    let lastContributor: UnsafePointer<Int32>
+    let imageGradient: UnsafePointer<Float>
+    let alphaGradient: UnsafePointer<Float>
+    let depthGradient: UnsafePointer<Float>
+}
+
+/// Per-worker scratch memory for one tile (allocated once per worker per pass, never per pixel).
+/// Per-pixel planes hold the tile's 16×16 pixels row-major (pixel p = row·16 + column); channel
+/// data is planar (`channel·256 + p`) so that 8 adjacent pixels are one SIMD8 vector.
+struct TileScratch {
+    static let pixels = TileBinning.tileSize * TileBinning.tileSize
+    let transmittance: UnsafeMutablePointer<Float>
+    let depth: UnsafeMutablePointer<Float>
+    /// Forward: composited features (planar).
+    let accumulated: UnsafeMutablePointer<Float>
+    /// Backward: Σ_c (features composited behind the current fragment)_c · dL/dout_c per pixel.
+    let behindDot: UnsafeMutablePointer<Float>
+    /// Contributor counts and list positions are kept as floats (exact below 2²⁴) because float
+    /// lane comparisons vectorise while Int32 ones do not.
+    let count: UnsafeMutablePointer<Float>
+    let last: UnsafeMutablePointer<Float>
+    /// 1 where the pixel stopped compositing (forward only).
+    let done: UnsafeMutablePointer<Float>
+    let outputGradient: UnsafeMutablePointer<Float>
+    let backgroundDot: UnsafeMutablePointer<Float>
+    let finalTransmittance: UnsafeMutablePointer<Float>
+    let alphaGradient: UnsafeMutablePointer<Float>
+    let depthGradient: UnsafeMutablePointer<Float>
+    /// Per-lane feature-gradient partial sums of the current Gaussian, `channels × 8`.
+    let featureGradient: UnsafeMutablePointer<Float>
+    /// Horizontal sums of `featureGradient`, `channels`.
+    let featureGradientSum: UnsafeMutablePointer<Float>
+    /// This worker's screen-space gradient buffer (`count × (screenGradientWidth + channels)`), backward only.
+    let gradientBuffer: UnsafeMutablePointer<Float>?
+
+    init(channels: Int, gradientBuffer: UnsafeMutablePointer<Float>? = nil) {
+        let n = TileScratch.pixels
+        transmittance = .allocate(capacity: n)
+        depth = .allocate(capacity: n)
+        accumulated = .allocate(capacity: n * channels)
+        behindDot = .allocate(capacity: n)
+        count = .allocate(capacity: n)
+        last = .allocate(capacity: n)
+        done = .allocate(capacity: n)
+        outputGradient = .allocate(capacity: n * channels)
+        backgroundDot = .allocate(capacity: n)
+        finalTransmittance = .allocate(capacity: n)
+        alphaGradient = .allocate(capacity: n)
+        depthGradient = .allocate(capacity: n)
+        featureGradient = .allocate(capacity: 8 * channels)
+        featureGradientSum = .allocate(capacity: channels)
+        self.gradientBuffer = gradientBuffer
+    }
+
+    func deallocate() {
+        for pointer in [transmittance, depth, accumulated, behindDot, count, last, done, outputGradient, backgroundDot,
+                        finalTransmittance, alphaGradient, depthGradient, featureGradient, featureGradientSum] {
+            pointer.deallocate()
+        }
+    }
+}
+
+/// The per-tile compositing loops. Within a tile the traversal is Gaussian-major (each Gaussian
+/// visits the pixels of its box inside the tile, 8 adjacent pixels per SIMD vector), which gives
+/// every pixel exactly the per-pixel front-to-back order of the reference while loading each
+/// Gaussian once.
+enum TileKernels {
+    /// Screen-space gradient entries stored per Gaussian before its features:
+    /// du, dv, dA, dB, dC, d(opacity), d(depth).
+    static let screenGradientWidth = 7
+
+    static func renderTile(_ tile: Int, context: TileContext, scratch: TileScratch, outputs: ForwardOutputs) {
+        let (x0, x1, y0, y1) = context.bounds(of: tile)
+        let size = TileBinning.tileSize
+        let channels = context.channels
+        let pixels = TileScratch.pixels
+        scratch.transmittance.initialize(repeating: 1, count: pixels)
+        scratch.depth.initialize(repeating: 0, count: pixels)
+        scratch.count.initialize(repeating: 0, count: pixels)
+        scratch.last.initialize(repeating: 0, count: pixels)
+        scratch.done.initialize(repeating: 0, count: pixels)
+        scratch.accumulated.initialize(repeating: 0, count: pixels * channels)
+        var active = (x1 - x0 + 1) * (y1 - y0 + 1)
+        let start = Int(context.ranges[tile]), end = Int(context.ranges[tile + 1])
+        let threshold = context.alphaThreshold, stopBelow = context.transmittanceThreshold, maxAlpha = context.maxAlpha
+        var position = start
+        var f = FragmentMath.Fragments.empty
+        while position < end && active > 0 {
+            let index = Int(context.list[position])
+            let g = context.projected[index]
+            position += 1
+            let ix0 = max(Int(g.xMin), x0), ix1 = min(Int(g.xMax), x1)
+            let iy0 = max(Int(g.yMin), y0), iy1 = min(Int(g.yMax), y1)
+            if ix0 > ix1 || iy0 > iy1 { continue }
+            let feature = context.colors + index * channels
+            let listPosition = SIMD8<Float>(repeating: Float(position - start))
+            for y in iy0...iy1 {
+                let dy = g.v - Float(y)
+                guard let span = FragmentMath.rowSpan(g, dy: dy, columns: ix0...ix1) else { continue }
+                for group in ((span.lowerBound - x0) >> 3)...((span.upperBound - x0) >> 3) {
+                    let p = (y - y0) * size + group * 8
+                    let done = FragmentMath.load(scratch.done + p)
+                    guard FragmentMath.fragments(g, xStart: x0 + group * 8, dy: dy, columns: span,
+                                                 candidate: done .== 0, threshold: threshold,
+                                                 maxAlpha: maxAlpha, into: &f) else { continue }
+                    let t = FragmentMath.load(scratch.transmittance + p)
+                    let next = t * (1 - f.alpha)
+                    let terminate = f.valid .& (next .< stopBelow)
+                    if any(terminate) {
+                        let stopped = SIMD8<Float>(repeating: 0).replacing(with: 1, where: terminate)
+                        FragmentMath.store(done + stopped, scratch.done + p)
+                        active -= Int(stopped.sum())
+                    }
+                    let contribute = f.valid .& .!terminate
+                    if !any(contribute) { continue }
+                    let weight = (f.alpha * t).replacing(with: 0, where: .!contribute)
+                    FragmentMath.store(t.replacing(with: next, where: contribute), scratch.transmittance + p)
+                    FragmentMath.store(FragmentMath.load(scratch.depth + p) + weight * g.depth, scratch.depth + p)
+                    let counted = FragmentMath.load(scratch.count + p) + SIMD8<Float>(repeating: 0).replacing(with: 1, where: contribute)
+                    FragmentMath.store(counted, scratch.count + p)
+                    FragmentMath.store(FragmentMath.load(scratch.last + p).replacing(with: listPosition, where: contribute), scratch.last + p)
+                    var plane = scratch.accumulated + p
+                    for c in 0..<channels {
+                        FragmentMath.store(FragmentMath.load(plane) + weight * feature[c], plane)
+                        plane += pixels
+                    }
+                }
+            }
+        }
+        for y in y0...y1 {
+            for x in x0...x1 {
+                let p = (y - y0) * size + (x - x0)
+                let pixel = y * context.width + x
+                let t = scratch.transmittance[p]
+                let target = outputs.image + pixel * channels
+                for c in 0..<channels { target[c] = scratch.accumulated[c * pixels + p] + t * context.background[c] }
+                outputs.alpha[pixel] = 1 - t
+                outputs.depth[pixel] = scratch.depth[p]
+                outputs.contributors[pixel] = Int32(scratch.count[p])
+                outputs.finalTransmittance[pixel] = t
+                outputs.lastContributor[pixel] = Int32(scratch.last[p])
+            }
+        }
+    }
+
+    static func backwardTile(_ tile: Int, context: TileContext, scratch: TileScratch, inputs: BackwardInputs) {
+        let (x0, x1, y0, y1) = context.bounds(of: tile)
+        let size = TileBinning.tileSize
+        let channels = context.channels
+        let pixels = TileScratch.pixels
+        let stride = screenGradientWidth + channels
+        let buffer = scratch.gradientBuffer!
+        // Lanes outside the image stay zero so that masked arithmetic never meets garbage.
+        for plane in [scratch.transmittance, scratch.finalTransmittance, scratch.depth, scratch.alphaGradient,
+                      scratch.depthGradient, scratch.backgroundDot, scratch.behindDot, scratch.last] {
+            plane.initialize(repeating: 0, count: pixels)
+        }
+        scratch.outputGradient.initialize(repeating: 0, count: pixels * channels)
+        var maxLast: Float = 0
+        for y in y0...y1 {
+            for x in x0...x1 {
+                let p = (y - y0) * size + (x - x0)
+                let pixel = y * context.width + x
+                scratch.transmittance[p] = inputs.finalTransmittance[pixel]
+                scratch.finalTransmittance[p] = inputs.finalTransmittance[pixel]
+                scratch.last[p] = Float(inputs.lastContributor[pixel])
+                maxLast = max(maxLast, scratch.last[p])
+                scratch.alphaGradient[p] = inputs.alphaGradient[pixel]
+                scratch.depthGradient[p] = inputs.depthGradient[pixel]
+                var dot: Float = 0
+                for c in 0..<channels {
+                    let gradient = inputs.imageGradient[pixel * channels + c]
+                    scratch.outputGradient[c * pixels + p] = gradient
+                    dot += context.background[c] * gradient
+                }
+                scratch.backgroundDot[p] = dot
+            }
+        }
+        let start = Int(context.ranges[tile])
+        let threshold = context.alphaThreshold, maxAlpha = context.maxAlpha
+        var position = start + Int(maxLast)
+        var f = FragmentMath.Fragments.empty
+        while position > start {
+            position -= 1
+            let index = Int(context.list[position])
+            let g = context.projected[index]
+            let ix0 = max(Int(g.xMin), x0), ix1 = min(Int(g.xMax), x1)
+            let iy0 = max(Int(g.yMin), y0), iy1 = min(Int(g.yMax), y1)
+            if ix0 > ix1 || iy0 > iy1 { continue }
+            let feature = context.colors + index * channels
+            let relative = SIMD8<Float>(repeating: Float(position - start))
+            scratch.featureGradient.initialize(repeating: 0, count: 8 * channels)
+            var du = SIMD8<Float>(), dv = SIMD8<Float>(), dA = SIMD8<Float>(), dB = SIMD8<Float>(), dC = SIMD8<Float>()
+            var dOpacity = SIMD8<Float>(), dDepth = SIMD8<Float>()
+            var touched = false
+            for y in iy0...iy1 {
+                let dy = g.v - Float(y)
+                guard let span = FragmentMath.rowSpan(g, dy: dy, columns: ix0...ix1) else { continue }
+                for group in ((span.lowerBound - x0) >> 3)...((span.upperBound - x0) >> 3) {
+                    let p = (y - y0) * size + group * 8
+                    let contributed = relative .< FragmentMath.load(scratch.last + p)
+                    guard FragmentMath.fragments(g, xStart: x0 + group * 8, dy: dy, columns: span,
+                                                 candidate: contributed, threshold: threshold,
+                                                 maxAlpha: maxAlpha, into: &f) else { continue }
+                    touched = true
+                    let alpha = f.alpha.replacing(with: 0, where: .!f.valid)
+                    let keep = 1 - alpha
+                    let t = FragmentMath.load(scratch.transmittance + p) / keep
+                    FragmentMath.store(t, scratch.transmittance + p)
+                    let weight = alpha * t
+                    // Σ_c f_c·g_c; the colour behind is tracked only through its dot with g.
+                    var featureDot = SIMD8<Float>()
+                    var gradientPlane = scratch.outputGradient + p
+                    var lanes = scratch.featureGradient
+                    for c in 0..<channels {
+                        let gradient = FragmentMath.load(gradientPlane)
+                        FragmentMath.store(FragmentMath.load(lanes) + weight * gradient, lanes)
+                        featureDot += feature[c] * gradient
+                        gradientPlane += pixels
+                        lanes += 8
+                    }
+                    let behindDot = FragmentMath.load(scratch.behindDot + p)
+                    FragmentMath.store(alpha * featureDot + keep * behindDot, scratch.behindDot + p)
+                    let depthGradient = FragmentMath.load(scratch.depthGradient + p)
+                    let behindDepth = FragmentMath.load(scratch.depth + p)
+                    var dAlpha = t * (featureDot - behindDot)
+                    dAlpha += (FragmentMath.load(scratch.alphaGradient + p) - FragmentMath.load(scratch.backgroundDot + p))
+                        * FragmentMath.load(scratch.finalTransmittance + p) / keep
+                    dAlpha += t * (g.depth - behindDepth) * depthGradient
+                    FragmentMath.store(alpha * g.depth + keep * behindDepth, scratch.depth + p)
+                    dDepth += weight * depthGradient
+                    dAlpha = dAlpha.replacing(with: 0, where: .!(f.valid .& (f.rawAlpha .< maxAlpha)))
+                    dOpacity += f.gaussian * dAlpha
+                    let dPower = -f.rawAlpha * dAlpha
+                    let dx = f.dx
+                    du += dPower * (g.conicA * dx + g.conicB * dy)
+                    dv += dPower * (g.conicB * dx + g.conicC * dy)
+                    dA += dPower * 0.5 * dx * dx
+                    dB += dPower * dx * dy
+                    dC += dPower * (0.5 * dy * dy)
+                }
+            }
+            if !touched { continue }
+            let target = buffer + index * stride
+            target[0] += du.sum(); target[1] += dv.sum()
+            target[2] += dA.sum(); target[3] += dB.sum(); target[4] += dC.sum()
+            target[5] += dOpacity.sum(); target[6] += dDepth.sum()
+            for c in 0..<channels {
+                scratch.featureGradientSum[c] = FragmentMath.load(scratch.featureGradient + 8 * c).sum()
+            }
+            ChannelKernels.addScaled(target + screenGradientWidth, scratch.featureGradientSum, 1, channels)
+        }
+    }
+}

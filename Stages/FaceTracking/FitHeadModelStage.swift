@@ -1,0 +1,138 @@
+import AvatarFlow
+import FaceAnalysis
+import Foundation
+import HeadModel
+import MediaIO
+
+/// `face.fit-head-model`: fits the parametric head model to multi-view 2D landmarks with known
+/// cameras — identity shared, pose, jaw and expression per frame — and writes a Tracking artifact.
+public struct FitHeadModelStage: Stage {
+    /// Parameters of `face.fit-head-model`.
+    public struct Parameters: StageParameters {
+        /// Head model directory; empty for the built-in procedural model.
+        public var model: String
+        /// Alternation rounds.
+        public var rounds: Int
+        /// Huber threshold in pixels.
+        public var huberPixels: Double
+        /// Expression prior in pixels per unit.
+        public var expressionPrior: Double
+        /// Identity prior in pixels per unit per frame.
+        public var identityPrior: Double
+        /// Jaw prior in pixels per radian.
+        public var jawPrior: Double
+        /// Temporal smoothness in pixels per unit change.
+        public var temporalSmoothness: Double
+        /// Fit identity coefficients.
+        public var fitIdentity: Bool
+        /// Fit a global scale.
+        public var fitScale: Bool
+        /// Expression coefficient bounds.
+        public var expressionRange: String
+
+        enum CodingKeys: String, CodingKey {
+            case model, rounds
+            case huberPixels = "huber_pixels"
+            case expressionPrior = "expression_prior"
+            case identityPrior = "identity_prior"
+            case jawPrior = "jaw_prior"
+            case temporalSmoothness = "temporal_smoothness"
+            case fitIdentity = "fit_identity"
+            case fitScale = "fit_scale"
+            case expressionRange = "expression_range"
+        }
+
+        /// The schema.
+        public static let fields: [ParameterField] = [
+            .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty uses the built-in procedural model."),
+            .int("rounds", 5, range: 1...50, doc: "Alternations of per-frame and identity solves (the first fits rigid pose only)."),
+            .double("huber_pixels", 3, range: 0.1...100, doc: "Reprojection errors beyond this many pixels count linearly (robust to bad landmarks)."),
+            .double("expression_prior", 10, range: 0...1000, doc: "Cost in pixels per unit expression coefficient (keeps constant offsets in the identity)."),
+            .double("identity_prior", 0.05, range: 0...1000, doc: "Cost in pixels per unit identity coefficient, per frame."),
+            .double("jaw_prior", 20, range: 0...10000, doc: "Cost in pixels per radian of jaw rotation."),
+            .double("temporal_smoothness", 2, range: 0...1000, doc: "Cost in pixels per unit change of rotation/jaw/expression between neighbouring frames."),
+            .bool("fit_identity", true, doc: "Fit the shared identity coefficients (off: the model's mean head)."),
+            .bool("fit_scale", false, doc: "Also fit a global scale (for captures not in metres)."),
+            .choice("expression_range", "unit", ["unit", "signed"], doc: "unit: coefficients in [0, 1.5] (procedural model); signed: unbounded (PCA models such as FLAME)."),
+        ]
+    }
+
+    public static let id = "face.fit-head-model"
+    public static let version = 1
+    public static let summary = "Fit the head model to multi-view landmarks: shared identity, per-frame pose, jaw and expression."
+    public static let inputs = [
+        StagePort("landmarks", .landmarks, doc: "68 landmarks per frame per camera."),
+        StagePort("frames", .frameSet, doc: "The frames the landmarks were found in (their cameras' calibrations are used)."),
+    ]
+    public static let outputs = [StagePort("tracking", .tracking, doc: "tracking.json: identity, per-frame pose/jaw/expression, 3D landmarks, residuals.")]
+
+    /// Creates the stage.
+    public init() {}
+
+    /// Fits and writes the Tracking artifact; progress in solver steps.
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let landmarks = try FaceLandmarkSet.read(from: try context.input("landmarks"))
+        let frames = try FrameSet.open(try context.input("frames"))
+        guard let calibrations = frames.manifest.calibrations else {
+            throw FaceTrackingError("\(frames.directory.path): the frames carry no camera calibrations; fitting needs known cameras (a capture with cameras.json)")
+        }
+        var cameraIndex: [String: Int] = [:]
+        for (index, id) in frames.manifest.cameras.enumerated() { cameraIndex[id] = index }
+        for id in landmarks.cameras where cameraIndex[id] == nil {
+            throw FaceTrackingError("the landmarks name camera '\(id)', which the frames do not have (\(frames.manifest.cameras.joined(separator: ", "))); connect the landmarks and frames of the same capture")
+        }
+        guard landmarks.frames.count == frames.manifest.frameCount else {
+            throw FaceTrackingError("the landmarks have \(landmarks.frames.count) frames but the frames have \(frames.manifest.frameCount); connect the landmarks and frames of the same decode")
+        }
+        let model: HeadModel = parameters.model.isEmpty ? ProceduralHeadBuilder.build()
+            : try HeadModelFormat.read(from: context.resolvePath(parameters.model))
+        var settings = HeadModelFitter.Settings()
+        settings.rounds = parameters.rounds
+        settings.huberPixels = parameters.huberPixels
+        settings.expressionPrior = parameters.expressionPrior
+        settings.identityPrior = parameters.identityPrior
+        settings.jawPrior = parameters.jawPrior
+        settings.temporalSmoothness = parameters.temporalSmoothness
+        settings.fitIdentity = parameters.fitIdentity
+        settings.fitScale = parameters.fitScale
+        settings.expressionBounds = parameters.expressionRange == "unit" ? 0...1.5 : nil
+        let fitter = try HeadModelFitter(model: model, settings: settings)
+
+        let cameras = landmarks.cameras.map { CaptureCamera(calibrations[cameraIndex[$0]!]) }
+        let views: [[LandmarkView?]] = landmarks.frames.map { frame in
+            frame.map { detection in
+                detection.map { LandmarkView(points: $0.points.map { SIMD2($0[0], $0[1]) }, confidence: $0.confidence) }
+            }
+        }
+        let missing = views.filter { !$0.contains { $0 != nil } }.count
+        if missing > 0 {
+            context.warn("\(missing) of \(views.count) frames have no landmarks in any camera; their pose is copied from a fitted frame")
+        }
+        let start = Date()
+        let result = try fitter.fit(views: views, cameras: cameras) { done, total in
+            context.reportProgress(completed: done, total: total, unit: "steps")
+        }
+        let seconds = Date().timeIntervalSince(start)
+        context.log(String(format: "fitted %d frames × %d cameras in %.2f s (%.2f ms per frame per camera)", views.count, cameras.count,
+                           seconds, 1000 * seconds / Double(max(1, views.count * cameras.count))))
+        let records = result.frames.indices.map { f -> HeadTracking.Frame in
+            let state = result.frames[f]
+            let points = fitter.landmarks(state, identity: result.identity, scale: result.scale)
+            return HeadTracking.Frame(rotation: [state.rotation.x, state.rotation.y, state.rotation.z],
+                                      translation: [state.translation.x, state.translation.y, state.translation.z],
+                                      jaw: [state.jaw.x, state.jaw.y, state.jaw.z], expression: state.expression,
+                                      landmarks: points.map { [$0.x, $0.y, $0.z] }, meanResidualPixels: result.meanResiduals[f],
+                                      observedViews: views[f].compactMap { $0 }.count)
+        }
+        let fitted = result.meanResiduals.filter { $0.isFinite }
+        context.log(String(format: "mean reprojection error %.2f px", fitted.reduce(0, +) / Double(max(1, fitted.count))))
+        try HeadTracking(model: model.name, cameras: landmarks.cameras, identity: result.identity, scale: result.scale, frames: records)
+            .write(to: try context.output("tracking"))
+    }
+}
+
+/// The face-tracking stage family.
+public enum FaceTrackingStages {
+    /// Every face-tracking stage.
+    public static let all: [any Stage.Type] = [FitHeadModelStage.self, FitOverlayStage.self]
+}

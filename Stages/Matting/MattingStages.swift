@@ -1,0 +1,7 @@
+import AvatarFlow
+
+/// The matting stage family.
+public enum MattingStages {
+    /// Every matting stage.
+    public static let all: [any Stage.Type] = [DifferenceMattingStage.self, HeadHairParsingStage.self]
+}

@@ -1,1 +1,0 @@
-// VideoIO stage family: see DESIGN.md.

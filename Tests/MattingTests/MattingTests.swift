@@ -1,0 +1,240 @@
+import AvatarFlow
+import Foundation
+@testable import Matting
+import MediaIO
+import Testing
+
+/// A deterministic scene: a textured disc (the subject) over a textured plate, anti-aliased by
+/// 4×4 supersampling so the true alpha is fractional along the edge, plus Gaussian-like noise.
+struct DiscScene {
+    let width = 96, height = 80
+    var centre: (Double, Double) = (48, 40)
+    var radius = 22.0
+    var noise: Double = 0.01
+
+    func trueAlpha() -> [Float] {
+        var alpha = [Float](repeating: 0, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                var inside = 0
+                for sy in 0..<4 {
+                    for sx in 0..<4 {
+                        let px = Double(x) + (Double(sx) + 0.5) / 4 - 0.5, py = Double(y) + (Double(sy) + 0.5) / 4 - 0.5
+                        if (px - centre.0) * (px - centre.0) + (py - centre.1) * (py - centre.1) < radius * radius { inside += 1 }
+                    }
+                }
+                alpha[y * width + x] = Float(inside) / 16
+            }
+        }
+        return alpha
+    }
+
+    func plate(seed: UInt64 = 1) -> Image8 { render(alpha: [Float](repeating: 0, count: width * height), seed: seed) }
+    func frame(seed: UInt64 = 2) -> Image8 { render(alpha: trueAlpha(), seed: seed) }
+
+    private func render(alpha: [Float], seed: UInt64) -> Image8 {
+        var state = seed &* 0x9E3779B97F4A7C15
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var samples = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                let a = Double(alpha[y * width + x])
+                let background = [0.3 + 0.2 * sin(Double(x) / 5), 0.55 + 0.15 * cos(Double(y) / 7), 0.4 + 0.1 * sin(Double(x + y) / 9)]
+                let subject = [0.85 + 0.1 * sin(Double(x * y) / 40), 0.45 + 0.1 * cos(Double(x) / 3), 0.3]
+                for channel in 0..<3 {
+                    let value = a * subject[channel] + (1 - a) * background[channel] + noise * (uniform() + uniform() + uniform() - 1.5)
+                    samples[(y * width + x) * 3 + channel] = UInt8(max(0, min(255, (value * 255).rounded())))
+                }
+            }
+        }
+        return Image8(width: width, height: height, channels: 3, samples: samples)
+    }
+}
+
+func intersectionOverUnion(_ a: [Float], _ b: [Float]) -> Double {
+    var intersection = 0, union = 0
+    for (x, y) in zip(a, b) {
+        if x > 0.5 && y > 0.5 { intersection += 1 }
+        if x > 0.5 || y > 0.5 { union += 1 }
+    }
+    return Double(intersection) / Double(max(union, 1))
+}
+
+func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
+    zip(a, b).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(a.count)
+}
+
+@Suite struct MattingAlgorithmTests {
+    @Test func boxMeanMatchesBruteForceIncludingBorders() {
+        let plane = Plane(width: 7, height: 5, values: (0..<35).map { Float(($0 * 37) % 11) })
+        let mean = plane.boxMean(radius: 2)
+        for y in 0..<5 {
+            for x in 0..<7 {
+                var sum: Float = 0, count: Float = 0
+                for yy in max(0, y - 2)...min(4, y + 2) { for xx in max(0, x - 2)...min(6, x + 2) { sum += plane.values[yy * 7 + xx]; count += 1 } }
+                #expect(abs(mean.values[y * 7 + x] - sum / count) < 1e-5)
+            }
+        }
+    }
+
+    @Test func guidedFilterWithAFlatGuideIsASmoothing() {
+        let guide = (0..<3).map { _ in Plane(width: 9, height: 9, value: 0.5) }
+        let input = Plane(width: 9, height: 9, values: (0..<81).map { $0 == 40 ? 1 : 0 })
+        let output = GuidedFilter.apply(guide: guide, input: input, radius: 1, epsilon: 1e-3)
+        #expect(abs(output.values.reduce(0, +) - 1) < 1e-3, "mass is preserved away from the borders")
+        #expect(output.values[40] < 0.2 && output.values[40] > 0)
+    }
+
+    @Test func guidedFilterFollowsAnEdgeInTheGuide() {
+        let width = 20, height = 10
+        let guidePlane = Plane(width: width, height: height, values: (0..<(width * height)).map { ($0 % width) < 10 ? 0.1 : 0.9 })
+        let blurredInput = Plane(width: width, height: height, values: (0..<(width * height)).map { Float(min(1, max(0, Double($0 % width - 7) / 6))) })
+        let output = GuidedFilter.apply(guide: [guidePlane, guidePlane, guidePlane], input: blurredInput, radius: 3, epsilon: 1e-4)
+        let row = 5 * width
+        #expect(output.values[row + 8] < blurredInput.values[row + 8], "pulled down on the dark side of the guide's edge")
+        #expect(output.values[row + 11] > blurredInput.values[row + 11] + 0.05, "pushed up on the bright side")
+        #expect(output.values[row + 11] - output.values[row + 9] > blurredInput.values[row + 11] - blurredInput.values[row + 9])
+    }
+
+    @Test func openingRemovesASpeckAndClosingBridgesAGap() {
+        var bits = [Bool](repeating: false, count: 15 * 15)
+        bits[2 * 15 + 2] = true
+        for y in 5..<12 { for x in 3..<12 where x != 7 { bits[y * 15 + x] = true } }
+        let mask = BinaryMask(width: 15, height: 15, bits: bits)
+        #expect(!mask.opened(radius: 1).bits[2 * 15 + 2])
+        #expect(mask.closed(radius: 1).bits[8 * 15 + 7])
+    }
+
+    @Test func holesAreFilledButTheOutsideIsNot() {
+        var bits = [Bool](repeating: false, count: 10 * 10)
+        for y in 2..<8 { for x in 2..<8 where !(y == 4 && x == 4) { bits[y * 10 + x] = true } }
+        let filled = BinaryMask(width: 10, height: 10, bits: bits).fillingHoles()
+        #expect(filled.bits[4 * 10 + 4])
+        #expect(!filled.bits[0])
+        #expect(filled.count == 36)
+    }
+
+    @Test func smallComponentsAreDropped() {
+        var bits = [Bool](repeating: false, count: 20 * 20)
+        for y in 2..<12 { for x in 2..<12 { bits[y * 20 + x] = true } }
+        bits[18 * 20 + 18] = true
+        let kept = BinaryMask(width: 20, height: 20, bits: bits).keepingLargeComponents(fraction: 0.05)
+        #expect(kept.count == 100)
+    }
+
+    @Test func differenceMatteRecoversAnAntialiasedSubject() {
+        let scene = DiscScene()
+        let alpha = DifferenceMatte().alpha(frame: scene.frame(), plate: scene.plate())
+        let truth = scene.trueAlpha()
+        #expect(intersectionOverUnion(alpha.values, truth) > 0.97)
+        #expect(meanAbsoluteError(alpha.values, truth) < 0.02)
+    }
+
+    @Test func temporalMedianRecoversTheBackgroundOfAMovingSubject() throws {
+        var frames: [Image8] = []
+        for step in 0..<9 {
+            var scene = DiscScene()
+            scene.centre = (20 + Double(step) * 7, 40)
+            scene.radius = 12
+            frames.append(scene.frame(seed: UInt64(10 + step)))
+        }
+        let plate = try BackgroundEstimator.temporalMedian(frames, camera: "cam0", path: "test")
+        var scene = DiscScene()
+        scene.centre = (48, 40)
+        scene.radius = 12
+        let alpha = DifferenceMatte().alpha(frame: scene.frame(seed: 99), plate: plate)
+        #expect(intersectionOverUnion(alpha.values, scene.trueAlpha()) > 0.9)
+    }
+
+    @Test func subjectThatNeverMovesIsRefused() {
+        let frames = (0..<5).map { DiscScene(noise: 0).frame(seed: UInt64($0)) }
+        #expect(throws: MattingError.self) { try BackgroundEstimator.temporalMedian(frames, camera: "cam0", path: "capture") }
+        do {
+            _ = try BackgroundEstimator.temporalMedian(frames, camera: "cam0", path: "capture")
+        } catch {
+            #expect("\(error)".contains("never moves"))
+            #expect("\(error)".contains("background/cam0.png"))
+        }
+    }
+
+    @Test func allBlackPlateIsRefused() {
+        let plate = Image8(width: 4, height: 4, channels: 3, filledWith: 1)
+        #expect(throws: MattingError.self) { try BackgroundEstimator.check(plate, camera: "cam1", path: "plate.png") }
+    }
+}
+
+@Suite struct DifferenceMattingStageTests {
+    /// Writes a one-camera FrameSet (with or without a plate), runs the stage, returns the output FrameSet.
+    func runStage(withPlate: Bool, frames: [Image8], plate: Image8?, background: String = "white") throws -> (FrameSet, [String]) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("matting-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let inputDirectory = root.appendingPathComponent("in"), outputDirectory = root.appendingPathComponent("out")
+        let writer = try FrameSetWriter(directory: inputDirectory, cameras: ["cam0"], size: PixelSize(width: frames[0].width, height: frames[0].height),
+                                        frameRate: Rational(25, 1))
+        for (index, frame) in frames.enumerated() { try writer.append([frame], timestamp: Double(index) / 25, sourceIndex: index) }
+        try writer.finish()
+        if withPlate, let plate {
+            let folder = inputDirectory.appendingPathComponent(FrameSet.backgroundFolderName)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try PNGFile.write(plate, to: folder.appendingPathComponent("cam0.png"))
+        }
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        let warnings = WarningCollector()
+        let context = StageContext(stageName: "matte", stageID: DifferenceMattingStage.id, runName: "test",
+                                   inputs: ["frames": inputDirectory], outputs: ["frames": outputDirectory],
+                                   workDirectory: root, checkpointDirectory: root, pipelineDirectory: root, logFile: nil, sink: warnings)
+        let descriptor = StageDescriptor(DifferenceMattingStage.self)
+        var parameters = descriptor.defaultParameters
+        if case .object(var fields) = parameters { fields["background"] = .string(background); parameters = .object(fields) }
+        try descriptor.run(context, parameters: parameters)
+        let output = try FrameSet.open(outputDirectory)
+        let copy = root.deletingLastPathComponent().appendingPathComponent("matting-out-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: outputDirectory, to: copy)
+        return (try FrameSet.open(copy), warnings.messages)
+    }
+
+    @Test func stageWritesRGBAWithAlphaAndWhiteComposite() throws {
+        let scene = DiscScene()
+        let (output, warnings) = try runStage(withPlate: true, frames: [scene.frame()], plate: scene.plate())
+        defer { try? FileManager.default.removeItem(at: output.directory) }
+        #expect(warnings.isEmpty)
+        #expect(output.manifest.channels == 4)
+        let image = try output.image(frame: 0, camera: "cam0")
+        let alpha = stride(from: 3, to: image.samples.count, by: 4).map { Float(image.samples[$0]) / 255 }
+        #expect(intersectionOverUnion(alpha, scene.trueAlpha()) > 0.97)
+        #expect(image.samples[0] == 255 && image.samples[1] == 255 && image.samples[2] == 255, "the corner is background, composited on white")
+    }
+
+    @Test func stageEstimatesAMissingPlateAndWarns() throws {
+        let frames = (0..<9).map { step -> Image8 in
+            var scene = DiscScene()
+            scene.centre = (20 + Double(step) * 7, 40)
+            scene.radius = 12
+            return scene.frame(seed: UInt64(step))
+        }
+        let (output, warnings) = try runStage(withPlate: false, frames: frames, plate: nil)
+        defer { try? FileManager.default.removeItem(at: output.directory) }
+        #expect(warnings.contains { $0.contains("no background plate") })
+        #expect(output.manifest.frameCount == 9)
+    }
+}
+
+/// Keeps the warnings a stage emits.
+final class WarningCollector: RunEventSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func receive(_ event: RunEvent) {
+        guard event.kind == .warning else { return }
+        lock.lock()
+        stored.append(event.message ?? "")
+        lock.unlock()
+    }
+    var messages: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+}

@@ -1,0 +1,136 @@
+import AvatarFlow
+import Foundation
+import MediaIO
+import Testing
+@testable import VideoIO
+
+private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
+    let json = StageDescriptor(stage).defaultParameters.canonicalJSON
+    return (try? JSONDecoder().decode(S.Parameters.self, from: Data(json.utf8))) != nil
+}
+
+@Suite struct VideoIOStageTests {
+    @Test func everyStageParameterSchemaMatchesItsStruct() {
+        for stage in VideoIOStages.all {
+            let decodes = defaultsDecode(stage)
+            #expect(decodes, "\(stage.id): defaults do not decode into its Parameters")
+        }
+        #expect(Set(VideoIOStages.all.map { $0.id }) == ["video.decode", "video.encode", "images.read", "images.write"])
+    }
+
+    @Test func decodeStageWritesTheSelectedCamerasResizedAndSampled() throws {
+        let directory = try TemporaryDirectory()
+        try makeCapture(directory.file("capture"))
+        let outputs = try runStage(VideoDecodeStage.self, in: directory, inputs: ["capture": directory.file("capture")],
+                                   with: ["size": .int(16), "every_nth": .int(2), "cameras": .list([.string("cam1")])])
+        let set = try FrameSet.open(try #require(outputs["frames"]))
+        #expect(set.manifest.cameras == ["cam1"])
+        #expect(set.manifest.frameCount == 3 && set.manifest.sourceFrameIndices == [0, 2, 4])
+        #expect(set.manifest.width == 16 && set.manifest.height == 12)
+        #expect(set.manifest.calibrations?.first?.fx == 20)
+        let expected = try ImageScaling.resize(captureFrame(camera: 1, index: 2), to: PixelSize(width: 16, height: 12))
+        #expect(psnr(try set.image(frame: 1, camera: "cam1"), expected) > 30)
+    }
+
+    @Test func decodeStageAtNativeSizeIsExact() throws {
+        let directory = try TemporaryDirectory()
+        try makeCapture(directory.file("capture"), frames: 4)
+        let outputs = try runStage(VideoDecodeStage.self, in: directory, inputs: ["capture": directory.file("capture")],
+                                   with: ["first_frame": .int(1), "frame_count": .int(2)])
+        let set = try FrameSet.open(try #require(outputs["frames"]))
+        #expect(set.manifest.sourceFrameIndices == [1, 2])
+        #expect(try set.image(frame: 0, camera: "cam0") == captureFrame(camera: 0, index: 1))
+        #expect(try set.image(frame: 1, camera: "cam1") == captureFrame(camera: 1, index: 2))
+    }
+
+    @Test func decodeStageRefusesFpsTogetherWithEveryNth() throws {
+        let directory = try TemporaryDirectory()
+        try makeCapture(directory.file("capture"), cameras: 1, frames: 2)
+        #expect(throws: VideoIOStageError.self) {
+            try runStage(VideoDecodeStage.self, in: directory, inputs: ["capture": directory.file("capture")],
+                         with: ["fps": .double(10), "every_nth": .int(2)])
+        }
+    }
+
+    @Test func decodeStageNamesAnUnknownCamera() throws {
+        let directory = try TemporaryDirectory()
+        try makeCapture(directory.file("capture"), cameras: 1, frames: 2)
+        #expect {
+            try runStage(VideoDecodeStage.self, in: directory, inputs: ["capture": directory.file("capture")],
+                         with: ["cameras": .list([.string("left")])])
+        } throws: { ($0 as? MediaIOError)?.message.contains("'left'") == true }
+    }
+
+    @Test func encodeStageTilesCamerasLosslesslyWithAManifest() throws {
+        let directory = try TemporaryDirectory()
+        let written = try makeFrameSet(directory.file("frames"))
+        let outputs = try runStage(VideoEncodeStage.self, in: directory, inputs: ["frames": directory.file("frames")],
+                                   with: ["codec": .string("ffv1")])
+        let (artifact, file) = try VideoArtifact.open(try #require(outputs["video"]))
+        #expect(artifact.encoder == "ffv1" && artifact.width == 40 && artifact.height == 10 && artifact.frameCount == 3)
+        #expect(file.lastPathComponent == "video.mkv")
+        let frames = try decodeAll(file)
+        #expect(frames.count == 3)
+        var tiled = Image8(width: 40, height: 10, channels: 3)
+        for y in 0..<10 {
+            for x in 0..<40 {
+                for c in 0..<3 { tiled[x, y, c] = written[2][x / 20][x % 20, y, c] }
+            }
+        }
+        #expect(frames[2] == tiled)
+    }
+
+    @Test func encodeStageDefaultsToH264MP4() throws {
+        let directory = try TemporaryDirectory()
+        let written = try makeFrameSet(directory.file("frames"), cameras: 1, frames: 4)
+        let outputs = try runStage(VideoEncodeStage.self, in: directory, inputs: ["frames": directory.file("frames")],
+                                   with: ["fps": .double(30)])
+        let (artifact, file) = try VideoArtifact.open(try #require(outputs["video"]))
+        #expect(artifact.encoder == "libx264" && file.pathExtension == "mp4")
+        #expect(artifact.frameRate == Rational(30, 1))
+        let reader = try VideoReader(url: file)
+        #expect(reader.info.frameRate == Rational(30, 1))
+        let frames = try decodeAll(file)
+        #expect(frames.count == 4)
+        // 20×10 frames: 4:2:0 chroma of this saturated pattern caps the PSNR well below full-size figures.
+        #expect(psnr(frames[0], written[0][0]) > 24)
+    }
+
+    @Test func imagesWriteThenReadRoundTripsExactly() throws {
+        let directory = try TemporaryDirectory()
+        let written = try makeFrameSet(directory.file("frames"))
+        let images = try runStage(ImagesWriteStage.self, in: directory, inputs: ["frames": directory.file("frames")])
+        let folder = try #require(images["images"])
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("cam1/000002.png").path))
+        let frames = try runStage(ImagesReadStage.self, in: directory, inputs: ["images": folder])
+        let set = try FrameSet.open(try #require(frames["frames"]))
+        #expect(set.manifest.cameras == ["cam0", "cam1"])
+        for frame in 0..<3 {
+            #expect(try set.image(frame: frame, camera: "cam0") == written[frame][0])
+            #expect(try set.image(frame: frame, camera: "cam1") == written[frame][1])
+        }
+    }
+
+    @Test func imagesReadTakesAFlatFolderAsOneNamedCamera() throws {
+        let directory = try TemporaryDirectory()
+        let folder = directory.file("photos")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for index in 0..<4 {
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=24x16", "-frames:v", "1", folder.appendingPathComponent("p\(index).jpg").path])
+        }
+        let outputs = try runStage(ImagesReadStage.self, in: directory, inputs: ["images": folder],
+                                   with: ["camera": .string("phone"), "every_nth": .int(2), "fps": .double(10)])
+        let set = try FrameSet.open(try #require(outputs["frames"]))
+        #expect(set.manifest.cameras == ["phone"])
+        #expect(set.manifest.frameCount == 2 && set.manifest.width == 24 && set.manifest.height == 16)
+        #expect(set.manifest.timestamps == [0, 0.2])
+    }
+
+    @Test func imagesWriteCompositesAlphaOverTheChosenColour() throws {
+        let pixel = Image8(width: 1, height: 1, channels: 4, samples: [200, 100, 0, 51])
+        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: "white").samples == [244, 224, 204])
+        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: "black").samples == [40, 20, 0])
+        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: "drop").samples == [200, 100, 0])
+        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: "keep") == pixel)
+    }
+}
