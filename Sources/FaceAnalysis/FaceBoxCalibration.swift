@@ -27,6 +27,21 @@ public struct FaceBoxCalibration: Sendable, Equatable, Codable {
     /// The identity mapping (boxes already in dlib's convention).
     public static let identity = FaceBoxCalibration(scale: 1, offsetX: 0, offsetY: 0)
 
+    /// The least-squares mapping from `source` boxes to their matched `target` boxes:
+    /// scale = Σ sᵢ·tᵢ / Σ sᵢ² over box widths, offsets = mean centre shift / source size.
+    /// Returns nil for an empty list.
+    public static func fit(pairs: [(source: FaceRectangle, target: FaceRectangle)]) -> FaceBoxCalibration? {
+        guard !pairs.isEmpty else { return nil }
+        var product = 0.0, square = 0.0, shiftX = 0.0, shiftY = 0.0
+        for (source, target) in pairs {
+            product += Double(source.width) * Double(target.width)
+            square += Double(source.width) * Double(source.width)
+            shiftX += (Double(target.x) + Double(target.width - 1) / 2 - Double(source.x) - Double(source.width - 1) / 2) / Double(source.width)
+            shiftY += (Double(target.y) + Double(target.height - 1) / 2 - Double(source.y) - Double(source.height - 1) / 2) / Double(source.height)
+        }
+        return FaceBoxCalibration(scale: product / square, offsetX: shiftX / Double(pairs.count), offsetY: shiftY / Double(pairs.count))
+    }
+
     /// Applies the mapping; centres use pixel-centre coordinates (x + (w − 1)/2), sides are rounded.
     public func apply(_ box: FaceRectangle) -> FaceRectangle {
         let centreX = Double(box.x) + Double(box.width - 1) / 2 + offsetX * Double(box.width)

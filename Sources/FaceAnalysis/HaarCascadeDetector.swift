@@ -85,54 +85,70 @@ public struct HaarCascadeDetector: Sendable {
         DispatchQueue.concurrentPerform(iterations: stripeCount) { stripe in
             var found: [FaceRectangle] = []
             let first = stripe * rowStarts.count / stripeCount, end = (stripe + 1) * rowStarts.count / stripeCount
-            for row in rowStarts[first..<end] {
-                var column = 0
-                while column < scanWidth {
-                    let result = evaluate(layer, x: column, y: row)
-                    if result > 0 {
-                        found.append(FaceRectangle(x: Int((Float(column) * scale).rounded(.toNearestOrEven)),
-                                                   y: Int((Float(row) * scale).rounded(.toNearestOrEven)),
-                                                   width: windowWidth, height: windowHeight))
+            layer.withPointers { pointers in
+                cascade.nodes.withUnsafeBufferPointer { nodes in
+                    cascade.leaves.withUnsafeBufferPointer { leaves in
+                        cascade.trees.withUnsafeBufferPointer { trees in
+                            cascade.stages.withUnsafeBufferPointer { stages in
+                                let tables = CascadeTables(nodes: nodes.baseAddress!, leaves: leaves.baseAddress!, trees: trees.baseAddress!,
+                                                           stages: stages, isStumpCascade: isStumpCascade)
+                                for row in rowStarts[first..<end] {
+                                    var column = 0
+                                    while column < scanWidth {
+                                        let result = tables.evaluate(pointers, base: row * layer.stride + column)
+                                        if result > 0 {
+                                            found.append(FaceRectangle(x: Int((Float(column) * scale).rounded(.toNearestOrEven)),
+                                                                       y: Int((Float(row) * scale).rounded(.toNearestOrEven)),
+                                                                       width: windowWidth, height: windowHeight))
+                                        }
+                                        column += result == 0 ? 2 * step : step
+                                    }
+                                }
+                            }
+                        }
                     }
-                    column += result == 0 ? 2 * step : step
                 }
             }
             hits.store(found, at: stripe)
         }
         return hits.concatenated()
     }
+}
+
+/// Raw views of a cascade's flat arrays for the window loop.
+private struct CascadeTables {
+    let nodes: UnsafePointer<HaarCascade.Node>
+    let leaves: UnsafePointer<Float>
+    let trees: UnsafePointer<HaarCascade.Tree>
+    let stages: UnsafeBufferPointer<HaarCascade.Stage>
+    let isStumpCascade: Bool
 
     /// OpenCV's `runAt`: −1 when the window is flat, −k when stage k rejects it, 1 when all accept.
-    private func evaluate(_ layer: IntegralLayer, x: Int, y: Int) -> Int {
-        let base = y * layer.stride + x
+    @inline(__always)
+    func evaluate(_ layer: IntegralLayer.Pointers, base: Int) -> Int {
         guard let normaliser = layer.varianceNormaliser(at: base) else { return -1 }
-        return cascade.nodes.withUnsafeBufferPointer { nodes in
-            cascade.leaves.withUnsafeBufferPointer { leaves in
-                cascade.trees.withUnsafeBufferPointer { trees in
-                    for (stageIndex, stage) in cascade.stages.enumerated() {
-                        var sum = 0.0
-                        for treeIndex in stage.firstTree..<(stage.firstTree + stage.treeCount) {
-                            let tree = trees[treeIndex]
-                            if isStumpCascade {
-                                let node = nodes[Int(tree.firstNode)]
-                                let value = layer.featureValue(Int(node.featureIndex), at: base) * normaliser
-                                sum += Double(leaves[Int(tree.firstLeaf) + (value < node.threshold ? 0 : 1)])
-                            } else {
-                                var index: Int32 = 0
-                                repeat {
-                                    let node = nodes[Int(tree.firstNode + index)]
-                                    let value = layer.featureValue(Int(node.featureIndex), at: base) * normaliser
-                                    index = value < node.threshold ? node.left : node.right
-                                } while index > 0
-                                sum += Double(leaves[Int(tree.firstLeaf - index)])
-                            }
-                        }
-                        if sum < Double(stage.threshold) { return -stageIndex }
-                    }
-                    return 1
+        for stageIndex in 0..<stages.count {
+            let stage = stages[stageIndex]
+            var sum = 0.0
+            for treeIndex in stage.firstTree..<(stage.firstTree + stage.treeCount) {
+                let tree = trees[treeIndex]
+                if isStumpCascade {
+                    let node = nodes[Int(tree.firstNode)]
+                    let value = layer.featureValue(Int(node.featureIndex), at: base) * normaliser
+                    sum += Double(leaves[Int(tree.firstLeaf) + (value < node.threshold ? 0 : 1)])
+                } else {
+                    var index: Int32 = 0
+                    repeat {
+                        let node = nodes[Int(tree.firstNode + index)]
+                        let value = layer.featureValue(Int(node.featureIndex), at: base) * normaliser
+                        index = value < node.threshold ? node.left : node.right
+                    } while index > 0
+                    sum += Double(leaves[Int(tree.firstLeaf - index)])
                 }
             }
+            if sum < Double(stage.threshold) { return -stageIndex }
         }
+        return 1
     }
 }
 

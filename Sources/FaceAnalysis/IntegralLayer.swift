@@ -64,36 +64,51 @@ struct IntegralLayer: Sendable {
         normalisationArea = Double((cascade.windowWidth - 2) * (cascade.windowHeight - 2))
     }
 
-    /// OpenCV's `HaarEvaluator::setWindow`: 1/nf as float, or nil when the window is rejected.
-    @inline(__always)
-    func varianceNormaliser(at base: Int) -> Float? {
-        sums.withUnsafeBufferPointer { sum in
-            squareSums.withUnsafeBufferPointer { square in
-                let (a, b, c, d) = normalisationOffsets
-                let valueSum = sum[base + a] &- sum[base + b] &- sum[base + c] &+ sum[base + d]
-                let squareSum = UInt32(bitPattern: square[base + a] &- square[base + b] &- square[base + c] &+ square[base + d])
-                let product = normalisationArea * Double(squareSum) - Double(valueSum) * Double(valueSum)
-                guard product > 0 else { return nil }
-                let normaliser = Float(1 / product.squareRoot())
-                return normalisationArea * Double(normaliser) < 0.1 ? normaliser : nil
+    /// Raw pointers into the layer's arrays, valid inside `withPointers`.
+    struct Pointers {
+        let sums: UnsafePointer<Int32>
+        let squareSums: UnsafePointer<Int32>
+        let offsets: UnsafePointer<Int32>
+        let weights: UnsafePointer<Float>
+        let normalisationOffsets: (Int, Int, Int, Int)
+        let normalisationArea: Double
+
+        /// OpenCV's `HaarEvaluator::setWindow`: 1/nf as float, or nil when the window is rejected.
+        @inline(__always)
+        func varianceNormaliser(at base: Int) -> Float? {
+            let (a, b, c, d) = normalisationOffsets
+            let valueSum = sums[base + a] &- sums[base + b] &- sums[base + c] &+ sums[base + d]
+            let squareSum = UInt32(bitPattern: squareSums[base + a] &- squareSums[base + b] &- squareSums[base + c] &+ squareSums[base + d])
+            let product = normalisationArea * Double(squareSum) - Double(valueSum) * Double(valueSum)
+            guard product > 0 else { return nil }
+            let normaliser = Float(1 / product.squareRoot())
+            return normalisationArea * Double(normaliser) < 0.1 ? normaliser : nil
+        }
+
+        /// The un-normalised feature value Σ wᵢ·sumᵢ in float, in OpenCV's evaluation order.
+        @inline(__always)
+        func featureValue(_ feature: Int, at base: Int) -> Float {
+            let o = offsets + 12 * feature, w = weights + 3 * feature
+            let window = sums + base
+            @inline(__always) func rectangleSum(_ k: Int) -> Float {
+                Float(window[Int(o[k])] &- window[Int(o[k + 1])] &- window[Int(o[k + 2])] &+ window[Int(o[k + 3])])
             }
+            var value = w[0] * rectangleSum(0) + w[1] * rectangleSum(4)
+            if w[2] != 0 { value += w[2] * rectangleSum(8) }
+            return value
         }
     }
 
-    /// The un-normalised feature value Σ wᵢ·sumᵢ in float, in OpenCV's evaluation order.
-    @inline(__always)
-    func featureValue(_ feature: Int, at base: Int) -> Float {
-        sums.withUnsafeBufferPointer { sum in
-            featureOffsets.withUnsafeBufferPointer { offsets in
-                featureWeights.withUnsafeBufferPointer { weights in
-                    let o = 12 * feature, w = 3 * feature
-                    func rectangleSum(_ k: Int) -> Float {
-                        Float(sum[base + Int(offsets[o + k])] &- sum[base + Int(offsets[o + k + 1])]
-                              &- sum[base + Int(offsets[o + k + 2])] &+ sum[base + Int(offsets[o + k + 3])])
+    /// Calls `body` with raw pointers into the layer's arrays.
+    func withPointers<Result>(_ body: (Pointers) -> Result) -> Result {
+        sums.withUnsafeBufferPointer { sums in
+            squareSums.withUnsafeBufferPointer { squares in
+                featureOffsets.withUnsafeBufferPointer { offsets in
+                    featureWeights.withUnsafeBufferPointer { weights in
+                        body(Pointers(sums: sums.baseAddress!, squareSums: squares.baseAddress!, offsets: offsets.baseAddress!,
+                                      weights: weights.baseAddress!, normalisationOffsets: normalisationOffsets,
+                                      normalisationArea: normalisationArea))
                     }
-                    var value = weights[w] * rectangleSum(0) + weights[w + 1] * rectangleSum(4)
-                    if weights[w + 2] != 0 { value += weights[w + 2] * rectangleSum(8) }
-                    return value
                 }
             }
         }

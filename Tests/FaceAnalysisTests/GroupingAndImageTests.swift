@@ -55,20 +55,43 @@ import Testing
 
 /// The Haar→dlib box calibration measured on real photographs against dlib's own detector.
 @Suite struct BoxCalibrationTests {
-    @Test func calibratedHaarBoxesOverlapDlibBoxesBetterThanRawOnes() throws {
+    /// Pairs each dlib box with the Haar box whose centre is nearest (within 0.35 of its side,
+    /// side ratio within 0.5…2), on every example photograph.
+    static func matchedPairs() throws -> [(source: FaceRectangle, target: FaceRectangle)] {
         let detector = HaarCascadeDetector(cascade: try HaarCascade(contentsOf: URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)))
-        var raw: [Double] = [], calibrated: [Double] = []
+        var pairs: [(source: FaceRectangle, target: FaceRectangle)] = []
         for image in try FaceOracles.faceImages.get() {
             let haar = try detector.detect(image.openCVGrey)
             for dlibBox in try FaceOracles.dlibDetections(image: image.url) {
-                guard let match = haar.max(by: { $0.intersectionOverUnion(dlibBox) < $1.intersectionOverUnion(dlibBox) }),
-                      match.intersectionOverUnion(dlibBox) > 0.3 else { continue }
-                raw.append(match.intersectionOverUnion(dlibBox))
-                calibrated.append(FaceBoxCalibration.haarToDlib.apply(match).intersectionOverUnion(dlibBox))
+                func centreDistance(_ box: FaceRectangle) -> Double {
+                    max(abs(Double(2 * box.x + box.width - 2 * dlibBox.x - dlibBox.width)),
+                        abs(Double(2 * box.y + box.height - 2 * dlibBox.y - dlibBox.height))) / Double(2 * box.width)
+                }
+                let candidates = haar.filter {
+                    centreDistance($0) < 0.35 && (0.5...2).contains(Double(dlibBox.width) / Double($0.width))
+                }
+                if let match = candidates.min(by: { centreDistance($0) < centreDistance($1) }) { pairs.append((match, dlibBox)) }
             }
         }
-        #expect(raw.count >= 30)
+        return pairs
+    }
+
+    @Test func storedCalibrationEqualsFitOnPhotographs() throws {
+        let pairs = try Self.matchedPairs()
+        #expect(pairs.count >= 30)
+        let fitted = try #require(FaceBoxCalibration.fit(pairs: pairs))
+        print("Haar→dlib calibration fitted on \(pairs.count) faces: \(fitted)")
+        #expect(abs(fitted.scale - FaceBoxCalibration.haarToDlib.scale) < 0.005)
+        #expect(abs(fitted.offsetX - FaceBoxCalibration.haarToDlib.offsetX) < 0.005)
+        #expect(abs(fitted.offsetY - FaceBoxCalibration.haarToDlib.offsetY) < 0.005)
+    }
+
+    @Test func calibratedHaarBoxesOverlapDlibBoxesBetterThanRawOnes() throws {
+        let pairs = try Self.matchedPairs()
+        let raw = pairs.map { $0.source.intersectionOverUnion($0.target) }
+        let calibrated = pairs.map { FaceBoxCalibration.haarToDlib.apply($0.source).intersectionOverUnion($0.target) }
         let meanRaw = raw.reduce(0, +) / Double(raw.count), meanCalibrated = calibrated.reduce(0, +) / Double(calibrated.count)
+        print("mean IoU with dlib boxes: raw Haar \(meanRaw), calibrated \(meanCalibrated)")
         #expect(meanCalibrated > 0.8)
         #expect(meanCalibrated > meanRaw + 0.05)
     }
