@@ -101,7 +101,7 @@ public struct HaarCascade: Sendable {
 
     /// Parses cascade XML held in memory; `source` names it in errors.
     public init(xml: [UInt8], source: String = "<memory>") throws(HaarCascadeError) {
-        let root: XMLElement
+        let root: XMLTreeElement
         do {
             root = try XMLDocumentParser.parse(xml)
         } catch {

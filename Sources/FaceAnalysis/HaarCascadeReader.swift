@@ -5,20 +5,20 @@ import Foundation
 struct HaarCascadeReader {
     let source: String
 
-    func fail(_ element: XMLElement?, _ message: String) -> HaarCascadeError {
+    func fail(_ element: XMLTreeElement?, _ message: String) -> HaarCascadeError {
         HaarCascadeError(file: source, line: element?.line, message: message)
     }
 
-    func required(_ parent: XMLElement, _ name: String) throws(HaarCascadeError) -> XMLElement {
+    func required(_ parent: XMLTreeElement, _ name: String) throws(HaarCascadeError) -> XMLTreeElement {
         guard let child = parent.child(name) else { throw fail(parent, "<\(parent.name)> has no <\(name)> element") }
         return child
     }
 
-    func trimmedText(_ element: XMLElement) -> String {
+    func trimmedText(_ element: XMLTreeElement) -> String {
         element.text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func integer(_ element: XMLElement) throws(HaarCascadeError) -> Int {
+    func integer(_ element: XMLTreeElement) throws(HaarCascadeError) -> Int {
         guard let value = Int(trimmedText(element)) else {
             throw fail(element, "<\(element.name)> should hold an integer, found '\(trimmedText(element).prefix(40))'")
         }
@@ -26,7 +26,7 @@ struct HaarCascadeReader {
     }
 
     /// Whitespace-separated numbers, each parsed as double like OpenCV's reader.
-    func numbers(_ element: XMLElement) throws(HaarCascadeError) -> [Double] {
+    func numbers(_ element: XMLTreeElement) throws(HaarCascadeError) -> [Double] {
         var values: [Double] = []
         for token in element.text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }) {
             guard let value = Double(token) else { throw fail(element, "<\(element.name)> holds a non-number '\(token.prefix(40))'") }
@@ -35,7 +35,7 @@ struct HaarCascadeReader {
         return values
     }
 
-    func read(_ root: XMLElement) throws(HaarCascadeError) -> HaarCascade {
+    func read(_ root: XMLTreeElement) throws(HaarCascadeError) -> HaarCascade {
         guard root.name == "opencv_storage" else {
             throw fail(root, "the root element is <\(root.name)>, not <opencv_storage>")
         }
@@ -105,7 +105,7 @@ struct HaarCascadeReader {
                            stages: stages, trees: trees, nodes: nodes, leaves: leaves)
     }
 
-    func readFeatures(_ element: XMLElement, windowWidth: Int, windowHeight: Int) throws(HaarCascadeError) -> [HaarCascade.Feature] {
+    func readFeatures(_ element: XMLTreeElement, windowWidth: Int, windowHeight: Int) throws(HaarCascadeError) -> [HaarCascade.Feature] {
         var features: [HaarCascade.Feature] = []
         features.reserveCapacity(element.children.count)
         for featureElement in element.children {

@@ -4,9 +4,9 @@
 /// Namespaces and DTD entity declarations are not interpreted.
 public enum XMLDocumentParser {
     /// Parses a whole document and returns its root element.
-    public static func parse(_ bytes: [UInt8]) throws(XMLSyntaxError) -> XMLElement {
+    public static func parse(_ bytes: [UInt8]) throws(XMLSyntaxError) -> XMLTreeElement {
         var cursor = Cursor(bytes: bytes)
-        var root: XMLElement?
+        var root: XMLTreeElement?
         while true {
             cursor.skipWhitespace()
             guard cursor.hasMore else { break }
@@ -92,12 +92,12 @@ private struct Cursor {
     }
 
     /// Parses `<name attr="v"> … </name>` or `<name/>`, the cursor being on `<`.
-    mutating func parseElement(depth: Int) throws(XMLSyntaxError) -> XMLElement {
+    mutating func parseElement(depth: Int) throws(XMLSyntaxError) -> XMLTreeElement {
         guard depth < Cursor.maximumDepth else { throw XMLSyntaxError(message: "elements nested too deeply", line: line) }
         let startLine = line
         advance()
         let name = try parseName()
-        var element = XMLElement(name: name, attributes: [], text: "", children: [], line: startLine)
+        var element = XMLTreeElement(name: name, attributes: [], text: "", children: [], line: startLine)
         while true {
             skipWhitespace()
             guard hasMore else { throw XMLSyntaxError(message: "unterminated tag <\(name)> (truncated file?)", line: startLine) }

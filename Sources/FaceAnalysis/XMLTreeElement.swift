@@ -1,6 +1,6 @@
 /// One element of a parsed XML document: name, attributes, text and child elements, plus the
 /// line it starts on so that model readers can point at the offending place in a file.
-public struct XMLElement: Sendable {
+public struct XMLTreeElement: Sendable {
     /// The tag name (`stageThreshold`, `_`).
     public var name: String
     /// Attributes in document order (`type_id="opencv-cascade-classifier"`).
@@ -8,12 +8,12 @@ public struct XMLElement: Sendable {
     /// Concatenated character data directly inside this element (entities decoded).
     public var text: String
     /// Child elements in document order.
-    public var children: [XMLElement]
+    public var children: [XMLTreeElement]
     /// 1-based line of the opening tag.
     public var line: Int
 
     /// The first child element called `name`, or nil.
-    public func child(_ name: String) -> XMLElement? { children.first { $0.name == name } }
+    public func child(_ name: String) -> XMLTreeElement? { children.first { $0.name == name } }
 }
 
 /// A malformed XML file: what is wrong and on which line.
