@@ -75,15 +75,19 @@ public struct FaceDetectHaarStage: Stage {
                 guard parameters.matteFallback, let alpha = FrameImageConversion.alpha(image), let box = MatteFaceBox.box(alpha: alpha) else {
                     return []
                 }
-                context.warn("no face found by the cascade in frame \(frame) of camera \(camera); using the matte's head box \(box)")
                 return [FaceBoxSet.Box(box, source: "matte")]
             }, at: job)
             context.reportProgress(completed: finished.increment(), total: jobs, unit: "images")
         }
         let boxes = try results.values()
         let perFrame = (0..<frameCount).map { frame in Array(boxes[(frame * cameras.count)..<((frame + 1) * cameras.count)]) }
+        let fallbacks = (0..<jobs).filter { boxes[$0].first?.source == "matte" }
+        if !fallbacks.isEmpty {
+            let examples = fallbacks.prefix(5).map { "frame \($0 / cameras.count) of \(cameras[$0 % cameras.count])" }.joined(separator: ", ")
+            context.warn("the cascade found no face in \(fallbacks.count) of \(jobs) images (\(examples)\(fallbacks.count > 5 ? ", …" : "")); used the top square of their alpha matte instead")
+        }
         let empty = boxes.filter(\.isEmpty).count
-        if empty > 0 { context.warn("\(empty) of \(jobs) images have no face box") }
+        if empty > 0 { context.warn("\(empty) of \(jobs) images have no face box (no face found and no alpha matte to fall back on)") }
         try FaceBoxSet(cameras: cameras, imageWidth: frameSet.manifest.width, imageHeight: frameSet.manifest.height, frames: perFrame)
             .write(to: try context.output("boxes"))
         context.log("detected \(boxes.joined().count) boxes in \(jobs) images with \(cascadeURL.path)")

@@ -41,4 +41,20 @@ import Testing
         }
         #expect(total > 20, "the photographs should contain many detected faces")
     }
+
+    @Test(arguments: ["haarcascade_frontalface_alt.xml", "haarcascade_frontalface_alt2.xml", "haarcascade_profileface.xml", "haarcascade_eye.xml"])
+    func otherCascadesEqualOpenCV(fileName: String) throws {
+        let path = "/usr/share/opencv4/haarcascades/" + fileName
+        let images = try FaceOracles.faceImages.get().filter { $0.width * $0.height < 400_000 }
+        let expected = try FaceOracles.openCVDetections(cascade: path, images: images.map(\.url), scaleFactor: 1.1, minNeighbors: 3)
+        let detector = HaarCascadeDetector(cascade: try HaarCascade(contentsOf: URL(fileURLWithPath: path)))
+        var total = 0
+        for image in images {
+            let ours = Set(try detector.detect(image.openCVGrey))
+            let theirs = try #require(expected[image.url.path])
+            #expect(ours == Set(theirs), "\(fileName) on \(image.name)")
+            total += theirs.count
+        }
+        #expect(total > 0, "\(fileName) should fire on the photographs")
+    }
 }

@@ -129,12 +129,37 @@ enum FaceOracles {
         }
     }
 
-    /// Boxes dlib's HOG frontal face detector (`get_frontal_face_detector`) finds.
+    /// Boxes dlib's HOG frontal face detector (`get_frontal_face_detector`) finds; computed once
+    /// per image and process, because several tests need them.
     static func dlibDetections(image: URL) throws -> [FaceRectangle] {
+        if let known = detectionCache.value(for: image.path) { return known }
         let output = try run(try dlibProgram.get().path, ["detect", image.path])
-        return output.split(separator: "\n").map { line in
+        let boxes = output.split(separator: "\n").map { line in
             let v = line.split(separator: " ").map { Int($0)! }
             return FaceRectangle(left: v[0], top: v[1], right: v[2], bottom: v[3])
+        }
+        detectionCache.store(boxes, for: image.path)
+        return boxes
+    }
+
+    static let detectionCache = DetectionCache()
+
+    /// dlib detections by image path, shared by concurrently running tests.
+    final class DetectionCache: @unchecked Sendable {
+        // @unchecked: `boxes` is only touched while holding `lock`.
+        private let lock = NSLock()
+        private var boxes: [String: [FaceRectangle]] = [:]
+
+        func value(for path: String) -> [FaceRectangle]? {
+            lock.lock()
+            defer { lock.unlock() }
+            return boxes[path]
+        }
+
+        func store(_ value: [FaceRectangle], for path: String) {
+            lock.lock()
+            boxes[path] = value
+            lock.unlock()
         }
     }
 
