@@ -58,11 +58,7 @@ public struct FitOverlayStage: Stage {
             throw FaceTrackingError("the tracking has \(tracking.frames.count) frames but the frames have \(manifest.frameCount); connect the tracking of the same decode")
         }
         let model = parameters.model.isEmpty ? ProceduralHeadBuilder.build() : try HeadModelFormat.read(from: context.resolvePath(parameters.model))
-        let cameras = try calibrations.map { calibration in
-            PinholeCamera(id: calibration.id, width: calibration.width, height: calibration.height, fx: Float(calibration.fx),
-                          fy: Float(calibration.fy), cx: Float(calibration.cx), cy: Float(calibration.cy),
-                          worldToCamera: try RigidTransform(rowMajor4x4: calibration.worldToCamera.map(Float.init)))
-        }
+        let cameras = try calibrations.map { try $0.pinholeCamera() }
         let writer = try FrameSetWriter(directory: try context.output("frames"), cameras: manifest.cameras, calibrations: calibrations,
                                         size: PixelSize(width: manifest.width, height: manifest.height), frameRate: manifest.frameRate)
         for frame in 0..<manifest.frameCount {

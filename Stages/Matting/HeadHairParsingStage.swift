@@ -71,11 +71,7 @@ public struct HeadHairParsingStage: Stage {
                                "the tracking has \(tracking.frames.count) frames but the frames have \(manifest.frameCount); connect the tracking of the same decode")
         }
         let model = parameters.model.isEmpty ? ProceduralHeadBuilder.build() : try HeadModelFormat.read(from: context.resolvePath(parameters.model))
-        let cameras = try calibrations.map { calibration in
-            PinholeCamera(id: calibration.id, width: calibration.width, height: calibration.height, fx: Float(calibration.fx),
-                          fy: Float(calibration.fy), cx: Float(calibration.cx), cy: Float(calibration.cy),
-                          worldToCamera: try RigidTransform(rowMajor4x4: calibration.worldToCamera.map(Float.init)))
-        }
+        let cameras = try calibrations.map { try $0.pinholeCamera() }
         let parser = HeadHairParser(scalpIsHead: parameters.scalpIsHead, guidedRadius: parameters.guidedRadius,
                                     guidedEpsilon: Float(parameters.guidedEpsilon))
         let parts = HeadHairParser.triangleParts(model: model, scalpIsHead: parameters.scalpIsHead)

@@ -5,7 +5,7 @@ import HeadModel
 /// The SyntheticCapture stage family.
 public enum SyntheticCaptureStages {
     /// Every stage of the family, for the catalogue.
-    public static let all: [any Stage.Type] = [SyntheticCaptureStage.self]
+    public static let all: [any Stage.Type] = [SyntheticCaptureStage.self, GroundTruthLandmarksStage.self]
 }
 
 /// `synthetic.capture`: renders the embedded default data set — a deterministic multi-view

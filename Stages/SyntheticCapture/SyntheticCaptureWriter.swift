@@ -67,7 +67,6 @@ public enum SyntheticCaptureWriter {
 
     /// Writes `scene` into `directory` (which must exist and be empty); `progress(done, total)` counts rendered views.
     public static func write(_ scene: SyntheticScene, to directory: URL, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
-        let fileManager = FileManager.default
         let groundTruth = directory.appendingPathComponent("groundtruth")
         let training = scene.cameras, heldOut = scene.heldOutCameras
         let fps = Double(scene.configuration.framesPerSecond)

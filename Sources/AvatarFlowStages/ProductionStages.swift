@@ -1,0 +1,11 @@
+import AvatarFlow
+import FaceTracking
+import Matting
+import SyntheticCapture
+import VideoIO
+
+/// Every production stage family: the catalogue the `avatarflow` binary and the end-to-end tests use.
+public enum ProductionStages {
+    /// The stages registered in the catalogue.
+    public static let all: [any Stage.Type] = SyntheticCaptureStages.all + VideoIOStages.all + MattingStages.all + FaceTrackingStages.all
+}
