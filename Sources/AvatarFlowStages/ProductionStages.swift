@@ -1,4 +1,5 @@
 import AvatarFlow
+import FaceLandmarks
 import FaceTracking
 import Matting
 import SyntheticCapture
@@ -7,5 +8,6 @@ import VideoIO
 /// Every production stage family: the catalogue the `avatarflow` binary and the end-to-end tests use.
 public enum ProductionStages {
     /// The stages registered in the catalogue.
-    public static let all: [any Stage.Type] = SyntheticCaptureStages.all + VideoIOStages.all + MattingStages.all + FaceTrackingStages.all
+    public static let all: [any Stage.Type] = SyntheticCaptureStages.all + VideoIOStages.all + MattingStages.all
+        + FaceLandmarksStages.all + FaceTrackingStages.all
 }
