@@ -25,6 +25,15 @@ public struct HaarCascade: Sendable {
     public struct Feature: Sendable, Equatable {
         /// Two or three rectangles.
         public var rectangles: [WeightedRectangle]
+        /// Rectangles rotated by 45° (Lienhart & Maydt 2002): the top corner is (x, y), `width`
+        /// runs down-right and `height` down-left.
+        public var tilted: Bool
+
+        /// Creates a feature from its rectangles.
+        public init(rectangles: [WeightedRectangle], tilted: Bool = false) {
+            self.rectangles = rectangles
+            self.tilted = tilted
+        }
     }
 
     /// A split node: go left when `featureValue < threshold`; a child ≤ 0 is the leaf −child.
@@ -73,6 +82,9 @@ public struct HaarCascade: Sendable {
     public var nodes: [Node]
     /// All leaf values, tree after tree.
     public var leaves: [Float]
+
+    /// Whether any feature is tilted (the detector then also builds 45° integral images).
+    public var hasTiltedFeatures: Bool { features.contains { $0.tilted } }
 
     /// Assembles a cascade from already validated parts (the XML reader does the validation).
     init(windowWidth: Int, windowHeight: Int, features: [Feature], stages: [Stage], trees: [Tree], nodes: [Node], leaves: [Float]) {

@@ -109,9 +109,8 @@ struct HaarCascadeReader {
         var features: [HaarCascade.Feature] = []
         features.reserveCapacity(element.children.count)
         for featureElement in element.children {
-            if let tilted = featureElement.child("tilted"), try integer(tilted) != 0 {
-                throw fail(tilted, "tilted (45°) Haar features are not supported by this reader")
-            }
+            var tilted = false
+            if let tiltedElement = featureElement.child("tilted") { tilted = try integer(tiltedElement) != 0 }
             let rectsElement = try required(featureElement, "rects")
             guard (1...3).contains(rectsElement.children.count) else {
                 throw fail(rectsElement, "a Haar feature needs 1 to 3 rectangles, found \(rectsElement.children.count)")
@@ -123,12 +122,15 @@ struct HaarCascadeReader {
                       let width = Int(exactly: values[2]), let height = Int(exactly: values[3]) else {
                     throw fail(rectElement, "a rectangle must be 'x y width height weight' with integer geometry")
                 }
-                guard x >= 0, y >= 0, width > 0, height > 0, x + width <= windowWidth, y + height <= windowHeight else {
-                    throw fail(rectElement, "rectangle \(x) \(y) \(width) \(height) lies outside the \(windowWidth)×\(windowHeight) window")
+                let inside = tilted
+                    ? x - height >= 0 && y >= 0 && x + width <= windowWidth && y + width + height <= windowHeight
+                    : x >= 0 && y >= 0 && x + width <= windowWidth && y + height <= windowHeight
+                guard width > 0, height > 0, inside else {
+                    throw fail(rectElement, "\(tilted ? "tilted " : "")rectangle \(x) \(y) \(width) \(height) lies outside the \(windowWidth)×\(windowHeight) window")
                 }
                 rectangles.append(HaarCascade.WeightedRectangle(x: x, y: y, width: width, height: height, weight: Float(values[4])))
             }
-            features.append(HaarCascade.Feature(rectangles: rectangles))
+            features.append(HaarCascade.Feature(rectangles: rectangles, tilted: tilted))
         }
         guard !features.isEmpty else { throw fail(element, "the cascade has no features") }
         return features

@@ -1,12 +1,13 @@
 /// One pyramid level prepared for Haar evaluation: integral images of grey values and of their
-/// squares ((w+1)×(h+1), row 0 and column 0 zero) and every feature's corner offsets for this
-/// row stride. Sums use wrapping 32-bit arithmetic exactly like OpenCV's CV_32S buffers; window
+/// squares ((w+1)×(h+1), row 0 and column 0 zero), for tilted cascades the 45° integral image
+/// stored after the upright one in `sums`, and every feature's corner offsets for this row stride. Sums use wrapping 32-bit arithmetic exactly like OpenCV's CV_32S buffers; window
 /// differences are exact because every true window sum fits in 32 bits.
 struct IntegralLayer: Sendable {
     /// Integral row length (`width + 1`).
     let stride: Int
     /// Integral row count (`height + 1`).
     let rows: Int
+    /// The upright integral image, followed by the tilted one when the cascade has tilted features.
     let sums: [Int32]
     let squareSums: [Int32]
     /// 12 offsets per feature: 3 rectangles × (top-left, top-right, bottom-left, bottom-right).
@@ -21,7 +22,8 @@ struct IntegralLayer: Sendable {
     init(image: GreyImage, cascade: HaarCascade) {
         stride = image.width + 1
         rows = image.height + 1
-        var sums = [Int32](repeating: 0, count: stride * rows)
+        let planeSize = stride * rows
+        var sums = [Int32](repeating: 0, count: cascade.hasTiltedFeatures ? 2 * planeSize : planeSize)
         var squareSums = [Int32](repeating: 0, count: stride * rows)
         let width = image.width, stride = self.stride
         image.pixels.withUnsafeBufferPointer { pixels in
@@ -41,16 +43,25 @@ struct IntegralLayer: Sendable {
                 }
             }
         }
+        if cascade.hasTiltedFeatures { Self.addTiltedIntegral(of: image, to: &sums, at: planeSize) }
         self.sums = sums
         self.squareSums = squareSums
         func corners(x: Int, y: Int, width: Int, height: Int) -> (Int, Int, Int, Int) {
             (x + stride * y, x + width + stride * y, x + stride * (y + height), x + width + stride * (y + height))
         }
+        /// Corners of a 45° rectangle in the tilted plane: top (x, y), left (x − h, y + h),
+        /// right (x + w, y + w), bottom (x + w − h, y + w + h).
+        func tiltedCorners(x: Int, y: Int, width: Int, height: Int) -> (Int, Int, Int, Int) {
+            (planeSize + x + stride * y, planeSize + x - height + stride * (y + height),
+             planeSize + x + width + stride * (y + width), planeSize + x + width - height + stride * (y + width + height))
+        }
         var offsets = [Int32](repeating: 0, count: 12 * cascade.features.count)
         var weights = [Float](repeating: 0, count: 3 * cascade.features.count)
         for (index, feature) in cascade.features.enumerated() {
             for (slot, rectangle) in feature.rectangles.enumerated() {
-                let corner = corners(x: rectangle.x, y: rectangle.y, width: rectangle.width, height: rectangle.height)
+                let corner = feature.tilted
+                    ? tiltedCorners(x: rectangle.x, y: rectangle.y, width: rectangle.width, height: rectangle.height)
+                    : corners(x: rectangle.x, y: rectangle.y, width: rectangle.width, height: rectangle.height)
                 offsets[12 * index + 4 * slot] = Int32(corner.0)
                 offsets[12 * index + 4 * slot + 1] = Int32(corner.1)
                 offsets[12 * index + 4 * slot + 2] = Int32(corner.2)
@@ -62,6 +73,36 @@ struct IntegralLayer: Sendable {
         featureWeights = weights
         normalisationOffsets = corners(x: 1, y: 1, width: cascade.windowWidth - 2, height: cascade.windowHeight - 2)
         normalisationArea = Double((cascade.windowWidth - 2) * (cascade.windowHeight - 2))
+    }
+
+    /// Writes the 45° integral image T into `sums[offset...]` (same (w+1)×(h+1) layout):
+    /// T[r][c] = Σ I(y, x) over rows y < r with |x − (c − 1)| ≤ r − 1 − y, the sum over the
+    /// upward triangle ending at pixel (c − 1, r − 1); equal to OpenCV's `integral(…, tilted)`.
+    /// Computed with the recurrence T[r][c] = T[r−1][c−1] + T[r−1][c+1] − T[r−2][c] + I(r−1, c−1)
+    /// + I(r−2, c−1) on a grid padded by h + 2 columns on each side, where T is zero outside.
+    static func addTiltedIntegral(of image: GreyImage, to sums: inout [Int32], at offset: Int) {
+        let width = image.width, height = image.height, margin = height + 2
+        let paddedWidth = width + 2 * margin + 1
+        var twoAbove = [Int32](repeating: 0, count: paddedWidth)
+        var above = [Int32](repeating: 0, count: paddedWidth)
+        var current = [Int32](repeating: 0, count: paddedWidth)
+        guard height > 0 else { return }
+        image.pixels.withUnsafeBufferPointer { pixels in
+            @inline(__always) func pixel(_ y: Int, _ x: Int) -> Int32 {
+                y >= 0 && y < height && x >= 0 && x < width ? Int32(pixels[y * width + x]) : 0
+            }
+            for row in 1...height {
+                for column in 0..<paddedWidth {
+                    let left = column > 0 ? above[column - 1] : 0
+                    let right = column + 1 < paddedWidth ? above[column + 1] : 0
+                    let x = column - margin - 1
+                    current[column] = left &+ right &- twoAbove[column] &+ pixel(row - 1, x) &+ pixel(row - 2, x)
+                }
+                for column in 0...width { sums[offset + row * (width + 1) + column] = current[column + margin] }
+                swap(&twoAbove, &above)
+                swap(&above, &current)
+            }
+        }
     }
 
     /// Raw pointers into the layer's arrays, valid inside `withPointers`.

@@ -40,6 +40,21 @@ import Testing
         #expect(half.pixels == [25, 45])
     }
 
+    @Test func tiltedIntegralEqualsTriangleSums() throws {
+        let width = 9, height = 7
+        let pixels = (0..<(width * height)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let image = try #require(GreyImage(width: width, height: height, pixels: pixels))
+        var sums = [Int32](repeating: -1, count: 5 + (width + 1) * (height + 1))
+        IntegralLayer.addTiltedIntegral(of: image, to: &sums, at: 5)
+        for row in 1...height {
+            for column in 0...width {
+                var expected: Int32 = 0
+                for y in 0..<row { for x in 0..<width where abs(x - (column - 1)) <= row - 1 - y { expected += Int32(pixels[y * width + x]) } }
+                #expect(sums[5 + row * (width + 1) + column] == expected, "T[\(row)][\(column)]")
+            }
+        }
+    }
+
     @Test func matteBoxIsTopSquareOfForeground() throws {
         var alpha = GreyImage(width: 20, height: 30)
         for y in 5..<28 { for x in 4..<14 { alpha.pixels[y * 20 + x] = 255 } }

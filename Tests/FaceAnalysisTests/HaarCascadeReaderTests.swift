@@ -56,6 +56,12 @@ import Testing
         #expect(error?.message.contains("minus-five") == true)
     }
 
+    @Test func readsTiltedFeatures() throws {
+        let cascade = try HaarCascade(contentsOf: URL(fileURLWithPath: "/usr/share/opencv4/haarcascades/haarcascade_smile.xml"))
+        #expect(cascade.hasTiltedFeatures)
+        #expect(cascade.features.filter(\.tilted).count == 117)
+    }
+
     @Test func lbpCascadeIsRejectedWithReason() throws {
         let url = URL(fileURLWithPath: "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface.xml")
         let error = #expect(throws: HaarCascadeError.self) { try HaarCascade(contentsOf: url) }

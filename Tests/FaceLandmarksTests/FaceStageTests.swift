@@ -21,6 +21,20 @@ import Testing
         #expect(boxes.frames == [[expected, []], [[], expected]])
     }
 
+    @Test func detectionParametersReachTheDetector() throws {
+        let directory = try TemporaryDirectory()
+        let photo = try FaceTestImages.threeFaces()
+        let frames = try FaceTestImages.writeFrameSet([[photo]], to: directory.file("frames"))
+        let outputs = try runStage(FaceDetectHaarStage.self, in: directory, inputs: ["frames": frames],
+                                   with: ["scale_factor": .double(1.2), "min_neighbors": .int(5), "min_size": .int(85)])
+        let boxes = try FaceBoxSet.read(from: try #require(outputs["boxes"])).frames[0][0].map(\.rectangle)
+        let detector = HaarCascadeDetector(cascade: try HaarCascade(contentsOf: URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)))
+        let options = HaarDetectionOptions(scaleFactor: 1.2, minNeighbors: 5, minWidth: 85, minHeight: 85)
+        let expected = try detector.detect(FaceTestImages.grey(photo, .openCVLuma), options: options)
+        #expect(boxes == expected)
+        #expect(!boxes.isEmpty && boxes.allSatisfy { $0.width >= 85 })
+    }
+
     @Test func matteFallbackGivesBoxAndWarningWhenNoFaceIsFound() throws {
         let directory = try TemporaryDirectory()
         var image = Image8(width: 120, height: 160, channels: 4, filledWith: 90)
