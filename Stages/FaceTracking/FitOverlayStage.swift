@@ -67,7 +67,7 @@ public struct FitOverlayStage: Stage {
             let normals = mesh.vertexNormals()
             let fitted = tracking.frames[frame].landmarks.map { SIMD3<Float>(Float($0[0]), Float($0[1]), Float($0[2])) }
             let images = try manifest.cameras.map { try frames.image(frame: frame, camera: $0).withChannels(3, opaque: 255) }
-            let overlays = try parallelMap(images.count) { index -> Image8 in
+            let overlays = parallelMap(images.count) { index -> Image8 in
                 let camera = cameras[index]
                 var image = images[index]
                 let fragments = MeshRasterizer().rasterize(positions: vertices, triangles: model.triangles, camera: camera)

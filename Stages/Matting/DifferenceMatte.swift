@@ -28,6 +28,10 @@ struct DifferenceMatte: Sendable {
         var guidedRadius = 3
         /// Guided filter regulariser ε.
         var guidedEpsilon: Float = 1e-3
+        /// Refine the band with closed-form matting (Levin et al.) instead of the guided filter.
+        var closedForm = false
+        /// Longest side of the reduced image the closed-form system is solved on.
+        var closedFormSize = 128
     }
 
     /// The settings.
@@ -77,7 +81,58 @@ struct DifferenceMatte: Sendable {
                 alpha.values[pixel] = min(1, max(0, refined.values[pixel]))
             }
         }
+        guard settings.closedForm else { return alpha }
+        let closedForm = closedFormBand(image: image, start: alpha, sureForeground: sureForeground, inBand: sureBackground)
+        for pixel in 0..<pixels where sureBackground.bits[pixel] && !sureForeground.bits[pixel] {
+            alpha.values[pixel] = closedForm.values[pixel]
+        }
         return alpha
+    }
+
+    /// Closed-form matting of the band on an image reduced (box average) to `closedFormSize`,
+    /// with blocks entirely sure-foreground or entirely outside the band as constraints, then
+    /// bilinearly enlarged back.
+    func closedFormBand(image: [Plane], start: Plane, sureForeground: BinaryMask, inBand: BinaryMask) -> Plane {
+        let width = start.width, height = start.height
+        let factor = max(1, (max(width, height) + settings.closedFormSize - 1) / settings.closedFormSize)
+        let smallWidth = (width + factor - 1) / factor, smallHeight = (height + factor - 1) / factor
+        var planes = [Plane](repeating: Plane(width: smallWidth, height: smallHeight), count: 3)
+        var target = [Float](repeating: 0, count: smallWidth * smallHeight)
+        var known = [Bool](repeating: false, count: smallWidth * smallHeight)
+        for sy in 0..<smallHeight {
+            for sx in 0..<smallWidth {
+                var sums = SIMD3<Float>.zero, alphaSum: Float = 0, count: Float = 0
+                var allForeground = true, allBackground = true
+                for y in (sy * factor)..<min(height, (sy + 1) * factor) {
+                    for x in (sx * factor)..<min(width, (sx + 1) * factor) {
+                        let p = y * width + x
+                        sums += SIMD3(image[0].values[p], image[1].values[p], image[2].values[p])
+                        alphaSum += start.values[p]
+                        count += 1
+                        allForeground = allForeground && sureForeground.bits[p]
+                        allBackground = allBackground && !inBand.bits[p]
+                    }
+                }
+                let q = sy * smallWidth + sx
+                for channel in 0..<3 { planes[channel].values[q] = sums[channel] / count }
+                target[q] = allForeground ? 1 : allBackground ? 0 : alphaSum / count
+                known[q] = allForeground || allBackground
+            }
+        }
+        let solved = ClosedFormMatting().solve(image: planes, known: known, target: target)
+        var result = Plane(width: width, height: height)
+        for y in 0..<height {
+            for x in 0..<width {
+                let fx = min(Float(smallWidth - 1), max(0, (Float(x) + 0.5) / Float(factor) - 0.5))
+                let fy = min(Float(smallHeight - 1), max(0, (Float(y) + 0.5) / Float(factor) - 0.5))
+                let x0 = Int(fx), y0 = Int(fy), x1 = min(x0 + 1, smallWidth - 1), y1 = min(y0 + 1, smallHeight - 1)
+                let tx = fx - Float(x0), ty = fy - Float(y0)
+                let top = solved.values[y0 * smallWidth + x0] * (1 - tx) + solved.values[y0 * smallWidth + x1] * tx
+                let bottom = solved.values[y1 * smallWidth + x0] * (1 - tx) + solved.values[y1 * smallWidth + x1] * tx
+                result.values[y * width + x] = top * (1 - ty) + bottom * ty
+            }
+        }
+        return result
     }
 
     static func median(_ values: [Float]) -> Float {

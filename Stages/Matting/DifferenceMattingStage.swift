@@ -36,6 +36,10 @@ public struct DifferenceMattingStage: Stage {
         public var medianFrames: Int
         /// Matte-and-re-estimate passes over an estimated plate.
         public var plateRefinements: Int
+        /// Closed-form refinement of the band.
+        public var closedForm: Bool
+        /// Longest side of the closed-form solve.
+        public var closedFormSize: Int
 
         enum CodingKeys: String, CodingKey {
             case background
@@ -52,6 +56,8 @@ public struct DifferenceMattingStage: Stage {
             case guidedEpsilon = "guided_epsilon"
             case medianFrames = "median_frames"
             case plateRefinements = "plate_refinements"
+            case closedForm = "closed_form"
+            case closedFormSize = "closed_form_size"
         }
 
         /// The schema.
@@ -69,6 +75,8 @@ public struct DifferenceMattingStage: Stage {
             .int("guided_radius", 3, range: 1...30, doc: "Guided filter window radius in pixels (scale with resolution: ~1% of the width)."),
             .double("guided_epsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε (larger = smoother alpha)."),
             .int("median_frames", 30, range: 3...1000, doc: "Frames sampled evenly to estimate a plate as the temporal median when none was recorded."),
+            .bool("closed_form", false, doc: "Refine the boundary band with closed-form matting (Levin et al., ε 1e-7, λ 100) instead of the guided filter; slower."),
+            .int("closed_form_size", 128, range: 16...1024, doc: "Longest side in pixels of the reduced image the closed-form system is solved on."),
             .int("plate_refinements", 2, range: 0...10, doc: "Estimated plates only: passes of matting the sampled frames and re-taking the median over background pixels only."),
         ]
     }
@@ -99,7 +107,7 @@ public struct DifferenceMattingStage: Stage {
                 let frames = try indices.map { try input.image(frame: $0, camera: camera).withChannels(3, opaque: 255) }
                 var plate = try BackgroundEstimator.temporalMedian(frames, camera: camera, path: input.directory.path)
                 for _ in 0..<parameters.plateRefinements {
-                    let mattes = try parallelMap(frames.count) { matte.alpha(frame: frames[$0], plate: plate) }
+                    let mattes = parallelMap(frames.count) { matte.alpha(frame: frames[$0], plate: plate) }
                     plate = BackgroundEstimator.maskedMedian(frames, mattes: mattes, previous: plate)
                 }
                 plates.append(plate)
@@ -114,7 +122,7 @@ public struct DifferenceMattingStage: Stage {
         var coverage = 0.0
         for frame in 0..<manifest.frameCount {
             let images = try manifest.cameras.map { try input.image(frame: frame, camera: $0).withChannels(3, opaque: 255) }
-            let composites = try parallelMap(images.count) { index in
+            let composites = parallelMap(images.count) { index in
                 Self.composite(images[index], alpha: matte.alpha(frame: images[index], plate: plates[index]),
                                plate: plates[index], background: background)
             }
@@ -156,6 +164,7 @@ extension DifferenceMattingStage.Parameters {
         DifferenceMatte.Settings(lowNoise: Float(lowNoise), highNoise: Float(highNoise), minimumLow: Float(minimumLow),
                                  minimumHigh: Float(minimumHigh), openRadius: openRadius, closeRadius: closeRadius,
                                  minimumComponentFraction: minimumComponentFraction, fillHoles: fillHoles,
-                                 bandRadius: bandRadius, guidedRadius: guidedRadius, guidedEpsilon: Float(guidedEpsilon))
+                                 bandRadius: bandRadius, guidedRadius: guidedRadius, guidedEpsilon: Float(guidedEpsilon),
+                                 closedForm: closedForm, closedFormSize: closedFormSize)
     }
 }

@@ -82,7 +82,7 @@ public struct HeadHairParsingStage: Stage {
         for frame in 0..<manifest.frameCount {
             let vertices = try tracking.vertices(frame: frame, model: model)
             let images = try manifest.cameras.map { try frames.image(frame: frame, camera: $0) }
-            let parsed = try parallelMap(images.count) { index -> Image8 in
+            let parsed = parallelMap(images.count) { index -> Image8 in
                 let image = images[index], pixels = manifest.width * manifest.height
                 let fragments = MeshRasterizer().rasterize(positions: vertices, triangles: model.triangles, camera: cameras[index])
                 let alpha = (0..<pixels).map { Float(image.samples[$0 * 4 + 3]) / 255 }

@@ -98,3 +98,21 @@ import Testing
         #expect(text.contains("factor: 2"))
     }
 }
+
+@Suite struct StageSwapTests {
+    @Test func extendsReplacesAStageThatSwitchesToAnotherStageType() throws {
+        let workspace = try Workspace()
+        try workspace.write("base.yaml", diamondPipeline)
+        try workspace.write("swap.yaml", """
+        pipeline: swapped
+        extends: base.yaml
+        stages:
+          sum: {use: test.slow, in: {number: two.number}}
+        outputs: {total: sum.number}
+        """)
+        let plan = try workspace.plan("swap.yaml")
+        #expect(plan.stage("sum")?.descriptor.id == "test.slow")
+        #expect(plan.stage("sum")?.inputs == ["number": .stageOutput(stage: "two", port: "number")])
+        #expect(plan.stage("sum")?.parameters == .object(["seconds": .double(0.5), "label": .string("")]))
+    }
+}

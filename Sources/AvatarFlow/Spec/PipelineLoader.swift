@@ -70,8 +70,18 @@ public struct PipelineLoader: Sendable {
             diagnostics.append(.error(.cycle, at: extends.value.location, "`extends:` chain loops back to '\(basePath)'"))
             return tree
         }
-        guard let base = loadWithExtends(baseURL, chain: chain + [file.standardizedFileURL], referencedFrom: extends.value.location,
+        guard var base = loadWithExtends(baseURL, chain: chain + [file.standardizedFileURL], referencedFrom: extends.value.location,
                                          diagnostics: &diagnostics) else { return tree }
+        // A stage that switches to another `use:` replaces the base's entry: ports and parameters of
+        // the old stage type do not carry over. Otherwise stages merge key by key.
+        if var baseStages = base["stages"], let overlayStages = tree["stages"]?.entries {
+            for entry in overlayStages {
+                if let newUse = entry.value["use"]?.scalarText, let oldUse = baseStages[entry.key]?["use"]?.scalarText, newUse != oldUse {
+                    baseStages.set(entry.key, to: nil, keyLocation: entry.keyLocation)
+                }
+            }
+            base.set("stages", to: baseStages, keyLocation: base.entry("stages")!.keyLocation)
+        }
         return base.merged(with: tree)
     }
 
