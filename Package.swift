@@ -42,7 +42,8 @@ let package = Package(
             "AvatarFlow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking"]),
+        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking",
+                                                                  "RiggedGaussians", "Rendering", "Evaluation"]),
 
         // MARK: Domain libraries
         .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
@@ -54,6 +55,7 @@ let package = Package(
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", swiftSettings: numericSettings),
+        .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry"], swiftSettings: numericSettings),
 
         // MARK: Stages (one target per stage family; a stage never imports another stage)
         .target(name: "VideoIO", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/VideoIO"),
@@ -67,6 +69,13 @@ let package = Package(
         .target(name: "FaceLandmarks", dependencies: ["AvatarFlow", "FaceAnalysis", "MediaIO"],
                 path: "Stages/FaceLandmarks", swiftSettings: numericSettings),
 
+        .target(name: "RiggedGaussians", dependencies: ["AvatarFlow", "Avatars", "Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"],
+                path: "Stages/RiggedGaussians", swiftSettings: numericSettings),
+        .target(name: "Rendering", dependencies: ["AvatarFlow", "Avatars", "Splatting", "HeadModel", "MediaIO"],
+                path: "Stages/Rendering", swiftSettings: numericSettings),
+        .target(name: "Evaluation", dependencies: ["AvatarFlow", "Tensors", "MediaIO"],
+                path: "Stages/Evaluation", swiftSettings: numericSettings),
+
         // MARK: Benchmarks (print JSON; run by scripts/bench.sh)
         .executableTarget(name: "TensorsBench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorsBench",
                           swiftSettings: numericSettings),
@@ -74,6 +83,8 @@ let package = Package(
         .executableTarget(name: "FaceBench", dependencies: ["FaceAnalysis"], path: "Benchmarks/FaceBench",
                           swiftSettings: numericSettings),
         .executableTarget(name: "SplattingBench", dependencies: ["Splatting", "Tensors"], path: "Benchmarks/SplattingBench",
+                          swiftSettings: numericSettings),
+        .executableTarget(name: "RiggedBench", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel"], path: "Benchmarks/RiggedBench",
                           swiftSettings: numericSettings),
 
         // MARK: Tests
@@ -91,6 +102,9 @@ let package = Package(
         .testTarget(name: "FaceTrackingTests", dependencies: ["FaceTracking", "HeadModel", "AvatarFlow", "MediaIO", "FaceAnalysis", "Geometry"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
+        .testTarget(name: "AvatarsTests", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel", "Geometry"]),
+        .testTarget(name: "RiggedGaussiansTests", dependencies: ["RiggedGaussians", "Rendering", "Evaluation", "Avatars", "AvatarFlow",
+                                                                 "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]
 )
