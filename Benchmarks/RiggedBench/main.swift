@@ -24,7 +24,7 @@ let vertices = try tracking.vertices(frame: 0, model: model)
 var lower = SIMD3<Float>(repeating: .infinity), upper = SIMD3<Float>(repeating: -.infinity)
 for v in vertices { lower = pointwiseMin(lower, v); upper = pointwiseMax(upper, v) }
 let centre = (lower + upper) / 2, radius = ((upper - lower) * (upper - lower)).sum().squareRoot() / 2
-var generator = SplitMix64(seed: 7)
+var generator = Tensors.SplitMix64(seed: 7)
 var results: [String: Double] = ["triangles": Double(model.triangles.count)]
 
 for (label, size, copies) in [("64px_1x", 64, 1), ("128px_1x", 128, 1), ("128px_4x", 128, 4), ("256px_4x", 256, 4)] {
@@ -32,9 +32,9 @@ for (label, size, copies) in [("64px_1x", 64, 1), ("128px_1x", 128, 1), ("128px_
     let gaussians = base.gathered((0..<(base.count * copies)).map { $0 % base.count })
     let n = gaussians.count
     let eye = centre + SIMD3<Float>(0, 0, 4 * radius)
-    let camera = PinholeCamera(width: size, height: size, fx: Float(size) * 1.6, fy: Float(size) * 1.6,
+    let camera = Splatting.PinholeCamera(width: size, height: size, fx: Float(size) * 1.6, fy: Float(size) * 1.6,
                                cx: Float(size - 1) / 2, cy: Float(size - 1) / 2,
-                               worldToCamera: PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, 1, 0)))
+                               worldToCamera: Splatting.PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, 1, 0)))
     let target = Tensor.uniform(shape: [size, size, 3], generator: &generator)
     let parameters = [Parameter(Tensor(shape: [n, 3], scalars: gaussians.means)), Parameter(Tensor(shape: [n, 4], scalars: gaussians.rotations)),
                       Parameter(Tensor(shape: [n, 3], scalars: gaussians.logScales)), Parameter(Tensor(shape: [n, 1], scalars: gaussians.opacityLogits)),

@@ -15,7 +15,7 @@ public enum RiggedDensityControl {
     /// unless that would empty their triangle. `triangleScales` are the current k per triangle.
     public static func densifyAndPrune(_ gaussians: inout RiggedGaussians, triangleScales: [Float],
                                        statistics: DensificationStatistics, settings: DensityControlSettings,
-                                       generator: inout SplitMix64) -> BindingDensityEdit {
+                                       generator: inout Tensors.SplitMix64) -> BindingDensityEdit {
         let n = gaussians.count
         precondition(statistics.gradientNormSum.count == n, "statistics describe a different number of Gaussians")
         let gradient = statistics.averageGradientNorm
@@ -87,7 +87,7 @@ public enum RiggedDensityControl {
 
     /// A standard normal sample from two uniforms (Box–Muller, nothing cached), so the generator's
     /// state alone determines the rest of the sequence (exact checkpoint resume).
-    static func standardNormal(_ generator: inout SplitMix64) -> Float {
+    static func standardNormal(_ generator: inout Tensors.SplitMix64) -> Float {
         let u1 = (Double(generator.next() >> 11) + 1) * (1.0 / 9_007_199_254_740_993.0)
         let u2 = Double(generator.next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
         return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))

@@ -103,7 +103,7 @@ public struct RiggedGaussians: Sendable, Equatable {
 
     /// GaussianAvatars' initialisation: one Gaussian at the centroid of every triangle, identity
     /// rotation, local scale 1 (world scale k), opacity 0.1, a random colour (DC term only).
-    public static func onePerTriangle(triangleCount: Int, generator: inout SplitMix64) -> RiggedGaussians {
+    public static func onePerTriangle(triangleCount: Int, generator: inout Tensors.SplitMix64) -> RiggedGaussians {
         let width = RiggedGaussianAvatar.storedFeatureWidth
         var features = [Float](repeating: 0, count: triangleCount * width)
         for t in 0..<triangleCount {

@@ -108,7 +108,7 @@ public struct ReenactStage: Stage {
     struct Views {
         var ids: [String]
         var calibrations: [CameraCalibration]
-        var camera: (Int, Int, Int) -> PinholeCamera
+        var camera: (Int, Int, Int) -> Splatting.PinholeCamera
     }
 
     func cameraViews(reference: FrameSet?, parameters: Parameters, avatar: any GaussianAvatarRenderer,
@@ -141,7 +141,7 @@ public struct ReenactStage: Stage {
             let angle = count > 1 ? -sweep + 2 * sweep * Float(index) / Float(count - 1) : 0
             let eye = centre + Self.rotate(offset, about: up, by: angle)
             var camera = baseCamera
-            camera.worldToCamera = PinholeCamera.lookAt(eye: eye, target: centre, up: up)
+            camera.worldToCamera = Splatting.PinholeCamera.lookAt(eye: eye, target: centre, up: up)
             return camera
         })
     }
@@ -153,8 +153,8 @@ public struct ReenactStage: Stage {
         return v * c + kxv * s + k * ((k * v).sum() * (1 - c))
     }
 
-    static func pinholeCamera(_ c: CameraCalibration) -> PinholeCamera {
-        PinholeCamera(width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
+    static func pinholeCamera(_ c: CameraCalibration) -> Splatting.PinholeCamera {
+        Splatting.PinholeCamera(width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
                       worldToCamera: c.worldToCamera.map(Float.init))
     }
 

@@ -27,7 +27,7 @@ final class RiggedTrainer {
     private(set) var binding: [Int32]
     let adam: Adam
     var statistics: DensificationStatistics
-    var generator: SplitMix64
+    var generator: Tensors.SplitMix64
     /// Steps completed.
     private(set) var iteration = 0
     private var baseFrames: [Int: (frames: TriangleFrames, pivot: SIMD3<Float>)] = [:]
@@ -39,7 +39,7 @@ final class RiggedTrainer {
         self.tracking = tracking
         self.views = views
         self.sceneExtent = sceneExtent
-        generator = SplitMix64(seed: settings.seed)
+        generator = Tensors.SplitMix64(seed: settings.seed)
         let initial = RiggedGaussians.onePerTriangle(triangleCount: model.triangles.count, generator: &generator)
         let n = initial.count
         means = Parameter(Tensor(shape: [n, 3], scalars: initial.means))
@@ -198,7 +198,7 @@ final class RiggedTrainer {
         var squared = 0.0
         let image = render.image.value.scalars, targetValues = view.target.scalars
         for i in 0..<image.count {
-            let d = Double(min(max(image[i], 0), 1) - targetValues[i])
+            let d = Double(Swift.min(Swift.max(image[i], 0), 1)) - Double(targetValues[i])
             squared += d * d
         }
         return StepReport(loss: lossValue, psnr: 10 * log10(1 / max(squared / Double(image.count), 1e-12)))
@@ -311,7 +311,7 @@ final class RiggedTrainer {
         statistics.gradientNormSum = try tensor("statistics.gradient_norm_sum").scalars
         statistics.visibleViews = try tensor("statistics.visible_views").scalars.map { Int32($0) }
         statistics.maxScreenRadius = try tensor("statistics.max_screen_radius").scalars
-        generator = SplitMix64(seed: record.generatorState)
+        generator = Tensors.SplitMix64(seed: record.generatorState)
         iteration = record.iteration
         return iteration
     }

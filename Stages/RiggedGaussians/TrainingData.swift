@@ -63,8 +63,8 @@ struct TrainingData {
                             alpha: Tensor(shape: [image.height, image.width], scalars: alpha))
     }
 
-    static func pinholeCamera(_ c: CameraCalibration) -> PinholeCamera {
-        PinholeCamera(width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
+    static func pinholeCamera(_ c: CameraCalibration) -> Splatting.PinholeCamera {
+        Splatting.PinholeCamera(width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
                       worldToCamera: c.worldToCamera.map(Float.init))
     }
 }

@@ -30,7 +30,7 @@ struct TrainingSummary: Codable {
                 let target = view.target.scalars
                 var squared = 0.0
                 for i in 0..<image.count {
-                    let d = Double(min(max(image[i], 0), 1) - target[i])
+                    let d = Double(Swift.min(Swift.max(image[i], 0), 1)) - Double(target[i])
                     squared += d * d
                 }
                 total += 10 * log10(1 / max(squared / Double(image.count), 1e-12))

@@ -9,7 +9,7 @@ struct TrainingView: Sendable {
     /// Camera id.
     var cameraID: String
     /// The camera.
-    var camera: PinholeCamera
+    var camera: Splatting.PinholeCamera
     /// RGB target over the background, `[H, W, 3]`.
     var target: Tensor
     /// Alpha matte of the target, `[H, W]` (all ones for RGB frames).

@@ -9,7 +9,7 @@ struct AvatarArtifactTests {
     static let model = ProceduralHeadBuilder.build()
 
     func avatar(seed: UInt64) -> RiggedGaussianAvatar {
-        var rng = SplitMix64(seed: seed)
+        var rng = Tensors.SplitMix64(seed: seed)
         var gaussians = RiggedGaussians.onePerTriangle(triangleCount: Self.model.triangles.count, generator: &rng)
         gaussians.features = gaussians.features.map { $0 + 0.1 * (rng.nextUniform() - 0.5) }
         gaussians.means = gaussians.means.map { $0 + 0.2 * (rng.nextUniform() - 0.5) }

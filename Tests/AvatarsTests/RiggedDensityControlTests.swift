@@ -9,7 +9,7 @@ struct RiggedDensityControlTests {
     /// a high gradient (clone), 3 and 4 are transparent (pruned), 5 is the only Gaussian of triangle 2
     /// and transparent (kept: its triangle would be empty).
     func fixture() -> (RiggedGaussians, DensificationStatistics) {
-        var rng = SplitMix64(seed: 1)
+        var rng = Tensors.SplitMix64(seed: 1)
         var gaussians = RiggedGaussians.onePerTriangle(triangleCount: 3, generator: &rng).gathered([0, 0, 1, 1, 1, 2])
         gaussians.logScales = [0, 0, 0, 0, 0, 0, -6, -6, -6, 0, 0, 0, -6, -6, -6, -6, -6, -6]
         gaussians.opacityLogits = [2, 2, 2, -8, -8, -8]
@@ -22,7 +22,7 @@ struct RiggedDensityControlTests {
     @Test func newGaussiansInheritTheirParentsTriangle() {
         var (gaussians, statistics) = fixture()
         let before = gaussians
-        var rng = SplitMix64(seed: 2)
+        var rng = Tensors.SplitMix64(seed: 2)
         let edit = RiggedDensityControl.densifyAndPrune(&gaussians, triangleScales: [0.05, 0.05, 0.05], statistics: statistics,
                                                         settings: DensityControlSettings(sceneExtent: 1), generator: &rng)
         #expect(edit.split == 2 && edit.cloned == 1)
@@ -38,7 +38,7 @@ struct RiggedDensityControlTests {
 
     @Test func pruningNeverEmptiesATriangle() {
         var (gaussians, statistics) = fixture()
-        var rng = SplitMix64(seed: 2)
+        var rng = Tensors.SplitMix64(seed: 2)
         let edit = RiggedDensityControl.densifyAndPrune(&gaussians, triangleScales: [0.05, 0.05, 0.05], statistics: statistics,
                                                         settings: DensityControlSettings(sceneExtent: 1), generator: &rng)
         #expect(edit.pruned == 2)
@@ -48,7 +48,7 @@ struct RiggedDensityControlTests {
 
     @Test func keptOriginalsComeFirstInTheirOldOrder() {
         var (gaussians, statistics) = fixture()
-        var rng = SplitMix64(seed: 2)
+        var rng = Tensors.SplitMix64(seed: 2)
         let edit = RiggedDensityControl.densifyAndPrune(&gaussians, triangleScales: [0.05, 0.05, 0.05], statistics: statistics,
                                                         settings: DensityControlSettings(sceneExtent: 1), generator: &rng)
         let originals = edit.sourceIndex.enumerated().filter { !edit.isNew[$0.offset] }

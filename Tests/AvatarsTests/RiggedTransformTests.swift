@@ -5,7 +5,7 @@ import Tensors
 
 /// A random, non-degenerate mesh of `count` triangles with their frames.
 func randomFrames(triangles count: Int, seed: UInt64) -> (vertices: [SIMD3<Float>], triangles: [SIMD3<Int32>], frames: TriangleFrames) {
-    var rng = SplitMix64(seed: seed)
+    var rng = Tensors.SplitMix64(seed: seed)
     var vertices: [SIMD3<Float>] = []
     var triangles: [SIMD3<Int32>] = []
     for t in 0..<count {
@@ -19,7 +19,7 @@ func randomFrames(triangles count: Int, seed: UInt64) -> (vertices: [SIMD3<Float
 struct RiggedTransformTests {
     @Test func gradientsMatchCentralFiniteDifferences() throws {
         let mesh = randomFrames(triangles: 4, seed: 3)
-        var rng = SplitMix64(seed: 4)
+        var rng = Tensors.SplitMix64(seed: 4)
         let n = 7
         let binding: [Int32] = (0..<n).map { Int32($0 % 4) }
         let means = Tensor.normal(shape: [n, 3], standardDeviation: 0.5, generator: &rng)
@@ -107,7 +107,7 @@ struct TriangleFrameTests {
         let angle: Float = 0.7
         let rotate = { (p: SIMD3<Float>) in SIMD3(cos(angle) * p.x - sin(angle) * p.z, p.y, sin(angle) * p.x + cos(angle) * p.z) + SIMD3(0.1, -0.4, 2) }
         let moved = TriangleFrames(vertices: mesh.vertices.map(rotate), triangles: mesh.triangles)
-        var rng = SplitMix64(seed: 12)
+        var rng = Tensors.SplitMix64(seed: 12)
         let gaussians = RiggedGaussians.onePerTriangle(triangleCount: 3, generator: &rng)
         var displaced = gaussians
         displaced.means = (0..<9).map { _ in rng.nextUniform() - 0.5 }

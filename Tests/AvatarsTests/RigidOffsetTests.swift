@@ -6,7 +6,7 @@ import Tensors
 
 struct RigidOffsetTests {
     @Test func gradientsMatchCentralFiniteDifferencesAwayFromZero() throws {
-        var rng = SplitMix64(seed: 21)
+        var rng = Tensors.SplitMix64(seed: 21)
         let n = 6
         let means = Tensor.normal(shape: [n, 3], standardDeviation: 0.3, generator: &rng)
         let rotations = Tensor.normal(shape: [n, 4], generator: &rng)
