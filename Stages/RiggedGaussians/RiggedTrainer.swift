@@ -31,7 +31,7 @@ final class RiggedTrainer {
     /// Steps completed.
     private(set) var iteration = 0
     private var baseFrames: [Int: (frames: TriangleFrames, pivot: SIMD3<Float>)] = [:]
-    private let rasterizer = GaussianRasterizer()
+    private let rasterizer: GaussianRasterizer
 
     init(settings: RiggedTrainingSettings, model: HeadModel, tracking: HeadTracking, views: [TrainingView], sceneExtent: Float) {
         self.settings = settings
@@ -39,6 +39,7 @@ final class RiggedTrainer {
         self.tracking = tracking
         self.views = views
         self.sceneExtent = sceneExtent
+        rasterizer = GaussianRasterizer(workers: settings.rasterWorkers)
         generator = Tensors.SplitMix64(seed: settings.seed)
         let initial = RiggedGaussians.onePerTriangle(triangleCount: model.triangles.count, generator: &generator)
         let n = initial.count
@@ -302,7 +303,7 @@ final class RiggedTrainer {
         for (name, parameter) in namedParameters { parameter.value = try tensor(name) }
         binding = try tensor("binding").scalars.map { Int32($0) }
         let n = binding.count
-        guard namedParameters.dropLast().allSatisfy({ $0.parameter.shape[0] == n }),
+        guard namedParameters.dropLast(2).allSatisfy({ $0.parameter.shape[0] == n }), rotationOffsets.shape == [tracking.frames.count, 3],
               translationOffsets.shape == [tracking.frames.count, 3] else {
             throw RiggedGaussiansError("\(url.path): checkpoint shapes do not match its \(n) bindings or the \(tracking.frames.count) tracked frames; delete the checkpoint directory to start over")
         }

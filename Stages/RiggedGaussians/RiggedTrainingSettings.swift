@@ -30,4 +30,7 @@ struct RiggedTrainingSettings: Sendable {
     var background: [Float] = [1, 1, 1]
     var checkpointInterval = 500
     var logInterval = 100
+    /// Rasteriser threads (nil: one per core). One thread makes training bit-reproducible: with
+    /// several, per-worker gradient partial sums are added in a scheduling-dependent order.
+    var rasterWorkers: Int? = nil
 }
