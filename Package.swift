@@ -42,8 +42,9 @@ let package = Package(
             "AvatarFlow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking",
-                                                                  "RiggedGaussians", "Rendering", "Evaluation"]),
+        .target(name: "AvatarFlowStages", dependencies: ["AvatarFlow", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking",
+                                                         "RiggedGaussians", "Rendering", "Evaluation"]),
+        .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "AvatarFlowStages"]),
 
         // MARK: Domain libraries
         .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
@@ -52,14 +53,14 @@ let package = Package(
         .target(name: "Splatting", dependencies: ["Tensors"],
                 swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
         .target(name: "Geometry", swiftSettings: numericSettings),
-        .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG"], swiftSettings: numericSettings),
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", swiftSettings: numericSettings),
         .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry"], swiftSettings: numericSettings),
 
         // MARK: Stages (one target per stage family; a stage never imports another stage)
         .target(name: "VideoIO", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/VideoIO"),
-        .target(name: "SyntheticCapture", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO"],
+        .target(name: "SyntheticCapture", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO", "FaceAnalysis"],
                 path: "Stages/SyntheticCapture", swiftSettings: numericSettings),
 
         .target(name: "Matting", dependencies: ["AvatarFlow", "MediaIO", "HeadModel", "Geometry"], path: "Stages/Matting",
@@ -100,10 +101,11 @@ let package = Package(
         .testTarget(name: "FaceLandmarksTests", dependencies: ["FaceLandmarks", "FaceAnalysis", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "MattingTests", dependencies: ["Matting", "AvatarFlow", "MediaIO", "HeadModel", "Geometry"]),
         .testTarget(name: "FaceTrackingTests", dependencies: ["FaceTracking", "HeadModel", "AvatarFlow", "MediaIO", "FaceAnalysis", "Geometry"]),
+        .testTarget(name: "PipelineTests", dependencies: ["AvatarFlowStages", "AvatarFlow", "MediaIO", "HeadModel", "FaceAnalysis"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
         .testTarget(name: "AvatarsTests", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel", "Geometry"]),
-        .testTarget(name: "RiggedGaussiansTests", dependencies: ["RiggedGaussians", "Rendering", "Evaluation", "Avatars", "AvatarFlow",
+        .testTarget(name: "RiggedGaussiansTests", dependencies: ["RiggedGaussians", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
                                                                  "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]

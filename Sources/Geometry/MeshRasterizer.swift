@@ -53,6 +53,11 @@ public struct MeshRasterizer: Sendable {
         }
         let bandHeight = 8
         let bands = (height + bandHeight - 1) / bandHeight
+        // Bin triangles by row band, keeping triangle order within each band (ties stay deterministic).
+        var binned = [[Int32]](repeating: [], count: bands)
+        for (index, tri) in screen.enumerated() {
+            for band in (Int(tri.minY) / bandHeight)...(Int(tri.maxY) / bandHeight) { binned[band].append(Int32(index)) }
+        }
         fragments.depth.withUnsafeMutableBufferPointer { depthBuffer in
             fragments.triangleIndex.withUnsafeMutableBufferPointer { idBuffer in
                 fragments.barycentrics.withUnsafeMutableBufferPointer { baryBuffer in
@@ -61,9 +66,9 @@ public struct MeshRasterizer: Sendable {
                         screenIDs.withUnsafeBufferPointer { originalIDs in
                             parallelFor(bands) { band in
                                 let bandMin = Int32(band * bandHeight), bandMax = Int32(min(height, (band + 1) * bandHeight) - 1)
-                                for s in 0..<triangleSetups.count {
+                                for index in binned[band] {
+                                    let s = Int(index)
                                     let tri = triangleSetups[s]
-                                    if tri.maxY < bandMin || tri.minY > bandMax { continue }
                                     let y0 = max(tri.minY, bandMin), y1 = min(tri.maxY, bandMax)
                                     for y in y0...y1 {
                                         let py = Float(y)

@@ -45,7 +45,10 @@ public final class VideoWriter {
         self.options = options
         output = try FFmpegOutputFile(path: path)
 
-        let (codec, pixelFormat) = try Self.findEncoder(options.codec, path: path)
+        var (codec, pixelFormat) = try Self.findEncoder(options.codec, path: path)
+        if options.chroma == .full && pixelFormat == AV_PIX_FMT_YUV420P && String(cString: codec.pointee.name) == "libx264" {
+            pixelFormat = AV_PIX_FMT_YUV444P
+        }
         encoderName = String(cString: codec.pointee.name)
         let needsEvenSize = pixelFormat == AV_PIX_FMT_YUV420P
         encodedSize = needsEvenSize
@@ -64,7 +67,7 @@ public final class VideoWriter {
         context.pointee.framerate = AVRational(num: Int32(options.frameRate.numerator), den: Int32(options.frameRate.denominator))
         context.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
         context.pointee.thread_count = Int32(options.threadCount)
-        if pixelFormat == AV_PIX_FMT_YUV420P {
+        if pixelFormat == AV_PIX_FMT_YUV420P || pixelFormat == AV_PIX_FMT_YUV444P {
             context.pointee.colorspace = AVCOL_SPC_SMPTE170M
             context.pointee.color_range = AVCOL_RANGE_MPEG
         } else {

@@ -1,6 +1,5 @@
 import AvatarFlow
 import AvatarFlowCLI
-import SyntheticCapture
-import VideoIO
+import AvatarFlowStages
 
 await AvatarFlowCLI.main(registry: StageRegistry(ProductionStages.all))

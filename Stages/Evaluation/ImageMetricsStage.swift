@@ -10,7 +10,10 @@ public struct ImageMetricsStage: Stage {
     public struct Parameters: StageParameters {
         /// Cameras to score; empty = every camera both FrameSets have.
         public var cameras: [String]
-        /// Reference frame matching the first rendered frame (e.g. the start of a held-out sequence).
+        /// How rendered frames find their reference frame: `source_index` (the rendered FrameSet's
+        /// source index, which `render.reenact` sets to the driving frame) or `sequential`.
+        public var alignment: String
+        /// With `sequential` alignment, the reference frame of the first rendered frame.
         public var referenceFirstFrame: Int
         /// Compute masked metrics from the reference alpha.
         public var masked: Bool
@@ -18,7 +21,7 @@ public struct ImageMetricsStage: Stage {
         public var gridFrames: Int
 
         enum CodingKeys: String, CodingKey {
-            case cameras, masked
+            case cameras, masked, alignment
             case referenceFirstFrame = "reference_first_frame"
             case gridFrames = "grid_frames"
         }
@@ -26,7 +29,9 @@ public struct ImageMetricsStage: Stage {
         /// The schema.
         public static let fields: [ParameterField] = [
             .stringList("cameras", [], doc: "Cameras to score; empty = all cameras present in both FrameSets."),
-            .int("reference_first_frame", 0, range: 0...10_000_000, doc: "Reference frame index of the first rendered frame."),
+            .choice("alignment", "source_index", ["source_index", "sequential"],
+                    doc: "source_index: rendered frame i is compared with reference frame source_frame_indices[i] (render.reenact writes the driving frame); sequential: with reference_first_frame + i."),
+            .int("reference_first_frame", 0, range: 0...10_000_000, doc: "With sequential alignment, the reference frame of the first rendered frame."),
             .bool("masked", true, doc: "Also report PSNR/SSIM/L1 inside the reference alpha (RGBA references)."),
             .int("grid_frames", 4, range: 0...64, doc: "Frames shown per side-by-side grid PNG (0 = no grids)."),
         ]
@@ -64,14 +69,17 @@ public struct ImageMetricsStage: Stage {
         guard rendered.manifest.width == reference.manifest.width, rendered.manifest.height == reference.manifest.height else {
             throw EvaluationError("rendered frames are \(rendered.manifest.width)x\(rendered.manifest.height) but the reference is \(reference.manifest.width)x\(reference.manifest.height); render at the reference size")
         }
-        let offset = parameters.referenceFirstFrame
-        let frames = min(rendered.manifest.frameCount, reference.manifest.frameCount - offset)
-        guard frames > 0 else {
-            throw EvaluationError("reference_first_frame \(offset) leaves no reference frame of \(reference.manifest.frameCount) to compare")
+        let pairs: [(rendered: Int, reference: Int)]
+        if parameters.alignment == "source_index" {
+            pairs = rendered.manifest.sourceFrameIndices.enumerated().map { ($0.offset, $0.element) }
+        } else {
+            pairs = (0..<rendered.manifest.frameCount).map { ($0, $0 + parameters.referenceFirstFrame) }
         }
-        if frames < rendered.manifest.frameCount {
-            context.warn("only the first \(frames) of \(rendered.manifest.frameCount) rendered frames have a reference frame")
+        let unmatched = pairs.filter { !(0..<reference.manifest.frameCount).contains($0.reference) }
+        guard unmatched.isEmpty else {
+            throw EvaluationError("rendered frame \(unmatched[0].rendered) maps to reference frame \(unmatched[0].reference), but the reference has \(reference.manifest.frameCount) frames (alignment \(parameters.alignment)); render frames of the reference sequence or use sequential alignment")
         }
+        let frames = pairs.count
         let output = try context.output("report")
         var perCamera: [String: ImageMetrics] = [:]
         var all: [ImageMetrics] = []
@@ -83,8 +91,8 @@ public struct ImageMetricsStage: Stage {
                 parameters.gridFrames == 1 ? 0 : $0 * (frames - 1) / max(1, min(parameters.gridFrames, frames) - 1)
             })
             for frame in 0..<frames {
-                let image = FloatImageRGB(try rendered.floatImage(frame: frame, camera: camera))
-                let truth = FloatImageRGB(try reference.floatImage(frame: frame + offset, camera: camera))
+                let image = FloatImageRGB(try rendered.floatImage(frame: pairs[frame].rendered, camera: camera))
+                let truth = FloatImageRGB(try reference.floatImage(frame: pairs[frame].reference, camera: camera))
                 let metrics = ImageMetrics.measure(rendered: image.rgb, reference: truth.rgb,
                                                    mask: parameters.masked ? truth.alpha : nil, width: image.width, height: image.height)
                 records.append(metrics)

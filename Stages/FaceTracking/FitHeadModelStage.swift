@@ -134,5 +134,5 @@ public struct FitHeadModelStage: Stage {
 /// The face-tracking stage family.
 public enum FaceTrackingStages {
     /// Every face-tracking stage.
-    public static let all: [any Stage.Type] = [FitHeadModelStage.self]
+    public static let all: [any Stage.Type] = [FitHeadModelStage.self, FitOverlayStage.self]
 }

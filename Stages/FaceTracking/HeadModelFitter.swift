@@ -1,4 +1,4 @@
-import Dispatch
+import AvatarFlow
 import Foundation
 import HeadModel
 
@@ -246,9 +246,8 @@ struct HeadModelFitter: Sendable {
             let active = (0..<parameterCount).map { round > 0 || $0 < 6 || !settings.fitIdentity }
             let previous = states.map(\.vector)
             let currentIdentity = identity, currentScale = scale
-            let results = FrameResults(count: frameCount)
-            DispatchQueue.concurrentPerform(iterations: frameCount) { f in
-                guard views[f].contains(where: { $0 != nil }) else { results[f] = previous[f]; return }
+            let updated = parallelMap(frameCount) { f -> [Double] in
+                guard views[f].contains(where: { $0 != nil }) else { return previous[f] }
                 let neighbours = [f - 1, f + 1].filter { $0 >= 0 && $0 < frameCount && views[$0].contains { $0 != nil } }.map { previous[$0] }
                 var vector = previous[f]
                 for _ in 0..<2 {
@@ -260,9 +259,9 @@ struct HeadModelFitter: Sendable {
                                        weights: weights, neighbours: neighbours)
                     }
                 }
-                results[f] = vector
+                return vector
             }
-            states = results.values.map(FrameState.init(vector:))
+            states = updated.map(FrameState.init(vector:))
             done += frameCount
             progress(done, totalWork)
             if settings.fitIdentity && round < settings.rounds - 1 {
@@ -293,14 +292,13 @@ struct HeadModelFitter: Sendable {
         let active = [Bool](repeating: true, count: identity.count) + [settings.fitScale]
         let solution = Self.levenbergMarquardt(start: start, iterations: settings.identityIterations, steps: steps, active: active) { vector in
             let beta = Array(vector.prefix(identity.count)), s = exp(vector[identity.count])
-            let parts = FrameResults(count: frames.count)
-            DispatchQueue.concurrentPerform(iterations: frames.count) { index in
+            let parts = parallelMap(frames.count) { index -> [Double] in
                 let f = frames[index]
                 var residuals: [Double] = []
                 reprojection(states[f], identity: beta, scale: s, views: views[f], cameras: cameras, weights: weights[f], into: &residuals)
-                parts[index] = residuals
+                return residuals
             }
-            return parts.values.flatMap { $0 } + beta.map { prior * $0 }
+            return parts.flatMap { $0 } + beta.map { prior * $0 }
         }
         return (Array(solution.prefix(identity.count)), exp(solution[identity.count]))
     }
@@ -378,18 +376,6 @@ struct HeadModelFitter: Sendable {
         return FrameState(rotation: rotation.axisAngle, translation: target - rotation.apply(modelCentre), jaw: .zero,
                           expression: [Double](repeating: 0, count: expressionCount))
     }
-}
-
-/// Results written concurrently by index, read after the parallel loop.
-final class FrameResults: @unchecked Sendable {
-    // @unchecked: each index is written by exactly one iteration of concurrentPerform; reads follow it.
-    private var storage: [[Double]?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    subscript(index: Int) -> [Double]? {
-        get { storage[index] }
-        set { storage[index] = newValue }
-    }
-    var values: [[Double]] { storage.map { $0 ?? [] } }
 }
 
 /// A fitting problem a user can act on.

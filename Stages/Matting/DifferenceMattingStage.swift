@@ -1,5 +1,4 @@
 import AvatarFlow
-import Dispatch
 import Foundation
 import MediaIO
 
@@ -103,16 +102,13 @@ public struct DifferenceMattingStage: Stage {
                                         size: PixelSize(width: manifest.width, height: manifest.height),
                                         channels: 4, frameRate: manifest.frameRate)
         let background = parameters.background
-        let platesByCamera = plates
         var coverage = 0.0
         for frame in 0..<manifest.frameCount {
             let images = try manifest.cameras.map { try input.image(frame: frame, camera: $0).withChannels(3, opaque: 255) }
-            let results = ResultSlots<Image8>(count: images.count)
-            DispatchQueue.concurrentPerform(iterations: images.count) { index in
-                let alpha = matte.alpha(frame: images[index], plate: platesByCamera[index])
-                results[index] = Self.composite(images[index], alpha: alpha, plate: platesByCamera[index], background: background)
+            let composites = try parallelMap(images.count) { index in
+                Self.composite(images[index], alpha: matte.alpha(frame: images[index], plate: plates[index]),
+                               plate: plates[index], background: background)
             }
-            let composites = results.values
             coverage += composites.reduce(0.0) { sum, image in
                 sum + stride(from: 3, to: image.samples.count, by: 4).reduce(0.0) { $0 + Double(image.samples[$1]) } / 255
             } / Double(composites.count * manifest.width * manifest.height)
@@ -153,16 +149,4 @@ extension DifferenceMattingStage.Parameters {
                                  minimumComponentFraction: minimumComponentFraction, fillHoles: fillHoles,
                                  bandRadius: bandRadius, guidedRadius: guidedRadius, guidedEpsilon: Float(guidedEpsilon))
     }
-}
-
-/// Fixed slots written concurrently by index (each slot by exactly one task), read after the loop.
-final class ResultSlots<Value>: @unchecked Sendable {
-    // @unchecked: concurrentPerform writes disjoint indices and the read happens after it returns.
-    private var storage: [Value?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    subscript(index: Int) -> Value? {
-        get { storage[index] }
-        set { storage[index] = newValue }
-    }
-    var values: [Value] { storage.map { $0! } }
 }

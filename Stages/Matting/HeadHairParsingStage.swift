@@ -1,5 +1,4 @@
 import AvatarFlow
-import Dispatch
 import Foundation
 import Geometry
 import HeadModel
@@ -72,11 +71,7 @@ public struct HeadHairParsingStage: Stage {
                                "the tracking has \(tracking.frames.count) frames but the frames have \(manifest.frameCount); connect the tracking of the same decode")
         }
         let model = parameters.model.isEmpty ? ProceduralHeadBuilder.build() : try HeadModelFormat.read(from: context.resolvePath(parameters.model))
-        let cameras = try calibrations.map { calibration in
-            PinholeCamera(id: calibration.id, width: calibration.width, height: calibration.height, fx: Float(calibration.fx),
-                          fy: Float(calibration.fy), cx: Float(calibration.cx), cy: Float(calibration.cy),
-                          worldToCamera: try RigidTransform(rowMajor4x4: calibration.worldToCamera.map(Float.init)))
-        }
+        let cameras = try calibrations.map { try $0.pinholeCamera() }
         let parser = HeadHairParser(scalpIsHead: parameters.scalpIsHead, guidedRadius: parameters.guidedRadius,
                                     guidedEpsilon: Float(parameters.guidedEpsilon))
         let parts = HeadHairParser.triangleParts(model: model, scalpIsHead: parameters.scalpIsHead)
@@ -87,8 +82,7 @@ public struct HeadHairParsingStage: Stage {
         for frame in 0..<manifest.frameCount {
             let vertices = try tracking.vertices(frame: frame, model: model)
             let images = try manifest.cameras.map { try frames.image(frame: frame, camera: $0) }
-            let results = ResultSlots<Image8>(count: images.count)
-            DispatchQueue.concurrentPerform(iterations: images.count) { index in
+            let parsed = try parallelMap(images.count) { index -> Image8 in
                 let image = images[index], pixels = manifest.width * manifest.height
                 let fragments = MeshRasterizer().rasterize(positions: vertices, triangles: model.triangles, camera: cameras[index])
                 let alpha = (0..<pixels).map { Float(image.samples[$0 * 4 + 3]) / 255 }
@@ -99,9 +93,9 @@ public struct HeadHairParsingStage: Stage {
                 for pixel in 0..<pixels {
                     for part in 0..<3 { samples[pixel * 3 + part] = UInt8(min(255, max(0, (masks[part][pixel] * 255).rounded()))) }
                 }
-                results[index] = Image8(width: manifest.width, height: manifest.height, channels: 3, samples: samples)
+                return Image8(width: manifest.width, height: manifest.height, channels: 3, samples: samples)
             }
-            try writer.append(results.values, timestamp: manifest.timestamps[frame], sourceIndex: manifest.sourceFrameIndices[frame])
+            try writer.append(parsed, timestamp: manifest.timestamps[frame], sourceIndex: manifest.sourceFrameIndices[frame])
             context.reportProgress(completed: frame + 1, total: manifest.frameCount, unit: "frames")
         }
         try writer.finish()

@@ -23,6 +23,8 @@ public struct ReenactStage: Stage {
         public var firstFrame: Int
         /// Number of driving frames to render (0 = to the end).
         public var frameCount: Int
+        /// Render only the last N driving frames (0 = use first_frame and frame_count).
+        public var lastFrames: Int
         /// Frame rate of the output when no `frames` input gives one.
         public var frameRate: Int
 
@@ -31,6 +33,7 @@ public struct ReenactStage: Stage {
             case orbitDegrees = "orbit_degrees"
             case firstFrame = "first_frame"
             case frameCount = "frame_count"
+            case lastFrames = "last_frames"
             case frameRate = "frame_rate"
         }
 
@@ -42,6 +45,7 @@ public struct ReenactStage: Stage {
             .int("smoothing", 0, range: 0...100, doc: "Temporal smoothing of the driving tracking: moving-average radius in frames (0 = off)."),
             .int("first_frame", 0, range: 0...10_000_000, doc: "First driving frame to render."),
             .int("frame_count", 0, range: 0...10_000_000, doc: "Driving frames to render (0 = all from first_frame)."),
+            .int("last_frames", 0, range: 0...10_000_000, doc: "Render only the last N driving frames, e.g. a held-out test sequence (0 = use first_frame/frame_count)."),
             .int("frame_rate", 25, range: 1...1000, doc: "Output frame rate when the frames input does not give one (paper videos: 25)."),
         ]
     }
@@ -72,10 +76,11 @@ public struct ReenactStage: Stage {
             throw RenderingError("the driving tracking uses head model '\(driving.model)' but the avatar was trained with '\(avatar.headModel.name)'; drive it with a tracking of the same model")
         }
         let reference = try context.optionalInput("frames").map { try FrameSet.open($0) }
-        let first = parameters.firstFrame
-        let count = parameters.frameCount == 0 ? driving.frames.count - first : parameters.frameCount
+        let first = parameters.lastFrames > 0 ? driving.frames.count - parameters.lastFrames : parameters.firstFrame
+        let count = parameters.lastFrames > 0 ? parameters.lastFrames
+            : parameters.frameCount == 0 ? driving.frames.count - first : parameters.frameCount
         guard first >= 0, count > 0, first + count <= driving.frames.count else {
-            throw RenderingError("first_frame \(first) and frame_count \(parameters.frameCount) select no valid range of the \(driving.frames.count) driving frames")
+            throw RenderingError("first_frame \(parameters.firstFrame), frame_count \(parameters.frameCount) and last_frames \(parameters.lastFrames) select no valid range of the \(driving.frames.count) driving frames")
         }
         let sequence = Array(DrivingSequence.smoothed(driving.frames, radius: parameters.smoothing)[first..<(first + count)])
         let views = try cameraViews(reference: reference, parameters: parameters, avatar: avatar, firstFrame: sequence[0])

@@ -20,6 +20,8 @@ public struct VideoEncodeStage: Stage {
         public var cameras: [String]
         /// Tile columns; 0 puts all cameras in one row.
         public var columns: Int
+        /// H.264 chroma: "420" (plays everywhere) or "444" (full colour resolution).
+        public var chroma: String
 
         /// The schema.
         public static let fields: [ParameterField] = [
@@ -31,6 +33,8 @@ public struct VideoEncodeStage: Stage {
                     doc: "libx264 speed preset (slower = smaller file at the same quality)."),
             .stringList("cameras", [], doc: "Camera ids to include, in tile order; empty includes all."),
             .int("columns", 0, range: 0...64, doc: "Tile columns for several cameras; 0 puts all cameras in one row."),
+            .choice("chroma", "420", ["420", "444"],
+                    doc: "H.264 chroma: 420 = yuv420p, plays everywhere; 444 = full colour resolution (High 4:4:4, fewer players)."),
         ]
     }
 
@@ -58,7 +62,8 @@ public struct VideoEncodeStage: Stage {
         let rate = parameters.fps > 0 ? Rational(approximating: parameters.fps) : frameSet.manifest.frameRate
         let options = VideoEncodeOptions(codec: codec,
                                          rateControl: parameters.bitrate > 0 ? .bitrate(parameters.bitrate * 1000) : .constantQuality(parameters.crf),
-                                         frameRate: rate, preset: parameters.preset)
+                                         frameRate: rate, preset: parameters.preset,
+                                         chroma: parameters.chroma == "444" ? .full : .subsampled)
         let output = try context.output("video")
         let fileName = codec == .ffv1 ? "video.mkv" : "video.mp4"
         let writer = try FrameSetConversion.encode(frameSet, cameras: parameters.cameras.isEmpty ? nil : parameters.cameras,

@@ -107,3 +107,20 @@ import Testing
         #expect(fragments.triangleIndex.allSatisfy { $0 == -1 })
     }
 }
+
+@Suite struct RasterOutputTests {
+    @Test func outputImagesAgreeWithTheFragmentBuffers() {
+        let camera = RasterizerTests.axisCamera(width: 16, height: 16, focal: 16)
+        let positions: [SIMD3<Float>] = [SIMD3(-1, -1, 2), SIMD3(1, -1, 2), SIMD3(0, 1, 2)]
+        let fragments = MeshRasterizer().rasterize(positions: positions, triangles: [SIMD3(0, 1, 2)], camera: camera)
+        let alpha = fragments.alpha(), depth = fragments.depthImage(background: -1), bary = fragments.barycentricImage()
+        for p in 0..<(16 * 16) {
+            let covered = fragments.triangleIndex[p] == 0
+            #expect(alpha.pixels[p] == (covered ? 1 : 0))
+            #expect(depth.pixels[p] == (covered ? fragments.depth[p] : -1))
+            let sum = bary.pixels[3 * p] + bary.pixels[3 * p + 1] + bary.pixels[3 * p + 2]
+            #expect(abs(sum - (covered ? 1 : 0)) < 1e-5)
+        }
+        #expect(alpha.pixels.contains(1) && alpha.pixels.contains(0))
+    }
+}

@@ -216,3 +216,41 @@ func distance(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { simdLength(a - b)
         #expect(throws: HeadModelError.self) { try HeadModelFormat.read(from: temporaryDirectory()) }
     }
 }
+
+@Suite struct ProceduralHeadSmoothnessTests {
+    /// Fraction of head-surface triangles whose normal opposes the smoothed vertex normals (a fold).
+    func foldedFraction(_ vertices: [SIMD3<Float>]) -> Double {
+        let mesh = TriangleMesh(positions: vertices, triangles: sharedModel.triangles)
+        let vertexNormals = mesh.vertexNormals()
+        var folded = 0, counted = 0
+        for (t, tri) in mesh.triangles.enumerated() where sharedModel.vertexRegions[Int(tri.x)] != .eyes
+            && sharedModel.vertexRegions[Int(tri.x)] != .mouthInterior {
+            let n = mesh.scaledFaceNormal(t)
+            guard simdLength(n) > 1e-12 else { continue }
+            counted += 1
+            let smooth = vertexNormals[Int(tri.x)] + vertexNormals[Int(tri.y)] + vertexNormals[Int(tri.z)]
+            if simdDot(n, smooth) < 0 { folded += 1 }
+        }
+        return Double(folded) / Double(counted)
+    }
+
+    @Test func templateSurfaceHasNoFolds() {
+        #expect(foldedFraction(sharedModel.templatePositions) == 0)
+    }
+
+    @Test func fullExpressionsAndJawOpeningDoNotFoldTheSurface() throws {
+        for k in 0..<sharedModel.expressionCount {
+            let vertices = try sharedModel.shapedVertices(identity: [], expression: coefficients(sharedModel.expressionCount, k))
+            #expect(foldedFraction(vertices) < 0.002, "expression \(sharedModel.expressionNames[k])")
+        }
+        for k in 0..<sharedModel.identityCount {
+            for value: Float in [-2, 2] {
+                let vertices = try sharedModel.shapedVertices(identity: coefficients(sharedModel.identityCount, k, value), expression: [])
+                #expect(foldedFraction(vertices) < 0.002, "identity \(sharedModel.identityNames[k]) = \(value)")
+            }
+        }
+        var pose = HeadPose.rest(jointCount: 5)
+        pose.jointRotations[2] = SIMD3(0.3, 0, 0)
+        #expect(foldedFraction(try sharedModel.evaluate(identity: [], expression: [], pose: pose).vertices) < 0.002)
+    }
+}

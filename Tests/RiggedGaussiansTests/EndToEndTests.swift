@@ -57,11 +57,11 @@ struct ReportRecord: Decodable {
 
         // Self-reenactment of the two held-out frames from every camera, scored against the capture.
         let reenact = try runStage(ReenactStage.self, inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames],
-                                   overrides: ["first_frame": .int(6)], in: capture.root, name: "reenact")
+                                   overrides: ["last_frames": .int(2)], in: capture.root, name: "reenact")
         let rendered = try FrameSet.open(reenact["frames"]!)
         #expect(rendered.manifest.frameCount == 2 && rendered.manifest.cameras == capture.cameras && rendered.manifest.channels == 4)
         let score = try runStage(ImageMetricsStage.self, inputs: ["rendered": reenact["frames"]!, "reference": capture.frames],
-                                 overrides: ["reference_first_frame": .int(6)], in: capture.root, name: "score")
+                                 in: capture.root, name: "score")
         let report = try JSONDecoder().decode(ReportRecord.self, from: Data(contentsOf: score["report"]!.appendingPathComponent("metrics.json")))
         print("rigged e2e: self-reenactment PSNR \(report.overall.psnr_db) dB, SSIM \(report.overall.ssim), masked PSNR \(report.overall.masked_psnr_db ?? .nan) dB")
         #expect(report.frames == 2 && report.per_camera.count == 4)

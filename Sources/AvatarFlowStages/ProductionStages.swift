@@ -1,0 +1,15 @@
+import AvatarFlow
+import Evaluation
+import FaceTracking
+import Matting
+import Rendering
+import RiggedGaussians
+import SyntheticCapture
+import VideoIO
+
+/// Every production stage family: the catalogue the `avatarflow` binary and the end-to-end tests use.
+public enum ProductionStages {
+    /// The stages registered in the catalogue.
+    public static let all: [any Stage.Type] = SyntheticCaptureStages.all + VideoIOStages.all + MattingStages.all + FaceTrackingStages.all
+        + RiggedGaussiansStages.all + RenderingStages.all + EvaluationStages.all
+}

@@ -1,0 +1,94 @@
+import AvatarFlow
+import FaceAnalysis
+import Foundation
+import Geometry
+
+/// `synthetic.landmarks`: the synthetic capture's ground-truth 2D landmarks as a Landmarks
+/// artifact, optionally with Gaussian pixel noise — a perfect (or known-noisy) detector, for tests
+/// and for the "oracle landmarks" ablation of the fitting and avatar stages.
+public struct GroundTruthLandmarksStage: Stage {
+    /// Parameters of `synthetic.landmarks`.
+    public struct Parameters: StageParameters {
+        /// Which sequence: training or heldout.
+        public var sequence: String
+        /// Noise standard deviation in pixels.
+        public var noisePixels: Double
+        /// Noise seed.
+        public var seed: Int
+
+        enum CodingKeys: String, CodingKey {
+            case sequence, seed
+            case noisePixels = "noise_pixels"
+        }
+
+        /// The schema.
+        public static let fields: [ParameterField] = [
+            .choice("sequence", "training", ["training", "heldout"], doc: "The recorded (training) sequence or the held-out one."),
+            .double("noise_pixels", 0, range: 0...50, doc: "Standard deviation of Gaussian noise added to every coordinate, pixels."),
+            .int("seed", 1, range: 0...1_000_000_000, doc: "Seed of the noise."),
+        ]
+    }
+
+    public static let id = "synthetic.landmarks"
+    public static let version = 1
+    public static let summary = "Ground-truth 68 landmarks of a synthetic capture (optionally noisy), as a Landmarks artifact."
+    public static let inputs = [StagePort("capture", .capture, doc: "A capture written by synthetic.capture (with groundtruth/).")]
+    public static let outputs = [StagePort("landmarks", .landmarks, doc: "Landmarks of the capture's cameras, every frame.")]
+
+    /// Creates the stage.
+    public init() {}
+
+    /// Reads `landmarks2d.f32` of the chosen sequence and writes `landmarks.json`.
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let capture = try context.input("capture")
+        let manifestURL = capture.appendingPathComponent("groundtruth/groundtruth.json")
+        guard let data = FileManager.default.contents(atPath: manifestURL.path),
+              let manifest = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let sequences = manifest["sequences"] as? [String: Any],
+              let sequence = sequences[parameters.sequence] as? [String: Any],
+              let order = sequence["cameras"] as? [String],
+              let arrays = sequence["arrays"] as? [String: Any],
+              let entry = arrays["landmarks2d"] as? [String: Any],
+              let file = entry["file"] as? String, let shape = entry["shape"] as? [Int], shape.count == 4, shape[2] == 68, shape[3] == 2 else {
+            throw SyntheticCaptureError("\(manifestURL.path): no ground-truth landmarks for sequence '\(parameters.sequence)'; synthetic.landmarks needs a capture written by synthetic.capture")
+        }
+        let blob = capture.appendingPathComponent("groundtruth").appendingPathComponent(file)
+        guard let bytes = FileManager.default.contents(atPath: blob.path), bytes.count == shape.reduce(1, *) * 4 else {
+            throw SyntheticCaptureError("\(blob.path): missing or truncated (expected \(shape.reduce(1, *) * 4) bytes); regenerate the capture")
+        }
+        let values = bytes.withUnsafeBytes { raw in (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.load(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+        let cameraIDs = try Self.trainingCameras(of: capture)
+        var random = SplitMix64(seed: UInt64(parameters.seed))
+        func gaussian() -> Double {
+            let u = max(Double(random.nextUnitFloat()), 1e-12), v = Double(random.nextUnitFloat())
+            return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+        }
+        let frameCount = shape[1]
+        var frames: [[FaceLandmarkSet.Detection?]] = []
+        for frame in 0..<frameCount {
+            frames.append(try cameraIDs.map { id -> FaceLandmarkSet.Detection? in
+                guard let c = order.firstIndex(of: id) else {
+                    throw SyntheticCaptureError("\(manifestURL.path): camera \(id) has no ground-truth landmarks")
+                }
+                let base = (c * frameCount + frame) * 136
+                let points = (0..<68).map { k in
+                    [Double(values[base + 2 * k]) + parameters.noisePixels * gaussian(), Double(values[base + 2 * k + 1]) + parameters.noisePixels * gaussian()]
+                }
+                return FaceLandmarkSet.Detection(points: points, confidence: [Double](repeating: 1, count: 68))
+            })
+            context.reportProgress(completed: frame + 1, total: frameCount, unit: "frames")
+        }
+        try FaceLandmarkSet(cameras: cameraIDs, frames: frames).write(to: try context.output("landmarks"))
+    }
+
+    /// The ids in the capture's cameras.json, in order (the cameras video.decode puts in the FrameSet).
+    static func trainingCameras(of capture: URL) throws -> [String] {
+        let url = capture.appendingPathComponent("cameras.json")
+        guard let data = FileManager.default.contents(atPath: url.path),
+              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let cameras = json["cameras"] as? [[String: Any]] else {
+            throw SyntheticCaptureError("\(url.path): missing or unreadable cameras.json")
+        }
+        return cameras.compactMap { $0["id"] as? String }
+    }
+}

@@ -1,1 +1,0 @@
-// SyntheticCapture stage family: see DESIGN.md.

@@ -1,0 +1,41 @@
+/// Settings of a synthetic multi-view capture. Every value has a default; `validate()` checks ranges.
+public struct SyntheticCaptureConfiguration: Sendable, Codable, Equatable {
+    /// Seed of the subject (identity shape, skin, hair, performance, backdrop). Same seed, same bytes.
+    public var seed: UInt64 = 1
+    /// Training cameras on the arc (1–16).
+    public var cameraCount: Int = 8
+    /// Angle spanned by the training cameras, degrees (0–180).
+    public var arcDegrees: Float = 120
+    /// Extra held-out cameras for novel-view evaluation (0–4), placed between the training cameras and slightly higher.
+    public var heldOutCameraCount: Int = 2
+    /// Image width in pixels (32–2048).
+    public var width: Int = 256
+    /// Image height in pixels (32–2048).
+    public var height: Int = 256
+    /// Frames of the training sequence (2–1000; the quickstart uses 60–120).
+    public var frameCount: Int = 90
+    /// Frames of the held-out reenactment sequence with other expressions (0–1000).
+    public var heldOutFrameCount: Int = 30
+    /// Frame rate, frames per second (used for the hair simulation and animation timing).
+    public var framesPerSecond: Float = 25
+    /// Supersampling factor per axis (1–4): 2 renders at twice the size and box-filters, giving soft edges.
+    public var supersampling: Int = 1
+
+    /// Creates the default configuration.
+    public init() {}
+
+    /// Throws a `SyntheticCaptureError` naming the first out-of-range value.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws {
+            if !ok { throw SyntheticCaptureError("synthetic capture: \(message)") }
+        }
+        try check((1...16).contains(cameraCount), "cameraCount must be in 1…16, got \(cameraCount)")
+        try check(arcDegrees >= 0 && arcDegrees <= 180, "arcDegrees must be in 0…180, got \(arcDegrees)")
+        try check((0...4).contains(heldOutCameraCount), "heldOutCameraCount must be in 0…4, got \(heldOutCameraCount)")
+        try check((32...2048).contains(width) && (32...2048).contains(height), "width and height must be in 32…2048, got \(width)×\(height)")
+        try check((2...1000).contains(frameCount), "frameCount must be in 2…1000, got \(frameCount)")
+        try check((0...1000).contains(heldOutFrameCount), "heldOutFrameCount must be in 0…1000, got \(heldOutFrameCount)")
+        try check(framesPerSecond >= 1 && framesPerSecond <= 240, "framesPerSecond must be in 1…240, got \(framesPerSecond)")
+        try check((1...4).contains(supersampling), "supersampling must be in 1…4, got \(supersampling)")
+    }
+}

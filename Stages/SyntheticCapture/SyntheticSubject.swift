@@ -1,0 +1,47 @@
+import Geometry
+import HeadModel
+
+/// The appearance and identity of one synthetic subject, all drawn from its seed.
+public struct SyntheticSubject: Sendable {
+    /// Identity coefficients of the head model (about ±1.5 standard deviations).
+    public let identity: [Float]
+    /// Linear RGB skin albedo (palettes are given in sRGB-like values and linearised).
+    public let skinColor: SIMD3<Float>
+    /// Linear RGB hair albedo.
+    public let hairColor: SIMD3<Float>
+    /// Linear RGB iris albedo.
+    public let irisColor: SIMD3<Float>
+    /// Linear RGB lip albedo.
+    public let lipColor: SIMD3<Float>
+    /// Linear RGB shirt albedo.
+    public let shirtColor: SIMD3<Float>
+    /// Length of the hair cards, metres.
+    public let hairLength: Float
+    /// Seed for noise fields derived from the subject.
+    public let noiseSeed: UInt64
+
+    /// Draws a subject from a seed for a model with `identityCount` coefficients.
+    public init(seed: UInt64, identityCount: Int) {
+        var generator = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ 0x1234_5678)
+        identity = (0..<identityCount).map { _ in max(-1.8, min(1.8, 0.8 * generator.nextGaussianLike())) }
+        let skinTones: [SIMD3<Float>] = [SIMD3(0.93, 0.72, 0.60), SIMD3(0.80, 0.57, 0.43), SIMD3(0.62, 0.42, 0.30),
+                                         SIMD3(0.45, 0.30, 0.21), SIMD3(0.96, 0.80, 0.70)]
+        let hairTones: [SIMD3<Float>] = [SIMD3(0.10, 0.07, 0.05), SIMD3(0.30, 0.19, 0.10), SIMD3(0.55, 0.40, 0.22),
+                                         SIMD3(0.04, 0.035, 0.03), SIMD3(0.45, 0.20, 0.08)]
+        let irisTones: [SIMD3<Float>] = [SIMD3(0.25, 0.15, 0.07), SIMD3(0.20, 0.35, 0.55), SIMD3(0.25, 0.40, 0.22), SIMD3(0.12, 0.08, 0.05)]
+        let shirtTones: [SIMD3<Float>] = [SIMD3(0.15, 0.25, 0.45), SIMD3(0.55, 0.12, 0.12), SIMD3(0.2, 0.4, 0.25), SIMD3(0.35, 0.35, 0.38)]
+        func pick(_ palette: [SIMD3<Float>]) -> SIMD3<Float> {
+            let base = palette[Int(generator.next() % UInt64(palette.count))]
+            let jitter = SIMD3(generator.nextFloat(in: 0.93, 1.07), generator.nextFloat(in: 0.93, 1.07), generator.nextFloat(in: 0.93, 1.07))
+            let encoded = pointwiseMin(base * jitter, SIMD3(repeating: 1))
+            return encoded * encoded * (0.2 + 0.8 * encoded)
+        }
+        skinColor = pick(skinTones)
+        hairColor = pick(hairTones)
+        irisColor = pick(irisTones)
+        shirtColor = pick(shirtTones)
+        lipColor = skinColor * SIMD3(0.85, 0.55, 0.55)
+        hairLength = generator.nextFloat(in: 0.07, 0.13)
+        noiseSeed = generator.next()
+    }
+}
