@@ -182,7 +182,7 @@ public struct RiggedGaussiansStage: Stage {
         let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
         let settings = try parameters.trainingSettings()
         let data = try TrainingData.load(frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
-                                         heldOutFrames: parameters.heldOutFrames, background: settings.background)
+                                         heldOutFrames: parameters.heldOutFrames)
         context.log("training on \(data.training.count) views (\(data.trainingCameras.count) cameras × \(data.trainingFrames) frames), validating on \(data.validation.count); scene extent \(data.sceneExtent)")
         let trainer = RiggedTrainer(settings: settings, model: model, tracking: tracking, views: data.training, sceneExtent: data.sceneExtent)
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {

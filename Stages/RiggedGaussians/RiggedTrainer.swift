@@ -226,7 +226,7 @@ final class RiggedTrainer {
         var density = DensityControlSettings(sceneExtent: sceneExtent)
         density.gradientThreshold = settings.densifyGradientThreshold
         density.percentDense = settings.percentDense
-        if iteration > settings.opacityResetInterval { density.maxScreenRadius = 20 }
+        if settings.opacityResetInterval > 0 && iteration > settings.opacityResetInterval { density.maxScreenRadius = 20 }
         let edit = RiggedDensityControl.densifyAndPrune(&edited, triangleScales: frames.scales, statistics: statistics,
                                                         settings: density, generator: &generator)
         if edited.count > settings.maxGaussians {

@@ -16,8 +16,7 @@ struct TrainingData {
     /// 1.1 × the largest distance of a camera centre from their mean (3DGS `cameras_extent`).
     var sceneExtent: Float
 
-    static func load(frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int,
-                     background: [Float]) throws -> TrainingData {
+    static func load(frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int) throws -> TrainingData {
         let manifest = frameSet.manifest
         guard let calibrations = manifest.calibrations else {
             throw RiggedGaussiansError("\(frameSet.directory.path): the frames carry no camera calibrations; gaussians.rigged needs calibrated cameras (a capture with cameras.json)")
@@ -53,14 +52,12 @@ struct TrainingData {
     static func loadView(frameSet: FrameSet, frame: Int, camera: String, calibration: CameraCalibration) throws -> TrainingView {
         let image = try frameSet.floatImage(frame: frame, camera: camera)
         let pixels = image.width * image.height
-        var rgb = [Float](repeating: 0, count: pixels * 3), alpha = [Float](repeating: 1, count: pixels)
+        var rgb = [Float](repeating: 0, count: pixels * 3)
         for p in 0..<pixels {
             for c in 0..<3 { rgb[3 * p + c] = image.samples[p * image.channels + c] }
-            if image.channels == 4 { alpha[p] = image.samples[p * 4 + 3] }
         }
         return TrainingView(frame: frame, cameraID: camera, camera: pinholeCamera(calibration),
-                            target: Tensor(shape: [image.height, image.width, 3], scalars: rgb),
-                            alpha: Tensor(shape: [image.height, image.width], scalars: alpha))
+                            target: Tensor(shape: [image.height, image.width, 3], scalars: rgb))
     }
 
     static func pinholeCamera(_ c: CameraCalibration) -> Splatting.PinholeCamera {

@@ -1,8 +1,8 @@
 import Splatting
 import Tensors
 
-/// One training or validation image: the frame it shows, its camera, the target composited over
-/// the training background (`[H, W, 3]`) and the matte (`[H, W]`).
+/// One training or validation image: the frame it shows, its camera and the target RGB as the
+/// matting stage composited it over the background (`[H, W, 3]`).
 struct TrainingView: Sendable {
     /// Frame index in the FrameSet / Tracking.
     var frame: Int
@@ -12,6 +12,4 @@ struct TrainingView: Sendable {
     var camera: Splatting.PinholeCamera
     /// RGB target over the background, `[H, W, 3]`.
     var target: Tensor
-    /// Alpha matte of the target, `[H, W]` (all ones for RGB frames).
-    var alpha: Tensor
 }

@@ -19,7 +19,7 @@ import Tensors
         settings.shIncreaseInterval = 10
         let frameSet = try MediaIO.FrameSet.open(capture.frames)
         let tracking = try HeadTracking.read(from: capture.tracking)
-        let data = try TrainingData.load(frameSet: frameSet, tracking: tracking, heldOutCameras: [], heldOutFrames: 0, background: [1, 1, 1])
+        let data = try TrainingData.load(frameSet: frameSet, tracking: tracking, heldOutCameras: [], heldOutFrames: 0)
         return RiggedTrainer(settings: settings, model: capture.model, tracking: tracking, views: data.training, sceneExtent: data.sceneExtent)
     }
 
