@@ -8,7 +8,11 @@ packages=(
   libopenblas-dev                                               # Tensors: cblas_sgemm
   libpng-dev                                                    # MediaIO: PNG
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev   # MediaIO: FFmpeg decode/encode
+  libdlib-data                                                  # the 68-landmark regression-tree model
+  opencv-data                                                   # Haar cascades
   ffmpeg                                                        # test oracle (framemd5) and fixtures
+  libdlib-dev                                                   # test oracle: dlib's own landmarks (C++), face photos
+  g++                                                           # builds the dlib oracle program
 )
 
 missing=()

@@ -51,9 +51,7 @@ struct Run: AsyncParsableCommand {
             for point in points {
                 let spec = point.label.isEmpty ? base : try pipeline.load(extra: point.overrides)
                 let plan = try PipelineValidator(registry: registry).plan(spec)
-                for name in [from, until].compactMap({ $0 }) where plan.stage(name) == nil {
-                    throw ValidationError("no stage '\(name)' in \(pipeline.file); " + Suggestions.hint(for: name, in: plan.stages.map(\.name), noun: "stage"))
-                }
+                try checkStageNames([from, until], in: plan, file: pipeline.file)
                 plans.append((plan, point.label.isEmpty ? base.name : "\(base.name)-\(point.label)"))
             }
             var failures: [String] = []
@@ -73,8 +71,6 @@ struct Run: AsyncParsableCommand {
             if !failures.isEmpty {
                 throw CLIFailure("failed: \(failures.joined(separator: ", ")) (see the messages above; logs are under each run directory's stages/)")
             }
-        } catch let error as ValidationError {
-            throw error
         } catch {
             throw fail(error)
         }
@@ -121,6 +117,7 @@ struct Explain: ParsableCommand {
     func run() throws {
         do {
             let plan = try PipelineValidator(registry: CLIRegistry.current).plan(try pipeline.load())
+            try checkStageNames([from, until], in: plan, file: pipeline.file)
             let store = try ArtifactStore(root: pipeline.cacheURL)
             let options = RunOptions(force: force, from: from, until: until)
             for explanation in try PipelineExplainer(store: store).explain(plan, options: options) { print(explanation) }
@@ -193,6 +190,13 @@ struct Cache: ParsableCommand {
         default:
             throw ValidationError("cache action must be info or clean, not '\(action)'")
         }
+    }
+}
+
+/// Throws when `--from`/`--until` name a stage the pipeline does not have.
+func checkStageNames(_ names: [String?], in plan: ExecutionPlan, file: String) throws {
+    for name in names.compactMap({ $0 }) where plan.stage(name) == nil {
+        throw CLIFailure("no stage '\(name)' in \(file); " + Suggestions.hint(for: name, in: plan.stages.map(\.name), noun: "stage"))
     }
 }
 

@@ -1,5 +1,6 @@
 import AvatarFlow
 import Evaluation
+import FaceLandmarks
 import FaceTracking
 import Matting
 import Rendering
@@ -10,6 +11,6 @@ import VideoIO
 /// Every production stage family: the catalogue the `avatarflow` binary and the end-to-end tests use.
 public enum ProductionStages {
     /// The stages registered in the catalogue.
-    public static let all: [any Stage.Type] = SyntheticCaptureStages.all + VideoIOStages.all + MattingStages.all + FaceTrackingStages.all
-        + RiggedGaussiansStages.all + RenderingStages.all + EvaluationStages.all
+    public static let all: [any Stage.Type] = SyntheticCaptureStages.all + VideoIOStages.all + MattingStages.all
+        + FaceLandmarksStages.all + FaceTrackingStages.all + RiggedGaussiansStages.all + RenderingStages.all + EvaluationStages.all
 }

@@ -37,6 +37,30 @@ enum BackgroundEstimator {
     }
 }
 
+extension BackgroundEstimator {
+    /// Refines an estimated plate: per pixel, the median over only the frames in which that pixel
+    /// was background according to `mattes` (alpha dilated by `margin` pixels), keeping the previous
+    /// value where the pixel was never background. Repeating matte → refine recovers pixels the
+    /// subject covers in more than half of the frames, as long as it leaves them at some point.
+    static func maskedMedian(_ frames: [Image8], mattes: [Plane], previous: Image8, margin: Int = 2) -> Image8 {
+        let pixels = previous.width * previous.height
+        let background = mattes.map { BinaryMask($0, threshold: 0.05).dilated(radius: margin).bits }
+        var plate = previous
+        var samples: [UInt8] = []
+        samples.reserveCapacity(frames.count)
+        for pixel in 0..<pixels {
+            for channel in 0..<3 {
+                samples.removeAll(keepingCapacity: true)
+                for (frame, covered) in zip(frames, background) where !covered[pixel] { samples.append(frame.samples[pixel * 3 + channel]) }
+                guard !samples.isEmpty else { continue }
+                samples.sort()
+                plate.samples[pixel * 3 + channel] = samples[samples.count / 2]
+            }
+        }
+        return plate
+    }
+}
+
 /// A matting problem, naming the camera, the file and what to do.
 public struct MattingError: Error, CustomStringConvertible {
     /// The camera involved.

@@ -34,6 +34,8 @@ public struct DifferenceMattingStage: Stage {
         public var guidedEpsilon: Double
         /// Frames sampled for the median plate.
         public var medianFrames: Int
+        /// Matte-and-re-estimate passes over an estimated plate.
+        public var plateRefinements: Int
 
         enum CodingKeys: String, CodingKey {
             case background
@@ -49,6 +51,7 @@ public struct DifferenceMattingStage: Stage {
             case guidedRadius = "guided_radius"
             case guidedEpsilon = "guided_epsilon"
             case medianFrames = "median_frames"
+            case plateRefinements = "plate_refinements"
         }
 
         /// The schema.
@@ -66,6 +69,7 @@ public struct DifferenceMattingStage: Stage {
             .int("guided_radius", 3, range: 1...30, doc: "Guided filter window radius in pixels (scale with resolution: ~1% of the width)."),
             .double("guided_epsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε (larger = smoother alpha)."),
             .int("median_frames", 30, range: 3...1000, doc: "Frames sampled evenly to estimate a plate as the temporal median when none was recorded."),
+            .int("plate_refinements", 2, range: 0...10, doc: "Estimated plates only: passes of matting the sampled frames and re-taking the median over background pixels only."),
         ]
     }
 
@@ -93,8 +97,13 @@ public struct DifferenceMattingStage: Stage {
                 let count = min(parameters.medianFrames, manifest.frameCount)
                 let indices = (0..<count).map { $0 * manifest.frameCount / max(count, 1) }
                 let frames = try indices.map { try input.image(frame: $0, camera: camera).withChannels(3, opaque: 255) }
-                plates.append(try BackgroundEstimator.temporalMedian(frames, camera: camera, path: input.directory.path))
-                context.warn("camera \(camera) has no background plate; estimated it as the temporal median of \(count) frames (record plates for better mattes)")
+                var plate = try BackgroundEstimator.temporalMedian(frames, camera: camera, path: input.directory.path)
+                for _ in 0..<parameters.plateRefinements {
+                    let mattes = try parallelMap(frames.count) { matte.alpha(frame: frames[$0], plate: plate) }
+                    plate = BackgroundEstimator.maskedMedian(frames, mattes: mattes, previous: plate)
+                }
+                plates.append(plate)
+                context.warn("camera \(camera) has no background plate; estimated it from \(count) frames (temporal median, refined \(parameters.plateRefinements)× with the mattes); record plates for better mattes")
             }
         }
         let writer = try FrameSetWriter(directory: try context.output("frames"), cameras: manifest.cameras,

@@ -20,6 +20,10 @@ public struct SyntheticCaptureConfiguration: Sendable, Codable, Equatable {
     public var framesPerSecond: Float = 25
     /// Supersampling factor per axis (1–4): 2 renders at twice the size and box-filters, giving soft edges.
     public var supersampling: Int = 1
+    /// Amplitude in metres of a slow sideways sway of the whole subject (head, hair and shoulders,
+    /// period 4 s); 0 keeps the subject seated. Estimating a background plate as the temporal
+    /// median needs every part of the subject to move off every pixel at some point.
+    public var sway: Float = 0
 
     /// Creates the default configuration.
     public init() {}
@@ -37,5 +41,6 @@ public struct SyntheticCaptureConfiguration: Sendable, Codable, Equatable {
         try check((0...1000).contains(heldOutFrameCount), "heldOutFrameCount must be in 0…1000, got \(heldOutFrameCount)")
         try check(framesPerSecond >= 1 && framesPerSecond <= 240, "framesPerSecond must be in 1…240, got \(framesPerSecond)")
         try check((1...4).contains(supersampling), "supersampling must be in 1…4, got \(supersampling)")
+        try check(sway >= 0 && sway <= 0.5, "sway must be in 0…0.5 m, got \(sway)")
     }
 }

@@ -34,9 +34,11 @@ public struct SyntheticCaptureStage: Stage {
         public var fps: Double
         /// Supersampling per axis.
         public var supersampling: Int
+        /// Sideways sway amplitude, metres.
+        public var sway: Double
 
         enum CodingKeys: String, CodingKey {
-            case seed, cameras, width, height, frames, fps, supersampling
+            case seed, cameras, width, height, frames, fps, supersampling, sway
             case arcDegrees = "arc_degrees", heldOutCameras = "held_out_cameras", heldOutFrames = "held_out_frames"
         }
 
@@ -52,6 +54,7 @@ public struct SyntheticCaptureStage: Stage {
             .int("held_out_frames", 30, range: 0...1000, doc: "Frames of the held-out sequence with other expressions (ground truth, for reenactment)."),
             .double("fps", 25, range: 1...240, doc: "Frame rate, frames per second."),
             .int("supersampling", 1, range: 1...4, doc: "Supersampling per axis; 2 gives antialiased edges and fractional alpha at 4× the render cost."),
+            .double("sway", 0, range: 0...0.5, doc: "Amplitude in metres of a slow sideways sway of the whole subject (period 4 s); 0 keeps it seated. Plate-free matting needs motion."),
         ]
 
         /// The scene configuration these parameters describe.
@@ -67,6 +70,7 @@ public struct SyntheticCaptureStage: Stage {
             configuration.heldOutFrameCount = heldOutFrames
             configuration.framesPerSecond = Float(fps)
             configuration.supersampling = supersampling
+            configuration.sway = Float(sway)
             return configuration
         }
     }

@@ -75,9 +75,15 @@ public struct SyntheticScene: Sendable {
         var hairTriangles: [SIMD3<Int32>] = []
         for kind in PerformanceKind.allCases {
             let count = kind == .training ? configuration.frameCount : configuration.heldOutFrameCount
-            let frames = SyntheticPerformance.generate(kind: kind, seed: configuration.seed, frameCount: count,
+            var frames = SyntheticPerformance.generate(kind: kind, seed: configuration.seed, frameCount: count,
                                                        framesPerSecond: configuration.framesPerSecond,
                                                        expressionCount: model.expressionCount, jointCount: model.jointCount)
+            if configuration.sway > 0 {
+                for index in frames.indices {
+                    let time = Float(index) / configuration.framesPerSecond
+                    frames[index].pose.translation.x += configuration.sway * sin(2 * .pi * time / 4)
+                }
+            }
             performances[kind] = frames
             geometry[kind] = try SyntheticScene.simulate(model: model, subject: subject, frames: frames, torso: scaledTorso,
                                                          framesPerSecond: configuration.framesPerSecond, cardShades: cardShades,
@@ -122,7 +128,7 @@ public struct SyntheticScene: Sendable {
             if hairTriangles.isEmpty { hairTriangles = ribbons.triangles }
             let torsoNormals = torso.attributes["normal"]!
             result.append(FrameGeometry(
-                positions: instance.vertices + ribbons.positions + torso.positions,
+                positions: instance.vertices + ribbons.positions + torso.positions.map { $0 + frame.pose.translation },
                 normals: normals + ribbons.normals + (0..<torso.vertexCount).map { torsoNormals.vector3($0) },
                 hairAttributes: ribbons.attributes,
                 landmarks: instance.landmarks))

@@ -167,3 +167,14 @@ import Testing
         #expect(diagnostic.description == "p.yaml:3:12: error: unknown stage 'x'\n    hint: did you mean 'y'?")
     }
 }
+
+@Suite struct SuggestionTests {
+    @Test func swappedLettersCountAsOneEdit() {
+        #expect(Suggestions.editDistance("slwo", "slow") == 1)
+        #expect(Suggestions.closest(to: "slwo", in: ["two", "slow", "sum"]) == "slow")
+    }
+
+    @Test func unrelatedNamesGetNoSuggestion() {
+        #expect(Suggestions.closest(to: "matting", in: ["decode", "encode"]) == nil)
+    }
+}

@@ -146,3 +146,57 @@ func intersectionOverUnion(_ a: [Bool], _ b: [Bool]) -> Double {
         #expect(Set(again.outcomes.values.map { $0.record != nil && { if case .cached = $0 { true } else { false } }($0) }) == [true])
     }
 }
+
+/// Matting without recorded plates estimates them as the temporal median; that needs a subject
+/// that moves off every background pixel for more than half of the frames (here: a subject that
+/// sways across the frame).
+@Suite struct MedianPlateMattingTests {
+    @Test func mattingWithoutPlatesSeparatesAMovingSubject() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("median-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let pipeline = root.appendingPathComponent("p.yaml")
+        try """
+        pipeline: median-matting
+        stages:
+          capture: {use: synthetic.capture, with: {cameras: 2, width: 96, height: 96, frames: 40, fps: 10, sway: 0.5, held_out_frames: 2, held_out_cameras: 0}}
+        outputs: {capture: capture.capture}
+        """.write(to: pipeline, atomically: true, encoding: .utf8)
+        let registry = StageRegistry(ProductionStages.all)
+        let store = try ArtifactStore(root: root.appendingPathComponent("cache"))
+        let runner = PipelineRunner(store: store, sink: FanOutEventSink([]))
+        let options = RunOptions(runsDirectory: root.appendingPathComponent("runs"))
+        let first = try await runner.run(try PipelineValidator(registry: registry).plan(try PipelineLoader().load(pipeline)), options: options)
+        let capture = store.outputDirectory(key: try #require(first.outcomes["capture"]?.record?.cacheKey), port: "capture")
+        let plateless = root.appendingPathComponent("plateless")
+        try FileManager.default.copyItem(at: capture, to: plateless)
+        try FileManager.default.removeItem(at: plateless.appendingPathComponent("background"))
+
+        try """
+        pipeline: median-matting-2
+        inputs: {capture: {type: Capture}}
+        stages:
+          decode: {use: video.decode, in: {capture: $capture}}
+          matte: {use: matting.difference, in: {frames: decode.frames}, with: {median_frames: 40}}
+        outputs: {matte: matte.frames}
+        """.write(to: pipeline, atomically: true, encoding: .utf8)
+        let spec = try PipelineLoader(inputPaths: ["capture": plateless]).load(pipeline)
+        let second = try await runner.run(try PipelineValidator(registry: registry).plan(spec), options: options)
+        #expect(second.succeeded, "\(second.outcomes)")
+        let matte = try FrameSet.open(store.outputDirectory(key: try #require(second.outcomes["matte"]?.record?.cacheKey), port: "frames"))
+        let truth = try GroundTruth(capture: plateless)
+        var intersection = 0, union = 0
+        for camera in matte.manifest.cameras {
+            for frame in stride(from: 0, to: 40, by: 3) {
+                let alpha = try matte.image(frame: frame, camera: camera)
+                let expected = try truth.image("alpha", camera: camera, frame: frame)
+                let truthMask = expected.samples.enumerated().filter { $0.offset % expected.channels == 0 }.map { $0.element > 127 }
+                let predicted = stride(from: 3, to: alpha.samples.count, by: 4).map { alpha.samples[$0] > 127 }
+                intersection += zip(predicted, truthMask).filter { $0 && $1 }.count
+                union += zip(predicted, truthMask).filter { $0 || $1 }.count
+            }
+        }
+        // Pooled over all sampled frames: frames where the subject is mostly outside the picture weigh little.
+        #expect(Double(intersection) / Double(union) > 0.9, "alpha IoU with median plates \(Double(intersection) / Double(union))")
+    }
+}

@@ -123,7 +123,7 @@ func relativeFiles(_ root: URL) -> [String] {
         let root = temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root) }
         var parameters = SyntheticCaptureStage.Parameters(seed: 1, cameras: 20, arcDegrees: 120, heldOutCameras: 0, width: 64, height: 64,
-                                                          frames: 3, heldOutFrames: 0, fps: 25, supersampling: 1)
+                                                          frames: 3, heldOutFrames: 0, fps: 25, supersampling: 1, sway: 0)
         #expect(throws: SyntheticCaptureError.self) { try parameters.configuration.validate() }
         parameters.cameras = 2
         #expect(throws: Never.self) { try parameters.configuration.validate() }

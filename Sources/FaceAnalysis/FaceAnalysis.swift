@@ -1,1 +1,0 @@
-// FaceAnalysis module: see DESIGN.md.

@@ -1,1 +1,0 @@
-// FaceLandmarks stage family: see DESIGN.md.

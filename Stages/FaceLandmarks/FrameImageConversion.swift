@@ -1,0 +1,50 @@
+import FaceAnalysis
+import MediaIO
+
+/// Turns FrameSet images (RGB8 or RGBA8) into the grey and alpha planes the detectors read.
+enum FrameImageConversion {
+    /// Grey levels of an RGB or RGBA image with the given reference formula (alpha ignored).
+    static func grey(_ image: Image8, conversion: GreyImage.RGBConversion) -> GreyImage {
+        var grey = GreyImage(width: image.width, height: image.height)
+        let channels = image.channels
+        image.samples.withUnsafeBufferPointer { samples in
+            grey.pixels.withUnsafeMutableBufferPointer { output in
+                for pixel in 0..<(image.width * image.height) {
+                    if channels < 3 {
+                        output[pixel] = samples[pixel * channels]
+                        continue
+                    }
+                    let red = Int(samples[pixel * channels]), green = Int(samples[pixel * channels + 1]), blue = Int(samples[pixel * channels + 2])
+                    switch conversion {
+                    case .openCVLuma: output[pixel] = UInt8((red * 4899 + green * 9617 + blue * 1868 + 8192) >> 14)
+                    case .dlibMean: output[pixel] = UInt8((red + green + blue) / 3)
+                    }
+                }
+            }
+        }
+        return grey
+    }
+
+    /// The alpha channel of an RGBA image, or nil for images without alpha.
+    static func alpha(_ image: Image8) -> GreyImage? {
+        guard image.channels == 4 else { return nil }
+        var alpha = GreyImage(width: image.width, height: image.height)
+        for pixel in 0..<(image.width * image.height) { alpha.pixels[pixel] = image.samples[pixel * 4 + 3] }
+        return alpha
+    }
+}
+
+/// Results of concurrent per-(frame, camera) jobs, one slot per job.
+final class JobResults<Value>: @unchecked Sendable {
+    // @unchecked: each concurrent job writes only its own slot; reads happen after the join.
+    private var slots: [Result<Value, any Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func store(_ result: Result<Value, any Error>, at slot: Int) {
+        slots.withUnsafeMutableBufferPointer { $0[slot] = result }
+    }
+
+    /// All values in job order; rethrows the first job's error.
+    func values() throws -> [Value] { try slots.map { try $0!.get() } }
+}
