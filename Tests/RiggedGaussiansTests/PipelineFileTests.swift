@@ -54,4 +54,12 @@ import Testing
         let changed = ablation.stages.filter { stage in base.stages.first { $0.name == stage.name }?.parameters != stage.parameters }
         #expect(changed.map(\.name) == ["train"])
     }
+
+    @Test func detectedLandmarksVariantSwapsOnlyTheLandmarkStages() throws {
+        let base = try Self.plan("gaussian-avatars.yaml", overrides: [])
+        let variant = try Self.plan("gaussian-avatars-detected-landmarks.yaml", overrides: [])
+        #expect(Set(variant.stages.map(\.name)) == Set(base.stages.map(\.name)).union(["boxes"]))
+        #expect(variant.stage("points")?.descriptor.id == "face.landmarks-ert68")
+        #expect(variant.stage("train")?.parameters == base.stage("train")?.parameters)
+    }
 }
