@@ -56,4 +56,17 @@ struct AvatarArtifactTests {
         let decoded = try GaussianPLY.decode(data)
         #expect(decoded == scene)
     }
+
+    @Test func drivingUsesTheAvatarsIdentityAndTheDriversMotion() throws {
+        var subject = avatar(seed: 5)
+        subject.manifest.identity = [0.8, -0.5, 0.3]
+        subject.manifest.scale = 1.1
+        // Another subject's tracking: different identity and scale, same per-frame motion.
+        let driver = HeadTracking(model: Self.model.name, cameras: [], identity: [-1, 1, 0], scale: 0.9, frames: [Self.frame])
+        let own = HeadTracking(model: Self.model.name, cameras: [], identity: subject.manifest.identity, scale: 1.1, frames: driver.frames)
+        let expected = subject.gaussians.worldScene(frames: TriangleFrames(vertices: try own.vertices(frame: 0, model: Self.model),
+                                                                           triangles: Self.model.triangles), shDegree: 3)
+        #expect(try subject.scene(driving: driver.frames[0]) == expected)
+    }
 }
+
