@@ -42,7 +42,8 @@ let package = Package(
             "AvatarFlow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "AvatarFlowStages", dependencies: ["AvatarFlow", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking"]),
+        .target(name: "AvatarFlowStages", dependencies: ["AvatarFlow", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking",
+                                                         "RiggedGaussians", "Rendering", "Evaluation"]),
         .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "AvatarFlowStages"]),
 
         // MARK: Domain libraries
@@ -55,6 +56,7 @@ let package = Package(
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", swiftSettings: numericSettings),
+        .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry"], swiftSettings: numericSettings),
 
         // MARK: Stages (one target per stage family; a stage never imports another stage)
         .target(name: "VideoIO", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/VideoIO"),
@@ -68,6 +70,13 @@ let package = Package(
         .target(name: "FaceLandmarks", dependencies: ["AvatarFlow", "FaceAnalysis", "MediaIO"],
                 path: "Stages/FaceLandmarks", swiftSettings: numericSettings),
 
+        .target(name: "RiggedGaussians", dependencies: ["AvatarFlow", "Avatars", "Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"],
+                path: "Stages/RiggedGaussians", swiftSettings: numericSettings),
+        .target(name: "Rendering", dependencies: ["AvatarFlow", "Avatars", "Splatting", "HeadModel", "MediaIO"],
+                path: "Stages/Rendering", swiftSettings: numericSettings),
+        .target(name: "Evaluation", dependencies: ["AvatarFlow", "Tensors", "MediaIO"],
+                path: "Stages/Evaluation", swiftSettings: numericSettings),
+
         // MARK: Benchmarks (print JSON; run by scripts/bench.sh)
         .executableTarget(name: "TensorsBench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorsBench",
                           swiftSettings: numericSettings),
@@ -75,6 +84,8 @@ let package = Package(
         .executableTarget(name: "FaceBench", dependencies: ["FaceAnalysis"], path: "Benchmarks/FaceBench",
                           swiftSettings: numericSettings),
         .executableTarget(name: "SplattingBench", dependencies: ["Splatting", "Tensors"], path: "Benchmarks/SplattingBench",
+                          swiftSettings: numericSettings),
+        .executableTarget(name: "RiggedBench", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel"], path: "Benchmarks/RiggedBench",
                           swiftSettings: numericSettings),
 
         // MARK: Tests
@@ -93,6 +104,9 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["AvatarFlowStages", "AvatarFlow", "MediaIO", "HeadModel", "FaceAnalysis"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
+        .testTarget(name: "AvatarsTests", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel", "Geometry"]),
+        .testTarget(name: "RiggedGaussiansTests", dependencies: ["RiggedGaussians", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
+                                                                 "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,10 @@
 import AvatarFlow
+import Evaluation
 import FaceLandmarks
 import FaceTracking
 import Matting
+import Rendering
+import RiggedGaussians
 import SyntheticCapture
 import VideoIO
 
@@ -9,5 +12,5 @@ import VideoIO
 public enum ProductionStages {
     /// The stages registered in the catalogue.
     public static let all: [any Stage.Type] = SyntheticCaptureStages.all + VideoIOStages.all + MattingStages.all
-        + FaceLandmarksStages.all + FaceTrackingStages.all
+        + FaceLandmarksStages.all + FaceTrackingStages.all + RiggedGaussiansStages.all + RenderingStages.all + EvaluationStages.all
 }

@@ -1,0 +1,7 @@
+import AvatarFlow
+
+/// The evaluation stage family.
+public enum EvaluationStages {
+    /// Every stage of the family.
+    public static let all: [any Stage.Type] = [ImageMetricsStage.self]
+}

@@ -1,0 +1,115 @@
+import AvatarFlow
+import Foundation
+import MediaIO
+
+/// `eval.images`: PSNR, SSIM and L1 (and masked variants) of rendered frames against reference
+/// frames, per camera and overall, written as `metrics.json`, a Markdown table `metrics.md` and
+/// side-by-side grids `grids/<camera>.png` (rows: frames; columns: reference, render, |error| × 4).
+public struct ImageMetricsStage: Stage {
+    /// Parameters of `eval.images`.
+    public struct Parameters: StageParameters {
+        /// Cameras to score; empty = every camera both FrameSets have.
+        public var cameras: [String]
+        /// How rendered frames find their reference frame: `source_index` (the rendered FrameSet's
+        /// source index, which `render.reenact` sets to the driving frame) or `sequential`.
+        public var alignment: String
+        /// With `sequential` alignment, the reference frame of the first rendered frame.
+        public var referenceFirstFrame: Int
+        /// Compute masked metrics from the reference alpha.
+        public var masked: Bool
+        /// Frames per side-by-side grid (evenly spaced; 0 = no grids).
+        public var gridFrames: Int
+
+        enum CodingKeys: String, CodingKey {
+            case cameras, masked, alignment
+            case referenceFirstFrame = "reference_first_frame"
+            case gridFrames = "grid_frames"
+        }
+
+        /// The schema.
+        public static let fields: [ParameterField] = [
+            .stringList("cameras", [], doc: "Cameras to score; empty = all cameras present in both FrameSets."),
+            .choice("alignment", "source_index", ["source_index", "sequential"],
+                    doc: "source_index: rendered frame i is compared with reference frame source_frame_indices[i] (render.reenact writes the driving frame); sequential: with reference_first_frame + i."),
+            .int("reference_first_frame", 0, range: 0...10_000_000, doc: "With sequential alignment, the reference frame of the first rendered frame."),
+            .bool("masked", true, doc: "Also report PSNR/SSIM/L1 inside the reference alpha (RGBA references)."),
+            .int("grid_frames", 4, range: 0...64, doc: "Frames shown per side-by-side grid PNG (0 = no grids)."),
+        ]
+    }
+
+    /// The stage id.
+    public static let id = "eval.images"
+    /// Output version.
+    public static let version = 1
+    /// One line.
+    public static let summary = "PSNR/SSIM/L1 (and masked) of rendered vs reference frames, per camera and overall, with image grids."
+    /// Inputs.
+    public static let inputs = [
+        StagePort("rendered", .frameSet, doc: "Rendered frames."),
+        StagePort("reference", .frameSet, doc: "Ground-truth frames (RGBA after matting for masked metrics)."),
+    ]
+    /// Outputs.
+    public static let outputs = [StagePort("report", .report, doc: "metrics.json, metrics.md, grids/<camera>.png.")]
+
+    /// Creates the stage.
+    public init() {}
+
+    /// Scores every (camera, frame) pair and writes the report.
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let rendered = try FrameSet.open(try context.input("rendered"))
+        let reference = try FrameSet.open(try context.input("reference"))
+        let common = rendered.manifest.cameras.filter { reference.manifest.cameras.contains($0) }
+        let cameras = parameters.cameras.isEmpty ? common : parameters.cameras
+        guard !cameras.isEmpty else {
+            throw EvaluationError("the rendered frames (\(rendered.manifest.cameras.joined(separator: ", "))) and the reference (\(reference.manifest.cameras.joined(separator: ", "))) share no camera; render the reference's cameras or list cameras to compare")
+        }
+        for camera in cameras where !common.contains(camera) {
+            throw EvaluationError("camera '\(camera)' is not in both FrameSets (common: \(common.joined(separator: ", ")))")
+        }
+        guard rendered.manifest.width == reference.manifest.width, rendered.manifest.height == reference.manifest.height else {
+            throw EvaluationError("rendered frames are \(rendered.manifest.width)x\(rendered.manifest.height) but the reference is \(reference.manifest.width)x\(reference.manifest.height); render at the reference size")
+        }
+        let pairs: [(rendered: Int, reference: Int)]
+        if parameters.alignment == "source_index" {
+            pairs = rendered.manifest.sourceFrameIndices.enumerated().map { ($0.offset, $0.element) }
+        } else {
+            pairs = (0..<rendered.manifest.frameCount).map { ($0, $0 + parameters.referenceFirstFrame) }
+        }
+        let unmatched = pairs.filter { !(0..<reference.manifest.frameCount).contains($0.reference) }
+        guard unmatched.isEmpty else {
+            throw EvaluationError("rendered frame \(unmatched[0].rendered) maps to reference frame \(unmatched[0].reference), but the reference has \(reference.manifest.frameCount) frames (alignment \(parameters.alignment)); render frames of the reference sequence or use sequential alignment")
+        }
+        let frames = pairs.count
+        let output = try context.output("report")
+        var perCamera: [String: ImageMetrics] = [:]
+        var all: [ImageMetrics] = []
+        var done = 0
+        for camera in cameras {
+            var records: [ImageMetrics] = []
+            var gridRows: [[FloatImageRGB]] = []
+            let gridIndices = Set(parameters.gridFrames == 0 ? [] : (0..<min(parameters.gridFrames, frames)).map {
+                parameters.gridFrames == 1 ? 0 : $0 * (frames - 1) / max(1, min(parameters.gridFrames, frames) - 1)
+            })
+            for frame in 0..<frames {
+                let image = FloatImageRGB(try rendered.floatImage(frame: pairs[frame].rendered, camera: camera))
+                let truth = FloatImageRGB(try reference.floatImage(frame: pairs[frame].reference, camera: camera))
+                let metrics = ImageMetrics.measure(rendered: image.rgb, reference: truth.rgb,
+                                                   mask: parameters.masked ? truth.alpha : nil, width: image.width, height: image.height)
+                records.append(metrics)
+                if gridIndices.contains(frame) { gridRows.append([truth, image, image.amplifiedDifference(truth, gain: 4)]) }
+                done += 1
+                context.reportProgress(completed: done, total: frames * cameras.count, unit: "images")
+            }
+            perCamera[camera] = ImageMetrics.mean(records)
+            all += records
+            if !gridRows.isEmpty {
+                let grids = output.appendingPathComponent("grids")
+                try FileManager.default.createDirectory(at: grids, withIntermediateDirectories: true)
+                try PNGFile.write(FloatImageRGB.grid(gridRows), to: grids.appendingPathComponent("\(camera).png"))
+            }
+        }
+        let report = MetricsReport(frames: frames, cameras: cameras, overall: ImageMetrics.mean(all), perCamera: perCamera)
+        try report.write(to: output)
+        context.log(report.markdown)
+    }
+}

@@ -1,0 +1,176 @@
+import AvatarFlow
+import Avatars
+import Foundation
+import HeadModel
+import MediaIO
+import Splatting
+
+/// `render.reenact`: drives a trained avatar of any family with a Tracking sequence —
+/// self-reenactment with the avatar's own tracking, or cross-identity with another capture's —
+/// and renders it from the FrameSet's calibrated cameras or along a novel orbit.
+public struct ReenactStage: Stage {
+    /// Parameters of `render.reenact`.
+    public struct Parameters: StageParameters {
+        /// Cameras of the `frames` input to render; empty = all.
+        public var cameras: [String]
+        /// Render a novel orbit instead of the capture's cameras.
+        public var orbit: Bool
+        /// Half-angle of the orbit's azimuth sweep, degrees.
+        public var orbitDegrees: Double
+        /// Temporal smoothing radius of the driving sequence, frames (0 = off).
+        public var smoothing: Int
+        /// First driving frame to render.
+        public var firstFrame: Int
+        /// Number of driving frames to render (0 = to the end).
+        public var frameCount: Int
+        /// Render only the last N driving frames (0 = use first_frame and frame_count).
+        public var lastFrames: Int
+        /// Frame rate of the output when no `frames` input gives one.
+        public var frameRate: Int
+
+        enum CodingKeys: String, CodingKey {
+            case cameras, orbit, smoothing
+            case orbitDegrees = "orbit_degrees"
+            case firstFrame = "first_frame"
+            case frameCount = "frame_count"
+            case lastFrames = "last_frames"
+            case frameRate = "frame_rate"
+        }
+
+        /// The schema.
+        public static let fields: [ParameterField] = [
+            .stringList("cameras", [], doc: "Cameras of the frames input to render; empty = all of them."),
+            .bool("orbit", false, doc: "Render one novel camera orbiting the head instead of the capture's cameras."),
+            .double("orbit_degrees", 30, range: 0...180, doc: "Half-angle of the orbit's azimuth sweep over the sequence, degrees."),
+            .int("smoothing", 0, range: 0...100, doc: "Temporal smoothing of the driving tracking: moving-average radius in frames (0 = off)."),
+            .int("first_frame", 0, range: 0...10_000_000, doc: "First driving frame to render."),
+            .int("frame_count", 0, range: 0...10_000_000, doc: "Driving frames to render (0 = all from first_frame)."),
+            .int("last_frames", 0, range: 0...10_000_000, doc: "Render only the last N driving frames, e.g. a held-out test sequence (0 = use first_frame/frame_count)."),
+            .int("frame_rate", 25, range: 1...1000, doc: "Output frame rate when the frames input does not give one (paper videos: 25)."),
+        ]
+    }
+
+    /// The stage id.
+    public static let id = "render.reenact"
+    /// Output version.
+    public static let version = 1
+    /// One line.
+    public static let summary = "Drive a trained avatar with a tracking sequence; render capture cameras or a novel orbit."
+    /// Inputs.
+    public static let inputs = [
+        StagePort("avatar", .avatar, doc: "A trained avatar of any family."),
+        StagePort("driving", .tracking, doc: "The driving sequence (the avatar's own tracking, or another capture's)."),
+        StagePort("frames", .frameSet, optional: true, doc: "Calibrated frames whose cameras (and frame rate) are used."),
+    ]
+    /// Outputs.
+    public static let outputs = [StagePort("frames", .frameSet, doc: "RGBA renders: RGB over the avatar's background, A the accumulated opacity.")]
+
+    /// Creates the stage.
+    public init() {}
+
+    /// Renders every requested frame from every requested camera.
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let avatar = try AvatarLoader.load(from: try context.input("avatar"))
+        let driving = try HeadTracking.read(from: try context.input("driving"))
+        guard driving.model == avatar.headModel.name else {
+            throw RenderingError("the driving tracking uses head model '\(driving.model)' but the avatar was trained with '\(avatar.headModel.name)'; drive it with a tracking of the same model")
+        }
+        let reference = try context.optionalInput("frames").map { try FrameSet.open($0) }
+        let first = parameters.lastFrames > 0 ? driving.frames.count - parameters.lastFrames : parameters.firstFrame
+        let count = parameters.lastFrames > 0 ? parameters.lastFrames
+            : parameters.frameCount == 0 ? driving.frames.count - first : parameters.frameCount
+        guard first >= 0, count > 0, first + count <= driving.frames.count else {
+            throw RenderingError("first_frame \(parameters.firstFrame), frame_count \(parameters.frameCount) and last_frames \(parameters.lastFrames) select no valid range of the \(driving.frames.count) driving frames")
+        }
+        let sequence = Array(DrivingSequence.smoothed(driving.frames, radius: parameters.smoothing)[first..<(first + count)])
+        let views = try cameraViews(reference: reference, parameters: parameters, avatar: avatar, firstFrame: sequence[0])
+        let settings = RasterSettings(background: avatar.manifest.background)
+        let size = PixelSize(width: views.calibrations[0].width, height: views.calibrations[0].height)
+        guard views.calibrations.allSatisfy({ $0.width == size.width && $0.height == size.height }) else {
+            throw RenderingError("the selected cameras have different image sizes; render them in separate stages (cameras: [...])")
+        }
+        let frameRate = reference?.manifest.frameRate ?? Rational(parameters.frameRate, 1)
+        let writer = try FrameSetWriter(directory: try context.output("frames"), cameras: views.ids,
+                                        calibrations: parameters.orbit ? nil : views.calibrations, size: size, channels: 4,
+                                        frameRate: frameRate)
+        let rasterizer = GaussianRasterizer()
+        for (index, state) in sequence.enumerated() {
+            let scene = try avatar.scene(driving: state)
+            var images: [Image8] = []
+            for view in 0..<views.ids.count {
+                let camera = views.camera(view, index, count)
+                let output = try rasterizer.render(scene: scene, camera: camera, settings: settings).output
+                images.append(Self.rgba(output))
+            }
+            let seconds = Double(index) * Double(frameRate.denominator) / Double(frameRate.numerator)
+            try writer.append(images, timestamp: seconds, sourceIndex: first + index)
+            context.reportProgress(completed: index + 1, total: count, unit: "frames")
+        }
+        try writer.finish()
+    }
+
+    /// Cameras to render: ids, calibrations and a camera per (view, frame index, frame count).
+    struct Views {
+        var ids: [String]
+        var calibrations: [CameraCalibration]
+        var camera: (Int, Int, Int) -> Splatting.PinholeCamera
+    }
+
+    func cameraViews(reference: FrameSet?, parameters: Parameters, avatar: any GaussianAvatarRenderer,
+                     firstFrame: HeadTracking.Frame) throws -> Views {
+        guard let reference, let calibrations = reference.manifest.calibrations else {
+            throw RenderingError("render.reenact needs calibrated cameras: connect `frames` (a FrameSet with calibrations) to render its cameras or to place the orbit")
+        }
+        let wanted = parameters.cameras.isEmpty ? reference.manifest.cameras : parameters.cameras
+        let chosen = try wanted.map { id -> CameraCalibration in
+            guard let calibration = calibrations.first(where: { $0.id == id }) else {
+                throw RenderingError("camera '\(id)' is not in the frames (\(reference.manifest.cameras.joined(separator: ", ")))")
+            }
+            return calibration
+        }
+        if !parameters.orbit {
+            let cameras = chosen.map(Self.pinholeCamera)
+            return Views(ids: wanted, calibrations: chosen, camera: { view, _, _ in cameras[view] })
+        }
+        let base = chosen[0]
+        let baseCamera = Self.pinholeCamera(base)
+        let scene = try avatar.scene(driving: firstFrame)
+        var centre = SIMD3<Float>.zero
+        for i in 0..<scene.count { centre += SIMD3(scene.means[3 * i], scene.means[3 * i + 1], scene.means[3 * i + 2]) }
+        centre /= Float(max(1, scene.count))
+        let m = baseCamera.worldToCamera
+        let up = -SIMD3<Float>(m[4], m[5], m[6])
+        let offset = baseCamera.centre - centre
+        let sweep = Float(parameters.orbitDegrees * .pi / 180)
+        return Views(ids: ["orbit"], calibrations: [base], camera: { _, index, count in
+            let angle = count > 1 ? -sweep + 2 * sweep * Float(index) / Float(count - 1) : 0
+            let eye = centre + Self.rotate(offset, about: up, by: angle)
+            var camera = baseCamera
+            camera.worldToCamera = Splatting.PinholeCamera.lookAt(eye: eye, target: centre, up: up)
+            return camera
+        })
+    }
+
+    static func rotate(_ v: SIMD3<Float>, about axis: SIMD3<Float>, by angle: Float) -> SIMD3<Float> {
+        let k = axis / (axis * axis).sum().squareRoot()
+        let c = cos(angle), s = sin(angle)
+        let kxv = SIMD3(k.y * v.z - k.z * v.y, k.z * v.x - k.x * v.z, k.x * v.y - k.y * v.x)
+        return v * c + kxv * s + k * ((k * v).sum() * (1 - c))
+    }
+
+    static func pinholeCamera(_ c: CameraCalibration) -> Splatting.PinholeCamera {
+        Splatting.PinholeCamera(width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
+                      worldToCamera: c.worldToCamera.map(Float.init))
+    }
+
+    static func rgba(_ output: RasterOutput) -> Image8 {
+        let pixels = output.width * output.height
+        var samples = [UInt8](repeating: 0, count: pixels * 4)
+        func byte(_ value: Float) -> UInt8 { UInt8(min(max(value, 0), 1) * 255 + 0.5) }
+        for p in 0..<pixels {
+            for c in 0..<3 { samples[4 * p + c] = byte(output.image[p * output.channels + c]) }
+            samples[4 * p + 3] = byte(output.alpha[p])
+        }
+        return Image8(width: output.width, height: output.height, channels: 4, samples: samples)
+    }
+}

@@ -1,0 +1,340 @@
+import Avatars
+import Foundation
+import Geometry
+import HeadModel
+import Splatting
+import Tensors
+
+/// The GaussianAvatars optimisation (§3.3–3.4): rigged Gaussians trained with Adam on
+/// (1−λ)·L1 + λ·D-SSIM + position and scaling regularisers, adaptive density control with binding
+/// inheritance, opacity resets, progressive SH degree, per-frame head pose and translation
+/// fine-tuning (`RigidOffset`) and an
+/// exponentially decaying position learning rate. Keeps Adam's moments in step with every
+/// density edit and checkpoints everything needed to resume bit-exactly.
+final class RiggedTrainer {
+    /// The loss terms and the image error of one step.
+    struct StepReport {
+        var loss: Float
+        var psnr: Double
+    }
+
+    let settings: RiggedTrainingSettings
+    let model: HeadModel
+    let tracking: HeadTracking
+    let views: [TrainingView]
+    let sceneExtent: Float
+    let means, rotations, logScales, opacityLogits, features, rotationOffsets, translationOffsets: Parameter
+    private(set) var binding: [Int32]
+    let adam: Adam
+    var statistics: DensificationStatistics
+    var generator: Tensors.SplitMix64
+    /// Steps completed.
+    private(set) var iteration = 0
+    private var baseFrames: [Int: (frames: TriangleFrames, pivot: SIMD3<Float>)] = [:]
+    private let rasterizer: GaussianRasterizer
+
+    init(settings: RiggedTrainingSettings, model: HeadModel, tracking: HeadTracking, views: [TrainingView], sceneExtent: Float) {
+        self.settings = settings
+        self.model = model
+        self.tracking = tracking
+        self.views = views
+        self.sceneExtent = sceneExtent
+        rasterizer = GaussianRasterizer(workers: settings.rasterWorkers)
+        generator = Tensors.SplitMix64(seed: settings.seed)
+        let initial = RiggedGaussians.onePerTriangle(triangleCount: model.triangles.count, generator: &generator)
+        let n = initial.count
+        means = Parameter(Tensor(shape: [n, 3], scalars: initial.means))
+        rotations = Parameter(Tensor(shape: [n, 4], scalars: initial.rotations))
+        logScales = Parameter(Tensor(shape: [n, 3], scalars: initial.logScales))
+        opacityLogits = Parameter(Tensor(shape: [n, 1], scalars: initial.opacityLogits))
+        features = Parameter(Tensor(shape: [n, RiggedGaussianAvatar.storedFeatureWidth], scalars: initial.features))
+        rotationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
+        translationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
+        binding = initial.binding
+        var groups: [Adam.Group] = [
+            .init(name: "means", parameters: [means], learningRate: settings.positionLearningRate, epsilon: 1e-15,
+                  schedule: .logLinear(finalLearningRate: settings.positionLearningRateFinal, steps: settings.iterations)),
+            .init(name: "rotations", parameters: [rotations], learningRate: settings.rotationLearningRate, epsilon: 1e-15),
+            .init(name: "scales", parameters: [logScales], learningRate: settings.scalingLearningRate, epsilon: 1e-15),
+            .init(name: "opacity", parameters: [opacityLogits], learningRate: settings.opacityLearningRate, epsilon: 1e-15),
+            .init(name: "features", parameters: [features], learningRate: settings.featureLearningRate, epsilon: 1e-15),
+        ]
+        if settings.finetuneTracking {
+            groups.append(.init(name: "pose", parameters: [rotationOffsets], learningRate: settings.poseLearningRate, epsilon: 1e-15))
+            groups.append(.init(name: "translation", parameters: [translationOffsets], learningRate: settings.translationLearningRate, epsilon: 1e-15))
+        }
+        adam = Adam(groups: groups)
+        statistics = DensificationStatistics(count: n)
+    }
+
+    /// Parameters by checkpoint name.
+    var namedParameters: [(name: String, parameter: Parameter)] {
+        [("means", means), ("rotations", rotations), ("log_scales", logScales), ("opacity_logits", opacityLogits),
+         ("features", features), ("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets)]
+    }
+
+    /// The current Gaussians (local parameters and bindings).
+    var gaussians: RiggedGaussians {
+        RiggedGaussians(means: means.value.scalars, rotations: rotations.value.scalars, logScales: logScales.value.scalars,
+                        opacityLogits: opacityLogits.value.scalars, features: features.value.scalars, binding: binding)
+    }
+
+    /// SH degree in use at the current iteration (one band more every `shIncreaseInterval` steps).
+    var activeSHDegree: Int { min(settings.shDegree, iteration / max(1, settings.shIncreaseInterval)) }
+
+    /// Triangle frames of `frame` from the tracked mesh and the head's pivot (scaled, translated root
+    /// joint); the fine-tuned pose and translation offsets are applied to the Gaussians on the tape.
+    func trackedFrame(_ frame: Int) throws -> (frames: TriangleFrames, pivot: SIMD3<Float>) {
+        if let cached = baseFrames[frame] { return cached }
+        let state = tracking.frames[frame]
+        let instance = try model.evaluate(identity: tracking.identity.map(Float.init), expression: state.expression.map(Float.init),
+                                          pose: HeadPose(jointRotations: tracking.jointRotations(frame: frame, model: model)))
+        let scale = Float(tracking.scale), translation = SIMD3<Float>(state.translation.map(Float.init))
+        let vertices = instance.vertices.map { scale * $0 + translation }
+        let root = model.jointIndex("root").map { instance.joints[$0] } ?? .zero
+        let entry = (TriangleFrames(vertices: vertices, triangles: model.triangles), scale * root + translation)
+        baseFrames[frame] = entry
+        return entry
+    }
+
+    /// The fine-tuned tracking: each frame's root rotation composed with its learnt rotation offset
+    /// and its translation plus the learnt translation offset (see `RigidOffset`).
+    var refinedTracking: HeadTracking {
+        var refined = tracking
+        let rotationValues = rotationOffsets.value.scalars, translationValues = translationOffsets.value.scalars
+        for f in refined.frames.indices {
+            let delta = SIMD3(rotationValues[3 * f], rotationValues[3 * f + 1], rotationValues[3 * f + 2])
+            let root = SIMD3<Float>(refined.frames[f].rotation.map(Float.init))
+            let composed = (Matrix3x3(rotationVector: delta) * Matrix3x3(rotationVector: root)).rotationVector
+            refined.frames[f].rotation = [Double(composed.x), Double(composed.y), Double(composed.z)]
+            for a in 0..<3 { refined.frames[f].translation[a] += Double(translationValues[3 * f + a]) }
+        }
+        return refined
+    }
+
+    /// World-space means and rotations of frame `frame` on `tape` (nil: constants), offsets applied.
+    private func posed(frame: Int, tape: Tape?) throws -> (means: Variable, rotations: Variable, logScales: Variable,
+                                                          localMeans: Variable, localLogScales: Variable) {
+        let tracked = try trackedFrame(frame)
+        func variable(_ parameter: Parameter) -> Variable { tape.map { $0.variable(for: parameter) } ?? Variable(parameter.value) }
+        let localMeans = variable(means), localLogScales = variable(logScales)
+        let world = RiggedTransform.apply(means: localMeans, rotations: variable(rotations), logScales: localLogScales,
+                                          binding: binding, frames: tracked.frames)
+        guard settings.finetuneTracking else { return (world.means, world.rotations, world.logScales, localMeans, localLogScales) }
+        let corrected = RigidOffset.apply(means: world.means, rotations: world.rotations,
+                                          rotationOffset: variable(rotationOffsets).slice(frame..<(frame + 1), axis: 0),
+                                          translationOffset: variable(translationOffsets).slice(frame..<(frame + 1), axis: 0),
+                                          pivot: tracked.pivot)
+        return (corrected.means, corrected.rotations, world.logScales, localMeans, localLogScales)
+    }
+
+    /// Renders the current avatar for a view without recording (validation, previews).
+    func render(_ view: TrainingView) throws -> [Float] {
+        let world = try posed(frame: view.frame, tape: nil)
+        let degree = activeSHDegree
+        let scene = GaussianScene(means: world.means.value.scalars, rotations: world.rotations.value.scalars,
+                                  logScales: world.logScales.value.scalars, opacityLogits: opacityLogits.value.scalars,
+                                  features: gaussians.truncatedFeatures(degree: degree), appearance: .sphericalHarmonics(degree: degree))
+        return try rasterizer.render(scene: scene, camera: view.camera, settings: RasterSettings(background: settings.background)).output.image
+    }
+
+    /// One optimisation step on a randomly drawn training view.
+    func step() throws -> StepReport {
+        let view = views[Int(generator.next() % UInt64(views.count))]
+        let tape = Tape()
+        let world = try posed(frame: view.frame, tape: tape)
+        let localMeans = world.localMeans, localLogScales = world.localLogScales
+        let degree = activeSHDegree
+        var colours = tape.variable(for: features)
+        if degree < RiggedGaussianAvatar.storedSHDegree {
+            colours = colours.slice(0..<((degree + 1) * (degree + 1) * 3), axis: 1)
+        }
+        let variables = GaussianVariables(means: world.means, rotations: world.rotations, logScales: world.logScales,
+                                          opacityLogits: tape.variable(for: opacityLogits), features: colours,
+                                          appearance: .sphericalHarmonics(degree: degree))
+        let render: DifferentiableRender
+        do {
+            render = try rasterizer.render(variables, camera: view.camera, settings: RasterSettings(background: settings.background))
+        } catch {
+            if let problem = firstNonFiniteParameter() { throw NonFiniteTraining(iteration: iteration + 1, what: problem) }
+            throw error
+        }
+        let target = Variable(view.target)
+        let photometric = (1 - settings.dssimWeight) * Losses.l1(render.image, target)
+            + settings.dssimWeight * Losses.structuralDissimilarity(render.image.permuted([2, 0, 1]), target.permuted([2, 0, 1]))
+        var loss = photometric
+        let visible = render.result.screenRadius.indices.filter { render.result.screenRadius[$0] > 0 }.map(Int32.init)
+        if !visible.isEmpty {
+            if settings.positionLossWeight > 0 {
+                loss = loss + settings.positionLossWeight
+                    * (localMeans.gatherRows(visible).norm(axis: 1) - settings.positionThreshold).relu().mean()
+            }
+            if settings.scaleLossWeight > 0 {
+                loss = loss + settings.scaleLossWeight
+                    * (localLogScales.gatherRows(visible).exp() - settings.scaleThreshold).relu().norm(axis: 1).mean()
+            }
+        }
+        tape.backward(from: loss)
+        if settings.densityControl && iteration < settings.densifyUntil, let gradients = render.gradientSink.gradients {
+            statistics.accumulate(render.result, gradients)
+        }
+        let lossValue = loss.value.scalar
+        guard lossValue.isFinite else {
+            throw NonFiniteTraining(iteration: iteration + 1, what: "the loss is \(lossValue)")
+        }
+        adam.step()
+        adam.zeroGradients()
+        iteration += 1
+        if let problem = firstNonFiniteParameter() {
+            throw NonFiniteTraining(iteration: iteration, what: problem)
+        }
+        if settings.densityControl && iteration >= settings.densifyStart && iteration <= settings.densifyUntil
+            && iteration % settings.densifyInterval == 0 {
+            try densify(frames: try trackedFrame(view.frame).frames)
+        }
+        if settings.densityControl && settings.opacityResetInterval > 0 && iteration % settings.opacityResetInterval == 0
+            && iteration < settings.iterations {
+            resetOpacity()
+        }
+        var squared = 0.0
+        let image = render.image.value.scalars, targetValues = view.target.scalars
+        for i in 0..<image.count {
+            let d = Double(Swift.min(Swift.max(image[i], 0), 1)) - Double(targetValues[i])
+            squared += d * d
+        }
+        return StepReport(loss: lossValue, psnr: 10 * log10(1 / max(squared / Double(image.count), 1e-12)))
+    }
+
+    /// Names the first parameter holding NaN or ±Inf, or nil.
+    private func firstNonFiniteParameter() -> String? {
+        for (name, parameter) in namedParameters {
+            let bad = parameter.value.withUnsafeBufferPointer { buffer -> Int? in
+                var probe: Float = 0
+                for value in buffer { probe += value - value }
+                return probe == 0 ? nil : buffer.firstIndex { !$0.isFinite }
+            }
+            if let bad { return "parameter '\(name)' holds \(parameter.value.scalars[bad]) at element \(bad)" }
+        }
+        return nil
+    }
+
+    /// Density control with binding inheritance; the optimiser's rows follow (originals keep their
+    /// moments, new Gaussians start from zero).
+    private func densify(frames: TriangleFrames) throws {
+        var edited = gaussians
+        let before = edited.count
+        var density = DensityControlSettings(sceneExtent: sceneExtent)
+        density.gradientThreshold = settings.densifyGradientThreshold
+        density.percentDense = settings.percentDense
+        if settings.opacityResetInterval > 0 && iteration > settings.opacityResetInterval { density.maxScreenRadius = 20 }
+        let edit = RiggedDensityControl.densifyAndPrune(&edited, triangleScales: frames.scales, statistics: statistics,
+                                                        settings: density, generator: &generator)
+        if edited.count > settings.maxGaussians {
+            throw RiggedGaussiansError("iteration \(iteration): density control grew the avatar to \(edited.count) Gaussians, above max_gaussians = \(settings.maxGaussians); raise densify_grad_threshold or max_gaussians")
+        }
+        let kept = edit.keptOriginals(previousCount: before)
+        let newRows = edit.isNew.indices.filter { edit.isNew[$0] }
+        let added = edited.gathered(newRows)
+        let columns: [(Parameter, [Float], Int)] = [
+            (means, added.means, 3), (rotations, added.rotations, 4), (logScales, added.logScales, 3),
+            (opacityLogits, added.opacityLogits, 1), (features, added.features, RiggedGaussianAvatar.storedFeatureWidth),
+        ]
+        for (parameter, values, width) in columns {
+            adam.keepRows(of: parameter, mask: kept)
+            if !newRows.isEmpty { adam.appendRows(to: parameter, values: Tensor(shape: [newRows.count, width], scalars: values)) }
+        }
+        binding = edited.binding
+        statistics = DensificationStatistics(count: edited.count)
+    }
+
+    /// Opacity reset: opacities clamped to 0.01 with fresh optimiser moments, as 3DGS does.
+    private func resetOpacity() {
+        var edited = gaussians
+        RiggedDensityControl.resetOpacity(&edited)
+        let n = edited.count
+        adam.keepRows(of: opacityLogits, mask: [Bool](repeating: false, count: n))
+        adam.appendRows(to: opacityLogits, values: Tensor(shape: [n, 1], scalars: edited.opacityLogits))
+    }
+
+    // MARK: Checkpoints
+
+    /// Writes parameters, Adam moments, densification statistics and the RNG/iteration state into
+    /// `directory` (safetensors first, then the JSON that names it, so a kill leaves the previous one valid).
+    func saveCheckpoint(to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let n = binding.count
+        var tensors = Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter.value) })
+        let state = adam.stateTensors(for: namedParameters)
+        tensors.merge(state.tensors) { a, _ in a }
+        tensors["binding"] = Tensor(shape: [n], scalars: binding.map(Float.init))
+        tensors["statistics.gradient_norm_sum"] = Tensor(shape: [n], scalars: statistics.gradientNormSum)
+        tensors["statistics.visible_views"] = Tensor(shape: [n], scalars: statistics.visibleViews.map(Float.init))
+        tensors["statistics.max_screen_radius"] = Tensor(shape: [n], scalars: statistics.maxScreenRadius)
+        let fileName = "checkpoint-\(iteration).safetensors"
+        try Safetensors.write(tensors, metadata: state.metadata, to: directory.appendingPathComponent(fileName))
+        let record = TrainingCheckpoint(iteration: iteration, generatorState: generator.state, parametersFile: fileName)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(record).write(to: directory.appendingPathComponent(TrainingCheckpoint.fileName), options: .atomic)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasPrefix("checkpoint-") && name.hasSuffix(".safetensors") && name != fileName {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
+    /// Restores a checkpoint written by `saveCheckpoint`; returns its iteration, or nil if there is none.
+    func loadCheckpoint(from directory: URL) throws -> Int? {
+        let recordURL = directory.appendingPathComponent(TrainingCheckpoint.fileName)
+        guard let data = FileManager.default.contents(atPath: recordURL.path) else { return nil }
+        let record: TrainingCheckpoint
+        do {
+            record = try JSONDecoder().decode(TrainingCheckpoint.self, from: data)
+        } catch {
+            throw RiggedGaussiansError("\(recordURL.path): unreadable checkpoint record (\(error)); delete the checkpoint directory to start over")
+        }
+        let url = directory.appendingPathComponent(record.parametersFile)
+        let file = try Safetensors.read(from: url)
+        func tensor(_ name: String) throws -> Tensor {
+            guard let value = file.tensors[name] else {
+                throw RiggedGaussiansError("\(url.path): checkpoint lacks tensor '\(name)'; delete the checkpoint directory to start over")
+            }
+            return value
+        }
+        for (name, parameter) in namedParameters { parameter.value = try tensor(name) }
+        binding = try tensor("binding").scalars.map { Int32($0) }
+        let n = binding.count
+        guard namedParameters.dropLast(2).allSatisfy({ $0.parameter.shape[0] == n }), rotationOffsets.shape == [tracking.frames.count, 3],
+              translationOffsets.shape == [tracking.frames.count, 3] else {
+            throw RiggedGaussiansError("\(url.path): checkpoint shapes do not match its \(n) bindings or the \(tracking.frames.count) tracked frames; delete the checkpoint directory to start over")
+        }
+        try adam.loadState(file.tensors, metadata: file.metadata, for: namedParameters)
+        statistics = DensificationStatistics(count: n)
+        statistics.gradientNormSum = try tensor("statistics.gradient_norm_sum").scalars
+        statistics.visibleViews = try tensor("statistics.visible_views").scalars.map { Int32($0) }
+        statistics.maxScreenRadius = try tensor("statistics.max_screen_radius").scalars
+        generator = Tensors.SplitMix64(seed: record.generatorState)
+        iteration = record.iteration
+        return iteration
+    }
+}
+
+/// `checkpoint.json`: the iteration and RNG state of a checkpoint and the safetensors file with
+/// parameters, Adam moments, bindings and densification statistics.
+struct TrainingCheckpoint: Codable {
+    static let fileName = "checkpoint.json"
+    var iteration: Int
+    var generatorState: UInt64
+    var parametersFile: String
+
+    enum CodingKeys: String, CodingKey {
+        case iteration
+        case generatorState = "generator_state"
+        case parametersFile = "parameters_file"
+    }
+}
+
+/// Training produced NaN or ±Inf; the stage turns it into a `RiggedGaussiansError` naming the last good checkpoint.
+struct NonFiniteTraining: Error {
+    var iteration: Int
+    var what: String
+}
