@@ -64,22 +64,18 @@ public struct FaceDetectHaarStage: Stage {
         let cameras = frameSet.manifest.cameras
         let frameCount = frameSet.manifest.frameCount
         let jobs = frameCount * cameras.count
-        let results = JobResults<[FaceBoxSet.Box]>(count: jobs)
         let finished = ProgressCounter()
-        DispatchQueue.concurrentPerform(iterations: jobs) { job in
+        let boxes = try parallelMap(jobs) { job throws -> [FaceBoxSet.Box] in
             let frame = job / cameras.count, camera = cameras[job % cameras.count]
-            results.store(Result {
-                let image = try frameSet.image(frame: frame, camera: camera)
-                let faces = try detector.detect(FrameImageConversion.grey(image, conversion: .openCVLuma), options: options)
-                if !faces.isEmpty { return faces.map { FaceBoxSet.Box($0, source: "haar") } }
-                guard parameters.matteFallback, let alpha = FrameImageConversion.alpha(image), let box = MatteFaceBox.box(alpha: alpha) else {
-                    return []
-                }
-                return [FaceBoxSet.Box(box, source: "matte")]
-            }, at: job)
-            context.reportProgress(completed: finished.increment(), total: jobs, unit: "images")
+            defer { context.reportProgress(completed: finished.increment(), total: jobs, unit: "images") }
+            let image = try frameSet.image(frame: frame, camera: camera)
+            let faces = try detector.detect(FrameImageConversion.grey(image, conversion: .openCVLuma), options: options)
+            if !faces.isEmpty { return faces.map { FaceBoxSet.Box($0, source: "haar") } }
+            guard parameters.matteFallback, let alpha = FrameImageConversion.alpha(image), let box = MatteFaceBox.box(alpha: alpha) else {
+                return []
+            }
+            return [FaceBoxSet.Box(box, source: "matte")]
         }
-        let boxes = try results.values()
         let perFrame = (0..<frameCount).map { frame in Array(boxes[(frame * cameras.count)..<((frame + 1) * cameras.count)]) }
         let fallbacks = (0..<jobs).filter { boxes[$0].first?.source == "matte" }
         if !fallbacks.isEmpty {

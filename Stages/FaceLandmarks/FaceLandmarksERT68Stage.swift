@@ -73,21 +73,17 @@ public struct FaceLandmarksERT68Stage: Stage {
         let calibration = FaceBoxCalibration(scale: parameters.haarScale, offsetX: parameters.haarOffsetX, offsetY: parameters.haarOffsetY)
         let cameras = manifest.cameras
         let jobs = manifest.frameCount * cameras.count
-        let results = JobResults<FaceLandmarkSet.Detection?>(count: jobs)
         let finished = ProgressCounter()
-        DispatchQueue.concurrentPerform(iterations: jobs) { job in
+        let detections = try parallelMap(jobs) { job throws -> FaceLandmarkSet.Detection? in
             let frame = job / cameras.count, cameraIndex = job % cameras.count
-            results.store(Result {
-                guard let chosen = boxes.frames[frame][cameraIndex].max(by: { $0.rectangle.area < $1.rectangle.area }) else { return nil }
-                let box = chosen.source == "haar" ? calibration.apply(chosen.rectangle) : chosen.rectangle
-                let image = try frameSet.image(frame: frame, camera: cameras[cameraIndex])
-                let points = model.landmarks(in: FrameImageConversion.grey(image, conversion: .dlibMean), box: box)
-                return FaceLandmarkSet.Detection(points: points.map { [$0.x, $0.y] }, confidence: Array(repeating: 1, count: points.count),
-                                                 box: [Double(box.x), Double(box.y), Double(box.width), Double(box.height)])
-            }, at: job)
-            context.reportProgress(completed: finished.increment(), total: jobs, unit: "images")
+            defer { context.reportProgress(completed: finished.increment(), total: jobs, unit: "images") }
+            guard let chosen = boxes.frames[frame][cameraIndex].max(by: { $0.rectangle.area < $1.rectangle.area }) else { return nil }
+            let box = chosen.source == "haar" ? calibration.apply(chosen.rectangle) : chosen.rectangle
+            let image = try frameSet.image(frame: frame, camera: cameras[cameraIndex])
+            let points = model.landmarks(in: FrameImageConversion.grey(image, conversion: .dlibMean), box: box)
+            return FaceLandmarkSet.Detection(points: points.map { [$0.x, $0.y] }, confidence: Array(repeating: 1, count: points.count),
+                                             box: [Double(box.x), Double(box.y), Double(box.width), Double(box.height)])
         }
-        let detections = try results.values()
         let missing = detections.filter { $0 == nil }.count
         if missing > 0 { context.warn("\(missing) of \(jobs) images have no face box; their landmarks are null") }
         let perFrame = (0..<manifest.frameCount).map { frame in Array(detections[(frame * cameras.count)..<((frame + 1) * cameras.count)]) }

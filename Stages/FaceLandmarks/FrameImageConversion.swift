@@ -33,18 +33,3 @@ enum FrameImageConversion {
         return alpha
     }
 }
-
-/// Results of concurrent per-(frame, camera) jobs, one slot per job.
-final class JobResults<Value>: @unchecked Sendable {
-    // @unchecked: each concurrent job writes only its own slot; reads happen after the join.
-    private var slots: [Result<Value, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ result: Result<Value, any Error>, at slot: Int) {
-        slots.withUnsafeMutableBufferPointer { $0[slot] = result }
-    }
-
-    /// All values in job order; rethrows the first job's error.
-    func values() throws -> [Value] { try slots.map { try $0!.get() } }
-}

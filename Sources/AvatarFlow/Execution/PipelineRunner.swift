@@ -120,6 +120,7 @@ public struct PipelineRunner: Sendable {
                          runName: String, runDirectory: RunDirectory) async -> StageOutcome {
         let store = self.store, sink = self.sink
         let result: Result<StageOutcome, Error> = await Self.onDedicatedThread {
+            // Held until this closure returns; another process computing the same key waits here.
             let lock = try store.lock(key: key.value)
             defer { withExtendedLifetime(lock) {} }
             if !force, let record = store.record(for: key.value) { return .cached(record) }
