@@ -19,45 +19,27 @@ public enum RiggedDensityControl {
         let n = gaussians.count
         precondition(statistics.gradientNormSum.count == n, "statistics describe a different number of Gaussians")
         let gradient = statistics.averageGradientNorm
-        let sizeLimit = settings.percentDense * settings.sceneExtent
         func worldLargest(_ g: RiggedGaussians, _ i: Int) -> Float {
             triangleScales[Int(g.binding[i])] * exp(max(g.logScales[3 * i], g.logScales[3 * i + 1], g.logScales[3 * i + 2]))
         }
-        var keep: [Int] = [], cloneSet: [Int] = [], splitSet: [Int] = []
-        for i in 0..<n {
-            let densify = gradient[i] >= settings.gradientThreshold
-            if densify && worldLargest(gaussians, i) > sizeLimit {
-                splitSet.append(i)
-            } else {
-                keep.append(i)
-                if densify { cloneSet.append(i) }
-            }
-        }
-        let samples = max(1, settings.splitSamples)
-        let splitSources = splitSet.flatMap { [Int](repeating: $0, count: samples) }
-        var sources = keep + cloneSet + splitSources
-        var isNew = [Bool](repeating: false, count: keep.count) + [Bool](repeating: true, count: cloneSet.count + splitSources.count)
+        let plan = DensificationPlan(count: n, averageGradient: gradient, settings: settings) { worldLargest(gaussians, $0) }
+        var sources = plan.sources, isNew = plan.isNew
         var edited = gaussians.gathered(sources)
-        let firstSample = keep.count + cloneSet.count
-        for offset in 0..<splitSources.count {
-            let i = firstSample + offset
-            let scale = SIMD3(exp(edited.logScales[3 * i]), exp(edited.logScales[3 * i + 1]), exp(edited.logScales[3 * i + 2]))
-            let local = SIMD3(standardNormal(&generator), standardNormal(&generator), standardNormal(&generator)) * scale
-            let rotated = rotate(local, by: SIMD4(edited.rotations[4 * i], edited.rotations[4 * i + 1],
-                                                  edited.rotations[4 * i + 2], edited.rotations[4 * i + 3]))
+        for i in plan.firstSplitSample..<edited.count {
+            // Drawn in the triangle's local frame: the same distribution as in world space (μ′ = kRμ + T, s′ = ks).
+            let normal = SIMD3(standardNormal(&generator), standardNormal(&generator), standardNormal(&generator))
+            let sample = DensityControl.splitSample(
+                logScales: SIMD3(edited.logScales[3 * i], edited.logScales[3 * i + 1], edited.logScales[3 * i + 2]),
+                rotation: SIMD4(edited.rotations[4 * i], edited.rotations[4 * i + 1], edited.rotations[4 * i + 2], edited.rotations[4 * i + 3]),
+                normal: normal, divisor: settings.splitScaleDivisor)
             for a in 0..<3 {
-                edited.means[3 * i + a] += rotated[a]
-                edited.logScales[3 * i + a] = log(scale[a] / settings.splitScaleDivisor)
+                edited.means[3 * i + a] += sample.offset[a]
+                edited.logScales[3 * i + a] = sample.logScales[a]
             }
         }
-        let worldLimit = settings.maxWorldScaleFraction * settings.sceneExtent
-        var prune = [Bool](repeating: false, count: edited.count)
-        for i in 0..<edited.count {
-            let opacity = 1 / (1 + exp(-edited.opacityLogits[i]))
-            prune[i] = opacity < settings.minOpacity || worldLargest(edited, i) > worldLimit
-            if let screenLimit = settings.maxScreenRadius, !isNew[i], statistics.maxScreenRadius[sources[i]] > screenLimit {
-                prune[i] = true
-            }
+        var prune = (0..<edited.count).map { i in
+            DensityControl.shouldPrune(opacityLogit: edited.opacityLogits[i], largestWorldScale: worldLargest(edited, i), isNew: isNew[i],
+                                       source: sources[i], statistics: statistics, settings: settings)
         }
         // Binding inheritance: a triangle whose every Gaussian would go keeps them all (as GaussianAvatars does).
         var survivorsPerTriangle = [Int32](repeating: 0, count: triangleScales.count)
@@ -75,7 +57,7 @@ public enum RiggedDensityControl {
             isNew = survivors.map { isNew[$0] }
         }
         gaussians = edited
-        return BindingDensityEdit(sourceIndex: sources, isNew: isNew, cloned: cloneSet.count, split: splitSet.count,
+        return BindingDensityEdit(sourceIndex: sources, isNew: isNew, cloned: plan.clone.count, split: plan.split.count,
                                   pruned: pruned, protected: protected)
     }
 
@@ -91,15 +73,6 @@ public enum RiggedDensityControl {
         let u1 = (Double(generator.next() >> 11) + 1) * (1.0 / 9_007_199_254_740_993.0)
         let u2 = Double(generator.next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
         return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
-    }
-
-    /// `v` rotated by the (not necessarily unit) quaternion q = (w, x, y, z).
-    static func rotate(_ v: SIMD3<Float>, by q: SIMD4<Float>) -> SIMD3<Float> {
-        let norm = (q * q).sum().squareRoot()
-        let u = norm > 0 ? q / norm : SIMD4<Float>(1, 0, 0, 0)
-        let axis = SIMD3(u[1], u[2], u[3])
-        let t = 2 * cross(axis, v)
-        return v + u[0] * t + cross(axis, t)
     }
 }
 

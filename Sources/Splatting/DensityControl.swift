@@ -12,48 +12,27 @@ public enum DensityControl {
                                        using generator: inout some RandomNumberGenerator) -> DensityEdit {
         precondition(statistics.gradientNormSum.count == scene.count, "statistics describe a different number of Gaussians")
         let gradient = statistics.averageGradientNorm
-        let sizeLimit = settings.percentDense * settings.sceneExtent
-        var cloneSet: [Int] = [], splitSet: [Int] = [], keep: [Int] = []
-        for i in 0..<scene.count {
-            let largest = exp(max(scene.logScales[3 * i], scene.logScales[3 * i + 1], scene.logScales[3 * i + 2]))
-            let densify = gradient[i] >= settings.gradientThreshold
-            if densify && largest > sizeLimit {
-                splitSet.append(i)
-            } else {
-                keep.append(i)
-                if densify { cloneSet.append(i) }
-            }
+        func largest(_ g: GaussianScene, _ i: Int) -> Float {
+            exp(max(g.logScales[3 * i], g.logScales[3 * i + 1], g.logScales[3 * i + 2]))
         }
-        let samples = max(1, settings.splitSamples)
-        let splitSources = splitSet.flatMap { [Int](repeating: $0, count: samples) }
-        var sources = keep + cloneSet + splitSources
-        var isNew = [Bool](repeating: false, count: keep.count) + [Bool](repeating: true, count: cloneSet.count + splitSources.count)
+        let plan = DensificationPlan(count: scene.count, averageGradient: gradient, settings: settings) { largest(scene, $0) }
+        var sources = plan.sources, isNew = plan.isNew
         var edited = scene.gathered(sources)
-        let firstSample = keep.count + cloneSet.count
-        for offset in 0..<splitSources.count {
-            let i = firstSample + offset
-            let scale = SIMD3(exp(edited.logScales[3 * i]), exp(edited.logScales[3 * i + 1]), exp(edited.logScales[3 * i + 2]))
-            let q = SIMD4(edited.rotations[4 * i], edited.rotations[4 * i + 1], edited.rotations[4 * i + 2], edited.rotations[4 * i + 3])
-            let norm = (q * q).sum().squareRoot()
-            let rows = rotationRows(norm > 0 ? q / norm : SIMD4(1, 0, 0, 0))
-            let local = SIMD3(standardNormal(&generator), standardNormal(&generator), standardNormal(&generator)) * scale
-            let offsetWorld = multiply(rows, local)
+        for i in plan.firstSplitSample..<edited.count {
+            let normal = SIMD3(standardNormal(&generator), standardNormal(&generator), standardNormal(&generator))
+            let sample = splitSample(logScales: SIMD3(edited.logScales[3 * i], edited.logScales[3 * i + 1], edited.logScales[3 * i + 2]),
+                                     rotation: SIMD4(edited.rotations[4 * i], edited.rotations[4 * i + 1],
+                                                     edited.rotations[4 * i + 2], edited.rotations[4 * i + 3]),
+                                     normal: normal, divisor: settings.splitScaleDivisor)
             for a in 0..<3 {
-                edited.means[3 * i + a] += offsetWorld[a]
-                edited.logScales[3 * i + a] = log(scale[a] / settings.splitScaleDivisor)
+                edited.means[3 * i + a] += sample.offset[a]
+                edited.logScales[3 * i + a] = sample.logScales[a]
             }
         }
         // Prune (new Gaussians have no screen statistics yet, so only opacity and world size apply).
-        var survivors: [Int] = []
-        let worldLimit = settings.maxWorldScaleFraction * settings.sceneExtent
-        for i in 0..<edited.count {
-            let opacity = 1 / (1 + exp(-edited.opacityLogits[i]))
-            let largest = exp(max(edited.logScales[3 * i], edited.logScales[3 * i + 1], edited.logScales[3 * i + 2]))
-            var prune = opacity < settings.minOpacity || largest > worldLimit
-            if let screenLimit = settings.maxScreenRadius, !isNew[i], statistics.maxScreenRadius[sources[i]] > screenLimit {
-                prune = true
-            }
-            if !prune { survivors.append(i) }
+        let survivors = (0..<edited.count).filter { i in
+            !shouldPrune(opacityLogit: edited.opacityLogits[i], largestWorldScale: largest(edited, i), isNew: isNew[i],
+                         source: sources[i], statistics: statistics, settings: settings)
         }
         let pruned = edited.count - survivors.count
         if pruned > 0 {
@@ -62,7 +41,7 @@ public enum DensityControl {
             isNew = survivors.map { isNew[$0] }
         }
         scene = edited
-        return DensityEdit(sourceIndex: sources, isNew: isNew, cloned: cloneSet.count, split: splitSet.count, pruned: pruned)
+        return DensityEdit(sourceIndex: sources, isNew: isNew, cloned: plan.clone.count, split: plan.split.count, pruned: pruned)
     }
 
     /// Removes the Gaussians for which `shouldRemove` is true (with all payloads).
