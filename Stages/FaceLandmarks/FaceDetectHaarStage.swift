@@ -64,10 +64,9 @@ public struct FaceDetectHaarStage: Stage {
         let cameras = frameSet.manifest.cameras
         let frameCount = frameSet.manifest.frameCount
         let jobs = frameCount * cameras.count
-        let finished = ProgressCounter()
         let boxes = try parallelMap(jobs) { job throws -> [FaceBoxSet.Box] in
             let frame = job / cameras.count, camera = cameras[job % cameras.count]
-            defer { context.reportProgress(completed: finished.increment(), total: jobs, unit: "images") }
+            defer { context.advanceProgress(total: jobs, unit: "images") }
             let image = try frameSet.image(frame: frame, camera: camera)
             let faces = try detector.detect(FrameImageConversion.grey(image, conversion: .openCVLuma), options: options)
             if !faces.isEmpty { return faces.map { FaceBoxSet.Box($0, source: "haar") } }
@@ -87,20 +86,5 @@ public struct FaceDetectHaarStage: Stage {
         try FaceBoxSet(cameras: cameras, imageWidth: frameSet.manifest.width, imageHeight: frameSet.manifest.height, frames: perFrame)
             .write(to: try context.output("boxes"))
         context.log("detected \(boxes.joined().count) boxes in \(jobs) images with \(cascadeURL.path)")
-    }
-}
-
-/// A thread-safe count of finished jobs, for progress events.
-final class ProgressCounter: @unchecked Sendable {
-    // @unchecked: `count` is only touched while holding `lock`.
-    private let lock = NSLock()
-    private var count = 0
-
-    /// Adds one and returns the new count.
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        count += 1
-        return count
     }
 }

@@ -73,10 +73,9 @@ public struct FaceLandmarksERT68Stage: Stage {
         let calibration = FaceBoxCalibration(scale: parameters.haarScale, offsetX: parameters.haarOffsetX, offsetY: parameters.haarOffsetY)
         let cameras = manifest.cameras
         let jobs = manifest.frameCount * cameras.count
-        let finished = ProgressCounter()
         let detections = try parallelMap(jobs) { job throws -> FaceLandmarkSet.Detection? in
             let frame = job / cameras.count, cameraIndex = job % cameras.count
-            defer { context.reportProgress(completed: finished.increment(), total: jobs, unit: "images") }
+            defer { context.advanceProgress(total: jobs, unit: "images") }
             guard let chosen = boxes.frames[frame][cameraIndex].max(by: { $0.rectangle.area < $1.rectangle.area }) else { return nil }
             let box = chosen.source == "haar" ? calibration.apply(chosen.rectangle) : chosen.rectangle
             let image = try frameSet.image(frame: frame, camera: cameras[cameraIndex])

@@ -96,8 +96,8 @@ public struct SyntheticCaptureStage: Stage {
         let configuration = parameters.configuration
         let scene = try SyntheticScene(configuration: configuration, model: ProceduralHeadBuilder.build())
         context.log("rendering \(configuration.cameraCount)+\(configuration.heldOutCameraCount) cameras, \(configuration.frameCount)+\(configuration.heldOutFrameCount) frames at \(configuration.width)x\(configuration.height)")
-        try SyntheticCaptureWriter.write(scene, to: try context.output("capture")) { done, total in
-            context.reportProgress(completed: done, total: total, unit: "views")
+        try SyntheticCaptureWriter.write(scene, to: try context.output("capture")) { total in
+            context.advanceProgress(total: total, unit: "views")
         }
     }
 }

@@ -1,3 +1,4 @@
+import AvatarFlow
 import Foundation
 import Geometry
 import HeadModel
@@ -65,8 +66,8 @@ public enum SyntheticCaptureWriter {
         }
     }
 
-    /// Writes `scene` into `directory` (which must exist and be empty); `progress(done, total)` counts rendered views.
-    public static func write(_ scene: SyntheticScene, to directory: URL, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
+    /// Writes `scene` into `directory` (which must exist and be empty); `viewRendered(total)` is called once per rendered view, from any thread.
+    public static func write(_ scene: SyntheticScene, to directory: URL, viewRendered: @escaping @Sendable (_ total: Int) -> Void = { _ in }) throws {
         let groundTruth = directory.appendingPathComponent("groundtruth")
         let training = scene.cameras, heldOut = scene.heldOutCameras
         let fps = Double(scene.configuration.framesPerSecond)
@@ -96,7 +97,6 @@ public enum SyntheticCaptureWriter {
         let plates = renderedPlates
         let sequences: [(PerformanceKind, String, [PinholeCamera])] = [(.training, "training", training + heldOut), (.heldOut, "heldout", training)]
         let total = sequences.reduce(0) { $0 + scene.frameCount($1.0) * $1.2.count }
-        let counter = ProgressCounter()
         var entries: [String: SequenceEntry] = [:]
         for (kind, name, cameras) in sequences {
             let frames = scene.frameCount(kind)
@@ -107,31 +107,24 @@ public enum SyntheticCaptureWriter {
             }
             var landmarks2D = [Float](repeating: 0, count: cameras.count * frames * IBUG68.count * 2)
             var visible = [Int32](repeating: 0, count: cameras.count * frames * IBUG68.count)
-            let failure = FailureBox()
             for frame in 0..<frames {
-                let results = ResultBox(count: cameras.count)
-                DispatchQueue.concurrentPerform(iterations: cameras.count) { c in
+                let results = try parallelMap(cameras.count) { c throws -> ([SIMD2<Float>], [Bool]) in
                     let camera = cameras[c]
                     let view = scene.render(kind, frame: frame, camera: camera, plate: plates[camera.id]!)
                     let file = String(format: "%06d.png", frame)
-                    do {
-                        let images = imageFolder(camera: camera, kind: kind, capture: directory, sequence: sequenceDirectory, training: training)
-                        try PNGFile.write(image8(view.image), to: images.appendingPathComponent(file), compressionLevel: compressionLevel)
-                        try PNGFile.write(image8(view.alpha), to: sequenceDirectory.appendingPathComponent("alpha").appendingPathComponent(camera.id)
-                            .appendingPathComponent(file), compressionLevel: compressionLevel)
-                        let grey = view.labels.map { labelGrey[$0]! }
-                        try PNGFile.write(Image8(width: camera.width, height: camera.height, channels: 1, samples: grey),
-                                          to: sequenceDirectory.appendingPathComponent("labels").appendingPathComponent(camera.id)
-                                            .appendingPathComponent(file), compressionLevel: compressionLevel)
-                    } catch {
-                        failure.record(error)
-                    }
-                    results.store(c, view.landmarks, view.landmarkVisible)
-                    progress(counter.increment(), total)
+                    let images = imageFolder(camera: camera, kind: kind, capture: directory, sequence: sequenceDirectory, training: training)
+                    try PNGFile.write(image8(view.image), to: images.appendingPathComponent(file), compressionLevel: compressionLevel)
+                    try PNGFile.write(image8(view.alpha), to: sequenceDirectory.appendingPathComponent("alpha").appendingPathComponent(camera.id)
+                        .appendingPathComponent(file), compressionLevel: compressionLevel)
+                    let grey = view.labels.map { labelGrey[$0]! }
+                    try PNGFile.write(Image8(width: camera.width, height: camera.height, channels: 1, samples: grey),
+                                      to: sequenceDirectory.appendingPathComponent("labels").appendingPathComponent(camera.id)
+                                        .appendingPathComponent(file), compressionLevel: compressionLevel)
+                    viewRendered(total)
+                    return (view.landmarks, view.landmarkVisible)
                 }
-                if let error = failure.error { throw error }
                 for c in 0..<cameras.count {
-                    let (points, flags) = results.value(c)
+                    let (points, flags) = results[c]
                     for k in 0..<IBUG68.count {
                         let index = (c * frames + frame) * IBUG68.count + k
                         landmarks2D[2 * index] = points[k].x
@@ -208,59 +201,5 @@ public enum SyntheticCaptureWriter {
         } catch {
             throw SyntheticCaptureError("cannot write \(url.path): \(error.localizedDescription)")
         }
-    }
-}
-
-/// Counts finished views across threads. Unchecked Sendable: the count is guarded by the lock.
-final class ProgressCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        count += 1
-        return count
-    }
-}
-
-/// Keeps the first error thrown by a concurrent loop body. Unchecked Sendable: guarded by the lock.
-final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var first: Error?
-
-    func record(_ error: Error) {
-        lock.lock()
-        if first == nil { first = error }
-        lock.unlock()
-    }
-
-    var error: Error? {
-        lock.lock()
-        defer { lock.unlock() }
-        return first
-    }
-}
-
-/// Per-camera landmark results of one frame, filled concurrently. Unchecked Sendable: each
-/// iteration writes its own slot under the lock.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [([SIMD2<Float>], [Bool])]
-
-    init(count: Int) {
-        slots = Array(repeating: ([], []), count: count)
-    }
-
-    func store(_ index: Int, _ points: [SIMD2<Float>], _ flags: [Bool]) {
-        lock.lock()
-        slots[index] = (points, flags)
-        lock.unlock()
-    }
-
-    func value(_ index: Int) -> ([SIMD2<Float>], [Bool]) {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots[index]
     }
 }

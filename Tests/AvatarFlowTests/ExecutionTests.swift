@@ -198,3 +198,15 @@ import Testing
         #expect(base != CacheKey(stageID: "s", version: 1, parameters: .object(["x": .int(1)]), inputDigests: ["a": "d2"]))
     }
 }
+
+@Suite struct StageContextTests {
+    @Test func advanceProgressCountsUnitsFromManyThreads() throws {
+        let workspace = try Workspace()
+        let sink = RecordingSink()
+        let context = StageContext(stageName: "s", stageID: "test.emit", runName: "r", inputs: [:], outputs: [:],
+                                   workDirectory: workspace.root, checkpointDirectory: workspace.root,
+                                   pipelineDirectory: workspace.root, logFile: nil, sink: sink)
+        _ = parallelMap(200) { _ in context.advanceProgress(total: 200, unit: "units") }
+        #expect(sink.events.last { $0.kind == .progress }?.completed == 200)
+    }
+}

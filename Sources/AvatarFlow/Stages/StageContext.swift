@@ -24,6 +24,7 @@ public final class StageContext: @unchecked Sendable {
     private let lock = NSLock()
     private let logHandle: FileHandle?
     private var lastProgressTime = 0.0
+    private var completedUnits = 0
 
     /// Creates a context; the engine does this, tests may too.
     public init(stageName: String, stageID: String, runName: String, inputs: [String: URL], outputs: [String: URL],
@@ -81,6 +82,16 @@ public final class StageContext: @unchecked Sendable {
         if due {
             sink.receive(RunEvent(.progress, run: runName, stage: stageName, completed: completed, total: total, unit: unit))
         }
+    }
+
+    /// Counts one more unit as done and reports the running count: for parallel loops, where no
+    /// single iteration knows how many others have finished. Safe to call from any thread.
+    public func advanceProgress(total: Int?, unit: String) {
+        lock.lock()
+        completedUnits += 1
+        let completed = completedUnits
+        lock.unlock()
+        reportProgress(completed: completed, total: total, unit: unit)
     }
 
     /// Appends a line to the stage's log file (`runs/<run>/stages/<name>/log.txt`).
