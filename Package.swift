@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "AvatarFlowStages", dependencies: ["AvatarFlow", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking",
-                                                         "RiggedGaussians", "Rendering", "Evaluation"]),
+                                                         "RiggedGaussians", "MeshGuidance", "DynamicGaussians", "Rendering", "Evaluation"]),
         .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "AvatarFlowStages"]),
 
         // MARK: Domain libraries
@@ -57,6 +57,9 @@ let package = Package(
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", swiftSettings: numericSettings),
         .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry"], swiftSettings: numericSettings),
+        // DifferentiableMesh: deformable marching tetrahedra and a soft mesh rasteriser as autodiff ops (mesh guidance).
+        .target(name: "DifferentiableMesh", dependencies: ["Tensors", "Geometry"],
+                swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
 
         // MARK: Stages (one target per stage family; a stage never imports another stage)
         .target(name: "VideoIO", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/VideoIO"),
@@ -72,6 +75,10 @@ let package = Package(
 
         .target(name: "RiggedGaussians", dependencies: ["AvatarFlow", "Avatars", "Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"],
                 path: "Stages/RiggedGaussians", swiftSettings: numericSettings),
+        .target(name: "MeshGuidance", dependencies: ["AvatarFlow", "Avatars", "DifferentiableMesh", "Tensors", "HeadModel", "Geometry", "MediaIO"],
+                path: "Stages/MeshGuidance", swiftSettings: numericSettings),
+        .target(name: "DynamicGaussians", dependencies: ["AvatarFlow", "Avatars", "Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"],
+                path: "Stages/DynamicGaussians", swiftSettings: numericSettings),
         .target(name: "Rendering", dependencies: ["AvatarFlow", "Avatars", "Splatting", "HeadModel", "MediaIO"],
                 path: "Stages/Rendering", swiftSettings: numericSettings),
         .target(name: "Evaluation", dependencies: ["AvatarFlow", "Tensors", "MediaIO"],
@@ -107,6 +114,11 @@ let package = Package(
         .testTarget(name: "AvatarsTests", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel", "Geometry"]),
         .testTarget(name: "RiggedGaussiansTests", dependencies: ["RiggedGaussians", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
                                                                  "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors"]),
+        .testTarget(name: "DifferentiableMeshTests", dependencies: ["DifferentiableMesh", "Tensors", "Geometry"]),
+        .testTarget(name: "MeshGuidanceTests", dependencies: ["MeshGuidance", "Avatars", "DifferentiableMesh", "AvatarFlow", "AvatarFlowStages",
+                                                              "MediaIO", "HeadModel", "Geometry", "Tensors"]),
+        .testTarget(name: "DynamicGaussiansTests", dependencies: ["DynamicGaussians", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
+                                                                  "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]
 )
