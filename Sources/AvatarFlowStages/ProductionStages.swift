@@ -1,4 +1,5 @@
 import AvatarFlow
+import DynamicGaussians
 import Evaluation
 import FaceLandmarks
 import FaceTracking
@@ -12,5 +13,5 @@ import VideoIO
 public enum ProductionStages {
     /// The stages registered in the catalogue.
     public static let all: [any Stage.Type] = SyntheticCaptureStages.all + VideoIOStages.all + MattingStages.all
-        + FaceLandmarksStages.all + FaceTrackingStages.all + RiggedGaussiansStages.all + RenderingStages.all + EvaluationStages.all
+        + FaceLandmarksStages.all + FaceTrackingStages.all + RiggedGaussiansStages.all + DynamicGaussiansStages.all + RenderingStages.all + EvaluationStages.all
 }

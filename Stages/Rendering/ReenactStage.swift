@@ -84,7 +84,6 @@ public struct ReenactStage: Stage {
         }
         let sequence = Array(DrivingSequence.smoothed(driving.frames, radius: parameters.smoothing)[first..<(first + count)])
         let views = try cameraViews(reference: reference, parameters: parameters, avatar: avatar, firstFrame: sequence[0])
-        let settings = RasterSettings(background: avatar.manifest.background)
         let size = PixelSize(width: views.calibrations[0].width, height: views.calibrations[0].height)
         guard views.calibrations.allSatisfy({ $0.width == size.width && $0.height == size.height }) else {
             throw RenderingError("the selected cameras have different image sizes; render them in separate stages (cameras: [...])")
@@ -95,13 +94,8 @@ public struct ReenactStage: Stage {
                                         frameRate: frameRate)
         let rasterizer = GaussianRasterizer()
         for (index, state) in sequence.enumerated() {
-            let scene = try avatar.scene(driving: state)
-            var images: [Image8] = []
-            for view in 0..<views.ids.count {
-                let camera = views.camera(view, index, count)
-                let output = try rasterizer.render(scene: scene, camera: camera, settings: settings).output
-                images.append(Self.rgba(output))
-            }
+            let cameras = (0..<views.ids.count).map { views.camera($0, index, count) }
+            let images = try avatar.render(driving: state, cameras: cameras, rasterizer: rasterizer).map(Self.rgba)
             let seconds = Double(index) * Double(frameRate.denominator) / Double(frameRate.numerator)
             try writer.append(images, timestamp: seconds, sourceIndex: first + index)
             context.reportProgress(completed: index + 1, total: count, unit: "frames")
@@ -163,14 +157,14 @@ public struct ReenactStage: Stage {
                       worldToCamera: c.worldToCamera.map(Float.init))
     }
 
-    static func rgba(_ output: RasterOutput) -> Image8 {
-        let pixels = output.width * output.height
+    static func rgba(_ image: AvatarImage) -> Image8 {
+        let pixels = image.width * image.height
         var samples = [UInt8](repeating: 0, count: pixels * 4)
         func byte(_ value: Float) -> UInt8 { UInt8(min(max(value, 0), 1) * 255 + 0.5) }
         for p in 0..<pixels {
-            for c in 0..<3 { samples[4 * p + c] = byte(output.image[p * output.channels + c]) }
-            samples[4 * p + 3] = byte(output.alpha[p])
+            for c in 0..<3 { samples[4 * p + c] = byte(image.rgb[3 * p + c]) }
+            samples[4 * p + 3] = byte(image.alpha[p])
         }
-        return Image8(width: output.width, height: output.height, channels: 4, samples: samples)
+        return Image8(width: image.width, height: image.height, channels: 4, samples: samples)
     }
 }

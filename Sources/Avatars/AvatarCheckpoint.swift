@@ -1,0 +1,104 @@
+import Foundation
+import Tensors
+
+/// A training checkpoint of any avatar family, for exact resume after a kill:
+///
+///     checkpoint.json                  iteration, RNG state, name of the tensor file
+///     checkpoint-<iteration>.safetensors   parameters by name, Adam moments (`<name>.adam_m|adam_v`),
+///                                      any extra tensors of the family; Adam step counts as metadata
+///
+/// The record is replaced atomically after the tensor file is written, so a kill during a save
+/// keeps the previous checkpoint valid; older tensor files are removed afterwards.
+public struct AvatarCheckpoint: Codable, Sendable, Equatable {
+    /// Steps completed when the checkpoint was taken.
+    public var iteration: Int
+    /// State of the trainer's SplitMix64 (view sampling).
+    public var generatorState: UInt64
+    /// Tensor file, relative to the checkpoint directory.
+    public var parametersFile: String
+
+    enum CodingKeys: String, CodingKey {
+        case iteration
+        case generatorState = "generator_state"
+        case parametersFile = "parameters_file"
+    }
+
+    /// Record file name inside the checkpoint directory.
+    public static let fileName = "checkpoint.json"
+
+    /// Creates a record.
+    public init(iteration: Int, generatorState: UInt64, parametersFile: String) {
+        self.iteration = iteration
+        self.generatorState = generatorState
+        self.parametersFile = parametersFile
+    }
+
+    /// Writes parameters, optimiser state and `extras` into `directory` and points the record at them.
+    public static func save(iteration: Int, generatorState: UInt64, parameters: [(name: String, parameter: Parameter)], optimizer: Adam,
+                            extras: [String: Tensor] = [:], to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var tensors = extras
+        for (name, parameter) in parameters { tensors[name] = parameter.value }
+        let state = optimizer.stateTensors(for: parameters)
+        tensors.merge(state.tensors) { current, _ in current }
+        let fileName = "checkpoint-\(iteration).safetensors"
+        try Safetensors.write(tensors, metadata: state.metadata, to: directory.appendingPathComponent(fileName))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let record = AvatarCheckpoint(iteration: iteration, generatorState: generatorState, parametersFile: fileName)
+        try encoder.encode(record).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasPrefix("checkpoint-") && name.hasSuffix(".safetensors") && name != fileName {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
+    /// Restores the checkpoint in `directory` into `parameters` (shapes must match) and `optimizer`;
+    /// returns the record and every stored tensor (for family extras), or nil when there is no checkpoint.
+    /// - Throws: `AvatarError` naming the file when the record or tensors are damaged or do not fit.
+    public static func restore(from directory: URL, parameters: [(name: String, parameter: Parameter)],
+                               optimizer: Adam) throws -> (record: AvatarCheckpoint, tensors: [String: Tensor])? {
+        let recordURL = directory.appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: recordURL.path) else { return nil }
+        let advice = "delete \(directory.path) to start the training over"
+        let record: AvatarCheckpoint
+        do {
+            record = try JSONDecoder().decode(AvatarCheckpoint.self, from: data)
+        } catch {
+            throw AvatarError("\(recordURL.path): unreadable checkpoint record (\(error)); \(advice)")
+        }
+        let url = directory.appendingPathComponent(record.parametersFile)
+        let file: (tensors: [String: Tensor], metadata: [String: String])
+        do {
+            file = try Safetensors.read(from: url)
+        } catch {
+            throw AvatarError("\(url.path): the checkpoint is corrupted (\(error)); \(advice)")
+        }
+        for (name, parameter) in parameters {
+            guard let value = file.tensors[name] else { throw AvatarError("\(url.path): the checkpoint lacks tensor '\(name)'; \(advice)") }
+            guard value.shape == parameter.shape else {
+                throw AvatarError("\(url.path): checkpoint tensor '\(name)' has shape \(value.shape) but the model has \(parameter.shape) (different settings?); \(advice)")
+            }
+        }
+        for (name, parameter) in parameters { parameter.value = file.tensors[name]! }
+        do {
+            try optimizer.loadState(file.tensors, metadata: file.metadata, for: parameters)
+        } catch {
+            throw AvatarError("\(url.path): the optimiser state does not fit (\(error)); \(advice)")
+        }
+        return (record, file.tensors)
+    }
+
+    /// Names the first parameter holding NaN or ±Inf (with the value and element), or nil when all are finite.
+    public static func firstNonFiniteParameter(_ parameters: [(name: String, parameter: Parameter)]) -> String? {
+        for (name, parameter) in parameters {
+            let bad = parameter.value.withUnsafeBufferPointer { buffer -> Int? in
+                var probe: Float = 0
+                for value in buffer { probe += value - value }
+                return probe == 0 ? nil : buffer.firstIndex { !$0.isFinite }
+            }
+            if let bad { return "parameter '\(name)' holds \(parameter.value.scalars[bad]) at element \(bad)" }
+        }
+        return nil
+    }
+}

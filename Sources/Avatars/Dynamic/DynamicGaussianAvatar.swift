@@ -1,0 +1,130 @@
+import Foundation
+import HeadModel
+import Splatting
+import Tensors
+
+/// A Gaussian Head Avatar (Xu et al., CVPR 2024): neutral Gaussians in canonical space deformed by
+/// expression- and pose-conditioned MLPs, rendered to a C-channel feature image at 1/factor of the
+/// output size and super-resolved to RGB by Ψ (eq. 1–8).
+///
+///     avatar/
+///       avatar.json                  AvatarManifest, family "gaussian-head-avatar", sh_degree 0
+///       gaussian-head-avatar.json    DynamicGaussianConfiguration (canonical space, λ thresholds, sizes)
+///       gaussians.safetensors        neutral.<positions|features|rotations|log_scales|opacity_logits>,
+///                                    landmarks, networks.*, attributes.*, superres.* (DynamicGaussianModel names)
+///
+/// The parameters are kept as Sendable tensors; `model()` wraps them in trainable layers.
+public struct DynamicGaussianAvatar: GaussianAvatarRenderer {
+    /// The family name in `avatar.json`.
+    public static let family = "gaussian-head-avatar"
+    /// The avatar's manifest.
+    public var manifest: AvatarManifest
+    /// The head model that drives the avatar.
+    public let headModel: HeadModel
+    /// Canonical space, thresholds, sizes, background.
+    public var configuration: DynamicGaussianConfiguration
+    /// Parameter values by `DynamicGaussianModel.namedParameters` name, plus `landmarks`.
+    public var parameters: [String: Tensor]
+
+    /// Creates an avatar from parameter values (checked when `model()` builds the layers).
+    public init(manifest: AvatarManifest, headModel: HeadModel, configuration: DynamicGaussianConfiguration, parameters: [String: Tensor]) {
+        self.manifest = manifest
+        self.headModel = headModel
+        self.configuration = configuration
+        self.parameters = parameters
+    }
+
+    /// Captures the current values of a model.
+    public init(manifest: AvatarManifest, headModel: HeadModel, model: DynamicGaussianModel) {
+        var values = model.parameterTensors
+        values["landmarks"] = model.landmarks
+        self.init(manifest: manifest, headModel: headModel, configuration: model.configuration, parameters: values)
+    }
+
+    /// The trainable layers holding these values.
+    /// - Throws: `AvatarError` naming the missing or mis-shaped tensor.
+    public func model() throws -> DynamicGaussianModel {
+        func tensor(_ name: String) throws -> Tensor {
+            guard let value = parameters[name] else { throw AvatarError("tensor '\(name)' is missing from the Gaussian Head Avatar parameters") }
+            return value
+        }
+        var generator = SplitMix64(seed: 0)
+        let networks = DynamicHeadNetworks(configuration: configuration.networks, generator: &generator)
+        let model: DynamicGaussianModel
+        do {
+            let positions = try tensor("neutral.positions")
+            let n = positions.rank == 2 ? positions.shape[0] : -1
+            let expected: [(String, [Int])] = [("neutral.positions", [n, 3]), ("neutral.features", [n, configuration.networks.featureWidth]),
+                                               ("neutral.rotations", [n, 4]), ("neutral.log_scales", [n, 3]), ("neutral.opacity_logits", [n, 1])]
+            for (name, shape) in expected where try tensor(name).shape != shape {
+                throw AvatarError("tensor '\(name)' has shape \(try tensor(name).shape), expected \(shape)")
+            }
+            model = try DynamicGaussianModel(configuration: configuration, positions: positions, features: try tensor("neutral.features"),
+                                             rotations: try tensor("neutral.rotations"), logScales: try tensor("neutral.log_scales"),
+                                             opacityLogits: try tensor("neutral.opacity_logits"), landmarks: try tensor("landmarks"),
+                                             networks: networks, generator: &generator)
+            try model.loadParameters(parameters)
+        } catch let error as AvatarError {
+            throw error
+        } catch {
+            throw AvatarError("the Gaussian Head Avatar parameters do not match its configuration (\(error))")
+        }
+        return model
+    }
+
+    /// World-space Gaussians of a driving frame with their C-channel feature vectors (before Ψ).
+    public func scene(driving frame: HeadTracking.Frame) throws -> GaussianScene {
+        let model = try model()
+        return model.gaussians(model.condition(of: frame, scale: manifest.scale), on: nil).scene
+    }
+
+    /// Generates the Gaussians once, renders the feature image per camera and super-resolves it;
+    /// alpha is the feature image's opacity upsampled bilinearly to the camera size.
+    public func render(driving frame: HeadTracking.Frame, cameras: [Splatting.PinholeCamera],
+                       rasterizer: GaussianRasterizer) throws -> [AvatarImage] {
+        let model = try model()
+        let gaussians = model.gaussians(model.condition(of: frame, scale: manifest.scale), on: nil)
+        return try cameras.map { camera in
+            let render = try model.render(gaussians, camera: camera, rasterizer: rasterizer, on: nil)
+            let factor = configuration.superResolution.factor
+            let lowAlpha = render.alpha.reshaped([1, 1, camera.height / factor, camera.width / factor])
+            let alpha = factor == 1 ? lowAlpha : (factor == 2 ? lowAlpha.upsampledBilinear(scale: 2)
+                                                  : lowAlpha.upsampledBilinear(scale: 2).upsampledBilinear(scale: 2))
+            let rgb = render.rgb.reshaped([3, camera.height * camera.width]).permuted([1, 0])
+            return AvatarImage(width: camera.width, height: camera.height, rgb: rgb.value.scalars, alpha: alpha.value.scalars)
+        }
+    }
+
+    /// Writes `avatar.json`, `gaussian-head-avatar.json` and `gaussians.safetensors` into `directory`.
+    public func write(to directory: URL) throws {
+        var manifest = self.manifest
+        manifest.gaussianCount = parameters["neutral.positions"]?.shape.first ?? 0
+        try Safetensors.write(parameters, metadata: ["family": Self.family], to: directory.appendingPathComponent(manifest.parametersFile))
+        try configuration.write(to: directory)
+        try manifest.write(to: directory)
+    }
+
+    /// Reads an avatar written by `write(to:)`, loading its head model and checking the parameters.
+    public static func read(from directory: URL) throws -> DynamicGaussianAvatar {
+        let manifest = try AvatarManifest.read(from: directory)
+        guard manifest.family == family else {
+            throw AvatarError("\(directory.path): avatar family is '\(manifest.family)', expected '\(family)'")
+        }
+        let configuration = try DynamicGaussianConfiguration.read(from: directory)
+        let url = directory.appendingPathComponent(manifest.parametersFile)
+        let parameters: [String: Tensor]
+        do {
+            parameters = try Safetensors.read(from: url).tensors
+        } catch {
+            throw AvatarError("\(url.path): cannot read the avatar parameters (\(error)); the file is damaged, re-run gaussians.dynamic")
+        }
+        let avatar = DynamicGaussianAvatar(manifest: manifest, headModel: try AvatarLoader.headModel(manifest.headModel),
+                                           configuration: configuration, parameters: parameters)
+        do {
+            _ = try avatar.model()
+        } catch let error as AvatarError {
+            throw AvatarError("\(url.path): \(error.description); re-run gaussians.dynamic")
+        }
+        return avatar
+    }
+}

@@ -1,0 +1,247 @@
+import AvatarFlow
+import Avatars
+import Foundation
+import HeadModel
+import MediaIO
+import Splatting
+import Tensors
+
+/// `gaussians.dynamic`: trains a Gaussian Head Avatar (Xu et al., CVPR 2024, §4.1–4.2) from matted
+/// multi-view frames, their tracking and a Guidance artifact (`guidance.sdf-dmtet` or, for the
+/// FLAME-Init ablation, `guidance.template`).
+public struct DynamicGaussiansStage: Stage {
+    /// Parameters; defaults are the CPU preset, the paper's or official code's values are in each doc line.
+    public struct Parameters: StageParameters {
+        /// Optimisation steps.
+        public var iterations: Int
+        /// Seed of the initial samples, random networks and view sampling.
+        public var seed: Int
+        /// Head model directory; empty for the built-in procedural model (must match the tracking's model).
+        public var model: String
+        /// Target number of Gaussians (mesh vertices + surface samples + mouth points).
+        public var gaussians: Int
+        /// Extra points in the mouth.
+        public var mouthPoints: Int
+        /// Hidden width of the attribute MLPs.
+        public var attributeWidth: Int
+        /// Super-resolution factor (1, 2 or 4).
+        public var srFactor: Int
+        /// Width of Ψ's first DoubleConv (halved after every upsampling).
+        public var srWidth: Int
+        /// Learning rate of the six MLPs.
+        public var networkLR: Double
+        /// Learning rate of Ψ.
+        public var superresLR: Double
+        /// Learning rate of X0, canonical units.
+        public var positionLR: Double
+        /// Learning rate of F0.
+        public var featureLR: Double
+        /// Learning rate of S0 (log scale).
+        public var scaleLR: Double
+        /// Learning rate of Q0.
+        public var rotationLR: Double
+        /// Learning rate of A0 (logit).
+        public var opacityLR: Double
+        /// Learning rate of the per-frame rotation correction, radians.
+        public var poseLR: Double
+        /// Learning rate of the per-frame translation correction, world units.
+        public var translationLR: Double
+        /// λ_lr of eq. 8.
+        public var lambdaLR: Double
+        /// Perceptual term: `dssim` or `none`.
+        public var perceptual: String
+        /// Weight of the perceptual term.
+        public var lambdaPerceptual: Double
+        /// Cameras held out of training.
+        public var heldOutCameras: [String]
+        /// Trailing frames held out of training.
+        public var heldOutFrames: Int
+        /// White (or black) background.
+        public var whiteBackground: Bool
+        /// Steps between checkpoints.
+        public var checkpointInterval: Int
+        /// Steps between log lines.
+        public var logInterval: Int
+        /// One rasteriser thread for bit-exact resumes.
+        public var deterministic: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case iterations, seed, model, gaussians, perceptual, deterministic
+            case mouthPoints = "mouth_points"
+            case attributeWidth = "attribute_width"
+            case srFactor = "sr_factor"
+            case srWidth = "sr_width"
+            case networkLR = "network_lr"
+            case superresLR = "superres_lr"
+            case positionLR = "position_lr"
+            case featureLR = "feature_lr"
+            case scaleLR = "scale_lr"
+            case rotationLR = "rotation_lr"
+            case opacityLR = "opacity_lr"
+            case poseLR = "pose_lr"
+            case translationLR = "translation_lr"
+            case lambdaLR = "lambda_lr"
+            case lambdaPerceptual = "lambda_perceptual"
+            case heldOutCameras = "held_out_cameras"
+            case heldOutFrames = "held_out_frames"
+            case whiteBackground = "white_background"
+            case checkpointInterval = "checkpoint_interval"
+            case logInterval = "log_interval"
+        }
+
+        /// The schema (CPU preset defaults; paper / official values in the docs).
+        public static let fields: [ParameterField] = [
+            .int("iterations", 1500, range: 1...10_000_000, doc: "Optimisation steps (official config: ~600000; CPU preset 1500)."),
+            .int("seed", 0, range: 0...Int(Int32.max), doc: "Seed of surface and mouth samples, the random attribute MLPs and Ψ, and view sampling."),
+            .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty = built-in procedural model."),
+            .int("gaussians", 12000, range: 1...10_000_000, doc: "Target Gaussian count: guidance vertices, then uniform surface samples, plus mouth points (official: subdivided DMTet vertices, ~100k)."),
+            .int("mouth_points", 500, range: 0...1_000_000, doc: "Extra points filling the mouth (official: 3000)."),
+            .int("attribute_width", 64, range: 1...4096, doc: "Hidden width of f_att^exp (3 layers) and f_att^pose (2 layers) (official: 256 and 128)."),
+            .int("sr_factor", 2, range: 1...4, doc: "Super-resolution factor Ψ: 1, 2 or 4; the feature image is rendered at frame size / factor (paper: 4, 512 → 2048)."),
+            .int("sr_width", 32, range: 4...1024, doc: "Channels of Ψ's first DoubleConv, halved after every ×2 upsampling (paper: 128 → 64 → 32)."),
+            .double("network_lr", 1e-3, range: 0...1, doc: "Adam learning rate of the six MLPs (paper: 1e-4 over ~600k steps)."),
+            .double("superres_lr", 1e-3, range: 0...1, doc: "Adam learning rate of Ψ (paper: 1e-4)."),
+            .double("position_lr", 1e-4, range: 0...1, doc: "Learning rate of X0 in canonical units (paper: 1e-5)."),
+            .double("feature_lr", 3e-3, range: 0...1, doc: "Learning rate of F0 (paper: 1e-5; the CPU preset's short schedule needs more, template guidance starts at zero features)."),
+            .double("scale_lr", 3e-3, range: 0...1, doc: "Learning rate of S0, log scale (paper: 3e-5)."),
+            .double("rotation_lr", 1e-3, range: 0...1, doc: "Learning rate of Q0 (paper: 1e-5)."),
+            .double("opacity_lr", 1e-2, range: 0...1, doc: "Learning rate of A0, logit (paper: 1e-4)."),
+            .double("pose_lr", 1e-4, range: 0...1, doc: "Learning rate of the per-frame head rotation correction, radians (paper: 1e-5)."),
+            .double("translation_lr", 1e-5, range: 0...1, doc: "Learning rate of the per-frame translation correction, world units (paper: 1e-5)."),
+            .double("lambda_lr", 1, range: 0...100, doc: "λ_lr of eq. 8: L1 of the feature image's first three channels (paper: 1)."),
+            .choice("perceptual", "dssim", ["dssim", "none"], doc: "Perceptual term of eq. 8: D-SSIM (default; the paper's VGG/LPIPS weights are not shipped) or none."),
+            .double("lambda_perceptual", 0.2, range: 0...100, doc: "Weight of the perceptual term (paper: λ_vgg 0.1)."),
+            .stringList("held_out_cameras", [], doc: "Cameras excluded from training, used for novel-view validation (training.json)."),
+            .int("held_out_frames", 0, range: 0...1_000_000, doc: "Trailing frames excluded from training (self-reenactment test sequence)."),
+            .bool("white_background", true, doc: "Targets and renders over white; off = black (must match the matting stage)."),
+            .int("checkpoint_interval", 500, range: 1...10_000_000, doc: "Steps between checkpoints (resumed after a kill)."),
+            .int("log_interval", 100, range: 1...10_000_000, doc: "Steps between log lines with loss, PSNR and it/s."),
+            .bool("deterministic", false, doc: "One rasteriser thread: bit-reproducible training and bit-exact resume (slower)."),
+        ]
+    }
+
+    /// The stage id.
+    public static let id = "gaussians.dynamic"
+    /// Output version.
+    public static let version = 1
+    /// One line.
+    public static let summary = "Gaussian Head Avatar: MLP-deformed neutral Gaussians, C-channel feature image and super-resolution."
+    /// Inputs.
+    public static let inputs = [
+        StagePort("init", .guidance, doc: "Guidance artifact: neutral mesh, features, landmarks, four MLPs (guidance.sdf-dmtet or guidance.template)."),
+        StagePort("frames", .frameSet, doc: "Matted RGBA frames with camera calibrations."),
+        StagePort("tracking", .tracking, doc: "Per-frame head-model fit of the same frames."),
+    ]
+    /// Outputs.
+    public static let outputs = [
+        StagePort("avatar", .avatar, doc: "avatar.json + gaussian-head-avatar.json + gaussians.safetensors (family gaussian-head-avatar), training.json."),
+        StagePort("tracking", .tracking, doc: "The input tracking with the learnt per-frame rigid corrections applied."),
+    ]
+
+    /// Creates the stage.
+    public init() {}
+
+    /// Initialises from the guidance (or resumes), trains, and writes the avatar and its summary.
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let frameSet = try FrameSet.open(try context.input("frames"))
+        let tracking = try HeadTracking.read(from: try context.input("tracking"))
+        let guidance = try GuidanceModel.read(from: try context.input("init"))
+        let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
+        let headModel = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
+        guard guidance.manifest.headModel.name == tracking.model else {
+            throw DynamicGaussiansError("the guidance was fitted with head model '\(guidance.manifest.headModel.name)' but the tracking uses '\(tracking.model)'; connect the guidance made from this tracking")
+        }
+        let expected = CanonicalHeadSpace.expressionCondition(of: tracking.frames[0]).count
+        guard guidance.networks.configuration.expressionWidth == expected else {
+            throw DynamicGaussiansError("the guidance networks take \(guidance.networks.configuration.expressionWidth) expression values but the tracking gives \(expected); connect the guidance made from this tracking")
+        }
+        let views = try CaptureViews.load(frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
+                                          heldOutFrames: parameters.heldOutFrames, factor: parameters.srFactor)
+        let background: [Float] = parameters.whiteBackground ? [1, 1, 1] : [0, 0, 0]
+        var generator = Tensors.SplitMix64(seed: UInt64(parameters.seed))
+        let steps = parameters.srFactor == 4 ? 2 : parameters.srFactor == 2 ? 1 : 0
+        let initialisation = DynamicGaussianInitialization(
+            gaussianCount: parameters.gaussians, mouthPoints: parameters.mouthPoints,
+            attributeExpressionHidden: Array(repeating: parameters.attributeWidth, count: 3),
+            attributePoseHidden: Array(repeating: parameters.attributeWidth, count: 2),
+            superResolution: SuperResolutionConfiguration(factor: parameters.srFactor, inputChannels: guidance.networks.configuration.colorChannels,
+                                                          widths: (0...steps).map { max(4, parameters.srWidth >> $0) }),
+            background: background)
+        let model: DynamicGaussianModel
+        do {
+            model = try initialisation.model(from: guidance, generator: &generator)
+        } catch let error as AvatarError {
+            throw DynamicGaussiansError("cannot initialise from the guidance: \(error.description)")
+        }
+        let settings = parameters.trainingSettings()
+        context.log("\(model.count) Gaussians from a '\(guidance.manifest.source)' guidance (\(guidance.vertices.shape[0]) vertices); training on \(views.training.count) views (\(views.trainingCameras.count) cameras × \(views.trainingFrames.count) frames), validating on \(views.heldOutCameraViews.count)")
+        let trainer = DynamicTrainer(settings: settings, model: model, tracking: tracking, views: views.training)
+        if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
+            context.log("resumed from the checkpoint at iteration \(resumed)")
+        }
+        var lastCheckpoint = trainer.iteration
+        var window = (loss: 0.0, psnr: 0.0, steps: 0, start: Date())
+        let start = Date(), startIteration = trainer.iteration
+        while trainer.iteration < settings.iterations {
+            let report: DynamicTrainer.StepReport
+            do {
+                report = try trainer.step()
+            } catch let failure as NonFiniteTraining {
+                throw DynamicGaussiansError("training diverged at iteration \(failure.iteration): \(failure.what). The last good checkpoint (iteration \(lastCheckpoint)) is kept in \(context.checkpointDirectory.path); lower the learning rates (e.g. network_lr, position_lr) and re-run to resume from it")
+            }
+            window.loss += Double(report.loss)
+            window.psnr += report.psnr
+            window.steps += 1
+            let i = trainer.iteration
+            context.reportProgress(completed: i, total: settings.iterations, unit: "iterations")
+            if i % settings.logInterval == 0 || i == settings.iterations {
+                let rate = Double(window.steps) / max(Date().timeIntervalSince(window.start), 1e-9)
+                context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.2f it/s", i, window.loss / Double(window.steps),
+                                   window.psnr / Double(window.steps), rate))
+                window = (0, 0, 0, Date())
+            }
+            if i % settings.checkpointInterval == 0 && i < settings.iterations {
+                try trainer.saveCheckpoint(to: context.checkpointDirectory)
+                lastCheckpoint = i
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let output = try context.output("avatar")
+        let manifest = AvatarManifest(
+            family: DynamicGaussianAvatar.family, headModel: HeadModelReference(name: headModel.name, path: modelPath),
+            identity: tracking.identity, scale: tracking.scale, shDegree: 0, gaussianCount: model.count, background: background,
+            trainingCameras: views.trainingCameras, heldOutCameras: parameters.heldOutCameras, iterations: settings.iterations)
+        try DynamicGaussianAvatar(manifest: manifest, headModel: headModel, model: model).write(to: output)
+        try trainer.refinedTracking.write(to: try context.output("tracking"))
+        let summary = try DynamicTrainingSummary.measure(trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
+                                                         seconds: seconds, steps: trainer.iteration - startIteration)
+        try summary.write(to: output)
+        context.log(String(format: "done: %d Gaussians, train PSNR %.2f dB, held-out camera PSNR %@, %.2f it/s",
+                           summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
+                           summary.iterationsPerSecond))
+    }
+}
+
+extension DynamicGaussiansStage.Parameters {
+    /// The library settings.
+    func trainingSettings() -> DynamicTrainingSettings {
+        var s = DynamicTrainingSettings()
+        s.iterations = iterations
+        s.seed = UInt64(seed)
+        s.networkLearningRate = Float(networkLR)
+        s.superResolutionLearningRate = Float(superresLR)
+        s.positionLearningRate = Float(positionLR)
+        s.featureLearningRate = Float(featureLR)
+        s.scaleLearningRate = Float(scaleLR)
+        s.rotationLearningRate = Float(rotationLR)
+        s.opacityLearningRate = Float(opacityLR)
+        s.poseCorrectionLearningRate = Float(poseLR)
+        s.translationCorrectionLearningRate = Float(translationLR)
+        s.lowResolutionWeight = Float(lambdaLR)
+        s.dssimWeight = perceptual == "dssim" ? Float(lambdaPerceptual) : 0
+        s.checkpointInterval = checkpointInterval
+        s.logInterval = logInterval
+        s.rasterWorkers = deterministic ? 1 : nil
+        return s
+    }
+}

@@ -1,0 +1,151 @@
+import Avatars
+import Foundation
+import Geometry
+import HeadModel
+import Splatting
+import Tensors
+
+/// The Gaussian Head Avatar optimisation (§4.2): per step one random (frame, camera) view, the
+/// expression-conditioned Gaussians of eq. 2–7 with a learnable per-frame rigid correction, the
+/// feature image and Ψ, loss eq. 8 with D-SSIM in place of the VGG term; Adam with one learning
+/// rate per parameter group. Checkpoints hold everything needed to resume bit-exactly.
+final class DynamicTrainer {
+    /// Loss and image error of one step.
+    struct StepReport {
+        var loss: Float
+        var psnr: Double
+    }
+
+    let settings: DynamicTrainingSettings
+    let model: DynamicGaussianModel
+    let tracking: HeadTracking
+    let views: [SupervisedView]
+    let rotationOffsets, translationOffsets: Parameter
+    let adam: Adam
+    var generator: Tensors.SplitMix64
+    /// Steps completed.
+    private(set) var iteration = 0
+    private let rasterizer: GaussianRasterizer
+
+    init(settings: DynamicTrainingSettings, model: DynamicGaussianModel, tracking: HeadTracking, views: [SupervisedView]) {
+        self.settings = settings
+        self.model = model
+        self.tracking = tracking
+        self.views = views
+        rasterizer = GaussianRasterizer(workers: settings.rasterWorkers)
+        generator = Tensors.SplitMix64(seed: settings.seed ^ 0x6748_4121)
+        rotationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
+        translationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
+        adam = Adam(groups: [
+            .init(name: "networks", parameters: model.networks.parameters + model.attributes.parameters, learningRate: settings.networkLearningRate),
+            .init(name: "superres", parameters: model.superResolution.parameters, learningRate: settings.superResolutionLearningRate),
+            .init(name: "positions", parameters: [model.positions], learningRate: settings.positionLearningRate, epsilon: 1e-15),
+            .init(name: "features", parameters: [model.features], learningRate: settings.featureLearningRate, epsilon: 1e-15),
+            .init(name: "scales", parameters: [model.logScales], learningRate: settings.scaleLearningRate, epsilon: 1e-15),
+            .init(name: "rotations", parameters: [model.rotations], learningRate: settings.rotationLearningRate, epsilon: 1e-15),
+            .init(name: "opacity", parameters: [model.opacityLogits], learningRate: settings.opacityLearningRate, epsilon: 1e-15),
+            .init(name: "pose", parameters: [rotationOffsets], learningRate: settings.poseCorrectionLearningRate, epsilon: 1e-15),
+            .init(name: "translation", parameters: [translationOffsets], learningRate: settings.translationCorrectionLearningRate, epsilon: 1e-15),
+        ])
+    }
+
+    /// Every parameter by checkpoint name.
+    var namedParameters: [(name: String, parameter: Parameter)] {
+        model.namedParameters + [("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets)]
+    }
+
+    /// The tracking with each frame's root rotation composed with its learnt correction and its
+    /// translation plus the learnt offset (the correction rotates about the posed pivot, as `RigidOffset`).
+    var refinedTracking: HeadTracking {
+        var refined = tracking
+        let rotations = rotationOffsets.value.scalars, translations = translationOffsets.value.scalars
+        for f in refined.frames.indices {
+            let delta = SIMD3(rotations[3 * f], rotations[3 * f + 1], rotations[3 * f + 2])
+            let root = SIMD3<Float>(refined.frames[f].rotation.map(Float.init))
+            let composed = (Matrix3x3(rotationVector: delta) * Matrix3x3(rotationVector: root)).rotationVector
+            refined.frames[f].rotation = [Double(composed.x), Double(composed.y), Double(composed.z)]
+            for a in 0..<3 { refined.frames[f].translation[a] += Double(translations[3 * f + a]) }
+        }
+        return refined
+    }
+
+    /// The Gaussians of `frame` with its correction on `tape` (nil: constants).
+    private func gaussians(frame: Int, tape: Tape?) -> GaussianVariables {
+        let condition = model.condition(of: tracking.frames[frame], scale: tracking.scale)
+        let correction = (rotationOffsets.variable(on: tape).slice(frame..<(frame + 1), axis: 0),
+                          translationOffsets.variable(on: tape).slice(frame..<(frame + 1), axis: 0))
+        return model.gaussians(condition, correction: correction, on: tape)
+    }
+
+    /// The super-resolved RGB of a view without recording, `[3, H, W]` values.
+    func render(_ view: SupervisedView) throws -> [Float] {
+        try model.render(gaussians(frame: view.frame, tape: nil), camera: view.camera, rasterizer: rasterizer, on: nil).rgb.value.scalars
+    }
+
+    /// One optimisation step on a randomly drawn training view.
+    func step() throws -> StepReport {
+        let view = views[Int(generator.next() % UInt64(views.count))]
+        let tape = Tape()
+        let render: DynamicRender
+        do {
+            render = try model.render(gaussians(frame: view.frame, tape: tape), camera: view.camera, rasterizer: rasterizer, on: tape)
+        } catch let error as SplattingError {
+            if let problem = firstNonFiniteParameter() { throw NonFiniteTraining(iteration: iteration + 1, what: problem) }
+            throw error
+        }
+        let height = view.target.shape[1], width = view.target.shape[2]
+        let image = render.rgb.reshaped([3, height, width])
+        let target = Variable(view.target)
+        var loss = Losses.l1(image, target)
+        if settings.lowResolutionWeight > 0 {
+            let channels = model.configuration.networks.colorChannels
+            let lowRGB = channels == 3 ? render.features : render.features.slice(0..<3, axis: 2)
+            loss = loss + settings.lowResolutionWeight * Losses.l1(lowRGB, Variable(view.lowResolutionTarget))
+        }
+        if settings.dssimWeight > 0 {
+            loss = loss + settings.dssimWeight * Losses.structuralDissimilarity(image, target)
+        }
+        let lossValue = loss.value.scalar
+        guard lossValue.isFinite else { throw NonFiniteTraining(iteration: iteration + 1, what: "the loss is \(lossValue)") }
+        tape.backward(from: loss)
+        adam.step()
+        adam.zeroGradients()
+        iteration += 1
+        if let problem = firstNonFiniteParameter() { throw NonFiniteTraining(iteration: iteration, what: problem) }
+        return StepReport(loss: lossValue, psnr: Self.psnr(image.value.scalars, view.target.scalars))
+    }
+
+    /// PSNR in dB of `image` (clamped to [0, 1]) against `target`.
+    static func psnr(_ image: [Float], _ target: [Float]) -> Double {
+        var squared = 0.0
+        for i in 0..<image.count {
+            let d = Double(Swift.min(Swift.max(image[i], 0), 1)) - Double(target[i])
+            squared += d * d
+        }
+        return 10 * log10(1 / max(squared / Double(max(1, image.count)), 1e-12))
+    }
+
+    /// Names the first parameter holding NaN or ±Inf, or nil.
+    func firstNonFiniteParameter() -> String? { AvatarCheckpoint.firstNonFiniteParameter(namedParameters) }
+
+    /// Writes parameters, Adam moments and the RNG state into `directory`, replacing any older checkpoint.
+    func saveCheckpoint(to directory: URL) throws {
+        try AvatarCheckpoint.save(iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: adam,
+                                  to: directory)
+    }
+
+    /// Restores a checkpoint written by `saveCheckpoint`; returns its iteration, or nil if there is none.
+    /// - Throws: `AvatarError` naming the file when it is damaged or does not match this model.
+    func loadCheckpoint(from directory: URL) throws -> Int? {
+        guard let restored = try AvatarCheckpoint.restore(from: directory, parameters: namedParameters, optimizer: adam) else { return nil }
+        generator = Tensors.SplitMix64(seed: restored.record.generatorState)
+        iteration = restored.record.iteration
+        return iteration
+    }
+}
+
+/// Training produced NaN or ±Inf; the stage turns it into a `DynamicGaussiansError` naming the last good checkpoint.
+struct NonFiniteTraining: Error {
+    var iteration: Int
+    var what: String
+}

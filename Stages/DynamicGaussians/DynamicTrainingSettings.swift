@@ -1,0 +1,24 @@
+/// Settings of one Gaussian Head Avatar training run (the stage's parameters in library form).
+/// Defaults are the CPU preset; the paper's values are given in `DynamicGaussiansStage.Parameters`.
+struct DynamicTrainingSettings: Sendable {
+    var iterations = 1500
+    var seed: UInt64 = 0
+    /// Adam learning rates per group.
+    var networkLearningRate: Float = 1e-3
+    var superResolutionLearningRate: Float = 1e-3
+    var positionLearningRate: Float = 1e-4
+    var featureLearningRate: Float = 3e-3
+    var scaleLearningRate: Float = 3e-3
+    var rotationLearningRate: Float = 1e-3
+    var opacityLearningRate: Float = 1e-2
+    var poseCorrectionLearningRate: Float = 1e-4
+    var translationCorrectionLearningRate: Float = 1e-5
+    /// λ_lr of eq. 8 (paper 1).
+    var lowResolutionWeight: Float = 1
+    /// Weight of the D-SSIM perceptual stand-in (0 disables it).
+    var dssimWeight: Float = 0.2
+    var checkpointInterval = 500
+    var logInterval = 100
+    /// Rasteriser threads (nil: one per core); one makes runs bit-reproducible.
+    var rasterWorkers: Int? = nil
+}
