@@ -28,6 +28,8 @@ public struct DynamicGaussiansStage: Stage {
         public var srFactor: Int
         /// Width of Ψ's first DoubleConv (halved after every upsampling).
         public var srWidth: Int
+        /// Ψ predicts a correction of the upsampled I_lr.
+        public var srResidual: Bool
         /// Learning rate of the six MLPs.
         public var networkLR: Double
         /// Learning rate of Ψ.
@@ -71,6 +73,7 @@ public struct DynamicGaussiansStage: Stage {
             case attributeWidth = "attribute_width"
             case srFactor = "sr_factor"
             case srWidth = "sr_width"
+            case srResidual = "sr_residual"
             case networkLR = "network_lr"
             case superresLR = "superres_lr"
             case positionLR = "position_lr"
@@ -99,6 +102,7 @@ public struct DynamicGaussiansStage: Stage {
             .int("attribute_width", 64, range: 1...4096, doc: "Hidden width of f_att^exp (3 layers) and f_att^pose (2 layers) (official: 256 and 128)."),
             .int("sr_factor", 2, range: 1...4, doc: "Super-resolution factor Ψ: 1, 2 or 4; the feature image is rendered at frame size / factor (paper: 4, 512 → 2048)."),
             .int("sr_width", 32, range: 4...1024, doc: "Channels of Ψ's first DoubleConv, halved after every ×2 upsampling (paper: 128 → 64 → 32)."),
+            .bool("sr_residual", true, doc: "Ψ outputs up(I_lr) + a zero-initialised correction instead of sigmoid(conv) (paper: false; the CPU preset's short schedule converges much faster with it)."),
             .double("network_lr", 1e-3, range: 0...1, doc: "Adam learning rate of the six MLPs (paper: 1e-4 over ~600k steps)."),
             .double("superres_lr", 1e-3, range: 0...1, doc: "Adam learning rate of Ψ (paper: 1e-4)."),
             .double("position_lr", 1e-4, range: 0...1, doc: "Learning rate of X0 in canonical units (paper: 1e-5)."),
@@ -165,7 +169,8 @@ public struct DynamicGaussiansStage: Stage {
             attributeExpressionHidden: Array(repeating: parameters.attributeWidth, count: 3),
             attributePoseHidden: Array(repeating: parameters.attributeWidth, count: 2),
             superResolution: SuperResolutionConfiguration(factor: parameters.srFactor, inputChannels: guidance.networks.configuration.colorChannels,
-                                                          widths: (0...steps).map { max(4, parameters.srWidth >> $0) }),
+                                                          widths: (0...steps).map { max(4, parameters.srWidth >> $0) },
+                                                          residual: parameters.srResidual),
             background: background)
         let model: DynamicGaussianModel
         do {

@@ -146,6 +146,15 @@ struct DynamicGaussianAvatarTests {
         #expect(output.value.scalars.allSatisfy { $0 > 0 && $0 < 1 })
     }
 
+    @Test func residualSuperResolutionStartsAtTheUpsampledFirstThreeChannels() throws {
+        var rng = Tensors.SplitMix64(seed: 8)
+        let configuration = SuperResolutionConfiguration(factor: 2, inputChannels: 5, widths: [8, 4], residual: true)
+        let network = try SuperResolutionNetwork(configuration: configuration, generator: &rng)
+        let features = Variable(Tensor.normal(shape: [1, 5, 3, 4], generator: &rng))
+        let expected = features.slice(0..<3, axis: 1).upsampledBilinear(scale: 2).value.scalars
+        #expect(network(features, on: nil).value.scalars == expected)
+    }
+
     @Test func unsupportedSuperResolutionSizesAreRefused() {
         #expect(throws: AvatarError.self) { try SuperResolutionConfiguration(factor: 3, inputChannels: 5, widths: [8]).validate() }
         #expect(throws: AvatarError.self) { try SuperResolutionConfiguration(factor: 2, inputChannels: 5, widths: [8]).validate() }

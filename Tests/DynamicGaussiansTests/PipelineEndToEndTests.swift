@@ -58,7 +58,7 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: try output(result, stage, port).appendingPathComponent("video.mp4").path))
         }
         let training = try JSONSerialization.jsonObject(with: Data(contentsOf: try output(result, "train", "avatar").appendingPathComponent("training.json"))) as? [String: Any]
-        #expect(training?["gaussian_count"] as? Int == 3000)
+        #expect(training?["gaussian_count"] as? Int == TemplateGuidanceFixture.model.vertexCount + 100, "every template vertex plus the mouth points")
     }
 
     @Test func templateInitialisationAblationChangesOnlyTheGuidanceStage() throws {

@@ -13,12 +13,18 @@ public struct SuperResolutionConfiguration: Codable, Sendable, Equatable {
     public var inputChannels: Int
     /// Output widths of the DoubleConv blocks (paper [128, 64, 32]).
     public var widths: [Int]
+    /// Predict a correction of the bilinearly upsampled first three feature channels (I_lr) instead
+    /// of the RGB itself: output = up(I_lr) + conv₁ₓ₁(…), the 1×1 convolution starting at zero, no
+    /// sigmoid. Not in the paper (false reproduces it); short CPU schedules converge much faster,
+    /// since the output starts at the directly supervised I_lr — background included.
+    public var residual: Bool
 
     /// Creates a configuration; `widths.count` must be log2(factor) + 1 (checked by `validate`).
-    public init(factor: Int, inputChannels: Int, widths: [Int]) {
+    public init(factor: Int, inputChannels: Int, widths: [Int], residual: Bool = false) {
         self.factor = factor
         self.inputChannels = inputChannels
         self.widths = widths
+        self.residual = residual
     }
 
     /// Number of bilinear ×2 steps.
@@ -36,7 +42,8 @@ public struct SuperResolutionConfiguration: Codable, Sendable, Equatable {
 }
 
 /// GHA's super-resolution network Ψ: DoubleConv blocks (3×3 conv, instance norm, ReLU, twice) with
-/// bilinear ×2 upsampling between them, then a 1×1 convolution and a sigmoid to RGB in [0, 1].
+/// bilinear ×2 upsampling between them, then a 1×1 convolution and a sigmoid to RGB in [0, 1]
+/// (or, with `residual`, a zero-initialised 1×1 convolution added to the upsampled I_lr).
 public struct SuperResolutionNetwork: Layer {
     /// The sizes.
     public let configuration: SuperResolutionConfiguration
@@ -56,7 +63,8 @@ public struct SuperResolutionNetwork: Layer {
             channels = width
         }
         self.blocks = blocks
-        output = Conv2d(inputChannels: channels, outputChannels: 3, kernelSize: 1, activation: .sigmoid, generator: &generator)
+        output = Conv2d(inputChannels: channels, outputChannels: 3, kernelSize: 1,
+                        initialization: configuration.residual ? .zeros : .kaimingUniform, activation: .sigmoid, generator: &generator)
     }
 
     /// `blocks.<i>.first|second.weight`, `output.weight|bias`.
@@ -65,13 +73,16 @@ public struct SuperResolutionNetwork: Layer {
             + output.namedParameters.map { ("output.\($0.name)", $0.parameter) }
     }
 
-    /// Maps a feature image `[1, C, h, w]` to RGB `[1, 3, h·factor, w·factor]`.
+    /// Maps a feature image `[1, C, h, w]` to RGB `[1, 3, h·factor, w·factor]` (in [0, 1] unless `residual`).
     public func callAsFunction(_ features: Variable, on tape: Tape?) -> Variable {
         var x = features
         for (index, block) in blocks.enumerated() {
             if index > 0 { x = x.upsampledBilinear(scale: 2) }
             x = block(x, on: tape)
         }
-        return output(x, on: tape).sigmoid()
+        guard configuration.residual else { return output(x, on: tape).sigmoid() }
+        var base = features.slice(0..<3, axis: 1)
+        for _ in 0..<configuration.upsamplingSteps { base = base.upsampledBilinear(scale: 2) }
+        return base + output(x, on: tape)
     }
 }
