@@ -28,12 +28,12 @@ struct SyntheticPerformance {
                               cx: Double(camera.cx), cy: Double(camera.cy), worldToCamera: camera.worldToCamera.rowMajor4x4.map(Double.init))
         }
         var random = SplitMix64(seed: seed)
-        func uniform(_ range: ClosedRange<Float>) -> Float { range.lowerBound + (range.upperBound - range.lowerBound) * random.nextUnitFloat() }
+        func uniform(_ range: ClosedRange<Float>) -> Float { range.lowerBound + (range.upperBound - range.lowerBound) * random.nextUniform() }
         identity = (0..<model.identityCount).map { _ in uniform(-0.6...0.6) }
         for _ in 0..<frameCount {
             let expression = (0..<model.expressionCount).map { k -> Float in
                 let name = model.expressionNames[k]
-                return Self.landmarkVisible.contains(name) && random.nextUnitFloat() < 0.3 ? uniform(0...0.8) : 0
+                return Self.landmarkVisible.contains(name) && random.nextUniform() < 0.3 ? uniform(0...0.8) : 0
             }
             frames.append((SIMD3(uniform(-0.25...0.25), uniform(-0.35...0.35), uniform(-0.1...0.1)),
                            SIMD3(uniform(-0.02...0.02), uniform(-0.02...0.02), uniform(-0.02...0.02)),
@@ -53,7 +53,7 @@ struct SyntheticPerformance {
     func views(noisePixels: Double, seed: UInt64, cameraSubset: [Int]? = nil) throws -> [[LandmarkView?]] {
         var random = SplitMix64(seed: seed)
         func gaussian() -> Double {
-            let u = max(Double(random.nextUnitFloat()), 1e-9), v = Double(random.nextUnitFloat())
+            let u = max(Double(random.nextUniform()), 1e-9), v = Double(random.nextUniform())
             return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
         }
         return try frames.indices.map { f in
