@@ -40,11 +40,11 @@ public final class GaussianRasterizer {
         }
         if scene.count == 0 { return renderEmpty(scene: scene, camera: camera, settings: settings) }
         let geometry = CameraGeometry(camera, clampMargin: settings.jacobianClampMargin)
-        let projected = projectAll(scene: scene, geometry: geometry, settings: settings)
-        let colors = shadeAll(scene: scene, geometry: geometry)
-        let binning = projected.withUnsafeBufferPointer {
+        let projectedByIndex = projectAll(scene: scene, geometry: geometry, settings: settings)
+        let binning = projectedByIndex.withUnsafeBufferPointer {
             TileBinning(projected: $0, width: camera.width, height: camera.height)
         }
+        let colors = shadeAll(scene: scene, geometry: geometry, order: binning.order)
         let pixelCount = camera.width * camera.height
         var image = [Float](repeating: 0, count: pixelCount * channels)
         var alpha = [Float](repeating: 0, count: pixelCount)
@@ -53,7 +53,7 @@ public final class GaussianRasterizer {
         var finalTransmittance = [Float](repeating: 0, count: pixelCount)
         var lastContributor = [Int32](repeating: 0, count: pixelCount)
         let background = settings.background.isEmpty ? [Float](repeating: 0, count: channels) : settings.background
-        projected.withUnsafeBufferPointer { projected in
+        binning.projected.withUnsafeBufferPointer { projected in
         colors.withUnsafeBufferPointer { colors in
         background.withUnsafeBufferPointer { background in
         binning.ranges.withUnsafeBufferPointer { ranges in
@@ -65,7 +65,8 @@ public final class GaussianRasterizer {
         finalTransmittance.withUnsafeMutableBufferPointer { finalTransmittance in
         lastContributor.withUnsafeMutableBufferPointer { lastContributor in
             let context = TileContext(
-                projected: projected.baseAddress!, colors: colors.baseAddress!, background: background.baseAddress!,
+                projected: projected.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                colors: colors.baseAddress ?? UnsafePointer(bitPattern: 8)!, background: background.baseAddress!,
                 ranges: ranges.baseAddress!, list: list.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                 width: camera.width, height: camera.height, tilesX: binning.tilesX, channels: channels,
                 alphaThreshold: settings.alphaThreshold, transmittanceThreshold: settings.transmittanceThreshold,
@@ -81,14 +82,13 @@ public final class GaussianRasterizer {
                 TileKernels.renderTile(tile, context: context, scratch: scratch, outputs: outputs)
             }
         }}}}}}}}}}}
-        let radii = projected.map { p -> Float in
+        let radii = projectedByIndex.map { p -> Float in
             p.isVisible ? max(Float(p.xMax - p.xMin), Float(p.yMax - p.yMin)) * 0.5 : 0
         }
         let output = RasterOutput(width: camera.width, height: camera.height, channels: channels, image: image,
                                   alpha: alpha, depth: depth, contributorCount: contributors)
         return RasterResult(output: output, screenRadius: radii, scene: scene, camera: camera, settings: settings,
-                            projected: projected, colors: colors, binning: binning,
-                            finalTransmittance: finalTransmittance, lastContributor: lastContributor)
+                            colors: colors, binning: binning, finalTransmittance: finalTransmittance, lastContributor: lastContributor)
     }
 
     /// Gradients of a loss with respect to the scene (and camera pose) given dL/d(outputs) of `result`.
@@ -115,16 +115,21 @@ public final class GaussianRasterizer {
         let output = result.output
         let pixelCount = output.width * output.height
         let channels = output.channels
-        let count = result.scene.count
+        let visible = result.binning.order.count
         let stride = TileKernels.screenGradientWidth + channels
         let workers = self.workers
-        var perWorker = [Float](repeating: 0, count: workers * count * stride)
+        // One screen-gradient slot per visible Gaussian (by depth rank) and worker; each worker
+        // zeroes its own buffer, so the pages are first touched in parallel.
+        let bufferSize = visible * stride
+        var perWorker = [Float](unsafeUninitializedCapacity: workers * bufferSize) { _, initialized in
+            initialized = workers * bufferSize
+        }
         let zeros = [Float](repeating: 0, count: pixelCount)
         let alphaGradient = outputGradient.alpha.isEmpty ? zeros : outputGradient.alpha
         let depthGradient = outputGradient.depth.isEmpty ? zeros : outputGradient.depth
         let background = result.settings.background.isEmpty ? [Float](repeating: 0, count: channels) : result.settings.background
         let binning = result.binning
-        result.projected.withUnsafeBufferPointer { projected in
+        binning.projected.withUnsafeBufferPointer { projected in
         result.colors.withUnsafeBufferPointer { colors in
         background.withUnsafeBufferPointer { background in
         binning.ranges.withUnsafeBufferPointer { ranges in
@@ -136,7 +141,8 @@ public final class GaussianRasterizer {
         depthGradient.withUnsafeBufferPointer { depthGradient in
         perWorker.withUnsafeMutableBufferPointer { perWorker in
             let context = TileContext(
-                projected: projected.baseAddress!, colors: colors.baseAddress!, background: background.baseAddress!,
+                projected: projected.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                colors: colors.baseAddress ?? UnsafePointer(bitPattern: 8)!, background: background.baseAddress!,
                 ranges: ranges.baseAddress!, list: list.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                 width: output.width, height: output.height, tilesX: binning.tilesX, channels: channels,
                 alphaThreshold: result.settings.alphaThreshold,
@@ -145,9 +151,11 @@ public final class GaussianRasterizer {
                 finalTransmittance: finalTransmittance.baseAddress!, lastContributor: lastContributor.baseAddress!,
                 imageGradient: imageGradient.baseAddress!, alphaGradient: alphaGradient.baseAddress!,
                 depthGradient: depthGradient.baseAddress!)
-            let buffers = SharedPointer(perWorker.baseAddress!)
+            let buffers = SharedPointer(perWorker.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
             forEachTile(tileCount: binning.tilesX * binning.tilesY) { worker in
-                TileScratch(channels: channels, gradientBuffer: buffers + worker * count * stride)
+                let buffer = buffers + worker * bufferSize
+                buffer.initialize(repeating: 0, count: bufferSize)
+                return TileScratch(channels: channels, gradientBuffer: buffer)
             } body: { tile, scratch in
                 TileKernels.backwardTile(tile, context: context, scratch: scratch, inputs: inputs)
             }
@@ -169,7 +177,7 @@ public final class GaussianRasterizer {
             TileBinning(projected: $0, width: camera.width, height: camera.height)
         }
         return RasterResult(output: output, screenRadius: [], scene: scene, camera: camera, settings: settings,
-                            projected: [], colors: [], binning: binning,
+                            colors: [], binning: binning,
                             finalTransmittance: [Float](repeating: 1, count: pixelCount),
                             lastContributor: [Int32](repeating: 0, count: pixelCount))
     }
@@ -198,39 +206,50 @@ public final class GaussianRasterizer {
         }
     }
 
-    /// The per-Gaussian features rendered in this view: the stored features, or SH evaluated
-    /// towards the camera (`max(0, Σ SH·c + 0.5)`).
-    private func shadeAll(scene: GaussianScene, geometry: CameraGeometry) -> [Float] {
-        guard case .sphericalHarmonics(let degree) = scene.appearance else { return scene.features }
-        let count = scene.count
-        let coefficients = SphericalHarmonics.coefficientCount(degree: degree)
-        var colors = [Float](repeating: 0, count: count * 3)
-        scene.means.withUnsafeBufferPointer { means in
-        scene.features.withUnsafeBufferPointer { sh in
-        colors.withUnsafeMutableBufferPointer { colors in
-            let target = SharedPointer(colors.baseAddress!)
-            ParallelLoop.forEachChunk(count, workers: workers) { _, range in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { basis in
-                    for i in range {
-                        let mean = SIMD3(means[3 * i], means[3 * i + 1], means[3 * i + 2])
-                        let offset = mean - geometry.centre
-                        let length = (offset * offset).sum().squareRoot()
-                        let direction = length > 0 ? offset / length : SIMD3(0, 0, 1)
-                        SphericalHarmonics.basis(direction, degree: degree, into: basis.baseAddress!)
-                        for c in 0..<3 {
-                            var value: Float = 0.5
-                            for k in 0..<coefficients { value += basis[k] * sh[(i * coefficients + k) * 3 + c] }
-                            target[i * 3 + c] = max(0, value)
+    /// The features rendered in this view for the visible Gaussians in depth order (`order[rank]`
+    /// is the Gaussian of row `rank`): the stored features gathered, or SH evaluated towards the
+    /// camera (`max(0, Σ SH·c + 0.5)`).
+    private func shadeAll(scene: GaussianScene, geometry: CameraGeometry, order: [Int32]) -> [Float] {
+        let visible = order.count
+        let channels = scene.appearance.renderedChannels
+        let shDegree: Int? = { if case .sphericalHarmonics(let d) = scene.appearance { return d } else { return nil } }()
+        return [Float](unsafeUninitializedCapacity: visible * channels) { colors, initialized in
+            let target = SharedPointer(colors.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+            scene.means.withUnsafeBufferPointer { means in
+            scene.features.withUnsafeBufferPointer { features in
+            order.withUnsafeBufferPointer { order in
+                ParallelLoop.forEachChunk(visible, workers: workers) { _, range in
+                    guard let degree = shDegree else {
+                        for rank in range {
+                            let source = features.baseAddress! + Int(order[rank]) * channels
+                            (target + rank * channels).initialize(from: source, count: channels)
+                        }
+                        return
+                    }
+                    let coefficients = SphericalHarmonics.coefficientCount(degree: degree)
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { basis in
+                        for rank in range {
+                            let i = Int(order[rank])
+                            let mean = SIMD3(means[3 * i], means[3 * i + 1], means[3 * i + 2])
+                            let offset = mean - geometry.centre
+                            let length = (offset * offset).sum().squareRoot()
+                            let direction = length > 0 ? offset / length : SIMD3(0, 0, 1)
+                            SphericalHarmonics.basis(direction, degree: degree, into: basis.baseAddress!)
+                            for c in 0..<3 {
+                                var value: Float = 0.5
+                                for k in 0..<coefficients { value += basis[k] * features[(i * coefficients + k) * 3 + c] }
+                                (target + rank * 3 + c).initialize(to: max(0, value))
+                            }
                         }
                     }
                 }
-            }
-        }}}
-        return colors
+            }}}
+            initialized = visible * channels
+        }
     }
 
-    /// The per-Gaussian backward; `screenGradients` holds one `count × stride` buffer per worker,
-    /// summed here Gaussian by Gaussian (visible ones only) rather than in a separate pass.
+    /// The per-Gaussian backward; `screenGradients` holds one `visible × stride` buffer per worker
+    /// (rows in depth-rank order), summed here Gaussian by Gaussian rather than in a separate pass.
     private func parameterGradients(_ result: RasterResult, screenGradients: [Float], stride: Int) -> GaussianGradients {
         let scene = result.scene
         let count = scene.count
@@ -253,7 +272,7 @@ public final class GaussianRasterizer {
         scene.opacityLogits.withUnsafeBufferPointer { logits in
         scene.features.withUnsafeBufferPointer { features in
         result.colors.withUnsafeBufferPointer { colors in
-        result.projected.withUnsafeBufferPointer { projected in
+        result.binning.order.withUnsafeBufferPointer { order in
         screenGradients.withUnsafeBufferPointer { screen in
         dMeans.withUnsafeMutableBufferPointer { dMeansBuffer in
         dRotations.withUnsafeMutableBufferPointer { dRotationsBuffer in
@@ -266,14 +285,15 @@ public final class GaussianRasterizer {
             let dScale = SharedPointer(dLogScalesBuffer.baseAddress!), dLogit = SharedPointer(dLogitsBuffer.baseAddress!)
             let dFeature = SharedPointer(dFeaturesBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
             let norms = SharedPointer(normBuffer.baseAddress!), pose = SharedPointer(poseBuffer.baseAddress!)
-            ParallelLoop.forEachChunk(count, workers: workers, minimumChunk: 256) { worker, range in
+            ParallelLoop.forEachChunk(order.count, workers: workers, minimumChunk: 256) { worker, range in
                 var poseRotation = (SIMD3<Float>(), SIMD3<Float>(), SIMD3<Float>())
                 var poseTranslation = SIMD3<Float>()
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + stride) { scratch in
                     let basis = scratch.baseAddress!, weights = scratch.baseAddress! + 16, g = scratch.baseAddress! + 32
-                    let bufferSize = count * stride
-                    for i in range where projected[i].isVisible {
-                        let own = screen.baseAddress! + i * stride
+                    let bufferSize = order.count * stride
+                    for rank in range {
+                        let i = Int(order[rank])
+                        let own = screen.baseAddress! + rank * stride
                         for entry in 0..<stride { g[entry] = own[entry] }
                         for worker in 1..<max(1, workers) {
                             let other = own + worker * bufferSize
@@ -297,7 +317,7 @@ public final class GaussianRasterizer {
                                 let direction = offset / length
                                 SphericalHarmonics.basis(direction, degree: degree, into: basis)
                                 for j in 0..<k { weights[j] = 0 }
-                                for c in 0..<3 where colors[i * 3 + c] > 0 {
+                                for c in 0..<3 where colors[rank * 3 + c] > 0 {
                                     let dc = featureGradient[c]
                                     for j in 0..<k {
                                         dFeature[(i * k + j) * 3 + c] = basis[j] * dc
@@ -343,10 +363,11 @@ public final class GaussianRasterizer {
     // MARK: - Tile scheduling
 
     /// Runs `body` for every tile, tiles handed out dynamically to `workers` threads, each with
-    /// its own scratch created once by `makeScratch(worker)`.
+    /// its own scratch created once by `makeScratch(worker)` (called for every worker slot).
     private func forEachTile(tileCount: Int, makeScratch: (Int) -> TileScratch, body: (Int, TileScratch) -> Void) {
         let next = Atomic<Int>(0)
-        ParallelLoop.forEachWorker(min(workers, max(1, tileCount))) { worker in
+        // Every slot runs (even with fewer tiles than workers): each owns a buffer that must be initialised.
+        ParallelLoop.forEachWorker(workers) { worker in
             let scratch = makeScratch(worker)
             defer { scratch.deallocate() }
             while true {
