@@ -12,10 +12,16 @@ import Synchronization
 /// to means, quaternions, log-scales, opacity logits, features/SH and the camera pose.
 ///
 /// The class owns no per-render state (that lives in `RasterResult`), so one instance may serve
-/// many renders; it is not meant to be shared between threads that render concurrently.
+/// many renders; it only keeps the backward's scratch buffers for reuse. It is not meant to be
+/// shared between threads that render concurrently (that is safe, but they then allocate their own scratch).
 public final class GaussianRasterizer {
     /// Number of parallel workers (tiles in flight).
     public let workers: Int
+
+    /// The backward's per-worker screen-gradient buffers, kept between calls: at 50k Gaussians × 32
+    /// channels they hold 16 MB, and a fresh allocation pays a page fault per 4 KiB on every step.
+    /// A backward takes the array out under the lock and puts it back when done.
+    private let screenGradientCache = Mutex<[Float]>([])
 
     /// Creates a rasteriser using `workers` threads (nil: one per core).
     public init(workers: Int? = nil) {
@@ -42,18 +48,23 @@ public final class GaussianRasterizer {
         let geometry = CameraGeometry(camera, clampMargin: settings.jacobianClampMargin)
         let projectedByIndex = projectAll(scene: scene, geometry: geometry, settings: settings)
         let binning = projectedByIndex.withUnsafeBufferPointer {
-            TileBinning(projected: $0, width: camera.width, height: camera.height)
+            TileBinning(projected: $0, width: camera.width, height: camera.height, workers: workers)
         }
-        let colors = shadeAll(scene: scene, geometry: geometry, order: binning.order)
+        let colors = shadeAll(scene: scene, geometry: geometry)
         let pixelCount = camera.width * camera.height
-        var image = [Float](repeating: 0, count: pixelCount * channels)
-        var alpha = [Float](repeating: 0, count: pixelCount)
-        var depth = [Float](repeating: 0, count: pixelCount)
-        var contributors = [Int32](repeating: 0, count: pixelCount)
-        var finalTransmittance = [Float](repeating: 0, count: pixelCount)
-        var lastContributor = [Int32](repeating: 0, count: pixelCount)
+        // Every tile writes all of its pixels, so the images start uninitialised (their pages are
+        // then first touched by the tile workers in parallel, not by a serial zero-fill).
+        func uninitialized<Element>(_ count: Int, of type: Element.Type) -> [Element] {
+            [Element](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        }
+        var image = uninitialized(pixelCount * channels, of: Float.self)
+        var alpha = uninitialized(pixelCount, of: Float.self), depth = uninitialized(pixelCount, of: Float.self)
+        var contributors = uninitialized(pixelCount, of: Int32.self)
+        var finalTransmittance = uninitialized(pixelCount, of: Float.self)
+        var lastContributor = uninitialized(pixelCount, of: Int32.self)
         let background = settings.background.isEmpty ? [Float](repeating: 0, count: channels) : settings.background
         binning.projected.withUnsafeBufferPointer { projected in
+        binning.order.withUnsafeBufferPointer { order in
         colors.withUnsafeBufferPointer { colors in
         background.withUnsafeBufferPointer { background in
         binning.ranges.withUnsafeBufferPointer { ranges in
@@ -66,6 +77,7 @@ public final class GaussianRasterizer {
         lastContributor.withUnsafeMutableBufferPointer { lastContributor in
             let context = TileContext(
                 projected: projected.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                order: order.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                 colors: colors.baseAddress ?? UnsafePointer(bitPattern: 8)!, background: background.baseAddress!,
                 ranges: ranges.baseAddress!, list: list.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                 width: camera.width, height: camera.height, tilesX: binning.tilesX, channels: channels,
@@ -81,7 +93,7 @@ public final class GaussianRasterizer {
             } body: { tile, scratch in
                 TileKernels.renderTile(tile, context: context, scratch: scratch, outputs: outputs)
             }
-        }}}}}}}}}}}
+        }}}}}}}}}}}}
         let radii = projectedByIndex.map { p -> Float in
             p.isVisible ? max(Float(p.xMax - p.xMin), Float(p.yMax - p.yMin)) * 0.5 : 0
         }
@@ -118,11 +130,18 @@ public final class GaussianRasterizer {
         let visible = result.binning.order.count
         let stride = TileKernels.screenGradientWidth + channels
         let workers = self.workers
-        // One screen-gradient slot per visible Gaussian (by depth rank) and worker; each worker
-        // zeroes its own buffer, so the pages are first touched in parallel.
+        // One screen-gradient slot per visible Gaussian (by depth rank) and worker, in an array reused
+        // between calls; each worker zeroes its own buffer.
         let bufferSize = visible * stride
-        var perWorker = [Float](unsafeUninitializedCapacity: workers * bufferSize) { _, initialized in
-            initialized = workers * bufferSize
+        var perWorker = screenGradientCache.withLock { cached -> [Float] in
+            let taken = cached
+            cached = []
+            return taken
+        }
+        if perWorker.count < workers * bufferSize {
+            perWorker = [Float](unsafeUninitializedCapacity: workers * bufferSize) { _, initialized in
+                initialized = workers * bufferSize
+            }
         }
         let zeros = [Float](repeating: 0, count: pixelCount)
         let alphaGradient = outputGradient.alpha.isEmpty ? zeros : outputGradient.alpha
@@ -130,6 +149,7 @@ public final class GaussianRasterizer {
         let background = result.settings.background.isEmpty ? [Float](repeating: 0, count: channels) : result.settings.background
         let binning = result.binning
         binning.projected.withUnsafeBufferPointer { projected in
+        binning.order.withUnsafeBufferPointer { order in
         result.colors.withUnsafeBufferPointer { colors in
         background.withUnsafeBufferPointer { background in
         binning.ranges.withUnsafeBufferPointer { ranges in
@@ -142,6 +162,7 @@ public final class GaussianRasterizer {
         perWorker.withUnsafeMutableBufferPointer { perWorker in
             let context = TileContext(
                 projected: projected.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                order: order.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                 colors: colors.baseAddress ?? UnsafePointer(bitPattern: 8)!, background: background.baseAddress!,
                 ranges: ranges.baseAddress!, list: list.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                 width: output.width, height: output.height, tilesX: binning.tilesX, channels: channels,
@@ -159,8 +180,12 @@ public final class GaussianRasterizer {
             } body: { tile, scratch in
                 TileKernels.backwardTile(tile, context: context, scratch: scratch, inputs: inputs)
             }
-        }}}}}}}}}}}
-        return parameterGradients(result, screenGradients: perWorker, stride: stride)
+        }}}}}}}}}}}}
+        let gradients = parameterGradients(result, screenGradients: perWorker, stride: stride)
+        screenGradientCache.withLock { cached in
+            if perWorker.count > cached.count { cached = perWorker }
+        }
+        return gradients
     }
 
     /// A scene without Gaussians shows the background everywhere.
@@ -174,7 +199,7 @@ public final class GaussianRasterizer {
         let output = RasterOutput(width: camera.width, height: camera.height, channels: channels, image: image,
                                   alpha: zeros, depth: zeros, contributorCount: [Int32](repeating: 0, count: pixelCount))
         let binning = [ProjectedGaussian]().withUnsafeBufferPointer {
-            TileBinning(projected: $0, width: camera.width, height: camera.height)
+            TileBinning(projected: $0, width: camera.width, height: camera.height, workers: workers)
         }
         return RasterResult(output: output, screenRadius: [], scene: scene, camera: camera, settings: settings,
                             colors: [], binning: binning,
@@ -206,62 +231,57 @@ public final class GaussianRasterizer {
         }
     }
 
-    /// The features rendered in this view for the visible Gaussians in depth order (`order[rank]`
-    /// is the Gaussian of row `rank`): the stored features gathered, or SH evaluated towards the
-    /// camera (`max(0, Σ SH·c + 0.5)`).
-    private func shadeAll(scene: GaussianScene, geometry: CameraGeometry, order: [Int32]) -> [Float] {
-        let visible = order.count
-        let channels = scene.appearance.renderedChannels
-        let shDegree: Int? = { if case .sphericalHarmonics(let d) = scene.appearance { return d } else { return nil } }()
-        return [Float](unsafeUninitializedCapacity: visible * channels) { colors, initialized in
-            let target = SharedPointer(colors.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
-            scene.means.withUnsafeBufferPointer { means in
-            scene.features.withUnsafeBufferPointer { features in
-            order.withUnsafeBufferPointer { order in
-                ParallelLoop.forEachChunk(visible, workers: workers) { _, range in
-                    guard let degree = shDegree else {
-                        for rank in range {
-                            let source = features.baseAddress! + Int(order[rank]) * channels
-                            (target + rank * channels).initialize(from: source, count: channels)
-                        }
-                        return
-                    }
-                    let coefficients = SphericalHarmonics.coefficientCount(degree: degree)
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { basis in
-                        for rank in range {
-                            let i = Int(order[rank])
-                            let mean = SIMD3(means[3 * i], means[3 * i + 1], means[3 * i + 2])
-                            let offset = mean - geometry.centre
-                            let length = (offset * offset).sum().squareRoot()
-                            let direction = length > 0 ? offset / length : SIMD3(0, 0, 1)
-                            SphericalHarmonics.basis(direction, degree: degree, into: basis.baseAddress!)
-                            for c in 0..<3 {
-                                var value: Float = 0.5
-                                for k in 0..<coefficients { value += basis[k] * features[(i * coefficients + k) * 3 + c] }
-                                (target + rank * 3 + c).initialize(to: max(0, value))
-                            }
+    /// The per-Gaussian features rendered in this view: the stored features, or SH evaluated
+    /// towards the camera (`max(0, Σ SH·c + 0.5)`).
+    private func shadeAll(scene: GaussianScene, geometry: CameraGeometry) -> [Float] {
+        guard case .sphericalHarmonics(let degree) = scene.appearance else { return scene.features }
+        let count = scene.count
+        let coefficients = SphericalHarmonics.coefficientCount(degree: degree)
+        var colors = [Float](repeating: 0, count: count * 3)
+        scene.means.withUnsafeBufferPointer { means in
+        scene.features.withUnsafeBufferPointer { sh in
+        colors.withUnsafeMutableBufferPointer { colors in
+            let target = SharedPointer(colors.baseAddress!)
+            ParallelLoop.forEachChunk(count, workers: workers) { _, range in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { basis in
+                    for i in range {
+                        let mean = SIMD3(means[3 * i], means[3 * i + 1], means[3 * i + 2])
+                        let offset = mean - geometry.centre
+                        let length = (offset * offset).sum().squareRoot()
+                        let direction = length > 0 ? offset / length : SIMD3(0, 0, 1)
+                        SphericalHarmonics.basis(direction, degree: degree, into: basis.baseAddress!)
+                        for c in 0..<3 {
+                            var value: Float = 0.5
+                            for k in 0..<coefficients { value += basis[k] * sh[(i * coefficients + k) * 3 + c] }
+                            target[i * 3 + c] = max(0, value)
                         }
                     }
                 }
-            }}}
-            initialized = visible * channels
-        }
+            }
+        }}}
+        return colors
     }
 
     /// The per-Gaussian backward; `screenGradients` holds one `visible × stride` buffer per worker
     /// (rows in depth-rank order), summed here Gaussian by Gaussian rather than in a separate pass.
+    /// Runs over Gaussians in index order (parameters and gradients are read and written
+    /// sequentially; only the screen-gradient row is looked up by rank). Every output entry is
+    /// written here, zero for culled Gaussians, so the arrays need no serial zero-fill.
     private func parameterGradients(_ result: RasterResult, screenGradients: [Float], stride: Int) -> GaussianGradients {
         let scene = result.scene
         let count = scene.count
         let channels = result.output.channels
         let geometry = CameraGeometry(result.camera, clampMargin: result.settings.jacobianClampMargin)
         let settings = result.settings
-        var dMeans = [Float](repeating: 0, count: count * 3)
-        var dRotations = [Float](repeating: 0, count: count * 4)
-        var dLogScales = [Float](repeating: 0, count: count * 3)
-        var dLogits = [Float](repeating: 0, count: count)
-        var dFeatures = [Float](repeating: 0, count: scene.features.count)
-        var viewSpaceNorm = [Float](repeating: 0, count: count)
+        func uninitialized(_ count: Int) -> [Float] {
+            [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        }
+        var dMeans = uninitialized(count * 3), dRotations = uninitialized(count * 4)
+        var dLogScales = uninitialized(count * 3), dLogits = uninitialized(count)
+        var dFeatures = uninitialized(scene.features.count), viewSpaceNorm = uninitialized(count)
+        let featuresPerGaussian = scene.appearance.storedValuesPerGaussian
+        var rankOf = [Int32](repeating: -1, count: count)
+        for (rank, index) in result.binning.order.enumerated() { rankOf[Int(index)] = Int32(rank) }
         let poseSlots = 12
         var poseParts = [Float](repeating: 0, count: workers * poseSlots)
         let halfWidth = Float(result.camera.width) / 2, halfHeight = Float(result.camera.height) / 2
@@ -272,7 +292,7 @@ public final class GaussianRasterizer {
         scene.opacityLogits.withUnsafeBufferPointer { logits in
         scene.features.withUnsafeBufferPointer { features in
         result.colors.withUnsafeBufferPointer { colors in
-        result.binning.order.withUnsafeBufferPointer { order in
+        rankOf.withUnsafeBufferPointer { rankOf in
         screenGradients.withUnsafeBufferPointer { screen in
         dMeans.withUnsafeMutableBufferPointer { dMeansBuffer in
         dRotations.withUnsafeMutableBufferPointer { dRotationsBuffer in
@@ -285,64 +305,80 @@ public final class GaussianRasterizer {
             let dScale = SharedPointer(dLogScalesBuffer.baseAddress!), dLogit = SharedPointer(dLogitsBuffer.baseAddress!)
             let dFeature = SharedPointer(dFeaturesBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
             let norms = SharedPointer(normBuffer.baseAddress!), pose = SharedPointer(poseBuffer.baseAddress!)
-            ParallelLoop.forEachChunk(order.count, workers: workers, minimumChunk: 256) { worker, range in
+            let bufferSize = result.binning.order.count * stride
+            ParallelLoop.forEachChunk(count, workers: workers, minimumChunk: 256) { worker, range in
                 var poseRotation = (SIMD3<Float>(), SIMD3<Float>(), SIMD3<Float>())
                 var poseTranslation = SIMD3<Float>()
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + stride) { scratch in
-                    let basis = scratch.baseAddress!, weights = scratch.baseAddress! + 16, g = scratch.baseAddress! + 32
-                    let bufferSize = order.count * stride
-                    for rank in range {
-                        let i = Int(order[rank])
-                        let own = screen.baseAddress! + rank * stride
-                        for entry in 0..<stride { g[entry] = own[entry] }
-                        for worker in 1..<max(1, workers) {
-                            let other = own + worker * bufferSize
-                            for entry in 0..<stride { g[entry] += other[entry] }
-                        }
-                        let mean = SIMD3(means[3 * i], means[3 * i + 1], means[3 * i + 2])
-                        guard let grad = projectGaussianBackward(
-                            mean: mean,
-                            quaternion: SIMD4(rotations[4 * i], rotations[4 * i + 1], rotations[4 * i + 2], rotations[4 * i + 3]),
-                            logScale: SIMD3(logScales[3 * i], logScales[3 * i + 1], logScales[3 * i + 2]),
-                            opacityLogit: logits[i], camera: geometry, settings: settings,
-                            screen: ScreenGradient(u: g[0], v: g[1], conicA: g[2], conicB: g[3], conicC: g[4],
-                                                   opacity: g[5], depth: g[6])) else { continue }
-                        var meanGradient = grad.mean
-                        let featureGradient = g + TileKernels.screenGradientWidth
-                        if let degree = shDegree {
-                            let k = SphericalHarmonics.coefficientCount(degree: degree)
-                            let offset = mean - geometry.centre
-                            let length = (offset * offset).sum().squareRoot()
-                            if length > 0 {
-                                let direction = offset / length
-                                SphericalHarmonics.basis(direction, degree: degree, into: basis)
-                                for j in 0..<k { weights[j] = 0 }
-                                for c in 0..<3 where colors[rank * 3 + c] > 0 {
-                                    let dc = featureGradient[c]
-                                    for j in 0..<k {
-                                        dFeature[(i * k + j) * 3 + c] = basis[j] * dc
-                                        weights[j] += features[(i * k + j) * 3 + c] * dc
-                                    }
-                                }
-                                let dDirection = SphericalHarmonics.directionGradient(direction, degree: degree, weights: weights)
-                                meanGradient += (dDirection - direction * (direction * dDirection).sum()) / length
+                let batch = 64
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + batch * stride) { scratch in
+                    let basis = scratch.baseAddress!, weights = scratch.baseAddress! + 16, staged = scratch.baseAddress! + 32
+                    for batchStart in Swift.stride(from: range.lowerBound, to: range.upperBound, by: batch) {
+                        let batchRange = batchStart..<min(batchStart + batch, range.upperBound)
+                        // First sum the workers' screen-gradient rows of the whole batch (rows are found by
+                        // rank, i.e. at random: in this short loop their cache misses overlap).
+                        for i in batchRange where rankOf[i] >= 0 {
+                            let own = screen.baseAddress! + Int(rankOf[i]) * stride
+                            let g = staged + (i - batchStart) * stride
+                            ChannelKernels.copy(g, own, stride)
+                            for worker in 1..<max(1, workers) {
+                                ChannelKernels.addScaled(g, own + worker * bufferSize, 1, stride)
                             }
-                        } else {
-                            for c in 0..<channels { dFeature[i * channels + c] = featureGradient[c] }
                         }
-                        for a in 0..<3 {
-                            dMean[3 * i + a] = meanGradient[a]
-                            dScale[3 * i + a] = grad.logScale[a]
+                        for i in batchRange {
+                            // Culled Gaussians (and degenerate ones, below) get zero gradients.
+                            for a in 0..<3 { dMean[3 * i + a] = 0; dScale[3 * i + a] = 0 }
+                            for a in 0..<4 { dRot[4 * i + a] = 0 }
+                            dLogit[i] = 0
+                            norms[i] = 0
+                            for entry in 0..<featuresPerGaussian { dFeature[i * featuresPerGaussian + entry] = 0 }
+                            let rank = Int(rankOf[i])
+                            if rank < 0 { continue }
+                            let g = staged + (i - batchStart) * stride
+                            let mean = SIMD3(means[3 * i], means[3 * i + 1], means[3 * i + 2])
+                            guard let grad = projectGaussianBackward(
+                                mean: mean,
+                                quaternion: SIMD4(rotations[4 * i], rotations[4 * i + 1], rotations[4 * i + 2], rotations[4 * i + 3]),
+                                logScale: SIMD3(logScales[3 * i], logScales[3 * i + 1], logScales[3 * i + 2]),
+                                opacityLogit: logits[i], camera: geometry, settings: settings,
+                                screen: ScreenGradient(u: g[0], v: g[1], conicA: g[2], conicB: g[3], conicC: g[4],
+                                                       opacity: g[5], depth: g[6])) else { continue }
+                            var meanGradient = grad.mean
+                            let featureGradient = g + TileKernels.screenGradientWidth
+                            if let degree = shDegree {
+                                let k = SphericalHarmonics.coefficientCount(degree: degree)
+                                let offset = mean - geometry.centre
+                                let length = (offset * offset).sum().squareRoot()
+                                if length > 0 {
+                                    let direction = offset / length
+                                    SphericalHarmonics.basis(direction, degree: degree, into: basis)
+                                    for j in 0..<k { weights[j] = 0 }
+                                    for c in 0..<3 where colors[i * 3 + c] > 0 {
+                                        let dc = featureGradient[c]
+                                        for j in 0..<k {
+                                            dFeature[(i * k + j) * 3 + c] = basis[j] * dc
+                                            weights[j] += features[(i * k + j) * 3 + c] * dc
+                                        }
+                                    }
+                                    let dDirection = SphericalHarmonics.directionGradient(direction, degree: degree, weights: weights)
+                                    meanGradient += (dDirection - direction * (direction * dDirection).sum()) / length
+                                }
+                            } else {
+                                for c in 0..<channels { dFeature[i * channels + c] = featureGradient[c] }
+                            }
+                            for a in 0..<3 {
+                                dMean[3 * i + a] = meanGradient[a]
+                                dScale[3 * i + a] = grad.logScale[a]
+                            }
+                            for a in 0..<4 { dRot[4 * i + a] = grad.quaternion[a] }
+                            dLogit[i] = grad.opacityLogit
+                            let ndcU = g[0] * halfWidth, ndcV = g[1] * halfHeight
+                            norms[i] = (ndcU * ndcU + ndcV * ndcV).squareRoot()
+                            let dt = grad.cameraPoint
+                            poseRotation.0 += grad.viewRotation.0 + dt.x * mean
+                            poseRotation.1 += grad.viewRotation.1 + dt.y * mean
+                            poseRotation.2 += grad.viewRotation.2 + dt.z * mean
+                            poseTranslation += dt
                         }
-                        for a in 0..<4 { dRot[4 * i + a] = grad.quaternion[a] }
-                        dLogit[i] = grad.opacityLogit
-                        let ndcU = g[0] * halfWidth, ndcV = g[1] * halfHeight
-                        norms[i] = (ndcU * ndcU + ndcV * ndcV).squareRoot()
-                        let dt = grad.cameraPoint
-                        poseRotation.0 += grad.viewRotation.0 + dt.x * mean
-                        poseRotation.1 += grad.viewRotation.1 + dt.y * mean
-                        poseRotation.2 += grad.viewRotation.2 + dt.z * mean
-                        poseTranslation += dt
                     }
                 }
                 let slot = pose + worker * poseSlots

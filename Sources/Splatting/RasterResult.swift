@@ -14,8 +14,7 @@ public struct RasterResult: Sendable {
     let scene: GaussianScene
     let camera: PinholeCamera
     let settings: RasterSettings
-    /// Rendered features of the visible Gaussians in depth order (`visible × channels`, row `rank`
-    /// belongs to Gaussian `binning.order[rank]`): the scene's features, or the SH colour of this view.
+    /// Rendered per-Gaussian features (`count × channels`): the scene's features, or the SH colour of this view.
     let colors: [Float]
     /// Tile lists and the depth-sorted projected records of the visible Gaussians.
     let binning: TileBinning

@@ -23,7 +23,7 @@ struct TileBinning: Sendable {
     /// The projected records of the visible Gaussians in depth order (`projected[rank]`).
     var projected: [ProjectedGaussian]
 
-    init(projected source: UnsafeBufferPointer<ProjectedGaussian>, width: Int, height: Int) {
+    init(projected source: UnsafeBufferPointer<ProjectedGaussian>, width: Int, height: Int, workers: Int) {
         let size = TileBinning.tileSize
         tilesX = (width + size - 1) / size
         tilesY = (height + size - 1) / size
@@ -36,7 +36,16 @@ struct TileBinning: Sendable {
             order.append(Int32(index))
         }
         TileBinning.radixSort(keys: &keys, values: &order)
-        let sorted = order.map { source[Int($0)] }
+        // Gathered in parallel: the reads are at random indices, so their latency dominates.
+        let sorted = [ProjectedGaussian](unsafeUninitializedCapacity: order.count) { target, initialized in
+            let shared = SharedPointer(target.baseAddress ?? UnsafeMutablePointer(bitPattern: 64)!)
+            order.withUnsafeBufferPointer { order in
+                ParallelLoop.forEachChunk(order.count, workers: workers, minimumChunk: 4096) { _, ranks in
+                    for rank in ranks { (shared + rank).initialize(to: source[Int(order[rank])]) }
+                }
+            }
+            initialized = order.count
+        }
         var counts = [Int32](repeating: 0, count: tileCount + 1)
         var total = 0
         let tilesX = self.tilesX

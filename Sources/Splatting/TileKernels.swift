@@ -3,8 +3,11 @@ import Foundation
 /// Read-only inputs shared by all tiles of one render.
 struct TileContext: @unchecked Sendable {
     // Pointers into arrays that outlive the parallel region and are not written during it.
-    /// Projected records and rendered features by depth rank (the entries of `list`).
+    /// Projected records by depth rank (the entries of `list`).
     let projected: UnsafePointer<ProjectedGaussian>
+    /// The Gaussian index of each depth rank.
+    let order: UnsafePointer<Int32>
+    /// Rendered features by Gaussian index.
     let colors: UnsafePointer<Float>
     let background: UnsafePointer<Float>
     let ranges: UnsafePointer<Int32>
@@ -68,8 +71,12 @@ struct TileScratch {
     let depthGradient: UnsafeMutablePointer<Float>
     /// Per-lane feature-gradient partial sums of the current Gaussian, `channels × 8`.
     let featureGradient: UnsafeMutablePointer<Float>
-    /// Horizontal sums of `featureGradient`, `channels`.
-    let featureGradientSum: UnsafeMutablePointer<Float>
+    /// Backward: the screen-space gradients of the staged entries (`batch × (screenGradientWidth +
+    /// channels)`), added to `gradientBuffer` once the batch is done, in one short loop whose random
+    /// accesses overlap (done inside the compositing loop, each stalled it).
+    let stagedGradients: UnsafeMutablePointer<Float>
+    /// Backward: whether the staged entry touched any pixel (its row of `stagedGradients` is set).
+    let stagedTouched: UnsafeMutablePointer<Bool>
     /// Projected records and features of up to `batch` consecutive list entries of the current tile,
     /// copied together so that their cache misses overlap instead of stalling the compositing loop.
     let stagedProjected: UnsafeMutablePointer<ProjectedGaussian>
@@ -93,7 +100,8 @@ struct TileScratch {
         alphaGradient = .allocate(capacity: n)
         depthGradient = .allocate(capacity: n)
         featureGradient = .allocate(capacity: 8 * channels)
-        featureGradientSum = .allocate(capacity: channels)
+        stagedGradients = .allocate(capacity: TileScratch.batch * (TileKernels.screenGradientWidth + channels))
+        stagedTouched = .allocate(capacity: TileScratch.batch)
         stagedProjected = .allocate(capacity: TileScratch.batch)
         stagedFeatures = .allocate(capacity: TileScratch.batch * channels)
         self.gradientBuffer = gradientBuffer
@@ -101,10 +109,22 @@ struct TileScratch {
 
     func deallocate() {
         for pointer in [transmittance, depth, accumulated, behindDot, count, last, done, outputGradient, backgroundDot,
-                        finalTransmittance, alphaGradient, depthGradient, featureGradient, featureGradientSum, stagedFeatures] {
+                        finalTransmittance, alphaGradient, depthGradient, featureGradient, stagedGradients, stagedFeatures] {
             pointer.deallocate()
         }
         stagedProjected.deallocate()
+        stagedTouched.deallocate()
+    }
+
+    /// Adds the staged screen-space gradients of list entries `positions` (the last staged batch)
+    /// into this worker's gradient buffer.
+    @inline(__always)
+    func flushGradients(_ positions: Range<Int>, context: TileContext) {
+        let stride = TileKernels.screenGradientWidth + context.channels
+        for position in positions where stagedTouched[position - positions.lowerBound] {
+            let target = gradientBuffer! + Int(context.list[position]) * stride
+            ChannelKernels.addScaled(target, stagedGradients + (position - positions.lowerBound) * stride, 1, stride)
+        }
     }
 
     /// List entries staged at a time (a batch of 32 × 32 channels is 4 KiB of features).
@@ -119,7 +139,8 @@ struct TileScratch {
             let rank = Int(context.list[position])
             let slot = position - positions.lowerBound
             (stagedProjected + slot).initialize(to: context.projected[rank])
-            (stagedFeatures + slot * channels).update(from: context.colors + rank * channels, count: channels)
+            let index = Int(context.order[rank])
+            ChannelKernels.copy(stagedFeatures + slot * channels, context.colors + index * channels, channels)
         }
     }
 }
@@ -221,13 +242,18 @@ enum TileKernels {
         let channels = context.channels
         let pixels = TileScratch.pixels
         let stride = screenGradientWidth + channels
-        let buffer = scratch.gradientBuffer!
-        // Lanes outside the image stay zero so that masked arithmetic never meets garbage.
-        for plane in [scratch.transmittance, scratch.finalTransmittance, scratch.depth, scratch.alphaGradient,
-                      scratch.depthGradient, scratch.backgroundDot, scratch.behindDot, scratch.last] {
-            plane.initialize(repeating: 0, count: pixels)
+        // The state behind the last fragment starts at zero. In a tile cut by the image border the
+        // lanes outside the image stay zero so that masked arithmetic never meets garbage; a full tile
+        // overwrites the other planes below.
+        scratch.depth.initialize(repeating: 0, count: pixels)
+        scratch.behindDot.initialize(repeating: 0, count: pixels)
+        if x1 - x0 + 1 < size || y1 - y0 + 1 < size {
+            for plane in [scratch.transmittance, scratch.finalTransmittance, scratch.alphaGradient,
+                          scratch.depthGradient, scratch.backgroundDot, scratch.last] {
+                plane.initialize(repeating: 0, count: pixels)
+            }
+            scratch.outputGradient.initialize(repeating: 0, count: TileScratch.planeStride * channels)
         }
-        scratch.outputGradient.initialize(repeating: 0, count: TileScratch.planeStride * channels)
         var maxLast: Float = 0
         for y in y0...y1 {
             for x in x0...x1 {
@@ -251,12 +277,15 @@ enum TileKernels {
         let start = Int(context.ranges[tile])
         let threshold = context.alphaThreshold, maxAlpha = context.maxAlpha
         var position = start + Int(maxLast)
-        var batchStart = position
+        var batchStart = position, batchEnd = position
         var f = FragmentMath.Fragments.empty
         while position > start {
             if position == batchStart {
+                scratch.flushGradients(batchStart..<batchEnd, context: context)
+                batchEnd = position
                 batchStart = max(start, position - TileScratch.batch)
-                scratch.stage(batchStart..<position, context: context)
+                scratch.stage(batchStart..<batchEnd, context: context)
+                scratch.stagedTouched.initialize(repeating: false, count: batchEnd - batchStart)
             }
             position -= 1
             let slot = position - batchStart
@@ -281,10 +310,6 @@ enum TileKernels {
                                            columnHigh: columnHigh, candidate: contributed, threshold: threshold,
                                            maxAlpha: maxAlpha, into: &f)
                     if !any(f.valid) { continue }
-                    if !touched {
-                        touched = true
-                        scratch.featureGradient.initialize(repeating: 0, count: 8 * channels)
-                    }
                     // Invalid lanes get α = 0, which leaves every per-pixel state unchanged.
                     let alpha = f.alpha.replacing(with: 0, where: .!f.valid)
                     let keep = 1 - alpha
@@ -295,12 +320,24 @@ enum TileKernels {
                     var featureDot = SIMD8<Float>()
                     var gradientPlane = scratch.outputGradient + p
                     var lanes = scratch.featureGradient
-                    for c in 0..<channels {
-                        let gradient = FragmentMath.load(gradientPlane)
-                        FragmentMath.store(FragmentMath.load(lanes).addingProduct(weight, gradient), lanes)
-                        featureDot = featureDot.addingProduct(feature[c], gradient)
-                        gradientPlane += TileScratch.planeStride
-                        lanes += 8
+                    if touched {
+                        for c in 0..<channels {
+                            let gradient = FragmentMath.load(gradientPlane)
+                            FragmentMath.store(FragmentMath.load(lanes).addingProduct(weight, gradient), lanes)
+                            featureDot = featureDot.addingProduct(feature[c], gradient)
+                            gradientPlane += TileScratch.planeStride
+                            lanes += 8
+                        }
+                    } else {
+                        // The Gaussian's first group in this tile starts the per-lane sums (no zero-fill).
+                        touched = true
+                        for c in 0..<channels {
+                            let gradient = FragmentMath.load(gradientPlane)
+                            FragmentMath.store(weight * gradient, lanes)
+                            featureDot = featureDot.addingProduct(feature[c], gradient)
+                            gradientPlane += TileScratch.planeStride
+                            lanes += 8
+                        }
                     }
                     let behindDot = FragmentMath.load(scratch.behindDot + p)
                     FragmentMath.store((alpha * featureDot).addingProduct(keep, behindDot), scratch.behindDot + p)
@@ -325,15 +362,16 @@ enum TileKernels {
                 }
             }
             if !touched { continue }
-            let target = buffer + Int(context.list[position]) * stride
-            target[0] += FragmentMath.horizontalSum(du); target[1] += FragmentMath.horizontalSum(dv)
-            target[2] += FragmentMath.horizontalSum(dA); target[3] += FragmentMath.horizontalSum(dB)
-            target[4] += FragmentMath.horizontalSum(dC)
-            target[5] += FragmentMath.horizontalSum(dOpacity); target[6] += FragmentMath.horizontalSum(dDepth)
+            scratch.stagedTouched[slot] = true
+            let target = scratch.stagedGradients + slot * stride
+            target[0] = FragmentMath.horizontalSum(du); target[1] = FragmentMath.horizontalSum(dv)
+            target[2] = FragmentMath.horizontalSum(dA); target[3] = FragmentMath.horizontalSum(dB)
+            target[4] = FragmentMath.horizontalSum(dC)
+            target[5] = FragmentMath.horizontalSum(dOpacity); target[6] = FragmentMath.horizontalSum(dDepth)
             for c in 0..<channels {
-                scratch.featureGradientSum[c] = FragmentMath.horizontalSum(FragmentMath.load(scratch.featureGradient + 8 * c))
+                target[screenGradientWidth + c] = FragmentMath.horizontalSum(FragmentMath.load(scratch.featureGradient + 8 * c))
             }
-            ChannelKernels.addScaled(target + screenGradientWidth, scratch.featureGradientSum, 1, channels)
         }
+        scratch.flushGradients(batchStart..<batchEnd, context: context)
     }
 }
