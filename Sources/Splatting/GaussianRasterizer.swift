@@ -127,12 +127,11 @@ public final class GaussianRasterizer {
         let output = result.output
         let pixelCount = output.width * output.height
         let channels = output.channels
-        let visible = result.binning.order.count
         let stride = TileKernels.screenGradientWidth + channels
         let workers = self.workers
-        // One screen-gradient slot per visible Gaussian (by depth rank) and worker, in an array reused
-        // between calls; each worker zeroes its own buffer.
-        let bufferSize = visible * stride
+        // One screen-gradient row per Gaussian (by index) and worker, in an array reused between
+        // calls; each worker zeroes its own buffer.
+        let bufferSize = result.scene.count * stride
         var perWorker = screenGradientCache.withLock { cached -> [Float] in
             let taken = cached
             cached = []
@@ -262,11 +261,10 @@ public final class GaussianRasterizer {
         return colors
     }
 
-    /// The per-Gaussian backward; `screenGradients` holds one `visible × stride` buffer per worker
-    /// (rows in depth-rank order), summed here Gaussian by Gaussian rather than in a separate pass.
-    /// Runs over Gaussians in index order (parameters and gradients are read and written
-    /// sequentially; only the screen-gradient row is looked up by rank). Every output entry is
-    /// written here, zero for culled Gaussians, so the arrays need no serial zero-fill.
+    /// The per-Gaussian backward; `screenGradients` holds one `count × stride` buffer per worker
+    /// (rows by Gaussian index), summed here Gaussian by Gaussian rather than in a separate pass, so
+    /// every array is read and written sequentially. Every output entry is written here, zero for
+    /// culled Gaussians, so the arrays need no serial zero-fill.
     private func parameterGradients(_ result: RasterResult, screenGradients: [Float], stride: Int) -> GaussianGradients {
         let scene = result.scene
         let count = scene.count
@@ -280,8 +278,8 @@ public final class GaussianRasterizer {
         var dLogScales = uninitialized(count * 3), dLogits = uninitialized(count)
         var dFeatures = uninitialized(scene.features.count), viewSpaceNorm = uninitialized(count)
         let featuresPerGaussian = scene.appearance.storedValuesPerGaussian
-        var rankOf = [Int32](repeating: -1, count: count)
-        for (rank, index) in result.binning.order.enumerated() { rankOf[Int(index)] = Int32(rank) }
+        var visible = [Bool](repeating: false, count: count)
+        for index in result.binning.order { visible[Int(index)] = true }
         let poseSlots = 12
         var poseParts = [Float](repeating: 0, count: workers * poseSlots)
         let halfWidth = Float(result.camera.width) / 2, halfHeight = Float(result.camera.height) / 2
@@ -292,7 +290,7 @@ public final class GaussianRasterizer {
         scene.opacityLogits.withUnsafeBufferPointer { logits in
         scene.features.withUnsafeBufferPointer { features in
         result.colors.withUnsafeBufferPointer { colors in
-        rankOf.withUnsafeBufferPointer { rankOf in
+        visible.withUnsafeBufferPointer { visible in
         screenGradients.withUnsafeBufferPointer { screen in
         dMeans.withUnsafeMutableBufferPointer { dMeansBuffer in
         dRotations.withUnsafeMutableBufferPointer { dRotationsBuffer in
@@ -305,80 +303,69 @@ public final class GaussianRasterizer {
             let dScale = SharedPointer(dLogScalesBuffer.baseAddress!), dLogit = SharedPointer(dLogitsBuffer.baseAddress!)
             let dFeature = SharedPointer(dFeaturesBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
             let norms = SharedPointer(normBuffer.baseAddress!), pose = SharedPointer(poseBuffer.baseAddress!)
-            let bufferSize = result.binning.order.count * stride
+            let bufferSize = count * stride
             ParallelLoop.forEachChunk(count, workers: workers, minimumChunk: 256) { worker, range in
                 var poseRotation = (SIMD3<Float>(), SIMD3<Float>(), SIMD3<Float>())
                 var poseTranslation = SIMD3<Float>()
-                let batch = 64
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + batch * stride) { scratch in
-                    let basis = scratch.baseAddress!, weights = scratch.baseAddress! + 16, staged = scratch.baseAddress! + 32
-                    for batchStart in Swift.stride(from: range.lowerBound, to: range.upperBound, by: batch) {
-                        let batchRange = batchStart..<min(batchStart + batch, range.upperBound)
-                        // First sum the workers' screen-gradient rows of the whole batch (rows are found by
-                        // rank, i.e. at random: in this short loop their cache misses overlap).
-                        for i in batchRange where rankOf[i] >= 0 {
-                            let own = screen.baseAddress! + Int(rankOf[i]) * stride
-                            let g = staged + (i - batchStart) * stride
-                            ChannelKernels.copy(g, own, stride)
-                            for worker in 1..<max(1, workers) {
-                                ChannelKernels.addScaled(g, own + worker * bufferSize, 1, stride)
-                            }
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + stride) { scratch in
+                    let basis = scratch.baseAddress!, weights = scratch.baseAddress! + 16, g = scratch.baseAddress! + 32
+                    for i in range {
+                        // Culled Gaussians (and degenerate ones, below) get zero gradients.
+                        for a in 0..<3 { dMean[3 * i + a] = 0; dScale[3 * i + a] = 0 }
+                        for a in 0..<4 { dRot[4 * i + a] = 0 }
+                        dLogit[i] = 0
+                        norms[i] = 0
+                        for entry in 0..<featuresPerGaussian { dFeature[i * featuresPerGaussian + entry] = 0 }
+                        if !visible[i] { continue }
+                        let own = screen.baseAddress! + i * stride
+                        ChannelKernels.copy(g, own, stride)
+                        for worker in 1..<max(1, workers) {
+                            ChannelKernels.addScaled(g, own + worker * bufferSize, 1, stride)
                         }
-                        for i in batchRange {
-                            // Culled Gaussians (and degenerate ones, below) get zero gradients.
-                            for a in 0..<3 { dMean[3 * i + a] = 0; dScale[3 * i + a] = 0 }
-                            for a in 0..<4 { dRot[4 * i + a] = 0 }
-                            dLogit[i] = 0
-                            norms[i] = 0
-                            for entry in 0..<featuresPerGaussian { dFeature[i * featuresPerGaussian + entry] = 0 }
-                            let rank = Int(rankOf[i])
-                            if rank < 0 { continue }
-                            let g = staged + (i - batchStart) * stride
-                            let mean = SIMD3(means[3 * i], means[3 * i + 1], means[3 * i + 2])
-                            guard let grad = projectGaussianBackward(
-                                mean: mean,
-                                quaternion: SIMD4(rotations[4 * i], rotations[4 * i + 1], rotations[4 * i + 2], rotations[4 * i + 3]),
-                                logScale: SIMD3(logScales[3 * i], logScales[3 * i + 1], logScales[3 * i + 2]),
-                                opacityLogit: logits[i], camera: geometry, settings: settings,
-                                screen: ScreenGradient(u: g[0], v: g[1], conicA: g[2], conicB: g[3], conicC: g[4],
-                                                       opacity: g[5], depth: g[6])) else { continue }
-                            var meanGradient = grad.mean
-                            let featureGradient = g + TileKernels.screenGradientWidth
-                            if let degree = shDegree {
-                                let k = SphericalHarmonics.coefficientCount(degree: degree)
-                                let offset = mean - geometry.centre
-                                let length = (offset * offset).sum().squareRoot()
-                                if length > 0 {
-                                    let direction = offset / length
-                                    SphericalHarmonics.basis(direction, degree: degree, into: basis)
-                                    for j in 0..<k { weights[j] = 0 }
-                                    for c in 0..<3 where colors[i * 3 + c] > 0 {
-                                        let dc = featureGradient[c]
-                                        for j in 0..<k {
-                                            dFeature[(i * k + j) * 3 + c] = basis[j] * dc
-                                            weights[j] += features[(i * k + j) * 3 + c] * dc
-                                        }
+                        let mean = SIMD3(means[3 * i], means[3 * i + 1], means[3 * i + 2])
+                        guard let grad = projectGaussianBackward(
+                            mean: mean,
+                            quaternion: SIMD4(rotations[4 * i], rotations[4 * i + 1], rotations[4 * i + 2], rotations[4 * i + 3]),
+                            logScale: SIMD3(logScales[3 * i], logScales[3 * i + 1], logScales[3 * i + 2]),
+                            opacityLogit: logits[i], camera: geometry, settings: settings,
+                            screen: ScreenGradient(u: g[0], v: g[1], conicA: g[2], conicB: g[3], conicC: g[4],
+                                                   opacity: g[5], depth: g[6])) else { continue }
+                        var meanGradient = grad.mean
+                        let featureGradient = g + TileKernels.screenGradientWidth
+                        if let degree = shDegree {
+                            let k = SphericalHarmonics.coefficientCount(degree: degree)
+                            let offset = mean - geometry.centre
+                            let length = (offset * offset).sum().squareRoot()
+                            if length > 0 {
+                                let direction = offset / length
+                                SphericalHarmonics.basis(direction, degree: degree, into: basis)
+                                for j in 0..<k { weights[j] = 0 }
+                                for c in 0..<3 where colors[i * 3 + c] > 0 {
+                                    let dc = featureGradient[c]
+                                    for j in 0..<k {
+                                        dFeature[(i * k + j) * 3 + c] = basis[j] * dc
+                                        weights[j] += features[(i * k + j) * 3 + c] * dc
                                     }
-                                    let dDirection = SphericalHarmonics.directionGradient(direction, degree: degree, weights: weights)
-                                    meanGradient += (dDirection - direction * (direction * dDirection).sum()) / length
                                 }
-                            } else {
-                                for c in 0..<channels { dFeature[i * channels + c] = featureGradient[c] }
+                                let dDirection = SphericalHarmonics.directionGradient(direction, degree: degree, weights: weights)
+                                meanGradient += (dDirection - direction * (direction * dDirection).sum()) / length
                             }
-                            for a in 0..<3 {
-                                dMean[3 * i + a] = meanGradient[a]
-                                dScale[3 * i + a] = grad.logScale[a]
-                            }
-                            for a in 0..<4 { dRot[4 * i + a] = grad.quaternion[a] }
-                            dLogit[i] = grad.opacityLogit
-                            let ndcU = g[0] * halfWidth, ndcV = g[1] * halfHeight
-                            norms[i] = (ndcU * ndcU + ndcV * ndcV).squareRoot()
-                            let dt = grad.cameraPoint
-                            poseRotation.0 += grad.viewRotation.0 + dt.x * mean
-                            poseRotation.1 += grad.viewRotation.1 + dt.y * mean
-                            poseRotation.2 += grad.viewRotation.2 + dt.z * mean
-                            poseTranslation += dt
+                        } else {
+                            for c in 0..<channels { dFeature[i * channels + c] = featureGradient[c] }
                         }
+                        for a in 0..<3 {
+                            dMean[3 * i + a] = meanGradient[a]
+                            dScale[3 * i + a] = grad.logScale[a]
+                        }
+                        for a in 0..<4 { dRot[4 * i + a] = grad.quaternion[a] }
+                        dLogit[i] = grad.opacityLogit
+                        let ndcU = g[0] * halfWidth, ndcV = g[1] * halfHeight
+                        norms[i] = (ndcU * ndcU + ndcV * ndcV).squareRoot()
+                        let dt = grad.cameraPoint
+                        poseRotation.0 += grad.viewRotation.0 + dt.x * mean
+                        poseRotation.1 += grad.viewRotation.1 + dt.y * mean
+                        poseRotation.2 += grad.viewRotation.2 + dt.z * mean
+                        poseTranslation += dt
                     }
                 }
                 let slot = pose + worker * poseSlots

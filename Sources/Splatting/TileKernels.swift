@@ -81,8 +81,8 @@ struct TileScratch {
     /// copied together so that their cache misses overlap instead of stalling the compositing loop.
     let stagedProjected: UnsafeMutablePointer<ProjectedGaussian>
     let stagedFeatures: UnsafeMutablePointer<Float>
-    /// This worker's screen-space gradient buffer (`visible × (screenGradientWidth + channels)`, rows
-    /// by depth rank), backward only.
+    /// This worker's screen-space gradient buffer (`count × (screenGradientWidth + channels)`, rows
+    /// by Gaussian index), backward only.
     let gradientBuffer: UnsafeMutablePointer<Float>?
 
     init(channels: Int, gradientBuffer: UnsafeMutablePointer<Float>? = nil) {
@@ -122,7 +122,7 @@ struct TileScratch {
     func flushGradients(_ positions: Range<Int>, context: TileContext) {
         let stride = TileKernels.screenGradientWidth + context.channels
         for position in positions where stagedTouched[position - positions.lowerBound] {
-            let target = gradientBuffer! + Int(context.list[position]) * stride
+            let target = gradientBuffer! + Int(context.order[Int(context.list[position])]) * stride
             ChannelKernels.addScaled(target, stagedGradients + (position - positions.lowerBound) * stride, 1, stride)
         }
     }
@@ -194,8 +194,12 @@ enum TileKernels {
                 for group in firstGroup...lastGroup {
                     let p = (y - y0) * size + group * 8
                     let done = FragmentMath.load(scratch.done + p)
+                    let open = done .== 0
+                    // Groups whose pixels all stopped are common behind opaque regions: skip them
+                    // before the fragment arithmetic.
+                    if !any(open) { continue }
                     FragmentMath.fragments(g, xStart: x0 + group * 8, row: row, columnLow: columnLow,
-                                           columnHigh: columnHigh, candidate: done .== 0, threshold: threshold,
+                                           columnHigh: columnHigh, candidate: open, threshold: threshold,
                                            maxAlpha: maxAlpha, into: &f)
                     let t = FragmentMath.load(scratch.transmittance + p)
                     let next = t * (1 - f.alpha)
@@ -306,6 +310,8 @@ enum TileKernels {
                 for group in firstGroup...lastGroup {
                     let p = (y - y0) * size + group * 8
                     let contributed = relative .< FragmentMath.load(scratch.last + p)
+                    // Groups whose pixels all stopped in front of this Gaussian: nothing to undo.
+                    if !any(contributed) { continue }
                     FragmentMath.fragments(g, xStart: x0 + group * 8, row: row, columnLow: columnLow,
                                            columnHigh: columnHigh, candidate: contributed, threshold: threshold,
                                            maxAlpha: maxAlpha, into: &f)
