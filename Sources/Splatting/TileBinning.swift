@@ -46,37 +46,61 @@ struct TileBinning: Sendable {
             }
             initialized = order.count
         }
-        var counts = [Int32](repeating: 0, count: tileCount + 1)
-        var total = 0
+        // Counting sort into tiles, in parallel over contiguous rank ranges ("parts"): part w's
+        // entries of a tile follow those of parts < w, so each tile's list stays in rank order.
         let tilesX = self.tilesX
-        counts.withUnsafeMutableBufferPointer { counts in
-            for p in sorted {
-                let tx0 = Int(p.xMin) / size, tx1 = Int(p.xMax) / size
-                let ty0 = Int(p.yMin) / size, ty1 = Int(p.yMax) / size
-                for ty in ty0...ty1 {
-                    for tx in tx0...tx1 { counts[ty * tilesX + tx + 1] += 1 }
-                }
-                total += (tx1 - tx0 + 1) * (ty1 - ty0 + 1)
-            }
-            for tile in 0..<tileCount { counts[tile + 1] += counts[tile] }
-        }
-        ranges = counts
-        var cursor = counts
-        list = [Int32](unsafeUninitializedCapacity: total) { list, initialized in
-            cursor.withUnsafeMutableBufferPointer { cursor in
-                for (rank, p) in sorted.enumerated() {
+        let visible = sorted.count
+        let parts = max(1, min(workers, visible / 4096))
+        var partCounts = [Int32](repeating: 0, count: parts * tileCount)
+        sorted.withUnsafeBufferPointer { sorted in
+        partCounts.withUnsafeMutableBufferPointer { partCounts in
+            let shared = SharedPointer(partCounts.baseAddress!)
+            ParallelLoop.forEachWorker(parts) { part in
+                let counts = shared + part * tileCount
+                for p in sorted[(visible * part / parts)..<(visible * (part + 1) / parts)] {
                     let tx0 = Int(p.xMin) / size, tx1 = Int(p.xMax) / size
                     let ty0 = Int(p.yMin) / size, ty1 = Int(p.yMax) / size
                     for ty in ty0...ty1 {
-                        for tx in tx0...tx1 {
-                            let tile = ty * tilesX + tx
-                            list[Int(cursor[tile])] = Int32(rank)
-                            cursor[tile] += 1
-                        }
+                        for tx in tx0...tx1 { counts[ty * tilesX + tx] += 1 }
                     }
                 }
             }
-            initialized = total
+        }}
+        // ranges[t] = entries of all tiles before t; partCounts becomes each part's write cursor.
+        var ranges = [Int32](repeating: 0, count: tileCount + 1)
+        var total: Int32 = 0
+        for tile in 0..<tileCount {
+            ranges[tile] = total
+            for part in 0..<parts {
+                let count = partCounts[part * tileCount + tile]
+                partCounts[part * tileCount + tile] = total
+                total += count
+            }
+        }
+        ranges[tileCount] = total
+        self.ranges = ranges
+        list = [Int32](unsafeUninitializedCapacity: Int(total)) { list, initialized in
+            let target = SharedPointer(list.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+            sorted.withUnsafeBufferPointer { sorted in
+            partCounts.withUnsafeMutableBufferPointer { partCounts in
+                let cursors = SharedPointer(partCounts.baseAddress!)
+                ParallelLoop.forEachWorker(parts) { part in
+                    let cursor = cursors + part * tileCount
+                    for rank in (visible * part / parts)..<(visible * (part + 1) / parts) {
+                        let p = sorted[rank]
+                        let tx0 = Int(p.xMin) / size, tx1 = Int(p.xMax) / size
+                        let ty0 = Int(p.yMin) / size, ty1 = Int(p.yMax) / size
+                        for ty in ty0...ty1 {
+                            for tx in tx0...tx1 {
+                                let tile = ty * tilesX + tx
+                                target[Int(cursor[tile])] = Int32(rank)
+                                cursor[tile] += 1
+                            }
+                        }
+                    }
+                }
+            }}
+            initialized = Int(total)
         }
         self.order = order
         self.projected = sorted
