@@ -81,7 +81,7 @@ struct DifferentiableMeshRendererTests {
             featureNumeric.append((plus - minus) / 2e-2)
         }
         #expect(positionGradient.contains { abs($0) > 1 })
-        #expect(gradientsAgree(positionGradient, positionNumeric, relativeTolerance: 0.03, absoluteTolerance: 0.05))
+        #expect(gradientsAgree(positionGradient, positionNumeric, relativeTolerance: 0.005, absoluteTolerance: 0.01))
         #expect(gradientsAgree(stride(from: 0, to: features.count, by: 5).map { featureGradient[$0] }, featureNumeric,
                                relativeTolerance: 1e-3, absoluteTolerance: 1e-3))
     }
