@@ -1,0 +1,162 @@
+import Foundation
+import HeadModel
+import Testing
+import Tensors
+@testable import Avatars
+
+struct DynamicHeadTests {
+    static let model = ProceduralHeadBuilder.build()
+
+    static func tracking() -> HeadTracking {
+        let frame = HeadTracking.Frame(rotation: [0.1, 0.4, -0.05], translation: [0.02, -0.01, 0.3], jaw: [0, 0, 0],
+                                       expression: [Double](repeating: 0, count: model.expressionCount), landmarks: [],
+                                       meanResidualPixels: 0, observedViews: 1)
+        var identity = [Double](repeating: 0, count: model.identityCount)
+        identity[0] = 0.7
+        return HeadTracking(model: model.name, cameras: [], identity: identity, scale: 1.05, frames: [frame])
+    }
+
+    @Test func canonicalHeadIsAboutOneUnitLongAndCentred() throws {
+        let tracking = Self.tracking()
+        let space = try CanonicalHeadSpace.of(tracking: tracking, model: Self.model)
+        let neutral = try Self.model.shapedVertices(identity: tracking.identity.map(Float.init),
+                                                    expression: [Float](repeating: 0, count: Self.model.expressionCount))
+        let canonical = neutral.map(space.canonical(fromModel:))
+        let low = canonical.reduce(SIMD3<Float>(repeating: .infinity)) { pointwiseMin($0, $1) }
+        let high = canonical.reduce(SIMD3<Float>(repeating: -.infinity)) { pointwiseMax($0, $1) }
+        #expect(Swift.abs((high - low).max() - 1) < 1e-5)
+        #expect(((high + low) / 2).max() < 1e-5 && ((high + low) / 2).min() > -1e-5)
+    }
+
+    @Test func canonicalToWorldReproducesTheTrackedNeutralHead() throws {
+        let tracking = Self.tracking()
+        let space = try CanonicalHeadSpace.of(tracking: tracking, model: Self.model)
+        let neutral = try Self.model.shapedVertices(identity: tracking.identity.map(Float.init),
+                                                    expression: [Float](repeating: 0, count: Self.model.expressionCount))
+        let expected = try tracking.vertices(frame: 0, model: Self.model)
+        let transform = space.worldTransform(of: tracking.frames[0], scale: tracking.scale)
+        var worst: Float = 0
+        for (vertex, truth) in zip(neutral, expected) {
+            let world = transform.apply(space.canonical(fromModel: vertex))
+            worst = max(worst, ((world - truth) * (world - truth)).sum().squareRoot())
+        }
+        #expect(worst < 1e-5 * Float(space.length))
+    }
+
+    @Test func tapeTransformMatchesThePointTransform() {
+        let transform = CanonicalToWorld(stretch: 0.25, offset: SIMD3(0.01, 0.02, 0.03), rotation: SIMD3(0.2, -0.3, 0.1),
+                                         pivot: SIMD3(0, -0.05, 0), translation: SIMD3(0.1, 0, 0.5))
+        let points: [SIMD3<Float>] = [SIMD3(0.1, 0.2, -0.3), SIMD3(-0.4, 0, 0.25)]
+        let out = transform.apply(means: Variable(Tensor(shape: [2, 3], scalars: points.flatMap { [$0.x, $0.y, $0.z] })),
+                                  rotations: Variable(Tensor(shape: [2, 4], scalars: [1, 0, 0, 0, 1, 0, 0, 0])))
+        for (i, point) in points.enumerated() {
+            let expected = transform.apply(point)
+            for a in 0..<3 { #expect(Swift.abs(out.means.value[flat: 3 * i + a] - expected[a]) < 1e-6) }
+        }
+    }
+
+    @Test func poseConditionIsRotationAndTranslationInCanonicalUnits() throws {
+        let tracking = Self.tracking()
+        var space = try CanonicalHeadSpace.of(tracking: tracking, model: Self.model)
+        space.referenceTranslation = [0, 0, 0.2]
+        let beta = space.poseCondition(of: tracking.frames[0], scale: tracking.scale)
+        #expect(Array(beta[0..<3]) == [0.1, 0.4, -0.05])
+        #expect(Swift.abs(Double(beta[5]) - 0.1 / (1.05 * space.length)) < 1e-6)
+    }
+
+    @Test func expressionWeightsFollowEquationThree() {
+        let blend = ExpressionBlend()
+        let landmarks = Tensor(shape: [1, 3], scalars: [0, 0, 0])
+        let points = Tensor(shape: [4, 3], scalars: [0.1, 0, 0, 0, 0.2, 0, 0, 0, 0.3, 0.15, 0, 0])
+        let weights = blend.expressionWeights(points: points, landmarks: landmarks).scalars
+        #expect(weights[0] == 1 && weights[2] == 0 && weights[3] == 1)
+        #expect(Swift.abs(weights[1] - 0.5) < 1e-6)
+    }
+
+    static func networks(seed: UInt64) -> DynamicHeadNetworks {
+        var rng = Tensors.SplitMix64(seed: seed)
+        let configuration = DynamicHeadNetworkConfiguration.uniform(width: 16, featureWidth: 8, colorChannels: 5, expressionWidth: 4)
+        return DynamicHeadNetworks(configuration: configuration, generator: &rng)
+    }
+
+    @Test func freshDeformationNetworksDoNotMovePoints() {
+        let networks = Self.networks(seed: 3)
+        var rng = Tensors.SplitMix64(seed: 4)
+        let points = Variable(Tensor.normal(shape: [7, 3], standardDeviation: 0.3, generator: &rng))
+        let displacement = networks.displacement(points: points, expression: Variable(Tensor(shape: [1, 4], scalars: [0.5, 0.1, 0, 1])),
+                                                 pose: Variable(Tensor(shape: [1, 6], scalars: [0.1, 0, 0, 0, 0, 0.2])),
+                                                 expressionWeights: Tensor(shape: [7, 1], repeating: 0.5), on: nil)
+        #expect(displacement.value.scalars.allSatisfy { $0 == 0 })
+    }
+
+    @Test func colorGradientsMatchCentralFiniteDifferences() throws {
+        let networks = Self.networks(seed: 9)
+        var rng = Tensors.SplitMix64(seed: 10)
+        let features = Tensor.normal(shape: [5, 8], generator: &rng)
+        let expression = Tensor.normal(shape: [1, 4], generator: &rng)
+        let pose = Tensor.normal(shape: [1, 6], standardDeviation: 0.3, generator: &rng)
+        let lambda = Tensor(shape: [5, 1], scalars: [1, 0.75, 0.5, 0.25, 0])
+        let weights = Tensor.normal(shape: [5, 5], generator: &rng)
+        func loss(_ inputs: [Tensor]) -> Double {
+            let out = networks.color(features: Variable(inputs[0]), expression: Variable(inputs[1]), pose: Variable(inputs[2]),
+                                     expressionWeights: lambda, on: nil)
+            return (0..<25).reduce(0) { $0 + Double(out.value[flat: $1]) * Double(weights[flat: $1]) }
+        }
+        let inputs = [features, expression, pose]
+        let tape = Tape()
+        let variables = inputs.map { tape.variable($0) }
+        let out = networks.color(features: variables[0], expression: variables[1], pose: variables[2], expressionWeights: lambda, on: tape)
+        let gradients = tape.backward(from: (out * Variable(weights)).sum())
+        // A small step: the positional encoding multiplies pose steps by up to 2³, and larger steps
+        // cross LeakyReLU kinks of the hidden units (the difference quotient then averages two slopes).
+        let h: Float = 1e-4
+        for which in 0..<3 {
+            let analytic = try #require(gradients[variables[which]])
+            for i in 0..<inputs[which].count {
+                var plus = inputs, minus = inputs
+                plus[which].withUnsafeMutableBufferPointer { $0[i] += h }
+                minus[which].withUnsafeMutableBufferPointer { $0[i] -= h }
+                let numeric = (loss(plus) - loss(minus)) / Double(2 * h)
+                #expect(Swift.abs(numeric - Double(analytic[flat: i])) <= 2e-2 * max(1, Swift.abs(numeric)),
+                        "input \(which) element \(i): analytic \(analytic[flat: i]), numeric \(numeric)")
+            }
+        }
+    }
+
+    @Test func guidanceArtifactRoundTrips() throws {
+        let tracking = Self.tracking()
+        let networks = Self.networks(seed: 11)
+        var rng = Tensors.SplitMix64(seed: 12)
+        for (_, parameter) in networks.namedParameters {
+            parameter.value = Tensor.normal(shape: parameter.shape, generator: &rng)
+        }
+        let manifest = GuidanceManifest(source: "template", headModel: HeadModelReference(name: Self.model.name, path: ""),
+                                        identity: tracking.identity, scale: tracking.scale,
+                                        canonicalSpace: try CanonicalHeadSpace.of(tracking: tracking, model: Self.model),
+                                        blend: ExpressionBlend(), networks: networks.configuration, metrics: ["iou": 0.97])
+        let guidance = try GuidanceModel(manifest: manifest, vertices: Tensor.normal(shape: [4, 3], generator: &rng),
+                                         faces: [SIMD3(0, 1, 2), SIMD3(0, 2, 3)], features: Tensor.normal(shape: [4, 8], generator: &rng),
+                                         landmarks: Tensor.normal(shape: [68, 3], generator: &rng),
+                                         networks: networks, extras: ["sdf.layers.0.weight": Tensor(shape: [1, 2], scalars: [3, 4])])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guidance-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try guidance.write(to: directory)
+        let read = try GuidanceModel.read(from: directory)
+        #expect(read.manifest.vertexCount == 4 && read.manifest.faceCount == 2)
+        #expect(read.vertices.scalars == guidance.vertices.scalars && read.faces == guidance.faces)
+        #expect(read.features.scalars == guidance.features.scalars && read.landmarks.scalars == guidance.landmarks.scalars)
+        #expect(read.extras["sdf.layers.0.weight"]?.scalars == [3, 4])
+        for ((name, a), (_, b)) in zip(guidance.networks.namedParameters, read.networks.namedParameters) {
+            #expect(a.value.scalars == b.value.scalars, "\(name)")
+        }
+    }
+
+    @Test func guidanceWithoutParametersIsRefusedNamingTheFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guidance-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let error = #expect(throws: AvatarError.self) { try GuidanceModel.read(from: directory) }
+        #expect(error?.description.contains("guidance.json is missing") == true)
+    }
+}
