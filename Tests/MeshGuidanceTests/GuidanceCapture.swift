@@ -18,7 +18,7 @@ struct GuidanceCapture {
 
     static let model = ProceduralHeadBuilder.build()
 
-    init(size: Int = 64, frameCount: Int = 4, ringCameras: Int = 8, heldOut: Int = 2) throws {
+    init(size: Int = 96, frameCount: Int = 4, ringCameras: Int = 8, heldOut: Int = 2) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("guidance-\(UUID().uuidString)")
         frames = root.appendingPathComponent("frames")
         tracking = root.appendingPathComponent("tracking")

@@ -10,7 +10,7 @@ import Testing
 /// against the true neutral head, and silhouettes on held-out cameras.
 struct SDFGuidanceStageTests {
     static let overrides: [String: ConfigValue] = [
-        "iterations": .int(600), "pretrain_iterations": .int(200), "grid_resolution": .int(32), "render_size": .int(64),
+        "iterations": .int(800), "pretrain_iterations": .int(200), "grid_resolution": .int(32), "render_size": .int(96),
         "width": .int(32), "feature_width": .int(16), "color_channels": .int(8), "held_out_cameras": .list([.string("held0"), .string("held1")]),
     ]
 
@@ -31,7 +31,7 @@ struct SDFGuidanceStageTests {
         let scalars = guidance.vertices.scalars
         let fitted = TriangleMesh(positions: (0..<guidance.vertices.shape[0]).map { SIMD3(scalars[3 * $0], scalars[3 * $0 + 1], scalars[3 * $0 + 2]) },
                                   triangles: guidance.faces)
-        let chamfer = try ChamferDistance.measure(fitted, trueCanonical, samples: 20_000)
+        let chamfer = try ChamferDistance.measure(fitted, trueCanonical, samples: 100_000)
         let heldOutIoU = try #require(guidance.manifest.metrics["held_out_silhouette_iou"])
         print("guidance ground truth: chamfer \(chamfer.symmetric * 100)% of head length (fitted→true \(chamfer.forward * 100)%, true→fitted \(chamfer.backward * 100)%), held-out IoU \(heldOutIoU), training IoU \(guidance.manifest.metrics["training_silhouette_iou"] ?? .nan), \(guidance.faces.count) faces, \(seconds) s")
         // Canonical units: the head is 1 long, so the Chamfer distance is a fraction of head size.
