@@ -40,7 +40,8 @@ public struct SDFGuidanceStage: Stage {
         public var learningRate: Double
         /// Adam learning rate of the landmarks P0 (official 1e-4).
         public var landmarkLearningRate: Double
-        /// Loss weights of eq. 14 (paper: RGB 1, silhouette 0.1, deformation 1, offset 0.01, landmark SDF 0.1, Laplacian 100).
+        /// Loss weights of eq. 14 (paper: RGB 1, silhouette 0.1, deformation 1, offset 0.01, landmark SDF 0.1,
+        /// Laplacian 100 at grid 128, scaled to the grid by `laplacianScale`).
         public var rgbWeight: Double
         public var silhouetteWeight: Double
         public var deformationWeight: Double
@@ -106,7 +107,7 @@ public struct SDFGuidanceStage: Stage {
             .double("deformation_weight", 1, range: 0...1000, doc: "Weight of the landmark deformation loss, eq. 13 (paper 1)."),
             .double("offset_weight", 0.01, range: 0...1000, doc: "Weight of the deformation offset regulariser (paper 0.01)."),
             .double("landmark_sdf_weight", 0.1, range: 0...1000, doc: "Weight of |SDF(P0)| (paper 0.1)."),
-            .double("laplacian_weight", 100, range: 0...100_000, doc: "Weight of the mesh Laplacian (paper 100)."),
+            .double("laplacian_weight", 100, range: 0...100_000, doc: "Weight of the mesh Laplacian at the official grid 128 (paper 100); scaled by (grid_resolution/128)² since ‖δ‖² grows with the squared cell size."),
             .stringList("held_out_cameras", [], doc: "Cameras left out of the fit; the held-out silhouette IoU is measured on them."),
             .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty = built-in procedural model."),
             .int("seed", 0, range: 0...Int(Int32.max), doc: "Seed of the initialisation and view sampling."),
@@ -205,6 +206,14 @@ public struct SDFGuidanceStage: Stage {
 }
 
 extension SDFGuidanceStage.Parameters {
+    /// Factor on the Laplacian weight: the uniform Laplacian δ of a DMTet mesh is dominated by its
+    /// triangulation's irregularity, which scales with the cell size, so ‖δ‖² scales with its square;
+    /// (resolution / 128)² keeps the paper's weight (stated at grid 128) in the same balance.
+    static func laplacianScale(gridResolution: Int) -> Float {
+        let ratio = Float(gridResolution) / 128
+        return ratio * ratio
+    }
+
     /// The trainer settings, after checking the values against each other.
     func settings(expressionWidth: Int) throws -> SDFGuidanceSettings {
         guard blendNear < blendFar else {
@@ -222,6 +231,6 @@ extension SDFGuidanceStage.Parameters {
             blend: ExpressionBlend(near: Float(blendNear), far: Float(blendFar)), learningRate: Float(learningRate),
             landmarkLearningRate: Float(landmarkLearningRate), rgbWeight: Float(rgbWeight), silhouetteWeight: Float(silhouetteWeight),
             deformationWeight: Float(deformationWeight), offsetWeight: Float(offsetWeight), landmarkSDFWeight: Float(landmarkSDFWeight),
-            laplacianWeight: Float(laplacianWeight), seed: UInt64(seed))
+            laplacianWeight: Float(laplacianWeight) * Self.laplacianScale(gridResolution: gridResolution), seed: UInt64(seed))
     }
 }

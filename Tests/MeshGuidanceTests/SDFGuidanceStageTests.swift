@@ -10,7 +10,7 @@ import Testing
 /// against the true neutral head, and silhouettes on held-out cameras.
 struct SDFGuidanceStageTests {
     static let overrides: [String: ConfigValue] = [
-        "iterations": .int(800), "pretrain_iterations": .int(200), "grid_resolution": .int(32), "render_size": .int(96),
+        "iterations": .int(400), "pretrain_iterations": .int(200), "grid_resolution": .int(32), "render_size": .int(96),
         "width": .int(32), "feature_width": .int(16), "color_channels": .int(8), "held_out_cameras": .list([.string("held0"), .string("held1")]),
     ]
 
