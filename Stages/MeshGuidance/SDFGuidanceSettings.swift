@@ -1,4 +1,5 @@
 import Avatars
+import Geometry
 
 /// Resolved settings of the SDF + DMTet guidance fit (GHA §4.3); see `SDFGuidanceStage.Parameters`.
 struct SDFGuidanceSettings {
@@ -22,6 +23,10 @@ struct SDFGuidanceSettings {
     var landmarkSDFWeight: Float
     var laplacianWeight: Float
     var seed: UInt64
+    /// EAvatar's prior mesh (eq. 16–17) in canonical units, or nil to leave the term out.
+    var priorMesh: TriangleMesh?
+    /// Weight of the prior-mesh centre/scale loss (EAvatar 1).
+    var priorWeight: Float
 
     /// Largest grid-vertex offset, a fraction of the cell so tetrahedra cannot invert.
     var offsetScale: Float { 0.45 * 2 * gridHalfExtent / Float(gridResolution) }

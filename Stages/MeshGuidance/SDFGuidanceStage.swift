@@ -1,6 +1,7 @@
 import AvatarFlow
 import Avatars
 import Foundation
+import Geometry
 import HeadModel
 import MediaIO
 import Tensors
@@ -48,6 +49,10 @@ public struct SDFGuidanceStage: Stage {
         public var offsetWeight: Double
         public var landmarkSDFWeight: Double
         public var laplacianWeight: Double
+        /// EAvatar's prior mesh (OBJ or PLY, head-model units); empty leaves the prior term out.
+        public var priorMesh: String
+        /// Weight of the prior mesh's centre/scale loss (EAvatar 1).
+        public var priorWeight: Double
         /// Cameras left out of the fit, used for the held-out silhouette IoU.
         public var heldOutCameras: [String]
         /// Head model directory; empty for the built-in procedural model (must match the tracking's model).
@@ -81,6 +86,8 @@ public struct SDFGuidanceStage: Stage {
             case landmarkSDFWeight = "landmark_sdf_weight"
             case laplacianWeight = "laplacian_weight"
             case heldOutCameras = "held_out_cameras"
+            case priorMesh = "prior_mesh"
+            case priorWeight = "prior_weight"
             case checkpointInterval = "checkpoint_interval"
             case logInterval = "log_interval"
         }
@@ -108,6 +115,8 @@ public struct SDFGuidanceStage: Stage {
             .double("offset_weight", 0.01, range: 0...1000, doc: "Weight of the deformation offset regulariser (paper 0.01)."),
             .double("landmark_sdf_weight", 0.1, range: 0...1000, doc: "Weight of |SDF(P0)| (paper 0.1)."),
             .double("laplacian_weight", 100, range: 0...100_000, doc: "Weight of the mesh Laplacian at the official grid 128 (paper 100); scaled by (grid_resolution/128)² since ‖δ‖² grows with the squared cell size."),
+            .path("prior_mesh", "", doc: "EAvatar's prior head mesh (OBJ or PLY in head-model units), aligned by ICP each step; empty = off."),
+            .double("prior_weight", 1, range: 0...1000, doc: "Weight of the prior mesh's centre and scale loss, EAvatar eq. 16–17 (EAvatar 1)."),
             .stringList("held_out_cameras", [], doc: "Cameras left out of the fit; the held-out silhouette IoU is measured on them."),
             .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty = built-in procedural model."),
             .int("seed", 0, range: 0...Int(Int32.max), doc: "Seed of the initialisation and view sampling."),
@@ -141,9 +150,14 @@ public struct SDFGuidanceStage: Stage {
         let tracking = try HeadTracking.read(from: try context.input("tracking"))
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
         let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
-        let settings = try parameters.settings(expressionWidth: model.expressionCount + 3)
         let data = try GuidanceData.load(frameSet: frameSet, tracking: tracking, model: model, renderSize: parameters.renderSize,
                                          heldOutCameras: parameters.heldOutCameras)
+        var settings = try parameters.settings(expressionWidth: model.expressionCount + 3)
+        if !parameters.priorMesh.isEmpty {
+            let prior = try Self.readPriorMesh(context.resolvePath(parameters.priorMesh))
+            settings.priorMesh = TriangleMesh(positions: prior.positions.map(data.canonicalSpace.canonical(fromModel:)), triangles: prior.triangles)
+            context.log("prior mesh \(parameters.priorMesh): \(prior.vertexCount) vertices, aligned by ICP each step (weight \(parameters.priorWeight))")
+        }
         let trainer = try SDFGuidanceTrainer(settings: settings, data: data)
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
             context.log("resumed from the checkpoint at iteration \(resumed)")
@@ -165,9 +179,9 @@ public struct SDFGuidanceStage: Stage {
             context.reportProgress(completed: i, total: settings.iterations, unit: "iterations")
             if let report = last, i % parameters.logInterval == 0 || i == settings.iterations {
                 let rate = Double(windowSteps) / max(Date().timeIntervalSince(windowStart), 1e-9)
-                context.log(String(format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f), %d vertices, %.2f it/s",
+                context.log(String(format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f), %d vertices, %.2f it/s",
                                    i, report.total, report.rgb, report.silhouette, report.deformation, report.offset, report.landmarkSDF,
-                                   report.laplacian, report.vertexCount, rate))
+                                   report.laplacian, report.prior, report.vertexCount, rate))
                 windowStart = Date()
                 windowSteps = 0
             }
@@ -185,7 +199,11 @@ public struct SDFGuidanceStage: Stage {
             let heldOutSample = data.heldOut.filter { $0.frame % max(1, data.frames.count / 4) == 0 }
             metrics["held_out_silhouette_iou"] = try trainer.silhouetteIoU(views: heldOutSample.isEmpty ? data.heldOut : heldOutSample, mesh: mesh)
         }
+        if let alignment = trainer.priorAlignment {
+            metrics["prior_alignment_rms"] = Double(alignment.residual)
+        }
         if let last {
+            metrics["loss_prior"] = Double(last.prior)
             metrics["loss_rgb"] = Double(last.rgb)
             metrics["loss_silhouette"] = Double(last.silhouette)
             metrics["loss_deformation"] = Double(last.deformation)
@@ -202,6 +220,15 @@ public struct SDFGuidanceStage: Stage {
         context.log(String(format: "done: %d vertices, %d faces, training IoU %.4f, held-out IoU %@, %.1f s",
                            mesh.vertices.shape[0], mesh.faces.count, metrics["training_silhouette_iou"] ?? .nan,
                            metrics["held_out_silhouette_iou"].map { String(format: "%.4f", $0) } ?? "n/a", seconds))
+    }
+
+    /// Reads an OBJ or PLY prior mesh.
+    static func readPriorMesh(_ url: URL) throws -> TriangleMesh {
+        switch url.pathExtension.lowercased() {
+        case "obj": return try OBJFormat.read(from: url)
+        case "ply": return try PLYFormat.read(from: url)
+        default: throw MeshGuidanceError("prior_mesh \(url.path): unknown mesh format '\(url.pathExtension)'; give an .obj or .ply file")
+        }
     }
 }
 
@@ -231,6 +258,7 @@ extension SDFGuidanceStage.Parameters {
             blend: ExpressionBlend(near: Float(blendNear), far: Float(blendFar)), learningRate: Float(learningRate),
             landmarkLearningRate: Float(landmarkLearningRate), rgbWeight: Float(rgbWeight), silhouetteWeight: Float(silhouetteWeight),
             deformationWeight: Float(deformationWeight), offsetWeight: Float(offsetWeight), landmarkSDFWeight: Float(landmarkSDFWeight),
-            laplacianWeight: Float(laplacianWeight) * Self.laplacianScale(gridResolution: gridResolution), seed: UInt64(seed))
+            laplacianWeight: Float(laplacianWeight) * Self.laplacianScale(gridResolution: gridResolution), seed: UInt64(seed),
+            priorMesh: nil, priorWeight: Float(priorWeight))
     }
 }

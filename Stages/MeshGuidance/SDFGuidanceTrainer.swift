@@ -17,6 +17,8 @@ final class SDFGuidanceTrainer {
         var offset: Float
         var landmarkSDF: Float
         var laplacian: Float
+        /// EAvatar's prior-mesh loss (0 without a prior).
+        var prior: Float
         var vertexCount: Int
     }
 
@@ -37,6 +39,8 @@ final class SDFGuidanceTrainer {
     private(set) var generator: Tensors.SplitMix64
     private(set) var iteration = 0
     private let renderer = DifferentiableMeshRenderer()
+    /// The prior-mesh alignment state (EAvatar), if a prior is given.
+    private(set) var priorAlignment: PriorMeshAlignment?
 
     init(settings: SDFGuidanceSettings, data: GuidanceData) throws {
         self.settings = settings
@@ -52,6 +56,7 @@ final class SDFGuidanceTrainer {
             Adam.Group(name: "landmarks", parameters: [landmarks], learningRate: settings.landmarkLearningRate),
         ])
         self.generator = generator
+        priorAlignment = try settings.priorMesh.map { try PriorMeshAlignment(mesh: $0, seed: settings.seed &+ 1) }
     }
 
     /// Every parameter by checkpoint name.
@@ -165,8 +170,15 @@ final class SDFGuidanceTrainer {
         let flatTriangles = topology.triangles.flatMap { [$0.x, $0.y, $0.z] }
         let laplacian = try MeshLaplacian(vertexCount: topology.vertexCount, triangleIndices: flatTriangles)
         let laplacianLoss = Losses.laplacianSmoothness(mesh.vertices, laplacian: laplacian)
-        let total = settings.rgbWeight * rgbLoss + settings.silhouetteWeight * silhouetteLoss + settings.deformationWeight * deformationLoss
+        var total = settings.rgbWeight * rgbLoss + settings.silhouetteWeight * silhouetteLoss + settings.deformationWeight * deformationLoss
             + settings.offsetWeight * offsetLoss + settings.landmarkSDFWeight * landmarkSDFLoss + settings.laplacianWeight * laplacianLoss
+        var priorLoss: Float = 0
+        if var alignment = priorAlignment {
+            let loss = try alignment.loss(vertices: mesh.vertices)
+            priorAlignment = alignment
+            total = total + settings.priorWeight * loss
+            priorLoss = loss.value.scalar
+        }
         guard total.value.scalar.isFinite else {
             throw NonFiniteGuidance(iteration: iteration, what: "the loss is \(total.value.scalar) (rgb \(rgbLoss.value.scalar), silhouette \(silhouetteLoss.value.scalar))")
         }
@@ -181,7 +193,7 @@ final class SDFGuidanceTrainer {
         iteration += 1
         return StepReport(total: total.value.scalar, rgb: rgbLoss.value.scalar, silhouette: silhouetteLoss.value.scalar,
                           deformation: deformationLoss.value.scalar, offset: offsetLoss.value.scalar,
-                          landmarkSDF: landmarkSDFLoss.value.scalar, laplacian: laplacianLoss.value.scalar,
+                          landmarkSDF: landmarkSDFLoss.value.scalar, laplacian: laplacianLoss.value.scalar, prior: priorLoss,
                           vertexCount: topology.vertexCount)
     }
 
