@@ -1,14 +1,19 @@
-/// Rigid iterative closest point (Besl & McKay 1992) with Horn's closed-form absolute orientation
-/// per iteration: aligns a source point set to a target by rotation and translation, minimising
-/// the mean squared distance of each source point to its nearest target point.
+/// Iterative closest point (Besl & McKay 1992) with Horn's closed-form absolute orientation per
+/// iteration: aligns a source point set to a target by rotation and translation (and optionally a
+/// uniform scale), minimising the mean squared distance of each source point to its nearest
+/// target point. Estimating the scale keeps a source of another size from sliding to one side; it
+/// needs `symmetric` correspondences (each target point to its nearest source point as well), or
+/// shrinking the source onto one spot of the target would look like a perfect fit.
 ///
 /// EAvatar (eq. 16–17) aligns a prior head mesh to the predicted guidance mesh with it before
 /// comparing their centres and scales.
 public enum IterativeClosestPoint {
     /// The alignment found.
     public struct Result: Sendable, Equatable {
-        /// Maps source points onto the target.
+        /// With `scale`, maps source points onto the target: p ↦ transform.apply(scale · p).
         public var transform: RigidTransform
+        /// Uniform scale applied before `transform` (1 unless estimated).
+        public var scale: Float
         /// Root-mean-square nearest-point distance after the last iteration.
         public var rootMeanSquareDistance: Float
         /// Iterations run.
@@ -19,40 +24,52 @@ public enum IterativeClosestPoint {
     /// when the RMS distance improves by less than `tolerance` (relative).
     /// - Throws: `GeometryError` if either point set is empty.
     public static func align(source: [SIMD3<Float>], target: [SIMD3<Float>], initial: RigidTransform = .identity,
+                             initialScale: Float = 1, estimateScale: Bool = false, symmetric: Bool = false,
                              maximumIterations: Int = 30, tolerance: Float = 1e-5) throws -> Result {
         guard !source.isEmpty, !target.isEmpty else {
             throw GeometryError("ICP needs non-empty point sets (source \(source.count), target \(target.count) points)")
         }
         let tree = KDTree(points: target)
-        var transform = initial
+        var transform = initial, scale = initialScale
         var previous = Float.infinity, rms = Float.infinity
         var iteration = 0
         while iteration < maximumIterations {
             iteration += 1
-            let moved = source.map(transform.apply)
+            var moved = source.map { transform.apply(scale * $0) }
             var squared = 0.0
-            let matches = moved.map { p -> SIMD3<Float> in
+            var matches = moved.map { p -> SIMD3<Float> in
                 let nearest = tree.nearest(to: p, k: 1)[0]
                 squared += Double(nearest.squaredDistance)
                 return target[nearest.index]
             }
             rms = Float((squared / Double(source.count)).squareRoot())
-            let step = absoluteOrientation(from: moved, to: matches)
-            transform = step * transform
+            if symmetric {
+                let sourceTree = KDTree(points: moved)
+                for q in target {
+                    moved.append(moved[sourceTree.nearest(to: q, k: 1)[0].index])
+                    matches.append(q)
+                }
+            }
+            let step = absoluteOrientation(from: moved, to: matches, estimateScale: estimateScale)
+            // s₂·R₂·(R₁·(s₁·p) + t₁) + t₂ = (R₂R₁)·(s₂s₁·p) + (s₂·R₂·t₁ + t₂)
+            transform = RigidTransform(rotation: step.transform.rotation * transform.rotation,
+                                       translation: step.scale * (step.transform.rotation * transform.translation) + step.transform.translation)
+            scale *= step.scale
             if previous.isFinite && previous - rms <= tolerance * max(previous, 1e-12) { break }
             previous = rms
         }
-        let final = source.map(transform.apply)
+        let final = source.map { transform.apply(scale * $0) }
         var squared = 0.0
         for p in final { squared += Double(tree.nearest(to: p, k: 1)[0].squaredDistance) }
         rms = Float((squared / Double(source.count)).squareRoot())
-        return Result(transform: transform, rootMeanSquareDistance: rms, iterations: iteration)
+        return Result(transform: transform, scale: scale, rootMeanSquareDistance: rms, iterations: iteration)
     }
 
-    /// Horn's closed form (1987): the rigid transform minimising Σ‖R·a_i + t − b_i‖² for
-    /// corresponding points; the rotation is the unit quaternion of the largest eigenvalue of the
-    /// 4×4 matrix built from the cross-covariance.
-    public static func absoluteOrientation(from a: [SIMD3<Float>], to b: [SIMD3<Float>]) -> RigidTransform {
+    /// Horn's closed form (1987): the transform minimising Σ‖s·R·a_i + t − b_i‖² for corresponding
+    /// points; the rotation is the unit quaternion of the largest eigenvalue of the 4×4 matrix built
+    /// from the cross-covariance, the scale (if estimated) Σ(b − b̄)·R(a − ā) / Σ‖a − ā‖².
+    public static func absoluteOrientation(from a: [SIMD3<Float>], to b: [SIMD3<Float>],
+                                           estimateScale: Bool = false) -> (transform: RigidTransform, scale: Float) {
         precondition(a.count == b.count && !a.isEmpty, "absolute orientation needs equally many corresponding points")
         var meanA = SIMD3<Double>.zero, meanB = SIMD3<Double>.zero
         for (p, q) in zip(a, b) { meanA += SIMD3<Double>(p); meanB += SIMD3<Double>(q) }
@@ -72,8 +89,18 @@ public enum IterativeClosestPoint {
         ]
         let q = largestEigenvector(n)
         let rotation = Quaternion(w: Float(q[0]), vector: SIMD3(Float(q[1]), Float(q[2]), Float(q[3]))).normalized.rotationMatrix
-        let translation = SIMD3<Float>(meanB) - rotation * SIMD3<Float>(meanA)
-        return RigidTransform(rotation: rotation, translation: translation)
+        var scale: Float = 1
+        if estimateScale {
+            var numerator = 0.0, denominator = 0.0
+            for (p, q) in zip(a, b) {
+                let x = SIMD3<Float>(SIMD3<Double>(p) - meanA), y = SIMD3<Float>(SIMD3<Double>(q) - meanB)
+                numerator += Double(simdDot(y, rotation * x))
+                denominator += Double(simdDot(x, x))
+            }
+            if denominator > 0 && numerator > 0 { scale = Float(numerator / denominator) }
+        }
+        let translation = SIMD3<Float>(meanB) - scale * (rotation * SIMD3<Float>(meanA))
+        return (RigidTransform(rotation: rotation, translation: translation), scale)
     }
 
     /// Eigenvector of the largest eigenvalue of a symmetric 4×4 matrix (cyclic Jacobi rotations).

@@ -2,9 +2,13 @@ import Geometry
 import Tensors
 
 /// EAvatar's prior-mesh term (eq. 16–17): a prior head mesh (e.g. from a generative model or the
-/// fitted head model) is aligned to the predicted guidance mesh by rigid ICP, then the predicted
-/// mesh's centre and scale are pulled toward the aligned prior's:
-/// L_mesh = ‖c_pred − c_prior‖² + (s_pred − s_prior)², c = mean vertex, s = RMS distance to c.
+/// fitted head model) is aligned to the predicted guidance mesh by ICP, then the predicted mesh's
+/// centre and scale are pulled toward the prior's:
+/// L_mesh = ‖c_pred − c_prior‖² + (s_pred − s_prior)², c = mean vertex, s = RMS distance to c,
+/// with c_prior the prior's centre after alignment and s_prior the prior's own scale. The ICP also
+/// estimates a uniform scale, used only for the alignment (a rigid ICP slides a prior of another
+/// size to one side of the predicted mesh, step after step), with symmetric correspondences so
+/// the scale cannot collapse.
 ///
 /// The prior's centre and scale are the exact area-weighted moments of its surface (independent
 /// of its tessellation); ICP aligns area-uniform surface samples, warm-started from the previous
@@ -16,8 +20,9 @@ struct PriorMeshAlignment {
     let priorCentre: SIMD3<Float>
     /// RMS distance of the prior surface from its centre, canonical units.
     let priorScale: Float
-    /// The current prior → predicted alignment.
+    /// The current prior → predicted alignment: p ↦ transform.apply(alignmentScale · p).
     private(set) var transform = RigidTransform.identity
+    private(set) var alignmentScale: Float = 1
     /// RMS nearest-point distance of the last alignment, canonical units.
     private(set) var residual: Float = .nan
 
@@ -47,10 +52,12 @@ struct PriorMeshAlignment {
     mutating func loss(vertices: Variable) throws -> Variable {
         let values = vertices.value.scalars
         let points = (0..<(values.count / 3)).map { SIMD3(values[3 * $0], values[3 * $0 + 1], values[3 * $0 + 2]) }
-        let result = try IterativeClosestPoint.align(source: prior, target: points, initial: transform, maximumIterations: 10)
+        let result = try IterativeClosestPoint.align(source: prior, target: points, initial: transform, initialScale: alignmentScale,
+                                                     estimateScale: true, symmetric: true, maximumIterations: 10)
         transform = result.transform
+        alignmentScale = result.scale
         residual = result.rootMeanSquareDistance
-        let alignedCentre = transform.apply(priorCentre)
+        let alignedCentre = transform.apply(alignmentScale * priorCentre)
         let centre = vertices.mean(axis: 0, keepingAxis: true)
         let scale = (vertices - centre).square().sum(axis: 1).mean().squareRoot()
         let centreLoss = (centre - Variable(Tensor(shape: [1, 3], scalars: [alignedCentre.x, alignedCentre.y, alignedCentre.z]))).square().sum()

@@ -23,9 +23,10 @@ struct IterativeClosestPointTests {
     @Test func absoluteOrientationIsExactForCorrespondingPoints() throws {
         let a = try Self.ellipsoidSamples(count: 50, seed: 3)
         let truth = RigidTransform(rotation: Matrix3x3(rotationVector: SIMD3(-1.2, 0.4, 2.0)), translation: SIMD3(1, 2, 3))
-        let found = IterativeClosestPoint.absoluteOrientation(from: a, to: a.map(truth.apply))
-        #expect(found.rotation.maxAbsDifference(truth.rotation) < 1e-4)
-        #expect(simdLength(found.translation - truth.translation) < 1e-4)
+        let found = IterativeClosestPoint.absoluteOrientation(from: a, to: a.map { truth.apply(1.3 * $0) }, estimateScale: true)
+        #expect(found.transform.rotation.maxAbsDifference(truth.rotation) < 1e-4)
+        #expect(simdLength(found.transform.translation - truth.translation) < 1e-4)
+        #expect(abs(found.scale - 1.3) < 1e-4)
     }
 
     @Test func chamferDistanceOfConcentricSpheresIsTheirRadiusGap() throws {
@@ -37,5 +38,16 @@ struct IterativeClosestPointTests {
         #expect(abs(result.backward - 0.06) < 0.006)
         // Two independent samplings of one surface: about half the sample spacing (≈ 0.015 here).
         #expect(try ChamferDistance.measure(inner, inner, samples: 20_000).symmetric < 0.01)
+    }
+}
+
+extension IterativeClosestPointTests {
+    @Test func symmetricScaledAlignmentRecoversSizeWithoutCollapsing() throws {
+        let target = try Self.ellipsoidSamples(count: 4000, seed: 5)
+        let source = try Self.ellipsoidSamples(count: 1500, seed: 6).map { $0 * 0.7 + SIMD3(0.05, 0, 0) }
+        let result = try IterativeClosestPoint.align(source: source, target: target, estimateScale: true, symmetric: true,
+                                                     maximumIterations: 100, tolerance: 1e-7)
+        #expect(abs(result.scale - 1 / 0.7) < 0.05)
+        #expect(result.rootMeanSquareDistance < 0.03)
     }
 }
