@@ -11,6 +11,10 @@ struct SDFGuidanceSettings {
     /// Radius of the sphere the SDF is pretrained to, canonical units.
     var sphereRadius: Float
     var viewsPerStep: Int
+    /// Steps between tape-free evaluations of the whole grid; in between only the narrow band
+    /// (`bandRings` lattice steps around the surface) is re-evaluated. 1 = whole grid every step.
+    var fullEvaluationInterval: Int
+    var bandRings: Int
     var geometryHidden: [Int]
     var networks: DynamicHeadNetworkConfiguration
     var blend: ExpressionBlend

@@ -26,6 +26,9 @@ public struct SDFGuidanceStage: Stage {
         public var renderSize: Int
         /// Views of one frame per step (official 4).
         public var viewsPerStep: Int
+        /// Steps between evaluations of the SDF on the whole grid; the narrow band around the
+        /// surface is re-evaluated every step (1 = whole grid every step, as the official code).
+        public var fullEvaluationInterval: Int
         /// Hidden width of every MLP (official 256; the pose colour MLP uses half).
         public var width: Int
         /// Hidden layers of the SDF network (official 5).
@@ -72,6 +75,7 @@ public struct SDFGuidanceStage: Stage {
             case sphereRadius = "sphere_radius"
             case renderSize = "render_size"
             case viewsPerStep = "views_per_step"
+            case fullEvaluationInterval = "full_evaluation_interval"
             case sdfLayers = "sdf_layers"
             case featureWidth = "feature_width"
             case colorChannels = "color_channels"
@@ -101,6 +105,7 @@ public struct SDFGuidanceStage: Stage {
             .double("sphere_radius", 0.45, range: 0.05...2, doc: "Radius of the pretraining sphere, canonical units."),
             .int("render_size", 128, range: 16...4096, doc: "Longer image side the frames are compared at (official 256; CPU preset 128)."),
             .int("views_per_step", 4, range: 1...64, doc: "Views of one frame per step (official 4)."),
+            .int("full_evaluation_interval", 5, range: 1...1000, doc: "Steps between SDF evaluations of the whole grid; in between only a 4-cell band around the surface (1 = every step, official)."),
             .int("width", 64, range: 4...1024, doc: "Hidden width of every MLP (official 256; CPU preset 64)."),
             .int("sdf_layers", 4, range: 1...16, doc: "Hidden layers of the SDF network (official 5)."),
             .int("feature_width", 32, range: 1...512, doc: "Per-vertex feature width F (official 128; CPU preset 32)."),
@@ -254,6 +259,7 @@ extension SDFGuidanceStage.Parameters {
         return SDFGuidanceSettings(
             iterations: iterations, pretrainIterations: pretrainIterations, gridResolution: gridResolution,
             gridHalfExtent: Float(gridHalfExtent), sphereRadius: Float(sphereRadius), viewsPerStep: viewsPerStep,
+            fullEvaluationInterval: fullEvaluationInterval, bandRings: 4,
             geometryHidden: Array(repeating: width, count: sdfLayers), networks: networks,
             blend: ExpressionBlend(near: Float(blendNear), far: Float(blendFar)), learningRate: Float(learningRate),
             landmarkLearningRate: Float(landmarkLearningRate), rgbWeight: Float(rgbWeight), silhouetteWeight: Float(silhouetteWeight),

@@ -39,6 +39,11 @@ final class SDFGuidanceTrainer {
     private(set) var generator: Tensors.SplitMix64
     private(set) var iteration = 0
     private let renderer = DifferentiableMeshRenderer()
+    /// Tape-free SDF values and raw offsets of every grid vertex (see `currentTopology`).
+    private var field: (sdf: [Float], offsets: [SIMD3<Float>])?
+    /// Grid vertices re-evaluated between full evaluations.
+    private var band: [Int32] = []
+    private var stepsSinceFullEvaluation = 0
     /// The prior-mesh alignment state (EAvatar), if a prior is given.
     private(set) var priorAlignment: PriorMeshAlignment?
 
@@ -91,9 +96,24 @@ final class SDFGuidanceTrainer {
 
     // MARK: Mesh extraction
 
-    /// The current topology from a tape-free evaluation of the whole grid.
-    func currentTopology() throws -> SurfaceTopology {
-        let field = geometry.evaluateWithoutTape(grid.vertices)
+    /// The current topology from tape-free SDF values: of the whole grid every
+    /// `fullEvaluationInterval` steps (and when `full`), of the narrow band around the last full
+    /// evaluation's surface in between — the SDF changes little per step, so signs far from the
+    /// surface do not flip, and the band holds most of the grid's cost saving.
+    func currentTopology(full: Bool = false) throws -> SurfaceTopology {
+        let refreshAll = full || self.field == nil || stepsSinceFullEvaluation >= settings.fullEvaluationInterval
+        if refreshAll {
+            self.field = geometry.evaluateWithoutTape(grid.vertices)
+            stepsSinceFullEvaluation = 0
+        } else if !band.isEmpty {
+            let values = geometry.evaluateWithoutTape(band.map { grid.vertices[Int($0)] })
+            for (k, v) in band.enumerated() {
+                self.field!.sdf[Int(v)] = values.sdf[k]
+                self.field!.offsets[Int(v)] = values.offsets[k]
+            }
+        }
+        stepsSinceFullEvaluation += 1
+        let field = self.field!
         let scale = settings.offsetScale
         let deformed = zip(grid.vertices, field.offsets).map { point, raw in
             point + scale * SIMD3(Foundation.tanh(raw.x), Foundation.tanh(raw.y), Foundation.tanh(raw.z))
@@ -102,6 +122,7 @@ final class SDFGuidanceTrainer {
         guard topology.vertexCount > 0, !topology.triangles.isEmpty else {
             throw MeshGuidanceError("the SDF has no zero crossing inside the grid (empty surface); the fit diverged or grid_half_extent is too small for the head — raise it or lower the learning rate")
         }
+        if refreshAll { band = grid.band(around: topology.sourceVertices, rings: settings.bandRings) }
         return topology
     }
 
@@ -118,7 +139,7 @@ final class SDFGuidanceTrainer {
 
     /// The extracted neutral mesh (no tape), for the artifact.
     func extractNeutral() throws -> NeutralMesh {
-        let topology = try currentTopology()
+        let topology = try currentTopology(full: true)
         let mesh = try neutralMesh(topology: topology, on: nil)
         return NeutralMesh(vertices: mesh.vertices.value, faces: topology.triangles, features: mesh.features.value)
     }

@@ -34,3 +34,13 @@ struct TetrahedralGridTests {
         #expect(throws: GeometryError.self) { try TetrahedralGrid(resolution: 0, halfExtent: 1) }
     }
 }
+
+extension TetrahedralGridTests {
+    @Test func bandHoldsTheLatticeNeighbourhoodOfItsSeeds() throws {
+        let grid = try TetrahedralGrid(resolution: 4, halfExtent: 1)
+        #expect(grid.band(around: [0], rings: 1) == [0, 1, 5, 6, 25, 26, 30, 31])
+        let centre = Int32((2 * 5 + 2) * 5 + 2)
+        #expect(grid.band(around: [centre], rings: 1).count == 27)
+        #expect(grid.band(around: [centre], rings: 2).count == 125)
+    }
+}
