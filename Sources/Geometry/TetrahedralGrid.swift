@@ -21,11 +21,6 @@ public struct TetrahedralGrid: Sendable {
     /// The six edges of a tetrahedron as pairs of its local vertex indices (0…3).
     public static let localEdges: [(Int, Int)] = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
 
-    /// Lattice offsets of the seven edge directions (the non-zero vectors of {0,1}³).
-    public static let edgeDirections: [SIMD3<Int32>] = [
-        SIMD3(1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, 0, 1), SIMD3(1, 1, 0), SIMD3(1, 0, 1), SIMD3(0, 1, 1), SIMD3(1, 1, 1),
-    ]
-
     /// Builds the grid over the cube `[centre − halfExtent, centre + halfExtent]³`.
     /// - Throws: `GeometryError` if `resolution` is outside 1…512 or `halfExtent` is not positive.
     public init(resolution: Int, centre: SIMD3<Float> = .zero, halfExtent: Float) throws {

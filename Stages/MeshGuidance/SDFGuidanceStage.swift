@@ -37,20 +37,25 @@ public struct SDFGuidanceStage: Stage {
         public var featureWidth: Int
         /// Rendered colour channels; the first three are RGB (official 32).
         public var colorChannels: Int
-        /// λ_exp thresholds t1 and t2, canonical units (paper 0.15, 0.25).
+        /// λ_exp threshold t1: full expression influence below this distance to P0, canonical units (paper 0.15).
         public var blendNear: Double
+        /// λ_exp threshold t2: no expression influence above this distance, canonical units (paper 0.25).
         public var blendFar: Double
         /// Adam learning rate of the networks (official 1e-3).
         public var learningRate: Double
         /// Adam learning rate of the landmarks P0 (official 1e-4).
         public var landmarkLearningRate: Double
-        /// Loss weights of eq. 14 (paper: RGB 1, silhouette 0.1, deformation 1, offset 0.01, landmark SDF 0.1,
-        /// Laplacian 100 at grid 128, scaled to the grid by `laplacianScale`).
+        /// Weight of the RGB L1 on the first three channels, eq. 10 (paper 1).
         public var rgbWeight: Double
+        /// Weight of the silhouette IoU loss, eq. 11 (paper 0.1).
         public var silhouetteWeight: Double
+        /// Weight of the landmark deformation loss, eq. 13 (paper 1).
         public var deformationWeight: Double
+        /// Weight of the squared deformation offsets (paper 0.01).
         public var offsetWeight: Double
+        /// Weight of |SDF(P0)| (paper 0.1).
         public var landmarkSDFWeight: Double
+        /// Weight of the uniform mesh Laplacian at grid 128 (paper 100), scaled to the grid by `laplacianScale`.
         public var laplacianWeight: Double
         /// EAvatar's prior mesh (OBJ or PLY, head-model units); empty leaves the prior term out.
         public var priorMesh: String

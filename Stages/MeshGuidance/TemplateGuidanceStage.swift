@@ -24,8 +24,9 @@ public struct TemplateGuidanceStage: Stage {
         public var featureWidth: Int
         /// Rendered colour channels (official 32).
         public var colorChannels: Int
-        /// λ_exp thresholds t1 and t2, canonical units (paper 0.15, 0.25).
+        /// λ_exp threshold t1, canonical units (paper 0.15).
         public var blendNear: Double
+        /// λ_exp threshold t2, canonical units (paper 0.25).
         public var blendFar: Double
         /// Adam learning rate.
         public var learningRate: Double
