@@ -47,12 +47,13 @@ let package = Package(
         .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "AvatarFlowStages"]),
 
         // MARK: Domain libraries
-        .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
+        .target(name: "Randomness"),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "Randomness"], swiftSettings: numericSettings),
         // Splatting: AVX2/FMA codegen (x86-64-v3) on Linux release builds; the baseline is SSE2, which splits every
         // SIMD8<Float> in two and roughly doubles the rasteriser's instruction count.
         .target(name: "Splatting", dependencies: ["Tensors"],
                 swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
-        .target(name: "Geometry", swiftSettings: numericSettings),
+        .target(name: "Geometry", dependencies: ["Randomness"], swiftSettings: numericSettings),
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", swiftSettings: numericSettings),

@@ -10,7 +10,7 @@ import Foundation
 /// `family` selects the `GaussianAvatarRenderer` that reads the parameters, so render and
 /// evaluation stages work for every avatar family (GaussianAvatars' rigged Gaussians, GHA's
 /// dynamic Gaussians) without knowing how a family deforms its Gaussians.
-public struct AvatarManifest: Codable, Sendable, Equatable {
+public struct AvatarManifest: ArtifactManifest, Sendable, Equatable {
     /// Always "avatarflow.avatar".
     public var format: String
     /// Format version (1).
@@ -50,6 +50,12 @@ public struct AvatarManifest: Codable, Sendable, Equatable {
 
     /// The manifest's format tag.
     public static let formatTag = "avatarflow.avatar"
+    /// What the manifest describes, for messages.
+    public static let subject = "avatar"
+    /// The artifact type, for messages.
+    public static let artifactName = "AvatarModel"
+    /// The stage that writes it, for messages.
+    public static let producer = "the training stage"
     /// File name inside an AvatarModel artifact directory.
     public static let fileName = "avatar.json"
 
@@ -70,31 +76,6 @@ public struct AvatarManifest: Codable, Sendable, Equatable {
         self.trainingCameras = trainingCameras
         self.heldOutCameras = heldOutCameras
         self.iterations = iterations
-    }
-
-    /// Writes `avatar.json` into `directory`.
-    public func write(to directory: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
-    }
-
-    /// Reads and checks `avatar.json` from an AvatarModel artifact directory.
-    public static func read(from directory: URL) throws -> AvatarManifest {
-        let url = directory.appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw AvatarError("\(url.path): avatar.json is missing; the directory is not an AvatarModel artifact (re-run the training stage)")
-        }
-        let manifest: AvatarManifest
-        do {
-            manifest = try JSONDecoder().decode(AvatarManifest.self, from: data)
-        } catch {
-            throw AvatarError("\(url.path): cannot parse the avatar manifest (\(error)); re-run the training stage")
-        }
-        guard manifest.format == formatTag, manifest.version == 1 else {
-            throw AvatarError("\(url.path): not an AvatarFlow avatar v1 manifest (format \(manifest.format), version \(manifest.version))")
-        }
-        return manifest
     }
 }
 

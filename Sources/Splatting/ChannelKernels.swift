@@ -23,4 +23,19 @@ enum ChannelKernels {
             c += 1
         }
     }
+
+    /// `target = source` over `count` channels (inline: a `memmove` call per Gaussian row costs
+    /// more than the copy of a few vectors).
+    @inline(__always)
+    static func copy(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
+        var c = 0
+        while c + 8 <= count {
+            store8(load8(source + c), target + c)
+            c += 8
+        }
+        while c < count {
+            target[c] = source[c]
+            c += 1
+        }
+    }
 }

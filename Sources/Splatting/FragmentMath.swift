@@ -4,7 +4,8 @@ enum FragmentMath {
     /// Lane offsets 0…7 (a literal at each use: a `static let` would cost a `swift_once` check per call).
     @inline(__always) static var laneOffsets: SIMD8<Float> { SIMD8(0, 1, 2, 3, 4, 5, 6, 7) }
 
-    /// `exp(x)` for 8 lanes (Cephes `expf` range reduction and polynomial, ≈1 ulp on [−87, 88]).
+    /// `exp(x)` for 8 lanes (Cephes `expf` range reduction and polynomial evaluated with fused
+    /// multiply-adds, ≈1 ulp on [−87, 88]).
     /// Rounding and the float→int step use the 1.5·2²³ shifter, which stays in vector registers.
     @inline(__always)
     static func exp(_ input: SIMD8<Float>) -> SIMD8<Float> {
@@ -17,31 +18,15 @@ enum FragmentMath {
         let r = x - n * 0.693359375 + n * 2.12194440e-4
         let r2 = r * r
         var p = SIMD8<Float>(repeating: 1.9875691500e-4)
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        let polynomial = p * r2 + r + 1
+        p = SIMD8(repeating: 1.3981999507e-3).addingProduct(p, r)
+        p = SIMD8(repeating: 8.3334519073e-3).addingProduct(p, r)
+        p = SIMD8(repeating: 4.1665795894e-2).addingProduct(p, r)
+        p = SIMD8(repeating: 1.6666665459e-1).addingProduct(p, r)
+        p = SIMD8(repeating: 5.0000001201e-1).addingProduct(p, r)
+        let polynomial = (r + 1).addingProduct(p, r2)
         let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let scale = unsafeBitCast((integer &+ 127) &<< 23, to: SIMD8<Float>.self)
         return polynomial * scale
-    }
-
-    /// The pixel columns of row offset `dy` (= v − y) where σ ≤ cutoff, intersected with `columns`
-    /// (solving ½A·dx² + B·dy·dx + ½C·dy² = cutoff for dx), or nil when the row misses the ellipse.
-    /// Widened by 0.01 px so rounding never drops a fragment the exact α test would keep.
-    @inline(__always)
-    static func rowSpan(_ g: ProjectedGaussian, dy: Float, columns: ClosedRange<Int>) -> ClosedRange<Int>? {
-        let a = 0.5 * g.conicA, b = g.conicB * dy, c = 0.5 * g.conicC * dy * dy - g.cutoffPower
-        let discriminant = b * b - 4 * a * c
-        if !(discriminant >= 0) { return nil }
-        let root = discriminant.squareRoot()
-        let dxLow = (-b - root) / (2 * a), dxHigh = (-b + root) / (2 * a)
-        let low = max(Float(columns.lowerBound), (g.u - dxHigh - 0.01).rounded(.up))
-        let high = min(Float(columns.upperBound), (g.u - dxLow + 0.01).rounded(.down))
-        if !(low <= high) { return nil }
-        return Int(low)...Int(high)
     }
 
     /// The 8 horizontally adjacent fragments starting at pixel column `xStart` in row `y`.
@@ -56,33 +41,48 @@ enum FragmentMath {
         var valid: SIMDMask<SIMD8<Int32>>
     }
 
+    /// The per-row part of σ for row offset `dy` (= v − y): `B·dy` and `½C·dy²`.
+    struct Row {
+        var dy: Float
+        var linear: Float
+        var constant: Float
+        @inline(__always) init(_ g: ProjectedGaussian, y: Int) {
+            dy = g.v - Float(y)
+            linear = g.conicB * dy
+            constant = 0.5 * g.conicC * dy * dy
+        }
+    }
+
     /// σ = ½(A·dx² + C·dy²) + B·dx·dy with d = u − p; α = min(maxAlpha, o·e^(−σ)); valid where the
-    /// column is inside `columns`, `candidate` holds, σ ∈ [0, cutoff] and α ≥ threshold.
-    /// Writes into `f` (no large return value to copy) and returns false when no lane is valid.
+    /// column is inside `columnLow...columnHigh` (the Gaussian's support box), `candidate` holds,
+    /// σ ∈ [0, cutoff] and α ≥ threshold. Branch-free: every lane is evaluated (8 `exp` lanes cost
+    /// less than a mispredicted early exit), and `f` is written in place (no large value copied).
     @_transparent
-    static func fragments(_ g: ProjectedGaussian, xStart: Int, dy: Float, columns: ClosedRange<Int>,
+    static func fragments(_ g: ProjectedGaussian, xStart: Int, row: Row, columnLow: Float, columnHigh: Float,
                           candidate: SIMDMask<SIMD8<Int32>>, threshold: Float, maxAlpha: Float,
-                          into f: inout Fragments) -> Bool {
+                          into f: inout Fragments) {
         // Float comparisons only: they compile to vector compares, integer ones are scalarised.
         let x = SIMD8<Float>(repeating: Float(xStart)) + laneOffsets
-        var valid = candidate .& (x .>= Float(columns.lowerBound)) .& (x .<= Float(columns.upperBound))
-        if !any(valid) { return false }
         let dx = SIMD8<Float>(repeating: g.u - Float(xStart)) - laneOffsets
-        let power = (0.5 * g.conicA * dx + g.conicB * dy) * dx + 0.5 * g.conicC * dy * dy
-        valid .&= (power .>= 0) .& (power .<= g.cutoffPower)
-        if !any(valid) { return false }
+        let inner = SIMD8<Float>(repeating: row.linear).addingProduct(0.5 * g.conicA, dx)
+        let power = SIMD8<Float>(repeating: row.constant).addingProduct(inner, dx)
         let gaussian = exp(-power)
         let raw = g.opacity * gaussian
         let alpha = raw.replacing(with: maxAlpha, where: raw .> maxAlpha)
-        valid .&= alpha .>= threshold
-        if !any(valid) { return false }
         f.dx = dx
         f.power = power
         f.gaussian = gaussian
         f.rawAlpha = raw
         f.alpha = alpha
-        f.valid = valid
-        return true
+        f.valid = candidate .& (x .>= columnLow) .& (x .<= columnHigh) .& (power .>= 0) .& (power .<= g.cutoffPower)
+            .& (alpha .>= threshold)
+    }
+
+    /// Sum of the 8 lanes by halving (3 vector adds; `SIMD.sum()` adds the lanes one after another).
+    @inline(__always) static func horizontalSum(_ v: SIMD8<Float>) -> Float {
+        let quarter = v.lowHalf + v.highHalf
+        let pair = quarter.lowHalf + quarter.highHalf
+        return pair.x + pair.y
     }
 
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

@@ -12,10 +12,16 @@ import Synchronization
 /// to means, quaternions, log-scales, opacity logits, features/SH and the camera pose.
 ///
 /// The class owns no per-render state (that lives in `RasterResult`), so one instance may serve
-/// many renders; it is not meant to be shared between threads that render concurrently.
+/// many renders; it only keeps the backward's scratch buffers for reuse. It is not meant to be
+/// shared between threads that render concurrently (that is safe, but they then allocate their own scratch).
 public final class GaussianRasterizer {
     /// Number of parallel workers (tiles in flight).
     public let workers: Int
+
+    /// The backward's per-worker screen-gradient buffers, kept between calls: at 50k Gaussians × 32
+    /// channels they hold 16 MB, and a fresh allocation pays a page fault per 4 KiB on every step.
+    /// A backward takes the array out under the lock and puts it back when done.
+    private let screenGradientCache = Mutex<[Float]>([])
 
     /// Creates a rasteriser using `workers` threads (nil: one per core).
     public init(workers: Int? = nil) {
@@ -40,20 +46,25 @@ public final class GaussianRasterizer {
         }
         if scene.count == 0 { return renderEmpty(scene: scene, camera: camera, settings: settings) }
         let geometry = CameraGeometry(camera, clampMargin: settings.jacobianClampMargin)
-        let projected = projectAll(scene: scene, geometry: geometry, settings: settings)
-        let colors = shadeAll(scene: scene, geometry: geometry)
-        let binning = projected.withUnsafeBufferPointer {
-            TileBinning(projected: $0, width: camera.width, height: camera.height)
+        let projectedByIndex = projectAll(scene: scene, geometry: geometry, settings: settings)
+        let binning = projectedByIndex.withUnsafeBufferPointer {
+            TileBinning(projected: $0, width: camera.width, height: camera.height, workers: workers)
         }
+        let colors = shadeAll(scene: scene, geometry: geometry)
         let pixelCount = camera.width * camera.height
-        var image = [Float](repeating: 0, count: pixelCount * channels)
-        var alpha = [Float](repeating: 0, count: pixelCount)
-        var depth = [Float](repeating: 0, count: pixelCount)
-        var contributors = [Int32](repeating: 0, count: pixelCount)
-        var finalTransmittance = [Float](repeating: 0, count: pixelCount)
-        var lastContributor = [Int32](repeating: 0, count: pixelCount)
+        // Every tile writes all of its pixels, so the images start uninitialised (their pages are
+        // then first touched by the tile workers in parallel, not by a serial zero-fill).
+        func uninitialized<Element>(_ count: Int, of type: Element.Type) -> [Element] {
+            [Element](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        }
+        var image = uninitialized(pixelCount * channels, of: Float.self)
+        var alpha = uninitialized(pixelCount, of: Float.self), depth = uninitialized(pixelCount, of: Float.self)
+        var contributors = uninitialized(pixelCount, of: Int32.self)
+        var finalTransmittance = uninitialized(pixelCount, of: Float.self)
+        var lastContributor = uninitialized(pixelCount, of: Int32.self)
         let background = settings.background.isEmpty ? [Float](repeating: 0, count: channels) : settings.background
-        projected.withUnsafeBufferPointer { projected in
+        binning.projected.withUnsafeBufferPointer { projected in
+        binning.order.withUnsafeBufferPointer { order in
         colors.withUnsafeBufferPointer { colors in
         background.withUnsafeBufferPointer { background in
         binning.ranges.withUnsafeBufferPointer { ranges in
@@ -65,7 +76,9 @@ public final class GaussianRasterizer {
         finalTransmittance.withUnsafeMutableBufferPointer { finalTransmittance in
         lastContributor.withUnsafeMutableBufferPointer { lastContributor in
             let context = TileContext(
-                projected: projected.baseAddress!, colors: colors.baseAddress!, background: background.baseAddress!,
+                projected: projected.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                order: order.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                colors: colors.baseAddress ?? UnsafePointer(bitPattern: 8)!, background: background.baseAddress!,
                 ranges: ranges.baseAddress!, list: list.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                 width: camera.width, height: camera.height, tilesX: binning.tilesX, channels: channels,
                 alphaThreshold: settings.alphaThreshold, transmittanceThreshold: settings.transmittanceThreshold,
@@ -80,15 +93,14 @@ public final class GaussianRasterizer {
             } body: { tile, scratch in
                 TileKernels.renderTile(tile, context: context, scratch: scratch, outputs: outputs)
             }
-        }}}}}}}}}}}
-        let radii = projected.map { p -> Float in
+        }}}}}}}}}}}}
+        let radii = projectedByIndex.map { p -> Float in
             p.isVisible ? max(Float(p.xMax - p.xMin), Float(p.yMax - p.yMin)) * 0.5 : 0
         }
         let output = RasterOutput(width: camera.width, height: camera.height, channels: channels, image: image,
                                   alpha: alpha, depth: depth, contributorCount: contributors)
         return RasterResult(output: output, screenRadius: radii, scene: scene, camera: camera, settings: settings,
-                            projected: projected, colors: colors, binning: binning,
-                            finalTransmittance: finalTransmittance, lastContributor: lastContributor)
+                            colors: colors, binning: binning, finalTransmittance: finalTransmittance, lastContributor: lastContributor)
     }
 
     /// Gradients of a loss with respect to the scene (and camera pose) given dL/d(outputs) of `result`.
@@ -115,16 +127,28 @@ public final class GaussianRasterizer {
         let output = result.output
         let pixelCount = output.width * output.height
         let channels = output.channels
-        let count = result.scene.count
         let stride = TileKernels.screenGradientWidth + channels
         let workers = self.workers
-        var perWorker = [Float](repeating: 0, count: workers * count * stride)
+        // One screen-gradient row per Gaussian (by index) and worker, in an array reused between
+        // calls; each worker zeroes its own buffer.
+        let bufferSize = result.scene.count * stride
+        var perWorker = screenGradientCache.withLock { cached -> [Float] in
+            let taken = cached
+            cached = []
+            return taken
+        }
+        if perWorker.count < workers * bufferSize {
+            perWorker = [Float](unsafeUninitializedCapacity: workers * bufferSize) { _, initialized in
+                initialized = workers * bufferSize
+            }
+        }
         let zeros = [Float](repeating: 0, count: pixelCount)
         let alphaGradient = outputGradient.alpha.isEmpty ? zeros : outputGradient.alpha
         let depthGradient = outputGradient.depth.isEmpty ? zeros : outputGradient.depth
         let background = result.settings.background.isEmpty ? [Float](repeating: 0, count: channels) : result.settings.background
         let binning = result.binning
-        result.projected.withUnsafeBufferPointer { projected in
+        binning.projected.withUnsafeBufferPointer { projected in
+        binning.order.withUnsafeBufferPointer { order in
         result.colors.withUnsafeBufferPointer { colors in
         background.withUnsafeBufferPointer { background in
         binning.ranges.withUnsafeBufferPointer { ranges in
@@ -136,7 +160,9 @@ public final class GaussianRasterizer {
         depthGradient.withUnsafeBufferPointer { depthGradient in
         perWorker.withUnsafeMutableBufferPointer { perWorker in
             let context = TileContext(
-                projected: projected.baseAddress!, colors: colors.baseAddress!, background: background.baseAddress!,
+                projected: projected.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                order: order.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                colors: colors.baseAddress ?? UnsafePointer(bitPattern: 8)!, background: background.baseAddress!,
                 ranges: ranges.baseAddress!, list: list.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                 width: output.width, height: output.height, tilesX: binning.tilesX, channels: channels,
                 alphaThreshold: result.settings.alphaThreshold,
@@ -145,14 +171,20 @@ public final class GaussianRasterizer {
                 finalTransmittance: finalTransmittance.baseAddress!, lastContributor: lastContributor.baseAddress!,
                 imageGradient: imageGradient.baseAddress!, alphaGradient: alphaGradient.baseAddress!,
                 depthGradient: depthGradient.baseAddress!)
-            let buffers = SharedPointer(perWorker.baseAddress!)
+            let buffers = SharedPointer(perWorker.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
             forEachTile(tileCount: binning.tilesX * binning.tilesY) { worker in
-                TileScratch(channels: channels, gradientBuffer: buffers + worker * count * stride)
+                let buffer = buffers + worker * bufferSize
+                buffer.initialize(repeating: 0, count: bufferSize)
+                return TileScratch(channels: channels, gradientBuffer: buffer)
             } body: { tile, scratch in
                 TileKernels.backwardTile(tile, context: context, scratch: scratch, inputs: inputs)
             }
-        }}}}}}}}}}}
-        return parameterGradients(result, screenGradients: perWorker, stride: stride)
+        }}}}}}}}}}}}
+        let gradients = parameterGradients(result, screenGradients: perWorker, stride: stride)
+        screenGradientCache.withLock { cached in
+            if perWorker.count > cached.count { cached = perWorker }
+        }
+        return gradients
     }
 
     /// A scene without Gaussians shows the background everywhere.
@@ -166,10 +198,10 @@ public final class GaussianRasterizer {
         let output = RasterOutput(width: camera.width, height: camera.height, channels: channels, image: image,
                                   alpha: zeros, depth: zeros, contributorCount: [Int32](repeating: 0, count: pixelCount))
         let binning = [ProjectedGaussian]().withUnsafeBufferPointer {
-            TileBinning(projected: $0, width: camera.width, height: camera.height)
+            TileBinning(projected: $0, width: camera.width, height: camera.height, workers: workers)
         }
         return RasterResult(output: output, screenRadius: [], scene: scene, camera: camera, settings: settings,
-                            projected: [], colors: [], binning: binning,
+                            colors: [], binning: binning,
                             finalTransmittance: [Float](repeating: 1, count: pixelCount),
                             lastContributor: [Int32](repeating: 0, count: pixelCount))
     }
@@ -229,20 +261,25 @@ public final class GaussianRasterizer {
         return colors
     }
 
-    /// The per-Gaussian backward; `screenGradients` holds one `count × stride` buffer per worker,
-    /// summed here Gaussian by Gaussian (visible ones only) rather than in a separate pass.
+    /// The per-Gaussian backward; `screenGradients` holds one `count × stride` buffer per worker
+    /// (rows by Gaussian index), summed here Gaussian by Gaussian rather than in a separate pass, so
+    /// every array is read and written sequentially. Every output entry is written here, zero for
+    /// culled Gaussians, so the arrays need no serial zero-fill.
     private func parameterGradients(_ result: RasterResult, screenGradients: [Float], stride: Int) -> GaussianGradients {
         let scene = result.scene
         let count = scene.count
         let channels = result.output.channels
         let geometry = CameraGeometry(result.camera, clampMargin: result.settings.jacobianClampMargin)
         let settings = result.settings
-        var dMeans = [Float](repeating: 0, count: count * 3)
-        var dRotations = [Float](repeating: 0, count: count * 4)
-        var dLogScales = [Float](repeating: 0, count: count * 3)
-        var dLogits = [Float](repeating: 0, count: count)
-        var dFeatures = [Float](repeating: 0, count: scene.features.count)
-        var viewSpaceNorm = [Float](repeating: 0, count: count)
+        func uninitialized(_ count: Int) -> [Float] {
+            [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        }
+        var dMeans = uninitialized(count * 3), dRotations = uninitialized(count * 4)
+        var dLogScales = uninitialized(count * 3), dLogits = uninitialized(count)
+        var dFeatures = uninitialized(scene.features.count), viewSpaceNorm = uninitialized(count)
+        let featuresPerGaussian = scene.appearance.storedValuesPerGaussian
+        var visible = [Bool](repeating: false, count: count)
+        for index in result.binning.order { visible[Int(index)] = true }
         let poseSlots = 12
         var poseParts = [Float](repeating: 0, count: workers * poseSlots)
         let halfWidth = Float(result.camera.width) / 2, halfHeight = Float(result.camera.height) / 2
@@ -253,7 +290,7 @@ public final class GaussianRasterizer {
         scene.opacityLogits.withUnsafeBufferPointer { logits in
         scene.features.withUnsafeBufferPointer { features in
         result.colors.withUnsafeBufferPointer { colors in
-        result.projected.withUnsafeBufferPointer { projected in
+        visible.withUnsafeBufferPointer { visible in
         screenGradients.withUnsafeBufferPointer { screen in
         dMeans.withUnsafeMutableBufferPointer { dMeansBuffer in
         dRotations.withUnsafeMutableBufferPointer { dRotationsBuffer in
@@ -266,18 +303,24 @@ public final class GaussianRasterizer {
             let dScale = SharedPointer(dLogScalesBuffer.baseAddress!), dLogit = SharedPointer(dLogitsBuffer.baseAddress!)
             let dFeature = SharedPointer(dFeaturesBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
             let norms = SharedPointer(normBuffer.baseAddress!), pose = SharedPointer(poseBuffer.baseAddress!)
+            let bufferSize = count * stride
             ParallelLoop.forEachChunk(count, workers: workers, minimumChunk: 256) { worker, range in
                 var poseRotation = (SIMD3<Float>(), SIMD3<Float>(), SIMD3<Float>())
                 var poseTranslation = SIMD3<Float>()
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + stride) { scratch in
                     let basis = scratch.baseAddress!, weights = scratch.baseAddress! + 16, g = scratch.baseAddress! + 32
-                    let bufferSize = count * stride
-                    for i in range where projected[i].isVisible {
+                    for i in range {
+                        // Culled Gaussians (and degenerate ones, below) get zero gradients.
+                        for a in 0..<3 { dMean[3 * i + a] = 0; dScale[3 * i + a] = 0 }
+                        for a in 0..<4 { dRot[4 * i + a] = 0 }
+                        dLogit[i] = 0
+                        norms[i] = 0
+                        for entry in 0..<featuresPerGaussian { dFeature[i * featuresPerGaussian + entry] = 0 }
+                        if !visible[i] { continue }
                         let own = screen.baseAddress! + i * stride
-                        for entry in 0..<stride { g[entry] = own[entry] }
+                        ChannelKernels.copy(g, own, stride)
                         for worker in 1..<max(1, workers) {
-                            let other = own + worker * bufferSize
-                            for entry in 0..<stride { g[entry] += other[entry] }
+                            ChannelKernels.addScaled(g, own + worker * bufferSize, 1, stride)
                         }
                         let mean = SIMD3(means[3 * i], means[3 * i + 1], means[3 * i + 2])
                         guard let grad = projectGaussianBackward(
@@ -343,10 +386,11 @@ public final class GaussianRasterizer {
     // MARK: - Tile scheduling
 
     /// Runs `body` for every tile, tiles handed out dynamically to `workers` threads, each with
-    /// its own scratch created once by `makeScratch(worker)`.
+    /// its own scratch created once by `makeScratch(worker)` (called for every worker slot).
     private func forEachTile(tileCount: Int, makeScratch: (Int) -> TileScratch, body: (Int, TileScratch) -> Void) {
         let next = Atomic<Int>(0)
-        ParallelLoop.forEachWorker(min(workers, max(1, tileCount))) { worker in
+        // Every slot runs (even with fewer tiles than workers): each owns a buffer that must be initialised.
+        ParallelLoop.forEachWorker(workers) { worker in
             let scratch = makeScratch(worker)
             defer { scratch.deallocate() }
             while true {

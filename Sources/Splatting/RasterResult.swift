@@ -14,9 +14,9 @@ public struct RasterResult: Sendable {
     let scene: GaussianScene
     let camera: PinholeCamera
     let settings: RasterSettings
-    let projected: [ProjectedGaussian]
     /// Rendered per-Gaussian features (`count × channels`): the scene's features, or the SH colour of this view.
     let colors: [Float]
+    /// Tile lists and the depth-sorted projected records of the visible Gaussians.
     let binning: TileBinning
     let finalTransmittance: [Float]
     /// Per pixel, 1 + the position within its tile's list of the last composited Gaussian (0: none).

@@ -60,7 +60,7 @@ public struct GroundTruthLandmarksStage: Stage {
         let cameraIDs = try Self.trainingCameras(of: capture)
         var random = SplitMix64(seed: UInt64(parameters.seed))
         func gaussian() -> Double {
-            let u = max(Double(random.nextUnitFloat()), 1e-12), v = Double(random.nextUnitFloat())
+            let u = max(Double(random.nextUniform()), 1e-12), v = Double(random.nextUniform())
             return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
         }
         let frameCount = shape[1]

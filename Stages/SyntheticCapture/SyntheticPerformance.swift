@@ -53,11 +53,11 @@ public enum SyntheticPerformance {
                 }
             }
             keys.append(values)
-            jawKeys.append(k > 0 && generator.nextUnitFloat() < 0.45 ? generator.nextFloat(in: 0.05, 0.28) : 0)
+            jawKeys.append(k > 0 && generator.nextUniform() < 0.45 ? generator.nextFloat(in: 0.05, 0.28) : 0)
         }
         let phases = (0..<6).map { _ in generator.nextFloat(in: 0, 2 * .pi) }
         let turnFrames = (0..<max(1, frameCount / 40)).map { _ in Int(generator.next() % UInt64(max(1, frameCount))) }
-        let turnSigns = turnFrames.map { _ in generator.nextUnitFloat() < 0.5 ? Float(-1) : 1 }
+        let turnSigns = turnFrames.map { _ in generator.nextUniform() < 0.5 ? Float(-1) : 1 }
         var blinkFrames: [Int] = []
         var next = Int(generator.nextFloat(in: 0.5, 1.5) * framesPerSecond)
         while next < frameCount {

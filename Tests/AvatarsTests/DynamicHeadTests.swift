@@ -96,30 +96,10 @@ struct DynamicHeadTests {
         let expression = Tensor.normal(shape: [1, 4], generator: &rng)
         let pose = Tensor.normal(shape: [1, 6], standardDeviation: 0.3, generator: &rng)
         let lambda = Tensor(shape: [5, 1], scalars: [1, 0.75, 0.5, 0.25, 0])
-        let weights = Tensor.normal(shape: [5, 5], generator: &rng)
-        func loss(_ inputs: [Tensor]) -> Double {
-            let out = networks.color(features: Variable(inputs[0]), expression: Variable(inputs[1]), pose: Variable(inputs[2]),
-                                     expressionWeights: lambda, on: nil)
-            return (0..<25).reduce(0) { $0 + Double(out.value[flat: $1]) * Double(weights[flat: $1]) }
-        }
-        let inputs = [features, expression, pose]
-        let tape = Tape()
-        let variables = inputs.map { tape.variable($0) }
-        let out = networks.color(features: variables[0], expression: variables[1], pose: variables[2], expressionWeights: lambda, on: tape)
-        let gradients = tape.backward(from: (out * Variable(weights)).sum())
         // A small step: the positional encoding multiplies pose steps by up to 2³, and larger steps
         // cross LeakyReLU kinks of the hidden units (the difference quotient then averages two slopes).
-        let h: Float = 1e-4
-        for which in 0..<3 {
-            let analytic = try #require(gradients[variables[which]])
-            for i in 0..<inputs[which].count {
-                var plus = inputs, minus = inputs
-                plus[which].withUnsafeMutableBufferPointer { $0[i] += h }
-                minus[which].withUnsafeMutableBufferPointer { $0[i] -= h }
-                let numeric = (loss(plus) - loss(minus)) / Double(2 * h)
-                #expect(Swift.abs(numeric - Double(analytic[flat: i])) <= 2e-2 * max(1, Swift.abs(numeric)),
-                        "input \(which) element \(i): analytic \(analytic[flat: i]), numeric \(numeric)")
-            }
+        try expectGradientsMatchFiniteDifferences(inputs: [features, expression, pose], step: 1e-4, tolerance: 2e-2) { x in
+            [networks.color(features: x[0], expression: x[1], pose: x[2], expressionWeights: lambda, on: x[0].tape)]
         }
     }
 
@@ -157,6 +137,6 @@ struct DynamicHeadTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let error = #expect(throws: AvatarError.self) { try GuidanceModel.read(from: directory) }
-        #expect(error?.description.contains("guidance.json is missing") == true)
+        #expect(error?.description.contains("guidance.json is missing; the directory holds no Guidance artifact") == true)
     }
 }

@@ -25,34 +25,9 @@ struct RiggedTransformTests {
         let means = Tensor.normal(shape: [n, 3], standardDeviation: 0.5, generator: &rng)
         let rotations = Tensor.normal(shape: [n, 4], generator: &rng)
         let logScales = Tensor.normal(shape: [n, 3], standardDeviation: 0.3, generator: &rng)
-        let weights = (Tensor.normal(shape: [n, 3], generator: &rng), Tensor.normal(shape: [n, 4], generator: &rng),
-                       Tensor.normal(shape: [n, 3], generator: &rng))
-        func loss(_ m: Tensor, _ r: Tensor, _ s: Tensor) -> Double {
-            let world = RiggedTransform.forward(means: m, rotations: r, logScales: s, binding: binding, frames: mesh.frames)
-            var total = 0.0
-            for (a, b) in [(world.means, weights.0), (world.rotations, weights.1), (world.logScales, weights.2)] {
-                for i in 0..<a.count { total += Double(a[flat: i]) * Double(b[flat: i]) }
-            }
-            return total
-        }
-        let tape = Tape()
-        let vm = tape.variable(means), vr = tape.variable(rotations), vs = tape.variable(logScales)
-        let world = RiggedTransform.apply(means: vm, rotations: vr, logScales: vs, binding: binding, frames: mesh.frames)
-        let total = (world.means * Variable(weights.0)).sum() + (world.rotations * Variable(weights.1)).sum()
-            + (world.logScales * Variable(weights.2)).sum()
-        let gradients = tape.backward(from: total)
-        let inputs = [means, rotations, logScales]
-        let analytic = [try #require(gradients[vm]), try #require(gradients[vr]), try #require(gradients[vs])]
-        let h: Float = 1e-2
-        for which in 0..<3 {
-            for i in 0..<inputs[which].count {
-                var plus = inputs, minus = inputs
-                plus[which].withUnsafeMutableBufferPointer { $0[i] += h }
-                minus[which].withUnsafeMutableBufferPointer { $0[i] -= h }
-                let numeric = (loss(plus[0], plus[1], plus[2]) - loss(minus[0], minus[1], minus[2])) / Double(2 * h)
-                let value = Double(analytic[which][flat: i])
-                #expect(Swift.abs(numeric - value) <= 2e-3 * max(1, Swift.abs(numeric)), "input \(which) element \(i): analytic \(value), numeric \(numeric)")
-            }
+        try expectGradientsMatchFiniteDifferences(inputs: [means, rotations, logScales], step: 1e-2, tolerance: 2e-3) { x in
+            let world = RiggedTransform.apply(means: x[0], rotations: x[1], logScales: x[2], binding: binding, frames: mesh.frames)
+            return [world.means, world.rotations, world.logScales]
         }
     }
 

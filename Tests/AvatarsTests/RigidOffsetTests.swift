@@ -13,32 +13,9 @@ struct RigidOffsetTests {
         let delta = Tensor(shape: [1, 3], scalars: [0.3, -0.2, 0.5])
         let tau = Tensor(shape: [1, 3], scalars: [0.01, 0.02, -0.03])
         let pivot = SIMD3<Float>(0.1, -0.05, 0.2)
-        let weights = (Tensor.normal(shape: [n, 3], generator: &rng), Tensor.normal(shape: [n, 4], generator: &rng))
-        func loss(_ inputs: [Tensor]) -> Double {
-            let out = RigidOffset.apply(means: Variable(inputs[0]), rotations: Variable(inputs[1]), rotationOffset: Variable(inputs[2]),
-                                        translationOffset: Variable(inputs[3]), pivot: pivot)
-            var total = 0.0
-            for i in 0..<(n * 3) { total += Double(out.means.value[flat: i]) * Double(weights.0[flat: i]) }
-            for i in 0..<(n * 4) { total += Double(out.rotations.value[flat: i]) * Double(weights.1[flat: i]) }
-            return total
-        }
-        let inputs = [means, rotations, delta, tau]
-        let tape = Tape()
-        let variables = inputs.map { tape.variable($0) }
-        let out = RigidOffset.apply(means: variables[0], rotations: variables[1], rotationOffset: variables[2],
-                                    translationOffset: variables[3], pivot: pivot)
-        let gradients = tape.backward(from: (out.means * Variable(weights.0)).sum() + (out.rotations * Variable(weights.1)).sum())
-        let h: Float = 1e-2
-        for which in 0..<4 {
-            let analytic = try #require(gradients[variables[which]])
-            for i in 0..<inputs[which].count {
-                var plus = inputs, minus = inputs
-                plus[which].withUnsafeMutableBufferPointer { $0[i] += h }
-                minus[which].withUnsafeMutableBufferPointer { $0[i] -= h }
-                let numeric = (loss(plus) - loss(minus)) / Double(2 * h)
-                let value = Double(analytic[flat: i])
-                #expect(Swift.abs(numeric - value) <= 3e-3 * max(1, Swift.abs(numeric)), "input \(which) element \(i): analytic \(value), numeric \(numeric)")
-            }
+        try expectGradientsMatchFiniteDifferences(inputs: [means, rotations, delta, tau], step: 1e-2, tolerance: 3e-3) { x in
+            let out = RigidOffset.apply(means: x[0], rotations: x[1], rotationOffset: x[2], translationOffset: x[3], pivot: pivot)
+            return [out.means, out.rotations]
         }
     }
 

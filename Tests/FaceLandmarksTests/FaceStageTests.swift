@@ -7,11 +7,11 @@ import Testing
 
 @Suite struct FaceDetectHaarStageTests {
     @Test func boxesEqualLibraryDetectionPerFrameAndCamera() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "face-stage-test")
         let photo = try FaceTestImages.threeFaces()
         let blank = Image8(width: photo.width, height: photo.height, channels: 3, filledWith: 128)
         let frames = try FaceTestImages.writeFrameSet([[photo, blank], [blank, photo]], to: directory.file("frames"))
-        let outputs = try runStage(FaceDetectHaarStage.self, in: directory, inputs: ["frames": frames])
+        let outputs = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames])
         let boxes = try FaceBoxSet.read(from: try #require(outputs["boxes"]))
         let detector = HaarCascadeDetector(cascade: try HaarCascade(contentsOf: URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)))
         let expected = try detector.detect(FaceTestImages.grey(photo, .openCVLuma)).map { FaceBoxSet.Box($0, source: "haar") }
@@ -22,10 +22,10 @@ import Testing
     }
 
     @Test func detectionParametersReachTheDetector() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "face-stage-test")
         let photo = try FaceTestImages.threeFaces()
         let frames = try FaceTestImages.writeFrameSet([[photo]], to: directory.file("frames"))
-        let outputs = try runStage(FaceDetectHaarStage.self, in: directory, inputs: ["frames": frames],
+        let outputs = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames],
                                    with: ["scale_factor": .double(1.2), "min_neighbors": .int(5), "min_size": .int(85)])
         let boxes = try FaceBoxSet.read(from: try #require(outputs["boxes"])).frames[0][0].map(\.rectangle)
         let detector = HaarCascadeDetector(cascade: try HaarCascade(contentsOf: URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)))
@@ -36,33 +36,33 @@ import Testing
     }
 
     @Test func matteFallbackGivesBoxAndWarningWhenNoFaceIsFound() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "face-stage-test")
         var image = Image8(width: 120, height: 160, channels: 4, filledWith: 90)
         for y in 0..<160 { for x in 0..<120 { image.samples[(y * 120 + x) * 4 + 3] = (30..<90).contains(x) && y >= 20 ? 255 : 0 } }
         let frames = try FaceTestImages.writeFrameSet([[image]], to: directory.file("frames"))
-        let sink = RecordingSink()
-        let outputs = try runStage(FaceDetectHaarStage.self, in: directory, inputs: ["frames": frames], sink: sink)
+        let sink = directory.events
+        let outputs = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames])
         let boxes = try FaceBoxSet.read(from: try #require(outputs["boxes"]))
         #expect(boxes.frames == [[[FaceBoxSet.Box(FaceRectangle(x: 30, y: 20, width: 60, height: 60), source: "matte")]]])
         #expect(sink.warnings.contains { $0.contains("matte") })
     }
 
     @Test func missingCascadeFileFailsWithTypedError() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "face-stage-test")
         let frames = try FaceTestImages.writeFrameSet([[Image8(width: 32, height: 32, channels: 3)]], to: directory.file("frames"))
         #expect(throws: HaarCascadeError.self) {
-            try runStage(FaceDetectHaarStage.self, in: directory, inputs: ["frames": frames], with: ["cascade": .string("missing.xml")])
+            try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames], with: ["cascade": .string("missing.xml")])
         }
     }
 }
 
 @Suite struct FaceLandmarksERT68StageTests {
     @Test func landmarksEqualLibraryOnCalibratedLargestBox() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "face-stage-test")
         let photo = try FaceTestImages.threeFaces()
         let frames = try FaceTestImages.writeFrameSet([[photo]], to: directory.file("frames"))
-        let boxes = try runStage(FaceDetectHaarStage.self, in: directory, inputs: ["frames": frames])
-        let outputs = try runStage(FaceLandmarksERT68Stage.self, in: directory, inputs: ["frames": frames, "boxes": try #require(boxes["boxes"])])
+        let boxes = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames])
+        let outputs = try directory.run(FaceLandmarksERT68Stage.self, inputs: ["frames": frames, "boxes": try #require(boxes["boxes"])])
         let landmarks = try FaceLandmarkSet.read(from: try #require(outputs["landmarks"]))
         let detection = try #require(landmarks.frames[0][0])
 
@@ -80,34 +80,34 @@ import Testing
     }
 
     @Test func imagesWithoutBoxGetNullLandmarksAndAWarning() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "face-stage-test")
         let frames = try FaceTestImages.writeFrameSet([[Image8(width: 64, height: 64, channels: 3, filledWith: 40)]], to: directory.file("frames"))
         let boxesDirectory = directory.file("boxes")
         try FileManager.default.createDirectory(at: boxesDirectory, withIntermediateDirectories: true)
         try FaceBoxSet(cameras: ["cam0"], imageWidth: 64, imageHeight: 64, frames: [[[]]]).write(to: boxesDirectory)
-        let sink = RecordingSink()
-        let outputs = try runStage(FaceLandmarksERT68Stage.self, in: directory, inputs: ["frames": frames, "boxes": boxesDirectory], sink: sink)
+        let sink = directory.events
+        let outputs = try directory.run(FaceLandmarksERT68Stage.self, inputs: ["frames": frames, "boxes": boxesDirectory])
         let landmarks = try FaceLandmarkSet.read(from: try #require(outputs["landmarks"]))
         #expect(landmarks.frames == [[nil]])
         #expect(sink.warnings.contains { $0.contains("no face box") })
     }
 
     @Test func boxesOfOtherFramesAreRejected() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "face-stage-test")
         let frames = try FaceTestImages.writeFrameSet([[Image8(width: 64, height: 64, channels: 3)]], to: directory.file("frames"))
         let boxesDirectory = directory.file("boxes")
         try FileManager.default.createDirectory(at: boxesDirectory, withIntermediateDirectories: true)
         try FaceBoxSet(cameras: ["cam0"], imageWidth: 64, imageHeight: 64, frames: [[[]], [[]]]).write(to: boxesDirectory)
         let error = #expect(throws: FaceStageError.self) {
-            try runStage(FaceLandmarksERT68Stage.self, in: directory, inputs: ["frames": frames, "boxes": boxesDirectory])
+            try directory.run(FaceLandmarksERT68Stage.self, inputs: ["frames": frames, "boxes": boxesDirectory])
         }
         #expect(error?.message.contains("do not belong") == true)
     }
 
     @Test func malformedBoxFileIsRejected() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "face-stage-test")
         try Data("{\"format\": \"something\"}".utf8).write(to: directory.file(FaceBoxSet.fileName))
-        #expect(throws: FaceBoxSetError.self) { try FaceBoxSet.read(from: directory.url) }
+        #expect(throws: FaceBoxSetError.self) { try FaceBoxSet.read(from: directory.root) }
     }
 
     @Test func stagesAreRegistered() {

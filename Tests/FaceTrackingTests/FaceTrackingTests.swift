@@ -28,12 +28,12 @@ struct SyntheticPerformance {
                               cx: Double(camera.cx), cy: Double(camera.cy), worldToCamera: camera.worldToCamera.rowMajor4x4.map(Double.init))
         }
         var random = SplitMix64(seed: seed)
-        func uniform(_ range: ClosedRange<Float>) -> Float { range.lowerBound + (range.upperBound - range.lowerBound) * random.nextUnitFloat() }
+        func uniform(_ range: ClosedRange<Float>) -> Float { range.lowerBound + (range.upperBound - range.lowerBound) * random.nextUniform() }
         identity = (0..<model.identityCount).map { _ in uniform(-0.6...0.6) }
         for _ in 0..<frameCount {
             let expression = (0..<model.expressionCount).map { k -> Float in
                 let name = model.expressionNames[k]
-                return Self.landmarkVisible.contains(name) && random.nextUnitFloat() < 0.3 ? uniform(0...0.8) : 0
+                return Self.landmarkVisible.contains(name) && random.nextUniform() < 0.3 ? uniform(0...0.8) : 0
             }
             frames.append((SIMD3(uniform(-0.25...0.25), uniform(-0.35...0.35), uniform(-0.1...0.1)),
                            SIMD3(uniform(-0.02...0.02), uniform(-0.02...0.02), uniform(-0.02...0.02)),
@@ -53,7 +53,7 @@ struct SyntheticPerformance {
     func views(noisePixels: Double, seed: UInt64, cameraSubset: [Int]? = nil) throws -> [[LandmarkView?]] {
         var random = SplitMix64(seed: seed)
         func gaussian() -> Double {
-            let u = max(Double(random.nextUnitFloat()), 1e-9), v = Double(random.nextUnitFloat())
+            let u = max(Double(random.nextUniform()), 1e-9), v = Double(random.nextUniform())
             return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
         }
         return try frames.indices.map { f in
@@ -165,11 +165,9 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
     @Test func stageWritesATrackingArtifactFromLandmarksAndFrames() throws {
         let truth = try SyntheticPerformance(model: HeadModelFitterTests.model, cameraCount: 3, frameCount: 4, seed: 8)
         let views = try truth.views(noisePixels: 0.3, seed: 2)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("fit-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let framesDirectory = root.appendingPathComponent("frames"), landmarksDirectory = root.appendingPathComponent("landmarks")
-        let output = root.appendingPathComponent("tracking")
-        for directory in [landmarksDirectory, output] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        let harness = try StageHarness(label: "fit-test")
+        let framesDirectory = harness.file("frames"), landmarksDirectory = harness.file("landmarks")
+        try FileManager.default.createDirectory(at: landmarksDirectory, withIntermediateDirectories: true)
         let writer = try FrameSetWriter(directory: framesDirectory, cameras: truth.cameras.map(\.id), calibrations: truth.cameras,
                                         size: PixelSize(width: 256, height: 256), frameRate: Rational(25, 1))
         for f in 0..<4 {
@@ -180,12 +178,8 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
             frame.map { view in view.map { FaceLandmarkSet.Detection(points: $0.points.map { [$0.x, $0.y] }, confidence: $0.confidence) } }
         }
         try FaceLandmarkSet(cameras: truth.cameras.map(\.id), frames: detections).write(to: landmarksDirectory)
-        let context = StageContext(stageName: "track", stageID: FitHeadModelStage.id, runName: "test",
-                                   inputs: ["landmarks": landmarksDirectory, "frames": framesDirectory], outputs: ["tracking": output],
-                                   workDirectory: root, checkpointDirectory: root, pipelineDirectory: root, logFile: nil, sink: NoEvents())
-        let descriptor = StageDescriptor(FitHeadModelStage.self)
-        try descriptor.run(context, parameters: descriptor.defaultParameters)
-        let tracking = try HeadTracking.read(from: output)
+        let outputs = try harness.run(FitHeadModelStage.self, inputs: ["landmarks": landmarksDirectory, "frames": framesDirectory])
+        let tracking = try HeadTracking.read(from: outputs["tracking"]!)
         #expect(tracking.frames.count == 4)
         #expect(tracking.cameras == truth.cameras.map(\.id))
         #expect(tracking.frames.allSatisfy { $0.meanResidualPixels < 2 && $0.observedViews == 3 })
@@ -194,9 +188,8 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
     }
 
     @Test func landmarksOfAnotherCaptureAreRefused() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("fit-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let framesDirectory = root.appendingPathComponent("frames"), landmarksDirectory = root.appendingPathComponent("landmarks")
+        let harness = try StageHarness(label: "fit-test")
+        let framesDirectory = harness.file("frames"), landmarksDirectory = harness.file("landmarks")
         try FileManager.default.createDirectory(at: landmarksDirectory, withIntermediateDirectories: true)
         let calibration = CameraCalibration(id: "cam0", width: 8, height: 8, fx: 10, fy: 10, cx: 4, cy: 4,
                                             worldToCamera: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1])
@@ -205,15 +198,8 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
         try writer.append([Image8(width: 8, height: 8, channels: 3)], timestamp: 0, sourceIndex: 0)
         try writer.finish()
         try FaceLandmarkSet(cameras: ["camX"], frames: [[nil]]).write(to: landmarksDirectory)
-        let context = StageContext(stageName: "track", stageID: FitHeadModelStage.id, runName: "test",
-                                   inputs: ["landmarks": landmarksDirectory, "frames": framesDirectory], outputs: ["tracking": root],
-                                   workDirectory: root, checkpointDirectory: root, pipelineDirectory: root, logFile: nil, sink: NoEvents())
-        let descriptor = StageDescriptor(FitHeadModelStage.self)
-        #expect(throws: FaceTrackingError.self) { try descriptor.run(context, parameters: descriptor.defaultParameters) }
+        #expect(throws: FaceTrackingError.self) {
+            try harness.run(FitHeadModelStage.self, inputs: ["landmarks": landmarksDirectory, "frames": framesDirectory])
+        }
     }
-}
-
-/// Discards events.
-struct NoEvents: RunEventSink {
-    func receive(_ event: RunEvent) {}
 }

@@ -190,11 +190,10 @@ func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
 }
 
 @Suite struct DifferenceMattingStageTests {
-    /// Writes a one-camera FrameSet (with or without a plate), runs the stage, returns the output FrameSet.
-    func runStage(withPlate: Bool, frames: [Image8], plate: Image8?, background: String = "white") throws -> (FrameSet, [String]) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("matting-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let inputDirectory = root.appendingPathComponent("in"), outputDirectory = root.appendingPathComponent("out")
+    /// Writes a one-camera FrameSet (with or without a plate) into `harness`, runs the stage,
+    /// returns the output FrameSet and the stage's warnings.
+    func runStage(_ harness: StageHarness, withPlate: Bool, frames: [Image8], plate: Image8?, background: String = "white") throws -> (FrameSet, [String]) {
+        let inputDirectory = harness.file("in")
         let writer = try FrameSetWriter(directory: inputDirectory, cameras: ["cam0"], size: PixelSize(width: frames[0].width, height: frames[0].height),
                                         frameRate: Rational(25, 1))
         for (index, frame) in frames.enumerated() { try writer.append([frame], timestamp: Double(index) / 25, sourceIndex: index) }
@@ -204,24 +203,14 @@ func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try PNGFile.write(plate, to: folder.appendingPathComponent("cam0.png"))
         }
-        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let warnings = WarningCollector()
-        let context = StageContext(stageName: "matte", stageID: DifferenceMattingStage.id, runName: "test",
-                                   inputs: ["frames": inputDirectory], outputs: ["frames": outputDirectory],
-                                   workDirectory: root, checkpointDirectory: root, pipelineDirectory: root, logFile: nil, sink: warnings)
-        let descriptor = StageDescriptor(DifferenceMattingStage.self)
-        var parameters = descriptor.defaultParameters
-        if case .object(var fields) = parameters { fields["background"] = .string(background); parameters = .object(fields) }
-        try descriptor.run(context, parameters: parameters)
-        let copy = root.deletingLastPathComponent().appendingPathComponent("matting-out-\(UUID().uuidString)")
-        try FileManager.default.copyItem(at: outputDirectory, to: copy)
-        return (try FrameSet.open(copy), warnings.messages)
+        let outputs = try harness.run(DifferenceMattingStage.self, inputs: ["frames": inputDirectory], with: ["background": .string(background)])
+        return (try FrameSet.open(outputs["frames"]!), harness.events.warnings)
     }
 
     @Test func stageWritesRGBAWithAlphaAndWhiteComposite() throws {
         let scene = DiscScene()
-        let (output, warnings) = try runStage(withPlate: true, frames: [scene.frame()], plate: scene.plate())
-        defer { try? FileManager.default.removeItem(at: output.directory) }
+        let harness = try StageHarness(label: "matting-test")
+        let (output, warnings) = try runStage(harness, withPlate: true, frames: [scene.frame()], plate: scene.plate())
         #expect(warnings.isEmpty)
         #expect(output.manifest.channels == 4)
         let image = try output.image(frame: 0, camera: "cam0")
@@ -237,26 +226,9 @@ func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
             scene.radius = 12
             return scene.frame(seed: UInt64(step))
         }
-        let (output, warnings) = try runStage(withPlate: false, frames: frames, plate: nil)
-        defer { try? FileManager.default.removeItem(at: output.directory) }
+        let harness = try StageHarness(label: "matting-test")
+        let (output, warnings) = try runStage(harness, withPlate: false, frames: frames, plate: nil)
         #expect(warnings.contains { $0.contains("no background plate") })
         #expect(output.manifest.frameCount == 9)
-    }
-}
-
-/// Keeps the warnings a stage emits.
-final class WarningCollector: RunEventSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-    func receive(_ event: RunEvent) {
-        guard event.kind == .warning else { return }
-        lock.lock()
-        stored.append(event.message ?? "")
-        lock.unlock()
-    }
-    var messages: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
     }
 }

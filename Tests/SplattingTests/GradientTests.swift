@@ -88,6 +88,29 @@ struct GradientTests {
                        fields: Field.allCases)
     }
 
+    @Test func gradientsMatchFiniteDifferencesWhenTileListsSpanSeveralStagingBatches() throws {
+        // The tile kernels stage list entries (and flush their gradients) in batches; with 80 wide
+        // Gaussians over 3×2 tiles every tile list is longer than one batch. Depths are spread
+        // evenly so that no finite-difference step swaps two Gaussians' order (a true jump).
+        var scene = TestScenes.scene(count: 80, appearance: .features(channels: 9), seed: 18)
+        let camera = TestScenes.camera(width: 40, height: 30)
+        let view = camera.worldToCamera
+        for i in 0..<scene.count {
+            // Camera depth 2.5 + i/80: solve the depth row of the pose for the world z.
+            let x = scene.means[3 * i], y = scene.means[3 * i + 1]
+            scene.means[3 * i + 2] = (2.5 + Float(i) / 80 - view[11] - view[8] * x - view[9] * y) / view[10]
+        }
+        let depths = (0..<scene.count).map { i in
+            (0..<3).reduce(view[11]) { $0 + view[8 + $1] * scene.means[3 * i + $1] }
+        }.sorted()
+        try #require(zip(depths, depths.dropFirst()).allSatisfy { $1 - $0 > 5e-3 })
+        let result = try GaussianRasterizer().render(scene: scene, camera: camera, settings: Self.smooth)
+        let ranges = result.binning.ranges
+        let shortest = (0..<(ranges.count - 1)).map { ranges[$0 + 1] - ranges[$0] }.min() ?? 0
+        try #require(Int(shortest) > TileScratch.batch)
+        try Self.check(scene: scene, camera: camera, settings: Self.smooth, fields: Field.allCases, sampleLimit: 30)
+    }
+
     @Test func sphericalHarmonicGradientsMatchFiniteDifferences() throws {
         let scene = TestScenes.scene(count: 6, appearance: .sphericalHarmonics(degree: 3), seed: 13)
         try Self.check(scene: scene, camera: TestScenes.camera(), settings: Self.smooth,

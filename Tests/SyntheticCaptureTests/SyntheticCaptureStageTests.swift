@@ -6,36 +6,13 @@ import MediaIO
 import Testing
 @testable import SyntheticCapture
 
-/// Discards run events.
-struct SilentSink: RunEventSink {
-    func receive(_ event: RunEvent) {}
-}
-
-/// Runs `synthetic.capture` through its descriptor (defaults merged with `overrides`) into a fresh
-/// temporary directory and returns the capture directory; the caller removes `root`.
-func runSyntheticStage(root: URL, _ overrides: [String: ConfigValue]) throws -> URL {
-    let descriptor = StageDescriptor(SyntheticCaptureStage.self)
-    let output = root.appendingPathComponent("capture"), work = root.appendingPathComponent("work")
-    for directory in [output, work] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
-    let context = StageContext(stageName: "synthetic", stageID: descriptor.id, runName: "test", inputs: [:], outputs: ["capture": output],
-                               workDirectory: work, checkpointDirectory: work, pipelineDirectory: root, logFile: nil, sink: SilentSink())
-    guard case .object(var parameters) = descriptor.defaultParameters else { throw SyntheticCaptureError("defaults are not an object") }
-    for (key, value) in overrides {
-        guard let field = descriptor.field(key), case .success(let checked) = field.check(value) else {
-            throw SyntheticCaptureError("bad parameter \(key)")
-        }
-        parameters[key] = checked
-    }
-    try descriptor.run(context, parameters: .object(parameters))
-    return output
+/// Runs `synthetic.capture` with its defaults merged with `overrides` in `harness` and returns the capture directory.
+func runSyntheticStage(_ harness: StageHarness, _ overrides: [String: ConfigValue]) throws -> URL {
+    try harness.run(SyntheticCaptureStage.self, with: overrides)["capture"]!
 }
 
 let tinyOverrides: [String: ConfigValue] = ["cameras": .int(3), "held_out_cameras": .int(1), "width": .int(96), "height": .int(96),
                                             "frames": .int(4), "held_out_frames": .int(2)]
-
-func temporaryRoot() -> URL {
-    FileManager.default.temporaryDirectory.appendingPathComponent("synthetic-capture-test-\(UUID().uuidString)")
-}
 
 func relativeFiles(_ root: URL) -> [String] {
     let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])!
@@ -48,9 +25,8 @@ func relativeFiles(_ root: URL) -> [String] {
 
 @Suite struct SyntheticCaptureStageTests {
     @Test func stageWritesACaptureThatMediaIOOpens() throws {
-        let root = temporaryRoot()
-        defer { try? FileManager.default.removeItem(at: root) }
-        let directory = try runSyntheticStage(root: root, tinyOverrides)
+        let harness = try StageHarness(label: "synthetic-capture-test")
+        let directory = try runSyntheticStage(harness, tinyOverrides)
         let capture = try Capture.open(directory)
         #expect(capture.cameras.map(\.calibration.id) == ["cam00", "cam01", "cam02"])
         #expect(capture.frameCount == 4)
@@ -71,10 +47,9 @@ func relativeFiles(_ root: URL) -> [String] {
     }
 
     @Test func sameSeedWritesByteIdenticalFiles() throws {
-        let root = temporaryRoot()
-        defer { try? FileManager.default.removeItem(at: root) }
-        let first = try runSyntheticStage(root: root.appendingPathComponent("a"), tinyOverrides)
-        let second = try runSyntheticStage(root: root.appendingPathComponent("b"), tinyOverrides)
+        let harness = try StageHarness(label: "synthetic-capture-test")
+        let first = try runSyntheticStage(harness, tinyOverrides)
+        let second = try runSyntheticStage(harness, tinyOverrides)
         let files = relativeFiles(first)
         #expect(files == relativeFiles(second))
         #expect(files.count > 40)
@@ -85,9 +60,8 @@ func relativeFiles(_ root: URL) -> [String] {
     }
 
     @Test func writtenLabelsAgreeWithWrittenAlphaAndLandmarksReproject() throws {
-        let root = temporaryRoot()
-        defer { try? FileManager.default.removeItem(at: root) }
-        let directory = try runSyntheticStage(root: root, tinyOverrides)
+        let harness = try StageHarness(label: "synthetic-capture-test")
+        let directory = try runSyntheticStage(harness, tinyOverrides)
         let groundTruth = directory.appendingPathComponent("groundtruth")
         for camera in ["cam00", "cam01", "held00"] {
             let alpha = try PNGFile.read8(groundTruth.appendingPathComponent("training/alpha/\(camera)/000002.png"))
@@ -120,8 +94,6 @@ func relativeFiles(_ root: URL) -> [String] {
     }
 
     @Test func outOfRangeParametersAreRejectedBeforeRendering() throws {
-        let root = temporaryRoot()
-        defer { try? FileManager.default.removeItem(at: root) }
         var parameters = SyntheticCaptureStage.Parameters(seed: 1, cameras: 20, arcDegrees: 120, heldOutCameras: 0, width: 64, height: 64,
                                                           frames: 3, heldOutFrames: 0, fps: 25, supersampling: 1, sway: 0)
         #expect(throws: SyntheticCaptureError.self) { try parameters.configuration.validate() }

@@ -74,10 +74,13 @@ let privatePool = ThreadPool(threadCount: 2)
 @Test func parallelForUsesSeveralThreads() {
     let seen = NSLock()
     var threads = Set<UInt>()
+    // Every chunk waits (up to 10 s) until a second thread has taken a chunk, so the caller cannot
+    // finish the loop alone even when a loaded machine is slow to wake the pool's worker.
+    let deadline = Date().addingTimeInterval(10)
     privatePool.parallelFor(0..<64) { _ in
         let name = UInt(pthread_self())
-        usleep(2000)
         seen.withLock { _ = threads.insert(name) }
+        while seen.withLock({ threads.count }) < 2 && Date() < deadline { usleep(1000) }
     }
     #expect(threads.count > 1)
 }

@@ -4,69 +4,6 @@ import MediaIO
 import Testing
 @testable import VideoIO
 
-/// A unique temporary directory, removed when the value is deinitialised.
-final class TemporaryDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("videoio-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
-/// Collects the events a stage emits.
-final class RecordingSink: RunEventSink, @unchecked Sendable {
-    // @unchecked: `stored` is guarded by `lock`.
-    private let lock = NSLock()
-    private var stored: [RunEvent] = []
-
-    func receive(_ event: RunEvent) {
-        lock.lock()
-        stored.append(event)
-        lock.unlock()
-    }
-
-    var events: [RunEvent] {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
-}
-
-/// Runs a stage the way the engine does: through its descriptor, with defaults merged with `with`
-/// (so the parameter schema and struct must agree), input directories and fresh output directories.
-@discardableResult
-func runStage<S: Stage>(_ stage: S.Type, in directory: TemporaryDirectory, inputs: [String: URL] = [:],
-                        with overrides: [String: ConfigValue] = [:]) throws -> [String: URL] {
-    let descriptor = StageDescriptor(stage)
-    var outputs: [String: URL] = [:]
-    let stageRoot = directory.file("stage-\(UUID().uuidString)")
-    for port in descriptor.outputs {
-        outputs[port.name] = stageRoot.appendingPathComponent("out-\(port.name)")
-        try FileManager.default.createDirectory(at: outputs[port.name]!, withIntermediateDirectories: true)
-    }
-    let work = stageRoot.appendingPathComponent("work"), checkpoint = stageRoot.appendingPathComponent("checkpoint")
-    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    try FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
-    let context = StageContext(stageName: "under-test", stageID: descriptor.id, runName: "test", inputs: inputs, outputs: outputs,
-                               workDirectory: work, checkpointDirectory: checkpoint, pipelineDirectory: directory.url,
-                               logFile: stageRoot.appendingPathComponent("log.txt"), sink: RecordingSink())
-    guard case .object(var parameters) = descriptor.defaultParameters else {
-        throw CommandFailure(description: "defaults are not an object")
-    }
-    for (key, value) in overrides {
-        guard let field = descriptor.field(key) else { throw CommandFailure(description: "unknown parameter \(key)") }
-        guard case .success(let checked) = field.check(value) else { throw CommandFailure(description: "bad value for \(key)") }
-        parameters[key] = checked
-    }
-    try descriptor.run(context, parameters: .object(parameters))
-    return outputs
-}
-
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
 }

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct VideoIOPipelineTests {
     @Test func decodeThenEncodePipelineRunsThroughTheEngine() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "videoio-test")
         try makeCapture(directory.file("capture"), frames: 4)
         let pipeline = directory.file("roundtrip.yaml")
         try """
@@ -23,7 +23,7 @@ import Testing
         let plan = try PipelineValidator(registry: StageRegistry(VideoIOStages.all)).plan(spec)
         var options = RunOptions()
         options.runsDirectory = directory.file("runs")
-        let runner = PipelineRunner(store: try ArtifactStore(root: directory.file("cache")), sink: RecordingSink())
+        let runner = PipelineRunner(store: try ArtifactStore(root: directory.file("cache")), sink: RunEventRecorder())
         let result = try await runner.run(plan, options: options)
         #expect(result.succeeded)
         let (artifact, file) = try VideoArtifact.open(result.runDirectory.appendingPathComponent("outputs/video"))

@@ -19,9 +19,9 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
     }
 
     @Test func decodeStageWritesTheSelectedCamerasResizedAndSampled() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "videoio-test")
         try makeCapture(directory.file("capture"))
-        let outputs = try runStage(VideoDecodeStage.self, in: directory, inputs: ["capture": directory.file("capture")],
+        let outputs = try directory.run(VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
                                    with: ["size": .int(16), "every_nth": .int(2), "cameras": .list([.string("cam1")])])
         let set = try FrameSet.open(try #require(outputs["frames"]))
         #expect(set.manifest.cameras == ["cam1"])
@@ -33,9 +33,9 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
     }
 
     @Test func decodeStageAtNativeSizeIsExact() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "videoio-test")
         try makeCapture(directory.file("capture"), frames: 4)
-        let outputs = try runStage(VideoDecodeStage.self, in: directory, inputs: ["capture": directory.file("capture")],
+        let outputs = try directory.run(VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
                                    with: ["first_frame": .int(1), "frame_count": .int(2)])
         let set = try FrameSet.open(try #require(outputs["frames"]))
         #expect(set.manifest.sourceFrameIndices == [1, 2])
@@ -44,27 +44,27 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
     }
 
     @Test func decodeStageRefusesFpsTogetherWithEveryNth() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "videoio-test")
         try makeCapture(directory.file("capture"), cameras: 1, frames: 2)
         #expect(throws: VideoIOStageError.self) {
-            try runStage(VideoDecodeStage.self, in: directory, inputs: ["capture": directory.file("capture")],
+            try directory.run(VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
                          with: ["fps": .double(10), "every_nth": .int(2)])
         }
     }
 
     @Test func decodeStageNamesAnUnknownCamera() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "videoio-test")
         try makeCapture(directory.file("capture"), cameras: 1, frames: 2)
         #expect {
-            try runStage(VideoDecodeStage.self, in: directory, inputs: ["capture": directory.file("capture")],
+            try directory.run(VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
                          with: ["cameras": .list([.string("left")])])
         } throws: { ($0 as? MediaIOError)?.message.contains("'left'") == true }
     }
 
     @Test func encodeStageTilesCamerasLosslesslyWithAManifest() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "videoio-test")
         let written = try makeFrameSet(directory.file("frames"))
-        let outputs = try runStage(VideoEncodeStage.self, in: directory, inputs: ["frames": directory.file("frames")],
+        let outputs = try directory.run(VideoEncodeStage.self, inputs: ["frames": directory.file("frames")],
                                    with: ["codec": .string("ffv1")])
         let (artifact, file) = try VideoArtifact.open(try #require(outputs["video"]))
         #expect(artifact.encoder == "ffv1" && artifact.width == 40 && artifact.height == 10 && artifact.frameCount == 3)
@@ -81,9 +81,9 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
     }
 
     @Test func encodeStageDefaultsToH264MP4() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "videoio-test")
         let written = try makeFrameSet(directory.file("frames"), cameras: 1, frames: 4)
-        let outputs = try runStage(VideoEncodeStage.self, in: directory, inputs: ["frames": directory.file("frames")],
+        let outputs = try directory.run(VideoEncodeStage.self, inputs: ["frames": directory.file("frames")],
                                    with: ["fps": .double(30)])
         let (artifact, file) = try VideoArtifact.open(try #require(outputs["video"]))
         #expect(artifact.encoder == "libx264" && file.pathExtension == "mp4")
@@ -97,12 +97,12 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
     }
 
     @Test func imagesWriteThenReadRoundTripsExactly() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "videoio-test")
         let written = try makeFrameSet(directory.file("frames"))
-        let images = try runStage(ImagesWriteStage.self, in: directory, inputs: ["frames": directory.file("frames")])
+        let images = try directory.run(ImagesWriteStage.self, inputs: ["frames": directory.file("frames")])
         let folder = try #require(images["images"])
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("cam1/000002.png").path))
-        let frames = try runStage(ImagesReadStage.self, in: directory, inputs: ["images": folder])
+        let frames = try directory.run(ImagesReadStage.self, inputs: ["images": folder])
         let set = try FrameSet.open(try #require(frames["frames"]))
         #expect(set.manifest.cameras == ["cam0", "cam1"])
         for frame in 0..<3 {
@@ -112,13 +112,13 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
     }
 
     @Test func imagesReadTakesAFlatFolderAsOneNamedCamera() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StageHarness(label: "videoio-test")
         let folder = directory.file("photos")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for index in 0..<4 {
             try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=24x16", "-frames:v", "1", folder.appendingPathComponent("p\(index).jpg").path])
         }
-        let outputs = try runStage(ImagesReadStage.self, in: directory, inputs: ["images": folder],
+        let outputs = try directory.run(ImagesReadStage.self, inputs: ["images": folder],
                                    with: ["camera": .string("phone"), "every_nth": .int(2), "fps": .double(10)])
         let set = try FrameSet.open(try #require(outputs["frames"]))
         #expect(set.manifest.cameras == ["phone"])

@@ -154,3 +154,14 @@ public enum ParameterProblem: Error, Sendable, Equatable {
     /// The string is not one of the allowed choices.
     case notAllowed(String, choices: [String])
 }
+
+extension ParameterProblem: CustomStringConvertible {
+    /// The problem in one phrase, e.g. "must be int, got string 'x'".
+    public var description: String {
+        switch self {
+        case .wrongType(let expected, let found): "must be \(expected), got \(found.typeName) '\(found)'"
+        case .outOfRange(let value, let allowed): "\(value) is out of range (allowed: \(allowed))"
+        case .notAllowed(let text, let choices): "'\(text)' is not allowed (allowed: \(choices.joined(separator: ", ")))"
+        }
+    }
+}

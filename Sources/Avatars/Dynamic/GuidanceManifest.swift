@@ -1,7 +1,7 @@
 import Foundation
 
 /// `guidance.json`, the manifest of a Guidance artifact (see `GuidanceModel`).
-public struct GuidanceManifest: Codable, Sendable, Equatable {
+public struct GuidanceManifest: ArtifactManifest, Sendable, Equatable {
     /// Always "avatarflow.guidance".
     public var format: String
     /// Format version (1).
@@ -37,6 +37,12 @@ public struct GuidanceManifest: Codable, Sendable, Equatable {
 
     /// The manifest's format tag.
     public static let formatTag = "avatarflow.guidance"
+    /// What the manifest describes, for messages.
+    public static let subject = "guidance"
+    /// The artifact type, for messages.
+    public static let artifactName = "Guidance"
+    /// The stage that writes it, for messages.
+    public static let producer = "the guidance stage"
     /// File name inside a Guidance artifact directory.
     public static let fileName = "guidance.json"
 
@@ -56,30 +62,5 @@ public struct GuidanceManifest: Codable, Sendable, Equatable {
         vertexCount = 0
         faceCount = 0
         self.metrics = metrics
-    }
-
-    /// Writes `guidance.json` into `directory`.
-    public func write(to directory: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
-    }
-
-    /// Reads and checks `guidance.json` from a Guidance artifact directory.
-    public static func read(from directory: URL) throws -> GuidanceManifest {
-        let url = directory.appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw AvatarError("\(url.path): guidance.json is missing; the directory is not a Guidance artifact (re-run the guidance stage)")
-        }
-        let manifest: GuidanceManifest
-        do {
-            manifest = try JSONDecoder().decode(GuidanceManifest.self, from: data)
-        } catch {
-            throw AvatarError("\(url.path): cannot parse the guidance manifest (\(error)); re-run the guidance stage")
-        }
-        guard manifest.format == formatTag, manifest.version == 1 else {
-            throw AvatarError("\(url.path): not an AvatarFlow guidance v1 manifest (format \(manifest.format), version \(manifest.version))")
-        }
-        return manifest
     }
 }

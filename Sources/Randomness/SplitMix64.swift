@@ -1,7 +1,9 @@
 import Foundation
 
 /// Seeded pseudo-random generator (SplitMix64, Steele et al. 2014): same seed, same sequence
-/// on every platform. Pass it explicitly (`inout`) so randomness is reproducible.
+/// on every platform. Pass it explicitly (`inout`) so randomness is reproducible. One type for
+/// the numeric code (Tensors) and the procedural content (Geometry, HeadModel, the synthetic
+/// capture); both modules re-export it.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// Internal 64-bit state; advanced by the golden-ratio increment on every draw.
     public private(set) var state: UInt64
@@ -38,5 +40,17 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         let angle = 2.0 * Double.pi * u2
         spareNormal = Float(radius * sin(angle))
         return Float(radius * cos(angle))
+    }
+
+    /// A uniform Float in [lower, upper).
+    public mutating func nextFloat(in lower: Float, _ upper: Float) -> Float {
+        lower + (upper - lower) * nextUniform()
+    }
+
+    /// An approximately standard-normal Float (sum of four uniforms, rescaled; deterministic and
+    /// cheap, adequate for procedural variation, not for statistics — use `nextNormal` there).
+    public mutating func nextGaussianLike() -> Float {
+        let sum = nextUniform() + nextUniform() + nextUniform() + nextUniform()
+        return (sum - 2) * 1.7320508
     }
 }
