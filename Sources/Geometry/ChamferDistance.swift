@@ -36,14 +36,14 @@ public enum ChamferDistance {
         }
         guard total > 0 else { throw GeometryError("cannot sample a mesh without surface area (\(mesh.triangles.count) triangles)") }
         return (0..<count).map { _ in
-            let target = Double(generator.nextUnitFloat()) * total
+            let target = Double(generator.nextUniform()) * total
             var low = 0, high = cumulative.count - 1
             while low < high {
                 let middle = (low + high) / 2
                 if cumulative[middle] < target { low = middle + 1 } else { high = middle }
             }
             let tri = mesh.triangles[low]
-            var u = generator.nextUnitFloat(), v = generator.nextUnitFloat()
+            var u = generator.nextUniform(), v = generator.nextUniform()
             if u + v > 1 { (u, v) = (1 - u, 1 - v) }
             let a = mesh.positions[Int(tri.x)], b = mesh.positions[Int(tri.y)], c = mesh.positions[Int(tri.z)]
             return a + u * (b - a) + v * (c - a)

@@ -28,7 +28,7 @@ struct PriorMeshAlignment {
 
     /// Samples `mesh` (canonical units) with `samples` points.
     init(mesh: TriangleMesh, samples: Int = 2000, seed: UInt64 = 1) throws {
-        var generator = Geometry.SplitMix64(seed: seed)
+        var generator = SplitMix64(seed: seed)
         prior = try ChamferDistance.surfaceSamples(mesh, count: samples, generator: &generator)
         // Uniform density on a triangle with centroid g: E‖x − g‖² = Σᵢ‖vᵢ − g‖² / 12.
         var area = 0.0, first = SIMD3<Double>.zero

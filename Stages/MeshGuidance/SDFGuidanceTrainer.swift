@@ -36,7 +36,7 @@ final class SDFGuidanceTrainer {
     let networks: DynamicHeadNetworks
     let landmarks: Parameter
     let optimizer: Adam
-    private(set) var generator: Tensors.SplitMix64
+    private(set) var generator: SplitMix64
     private(set) var iteration = 0
     private let renderer = DifferentiableMeshRenderer()
     /// Tape-free SDF values and raw offsets of every grid vertex (see `currentTopology`).
@@ -51,7 +51,7 @@ final class SDFGuidanceTrainer {
         self.settings = settings
         self.data = data
         grid = try TetrahedralGrid(resolution: settings.gridResolution, halfExtent: settings.gridHalfExtent)
-        var generator = Tensors.SplitMix64(seed: settings.seed)
+        var generator = SplitMix64(seed: settings.seed)
         geometry = SDFNetwork(hidden: settings.geometryHidden, featureWidth: settings.networks.featureWidth,
                               frequencies: settings.networks.frequencies, generator: &generator)
         networks = DynamicHeadNetworks(configuration: settings.networks, generator: &generator)
@@ -275,7 +275,7 @@ final class SDFGuidanceTrainer {
             }
             try optimizer.loadState(tensors, metadata: metadata, for: namedParameters)
             iteration = savedIteration
-            generator = Tensors.SplitMix64(seed: state)
+            generator = SplitMix64(seed: state)
             return savedIteration
         } catch {
             throw MeshGuidanceError("\(url.path): cannot resume (\(error)); delete the checkpoint directory to start over")

@@ -87,7 +87,7 @@ public struct TemplateGuidanceStage: Stage {
         let configuration = DynamicHeadNetworkConfiguration.uniform(width: parameters.width, featureWidth: parameters.featureWidth,
                                                                     colorChannels: parameters.colorChannels,
                                                                     expressionWidth: model.expressionCount + 3)
-        var generator = Tensors.SplitMix64(seed: UInt64(parameters.seed))
+        var generator = SplitMix64(seed: UInt64(parameters.seed))
         let networks = DynamicHeadNetworks(configuration: configuration, generator: &generator)
         let residual = template.fitExpressionDeformation(networks: networks, iterations: parameters.iterations,
                                                          batch: parameters.batchVertices, learningRate: Float(parameters.learningRate),
@@ -156,7 +156,7 @@ struct TemplateGuidance {
     /// Fits f_def^exp(x, θ_f) to the displacements by mean squared error on random frames and
     /// vertex batches; returns the RMS residual over every frame and vertex afterwards.
     func fitExpressionDeformation(networks: DynamicHeadNetworks, iterations: Int, batch: Int, learningRate: Float,
-                                  generator: inout Tensors.SplitMix64) -> Float {
+                                  generator: inout SplitMix64) -> Float {
         let optimizer = Adam(groups: [Adam.Group(name: "exp_deform", parameters: networks.expressionDeformation.parameters, learningRate: learningRate)])
         let n = min(batch, vertices.count)
         for _ in 0..<iterations {

@@ -1,4 +1,3 @@
-import AvatarFlow
 import Foundation
 import Geometry
 import HeadModel
@@ -99,33 +98,4 @@ struct GuidanceCapture {
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }
-}
-
-/// Discards events.
-struct NoEvents: RunEventSink {
-    func receive(_ event: RunEvent) {}
-}
-
-/// Runs a stage through its descriptor with default parameters plus `overrides`; returns the
-/// output directories and the work directory (pictures).
-@discardableResult
-func runStage(_ stage: any Stage.Type, inputs: [String: URL], overrides: [String: ConfigValue] = [:], in root: URL,
-              name: String) throws -> (outputs: [String: URL], work: URL) {
-    let descriptor = StageDescriptor(stage)
-    var outputs: [String: URL] = [:]
-    for port in descriptor.outputs {
-        let url = root.appendingPathComponent("\(name)-\(port.name)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        outputs[port.name] = url
-    }
-    let work = root.appendingPathComponent("\(name)-work")
-    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    var flat: [String: ConfigValue] = [:]
-    for field in descriptor.fields { flat[field.name] = field.defaultValue }
-    for (key, value) in overrides { flat[key] = value }
-    let context = StageContext(stageName: name, stageID: descriptor.id, runName: "test", inputs: inputs, outputs: outputs,
-                               workDirectory: work, checkpointDirectory: root.appendingPathComponent("\(name)-checkpoint"),
-                               pipelineDirectory: root, logFile: work.appendingPathComponent("log.txt"), sink: NoEvents())
-    try descriptor.run(context, parameters: StageDescriptor.nest(flat))
-    return (outputs, work)
 }

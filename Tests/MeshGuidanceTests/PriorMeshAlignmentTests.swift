@@ -22,7 +22,7 @@ struct PriorMeshAlignmentTests {
         let motion = RigidTransform(rotation: Matrix3x3(rotationVector: SIMD3(0, 0.1, 0.05)), translation: SIMD3(0.02, 0, -0.01))
         var alignment = try PriorMeshAlignment(mesh: prior, samples: 3000)
         // Predicted vertices spread evenly over the surface, as a DMTet mesh's are.
-        var generator = Geometry.SplitMix64(seed: 9)
+        var generator = SplitMix64(seed: 9)
         let even = try ChamferDistance.surfaceSamples(prior, count: 20_000, generator: &generator)
         // ICP runs 10 iterations per step, warm-started: a few steps converge.
         var moved = Variable(Tensor(1))

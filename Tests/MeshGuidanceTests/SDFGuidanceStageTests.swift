@@ -18,10 +18,12 @@ struct SDFGuidanceStageTests {
         let capture = try GuidanceCapture()
         defer { capture.remove() }
         let start = Date()
-        let run = try runStage(SDFGuidanceStage.self, inputs: ["frames": capture.frames, "tracking": capture.tracking],
-                               overrides: Self.overrides, in: capture.root, name: "guide")
+        let harness = try StageHarness(label: "guidance")
+        let outputs = try harness.run(SDFGuidanceStage.self, name: "guide", inputs: ["frames": capture.frames, "tracking": capture.tracking],
+                                      with: Self.overrides)
+        let output = try #require(outputs["guidance"])
         let seconds = Date().timeIntervalSince(start)
-        let guidance = try GuidanceModel.read(from: try #require(run.outputs["guidance"]))
+        let guidance = try GuidanceModel.read(from: output)
         #expect(guidance.manifest.source == "sdf-dmtet")
         #expect(guidance.landmarks.shape == [68, 3])
 
@@ -37,7 +39,9 @@ struct SDFGuidanceStageTests {
         // Canonical units: the head is 1 long, so the Chamfer distance is a fraction of head size.
         #expect(chamfer.symmetric < 0.02)
         #expect(heldOutIoU > 0.95)
-        let pictures = try FileManager.default.contentsOfDirectory(atPath: run.work.appendingPathComponent("pictures").path)
+        // The harness lays a stage out as <stage>/outputs/<port> beside <stage>/work.
+        let work = output.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("work")
+        let pictures = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("pictures").path)
         #expect(pictures.contains { $0.hasSuffix("_heldout.png") })
     }
 }

@@ -11,10 +11,10 @@ struct TemplateGuidanceStageTests {
     @Test func templateGuidanceIsTheSubdividedNeutralHeadWithFittedExpressions() throws {
         let capture = try GuidanceCapture(size: 32, frameCount: 6, ringCameras: 2, heldOut: 1)
         defer { capture.remove() }
-        let run = try runStage(TemplateGuidanceStage.self, inputs: ["tracking": capture.tracking],
-                               overrides: ["iterations": .int(300), "width": .int(32), "feature_width": .int(8), "color_channels": .int(4)],
-                               in: capture.root, name: "template")
-        let guidance = try GuidanceModel.read(from: try #require(run.outputs["guidance"]))
+        let harness = try StageHarness(label: "template-guidance")
+        let outputs = try harness.run(TemplateGuidanceStage.self, name: "template", inputs: ["tracking": capture.tracking],
+                                      with: ["iterations": .int(300), "width": .int(32), "feature_width": .int(8), "color_channels": .int(4)])
+        let guidance = try GuidanceModel.read(from: try #require(outputs["guidance"]))
         let model = GuidanceCapture.model
         #expect(guidance.manifest.source == "template")
         #expect(guidance.faces.count == 4 * model.triangles.count)
