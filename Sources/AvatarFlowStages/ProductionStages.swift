@@ -4,6 +4,7 @@ import Evaluation
 import FaceLandmarks
 import FaceTracking
 import Matting
+import MeshGuidance
 import Rendering
 import RiggedGaussians
 import SyntheticCapture
@@ -14,4 +15,5 @@ public enum ProductionStages {
     /// The stages registered in the catalogue.
     public static let all: [any Stage.Type] = SyntheticCaptureStages.all + VideoIOStages.all + MattingStages.all
         + FaceLandmarksStages.all + FaceTrackingStages.all + RiggedGaussiansStages.all + DynamicGaussiansStages.all + RenderingStages.all + EvaluationStages.all
+        + MeshGuidanceStages.all
 }

@@ -1,1 +1,0 @@
-// Placeholder so the target builds until the DifferentiableMesh module lands; replaced by its first real file.

@@ -1,0 +1,126 @@
+import Avatars
+import Foundation
+import Geometry
+import HeadModel
+import MediaIO
+import Tensors
+
+/// One calibrated view of one frame at the render size: RGB over white and the alpha matte.
+struct GuidanceView {
+    var frame: Int
+    var cameraID: String
+    var camera: PinholeCamera
+    /// `[H, W, 3]` in [0, 1].
+    var rgb: Tensor
+    /// `[H, W]` in [0, 1].
+    var alpha: Tensor
+}
+
+/// What a tracked frame contributes: the conditions θ and β, the canonical → world map, and its
+/// 3D landmarks in canonical coordinates (the supervision of eq. 13).
+struct GuidanceFrame {
+    var expression: Tensor
+    var pose: Tensor
+    var transform: CanonicalToWorld
+    var landmarks: Tensor
+}
+
+/// Frames, conditions and views of a capture, loaded into memory for the guidance fit.
+struct GuidanceData {
+    var frames: [GuidanceFrame]
+    /// Training views grouped by frame (one entry per frame with at least one view).
+    var trainingByFrame: [[GuidanceView]]
+    var heldOut: [GuidanceView]
+    var canonicalSpace: CanonicalHeadSpace
+    /// The subject's neutral landmarks in canonical coordinates (initial P0).
+    var neutralLandmarks: Tensor
+
+    static func load(frameSet: FrameSet, tracking: HeadTracking, model: HeadModel, renderSize: Int,
+                     heldOutCameras: [String]) throws -> GuidanceData {
+        let manifest = frameSet.manifest
+        guard let calibrations = manifest.calibrations else {
+            throw MeshGuidanceError("\(frameSet.directory.path): the frames carry no camera calibrations; the guidance fit needs calibrated cameras (a capture with cameras.json)")
+        }
+        guard tracking.frames.count == manifest.frameCount else {
+            throw MeshGuidanceError("the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
+        }
+        for camera in heldOutCameras where !manifest.cameras.contains(camera) {
+            throw MeshGuidanceError("held_out_cameras names '\(camera)', which the frames do not have (\(manifest.cameras.joined(separator: ", ")))")
+        }
+        guard manifest.cameras.contains(where: { !heldOutCameras.contains($0) }) else {
+            throw MeshGuidanceError("held_out_cameras holds out every camera; keep at least one for the fit")
+        }
+        let space = try CanonicalHeadSpace.of(tracking: tracking, model: model)
+        let neutral = try model.shapedVertices(identity: tracking.identity.map(Float.init),
+                                               expression: [Float](repeating: 0, count: model.expressionCount))
+        let neutralLandmarks = model.landmarkPositions(vertices: neutral).map(space.canonical(fromModel:))
+        var frames: [GuidanceFrame] = []
+        for (index, frame) in tracking.frames.enumerated() {
+            let transform = space.worldTransform(of: frame, scale: tracking.scale)
+            let world: [SIMD3<Float>]
+            if frame.landmarks.count == model.landmarks.count {
+                world = frame.landmarks.map { SIMD3<Float>(Float($0[0]), Float($0[1]), Float($0[2])) }
+            } else {
+                world = model.landmarkPositions(vertices: try tracking.vertices(frame: index, model: model))
+            }
+            let canonical = world.map { transform.inverse($0) }
+            let expression = CanonicalHeadSpace.expressionCondition(of: frame)
+            let pose = space.poseCondition(of: frame, scale: tracking.scale)
+            frames.append(GuidanceFrame(expression: Tensor(shape: [1, expression.count], scalars: expression),
+                                        pose: Tensor(shape: [1, pose.count], scalars: pose), transform: transform,
+                                        landmarks: Tensor(shape: [canonical.count, 3], scalars: canonical.flatMap { [$0.x, $0.y, $0.z] })))
+        }
+        var training: [[GuidanceView]] = [], heldOut: [GuidanceView] = []
+        for frame in 0..<manifest.frameCount {
+            var views: [GuidanceView] = []
+            for (index, camera) in manifest.cameras.enumerated() {
+                let view = try loadView(frameSet: frameSet, frame: frame, camera: camera, calibration: calibrations[index], renderSize: renderSize)
+                if heldOutCameras.contains(camera) { heldOut.append(view) } else { views.append(view) }
+            }
+            training.append(views)
+        }
+        return GuidanceData(frames: frames, trainingByFrame: training, heldOut: heldOut, canonicalSpace: space,
+                            neutralLandmarks: Tensor(shape: [neutralLandmarks.count, 3], scalars: neutralLandmarks.flatMap { [$0.x, $0.y, $0.z] }))
+    }
+
+    /// Loads one view, resized so its longer side is `renderSize` (intrinsics scaled alike).
+    static func loadView(frameSet: FrameSet, frame: Int, camera: String, calibration: CameraCalibration, renderSize: Int) throws -> GuidanceView {
+        var image = try frameSet.image(frame: frame, camera: camera)
+        guard image.channels == 4 else {
+            throw MeshGuidanceError("\(frameSet.directory.path): frame \(frame) of camera \(camera) has \(image.channels) channels; the guidance fit needs matted RGBA frames (connect matting's output)")
+        }
+        var calibration = calibration
+        let longer = max(image.width, image.height)
+        if longer != renderSize {
+            let size = PixelSize(width: max(1, image.width * renderSize / longer), height: max(1, image.height * renderSize / longer))
+            image = try ImageScaling.resize(image, to: size)
+            calibration = calibration.resized(to: size)
+        }
+        let pixels = image.width * image.height
+        var rgb = [Float](repeating: 0, count: 3 * pixels), alpha = [Float](repeating: 0, count: pixels)
+        for p in 0..<pixels {
+            for c in 0..<3 { rgb[3 * p + c] = Float(image.samples[4 * p + c]) / 255 }
+            alpha[p] = Float(image.samples[4 * p + 3]) / 255
+        }
+        return GuidanceView(frame: frame, cameraID: camera, camera: try calibration.pinholeCamera(),
+                            rgb: Tensor(shape: [image.height, image.width, 3], scalars: rgb),
+                            alpha: Tensor(shape: [image.height, image.width], scalars: alpha))
+    }
+}
+
+extension CanonicalToWorld {
+    /// The canonical point that maps to `world` (the inverse of `apply`).
+    func inverse(_ world: SIMD3<Float>) -> SIMD3<Float> {
+        let r = Matrix3x3(rotationVector: rotation)
+        return (r.transposed * (world - pivot - translation) + pivot - offset) / stretch
+    }
+
+    /// `apply` on the tape for points `[N, 3]`: x_world = stretch·R·x + (R·(offset − pivot) + pivot + translation).
+    func applyToPoints(_ points: Variable) -> Variable {
+        let r = Matrix3x3(rotationVector: rotation)
+        let scaledTransposed = (stretch * r).transposed.rowMajor
+        let bias = r * (offset - pivot) + pivot + translation
+        return points.matmul(Variable(Tensor(shape: [3, 3], scalars: scaledTransposed)))
+            + Variable(Tensor(shape: [1, 3], scalars: [bias.x, bias.y, bias.z]))
+    }
+}

@@ -1,0 +1,275 @@
+import AvatarFlow
+import Avatars
+import Foundation
+import Geometry
+import HeadModel
+import MediaIO
+import Tensors
+
+/// `guidance.sdf-dmtet`: GHA's geometry-guided initialisation (§4.3, eq. 9–14) — an SDF +
+/// feature network extracted by DMTet, the expression and pose deformation MLPs and the colour
+/// MLPs, fitted to matted multi-view frames and the tracked landmarks; writes a Guidance artifact.
+public struct SDFGuidanceStage: Stage {
+    /// Parameters; defaults are the CPU preset, the paper's values are in each doc line.
+    public struct Parameters: StageParameters {
+        /// Optimisation steps after the sphere pretraining.
+        public var iterations: Int
+        /// Steps fitting the SDF to a sphere first (official 300).
+        public var pretrainIterations: Int
+        /// DMTet grid cells per axis (official 128).
+        public var gridResolution: Int
+        /// Half side of the grid's cube in canonical units (head length ≈ 1).
+        public var gridHalfExtent: Double
+        /// Radius of the pretraining sphere, canonical units.
+        public var sphereRadius: Double
+        /// Longer image side the frames are rendered and compared at (official 256).
+        public var renderSize: Int
+        /// Views of one frame per step (official 4).
+        public var viewsPerStep: Int
+        /// Steps between evaluations of the SDF on the whole grid; the narrow band around the
+        /// surface is re-evaluated every step (1 = whole grid every step, as the official code).
+        public var fullEvaluationInterval: Int
+        /// Hidden width of every MLP (official 256; the pose colour MLP uses half).
+        public var width: Int
+        /// Hidden layers of the SDF network (official 5).
+        public var sdfLayers: Int
+        /// Per-vertex feature width F (official 128).
+        public var featureWidth: Int
+        /// Rendered colour channels; the first three are RGB (official 32).
+        public var colorChannels: Int
+        /// λ_exp threshold t1: full expression influence below this distance to P0, canonical units (paper 0.15).
+        public var blendNear: Double
+        /// λ_exp threshold t2: no expression influence above this distance, canonical units (paper 0.25).
+        public var blendFar: Double
+        /// Adam learning rate of the networks (official 1e-3).
+        public var learningRate: Double
+        /// Adam learning rate of the landmarks P0 (official 1e-4).
+        public var landmarkLearningRate: Double
+        /// Weight of the RGB L1 on the first three channels, eq. 10 (paper 1).
+        public var rgbWeight: Double
+        /// Weight of the silhouette IoU loss, eq. 11 (paper 0.1).
+        public var silhouetteWeight: Double
+        /// Weight of the landmark deformation loss, eq. 13 (paper 1).
+        public var deformationWeight: Double
+        /// Weight of the squared deformation offsets (paper 0.01).
+        public var offsetWeight: Double
+        /// Weight of |SDF(P0)| (paper 0.1).
+        public var landmarkSDFWeight: Double
+        /// Weight of the uniform mesh Laplacian at grid 128 (paper 100), scaled to the grid by `laplacianScale`.
+        public var laplacianWeight: Double
+        /// EAvatar's prior mesh (OBJ or PLY, head-model units); empty leaves the prior term out.
+        public var priorMesh: String
+        /// Weight of the prior mesh's centre/scale loss (EAvatar 1).
+        public var priorWeight: Double
+        /// Cameras left out of the fit, used for the held-out silhouette IoU.
+        public var heldOutCameras: [String]
+        /// Head model directory; empty for the built-in procedural model (must match the tracking's model).
+        public var model: String
+        /// Seed of the initialisation and the view sampling.
+        public var seed: Int
+        /// Steps between checkpoints.
+        public var checkpointInterval: Int
+        /// Steps between log lines.
+        public var logInterval: Int
+
+        enum CodingKeys: String, CodingKey {
+            case iterations, width, model, seed
+            case pretrainIterations = "pretrain_iterations"
+            case gridResolution = "grid_resolution"
+            case gridHalfExtent = "grid_half_extent"
+            case sphereRadius = "sphere_radius"
+            case renderSize = "render_size"
+            case viewsPerStep = "views_per_step"
+            case fullEvaluationInterval = "full_evaluation_interval"
+            case sdfLayers = "sdf_layers"
+            case featureWidth = "feature_width"
+            case colorChannels = "color_channels"
+            case blendNear = "blend_near"
+            case blendFar = "blend_far"
+            case learningRate = "lr"
+            case landmarkLearningRate = "landmark_lr"
+            case rgbWeight = "rgb_weight"
+            case silhouetteWeight = "silhouette_weight"
+            case deformationWeight = "deformation_weight"
+            case offsetWeight = "offset_weight"
+            case landmarkSDFWeight = "landmark_sdf_weight"
+            case laplacianWeight = "laplacian_weight"
+            case heldOutCameras = "held_out_cameras"
+            case priorMesh = "prior_mesh"
+            case priorWeight = "prior_weight"
+            case checkpointInterval = "checkpoint_interval"
+            case logInterval = "log_interval"
+        }
+
+        /// The schema (CPU preset defaults; paper values in the docs).
+        public static let fields: [ParameterField] = [
+            .int("iterations", 2000, range: 1...10_000_000, doc: "Optimisation steps after the sphere pretraining (CPU preset 2000)."),
+            .int("pretrain_iterations", 300, range: 0...100_000, doc: "Steps fitting the SDF to a sphere first (official 300)."),
+            .int("grid_resolution", 48, range: 4...256, doc: "DMTet grid cells per axis (official 128; CPU preset 48–64)."),
+            .double("grid_half_extent", 0.7, range: 0.3...4, doc: "Half side of the grid's cube, canonical units (head length ≈ 1)."),
+            .double("sphere_radius", 0.45, range: 0.05...2, doc: "Radius of the pretraining sphere, canonical units."),
+            .int("render_size", 128, range: 16...4096, doc: "Longer image side the frames are compared at (official 256; CPU preset 128)."),
+            .int("views_per_step", 4, range: 1...64, doc: "Views of one frame per step (official 4)."),
+            .int("full_evaluation_interval", 5, range: 1...1000, doc: "Steps between SDF evaluations of the whole grid; in between only a 4-cell band around the surface (1 = every step, official)."),
+            .int("width", 64, range: 4...1024, doc: "Hidden width of every MLP (official 256; CPU preset 64)."),
+            .int("sdf_layers", 4, range: 1...16, doc: "Hidden layers of the SDF network (official 5)."),
+            .int("feature_width", 32, range: 1...512, doc: "Per-vertex feature width F (official 128; CPU preset 32)."),
+            .int("color_channels", 32, range: 3...128, doc: "Rendered colour channels, the first three RGB (official 32)."),
+            .double("blend_near", 0.15, range: 0...2, doc: "λ_exp = 1 below this distance to the landmarks, canonical units (paper t1 0.15)."),
+            .double("blend_far", 0.25, range: 0...2, doc: "λ_exp = 0 above this distance (paper t2 0.25)."),
+            .double("lr", 1e-3, range: 0...1, doc: "Adam learning rate of the networks (official 1e-3)."),
+            .double("landmark_lr", 1e-4, range: 0...1, doc: "Adam learning rate of the canonical landmarks P0 (official 1e-4)."),
+            .double("rgb_weight", 1, range: 0...1000, doc: "Weight of the RGB L1 on the first three channels (paper 1; official config 0.1)."),
+            .double("silhouette_weight", 0.1, range: 0...1000, doc: "Weight of the silhouette IoU loss (paper 0.1)."),
+            .double("deformation_weight", 1, range: 0...1000, doc: "Weight of the landmark deformation loss, eq. 13 (paper 1)."),
+            .double("offset_weight", 0.01, range: 0...1000, doc: "Weight of the deformation offset regulariser (paper 0.01)."),
+            .double("landmark_sdf_weight", 0.1, range: 0...1000, doc: "Weight of |SDF(P0)| (paper 0.1)."),
+            .double("laplacian_weight", 100, range: 0...100_000, doc: "Weight of the mesh Laplacian at the official grid 128 (paper 100); scaled by (grid_resolution/128)² since ‖δ‖² grows with the squared cell size."),
+            .path("prior_mesh", "", doc: "EAvatar's prior head mesh (OBJ or PLY in head-model units), aligned by ICP each step; empty = off."),
+            .double("prior_weight", 1, range: 0...1000, doc: "Weight of the prior mesh's centre and scale loss, EAvatar eq. 16–17 (EAvatar 1)."),
+            .stringList("held_out_cameras", [], doc: "Cameras left out of the fit; the held-out silhouette IoU is measured on them."),
+            .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty = built-in procedural model."),
+            .int("seed", 0, range: 0...Int(Int32.max), doc: "Seed of the initialisation and view sampling."),
+            .int("checkpoint_interval", 250, range: 1...10_000_000, doc: "Steps between checkpoints (resumed after a kill)."),
+            .int("log_interval", 100, range: 1...10_000_000, doc: "Steps between log lines with the losses and it/s."),
+        ]
+    }
+
+    /// The stage id.
+    public static let id = "guidance.sdf-dmtet"
+    /// Output version.
+    public static let version = 1
+    /// One line.
+    public static let summary = "GHA mesh guidance: SDF + DMTet mesh with expression/pose deformation and colour MLPs (eq. 9–14)."
+    /// Inputs.
+    public static let inputs = [
+        StagePort("frames", .frameSet, doc: "Matted RGBA frames (RGB over white, A = silhouette) with camera calibrations."),
+        StagePort("tracking", .tracking, doc: "Per-frame head-model fit of the same frames (pose, expression, 3D landmarks)."),
+    ]
+    /// Outputs.
+    public static let outputs = [
+        StagePort("guidance", .guidance, doc: "guidance.json + guidance.safetensors: neutral mesh, features, P0, the four MLPs, the SDF network."),
+    ]
+
+    /// Creates the stage.
+    public init() {}
+
+    /// Fits, checkpointing into `context.checkpointDirectory` and resuming from it.
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let frameSet = try FrameSet.open(try context.input("frames"))
+        let tracking = try HeadTracking.read(from: try context.input("tracking"))
+        let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
+        let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
+        let data = try GuidanceData.load(frameSet: frameSet, tracking: tracking, model: model, renderSize: parameters.renderSize,
+                                         heldOutCameras: parameters.heldOutCameras)
+        var settings = try parameters.settings(expressionWidth: model.expressionCount + 3)
+        if !parameters.priorMesh.isEmpty {
+            let prior = try Self.readPriorMesh(context.resolvePath(parameters.priorMesh))
+            settings.priorMesh = TriangleMesh(positions: prior.positions.map(data.canonicalSpace.canonical(fromModel:)), triangles: prior.triangles)
+            context.log("prior mesh \(parameters.priorMesh): \(prior.vertexCount) vertices, aligned by ICP each step (weight \(parameters.priorWeight))")
+        }
+        let trainer = try SDFGuidanceTrainer(settings: settings, data: data)
+        if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
+            context.log("resumed from the checkpoint at iteration \(resumed)")
+        } else {
+            trainer.pretrainSphere()
+            context.log("pretrained the SDF to a sphere of radius \(settings.sphereRadius) for \(settings.pretrainIterations) steps")
+        }
+        let start = Date(), startIteration = trainer.iteration
+        var windowStart = Date(), windowSteps = 0
+        var last: SDFGuidanceTrainer.StepReport?
+        while trainer.iteration < settings.iterations {
+            do {
+                last = try trainer.step()
+            } catch let failure as NonFiniteGuidance {
+                throw MeshGuidanceError("the guidance fit diverged at iteration \(failure.iteration): \(failure.what). The last checkpoint is kept in \(context.checkpointDirectory.path); lower lr and re-run")
+            }
+            windowSteps += 1
+            let i = trainer.iteration
+            context.reportProgress(completed: i, total: settings.iterations, unit: "iterations")
+            if let report = last, i % parameters.logInterval == 0 || i == settings.iterations {
+                let rate = Double(windowSteps) / max(Date().timeIntervalSince(windowStart), 1e-9)
+                context.log(String(format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f), %d vertices, %.2f it/s",
+                                   i, report.total, report.rgb, report.silhouette, report.deformation, report.offset, report.landmarkSDF,
+                                   report.laplacian, report.prior, report.vertexCount, rate))
+                windowStart = Date()
+                windowSteps = 0
+            }
+            if i % parameters.checkpointInterval == 0 && i < settings.iterations {
+                try trainer.saveCheckpoint(to: context.checkpointDirectory)
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let mesh = try trainer.extractNeutral()
+        var metrics: [String: Double] = ["fit_seconds": seconds, "iterations_run": Double(trainer.iteration - startIteration)]
+        let trainingSample = stride(from: 0, to: data.trainingByFrame.count, by: max(1, data.trainingByFrame.count / 4))
+            .flatMap { data.trainingByFrame[$0] }
+        metrics["training_silhouette_iou"] = try trainer.silhouetteIoU(views: trainingSample, mesh: mesh)
+        if !data.heldOut.isEmpty {
+            let heldOutSample = data.heldOut.filter { $0.frame % max(1, data.frames.count / 4) == 0 }
+            metrics["held_out_silhouette_iou"] = try trainer.silhouetteIoU(views: heldOutSample.isEmpty ? data.heldOut : heldOutSample, mesh: mesh)
+        }
+        if let alignment = trainer.priorAlignment {
+            metrics["prior_alignment_rms"] = Double(alignment.residual)
+        }
+        if let last {
+            metrics["loss_prior"] = Double(last.prior)
+            metrics["loss_rgb"] = Double(last.rgb)
+            metrics["loss_silhouette"] = Double(last.silhouette)
+            metrics["loss_deformation"] = Double(last.deformation)
+        }
+        let manifest = GuidanceManifest(source: "sdf-dmtet", headModel: HeadModelReference(name: model.name, path: modelPath),
+                                        identity: tracking.identity, scale: tracking.scale, canonicalSpace: data.canonicalSpace,
+                                        blend: settings.blend, networks: settings.networks, metrics: metrics)
+        var extras: [String: Tensor] = [:]
+        for (name, parameter) in trainer.geometry.namedParameters { extras["sdf.\(name)"] = parameter.value }
+        let guidance = try GuidanceModel(manifest: manifest, vertices: mesh.vertices, faces: mesh.faces, features: mesh.features,
+                                         landmarks: trainer.landmarks.value, networks: trainer.networks, extras: extras)
+        try guidance.write(to: try context.output("guidance"))
+        try GuidancePictures.write(trainer: trainer, mesh: mesh, to: context.workDirectory.appendingPathComponent("pictures"))
+        context.log(String(format: "done: %d vertices, %d faces, training IoU %.4f, held-out IoU %@, %.1f s",
+                           mesh.vertices.shape[0], mesh.faces.count, metrics["training_silhouette_iou"] ?? .nan,
+                           metrics["held_out_silhouette_iou"].map { String(format: "%.4f", $0) } ?? "n/a", seconds))
+    }
+
+    /// Reads an OBJ or PLY prior mesh.
+    static func readPriorMesh(_ url: URL) throws -> TriangleMesh {
+        switch url.pathExtension.lowercased() {
+        case "obj": return try OBJFormat.read(from: url)
+        case "ply": return try PLYFormat.read(from: url)
+        default: throw MeshGuidanceError("prior_mesh \(url.path): unknown mesh format '\(url.pathExtension)'; give an .obj or .ply file")
+        }
+    }
+}
+
+extension SDFGuidanceStage.Parameters {
+    /// Factor on the Laplacian weight: the uniform Laplacian δ of a DMTet mesh is dominated by its
+    /// triangulation's irregularity, which scales with the cell size, so ‖δ‖² scales with its square;
+    /// (resolution / 128)² keeps the paper's weight (stated at grid 128) in the same balance.
+    static func laplacianScale(gridResolution: Int) -> Float {
+        let ratio = Float(gridResolution) / 128
+        return ratio * ratio
+    }
+
+    /// The trainer settings, after checking the values against each other.
+    func settings(expressionWidth: Int) throws -> SDFGuidanceSettings {
+        guard blendNear < blendFar else {
+            throw MeshGuidanceError("blend_near (\(blendNear)) must be below blend_far (\(blendFar))")
+        }
+        guard sphereRadius < gridHalfExtent else {
+            throw MeshGuidanceError("sphere_radius (\(sphereRadius)) must be below grid_half_extent (\(gridHalfExtent)) so the sphere fits in the grid")
+        }
+        let networks = DynamicHeadNetworkConfiguration.uniform(width: width, featureWidth: featureWidth, colorChannels: colorChannels,
+                                                               expressionWidth: expressionWidth)
+        return SDFGuidanceSettings(
+            iterations: iterations, pretrainIterations: pretrainIterations, gridResolution: gridResolution,
+            gridHalfExtent: Float(gridHalfExtent), sphereRadius: Float(sphereRadius), viewsPerStep: viewsPerStep,
+            fullEvaluationInterval: fullEvaluationInterval, bandRings: 4,
+            geometryHidden: Array(repeating: width, count: sdfLayers), networks: networks,
+            blend: ExpressionBlend(near: Float(blendNear), far: Float(blendFar)), learningRate: Float(learningRate),
+            landmarkLearningRate: Float(landmarkLearningRate), rgbWeight: Float(rgbWeight), silhouetteWeight: Float(silhouetteWeight),
+            deformationWeight: Float(deformationWeight), offsetWeight: Float(offsetWeight), landmarkSDFWeight: Float(landmarkSDFWeight),
+            laplacianWeight: Float(laplacianWeight) * Self.laplacianScale(gridResolution: gridResolution), seed: UInt64(seed),
+            priorMesh: nil, priorWeight: Float(priorWeight))
+    }
+}
