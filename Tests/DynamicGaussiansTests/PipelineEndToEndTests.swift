@@ -4,26 +4,20 @@ import Foundation
 import MediaIO
 import Testing
 
-/// Runs Pipelines/gaussian-head-avatar.yaml end to end on a tiny synthetic capture (4 cameras, 64²,
-/// 20 frames, a few hundred iterations), with the guidance stage replaced by the template fixture.
+/// Runs the GHA pipeline end to end on a tiny synthetic capture (4 cameras, 64², 20 frames, a few
+/// hundred iterations): Pipelines/gha-template-init.yaml, i.e. gaussian-head-avatar.yaml with the
+/// fast template guidance (the SDF guidance has its own tests in MeshGuidanceTests).
 @Suite(.serialized) struct GaussianHeadAvatarPipelineTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let tiny = ["cameras=4", "size=64", "frames=20", "test_frames=4", "held_out_camera=cam01", "sr=2",
                        "train.gaussians=3000", "train.mouth_points=100", "train.attribute_width=16", "train.sr_width=16",
-                       "train.checkpoint_interval=100", "novel.frame_count=4"]
+                       "train.checkpoint_interval=100", "novel.frame_count=4", "guide.iterations=100", "guide.width=32",
+                       "guide.feature_width=16", "guide.color_channels=8"]
 
-    /// gaussian-head-avatar.yaml with `guide` swapped for the fixture (an `extends:` file in `root`).
-    static func plan(root: URL, overrides: [String]) throws -> ExecutionPlan {
-        let file = root.appendingPathComponent("gha-fixture.yaml")
-        try """
-        pipeline: gha-fixture
-        extends: \(repository.appendingPathComponent("Pipelines/gaussian-head-avatar.yaml").path)
-        stages:
-          guide: {use: test.template-guidance-fixture, in: {tracking: track.tracking}}
-        """.write(to: file, atomically: true, encoding: .utf8)
+    static func plan(overrides: [String]) throws -> ExecutionPlan {
         let parsed = try overrides.enumerated().map { try Override(parsing: $1, location: .commandLine(argument: $0 + 1)) }
-        let spec = try PipelineLoader(overrides: parsed).load(file)
-        return try PipelineValidator(registry: StageRegistry(ProductionStages.all + [TemplateGuidanceFixtureStage.self])).plan(spec)
+        let spec = try PipelineLoader(overrides: parsed).load(repository.appendingPathComponent("Pipelines/gha-template-init.yaml"))
+        return try PipelineValidator(registry: StageRegistry(ProductionStages.all)).plan(spec)
     }
 
     static func psnr(_ report: URL) throws -> Double {
@@ -33,14 +27,13 @@ import Testing
 
     @Test func gaussianHeadAvatarPipelineTrainsReenactsScoresAndEncodes() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("gha-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         let store = try ArtifactStore(root: root.appendingPathComponent("cache"))
         let runner = PipelineRunner(store: store, sink: FanOutEventSink([]))
         let options = RunOptions(runsDirectory: root.appendingPathComponent("runs"))
         // The untrained avatar (one step) is the baseline; the upstream stages are reused from the cache.
-        let baseline = try await runner.run(try Self.plan(root: root, overrides: Self.tiny + ["iterations=1"]), options: options)
-        let result = try await runner.run(try Self.plan(root: root, overrides: Self.tiny + ["iterations=300"]), options: options)
+        let baseline = try await runner.run(try Self.plan(overrides: Self.tiny + ["iterations=1"]), options: options)
+        let result = try await runner.run(try Self.plan(overrides: Self.tiny + ["iterations=300"]), options: options)
         #expect(baseline.succeeded && result.succeeded, "\(result.outcomes)")
         func output(_ run: RunResult, _ stage: String, _ port: String) throws -> URL {
             store.outputDirectory(key: try #require(run.outcomes[stage]?.record?.cacheKey), port: port)
@@ -59,6 +52,7 @@ import Testing
         }
         let training = try JSONSerialization.jsonObject(with: Data(contentsOf: try output(result, "train", "avatar").appendingPathComponent("training.json"))) as? [String: Any]
         #expect(training?["gaussian_count"] as? Int == TemplateGuidanceFixture.model.vertexCount + 100, "every template vertex plus the mouth points")
+        #expect(training?["guidance_source"] as? String == "template")
     }
 
     @Test func templateInitialisationAblationChangesOnlyTheGuidanceStage() throws {
