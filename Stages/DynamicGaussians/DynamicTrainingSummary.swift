@@ -22,15 +22,17 @@ struct DynamicTrainingSummary: Codable {
 
     static let fileName = "training.json"
 
-    /// Renders every held-out-camera view and up to 16 evenly spaced training views and averages PSNR.
+    /// Renders every held-out-camera view and 16 training views spread over frames and cameras, and averages PSNR.
     static func measure(trainer: DynamicTrainer, views: CaptureViews, guidanceSource: String, seconds: Double,
                         steps: Int) throws -> DynamicTrainingSummary {
         func meanPSNR(_ views: [SupervisedView]) throws -> Double? {
             guard !views.isEmpty else { return nil }
             return try views.map { DynamicTrainer.psnr(try trainer.render($0), $0.target.scalars) }.reduce(0, +) / Double(views.count)
         }
-        let stride = max(1, views.training.count / 16)
-        let sample = Swift.stride(from: 0, to: views.training.count, by: stride).map { views.training[$0] }
+        // 16 views spread over frames and cameras (views are stored frame-major, so a plain stride
+        // that is a multiple of the camera count would see one camera only).
+        let count = views.training.count, cameras = max(1, views.trainingCameras.count)
+        let sample = (0..<min(16, count)).map { k in views.training[(k * count / min(16, count) + k % cameras) % count] }
         return DynamicTrainingSummary(iterations: trainer.iteration, gaussianCount: trainer.model.count, guidanceSource: guidanceSource,
                                       trainingPSNR: try meanPSNR(sample) ?? 0, heldOutCameraPSNR: try meanPSNR(views.heldOutCameraViews),
                                       seconds: seconds, iterationsPerSecond: Double(steps) / max(seconds, 1e-9))
