@@ -1,6 +1,5 @@
 import Avatars
 import Foundation
-import Geometry
 import HeadModel
 import Splatting
 import Tensors
@@ -54,19 +53,9 @@ final class DynamicTrainer {
         model.namedParameters + [("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets)]
     }
 
-    /// The tracking with each frame's root rotation composed with its learnt correction and its
-    /// translation plus the learnt offset (the correction rotates about the posed pivot, as `RigidOffset`).
+    /// The tracking with the learnt per-frame rigid corrections folded in.
     var refinedTracking: HeadTracking {
-        var refined = tracking
-        let rotations = rotationOffsets.value.scalars, translations = translationOffsets.value.scalars
-        for f in refined.frames.indices {
-            let delta = SIMD3(rotations[3 * f], rotations[3 * f + 1], rotations[3 * f + 2])
-            let root = SIMD3<Float>(refined.frames[f].rotation.map(Float.init))
-            let composed = (Matrix3x3(rotationVector: delta) * Matrix3x3(rotationVector: root)).rotationVector
-            refined.frames[f].rotation = [Double(composed.x), Double(composed.y), Double(composed.z)]
-            for a in 0..<3 { refined.frames[f].translation[a] += Double(translations[3 * f + a]) }
-        }
-        return refined
+        tracking.applyingRigidCorrections(rotations: rotationOffsets.value.scalars, translations: translationOffsets.value.scalars)
     }
 
     /// The Gaussians of `frame` with its correction on `tape` (nil: constants).

@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 import HeadModel
 import Splatting
 import Testing
@@ -207,5 +208,19 @@ struct DynamicGaussianAvatarTests {
             let message = (error as? AvatarError)?.description ?? ""
             return message.contains("gaussians.safetensors") && message.contains("neutral.features")
         }
+    }
+}
+
+struct RigidCorrectionTests {
+    @Test func correctionsComposeWithTheRootRotationAndAddToTheTranslation() throws {
+        let model = DynamicGaussianAvatarTests.model
+        let tracking = HeadTracking(model: model.name, cameras: [], identity: [], scale: 1, frames: [DynamicGaussianAvatarTests.frame])
+        let refined = tracking.applyingRigidCorrections(rotations: [0, 0.2, 0], translations: [0.01, -0.02, 0.03])
+        let root = SIMD3<Float>(tracking.frames[0].rotation.map(Float.init))
+        let expected = (Matrix3x3(rotationVector: SIMD3(0, 0.2, 0)) * Matrix3x3(rotationVector: root)).rotationVector
+        for a in 0..<3 { #expect(Swift.abs(refined.frames[0].rotation[a] - Double(expected[a])) < 1e-6) }
+        #expect(zip(refined.frames[0].translation, [0.02, -0.02, 0.05]).allSatisfy { Swift.abs($0 - $1) < 1e-6 })
+        let unchanged = tracking.applyingRigidCorrections(rotations: [0, 0, 0], translations: [0, 0, 0])
+        #expect(zip(unchanged.frames[0].rotation, tracking.frames[0].rotation).allSatisfy { Swift.abs($0 - $1) < 1e-6 })
     }
 }
