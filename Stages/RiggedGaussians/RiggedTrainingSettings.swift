@@ -11,6 +11,7 @@ struct RiggedTrainingSettings: Sendable {
     var rotationLearningRate: Float = 1e-3
     var translationLearningRate: Float = 1e-5
     var poseLearningRate: Float = 1e-4
+    var expressionLearningRate: Float = 5e-3
     var finetuneTracking = true
     var shDegree = 3
     var shIncreaseInterval = 500
