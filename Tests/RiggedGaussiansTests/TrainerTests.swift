@@ -26,7 +26,6 @@ import Tensors
 
     @Test func aCheckpointRestoresTheCompleteTrainingStateBitForBit() throws {
         let capture = try TinyCapture(size: 32, frameCount: 3, cameraCount: 2)
-        defer { capture.remove() }
         let checkpoint = capture.root.appendingPathComponent("checkpoint")
         let original = try trainer(capture, iterations: 40, rasterWorkers: 1)
         for _ in 0..<25 { _ = try original.step() }
@@ -49,7 +48,6 @@ import Tensors
 
     @Test func resumedTrainingContinuesLikeTheUninterruptedRun() throws {
         let capture = try TinyCapture(size: 32, frameCount: 3, cameraCount: 2)
-        defer { capture.remove() }
         let checkpoint = capture.root.appendingPathComponent("checkpoint")
         let uninterrupted = try trainer(capture, iterations: 40, rasterWorkers: 1)
         for _ in 0..<25 { _ = try uninterrupted.step() }
@@ -74,7 +72,6 @@ import Tensors
 
     @Test func nonFiniteParametersStopTrainingNamingTheIteration() throws {
         let capture = try TinyCapture(size: 32, frameCount: 2, cameraCount: 1)
-        defer { capture.remove() }
         let trainer = try trainer(capture, iterations: 10)
         _ = try trainer.step()
         trainer.features.value.withUnsafeMutableBufferPointer { $0[5] = .nan }
@@ -86,7 +83,6 @@ import Tensors
 
     @Test func everyTriangleKeepsAGaussianThroughTraining() throws {
         let capture = try TinyCapture(size: 32, frameCount: 2, cameraCount: 2)
-        defer { capture.remove() }
         let trainer = try trainer(capture, iterations: 40)
         for _ in 0..<40 { _ = try trainer.step() }
         #expect(Set(trainer.binding).count == capture.model.triangles.count)
@@ -94,7 +90,6 @@ import Tensors
 
     @Test func fineTuningMovesExpressionAndJawAndTheRefinedTrackingCarriesThem() throws {
         let capture = try TinyCapture(size: 32, frameCount: 2, cameraCount: 2)
-        defer { capture.remove() }
         let trainer = try trainer(capture, iterations: 10)
         let expressionsBefore = trainer.expressions.value.scalars, jawBefore = trainer.jawRotations.value.scalars
         for _ in 0..<10 { _ = try trainer.step() }
@@ -110,7 +105,6 @@ import Tensors
 
     @Test func withoutFineTuningTheTrackingIsReturnedUnchanged() throws {
         let capture = try TinyCapture(size: 32, frameCount: 2, cameraCount: 2)
-        defer { capture.remove() }
         let trainer = try trainer(capture, iterations: 10, finetuneTracking: false)
         for _ in 0..<10 { _ = try trainer.step() }
         #expect(trainer.refinedTracking == (try HeadTracking.read(from: capture.tracking)))
