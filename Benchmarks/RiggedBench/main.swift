@@ -68,6 +68,32 @@ for (label, size, copies) in [("64px_1x", 64, 1), ("128px_1x", 128, 1), ("128px_
     results["triangle_frames_\(label)_ms"] = poseTimes.sorted()[poseTimes.count / 2]
     results["training_step_\(label)_ms"] = stepTimes.sorted()[stepTimes.count / 2]
 }
+// The per-frame fine-tuning path (expression and jaw): posing the head model on the tape, rigging
+// the Gaussians to the posed mesh's frames, and back-propagating a loss on the world Gaussians into
+// expression, jaw and the local parameters (no rendering), with one Gaussian per triangle and with 3×.
+let rig = try HeadMeshRig(model: model, identity: [], scale: 1)
+let jointRotations = tracking.jointRotations(frame: 0, model: model)
+for (label, copies) in [("1x", 1), ("3x", 3)] {
+    let base = RiggedGaussians.onePerTriangle(triangleCount: model.triangles.count, generator: &generator)
+    let gaussians = base.gathered((0..<(base.count * copies)).map { $0 % base.count })
+    let n = gaussians.count
+    let local = (Tensor(shape: [n, 3], scalars: gaussians.means), Tensor(shape: [n, 4], scalars: gaussians.rotations),
+                 Tensor(shape: [n, 3], scalars: gaussians.logScales))
+    let upstream = (Tensor.normal(shape: [n, 3], generator: &generator), Tensor.normal(shape: [n, 4], generator: &generator))
+    var times: [Double] = []
+    for repetition in 0..<12 {
+        let time = milliseconds {
+            let tape = Tape()
+            let posed = rig.pose(expression: tape.variable(Tensor(zeros: [1, model.expressionCount])), jaw: tape.variable(Tensor(zeros: [1, 3])),
+                                 jointRotations: jointRotations, translation: .zero)
+            let world = RiggedTransform.apply(means: tape.variable(local.0), rotations: tape.variable(local.1), logScales: tape.variable(local.2),
+                                              binding: gaussians.binding, vertices: posed.vertices, triangles: model.triangles)
+            tape.backward(from: (world.means * Variable(upstream.0)).sum() + (world.rotations * Variable(upstream.1)).sum())
+        }
+        if repetition >= 2 { times.append(time) }
+    }
+    results["finetune_pose_rig_backward_\(label)_ms"] = times.sorted()[times.count / 2]
+}
 var loads = [Double](repeating: 0, count: 3)
 if getloadavg(&loads, 3) == 3 { results["load_average_1min"] = loads[0] }
 let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])

@@ -31,9 +31,11 @@ public struct RiggedGaussiansStage: Stage {
         public var rotationLR: Double
         /// Per-frame translation fine-tuning learning rate (paper: 1e-6).
         public var translationLR: Double
-        /// Per-frame head rotation fine-tuning learning rate (paper: 1e-5).
+        /// Per-frame head and jaw rotation fine-tuning learning rate (paper: 1e-5).
         public var poseLR: Double
-        /// Fine-tune each frame's head rotation and translation jointly with the Gaussians.
+        /// Per-frame expression coefficient fine-tuning learning rate (paper: 1e-3).
+        public var expressionLR: Double
+        /// Fine-tune each frame's head rotation, translation, jaw rotation and expression jointly with the Gaussians.
         public var finetuneTracking: Bool
         /// Final SH degree (paper: 3).
         public var shDegree: Int
@@ -90,6 +92,7 @@ public struct RiggedGaussiansStage: Stage {
             case rotationLR = "rotation_lr"
             case translationLR = "translation_lr"
             case poseLR = "pose_lr"
+            case expressionLR = "expression_lr"
             case finetuneTracking = "finetune_tracking"
             case shDegree = "sh_degree"
             case shIncreaseInterval = "sh_increase_interval"
@@ -126,9 +129,10 @@ public struct RiggedGaussiansStage: Stage {
             .double("opacity_lr", 0.05, range: 0...1, doc: "Opacity learning rate (paper: 0.05)."),
             .double("scaling_lr", 0.017, range: 0...1, doc: "Log-scale learning rate (paper: 0.017)."),
             .double("rotation_lr", 1e-3, range: 0...1, doc: "Rotation learning rate (paper: 1e-3)."),
-            .double("translation_lr", 1e-5, range: 0...1, doc: "Per-frame translation fine-tuning learning rate, world units (paper: 1e-6 over 600k steps; CPU preset 1e-5)."),
-            .double("pose_lr", 1e-4, range: 0...1, doc: "Per-frame head rotation fine-tuning learning rate, radians (paper: 1e-5 over 600k steps; CPU preset 1e-4)."),
-            .bool("finetune_tracking", true, doc: "Jointly fine-tune each frame's head rotation and translation (paper also tunes expression; off = \"w/o FLAME ft.\")."),
+            .double("translation_lr", 1e-6, range: 0...1, doc: "Per-frame translation fine-tuning learning rate, world units (paper: 1e-6)."),
+            .double("pose_lr", 1e-5, range: 0...1, doc: "Per-frame head and jaw rotation fine-tuning learning rate, radians (paper: 1e-5)."),
+            .double("expression_lr", 1e-3, range: 0...1, doc: "Per-frame expression coefficient fine-tuning learning rate (paper: 1e-3)."),
+            .bool("finetune_tracking", true, doc: "Jointly fine-tune each frame's head rotation, translation, jaw rotation and expression (paper: yes; off = \"w/o FLAME ft.\")."),
             .int("sh_degree", 3, range: 0...3, doc: "Final spherical-harmonics degree (paper: 3)."),
             .int("sh_increase_interval", 500, range: 1...1_000_000, doc: "Steps between SH degree increases (3DGS: 1000)."),
             .bool("density_control", true, doc: "Adaptive density control with binding inheritance (off = Table 2 ablation)."),
@@ -157,7 +161,7 @@ public struct RiggedGaussiansStage: Stage {
     /// The stage id.
     public static let id = "gaussians.rigged"
     /// Output version.
-    public static let version = 1
+    public static let version = 2
     /// One line.
     public static let summary = "GaussianAvatars: Gaussians rigged to head-model triangles, densified with binding inheritance."
     /// Inputs.
@@ -168,7 +172,7 @@ public struct RiggedGaussiansStage: Stage {
     /// Outputs.
     public static let outputs = [
         StagePort("avatar", .avatar, doc: "avatar.json + gaussians.safetensors (family gaussian-avatars), training.json, ply/."),
-        StagePort("tracking", .tracking, doc: "The input tracking with the fine-tuned per-frame head rotations and translations."),
+        StagePort("tracking", .tracking, doc: "The input tracking with the fine-tuned per-frame head rotations, translations, jaw rotations and expressions."),
     ]
 
     /// Creates the stage.
@@ -184,7 +188,7 @@ public struct RiggedGaussiansStage: Stage {
         let data = try TrainingData.load(frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
                                          heldOutFrames: parameters.heldOutFrames)
         context.log("training on \(data.training.count) views (\(data.trainingCameras.count) cameras × \(data.trainingFrames) frames), validating on \(data.validation.count); scene extent \(data.sceneExtent)")
-        let trainer = RiggedTrainer(settings: settings, model: model, tracking: tracking, views: data.training, sceneExtent: data.sceneExtent)
+        let trainer = try RiggedTrainer(settings: settings, model: model, tracking: tracking, views: data.training, sceneExtent: data.sceneExtent)
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
             context.log("resumed from the checkpoint at iteration \(resumed)")
         }
@@ -262,6 +266,7 @@ extension RiggedGaussiansStage.Parameters {
         s.rotationLearningRate = Float(rotationLR)
         s.translationLearningRate = Float(translationLR)
         s.poseLearningRate = Float(poseLR)
+        s.expressionLearningRate = Float(expressionLR)
         s.finetuneTracking = finetuneTracking
         s.shDegree = shDegree
         s.shIncreaseInterval = shIncreaseInterval

@@ -7,9 +7,9 @@ import Tensors
 
 /// The GaussianAvatars optimisation (§3.3–3.4): rigged Gaussians trained with Adam on
 /// (1−λ)·L1 + λ·D-SSIM + position and scaling regularisers, adaptive density control with binding
-/// inheritance, opacity resets, progressive SH degree, per-frame head pose and translation
-/// fine-tuning (`RigidOffset`) and an
-/// exponentially decaying position learning rate. Keeps Adam's moments in step with every
+/// inheritance, opacity resets, progressive SH degree, per-frame fine-tuning of the tracking (head
+/// pose and translation through `RigidOffset`, expression and jaw rotation through `HeadMeshRig` and
+/// the mesh-dependent rigging transform) and an exponentially decaying position learning rate. Keeps Adam's moments in step with every
 /// density edit and checkpoints everything needed to resume bit-exactly.
 final class RiggedTrainer {
     /// The loss terms and the image error of one step.
@@ -23,17 +23,23 @@ final class RiggedTrainer {
     let tracking: HeadTracking
     let views: [TrainingView]
     let sceneExtent: Float
-    let means, rotations, logScales, opacityLogits, features, rotationOffsets, translationOffsets: Parameter
+    let means, rotations, logScales, opacityLogits, features: Parameter
+    /// Per-frame fine-tuned tracking: head rotation and translation offsets `[F, 3]`, expression
+    /// coefficients `[F, K]` and jaw rotations `[F, 3]` (the last two start at the tracked values).
+    let rotationOffsets, translationOffsets, expressions, jawRotations: Parameter
+    /// The tracked mesh as a function of expression and jaw (identity and scale of the tracking).
+    let rig: HeadMeshRig
     private(set) var binding: [Int32]
     let adam: Adam
     var statistics: DensificationStatistics
     var generator: Tensors.SplitMix64
     /// Steps completed.
     private(set) var iteration = 0
-    private var baseFrames: [Int: (frames: TriangleFrames, pivot: SIMD3<Float>)] = [:]
+    private var baseFrames: [Int: TriangleFrames] = [:]
     private let rasterizer: GaussianRasterizer
 
-    init(settings: RiggedTrainingSettings, model: HeadModel, tracking: HeadTracking, views: [TrainingView], sceneExtent: Float) {
+    /// - Throws: `RiggedGaussiansError` if the tracking has more identity or expression coefficients than the model.
+    init(settings: RiggedTrainingSettings, model: HeadModel, tracking: HeadTracking, views: [TrainingView], sceneExtent: Float) throws {
         self.settings = settings
         self.model = model
         self.tracking = tracking
@@ -50,6 +56,21 @@ final class RiggedTrainer {
         features = Parameter(Tensor(shape: [n, RiggedGaussianAvatar.storedFeatureWidth], scalars: initial.features))
         rotationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
         translationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
+        let expressionCount = model.expressionCount
+        if let frame = tracking.frames.firstIndex(where: { $0.expression.count > expressionCount }) {
+            throw RiggedGaussiansError("tracking frame \(frame) has \(tracking.frames[frame].expression.count) expression coefficients but head model '\(model.name)' has \(expressionCount); train with the model the tracking was fitted with")
+        }
+        expressions = Parameter(Tensor(shape: [tracking.frames.count, expressionCount], scalars: tracking.frames.flatMap { frame in
+            frame.expression.map(Float.init) + [Float](repeating: 0, count: expressionCount - frame.expression.count)
+        }))
+        jawRotations = Parameter(Tensor(shape: [tracking.frames.count, 3], scalars: tracking.frames.flatMap { frame in
+            (0..<3).map { frame.jaw.indices.contains($0) ? Float(frame.jaw[$0]) : 0 }
+        }))
+        do {
+            rig = try HeadMeshRig(model: model, identity: tracking.identity.map(Float.init), scale: Float(tracking.scale))
+        } catch {
+            throw RiggedGaussiansError("the tracking does not fit head model '\(model.name)': \(error)")
+        }
         binding = initial.binding
         var groups: [Adam.Group] = [
             .init(name: "means", parameters: [means], learningRate: settings.positionLearningRate, epsilon: 1e-15,
@@ -62,6 +83,8 @@ final class RiggedTrainer {
         if settings.finetuneTracking {
             groups.append(.init(name: "pose", parameters: [rotationOffsets], learningRate: settings.poseLearningRate, epsilon: 1e-15))
             groups.append(.init(name: "translation", parameters: [translationOffsets], learningRate: settings.translationLearningRate, epsilon: 1e-15))
+            groups.append(.init(name: "expression", parameters: [expressions], learningRate: settings.expressionLearningRate, epsilon: 1e-15))
+            groups.append(.init(name: "jaw", parameters: [jawRotations], learningRate: settings.poseLearningRate, epsilon: 1e-15))
         }
         adam = Adam(groups: groups)
         statistics = DensificationStatistics(count: n)
@@ -70,8 +93,12 @@ final class RiggedTrainer {
     /// Parameters by checkpoint name.
     var namedParameters: [(name: String, parameter: Parameter)] {
         [("means", means), ("rotations", rotations), ("log_scales", logScales), ("opacity_logits", opacityLogits),
-         ("features", features), ("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets)]
+         ("features", features), ("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets),
+         ("expressions", expressions), ("jaw_rotations", jawRotations)]
     }
+
+    /// How many of `namedParameters` hold one row per Gaussian (the rest hold one row per frame).
+    private static let gaussianParameterCount = 5
 
     /// The current Gaussians (local parameters and bindings).
     var gaussians: RiggedGaussians {
@@ -82,27 +109,27 @@ final class RiggedTrainer {
     /// SH degree in use at the current iteration (one band more every `shIncreaseInterval` steps).
     var activeSHDegree: Int { min(settings.shDegree, iteration / max(1, settings.shIncreaseInterval)) }
 
-    /// Triangle frames of `frame` from the tracked mesh and the head's pivot (scaled, translated root
-    /// joint); the fine-tuned pose and translation offsets are applied to the Gaussians on the tape.
-    func trackedFrame(_ frame: Int) throws -> (frames: TriangleFrames, pivot: SIMD3<Float>) {
+    /// Triangle frames of `frame` from the tracked mesh as given (training without fine-tuning).
+    func trackedFrame(_ frame: Int) throws -> TriangleFrames {
         if let cached = baseFrames[frame] { return cached }
-        let state = tracking.frames[frame]
-        let instance = try model.evaluate(identity: tracking.identity.map(Float.init), expression: state.expression.map(Float.init),
-                                          pose: HeadPose(jointRotations: tracking.jointRotations(frame: frame, model: model)))
-        let scale = Float(tracking.scale), translation = SIMD3<Float>(state.translation.map(Float.init))
-        let vertices = instance.vertices.map { scale * $0 + translation }
-        let root = model.jointIndex("root").map { instance.joints[$0] } ?? .zero
-        let entry = (TriangleFrames(vertices: vertices, triangles: model.triangles), scale * root + translation)
-        baseFrames[frame] = entry
-        return entry
+        let frames = TriangleFrames(vertices: try tracking.vertices(frame: frame, model: model), triangles: model.triangles)
+        baseFrames[frame] = frames
+        return frames
     }
 
-    /// The fine-tuned tracking: each frame's root rotation composed with its learnt rotation offset
-    /// and its translation plus the learnt translation offset (see `RigidOffset`).
+    /// The fine-tuned tracking: each frame's root rotation composed with its learnt rotation offset,
+    /// its translation plus the learnt translation offset (see `RigidOffset`), and its fine-tuned
+    /// expression coefficients and jaw rotation.
+    /// Without fine-tuning it is the input tracking, unchanged.
     var refinedTracking: HeadTracking {
+        guard settings.finetuneTracking else { return tracking }
         var refined = tracking
         let rotationValues = rotationOffsets.value.scalars, translationValues = translationOffsets.value.scalars
+        let expressionValues = expressions.value.scalars, jawValues = jawRotations.value.scalars
+        let expressionCount = model.expressionCount
         for f in refined.frames.indices {
+            refined.frames[f].expression = (0..<expressionCount).map { Double(expressionValues[f * expressionCount + $0]) }
+            refined.frames[f].jaw = (0..<3).map { Double(jawValues[3 * f + $0]) }
             let delta = SIMD3(rotationValues[3 * f], rotationValues[3 * f + 1], rotationValues[3 * f + 2])
             let root = SIMD3<Float>(refined.frames[f].rotation.map(Float.init))
             let composed = (Matrix3x3(rotationVector: delta) * Matrix3x3(rotationVector: root)).rotationVector
@@ -112,20 +139,36 @@ final class RiggedTrainer {
         return refined
     }
 
-    /// World-space means and rotations of frame `frame` on `tape` (nil: constants), offsets applied.
+    /// World-space Gaussians of frame `frame` on `tape` (nil: constants), the fine-tuned tracking
+    /// applied: the mesh is posed with the frame's expression and jaw parameters, the Gaussians are
+    /// rigged to it, then moved by the frame's rigid offset about the root joint. Also returns the
+    /// local means and log-scales (for the regularisers) and the triangle frames (for density control).
+    ///
+    /// The pivot of the rigid offset is held constant within a step; it depends on the expression
+    /// only if the model's root-joint regressor uses expression-moved vertices (not the case for the
+    /// procedural model, whose root joint is regressed from the neck base).
     private func posed(frame: Int, tape: Tape?) throws -> (means: Variable, rotations: Variable, logScales: Variable,
-                                                          localMeans: Variable, localLogScales: Variable) {
-        let tracked = try trackedFrame(frame)
+                                                          localMeans: Variable, localLogScales: Variable, frames: TriangleFrames) {
         func variable(_ parameter: Parameter) -> Variable { tape.map { $0.variable(for: parameter) } ?? Variable(parameter.value) }
         let localMeans = variable(means), localLogScales = variable(logScales)
+        guard settings.finetuneTracking else {
+            let frames = try trackedFrame(frame)
+            let world = RiggedTransform.apply(means: localMeans, rotations: variable(rotations), logScales: localLogScales,
+                                              binding: binding, frames: frames)
+            return (world.means, world.rotations, world.logScales, localMeans, localLogScales, frames)
+        }
+        let state = tracking.frames[frame]
+        let mesh = rig.pose(expression: variable(expressions).slice(frame..<(frame + 1), axis: 0),
+                            jaw: variable(jawRotations).slice(frame..<(frame + 1), axis: 0),
+                            jointRotations: tracking.jointRotations(frame: frame, model: model),
+                            translation: SIMD3<Float>(state.translation.map(Float.init)))
         let world = RiggedTransform.apply(means: localMeans, rotations: variable(rotations), logScales: localLogScales,
-                                          binding: binding, frames: tracked.frames)
-        guard settings.finetuneTracking else { return (world.means, world.rotations, world.logScales, localMeans, localLogScales) }
+                                          binding: binding, vertices: mesh.vertices, triangles: model.triangles)
         let corrected = RigidOffset.apply(means: world.means, rotations: world.rotations,
                                           rotationOffset: variable(rotationOffsets).slice(frame..<(frame + 1), axis: 0),
                                           translationOffset: variable(translationOffsets).slice(frame..<(frame + 1), axis: 0),
-                                          pivot: tracked.pivot)
-        return (corrected.means, corrected.rotations, world.logScales, localMeans, localLogScales)
+                                          pivot: mesh.root)
+        return (corrected.means, corrected.rotations, world.logScales, localMeans, localLogScales, world.frames)
     }
 
     /// Renders the current avatar for a view without recording (validation, previews).
@@ -190,7 +233,7 @@ final class RiggedTrainer {
         }
         if settings.densityControl && iteration >= settings.densifyStart && iteration <= settings.densifyUntil
             && iteration % settings.densifyInterval == 0 {
-            try densify(frames: try trackedFrame(view.frame).frames)
+            try densify(frames: world.frames)
         }
         if settings.densityControl && settings.opacityResetInterval > 0 && iteration % settings.opacityResetInterval == 0
             && iteration < settings.iterations {
@@ -303,8 +346,10 @@ final class RiggedTrainer {
         for (name, parameter) in namedParameters { parameter.value = try tensor(name) }
         binding = try tensor("binding").scalars.map { Int32($0) }
         let n = binding.count
-        guard namedParameters.dropLast(2).allSatisfy({ $0.parameter.shape[0] == n }), rotationOffsets.shape == [tracking.frames.count, 3],
-              translationOffsets.shape == [tracking.frames.count, 3] else {
+        let frameCount = tracking.frames.count
+        guard namedParameters.prefix(Self.gaussianParameterCount).allSatisfy({ $0.parameter.shape[0] == n }),
+              namedParameters.dropFirst(Self.gaussianParameterCount).allSatisfy({ $0.parameter.shape[0] == frameCount }),
+              expressions.shape == [frameCount, model.expressionCount] else {
             throw RiggedGaussiansError("\(url.path): checkpoint shapes do not match its \(n) bindings or the \(tracking.frames.count) tracked frames; delete the checkpoint directory to start over")
         }
         try adam.loadState(file.tensors, metadata: file.metadata, for: namedParameters)

@@ -9,8 +9,9 @@ struct RiggedTrainingSettings: Sendable {
     var opacityLearningRate: Float = 0.05
     var scalingLearningRate: Float = 0.017
     var rotationLearningRate: Float = 1e-3
-    var translationLearningRate: Float = 1e-5
-    var poseLearningRate: Float = 1e-4
+    var translationLearningRate: Float = 1e-6
+    var poseLearningRate: Float = 1e-5
+    var expressionLearningRate: Float = 1e-3
     var finetuneTracking = true
     var shDegree = 3
     var shIncreaseInterval = 500

@@ -39,15 +39,14 @@ struct ReportRecord: Decodable {
 
     @Test func trainReenactAndEvaluateATinyCapture() throws {
         let capture = try TinyCapture(size: 64, frameCount: 8, cameraCount: 4)
-        defer { capture.remove() }
         let inputs = ["frames": capture.frames, "tracking": capture.tracking]
         // The untrained avatar (one step) is the baseline for the held-out camera.
         var untrained = Self.training
         untrained["iterations"] = .int(1)
-        let baseline = try runStage(RiggedGaussiansStage.self, inputs: inputs, overrides: untrained, in: capture.root, name: "baseline")
+        let baseline = try capture.harness.run(RiggedGaussiansStage.self, name: "baseline", inputs: inputs, with: untrained)
         let before = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: baseline["avatar"]!.appendingPathComponent("training.json")))
 
-        let train = try runStage(RiggedGaussiansStage.self, inputs: inputs, overrides: Self.training, in: capture.root, name: "train")
+        let train = try capture.harness.run(RiggedGaussiansStage.self, name: "train", inputs: inputs, with: Self.training)
         let after = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: train["avatar"]!.appendingPathComponent("training.json")))
         let heldOut = try #require(after.held_out_camera_psnr_db), heldOutBefore = try #require(before.held_out_camera_psnr_db)
         print("rigged e2e: held-out camera PSNR \(heldOutBefore) → \(heldOut) dB, training \(after.training_psnr_db) dB, \(after.gaussian_count) Gaussians, \(after.iterations_per_second) it/s")
@@ -56,12 +55,10 @@ struct ReportRecord: Decodable {
         #expect(after.gaussian_count > TinyCapture.model.triangles.count, "density control must add Gaussians")
 
         // Self-reenactment of the two held-out frames from every camera, scored against the capture.
-        let reenact = try runStage(ReenactStage.self, inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames],
-                                   overrides: ["last_frames": .int(2)], in: capture.root, name: "reenact")
+        let reenact = try capture.harness.run(ReenactStage.self, name: "reenact", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames], with: ["last_frames": .int(2)])
         let rendered = try FrameSet.open(reenact["frames"]!)
         #expect(rendered.manifest.frameCount == 2 && rendered.manifest.cameras == capture.cameras && rendered.manifest.channels == 4)
-        let score = try runStage(ImageMetricsStage.self, inputs: ["rendered": reenact["frames"]!, "reference": capture.frames],
-                                 in: capture.root, name: "score")
+        let score = try capture.harness.run(ImageMetricsStage.self, name: "score", inputs: ["rendered": reenact["frames"]!, "reference": capture.frames])
         let report = try JSONDecoder().decode(ReportRecord.self, from: Data(contentsOf: score["report"]!.appendingPathComponent("metrics.json")))
         print("rigged e2e: self-reenactment PSNR \(report.overall.psnr_db) dB, SSIM \(report.overall.ssim), masked PSNR \(report.overall.masked_psnr_db ?? .nan) dB")
         #expect(report.frames == 2 && report.per_camera.count == 4)
@@ -82,16 +79,13 @@ struct ReportRecord: Decodable {
 
     @Test func orbitRendersOneNovelCameraPerFrame() throws {
         let capture = try TinyCapture(size: 32, frameCount: 3, cameraCount: 2)
-        defer { capture.remove() }
         var settings = Self.training
         settings["iterations"] = .int(20)
         settings["held_out_cameras"] = .list([])
         settings["held_out_frames"] = .int(0)
         settings["export_ply_frames"] = .list([])
-        let train = try runStage(RiggedGaussiansStage.self, inputs: ["frames": capture.frames, "tracking": capture.tracking],
-                                 overrides: settings, in: capture.root, name: "train")
-        let orbit = try runStage(ReenactStage.self, inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames],
-                                 overrides: ["orbit": .bool(true), "smoothing": .int(1)], in: capture.root, name: "orbit")
+        let train = try capture.harness.run(RiggedGaussiansStage.self, name: "train", inputs: ["frames": capture.frames, "tracking": capture.tracking], with: settings)
+        let orbit = try capture.harness.run(ReenactStage.self, name: "orbit", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames], with: ["orbit": .bool(true), "smoothing": .int(1)])
         let frames = try FrameSet.open(orbit["frames"]!)
         #expect(frames.manifest.cameras == ["orbit"] && frames.manifest.frameCount == 3)
         let first = try frames.image(frame: 0, camera: "orbit"), last = try frames.image(frame: 2, camera: "orbit")

@@ -45,8 +45,9 @@ import Testing
         #expect(ply.attributes["binding"] != nil)
     }
 
-    @Test(arguments: ["gaussian-avatars-no-density-control.yaml", "gaussian-avatars-scale-loss-no-threshold.yaml",
-                      "gaussian-avatars-no-position-loss.yaml", "gaussian-avatars-no-tracking-finetune.yaml"])
+    @Test(arguments: ["gaussian-avatars-no-density-control.yaml", "gaussian-avatars-no-scale-loss.yaml",
+                      "gaussian-avatars-scale-loss-no-threshold.yaml", "gaussian-avatars-no-position-loss.yaml",
+                      "gaussian-avatars-position-loss-no-threshold.yaml", "gaussian-avatars-no-tracking-finetune.yaml"])
     func ablationPipelinesValidateAndChangeOnlyTheTrainingStage(_ file: String) throws {
         let base = try Self.plan("gaussian-avatars.yaml", overrides: [])
         let ablation = try Self.plan(file, overrides: [])

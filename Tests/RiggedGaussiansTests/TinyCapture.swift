@@ -8,6 +8,8 @@ import MediaIO
 /// renders composited over white (RGBA, as `matting.difference` writes them) with calibrations,
 /// and the ground-truth Tracking artifact.
 struct TinyCapture {
+    /// Owns the temporary directory (removed with the last copy of the capture) and runs stages in it.
+    let harness: StageHarness
     let root: URL
     let frames: URL
     let tracking: URL
@@ -17,7 +19,8 @@ struct TinyCapture {
     static let model = ProceduralHeadBuilder.build()
 
     init(size: Int = 64, frameCount: Int = 8, cameraCount: Int = 4) throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("rigged-\(UUID().uuidString)")
+        harness = try StageHarness(label: "rigged")
+        root = harness.root
         frames = root.appendingPathComponent("frames")
         tracking = root.appendingPathComponent("tracking")
         model = Self.model
@@ -74,35 +77,4 @@ struct TinyCapture {
         }
         try writer.finish()
     }
-
-    func remove() { try? FileManager.default.removeItem(at: root) }
-}
-
-/// Discards events.
-struct NoEvents: RunEventSink {
-    func receive(_ event: RunEvent) {}
-}
-
-/// Runs a stage through its descriptor with default parameters plus `overrides`; returns the output directories.
-@discardableResult
-func runStage(_ stage: any Stage.Type, inputs: [String: URL], overrides: [String: ConfigValue] = [:], in root: URL,
-              name: String, checkpoint: URL? = nil) throws -> [String: URL] {
-    let descriptor = StageDescriptor(stage)
-    var outputs: [String: URL] = [:]
-    for port in descriptor.outputs {
-        let url = root.appendingPathComponent("\(name)-\(port.name)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        outputs[port.name] = url
-    }
-    let work = root.appendingPathComponent("\(name)-work")
-    let checkpointDirectory = checkpoint ?? root.appendingPathComponent("\(name)-checkpoint")
-    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    var flat: [String: ConfigValue] = [:]
-    for field in descriptor.fields { flat[field.name] = field.defaultValue }
-    for (key, value) in overrides { flat[key] = value }
-    let context = StageContext(stageName: name, stageID: descriptor.id, runName: "test", inputs: inputs, outputs: outputs,
-                               workDirectory: work, checkpointDirectory: checkpointDirectory, pipelineDirectory: root,
-                               logFile: work.appendingPathComponent("log.txt"), sink: NoEvents())
-    try descriptor.run(context, parameters: StageDescriptor.nest(flat))
-    return outputs
 }

@@ -7,8 +7,9 @@ import Tensors
 @testable import RiggedGaussians
 
 @Suite(.serialized) struct RiggedTrainerTests {
-    func trainer(_ capture: TinyCapture, iterations: Int, rasterWorkers: Int? = nil) throws -> RiggedTrainer {
+    func trainer(_ capture: TinyCapture, iterations: Int, rasterWorkers: Int? = nil, finetuneTracking: Bool = true) throws -> RiggedTrainer {
         var settings = RiggedTrainingSettings()
+        settings.finetuneTracking = finetuneTracking
         settings.rasterWorkers = rasterWorkers
         settings.iterations = iterations
         settings.densifyStart = 10
@@ -20,12 +21,11 @@ import Tensors
         let frameSet = try MediaIO.FrameSet.open(capture.frames)
         let tracking = try HeadTracking.read(from: capture.tracking)
         let data = try TrainingData.load(frameSet: frameSet, tracking: tracking, heldOutCameras: [], heldOutFrames: 0)
-        return RiggedTrainer(settings: settings, model: capture.model, tracking: tracking, views: data.training, sceneExtent: data.sceneExtent)
+        return try RiggedTrainer(settings: settings, model: capture.model, tracking: tracking, views: data.training, sceneExtent: data.sceneExtent)
     }
 
     @Test func aCheckpointRestoresTheCompleteTrainingStateBitForBit() throws {
         let capture = try TinyCapture(size: 32, frameCount: 3, cameraCount: 2)
-        defer { capture.remove() }
         let checkpoint = capture.root.appendingPathComponent("checkpoint")
         let original = try trainer(capture, iterations: 40, rasterWorkers: 1)
         for _ in 0..<25 { _ = try original.step() }
@@ -48,7 +48,6 @@ import Tensors
 
     @Test func resumedTrainingContinuesLikeTheUninterruptedRun() throws {
         let capture = try TinyCapture(size: 32, frameCount: 3, cameraCount: 2)
-        defer { capture.remove() }
         let checkpoint = capture.root.appendingPathComponent("checkpoint")
         let uninterrupted = try trainer(capture, iterations: 40, rasterWorkers: 1)
         for _ in 0..<25 { _ = try uninterrupted.step() }
@@ -73,7 +72,6 @@ import Tensors
 
     @Test func nonFiniteParametersStopTrainingNamingTheIteration() throws {
         let capture = try TinyCapture(size: 32, frameCount: 2, cameraCount: 1)
-        defer { capture.remove() }
         let trainer = try trainer(capture, iterations: 10)
         _ = try trainer.step()
         trainer.features.value.withUnsafeMutableBufferPointer { $0[5] = .nan }
@@ -85,9 +83,30 @@ import Tensors
 
     @Test func everyTriangleKeepsAGaussianThroughTraining() throws {
         let capture = try TinyCapture(size: 32, frameCount: 2, cameraCount: 2)
-        defer { capture.remove() }
         let trainer = try trainer(capture, iterations: 40)
         for _ in 0..<40 { _ = try trainer.step() }
         #expect(Set(trainer.binding).count == capture.model.triangles.count)
+    }
+
+    @Test func fineTuningMovesExpressionAndJawAndTheRefinedTrackingCarriesThem() throws {
+        let capture = try TinyCapture(size: 32, frameCount: 2, cameraCount: 2)
+        let trainer = try trainer(capture, iterations: 10)
+        let expressionsBefore = trainer.expressions.value.scalars, jawBefore = trainer.jawRotations.value.scalars
+        for _ in 0..<10 { _ = try trainer.step() }
+        let expressions = trainer.expressions.value.scalars, jaws = trainer.jawRotations.value.scalars
+        #expect(expressions != expressionsBefore, "the rendered image's gradient must reach the expression coefficients")
+        #expect(jaws != jawBefore, "the rendered image's gradient must reach the jaw rotations")
+        let refined = trainer.refinedTracking, k = capture.model.expressionCount
+        for f in refined.frames.indices {
+            #expect(refined.frames[f].expression == (0..<k).map { Double(expressions[f * k + $0]) })
+            #expect(refined.frames[f].jaw == (0..<3).map { Double(jaws[3 * f + $0]) })
+        }
+    }
+
+    @Test func withoutFineTuningTheTrackingIsReturnedUnchanged() throws {
+        let capture = try TinyCapture(size: 32, frameCount: 2, cameraCount: 2)
+        let trainer = try trainer(capture, iterations: 10, finetuneTracking: false)
+        for _ in 0..<10 { _ = try trainer.step() }
+        #expect(trainer.refinedTracking == (try HeadTracking.read(from: capture.tracking)))
     }
 }

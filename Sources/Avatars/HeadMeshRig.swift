@@ -1,0 +1,194 @@
+import Geometry
+import HeadModel
+import Tensors
+
+/// The tracked head mesh of one frame as a differentiable function of that frame's expression
+/// coefficients ψ and jaw rotation θ_jaw — the path GaussianAvatars' per-timestep FLAME fine-tuning
+/// (§3.4, "expression lr 1e-3, pose lr 1e-5") back-propagates through:
+///
+///     T(ψ)  = T̄ + Σ β_k S_k + Σ ψ_k E_k          (identity part fixed, precomputed)
+///     J(ψ)  = 𝒥 T(ψ)                              (joint rest positions move with ψ too)
+///     G_j   = G_parent ∘ [x ↦ R(θ_j)(x − J_j) + J_j]
+///     v_i   = s · Σ_j w_ij G_j(T_i) + t            (scale and translation of the Tracking)
+///
+/// Every joint rotation other than the jaw's is a constant of the frame (root and neck from the
+/// tracking; the head's rigid fine-tuning is `RigidOffset`, applied to the Gaussians).
+///
+/// Backward (with u_i = s·∂L/∂v_i, G_j(x) = A_j x + b_j): ∂L/∂T_i = Σ_j w_ij A_jᵀ u_i,
+/// ∂L/∂A_j = Σ_i w_ij u_i T_iᵀ, ∂L/∂b_j = Σ_i w_ij u_i, then through the kinematic chain in reverse
+/// (A_j = A_p R_j, b_j = A_p (I − R_j) J_j + b_p), ∂L/∂T_v += Σ_j 𝒥[j, v] ∂L/∂J_j,
+/// ∂L/∂ψ_k = ⟨E_k, ∂L/∂T⟩ and ∂L/∂θ_jaw = J_r(θ)ᵀ·vee(R(θ)ᵀ ∂L/∂R_jaw − (·)ᵀ) (J_r: right Jacobian of SO(3)).
+public struct HeadMeshRig: Sendable {
+    /// The head model.
+    public let model: HeadModel
+    /// The identity-shaped template T̄ + Σ β_k S_k, V × 3 flat.
+    let identityShaped: [Float]
+    /// Uniform scale s of the Tracking.
+    public let scale: Float
+    /// Index of the joint whose rotation is differentiable (the jaw), nil if the model has none.
+    public let jawJoint: Int?
+
+    /// A rig for `model` with the tracking's identity coefficients and scale.
+    /// - Throws: `HeadModelError` if there are more identity coefficients than the model has.
+    public init(model: HeadModel, identity: [Float], scale: Float) throws {
+        self.model = model
+        let shaped = try model.shapedVertices(identity: identity, expression: [])
+        identityShaped = shaped.flatMap { [$0.x, $0.y, $0.z] }
+        self.scale = scale
+        jawJoint = model.jointIndex("jaw")
+    }
+
+    /// The posed world-space mesh of one frame.
+    public struct Posed {
+        /// World vertices `[V, 3]` (on the tape when expression or jaw are).
+        public var vertices: Variable
+        /// World position of the root joint, s·J_root + t (the pivot of `RigidOffset`).
+        public var root: SIMD3<Float>
+    }
+
+    /// World vertices for `expression` `[1, K]` (K ≤ the model's count; missing ones are 0), `jaw`
+    /// `[1, 3]` (axis-angle, radians), the frame's other joint rotations `jointRotations` (the jaw
+    /// entry is ignored) and its translation.
+    public func pose(expression: Variable, jaw: Variable, jointRotations: [SIMD3<Float>], translation: SIMD3<Float>) -> Posed {
+        let vertexCount = model.vertexCount, jointCount = model.jointCount, k = expression.value.count
+        precondition(expression.shape == [1, k] && k <= model.expressionCount && jaw.shape == [1, 3]
+                     && jointRotations.count == jointCount, "head mesh rig inputs do not match the model")
+        let psi = expression.value.scalars
+        var rotations = jointRotations
+        let theta = SIMD3(jaw.value[flat: 0], jaw.value[flat: 1], jaw.value[flat: 2])
+        if let jawJoint { rotations[jawJoint] = theta }
+
+        var shaped = identityShaped
+        shaped.withUnsafeMutableBufferPointer { out in
+            model.expressionBasis.withUnsafeBufferPointer { basis in
+                for (index, coefficient) in psi.enumerated() where coefficient != 0 {
+                    let offset = index * 3 * vertexCount
+                    for i in 0..<(3 * vertexCount) { out[i] += coefficient * basis[offset + i] }
+                }
+            }
+        }
+        let rest = restJoints(shaped)
+        let matrices = rotations.map { Matrix3x3(rotationVector: $0) }
+        var linear = [Matrix3x3](repeating: .identity, count: jointCount), offsets = [SIMD3<Float>](repeating: .zero, count: jointCount)
+        for j in 0..<jointCount {
+            let parent = model.joints[j].parent
+            let parentLinear = parent < 0 ? Matrix3x3.identity : linear[parent]
+            let parentOffset = parent < 0 ? SIMD3<Float>.zero : offsets[parent]
+            linear[j] = parentLinear * matrices[j]
+            offsets[j] = parentLinear * (rest[j] - matrices[j] * rest[j]) + parentOffset
+        }
+        let s = scale
+        var world = Tensor(zeros: [vertexCount, 3])
+        world.withUnsafeMutableBufferPointer { out in
+        shaped.withUnsafeBufferPointer { t in
+        model.skinningWeights.withUnsafeBufferPointer { weights in
+            for v in 0..<vertexCount {
+                let x = SIMD3(t[3 * v], t[3 * v + 1], t[3 * v + 2])
+                var sum = SIMD3<Float>.zero
+                for j in 0..<jointCount {
+                    let w = weights[v * jointCount + j]
+                    if w != 0 { sum += w * (linear[j] * x + offsets[j]) }
+                }
+                let y = s * sum + translation
+                for a in 0..<3 { out[3 * v + a] = y[a] }
+            }
+        }}}
+        let root = s * (model.jointIndex("root").map { linear[$0] * rest[$0] + offsets[$0] } ?? .zero) + translation
+        let headModel = model, differentiableJoint = jawJoint
+        let vertices = Tape.record(inputs: [expression, jaw], outputs: [world]) { gradients in
+            Self.backward(gradient: gradients[0], model: headModel, shaped: shaped, rest: rest, matrices: matrices, linear: linear,
+                          scale: s, expressionCount: k, jawJoint: differentiableJoint, theta: theta)
+        }[0]
+        return Posed(vertices: vertices, root: root)
+    }
+
+    /// Joint rest positions 𝒥 T.
+    func restJoints(_ shaped: [Float]) -> [SIMD3<Float>] {
+        let vertexCount = model.vertexCount
+        return (0..<model.jointCount).map { j in
+            var sum = SIMD3<Float>.zero
+            for v in 0..<vertexCount {
+                let w = model.jointRegressor[j * vertexCount + v]
+                if w != 0 { sum += w * SIMD3(shaped[3 * v], shaped[3 * v + 1], shaped[3 * v + 2]) }
+            }
+            return sum
+        }
+    }
+
+    static func backward(gradient: Tensor, model: HeadModel, shaped: [Float], rest: [SIMD3<Float>], matrices: [Matrix3x3],
+                         linear: [Matrix3x3], scale: Float, expressionCount: Int, jawJoint: Int?, theta: SIMD3<Float>) -> [Tensor?] {
+        let vertexCount = model.vertexCount, jointCount = model.jointCount
+        var shapedGradient = [Float](repeating: 0, count: 3 * vertexCount)
+        var linearGradient = [Matrix3x3](repeating: Matrix3x3(rows: .zero, .zero, .zero), count: jointCount)
+        var offsetGradient = [SIMD3<Float>](repeating: .zero, count: jointCount)
+        let transposedLinear = linear.map(\.transposed)
+        gradient.withUnsafeBufferPointer { g in
+        shaped.withUnsafeBufferPointer { t in
+        model.skinningWeights.withUnsafeBufferPointer { weights in
+            for v in 0..<vertexCount {
+                let u = scale * SIMD3(g[3 * v], g[3 * v + 1], g[3 * v + 2])
+                let x = SIMD3(t[3 * v], t[3 * v + 1], t[3 * v + 2])
+                var back = SIMD3<Float>.zero
+                for j in 0..<jointCount {
+                    let w = weights[v * jointCount + j]
+                    guard w != 0 else { continue }
+                    let wu = w * u
+                    back += transposedLinear[j] * wu
+                    offsetGradient[j] += wu
+                    linearGradient[j].row0 += wu.x * x
+                    linearGradient[j].row1 += wu.y * x
+                    linearGradient[j].row2 += wu.z * x
+                }
+                for a in 0..<3 { shapedGradient[3 * v + a] = back[a] }
+            }
+        }}}
+        var restGradient = [SIMD3<Float>](repeating: .zero, count: jointCount)
+        var jawMatrixGradient = Matrix3x3(rows: .zero, .zero, .zero)
+        for j in stride(from: jointCount - 1, through: 0, by: -1) {
+            let parent = model.joints[j].parent
+            let parentLinear = parent < 0 ? Matrix3x3.identity : linear[parent]
+            let r = matrices[j], restJ = rest[j]
+            // A_j = A_p R_j and b_j = A_p (J_j − R_j J_j) + b_p.
+            let lever = restJ - r * restJ
+            let pulled = parentLinear.transposed * offsetGradient[j]
+            restGradient[j] += pulled - r.transposed * pulled
+            let rotationGradient = parentLinear.transposed * linearGradient[j] + (-1) * outer(pulled, restJ)
+            if j == jawJoint { jawMatrixGradient = rotationGradient }
+            if parent >= 0 {
+                linearGradient[parent] = linearGradient[parent] + linearGradient[j] * r.transposed + outer(offsetGradient[j], lever)
+                offsetGradient[parent] += offsetGradient[j]
+            }
+        }
+        for j in 0..<jointCount where restGradient[j] != .zero {
+            let gj = restGradient[j]
+            for v in 0..<vertexCount {
+                let w = model.jointRegressor[j * vertexCount + v]
+                if w != 0 { for a in 0..<3 { shapedGradient[3 * v + a] += w * gj[a] } }
+            }
+        }
+        var expressionGradient = Tensor(zeros: [1, expressionCount])
+        expressionGradient.withUnsafeMutableBufferPointer { out in
+        model.expressionBasis.withUnsafeBufferPointer { basis in
+        shapedGradient.withUnsafeBufferPointer { gt in
+            for k in 0..<expressionCount {
+                let offset = k * 3 * vertexCount
+                var sum = 0.0
+                for i in 0..<(3 * vertexCount) { sum += Double(basis[offset + i] * gt[i]) }
+                out[k] = Float(sum)
+            }
+        }}}
+        var jawGradient = Tensor(zeros: [1, 3])
+        if let jawJoint {
+            // dR = R·[ω]× with ω = J_r dθ, so ∂L/∂ω_a = ⟨Rᵀ ∂L/∂R, [e_a]×⟩.
+            let m = matrices[jawJoint].transposed * jawMatrixGradient
+            let omega = SIMD3(m.row2.y - m.row1.z, m.row0.z - m.row2.x, m.row1.x - m.row0.y)
+            let g = RigidOffset.rightJacobian(theta).transposed * omega
+            jawGradient = Tensor(shape: [1, 3], scalars: [g.x, g.y, g.z])
+        }
+        return [expressionGradient, jawGradient]
+    }
+
+    @inline(__always) static func outer(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Matrix3x3 {
+        Matrix3x3(rows: a.x * b, a.y * b, a.z * b)
+    }
+}
