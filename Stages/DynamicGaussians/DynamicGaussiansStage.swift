@@ -184,33 +184,14 @@ public struct DynamicGaussiansStage: Stage {
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
             context.log("resumed from the checkpoint at iteration \(resumed)")
         }
-        var lastCheckpoint = trainer.iteration
-        var window = (loss: 0.0, psnr: 0.0, steps: 0, start: Date())
-        let start = Date(), startIteration = trainer.iteration
-        while trainer.iteration < settings.iterations {
-            let report: DynamicTrainer.StepReport
-            do {
-                report = try trainer.step()
-            } catch let failure as NonFiniteTraining {
-                throw DynamicGaussiansError("training diverged at iteration \(failure.iteration): \(failure.what). The last good checkpoint (iteration \(lastCheckpoint)) is kept in \(context.checkpointDirectory.path); lower the learning rates (e.g. network_lr, position_lr) and re-run to resume from it")
-            }
-            window.loss += Double(report.loss)
-            window.psnr += report.psnr
-            window.steps += 1
-            let i = trainer.iteration
-            context.reportProgress(completed: i, total: settings.iterations, unit: "iterations")
-            if i % settings.logInterval == 0 || i == settings.iterations {
-                let rate = Double(window.steps) / max(Date().timeIntervalSince(window.start), 1e-9)
-                context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.2f it/s", i, window.loss / Double(window.steps),
-                                   window.psnr / Double(window.steps), rate))
-                window = (0, 0, 0, Date())
-            }
-            if i % settings.checkpointInterval == 0 && i < settings.iterations {
-                try trainer.saveCheckpoint(to: context.checkpointDirectory)
-                lastCheckpoint = i
-            }
+        let loop = TrainingLoop(iterations: settings.iterations, logInterval: settings.logInterval, checkpointInterval: settings.checkpointInterval,
+                                checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower the learning rates (e.g. network_lr, position_lr)")
+        let outcome = try loop.run(trainer, progress: { context.reportProgress(completed: $0, total: settings.iterations, unit: "iterations") }) {
+            i, reports, rate in
+            let n = Double(max(1, reports.count))
+            context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.2f it/s", i, reports.reduce(0) { $0 + Double($1.loss) } / n,
+                               reports.reduce(0) { $0 + $1.psnr } / n, rate))
         }
-        let seconds = Date().timeIntervalSince(start)
         let output = try context.output("avatar")
         let manifest = AvatarManifest(
             family: DynamicGaussianAvatar.family, headModel: HeadModelReference(name: headModel.name, path: modelPath),
@@ -219,7 +200,7 @@ public struct DynamicGaussiansStage: Stage {
         try DynamicGaussianAvatar(manifest: manifest, headModel: headModel, model: model).write(to: output)
         try trainer.refinedTracking.write(to: try context.output("tracking"))
         let summary = try DynamicTrainingSummary.measure(trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
-                                                         seconds: seconds, steps: trainer.iteration - startIteration)
+                                                         seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
         context.log(String(format: "done: %d Gaussians, train PSNR %.2f dB, held-out camera PSNR %@, %.2f it/s",
                            summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",

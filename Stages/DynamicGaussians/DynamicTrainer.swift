@@ -8,7 +8,7 @@ import Tensors
 /// expression-conditioned Gaussians of eq. 2–7 with a learnable per-frame rigid correction, the
 /// feature image and Ψ, loss eq. 8 with D-SSIM in place of the VGG term; Adam with one learning
 /// rate per parameter group. Checkpoints hold everything needed to resume bit-exactly.
-final class DynamicTrainer {
+final class DynamicTrainer: CheckpointedTrainer {
     /// Loss and image error of one step.
     struct StepReport {
         var loss: Float
@@ -131,10 +131,4 @@ final class DynamicTrainer {
         iteration = restored.record.iteration
         return iteration
     }
-}
-
-/// Training produced NaN or ±Inf; the stage turns it into a `DynamicGaussiansError` naming the last good checkpoint.
-struct NonFiniteTraining: Error {
-    var iteration: Int
-    var what: String
 }

@@ -175,33 +175,20 @@ public struct SDFGuidanceStage: Stage {
             trainer.pretrainSphere()
             context.log("pretrained the SDF to a sphere of radius \(settings.sphereRadius) for \(settings.pretrainIterations) steps")
         }
-        let start = Date(), startIteration = trainer.iteration
-        var windowStart = Date(), windowSteps = 0
+        let loop = TrainingLoop(iterations: settings.iterations, logInterval: parameters.logInterval, checkpointInterval: parameters.checkpointInterval,
+                                checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower lr")
         var last: SDFGuidanceTrainer.StepReport?
-        while trainer.iteration < settings.iterations {
-            do {
-                last = try trainer.step()
-            } catch let failure as NonFiniteGuidance {
-                throw MeshGuidanceError("the guidance fit diverged at iteration \(failure.iteration): \(failure.what). The last checkpoint is kept in \(context.checkpointDirectory.path); lower lr and re-run")
-            }
-            windowSteps += 1
-            let i = trainer.iteration
-            context.reportProgress(completed: i, total: settings.iterations, unit: "iterations")
-            if let report = last, i % parameters.logInterval == 0 || i == settings.iterations {
-                let rate = Double(windowSteps) / max(Date().timeIntervalSince(windowStart), 1e-9)
-                context.log(String(format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f), %d vertices, %.2f it/s",
-                                   i, report.total, report.rgb, report.silhouette, report.deformation, report.offset, report.landmarkSDF,
-                                   report.laplacian, report.prior, report.vertexCount, rate))
-                windowStart = Date()
-                windowSteps = 0
-            }
-            if i % parameters.checkpointInterval == 0 && i < settings.iterations {
-                try trainer.saveCheckpoint(to: context.checkpointDirectory)
-            }
+        let outcome = try loop.run(trainer, progress: { context.reportProgress(completed: $0, total: settings.iterations, unit: "iterations") }) {
+            i, reports, rate in
+            guard let report = reports.last else { return }
+            last = report
+            context.log(String(format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f), %d vertices, %.2f it/s",
+                               i, report.total, report.rgb, report.silhouette, report.deformation, report.offset, report.landmarkSDF,
+                               report.laplacian, report.prior, report.vertexCount, rate))
         }
-        let seconds = Date().timeIntervalSince(start)
+        let seconds = outcome.seconds
         let mesh = try trainer.extractNeutral()
-        var metrics: [String: Double] = ["fit_seconds": seconds, "iterations_run": Double(trainer.iteration - startIteration)]
+        var metrics: [String: Double] = ["fit_seconds": seconds, "iterations_run": Double(outcome.steps)]
         let trainingSample = stride(from: 0, to: data.trainingByFrame.count, by: max(1, data.trainingByFrame.count / 4))
             .flatMap { data.trainingByFrame[$0] }
         metrics["training_silhouette_iou"] = try trainer.silhouetteIoU(views: trainingSample, mesh: mesh)

@@ -7,7 +7,7 @@ import Tensors
 /// Fits GHA's mesh guidance model (§4.3, eq. 9–14): an SDF + feature network extracted by DMTet,
 /// deformed by the expression and pose MLPs blended by λ_exp, coloured by the two colour MLPs,
 /// posed rigidly into each camera and rendered with the differentiable mesh renderer.
-final class SDFGuidanceTrainer {
+final class SDFGuidanceTrainer: CheckpointedTrainer {
     /// Figures of one optimisation step.
     struct StepReport {
         var total: Float
@@ -201,12 +201,12 @@ final class SDFGuidanceTrainer {
             priorLoss = loss.value.scalar
         }
         guard total.value.scalar.isFinite else {
-            throw NonFiniteGuidance(iteration: iteration, what: "the loss is \(total.value.scalar) (rgb \(rgbLoss.value.scalar), silhouette \(silhouetteLoss.value.scalar))")
+            throw NonFiniteTraining(iteration: iteration, what: "the loss is \(total.value.scalar) (rgb \(rgbLoss.value.scalar), silhouette \(silhouetteLoss.value.scalar))")
         }
         tape.backward(from: total)
         for (name, parameter) in namedParameters {
             if let gradient = parameter.gradient, gradient.scalars.contains(where: { !$0.isFinite }) {
-                throw NonFiniteGuidance(iteration: iteration, what: "the gradient of \(name) is not finite")
+                throw NonFiniteTraining(iteration: iteration, what: "the gradient of \(name) is not finite")
             }
         }
         optimizer.step()
@@ -283,10 +283,4 @@ final class SDFGuidanceTrainer {
     }
 
     static let checkpointFile = "guidance-checkpoint.safetensors"
-}
-
-/// Training produced NaN or ±Inf.
-struct NonFiniteGuidance: Error {
-    var iteration: Int
-    var what: String
 }

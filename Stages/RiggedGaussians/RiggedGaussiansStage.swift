@@ -192,33 +192,14 @@ public struct RiggedGaussiansStage: Stage {
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
             context.log("resumed from the checkpoint at iteration \(resumed)")
         }
-        var lastCheckpoint = trainer.iteration
-        var window = (loss: 0.0, psnr: 0.0, steps: 0, start: Date())
-        let start = Date(), startIteration = trainer.iteration
-        while trainer.iteration < settings.iterations {
-            let report: RiggedTrainer.StepReport
-            do {
-                report = try trainer.step()
-            } catch let failure as NonFiniteTraining {
-                throw RiggedGaussiansError("training diverged at iteration \(failure.iteration): \(failure.what). The last good checkpoint (iteration \(lastCheckpoint)) is kept in \(context.checkpointDirectory.path); lower the learning rates (e.g. position_lr, opacity_lr) and re-run")
-            }
-            window.loss += Double(report.loss)
-            window.psnr += report.psnr
-            window.steps += 1
-            let i = trainer.iteration
-            context.reportProgress(completed: i, total: settings.iterations, unit: "iterations")
-            if i % settings.logInterval == 0 || i == settings.iterations {
-                let rate = Double(window.steps) / max(Date().timeIntervalSince(window.start), 1e-9)
-                context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.1f it/s, %d Gaussians", i,
-                                   window.loss / Double(window.steps), window.psnr / Double(window.steps), rate, trainer.binding.count))
-                window = (0, 0, 0, Date())
-            }
-            if i % settings.checkpointInterval == 0 && i < settings.iterations {
-                try trainer.saveCheckpoint(to: context.checkpointDirectory)
-                lastCheckpoint = i
-            }
+        let loop = TrainingLoop(iterations: settings.iterations, logInterval: settings.logInterval, checkpointInterval: settings.checkpointInterval,
+                                checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower the learning rates (e.g. position_lr, opacity_lr)")
+        let outcome = try loop.run(trainer, progress: { context.reportProgress(completed: $0, total: settings.iterations, unit: "iterations") }) {
+            i, reports, rate in
+            let n = Double(max(1, reports.count))
+            context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.1f it/s, %d Gaussians", i, reports.reduce(0) { $0 + Double($1.loss) } / n,
+                               reports.reduce(0) { $0 + $1.psnr } / n, rate, trainer.binding.count))
         }
-        let seconds = Date().timeIntervalSince(start)
         let output = try context.output("avatar")
         let manifest = AvatarManifest(
             family: RiggedGaussianAvatar.family, headModel: HeadModelReference(name: model.name, path: modelPath),
@@ -230,8 +211,7 @@ public struct RiggedGaussiansStage: Stage {
         let refined = trainer.refinedTracking
         try refined.write(to: try context.output("tracking"))
         try exportPLYs(avatar: avatar, tracking: refined, frames: parameters.exportPLYFrames, to: output)
-        let summary = try TrainingSummary.measure(trainer: trainer, data: data, seconds: seconds,
-                                                  steps: trainer.iteration - startIteration)
+        let summary = try TrainingSummary.measure(trainer: trainer, data: data, seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
         context.log(String(format: "done: %d Gaussians, train PSNR %.2f dB, held-out PSNR %@, %.1f it/s",
                            summary.gaussianCount, summary.trainingPSNR, summary.validationPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",

@@ -11,7 +11,7 @@ import Tensors
 /// pose and translation through `RigidOffset`, expression and jaw rotation through `HeadMeshRig` and
 /// the mesh-dependent rigging transform) and an exponentially decaying position learning rate. Keeps Adam's moments in step with every
 /// density edit and checkpoints everything needed to resume bit-exactly.
-final class RiggedTrainer {
+final class RiggedTrainer: CheckpointedTrainer {
     /// The loss terms and the image error of one step.
     struct StepReport {
         var loss: Float
@@ -376,10 +376,4 @@ struct TrainingCheckpoint: Codable {
         case generatorState = "generator_state"
         case parametersFile = "parameters_file"
     }
-}
-
-/// Training produced NaN or ±Inf; the stage turns it into a `RiggedGaussiansError` naming the last good checkpoint.
-struct NonFiniteTraining: Error {
-    var iteration: Int
-    var what: String
 }
