@@ -11,6 +11,7 @@ public final class ConsoleProgress: RunEventSink, @unchecked Sendable {
         var total: Int?
         var unit = ""
         var lastDecile = -1
+        var metrics: [String: Double] = [:]
     }
 
     private let lock = NSLock()
@@ -44,6 +45,7 @@ public final class ConsoleProgress: RunEventSink, @unchecked Sendable {
             state.completed = event.completed ?? state.completed
             state.total = event.total
             state.unit = event.unit ?? state.unit
+            if let metrics = event.metrics { state.metrics = metrics }
             if !interactive, let total = state.total, total > 0 {
                 let decile = state.completed * 10 / total
                 if decile > state.lastDecile {
@@ -112,6 +114,9 @@ public final class ConsoleProgress: RunEventSink, @unchecked Sendable {
         if rate > 0 {
             text += "  \(String(format: rate >= 10 ? "%.0f" : "%.2f", rate)) \(state.unit)/s"
             text += "  ETA \(duration(Double(total - state.completed) / rate))"
+        }
+        for (name, value) in state.metrics.sorted(by: { $0.key < $1.key }) where name != "iterations_per_second" {
+            text += "  \(name) \(String(format: "%.4g", value))"
         }
         return text
     }

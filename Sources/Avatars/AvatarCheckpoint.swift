@@ -53,40 +53,76 @@ public struct AvatarCheckpoint: Codable, Sendable, Equatable {
         }
     }
 
+    /// A checkpoint as read from disk, before a family applies it.
+    public struct Loaded {
+        /// The record.
+        public var record: AvatarCheckpoint
+        /// Every stored tensor: parameters, Adam moments, family extras.
+        public var tensors: [String: Tensor]
+        /// The tensor file's metadata (Adam step counts).
+        public var metadata: [String: String]
+        /// The tensor file, for messages.
+        public var url: URL
+
+        /// The stored tensor `name`.
+        /// - Throws: `AvatarError` naming the file when it is missing.
+        public func tensor(_ name: String) throws -> Tensor {
+            guard let value = tensors[name] else {
+                throw AvatarError("\(url.path): the checkpoint lacks tensor '\(name)'; \(AvatarCheckpoint.advice(url.deletingLastPathComponent()))")
+            }
+            return value
+        }
+    }
+
+    /// What to do about a damaged checkpoint in `directory`.
+    static func advice(_ directory: URL) -> String { "delete \(directory.path) to start the training over" }
+
+    /// Reads the checkpoint in `directory`, or nil when there is none.
+    /// - Throws: `AvatarError` naming the file when the record or the tensor file is damaged.
+    public static func read(from directory: URL) throws -> Loaded? {
+        let recordURL = directory.appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: recordURL.path) else { return nil }
+        let record: AvatarCheckpoint
+        do {
+            record = try JSONDecoder().decode(AvatarCheckpoint.self, from: data)
+        } catch {
+            throw AvatarError("\(recordURL.path): unreadable checkpoint record (\(error)); \(advice(directory))")
+        }
+        let url = directory.appendingPathComponent(record.parametersFile)
+        do {
+            let file = try Safetensors.read(from: url)
+            return Loaded(record: record, tensors: file.tensors, metadata: file.metadata, url: url)
+        } catch {
+            throw AvatarError("\(url.path): the checkpoint is corrupted (\(error)); \(advice(directory))")
+        }
+    }
+
     /// Restores the checkpoint in `directory` into `parameters` (shapes must match) and `optimizer`;
     /// returns the record and every stored tensor (for family extras), or nil when there is no checkpoint.
     /// - Throws: `AvatarError` naming the file when the record or tensors are damaged or do not fit.
     public static func restore(from directory: URL, parameters: [(name: String, parameter: Parameter)],
                                optimizer: Adam) throws -> (record: AvatarCheckpoint, tensors: [String: Tensor])? {
-        let recordURL = directory.appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: recordURL.path) else { return nil }
-        let advice = "delete \(directory.path) to start the training over"
-        let record: AvatarCheckpoint
-        do {
-            record = try JSONDecoder().decode(AvatarCheckpoint.self, from: data)
-        } catch {
-            throw AvatarError("\(recordURL.path): unreadable checkpoint record (\(error)); \(advice)")
-        }
-        let url = directory.appendingPathComponent(record.parametersFile)
-        let file: (tensors: [String: Tensor], metadata: [String: String])
-        do {
-            file = try Safetensors.read(from: url)
-        } catch {
-            throw AvatarError("\(url.path): the checkpoint is corrupted (\(error)); \(advice)")
-        }
-        for (name, parameter) in parameters {
-            guard let value = file.tensors[name] else { throw AvatarError("\(url.path): the checkpoint lacks tensor '\(name)'; \(advice)") }
+        guard let loaded = try read(from: directory) else { return nil }
+        let values = try parameters.map { name, parameter -> Tensor in
+            let value = try loaded.tensor(name)
             guard value.shape == parameter.shape else {
-                throw AvatarError("\(url.path): checkpoint tensor '\(name)' has shape \(value.shape) but the model has \(parameter.shape) (different settings?); \(advice)")
+                throw AvatarError("\(loaded.url.path): checkpoint tensor '\(name)' has shape \(value.shape) but the model has \(parameter.shape) (different settings?); \(advice(directory))")
             }
+            return value
         }
-        for (name, parameter) in parameters { parameter.value = file.tensors[name]! }
+        for ((_, parameter), value) in zip(parameters, values) { parameter.value = value }
+        try loadOptimizerState(loaded, into: optimizer, for: parameters)
+        return (loaded.record, loaded.tensors)
+    }
+
+    /// Loads the Adam moments of `parameters` from a read checkpoint.
+    /// - Throws: `AvatarError` naming the file when they do not fit.
+    public static func loadOptimizerState(_ loaded: Loaded, into optimizer: Adam, for parameters: [(name: String, parameter: Parameter)]) throws {
         do {
-            try optimizer.loadState(file.tensors, metadata: file.metadata, for: parameters)
+            try optimizer.loadState(loaded.tensors, metadata: loaded.metadata, for: parameters)
         } catch {
-            throw AvatarError("\(url.path): the optimiser state does not fit (\(error)); \(advice)")
+            throw AvatarError("\(loaded.url.path): the optimiser state does not fit (\(error)); \(advice(loaded.url.deletingLastPathComponent()))")
         }
-        return (record, file.tensors)
     }
 
     /// Names the first parameter holding NaN or ±Inf (with the value and element), or nil when all are finite.

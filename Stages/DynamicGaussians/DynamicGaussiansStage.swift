@@ -189,8 +189,10 @@ public struct DynamicGaussiansStage: Stage {
         let outcome = try loop.run(trainer, progress: { context.reportProgress(completed: $0, total: settings.iterations, unit: "iterations") }) {
             i, reports, rate in
             let n = Double(max(1, reports.count))
-            context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.2f it/s", i, reports.reduce(0) { $0 + Double($1.loss) } / n,
-                               reports.reduce(0) { $0 + $1.psnr } / n, rate))
+            let loss = reports.reduce(0) { $0 + Double($1.loss) } / n, psnr = reports.reduce(0) { $0 + $1.psnr } / n
+            context.reportMetrics(["loss": loss, "psnr_db": psnr, "iterations_per_second": rate],
+                                  completed: i, total: settings.iterations, unit: "iterations")
+            context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.2f it/s", i, loss, psnr, rate))
         }
         let output = try context.output("avatar")
         let manifest = AvatarManifest(

@@ -182,6 +182,8 @@ public struct SDFGuidanceStage: Stage {
             i, reports, rate in
             guard let report = reports.last else { return }
             last = report
+            context.reportMetrics(["loss": Double(report.total), "silhouette_loss": Double(report.silhouette), "iterations_per_second": rate,
+                                   "vertices": Double(report.vertexCount)], completed: i, total: settings.iterations, unit: "iterations")
             context.log(String(format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f), %d vertices, %.2f it/s",
                                i, report.total, report.rgb, report.silhouette, report.deformation, report.offset, report.landmarkSDF,
                                report.laplacian, report.prior, report.vertexCount, rate))

@@ -197,8 +197,10 @@ public struct RiggedGaussiansStage: Stage {
         let outcome = try loop.run(trainer, progress: { context.reportProgress(completed: $0, total: settings.iterations, unit: "iterations") }) {
             i, reports, rate in
             let n = Double(max(1, reports.count))
-            context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.1f it/s, %d Gaussians", i, reports.reduce(0) { $0 + Double($1.loss) } / n,
-                               reports.reduce(0) { $0 + $1.psnr } / n, rate, trainer.binding.count))
+            let loss = reports.reduce(0) { $0 + Double($1.loss) } / n, psnr = reports.reduce(0) { $0 + $1.psnr } / n
+            context.reportMetrics(["loss": loss, "psnr_db": psnr, "iterations_per_second": rate, "gaussians": Double(trainer.binding.count)],
+                                  completed: i, total: settings.iterations, unit: "iterations")
+            context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.1f it/s, %d Gaussians", i, loss, psnr, rate, trainer.binding.count))
         }
         let output = try context.output("avatar")
         let manifest = AvatarManifest(

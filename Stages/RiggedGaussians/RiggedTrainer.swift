@@ -301,79 +301,38 @@ final class RiggedTrainer: CheckpointedTrainer {
 
     // MARK: Checkpoints
 
-    /// Writes parameters, Adam moments, densification statistics and the RNG/iteration state into
-    /// `directory` (safetensors first, then the JSON that names it, so a kill leaves the previous one valid).
+    /// Writes parameters, Adam moments, bindings, densification statistics and the RNG/iteration state
+    /// into `directory` (`AvatarCheckpoint`: a kill during the save leaves the previous one valid).
     func saveCheckpoint(to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let n = binding.count
-        var tensors = Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter.value) })
-        let state = adam.stateTensors(for: namedParameters)
-        tensors.merge(state.tensors) { a, _ in a }
-        tensors["binding"] = Tensor(shape: [n], scalars: binding.map(Float.init))
-        tensors["statistics.gradient_norm_sum"] = Tensor(shape: [n], scalars: statistics.gradientNormSum)
-        tensors["statistics.visible_views"] = Tensor(shape: [n], scalars: statistics.visibleViews.map(Float.init))
-        tensors["statistics.max_screen_radius"] = Tensor(shape: [n], scalars: statistics.maxScreenRadius)
-        let fileName = "checkpoint-\(iteration).safetensors"
-        try Safetensors.write(tensors, metadata: state.metadata, to: directory.appendingPathComponent(fileName))
-        let record = TrainingCheckpoint(iteration: iteration, generatorState: generator.state, parametersFile: fileName)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(record).write(to: directory.appendingPathComponent(TrainingCheckpoint.fileName), options: .atomic)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        where name.hasPrefix("checkpoint-") && name.hasSuffix(".safetensors") && name != fileName {
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
-        }
+        let extras = ["binding": Tensor(shape: [n], scalars: binding.map(Float.init)),
+                      "statistics.gradient_norm_sum": Tensor(shape: [n], scalars: statistics.gradientNormSum),
+                      "statistics.visible_views": Tensor(shape: [n], scalars: statistics.visibleViews.map(Float.init)),
+                      "statistics.max_screen_radius": Tensor(shape: [n], scalars: statistics.maxScreenRadius)]
+        try AvatarCheckpoint.save(iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: adam,
+                                  extras: extras, to: directory)
     }
 
-    /// Restores a checkpoint written by `saveCheckpoint`; returns its iteration, or nil if there is none.
+    /// Restores a checkpoint written by `saveCheckpoint` (the Gaussian count is the checkpoint's, not
+    /// the initial one); returns its iteration, or nil if there is none.
     func loadCheckpoint(from directory: URL) throws -> Int? {
-        let recordURL = directory.appendingPathComponent(TrainingCheckpoint.fileName)
-        guard let data = FileManager.default.contents(atPath: recordURL.path) else { return nil }
-        let record: TrainingCheckpoint
-        do {
-            record = try JSONDecoder().decode(TrainingCheckpoint.self, from: data)
-        } catch {
-            throw RiggedGaussiansError("\(recordURL.path): unreadable checkpoint record (\(error)); delete the checkpoint directory to start over")
-        }
-        let url = directory.appendingPathComponent(record.parametersFile)
-        let file = try Safetensors.read(from: url)
-        func tensor(_ name: String) throws -> Tensor {
-            guard let value = file.tensors[name] else {
-                throw RiggedGaussiansError("\(url.path): checkpoint lacks tensor '\(name)'; delete the checkpoint directory to start over")
-            }
-            return value
-        }
-        for (name, parameter) in namedParameters { parameter.value = try tensor(name) }
-        binding = try tensor("binding").scalars.map { Int32($0) }
+        guard let loaded = try AvatarCheckpoint.read(from: directory) else { return nil }
+        for (name, parameter) in namedParameters { parameter.value = try loaded.tensor(name) }
+        binding = try loaded.tensor("binding").scalars.map { Int32($0) }
         let n = binding.count
         let frameCount = tracking.frames.count
         guard namedParameters.prefix(Self.gaussianParameterCount).allSatisfy({ $0.parameter.shape[0] == n }),
               namedParameters.dropFirst(Self.gaussianParameterCount).allSatisfy({ $0.parameter.shape[0] == frameCount }),
               expressions.shape == [frameCount, model.expressionCount] else {
-            throw RiggedGaussiansError("\(url.path): checkpoint shapes do not match its \(n) bindings or the \(tracking.frames.count) tracked frames; delete the checkpoint directory to start over")
+            throw RiggedGaussiansError("\(loaded.url.path): checkpoint shapes do not match its \(n) bindings or the \(tracking.frames.count) tracked frames; delete the checkpoint directory to start over")
         }
-        try adam.loadState(file.tensors, metadata: file.metadata, for: namedParameters)
+        try AvatarCheckpoint.loadOptimizerState(loaded, into: adam, for: namedParameters)
         statistics = DensificationStatistics(count: n)
-        statistics.gradientNormSum = try tensor("statistics.gradient_norm_sum").scalars
-        statistics.visibleViews = try tensor("statistics.visible_views").scalars.map { Int32($0) }
-        statistics.maxScreenRadius = try tensor("statistics.max_screen_radius").scalars
-        generator = Tensors.SplitMix64(seed: record.generatorState)
-        iteration = record.iteration
+        statistics.gradientNormSum = try loaded.tensor("statistics.gradient_norm_sum").scalars
+        statistics.visibleViews = try loaded.tensor("statistics.visible_views").scalars.map { Int32($0) }
+        statistics.maxScreenRadius = try loaded.tensor("statistics.max_screen_radius").scalars
+        generator = Tensors.SplitMix64(seed: loaded.record.generatorState)
+        iteration = loaded.record.iteration
         return iteration
-    }
-}
-
-/// `checkpoint.json`: the iteration and RNG state of a checkpoint and the safetensors file with
-/// parameters, Adam moments, bindings and densification statistics.
-struct TrainingCheckpoint: Codable {
-    static let fileName = "checkpoint.json"
-    var iteration: Int
-    var generatorState: UInt64
-    var parametersFile: String
-
-    enum CodingKeys: String, CodingKey {
-        case iteration
-        case generatorState = "generator_state"
-        case parametersFile = "parameters_file"
     }
 }

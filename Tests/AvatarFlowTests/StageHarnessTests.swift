@@ -43,3 +43,19 @@ struct StageHarnessTests {
         #expect(!FileManager.default.fileExists(atPath: root.path))
     }
 }
+
+struct StageMetricsTests {
+    @Test func reportedMetricsReachEveryEventUnthrottled() throws {
+        let recorder = RunEventRecorder()
+        let directory = FileManager.default.temporaryDirectory
+        let context = StageContext(stageName: "train", stageID: "test.train", runName: "r", inputs: [:], outputs: [:], workDirectory: directory,
+                                   checkpointDirectory: directory, pipelineDirectory: directory, logFile: nil, sink: recorder)
+        context.reportMetrics(["loss": 0.5, "psnr_db": 20], completed: 100, total: 1000, unit: "iterations")
+        context.reportMetrics(["loss": 0.25, "psnr_db": 23], completed: 200, total: 1000, unit: "iterations")
+        let events = recorder.events
+        #expect(events.map(\.kind) == [.progress, .progress])
+        #expect(events.map(\.completed) == [100, 200] && events[1].metrics == ["loss": 0.25, "psnr_db": 23])
+        let line = String(decoding: try JSONEncoder().encode(events[0]), as: UTF8.self)
+        #expect(line.contains("\"metrics\":{") && line.contains("\"psnr_db\":20"))
+    }
+}

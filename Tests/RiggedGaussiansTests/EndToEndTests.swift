@@ -53,6 +53,9 @@ struct ReportRecord: Decodable {
         #expect(heldOut >= heldOutBefore + 4, "novel-view PSNR must improve clearly: \(heldOutBefore) → \(heldOut) dB")
         #expect(heldOut >= 20)
         #expect(after.gaussian_count > TinyCapture.model.triangles.count, "density control must add Gaussians")
+        let trainingFigures = capture.harness.events.events.filter { $0.stage == "train" }.compactMap(\.metrics)
+        #expect(!trainingFigures.isEmpty && trainingFigures.allSatisfy { $0["psnr_db"] != nil && $0["loss"] != nil && $0["iterations_per_second"] != nil },
+                "training reports loss, PSNR and it/s as progress events")
 
         // Self-reenactment of the two held-out frames from every camera, scored against the capture.
         let reenact = try capture.harness.run(ReenactStage.self, name: "reenact", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames], with: ["last_frames": .int(2)])

@@ -47,6 +47,19 @@ import Tensors
         #expect(resumed.statistics.maxScreenRadius == original.statistics.maxScreenRadius)
     }
 
+    @Test func aCorruptedCheckpointStopsWithAnErrorNamingTheFile() throws {
+        let capture = try TinyCapture(size: 32, frameCount: 2, cameraCount: 2)
+        let checkpoint = capture.root.appendingPathComponent("checkpoint")
+        let original = try trainer(capture, iterations: 10)
+        for _ in 0..<3 { _ = try original.step() }
+        try original.saveCheckpoint(to: checkpoint)
+        let tensors = checkpoint.appendingPathComponent("checkpoint-3.safetensors")
+        let bytes = try Data(contentsOf: tensors)
+        try bytes.prefix(bytes.count / 2).write(to: tensors)
+        let error = #expect(throws: AvatarError.self) { try trainer(capture, iterations: 10).loadCheckpoint(from: checkpoint) }
+        #expect(error?.description.hasPrefix("\(tensors.path): the checkpoint is corrupted") == true)
+    }
+
     @Test func resumedTrainingContinuesLikeTheUninterruptedRun() throws {
         let capture = try TinyCapture(size: 32, frameCount: 3, cameraCount: 2)
         let checkpoint = capture.root.appendingPathComponent("checkpoint")

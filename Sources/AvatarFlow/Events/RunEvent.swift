@@ -44,10 +44,14 @@ public struct RunEvent: Sendable, Codable, Equatable {
     public var message: String?
     /// The stage's cache key, on `finished`/`cached`.
     public var cacheKey: String?
+    /// Named figures of a `progress` event from a training stage (e.g. `loss`, `psnr_db`,
+    /// `iterations_per_second`), averaged since the previous such event.
+    public var metrics: [String: Double]?
 
     /// Creates an event stamped with the current time.
     public init(_ kind: Kind, run: String, stage: String? = nil, completed: Int? = nil, total: Int? = nil,
-                unit: String? = nil, durationSeconds: Double? = nil, message: String? = nil, cacheKey: String? = nil) {
+                unit: String? = nil, durationSeconds: Double? = nil, message: String? = nil, cacheKey: String? = nil,
+                metrics: [String: Double]? = nil) {
         self.kind = kind
         self.time = Date().timeIntervalSince1970
         self.run = run
@@ -58,6 +62,7 @@ public struct RunEvent: Sendable, Codable, Equatable {
         self.durationSeconds = durationSeconds
         self.message = message
         self.cacheKey = cacheKey
+        self.metrics = metrics
     }
 }
 

@@ -94,6 +94,13 @@ public final class StageContext: @unchecked Sendable {
         reportProgress(completed: completed, total: total, unit: unit)
     }
 
+    /// Reports training figures with the progress they belong to, e.g. `["loss": 0.05, "psnr_db": 21.3,
+    /// "iterations_per_second": 6.2]` at an iteration: a `progress` event that is never throttled, so
+    /// `--events` files hold every reported value and the console shows the latest.
+    public func reportMetrics(_ metrics: [String: Double], completed: Int, total: Int?, unit: String) {
+        sink.receive(RunEvent(.progress, run: runName, stage: stageName, completed: completed, total: total, unit: unit, metrics: metrics))
+    }
+
     /// Appends a line to the stage's log file (`runs/<run>/stages/<name>/log.txt`).
     public func log(_ message: String) {
         let line = "\(ISO8601DateFormatter().string(from: Date())) \(message)\n"
