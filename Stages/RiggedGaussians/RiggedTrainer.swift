@@ -249,17 +249,7 @@ final class RiggedTrainer: CheckpointedTrainer {
     }
 
     /// Names the first parameter holding NaN or ±Inf, or nil.
-    private func firstNonFiniteParameter() -> String? {
-        for (name, parameter) in namedParameters {
-            let bad = parameter.value.withUnsafeBufferPointer { buffer -> Int? in
-                var probe: Float = 0
-                for value in buffer { probe += value - value }
-                return probe == 0 ? nil : buffer.firstIndex { !$0.isFinite }
-            }
-            if let bad { return "parameter '\(name)' holds \(parameter.value.scalars[bad]) at element \(bad)" }
-        }
-        return nil
-    }
+    private func firstNonFiniteParameter() -> String? { AvatarCheckpoint.firstNonFiniteParameter(namedParameters) }
 
     /// Density control with binding inheritance; the optimiser's rows follow (originals keep their
     /// moments, new Gaussians start from zero).

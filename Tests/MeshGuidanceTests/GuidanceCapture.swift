@@ -1,5 +1,6 @@
 import Foundation
 import Geometry
+import HeadCaptureFixtures
 import HeadModel
 import MediaIO
 
@@ -46,13 +47,7 @@ struct GuidanceCapture {
         truth = withLandmarks
         try truth.write(to: tracking)
 
-        var lower = SIMD3<Float>(repeating: .infinity), upper = SIMD3<Float>(repeating: -.infinity)
-        for v in try truth.vertices(frame: 0, model: model) { lower = pointwiseMin(lower, v); upper = pointwiseMax(upper, v) }
-        let centre = (lower + upper) / 2, radius = ((upper - lower) * (upper - lower)).sum().squareRoot() / 2
-        let colours = model.templatePositions.flatMap { p -> [Float] in
-            let q = (p - centre) / radius
-            return [0.55 + 0.3 * sin(6 * q.x), 0.45 + 0.3 * sin(5 * q.y + 1), 0.5 + 0.3 * cos(4 * q.z)]
-        }
+        let (centre, radius) = try RenderedHeadFrames.boundingSphere(truth: truth, model: model)
         let distance = 3.5 * radius
         let cameras = (0..<(ringCameras + heldOut)).map { c -> PinholeCamera in
             let isHeldOut = c >= ringCameras
@@ -63,28 +58,7 @@ struct GuidanceCapture {
             return PinholeCamera(id: ids[c], width: size, height: size, horizontalFieldOfView: 2 * atan(1.1 * radius / distance),
                                  eye: eye, target: centre)
         }
-        let calibrations = cameras.map {
-            CameraCalibration(id: $0.id, width: $0.width, height: $0.height, fx: Double($0.fx), fy: Double($0.fy), cx: Double($0.cx), cy: Double($0.cy),
-                              worldToCamera: $0.worldToCamera.rowMajor4x4.map(Double.init))
-        }
-        let writer = try FrameSetWriter(directory: frames, cameras: ids, calibrations: calibrations,
-                                        size: PixelSize(width: size, height: size), channels: 4, frameRate: Rational(25, 1))
-        for f in 0..<frameCount {
-            let mesh = TriangleMesh(positions: try truth.vertices(frame: f, model: model), triangles: model.triangles,
-                                    attributes: ["color": VertexAttribute(channels: 3, values: colours)])
-            let images = try cameras.map { camera -> Image8 in
-                let rgba = try MeshRasterizer().renderColor(mesh, camera: camera).rgba
-                var samples = [UInt8](repeating: 0, count: size * size * 4)
-                for p in 0..<(size * size) {
-                    let a = rgba.pixels[4 * p + 3]
-                    for c in 0..<3 { samples[4 * p + c] = UInt8(min(max(rgba.pixels[4 * p + c] + (1 - a), 0), 1) * 255 + 0.5) }
-                    samples[4 * p + 3] = UInt8(a * 255 + 0.5)
-                }
-                return Image8(width: size, height: size, channels: 4, samples: samples)
-            }
-            try writer.append(images, timestamp: Double(f) / 25, sourceIndex: f)
-        }
-        try writer.finish()
+        try RenderedHeadFrames.write(truth: truth, model: model, cameras: cameras, to: frames)
     }
 
     /// The true neutral head (identity applied, zero expression, rest pose) without the mouth
