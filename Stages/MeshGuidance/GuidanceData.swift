@@ -35,8 +35,10 @@ struct GuidanceData {
     /// The subject's neutral landmarks in canonical coordinates (initial P0).
     var neutralLandmarks: Tensor
 
+    /// Loads every frame's conditions and views; views of `heldOutCameras` go to `heldOut`, and the
+    /// last `heldOutFrames` frames contribute no training views.
     static func load(frameSet: FrameSet, tracking: HeadTracking, model: HeadModel, renderSize: Int,
-                     heldOutCameras: [String]) throws -> GuidanceData {
+                     heldOutCameras: [String], heldOutFrames: Int = 0) throws -> GuidanceData {
         let manifest = frameSet.manifest
         guard let calibrations = manifest.calibrations else {
             throw MeshGuidanceError("\(frameSet.directory.path): the frames carry no camera calibrations; the guidance fit needs calibrated cameras (a capture with cameras.json)")
@@ -49,6 +51,9 @@ struct GuidanceData {
         }
         guard manifest.cameras.contains(where: { !heldOutCameras.contains($0) }) else {
             throw MeshGuidanceError("held_out_cameras holds out every camera; keep at least one for the fit")
+        }
+        guard heldOutFrames < manifest.frameCount else {
+            throw MeshGuidanceError("held_out_frames \(heldOutFrames) leaves none of the \(manifest.frameCount) frames for the fit; hold out fewer frames")
         }
         let space = try CanonicalHeadSpace.of(tracking: tracking, model: model)
         let neutral = try model.shapedVertices(identity: tracking.identity.map(Float.init),
@@ -77,7 +82,7 @@ struct GuidanceData {
                 let view = try loadView(frameSet: frameSet, frame: frame, camera: camera, calibration: calibrations[index], renderSize: renderSize)
                 if heldOutCameras.contains(camera) { heldOut.append(view) } else { views.append(view) }
             }
-            training.append(views)
+            training.append(frame < manifest.frameCount - heldOutFrames ? views : [])
         }
         return GuidanceData(frames: frames, trainingByFrame: training, heldOut: heldOut, canonicalSpace: space,
                             neutralLandmarks: Tensor(shape: [neutralLandmarks.count, 3], scalars: neutralLandmarks.flatMap { [$0.x, $0.y, $0.z] }))

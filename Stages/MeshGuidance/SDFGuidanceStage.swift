@@ -63,6 +63,8 @@ public struct SDFGuidanceStage: Stage {
         public var priorWeight: Double
         /// Cameras left out of the fit, used for the held-out silhouette IoU.
         public var heldOutCameras: [String]
+        /// Trailing frames left out of the fit (the test sequence of an avatar trained from this guidance).
+        public var heldOutFrames: Int
         /// Head model directory; empty for the built-in procedural model (must match the tracking's model).
         public var model: String
         /// Seed of the initialisation and the view sampling.
@@ -95,6 +97,7 @@ public struct SDFGuidanceStage: Stage {
             case landmarkSDFWeight = "landmark_sdf_weight"
             case laplacianWeight = "laplacian_weight"
             case heldOutCameras = "held_out_cameras"
+            case heldOutFrames = "held_out_frames"
             case priorMesh = "prior_mesh"
             case priorWeight = "prior_weight"
             case checkpointInterval = "checkpoint_interval"
@@ -128,6 +131,7 @@ public struct SDFGuidanceStage: Stage {
             .path("prior_mesh", "", doc: "EAvatar's prior head mesh (OBJ or PLY in head-model units), aligned by ICP each step; empty = off."),
             .double("prior_weight", 1, range: 0...1000, doc: "Weight of the prior mesh's centre and scale loss, EAvatar eq. 16–17 (EAvatar 1)."),
             .stringList("held_out_cameras", [], doc: "Cameras left out of the fit; the held-out silhouette IoU is measured on them."),
+            .int("held_out_frames", 0, range: 0...1_000_000, doc: "Trailing frames left out of the fit: the self-reenactment test sequence of the avatar trained from this guidance must not shape it."),
             .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty = built-in procedural model."),
             .int("seed", 0, range: 0...Int(Int32.max), doc: "Seed of the initialisation and view sampling."),
             .int("checkpoint_interval", 250, range: 1...10_000_000, doc: "Steps between checkpoints (resumed after a kill)."),
@@ -161,7 +165,7 @@ public struct SDFGuidanceStage: Stage {
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
         let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
         let data = try GuidanceData.load(frameSet: frameSet, tracking: tracking, model: model, renderSize: parameters.renderSize,
-                                         heldOutCameras: parameters.heldOutCameras)
+                                         heldOutCameras: parameters.heldOutCameras, heldOutFrames: parameters.heldOutFrames)
         var settings = try parameters.settings(expressionWidth: model.expressionCount + 3)
         if !parameters.priorMesh.isEmpty {
             let prior = try Self.readPriorMesh(context.resolvePath(parameters.priorMesh))
