@@ -201,7 +201,7 @@ public struct DynamicGaussiansStage: Stage {
             trainingCameras: views.trainingCameras, heldOutCameras: parameters.heldOutCameras, iterations: settings.iterations)
         try DynamicGaussianAvatar(manifest: manifest, headModel: headModel, model: model).write(to: output)
         try trainer.refinedTracking.write(to: try context.output("tracking"))
-        let summary = try DynamicTrainingSummary.measure(trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
+        let summary = try TrainingSummary.measure(trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
                                                          seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
         context.log(String(format: "done: %d Gaussians, train PSNR %.2f dB, held-out camera PSNR %@, %.2f it/s",

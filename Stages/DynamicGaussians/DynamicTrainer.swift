@@ -101,17 +101,7 @@ final class DynamicTrainer: CheckpointedTrainer {
         adam.zeroGradients()
         iteration += 1
         if let problem = firstNonFiniteParameter() { throw NonFiniteTraining(iteration: iteration, what: problem) }
-        return StepReport(loss: lossValue, psnr: Self.psnr(image.value.scalars, view.target.scalars))
-    }
-
-    /// PSNR in dB of `image` (clamped to [0, 1]) against `target`.
-    static func psnr(_ image: [Float], _ target: [Float]) -> Double {
-        var squared = 0.0
-        for i in 0..<image.count {
-            let d = Double(Swift.min(Swift.max(image[i], 0), 1)) - Double(target[i])
-            squared += d * d
-        }
-        return 10 * log10(1 / max(squared / Double(max(1, image.count)), 1e-12))
+        return StepReport(loss: lossValue, psnr: TrainingSummary.psnr(image.value.scalars, view.target.scalars))
     }
 
     /// Names the first parameter holding NaN or ±Inf, or nil.

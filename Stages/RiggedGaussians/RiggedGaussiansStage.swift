@@ -216,7 +216,7 @@ public struct RiggedGaussiansStage: Stage {
         let summary = try TrainingSummary.measure(trainer: trainer, data: data, seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
         context.log(String(format: "done: %d Gaussians, train PSNR %.2f dB, held-out PSNR %@, %.1f it/s",
-                           summary.gaussianCount, summary.trainingPSNR, summary.validationPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
+                           summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
                            summary.iterationsPerSecond))
     }
 

@@ -239,13 +239,7 @@ final class RiggedTrainer: CheckpointedTrainer {
             && iteration < settings.iterations {
             resetOpacity()
         }
-        var squared = 0.0
-        let image = render.image.value.scalars, targetValues = view.target.scalars
-        for i in 0..<image.count {
-            let d = Double(Swift.min(Swift.max(image[i], 0), 1)) - Double(targetValues[i])
-            squared += d * d
-        }
-        return StepReport(loss: lossValue, psnr: 10 * log10(1 / max(squared / Double(image.count), 1e-12)))
+        return StepReport(loss: lossValue, psnr: TrainingSummary.psnr(render.image.value.scalars, view.target.scalars))
     }
 
     /// Names the first parameter holding NaN or ±Inf, or nil.
