@@ -59,13 +59,22 @@ public struct Capture: Sendable {
     public let groundTruthDirectory: URL?
 
     /// Opens and validates a capture directory.
-    public static func open(_ directory: URL) throws -> Capture {
-        let root = directory.standardizedFileURL
+    ///
+    /// `camerasFile` names the calibration file relative to `directory` (default `cameras.json`);
+    /// another one, e.g. a synthetic capture's `groundtruth/cameras.json` listing its held-out
+    /// cameras, makes its own folder the base of the media paths and of `background/<id>.png`.
+    public static func open(_ directory: URL, camerasFile: String = camerasFileName) throws -> Capture {
+        let captureRoot = directory.standardizedFileURL
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw MediaIOError(.fileNotFound, path: root.path, "capture directory not found; pass the folder that holds cameras.json")
+        guard FileManager.default.fileExists(atPath: captureRoot.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw MediaIOError(.fileNotFound, path: captureRoot.path, "capture directory not found; pass the folder that holds cameras.json")
         }
-        let camerasURL = root.appendingPathComponent(camerasFileName)
+        guard !camerasFile.isEmpty, !camerasFile.hasPrefix("/"), !camerasFile.split(separator: "/").contains("..") else {
+            throw MediaIOError(.invalidLayout, path: captureRoot.path,
+                               "calibration file '\(camerasFile)' must be a path inside the capture directory (e.g. cameras.json or groundtruth/cameras.json)")
+        }
+        let camerasURL = captureRoot.appendingPathComponent(camerasFile)
+        let root = camerasURL.deletingLastPathComponent().standardizedFileURL
         let file = try readCamerasFile(camerasURL)
         let declaredRate = file.fps.map { Rational(approximating: $0) }
         var cameras: [Camera] = []
@@ -112,13 +121,13 @@ public struct Capture: Sendable {
         }
         var groundTruth: URL?
         for name in ["groundtruth", "ground_truth"] {
-            let candidate = root.appendingPathComponent(name)
+            let candidate = captureRoot.appendingPathComponent(name)
             var candidateIsDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &candidateIsDirectory), candidateIsDirectory.boolValue {
                 groundTruth = candidate
             }
         }
-        return Capture(directory: root, cameras: cameras, frameCount: frameCounts[0].1,
+        return Capture(directory: captureRoot, cameras: cameras, frameCount: frameCounts[0].1,
                        size: PixelSize(width: first.width, height: first.height),
                        frameRate: rates.first?.1 ?? declaredRate ?? Rational(25, 1),
                        units: file.units ?? "metres", groundTruthDirectory: groundTruth)

@@ -48,6 +48,8 @@ public struct DynamicGaussiansStage: Stage {
         public var poseLR: Double
         /// Learning rate of the per-frame translation correction, world units.
         public var translationLR: Double
+        /// Fraction of every learning rate reached at the last iteration (log-linear decay; 1 = constant).
+        public var lrDecay: Double
         /// λ_lr of eq. 8.
         public var lambdaLR: Double
         /// Perceptual term: `dssim` or `none`.
@@ -84,6 +86,7 @@ public struct DynamicGaussiansStage: Stage {
             case poseLR = "pose_lr"
             case translationLR = "translation_lr"
             case lambdaLR = "lambda_lr"
+            case lrDecay = "lr_decay"
             case lambdaPerceptual = "lambda_perceptual"
             case heldOutCameras = "held_out_cameras"
             case heldOutFrames = "held_out_frames"
@@ -112,6 +115,7 @@ public struct DynamicGaussiansStage: Stage {
             .double("opacity_lr", 1e-2, range: 0...1, doc: "Learning rate of A0, logit (paper: 1e-4)."),
             .double("pose_lr", 1e-4, range: 0...1, doc: "Learning rate of the per-frame head rotation correction, radians (paper: 1e-5)."),
             .double("translation_lr", 1e-5, range: 0...1, doc: "Learning rate of the per-frame translation correction, world units (paper: 1e-5)."),
+            .double("lr_decay", 0.1, range: 1e-6...1, doc: "Every learning rate falls log-linearly to this fraction of itself by the last iteration (paper: 1, constant rates over ~600k steps; the CPU preset's short schedule settles its ×10–×100 rates with 0.1)."),
             .double("lambda_lr", 1, range: 0...100, doc: "λ_lr of eq. 8: L1 of the feature image's first three channels (paper: 1)."),
             .choice("perceptual", "dssim", ["dssim", "none"], doc: "Perceptual term of eq. 8: D-SSIM (default; the paper's VGG/LPIPS weights are not shipped) or none."),
             .double("lambda_perceptual", 0.2, range: 0...100, doc: "Weight of the perceptual term (paper: λ_vgg 0.1)."),
@@ -225,6 +229,7 @@ extension DynamicGaussiansStage.Parameters {
         s.opacityLearningRate = Float(opacityLR)
         s.poseCorrectionLearningRate = Float(poseLR)
         s.translationCorrectionLearningRate = Float(translationLR)
+        s.learningRateDecay = Float(lrDecay)
         s.lowResolutionWeight = Float(lambdaLR)
         s.dssimWeight = perceptual == "dssim" ? Float(lambdaPerceptual) : 0
         s.checkpointInterval = checkpointInterval

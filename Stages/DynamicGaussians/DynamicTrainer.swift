@@ -35,7 +35,7 @@ final class DynamicTrainer: CheckpointedTrainer {
         generator = Tensors.SplitMix64(seed: settings.seed ^ 0x6748_4121)
         rotationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
         translationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
-        adam = Adam(groups: [
+        let groups: [Adam.Group] = [
             .init(name: "networks", parameters: model.networks.parameters + model.attributes.parameters, learningRate: settings.networkLearningRate),
             .init(name: "superres", parameters: model.superResolution.parameters, learningRate: settings.superResolutionLearningRate),
             .init(name: "positions", parameters: [model.positions], learningRate: settings.positionLearningRate, epsilon: 1e-15),
@@ -45,7 +45,13 @@ final class DynamicTrainer: CheckpointedTrainer {
             .init(name: "opacity", parameters: [model.opacityLogits], learningRate: settings.opacityLearningRate, epsilon: 1e-15),
             .init(name: "pose", parameters: [rotationOffsets], learningRate: settings.poseCorrectionLearningRate, epsilon: 1e-15),
             .init(name: "translation", parameters: [translationOffsets], learningRate: settings.translationCorrectionLearningRate, epsilon: 1e-15),
-        ])
+        ]
+        let decay = settings.learningRateDecay
+        adam = Adam(groups: groups.map { group in
+            var decayed = group
+            if decay != 1 { decayed.schedule = .logLinear(finalLearningRate: group.learningRate * decay, steps: max(1, settings.iterations - 1)) }
+            return decayed
+        })
     }
 
     /// Every parameter by checkpoint name.

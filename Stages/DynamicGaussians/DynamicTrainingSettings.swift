@@ -13,6 +13,8 @@ struct DynamicTrainingSettings: Sendable {
     var opacityLearningRate: Float = 1e-2
     var poseCorrectionLearningRate: Float = 1e-4
     var translationCorrectionLearningRate: Float = 1e-5
+    /// Every rate falls log-linearly to this fraction of itself at the last iteration (1: constant, as the paper).
+    var learningRateDecay: Float = 0.1
     /// λ_lr of eq. 8 (paper 1).
     var lowResolutionWeight: Float = 1
     /// Weight of the D-SSIM perceptual stand-in (0 disables it).

@@ -23,12 +23,15 @@ public struct VideoDecodeStage: Stage {
         public var cameras: [String]
         /// YUV→RGB conversion: "ffmpeg" (bit-identical to the CLI) or "accurate" (interpolated chroma).
         public var colour: String
+        /// Calibration file relative to the capture directory; media and plates resolve from its folder.
+        public var camerasFile: String
 
         enum CodingKeys: String, CodingKey {
             case size, crop, fps, cameras, colour
             case firstFrame = "first_frame"
             case frameCount = "frame_count"
             case everyNth = "every_nth"
+            case camerasFile = "cameras_file"
         }
 
         /// The schema.
@@ -42,6 +45,8 @@ public struct VideoDecodeStage: Stage {
             .stringList("cameras", [], doc: "Camera ids to decode; empty decodes all cameras."),
             .choice("colour", "ffmpeg", ["ffmpeg", "accurate"],
                     doc: "YUV to RGB: ffmpeg = bit-identical to `ffmpeg -pix_fmt rgb24`; accurate = interpolated chroma (+~3 dB)."),
+            .string("cameras_file", Capture.camerasFileName,
+                    doc: "Calibration file inside the capture; media and background/<id>.png resolve from its folder (synthetic.capture's groundtruth/cameras.json adds the held-out cameras held00…)."),
         ]
     }
 
@@ -61,7 +66,7 @@ public struct VideoDecodeStage: Stage {
 
     /// Validates the capture, then decodes it frame by frame into the output FrameSet.
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
-        let capture = try Capture.open(try context.input("capture"))
+        let capture = try Capture.open(try context.input("capture"), camerasFile: parameters.camerasFile)
         let options = try DecodeParameterSupport.options(
             stage: Self.id, size: parameters.size, crop: parameters.crop, firstFrame: parameters.firstFrame,
             frameCount: parameters.frameCount, everyNth: parameters.everyNth, fps: parameters.fps,
