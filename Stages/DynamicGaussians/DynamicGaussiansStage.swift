@@ -66,6 +66,8 @@ public struct DynamicGaussiansStage: Stage {
         public var logInterval: Int
         /// One rasteriser thread for bit-exact resumes.
         public var deterministic: Bool
+        /// Frames whose posed Gaussians are exported as 3DGS PLY files (`ply/frame_XXXXXX.ply`).
+        public var exportPLYFrames: [Int]
 
         enum CodingKeys: String, CodingKey {
             case iterations, seed, model, gaussians, perceptual, deterministic
@@ -90,6 +92,7 @@ public struct DynamicGaussiansStage: Stage {
             case whiteBackground = "white_background"
             case checkpointInterval = "checkpoint_interval"
             case logInterval = "log_interval"
+            case exportPLYFrames = "export_ply_frames"
         }
 
         /// The schema (CPU preset defaults; paper / official values in the docs).
@@ -121,13 +124,14 @@ public struct DynamicGaussiansStage: Stage {
             .int("checkpoint_interval", 500, range: 1...10_000_000, doc: "Steps between checkpoints (resumed after a kill)."),
             .int("log_interval", 100, range: 1...10_000_000, doc: "Steps between log lines with loss, PSNR and it/s."),
             .bool("deterministic", false, doc: "One rasteriser thread: bit-reproducible training and bit-exact resume (slower)."),
+            .intList("export_ply_frames", [0], range: 0...1_000_000, doc: "Frames whose posed Gaussians (eq. 2–7 with the learnt rigid correction) are exported as 3DGS PLY (ply/frame_XXXXXX.ply; f_dc from the first three colour channels, all C channels as feature_0…feature_{C−1})."),
         ]
     }
 
     /// The stage id.
     public static let id = "gaussians.dynamic"
-    /// Output version.
-    public static let version = 1
+    /// Output version (2: the avatar folder holds `ply/`).
+    public static let version = 2
     /// One line.
     public static let summary = "Gaussian Head Avatar: MLP-deformed neutral Gaussians, C-channel feature image and super-resolution."
     /// Inputs.
@@ -138,7 +142,7 @@ public struct DynamicGaussiansStage: Stage {
     ]
     /// Outputs.
     public static let outputs = [
-        StagePort("avatar", .avatar, doc: "avatar.json + gaussian-head-avatar.json + gaussians.safetensors (family gaussian-head-avatar), training.json."),
+        StagePort("avatar", .avatar, doc: "avatar.json + gaussian-head-avatar.json + gaussians.safetensors (family gaussian-head-avatar), training.json, ply/."),
         StagePort("tracking", .tracking, doc: "The input tracking with the learnt per-frame rigid corrections applied."),
     ]
 
@@ -158,6 +162,9 @@ public struct DynamicGaussiansStage: Stage {
         let expected = CanonicalHeadSpace.expressionCondition(of: tracking.frames[0]).count
         guard guidance.networks.configuration.expressionWidth == expected else {
             throw DynamicGaussiansError("the guidance networks take \(guidance.networks.configuration.expressionWidth) expression values but the tracking gives \(expected); connect the guidance made from this tracking")
+        }
+        for frame in parameters.exportPLYFrames where !tracking.frames.indices.contains(frame) {
+            throw DynamicGaussiansError("export_ply_frames names frame \(frame) but the tracking has \(tracking.frames.count) frames; use 0…\(tracking.frames.count - 1)")
         }
         let views = try CaptureViews.load(frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
                                           heldOutFrames: parameters.heldOutFrames, factor: parameters.srFactor)
@@ -199,14 +206,29 @@ public struct DynamicGaussiansStage: Stage {
             family: DynamicGaussianAvatar.family, headModel: HeadModelReference(name: headModel.name, path: modelPath),
             identity: tracking.identity, scale: tracking.scale, shDegree: 0, gaussianCount: model.count, background: background,
             trainingCameras: views.trainingCameras, heldOutCameras: parameters.heldOutCameras, iterations: settings.iterations)
-        try DynamicGaussianAvatar(manifest: manifest, headModel: headModel, model: model).write(to: output)
-        try trainer.refinedTracking.write(to: try context.output("tracking"))
+        let avatar = DynamicGaussianAvatar(manifest: manifest, headModel: headModel, model: model)
+        try avatar.write(to: output)
+        let refined = trainer.refinedTracking
+        try refined.write(to: try context.output("tracking"))
+        try exportPLYs(avatar: avatar, tracking: refined, frames: parameters.exportPLYFrames, to: output)
         let summary = try TrainingSummary.measure(trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
                                                          seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
         context.log(String(format: "done: %d Gaussians, train PSNR %.2f dB, held-out camera PSNR %@, %.2f it/s",
                            summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
                            summary.iterationsPerSecond))
+    }
+
+    /// Writes the posed Gaussians of `frames` (indices checked at the start of `run`) as 3DGS PLY files into `output/ply/`;
+    /// the refined tracking carries the learnt rigid corrections, so these are the Gaussians `render.reenact` splats.
+    private func exportPLYs(avatar: DynamicGaussianAvatar, tracking: HeadTracking, frames: [Int], to output: URL) throws {
+        guard !frames.isEmpty else { return }
+        let folder = output.appendingPathComponent("ply")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for frame in frames {
+            let name = "frame_" + FrameSetManifest.fileName(frame: frame).replacingOccurrences(of: ".png", with: ".ply")
+            try GaussianPLY.write(try avatar.scene(driving: tracking.frames[frame]), to: folder.appendingPathComponent(name))
+        }
     }
 }
 
