@@ -50,8 +50,10 @@ public struct DynamicGaussiansStage: Stage {
         public var translationLR: Double
         /// λ_lr of eq. 8.
         public var lambdaLR: Double
-        /// Perceptual term: `dssim` or `none`.
+        /// Perceptual term: `dssim`, `vgg` or `none`.
         public var perceptual: String
+        /// Safetensors file of torchvision VGG16 `features` weights, for `perceptual: vgg`.
+        public var vggWeights: String
         /// Weight of the perceptual term.
         public var lambdaPerceptual: Double
         /// Cameras held out of training.
@@ -87,6 +89,7 @@ public struct DynamicGaussiansStage: Stage {
             case translationLR = "translation_lr"
             case lambdaLR = "lambda_lr"
             case lambdaPerceptual = "lambda_perceptual"
+            case vggWeights = "vgg_weights"
             case heldOutCameras = "held_out_cameras"
             case heldOutFrames = "held_out_frames"
             case whiteBackground = "white_background"
@@ -116,8 +119,9 @@ public struct DynamicGaussiansStage: Stage {
             .double("pose_lr", 1e-4, range: 0...1, doc: "Learning rate of the per-frame head rotation correction, radians (paper: 1e-5)."),
             .double("translation_lr", 1e-5, range: 0...1, doc: "Learning rate of the per-frame translation correction, world units (paper: 1e-5)."),
             .double("lambda_lr", 1, range: 0...100, doc: "λ_lr of eq. 8: L1 of the feature image's first three channels (paper: 1)."),
-            .choice("perceptual", "dssim", ["dssim", "none"], doc: "Perceptual term of eq. 8: D-SSIM (default; the paper's VGG/LPIPS weights are not shipped) or none."),
+            .choice("perceptual", "dssim", ["dssim", "vgg", "none"], doc: "Perceptual term of eq. 8: D-SSIM (default; VGG weights are not shipped), vgg (LPIPS-style VGG16 feature distance with the weights in vgg_weights) or none."),
             .double("lambda_perceptual", 0.2, range: 0...100, doc: "Weight of the perceptual term (paper: λ_vgg 0.1)."),
+            .path("vgg_weights", "", doc: "For perceptual: vgg, a safetensors file with torchvision vgg16 `features` weights (features.0 … features.21, float32; docs/gaussian-head-avatar.md shows how to make it)."),
             .stringList("held_out_cameras", [], doc: "Cameras excluded from training, used for novel-view validation (training.json)."),
             .int("held_out_frames", 0, range: 0...1_000_000, doc: "Trailing frames excluded from training (self-reenactment test sequence)."),
             .bool("white_background", true, doc: "Targets and renders over white; off = black (must match the matting stage)."),
@@ -151,7 +155,11 @@ public struct DynamicGaussiansStage: Stage {
 
     /// Initialises from the guidance (or resumes), trains, and writes the avatar and its summary.
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let perceptual = try perceptualTerm(parameters, context: context)
         let frameSet = try FrameSet.open(try context.input("frames"))
+        if case .vgg = perceptual, min(frameSet.manifest.width, frameSet.manifest.height) < VGGPerceptualLoss.minimumSide {
+            throw DynamicGaussiansError("perceptual: vgg needs frames of at least \(VGGPerceptualLoss.minimumSide)×\(VGGPerceptualLoss.minimumSide) pixels, got \(frameSet.manifest.width)×\(frameSet.manifest.height); use perceptual: dssim")
+        }
         let tracking = try HeadTracking.read(from: try context.input("tracking"))
         let guidance = try GuidanceModel.read(from: try context.input("init"))
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
@@ -185,7 +193,7 @@ public struct DynamicGaussiansStage: Stage {
         } catch let error as AvatarError {
             throw DynamicGaussiansError("cannot initialise from the guidance: \(error.description)")
         }
-        let settings = parameters.trainingSettings()
+        let settings = parameters.trainingSettings(perceptual: perceptual)
         context.log("\(model.count) Gaussians from a '\(guidance.manifest.source)' guidance (\(guidance.vertices.shape[0]) vertices); training on \(views.training.count) views (\(views.trainingCameras.count) cameras × \(views.trainingFrames.count) frames), validating on \(views.heldOutCameraViews.count)")
         let trainer = DynamicTrainer(settings: settings, model: model, tracking: tracking, views: views.training)
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
@@ -219,6 +227,24 @@ public struct DynamicGaussiansStage: Stage {
                            summary.iterationsPerSecond))
     }
 
+    /// The perceptual term of the parameters, loading the VGG weights for `perceptual: vgg`.
+    /// - Throws: `DynamicGaussiansError` when `vgg_weights` is empty or the file cannot be used (naming the file and tensor).
+    private func perceptualTerm(_ parameters: Parameters, context: StageContext) throws -> PerceptualTerm {
+        switch parameters.perceptual {
+        case "vgg":
+            guard !parameters.vggWeights.isEmpty else {
+                throw DynamicGaussiansError("perceptual: vgg needs vgg_weights, a safetensors file of torchvision vgg16 `features` weights (docs/gaussian-head-avatar.md shows the two-line Python command); supply it or use perceptual: dssim")
+            }
+            do {
+                return .vgg(try VGGPerceptualLoss(contentsOf: context.resolvePath(parameters.vggWeights)))
+            } catch let error as VGGWeightsError {
+                throw DynamicGaussiansError("vgg_weights: \(error.description)")
+            }
+        case "none": return .none
+        default: return .dssim
+        }
+    }
+
     /// Writes the posed Gaussians of `frames` (indices checked at the start of `run`) as 3DGS PLY files into `output/ply/`;
     /// the refined tracking carries the learnt rigid corrections, so these are the Gaussians `render.reenact` splats.
     private func exportPLYs(avatar: DynamicGaussianAvatar, tracking: HeadTracking, frames: [Int], to output: URL) throws {
@@ -234,7 +260,7 @@ public struct DynamicGaussiansStage: Stage {
 
 extension DynamicGaussiansStage.Parameters {
     /// The library settings.
-    func trainingSettings() -> DynamicTrainingSettings {
+    func trainingSettings(perceptual: PerceptualTerm) -> DynamicTrainingSettings {
         var s = DynamicTrainingSettings()
         s.iterations = iterations
         s.seed = UInt64(seed)
@@ -248,7 +274,8 @@ extension DynamicGaussiansStage.Parameters {
         s.poseCorrectionLearningRate = Float(poseLR)
         s.translationCorrectionLearningRate = Float(translationLR)
         s.lowResolutionWeight = Float(lambdaLR)
-        s.dssimWeight = perceptual == "dssim" ? Float(lambdaPerceptual) : 0
+        s.perceptual = perceptual
+        s.perceptualWeight = Float(lambdaPerceptual)
         s.checkpointInterval = checkpointInterval
         s.logInterval = logInterval
         s.rasterWorkers = deterministic ? 1 : nil
