@@ -20,19 +20,27 @@ struct SeededHeadCapture {
     let guidance: URL
     /// The tracking as written.
     let truth: HeadTracking
+    /// The calibrated cameras the frames were rendered from.
+    let cameras: [Geometry.PinholeCamera]
 
-    /// Writes the capture into `directory` (created).
-    init(seed: UInt64, in directory: URL, size: Int = 32, frameCount: Int = 4, cameraCount: Int = 2) throws {
+    /// Writes the capture into `directory` (created); `headTurn` bounds the random yaw, radians. With
+    /// `expressionsOf`, frame f makes that tracking's expression and jaw of frame f (cyclically) instead of random ones.
+    init(seed: UInt64, in directory: URL, size: Int = 32, frameCount: Int = 4, cameraCount: Int = 2, headTurn: Float = 0.2,
+         expressionsOf performer: HeadTracking? = nil) throws {
         let model = Self.model
         var generator = Tensors.SplitMix64(seed: seed)
         let identity = (0..<model.identityCount).map { _ in Double(generator.nextFloat(in: -1, 1)) }
         let scale = Double(generator.nextFloat(in: 0.9, 1.1))
-        let records = (0..<frameCount).map { _ -> HeadTracking.Frame in
+        let records = (0..<frameCount).map { f -> HeadTracking.Frame in
             var expression = [Double](repeating: 0, count: model.expressionCount)
             for k in 0..<min(4, expression.count) { expression[k] = Double(generator.nextFloat(in: 0, 0.6)) }
-            return HeadTracking.Frame(rotation: [0, Double(generator.nextFloat(in: -0.2, 0.2)), 0], translation: [0, 0, 0],
-                                      jaw: [Double(generator.nextFloat(in: 0, 0.3)), 0, 0], expression: expression, landmarks: [],
-                                      meanResidualPixels: 0, observedViews: cameraCount)
+            var jaw = [Double(generator.nextFloat(in: 0, 0.3)), 0, 0]
+            if let performer {
+                expression = performer.frames[f % performer.frames.count].expression
+                jaw = performer.frames[f % performer.frames.count].jaw
+            }
+            return HeadTracking.Frame(rotation: [0, Double(headTurn * generator.nextFloat(in: -1, 1)), 0], translation: [0, 0, 0],
+                                      jaw: jaw, expression: expression, landmarks: [], meanResidualPixels: 0, observedViews: cameraCount)
         }
         let cameraIDs = (0..<cameraCount).map { "cam\($0)" }
         truth = HeadTracking(model: model.name, cameras: cameraIDs, identity: identity, scale: scale, frames: records)
@@ -44,7 +52,7 @@ struct SeededHeadCapture {
         try TemplateGuidanceFixture.guidance(tracking: truth).write(to: guidance)
         let (centre, radius) = try RenderedHeadFrames.boundingSphere(truth: truth, model: model)
         let distance = 4 * radius
-        let cameras = (0..<cameraCount).map { c -> Geometry.PinholeCamera in
+        cameras = (0..<cameraCount).map { c -> Geometry.PinholeCamera in
             let azimuth = Float(-30 + 60 * Double(c) / Double(max(1, cameraCount - 1))) * .pi / 180
             return Geometry.PinholeCamera(id: cameraIDs[c], width: size, height: size, horizontalFieldOfView: 2 * atan(1.15 * radius / distance),
                                           eye: centre + distance * SIMD3(sin(azimuth), 0, cos(azimuth)), target: centre)
