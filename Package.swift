@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "DifferentiableMeshTests", dependencies: ["DifferentiableMesh", "Tensors", "Geometry"]),
         .testTarget(name: "MeshGuidanceTests", dependencies: ["MeshGuidance", "HeadCaptureFixtures", "Avatars", "DifferentiableMesh", "AvatarFlow", "AvatarFlowStages",
                                                               "MediaIO", "HeadModel", "Geometry", "Tensors"]),
-        .testTarget(name: "DynamicGaussiansTests", dependencies: ["DynamicGaussians", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
+        .testTarget(name: "DynamicGaussiansTests", dependencies: ["DynamicGaussians", "HeadCaptureFixtures", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
                                                                   "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]

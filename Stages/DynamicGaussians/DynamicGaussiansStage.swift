@@ -52,8 +52,10 @@ public struct DynamicGaussiansStage: Stage {
         public var lrDecay: Double
         /// λ_lr of eq. 8.
         public var lambdaLR: Double
-        /// Perceptual term: `dssim` or `none`.
+        /// Perceptual term: `dssim`, `vgg` or `none`.
         public var perceptual: String
+        /// Safetensors file of torchvision VGG16 `features` weights, for `perceptual: vgg`.
+        public var vggWeights: String
         /// Weight of the perceptual term.
         public var lambdaPerceptual: Double
         /// Cameras held out of training.
@@ -68,6 +70,8 @@ public struct DynamicGaussiansStage: Stage {
         public var logInterval: Int
         /// One rasteriser thread for bit-exact resumes.
         public var deterministic: Bool
+        /// Frames whose posed Gaussians are exported as 3DGS PLY files (`ply/frame_XXXXXX.ply`).
+        public var exportPLYFrames: [Int]
 
         enum CodingKeys: String, CodingKey {
             case iterations, seed, model, gaussians, perceptual, deterministic
@@ -88,11 +92,13 @@ public struct DynamicGaussiansStage: Stage {
             case lambdaLR = "lambda_lr"
             case lrDecay = "lr_decay"
             case lambdaPerceptual = "lambda_perceptual"
+            case vggWeights = "vgg_weights"
             case heldOutCameras = "held_out_cameras"
             case heldOutFrames = "held_out_frames"
             case whiteBackground = "white_background"
             case checkpointInterval = "checkpoint_interval"
             case logInterval = "log_interval"
+            case exportPLYFrames = "export_ply_frames"
         }
 
         /// The schema (CPU preset defaults; paper / official values in the docs).
@@ -117,21 +123,23 @@ public struct DynamicGaussiansStage: Stage {
             .double("translation_lr", 1e-5, range: 0...1, doc: "Learning rate of the per-frame translation correction, world units (paper: 1e-5)."),
             .double("lr_decay", 0.1, range: 1e-6...1, doc: "Every learning rate falls log-linearly to this fraction of itself by the last iteration (paper: 1, constant rates over ~600k steps; the CPU preset's short schedule settles its ×10–×100 rates with 0.1)."),
             .double("lambda_lr", 1, range: 0...100, doc: "λ_lr of eq. 8: L1 of the feature image's first three channels (paper: 1)."),
-            .choice("perceptual", "dssim", ["dssim", "none"], doc: "Perceptual term of eq. 8: D-SSIM (default; the paper's VGG/LPIPS weights are not shipped) or none."),
+            .choice("perceptual", "dssim", ["dssim", "vgg", "none"], doc: "Perceptual term of eq. 8: D-SSIM (default; VGG weights are not shipped), vgg (LPIPS-style VGG16 feature distance with the weights in vgg_weights) or none."),
             .double("lambda_perceptual", 0.2, range: 0...100, doc: "Weight of the perceptual term (paper: λ_vgg 0.1)."),
+            .path("vgg_weights", "", doc: "For perceptual: vgg, a safetensors file with torchvision vgg16 `features` weights (features.0 … features.21, float32; docs/gaussian-head-avatar.md shows how to make it)."),
             .stringList("held_out_cameras", [], doc: "Cameras excluded from training, used for novel-view validation (training.json)."),
             .int("held_out_frames", 0, range: 0...1_000_000, doc: "Trailing frames excluded from training (self-reenactment test sequence)."),
             .bool("white_background", true, doc: "Targets and renders over white; off = black (must match the matting stage)."),
             .int("checkpoint_interval", 500, range: 1...10_000_000, doc: "Steps between checkpoints (resumed after a kill)."),
             .int("log_interval", 100, range: 1...10_000_000, doc: "Steps between log lines with loss, PSNR and it/s."),
             .bool("deterministic", false, doc: "One rasteriser thread: bit-reproducible training and bit-exact resume (slower)."),
+            .intList("export_ply_frames", [0], range: 0...1_000_000, doc: "Frames whose posed Gaussians (eq. 2–7 with the learnt rigid correction) are exported as 3DGS PLY (ply/frame_XXXXXX.ply; f_dc from the first three colour channels, all C channels as feature_0…feature_{C−1})."),
         ]
     }
 
     /// The stage id.
     public static let id = "gaussians.dynamic"
-    /// Output version.
-    public static let version = 1
+    /// Output version (2: the avatar folder holds `ply/`).
+    public static let version = 2
     /// One line.
     public static let summary = "Gaussian Head Avatar: MLP-deformed neutral Gaussians, C-channel feature image and super-resolution."
     /// Inputs.
@@ -142,7 +150,7 @@ public struct DynamicGaussiansStage: Stage {
     ]
     /// Outputs.
     public static let outputs = [
-        StagePort("avatar", .avatar, doc: "avatar.json + gaussian-head-avatar.json + gaussians.safetensors (family gaussian-head-avatar), training.json."),
+        StagePort("avatar", .avatar, doc: "avatar.json + gaussian-head-avatar.json + gaussians.safetensors (family gaussian-head-avatar), training.json, ply/."),
         StagePort("tracking", .tracking, doc: "The input tracking with the learnt per-frame rigid corrections applied."),
     ]
 
@@ -151,7 +159,11 @@ public struct DynamicGaussiansStage: Stage {
 
     /// Initialises from the guidance (or resumes), trains, and writes the avatar and its summary.
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let perceptual = try perceptualTerm(parameters, context: context)
         let frameSet = try FrameSet.open(try context.input("frames"))
+        if case .vgg = perceptual, min(frameSet.manifest.width, frameSet.manifest.height) < VGGPerceptualLoss.minimumSide {
+            throw DynamicGaussiansError("perceptual: vgg needs frames of at least \(VGGPerceptualLoss.minimumSide)×\(VGGPerceptualLoss.minimumSide) pixels, got \(frameSet.manifest.width)×\(frameSet.manifest.height); use perceptual: dssim")
+        }
         let tracking = try HeadTracking.read(from: try context.input("tracking"))
         let guidance = try GuidanceModel.read(from: try context.input("init"))
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
@@ -162,6 +174,9 @@ public struct DynamicGaussiansStage: Stage {
         let expected = CanonicalHeadSpace.expressionCondition(of: tracking.frames[0]).count
         guard guidance.networks.configuration.expressionWidth == expected else {
             throw DynamicGaussiansError("the guidance networks take \(guidance.networks.configuration.expressionWidth) expression values but the tracking gives \(expected); connect the guidance made from this tracking")
+        }
+        for frame in parameters.exportPLYFrames where !tracking.frames.indices.contains(frame) {
+            throw DynamicGaussiansError("export_ply_frames names frame \(frame) but the tracking has \(tracking.frames.count) frames; use 0…\(tracking.frames.count - 1)")
         }
         let views = try CaptureViews.load(frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
                                           heldOutFrames: parameters.heldOutFrames, factor: parameters.srFactor)
@@ -182,7 +197,7 @@ public struct DynamicGaussiansStage: Stage {
         } catch let error as AvatarError {
             throw DynamicGaussiansError("cannot initialise from the guidance: \(error.description)")
         }
-        let settings = parameters.trainingSettings()
+        let settings = parameters.trainingSettings(perceptual: perceptual)
         context.log("\(model.count) Gaussians from a '\(guidance.manifest.source)' guidance (\(guidance.vertices.shape[0]) vertices); training on \(views.training.count) views (\(views.trainingCameras.count) cameras × \(views.trainingFrames.count) frames), validating on \(views.heldOutCameraViews.count)")
         let trainer = DynamicTrainer(settings: settings, model: model, tracking: tracking, views: views.training)
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
@@ -203,8 +218,11 @@ public struct DynamicGaussiansStage: Stage {
             family: DynamicGaussianAvatar.family, headModel: HeadModelReference(name: headModel.name, path: modelPath),
             identity: tracking.identity, scale: tracking.scale, shDegree: 0, gaussianCount: model.count, background: background,
             trainingCameras: views.trainingCameras, heldOutCameras: parameters.heldOutCameras, iterations: settings.iterations)
-        try DynamicGaussianAvatar(manifest: manifest, headModel: headModel, model: model).write(to: output)
-        try trainer.refinedTracking.write(to: try context.output("tracking"))
+        let avatar = DynamicGaussianAvatar(manifest: manifest, headModel: headModel, model: model)
+        try avatar.write(to: output)
+        let refined = trainer.refinedTracking
+        try refined.write(to: try context.output("tracking"))
+        try exportPLYs(avatar: avatar, tracking: refined, frames: parameters.exportPLYFrames, to: output)
         let summary = try TrainingSummary.measure(trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
                                                          seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
@@ -212,11 +230,41 @@ public struct DynamicGaussiansStage: Stage {
                            summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
                            summary.iterationsPerSecond))
     }
+
+    /// The perceptual term of the parameters, loading the VGG weights for `perceptual: vgg`.
+    /// - Throws: `DynamicGaussiansError` when `vgg_weights` is empty or the file cannot be used (naming the file and tensor).
+    private func perceptualTerm(_ parameters: Parameters, context: StageContext) throws -> PerceptualTerm {
+        switch parameters.perceptual {
+        case "vgg":
+            guard !parameters.vggWeights.isEmpty else {
+                throw DynamicGaussiansError("perceptual: vgg needs vgg_weights, a safetensors file of torchvision vgg16 `features` weights (docs/gaussian-head-avatar.md shows the two-line Python command); supply it or use perceptual: dssim")
+            }
+            do {
+                return .vgg(try VGGPerceptualLoss(contentsOf: context.resolvePath(parameters.vggWeights)))
+            } catch let error as VGGWeightsError {
+                throw DynamicGaussiansError("vgg_weights: \(error.description)")
+            }
+        case "none": return .none
+        default: return .dssim
+        }
+    }
+
+    /// Writes the posed Gaussians of `frames` (indices checked at the start of `run`) as 3DGS PLY files into `output/ply/`;
+    /// the refined tracking carries the learnt rigid corrections, so these are the Gaussians `render.reenact` splats.
+    private func exportPLYs(avatar: DynamicGaussianAvatar, tracking: HeadTracking, frames: [Int], to output: URL) throws {
+        guard !frames.isEmpty else { return }
+        let folder = output.appendingPathComponent("ply")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for frame in frames {
+            let name = "frame_" + FrameSetManifest.fileName(frame: frame).replacingOccurrences(of: ".png", with: ".ply")
+            try GaussianPLY.write(try avatar.scene(driving: tracking.frames[frame]), to: folder.appendingPathComponent(name))
+        }
+    }
 }
 
 extension DynamicGaussiansStage.Parameters {
     /// The library settings.
-    func trainingSettings() -> DynamicTrainingSettings {
+    func trainingSettings(perceptual: PerceptualTerm) -> DynamicTrainingSettings {
         var s = DynamicTrainingSettings()
         s.iterations = iterations
         s.seed = UInt64(seed)
@@ -231,7 +279,8 @@ extension DynamicGaussiansStage.Parameters {
         s.translationCorrectionLearningRate = Float(translationLR)
         s.learningRateDecay = Float(lrDecay)
         s.lowResolutionWeight = Float(lambdaLR)
-        s.dssimWeight = perceptual == "dssim" ? Float(lambdaPerceptual) : 0
+        s.perceptual = perceptual
+        s.perceptualWeight = Float(lambdaPerceptual)
         s.checkpointInterval = checkpointInterval
         s.logInterval = logInterval
         s.rasterWorkers = deterministic ? 1 : nil

@@ -6,7 +6,7 @@ import Tensors
 
 /// The Gaussian Head Avatar optimisation (§4.2): per step one random (frame, camera) view, the
 /// expression-conditioned Gaussians of eq. 2–7 with a learnable per-frame rigid correction, the
-/// feature image and Ψ, loss eq. 8 with D-SSIM in place of the VGG term; Adam with one learning
+/// feature image and Ψ, loss eq. 8 with D-SSIM (default) or the VGG feature distance as perceptual term; Adam with one learning
 /// rate per parameter group. Checkpoints hold everything needed to resume bit-exactly.
 final class DynamicTrainer: CheckpointedTrainer {
     /// Loss and image error of one step.
@@ -97,8 +97,12 @@ final class DynamicTrainer: CheckpointedTrainer {
             let lowRGB = channels == 3 ? render.features : render.features.slice(0..<3, axis: 2)
             loss = loss + settings.lowResolutionWeight * Losses.l1(lowRGB, Variable(view.lowResolutionTarget))
         }
-        if settings.dssimWeight > 0 {
-            loss = loss + settings.dssimWeight * Losses.structuralDissimilarity(image, target)
+        if settings.perceptualWeight > 0 {
+            switch settings.perceptual {
+            case .none: break
+            case .dssim: loss = loss + settings.perceptualWeight * Losses.structuralDissimilarity(image, target)
+            case .vgg(let vgg): loss = loss + settings.perceptualWeight * vgg(image, target)
+            }
         }
         let lossValue = loss.value.scalar
         guard lossValue.isFinite else { throw NonFiniteTraining(iteration: iteration + 1, what: "the loss is \(lossValue)") }

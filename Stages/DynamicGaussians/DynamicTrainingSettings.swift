@@ -1,3 +1,5 @@
+import Avatars
+
 /// Settings of one Gaussian Head Avatar training run (the stage's parameters in library form).
 /// Defaults are the CPU preset; the paper's values are given in `DynamicGaussiansStage.Parameters`.
 struct DynamicTrainingSettings: Sendable {
@@ -17,10 +19,20 @@ struct DynamicTrainingSettings: Sendable {
     var learningRateDecay: Float = 0.1
     /// λ_lr of eq. 8 (paper 1).
     var lowResolutionWeight: Float = 1
-    /// Weight of the D-SSIM perceptual stand-in (0 disables it).
-    var dssimWeight: Float = 0.2
+    /// The perceptual term of eq. 8.
+    var perceptual: PerceptualTerm = .dssim
+    /// Its weight λ_p (0 disables it).
+    var perceptualWeight: Float = 0.2
     var checkpointInterval = 500
     var logInterval = 100
     /// Rasteriser threads (nil: one per core); one makes runs bit-reproducible.
     var rasterWorkers: Int? = nil
+}
+
+/// The perceptual term of eq. 8: none, D-SSIM (the default stand-in) or the VGG16 feature distance
+/// with user-supplied weights (`VGGPerceptualLoss`).
+enum PerceptualTerm: Sendable {
+    case none
+    case dssim
+    case vgg(VGGPerceptualLoss)
 }
