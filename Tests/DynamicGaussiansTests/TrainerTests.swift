@@ -76,6 +76,18 @@ import Tensors
         }
     }
 
+    @Test func learningRatesFallLogLinearlyToTheDecayFractionAtTheLastIteration() throws {
+        let trainer = try Self.trainer()
+        let base = trainer.settings.networkLearningRate, decay = trainer.settings.learningRateDecay
+        #expect(trainer.adam.learningRate(ofGroup: "networks") == base)
+        for _ in 0..<(trainer.settings.iterations / 2) { _ = try trainer.step() }
+        let halfway = try #require(trainer.adam.learningRate(ofGroup: "networks"))
+        #expect(abs(halfway / (base * decay.squareRoot()) - 1) < 0.15, "halfway the rate is near base·√decay, got \(halfway)")
+        for _ in (trainer.settings.iterations / 2)..<(trainer.settings.iterations - 1) { _ = try trainer.step() }
+        let last = try #require(trainer.adam.learningRate(ofGroup: "networks"))
+        #expect(abs(last / (base * decay) - 1) < 1e-4, "the last step runs at base·decay, got \(last)")
+    }
+
     @Test func trainingLowersTheLoss() throws {
         let trainer = try Self.trainer(workers: nil)
         var first: Float = 0, last: Float = 0

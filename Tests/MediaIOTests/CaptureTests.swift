@@ -77,6 +77,44 @@ struct CaptureFixture {
         #expect(files.count == 4)
     }
 
+    @Test func anotherCalibrationFileResolvesMediaAndPlatesFromItsOwnFolder() throws {
+        let fixture = try CaptureFixture()
+        try fixture.writeFolder(camera: 0, id: "cam0", frames: 3)
+        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24)])
+        let extra = fixture.root.appendingPathComponent("groundtruth")
+        try FileManager.default.createDirectory(at: extra.appendingPathComponent("held/images"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: extra.appendingPathComponent("background"), withIntermediateDirectories: true)
+        for index in 0..<3 {
+            try PNGFile.write(CaptureFixture.frame(camera: 7, index: index, width: 32, height: 24),
+                              to: extra.appendingPathComponent(String(format: "held/images/%06d.png", index)))
+        }
+        try PNGFile.write(syntheticImage(width: 32, height: 24), to: extra.appendingPathComponent("background/held.png"))
+        let file = Capture.CamerasFile(cameras: [CaptureFixture.calibration("cam0", width: 32, height: 24).withMedia("../cam0"),
+                                                 CaptureFixture.calibration("held", width: 32, height: 24).withMedia("held/images")],
+                                       fps: nil, units: nil)
+        try JSONEncoder().encode(file).write(to: extra.appendingPathComponent("cameras.json"))
+
+        let capture = try Capture.open(fixture.root, camerasFile: "groundtruth/cameras.json")
+        #expect(capture.cameras.map(\.calibration.id) == ["cam0", "held"])
+        #expect(capture.frameCount == 3)
+        #expect(capture.cameras[1].backgroundPlate?.path.hasSuffix("groundtruth/background/held.png") == true)
+        #expect(capture.directory.standardizedFileURL == fixture.root.standardizedFileURL)
+        guard case .images(let folder, _) = capture.cameras[0].media else {
+            Issue.record("cam0 should be an image folder")
+            return
+        }
+        #expect(folder.standardizedFileURL.path == fixture.root.appendingPathComponent("cam0").standardizedFileURL.path)
+    }
+
+    @Test func calibrationFileOutsideTheCaptureIsRefused() throws {
+        let fixture = try CaptureFixture()
+        try fixture.writeFolder(camera: 0, id: "cam0", frames: 2)
+        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24)])
+        expectLayoutError(containing: ["../cameras.json", "inside the capture directory"]) {
+            _ = try Capture.open(fixture.root, camerasFile: "../cameras.json")
+        }
+    }
+
     @Test func missingCamerasJSONSaysWhatToCreate() throws {
         let fixture = try CaptureFixture()
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 2)
@@ -205,5 +243,14 @@ struct CaptureFixture {
         } catch let error as MediaIOError {
             #expect(error.kind == .invalidLayout && error.frameIndex == 1 && error.path.hasSuffix("img_0001.png"))
         }
+    }
+}
+
+private extension CameraCalibration {
+    /// The same calibration with an explicit media path.
+    func withMedia(_ media: String) -> CameraCalibration {
+        var copy = self
+        copy.media = media
+        return copy
     }
 }
