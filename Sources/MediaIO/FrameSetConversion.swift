@@ -102,8 +102,11 @@ public enum FrameSetConversion {
     }
 
     /// Encodes a FrameSet into one video. With several cameras the frames are tiled left to right,
-    /// top to bottom in `columns` columns (default: all in one row); RGBA frames are composited over black.
+    /// top to bottom in `columns` columns (default: all in one row). RGBA frames lose their alpha when
+    /// `alphaBackground` is nil (the RGB of AvatarFlow's RGBA FrameSets is already composited onto
+    /// their background), else they are composited over that grey level (0 = black, 255 = white).
     public static func encode(_ frameSet: FrameSet, cameras selected: [String]? = nil, columns: Int? = nil,
+                              alphaBackground: UInt8? = 0,
                               to url: URL, options: VideoEncodeOptions = VideoEncodeOptions()) throws -> VideoWriter {
         let manifest = frameSet.manifest
         let ids = selected ?? manifest.cameras
@@ -122,7 +125,7 @@ public enum FrameSetConversion {
         for frame in 0..<manifest.frameCount {
             var canvas = Image8(width: canvasSize.width, height: canvasSize.height, channels: 3)
             for (slot, id) in ids.enumerated() {
-                let tile = opaqueRGB(try frameSet.image(frame: frame, camera: id))
+                let tile = opaqueRGB(try frameSet.image(frame: frame, camera: id), background: alphaBackground)
                 paste(tile, into: &canvas, x: (slot % columnCount) * tileSize.width, y: (slot / columnCount) * tileSize.height)
             }
             try writer.append(canvas)
@@ -131,14 +134,16 @@ public enum FrameSetConversion {
         return writer
     }
 
-    /// RGB of an RGB or RGBA image, RGBA composited over black (colour · alpha).
-    static func opaqueRGB(_ image: Image8) -> Image8 {
-        guard image.channels == 4 else { return image.withChannels(3, opaque: 255) }
+    /// RGB of an RGB or RGBA image: alpha dropped when `background` is nil, else RGBA composited
+    /// over that grey level (colour · alpha + background · (1 − alpha), rounded).
+    static func opaqueRGB(_ image: Image8, background: UInt8?) -> Image8 {
+        guard image.channels == 4, let background else { return image.withChannels(3, opaque: 255) }
         var result = Image8(width: image.width, height: image.height, channels: 3)
+        let grey = UInt32(background)
         for pixel in 0..<(image.width * image.height) {
             let alpha = UInt32(image.samples[pixel * 4 + 3])
             for c in 0..<3 {
-                result.samples[pixel * 3 + c] = UInt8((UInt32(image.samples[pixel * 4 + c]) * alpha + 127) / 255)
+                result.samples[pixel * 3 + c] = UInt8((UInt32(image.samples[pixel * 4 + c]) * alpha + grey * (255 - alpha) + 127) / 255)
             }
         }
         return result

@@ -46,7 +46,7 @@ public struct RemovePartsStage: Stage {
         let frames = try FrameSet.open(try context.input("frames"))
         let masks = try FrameSet.open(try context.input("masks"))
         let manifest = frames.manifest
-        let channels = try parameters.parts.map { part -> Int in
+        let channels = try Set(parameters.parts).sorted().map { part -> Int in
             guard let channel = HeadHairParsingStage.channelNames.firstIndex(of: part) else {
                 throw MattingError(camera: "", path: masks.directory.path,
                                    "unknown part '\(part)' in `parts`; use any of \(HeadHairParsingStage.channelNames.joined(separator: ", "))")

@@ -22,6 +22,8 @@ public struct VideoEncodeStage: Stage {
         public var columns: Int
         /// H.264 chroma: "420" (plays everywhere) or "444" (full colour resolution).
         public var chroma: String
+        /// RGBA frames: "drop" the alpha (RGB is already composited) or composite over "black"/"white".
+        public var alpha: String
 
         /// The schema.
         public static let fields: [ParameterField] = [
@@ -35,6 +37,8 @@ public struct VideoEncodeStage: Stage {
             .int("columns", 0, range: 0...64, doc: "Tile columns for several cameras; 0 puts all cameras in one row."),
             .choice("chroma", "420", ["420", "444"],
                     doc: "H.264 chroma: 420 = yuv420p, plays everywhere; 444 = full colour resolution (High 4:4:4, fewer players)."),
+            .choice("alpha", "drop", ["drop", "black", "white"],
+                    doc: "RGBA frames: drop = encode the RGB as is (matting and render stages already composite it onto their background); black/white = composite over that colour (straight-alpha images)."),
         ]
     }
 
@@ -45,7 +49,7 @@ public struct VideoEncodeStage: Stage {
     /// One line.
     public static let summary = "Encode a FrameSet into a video (H.264 MP4 by default), tiling several cameras."
     /// Frames to encode.
-    public static let inputs: [StagePort] = [StagePort("frames", .frameSet, doc: "Frames to encode (RGBA is composited over black).")]
+    public static let inputs: [StagePort] = [StagePort("frames", .frameSet, doc: "Frames to encode (RGBA: see `alpha`).")]
     /// The video.
     public static let outputs: [StagePort] = [StagePort("video", .video, doc: "Directory with video.mp4 (or video.mkv) and video.json.")]
 
@@ -68,6 +72,7 @@ public struct VideoEncodeStage: Stage {
         let fileName = codec == .ffv1 ? "video.mkv" : "video.mp4"
         let writer = try FrameSetConversion.encode(frameSet, cameras: parameters.cameras.isEmpty ? nil : parameters.cameras,
                                                    columns: parameters.columns > 0 ? parameters.columns : nil,
+                                                   alphaBackground: parameters.alpha == "drop" ? nil : (parameters.alpha == "white" ? 255 : 0),
                                                    to: output.appendingPathComponent(fileName), options: options)
         if codec == .h264 && writer.encoderName != "libx264" {
             context.warn("libx264 is not available; encoded with \(writer.encoderName) instead")

@@ -80,6 +80,27 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
         #expect(frames[2] == tiled)
     }
 
+    @Test func encodeStageDropsAlphaByDefaultAndCompositesOverTheChosenColourOnRequest() throws {
+        let directory = try StageHarness(label: "videoio-test")
+        let pixel: [UInt8] = [200, 100, 50, 128]
+        let image = Image8(width: 4, height: 2, channels: 4, samples: Array((0..<8).map { _ in pixel }.joined()))
+        let writer = try FrameSetWriter(directory: directory.file("rgba"), cameras: ["cam0"], size: PixelSize(width: 4, height: 2),
+                                        channels: 4, frameRate: Rational(25, 1))
+        try writer.append([image], timestamp: 0, sourceIndex: 0)
+        _ = try writer.finish()
+        func encodedPixel(_ alpha: String?) throws -> [UInt8] {
+            var parameters: [String: ConfigValue] = ["codec": .string("ffv1")]
+            if let alpha { parameters["alpha"] = .string(alpha) }
+            let outputs = try directory.run(VideoEncodeStage.self, name: "encode-\(alpha ?? "default")",
+                                            inputs: ["frames": directory.file("rgba")], with: parameters)
+            let frames = try decodeAll(try VideoArtifact.open(try #require(outputs["video"])).1)
+            return Array(frames[0].samples[0..<3])
+        }
+        #expect(try encodedPixel(nil) == [200, 100, 50], "the RGB of an RGBA FrameSet is already composited")
+        #expect(try encodedPixel("black") == [100, 50, 25])
+        #expect(try encodedPixel("white") == [227, 177, 152])
+    }
+
     @Test func encodeStageDefaultsToH264MP4() throws {
         let directory = try StageHarness(label: "videoio-test")
         let written = try makeFrameSet(directory.file("frames"), cameras: 1, frames: 4)
