@@ -175,8 +175,8 @@ public struct DynamicGaussiansStage: Stage {
         guard guidance.networks.configuration.expressionWidth == expected else {
             throw DynamicGaussiansError("the guidance networks take \(guidance.networks.configuration.expressionWidth) expression values but the tracking gives \(expected); connect the guidance made from this tracking")
         }
-        for frame in parameters.exportPLYFrames where !tracking.frames.indices.contains(frame) {
-            throw DynamicGaussiansError("export_ply_frames names frame \(frame) but the tracking has \(tracking.frames.count) frames; use 0…\(tracking.frames.count - 1)")
+        if let problem = PosedGaussianPLYExport.problem(frames: parameters.exportPLYFrames, frameCount: tracking.frames.count) {
+            throw DynamicGaussiansError(problem)
         }
         let views = try CaptureViews.load(frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
                                           heldOutFrames: parameters.heldOutFrames, factor: parameters.srFactor)
@@ -222,7 +222,7 @@ public struct DynamicGaussiansStage: Stage {
         try avatar.write(to: output)
         let refined = trainer.refinedTracking
         try refined.write(to: try context.output("tracking"))
-        try exportPLYs(avatar: avatar, tracking: refined, frames: parameters.exportPLYFrames, to: output)
+        try PosedGaussianPLYExport.write(avatar, driving: refined, frames: parameters.exportPLYFrames, into: output)
         let summary = try TrainingSummary.measure(trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
                                                          seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
@@ -246,18 +246,6 @@ public struct DynamicGaussiansStage: Stage {
             }
         case "none": return .none
         default: return .dssim
-        }
-    }
-
-    /// Writes the posed Gaussians of `frames` (indices checked at the start of `run`) as 3DGS PLY files into `output/ply/`;
-    /// the refined tracking carries the learnt rigid corrections, so these are the Gaussians `render.reenact` splats.
-    private func exportPLYs(avatar: DynamicGaussianAvatar, tracking: HeadTracking, frames: [Int], to output: URL) throws {
-        guard !frames.isEmpty else { return }
-        let folder = output.appendingPathComponent("ply")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for frame in frames {
-            let name = "frame_" + FrameSetManifest.fileName(frame: frame).replacingOccurrences(of: ".png", with: ".ply")
-            try GaussianPLY.write(try avatar.scene(driving: tracking.frames[frame]), to: folder.appendingPathComponent(name))
         }
     }
 }

@@ -182,6 +182,9 @@ public struct RiggedGaussiansStage: Stage {
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
         let frameSet = try FrameSet.open(try context.input("frames"))
         let tracking = try HeadTracking.read(from: try context.input("tracking"))
+        if let problem = PosedGaussianPLYExport.problem(frames: parameters.exportPLYFrames, frameCount: tracking.frames.count) {
+            throw RiggedGaussiansError(problem)
+        }
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
         let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
         let settings = try parameters.trainingSettings()
@@ -212,25 +215,12 @@ public struct RiggedGaussiansStage: Stage {
         try avatar.write(to: output)
         let refined = trainer.refinedTracking
         try refined.write(to: try context.output("tracking"))
-        try exportPLYs(avatar: avatar, tracking: refined, frames: parameters.exportPLYFrames, to: output)
+        try PosedGaussianPLYExport.write(avatar, driving: refined, frames: parameters.exportPLYFrames, into: output)
         let summary = try TrainingSummary.measure(trainer: trainer, data: data, seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
         context.log(String(format: "done: %d Gaussians, train PSNR %.2f dB, held-out PSNR %@, %.1f it/s",
                            summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
                            summary.iterationsPerSecond))
-    }
-
-    private func exportPLYs(avatar: RiggedGaussianAvatar, tracking: HeadTracking, frames: [Int], to output: URL) throws {
-        guard !frames.isEmpty else { return }
-        let folder = output.appendingPathComponent("ply")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for frame in frames {
-            guard tracking.frames.indices.contains(frame) else {
-                throw RiggedGaussiansError("export_ply_frames names frame \(frame) but the tracking has \(tracking.frames.count) frames; use 0…\(tracking.frames.count - 1)")
-            }
-            let scene = try avatar.scene(driving: tracking.frames[frame])
-            try GaussianPLY.write(scene, to: folder.appendingPathComponent("frame_" + FrameSetManifest.fileName(frame: frame).replacingOccurrences(of: ".png", with: ".ply")))
-        }
     }
 }
 
