@@ -82,7 +82,7 @@ public struct DifferenceMattingStage: Stage {
     }
 
     public static let id = "matting.difference"
-    public static let version = 1
+    public static let version = 2
     public static let summary = "Alpha mattes by difference keying against background plates, refined with a colour guided filter."
     public static let inputs = [StagePort("frames", .frameSet, doc: "Decoded frames (background plates travel inside the FrameSet).")]
     public static let outputs = [StagePort("frames", .frameSet, doc: "RGBA frames: RGB composited onto the chosen background, A the alpha matte.")]
@@ -136,20 +136,25 @@ public struct DifferenceMattingStage: Stage {
         context.log("mean foreground coverage \(String(format: "%.3f", coverage / Double(max(1, manifest.frameCount))))")
     }
 
-    /// RGB = α·I + (1−α)·background, A = α, all rounded to 8 bits.
+    /// RGB = αF + (1−α)·background, A = α, all rounded to 8 bits.
+    ///
+    /// A boundary pixel of the frame mixes the subject and the plate, I = αF + (1−α)B, so the
+    /// subject's premultiplied colour is αF = I − (1−α)B (clamped to [0, α]); compositing I itself
+    /// (α·I + (1−α)·fill) would keep a fringe of the plate's colour around the hair and the chin.
+    /// `plate` returns the frame unchanged.
     static func composite(_ image: Image8, alpha: Plane, plate: Image8, background: String) -> Image8 {
         let pixels = image.width * image.height
         var samples = [UInt8](repeating: 0, count: pixels * 4)
         for pixel in 0..<pixels {
             let a = alpha.values[pixel]
             for channel in 0..<3 {
-                let fill: Float
+                let observed = Float(image.samples[pixel * 3 + channel]), behind = Float(plate.samples[pixel * 3 + channel])
+                let value: Float
                 switch background {
-                case "black": fill = 0
-                case "plate": fill = Float(plate.samples[pixel * 3 + channel])
-                default: fill = 255
+                case "plate": value = observed
+                case "black": value = min(a * 255, max(0, observed - (1 - a) * behind))
+                default: value = min(a * 255, max(0, observed - (1 - a) * behind)) + (1 - a) * 255
                 }
-                let value = a * Float(image.samples[pixel * 3 + channel]) + (1 - a) * fill
                 samples[pixel * 4 + channel] = UInt8(min(255, max(0, value.rounded())))
             }
             samples[pixel * 4 + 3] = UInt8(min(255, max(0, (a * 255).rounded())))

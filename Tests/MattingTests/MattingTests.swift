@@ -219,6 +219,25 @@ func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
         #expect(image.samples[0] == 255 && image.samples[1] == 255 && image.samples[2] == 255, "the corner is background, composited on white")
     }
 
+    @Test func compositeUnmixesThePlateColourFromBoundaryPixels() {
+        // One boundary pixel: 40 % dark hair (20, 10, 5) over a green plate (90, 160, 80).
+        let hair: [Float] = [20, 10, 5], plate: [Float] = [90, 160, 80], coverage: Float = 0.4
+        let observed = (0..<3).map { UInt8((coverage * hair[$0] + (1 - coverage) * plate[$0]).rounded()) }
+        let frame = Image8(width: 1, height: 1, channels: 3, samples: observed)
+        let plateImage = Image8(width: 1, height: 1, channels: 3, samples: plate.map { UInt8($0) })
+        let alpha = Plane(width: 1, height: 1, values: [coverage])
+        for (background, fill) in [("white", Float(255)), ("black", Float(0))] {
+            let result = DifferenceMattingStage.composite(frame, alpha: alpha, plate: plateImage, background: background)
+            for channel in 0..<3 {
+                let expected = coverage * hair[channel] + (1 - coverage) * fill
+                #expect(abs(Float(result.samples[channel]) - expected) <= 1, "\(background) channel \(channel): \(result.samples[channel]) vs \(expected)")
+            }
+            #expect(result.samples[3] == 102)
+        }
+        let onPlate = DifferenceMattingStage.composite(frame, alpha: alpha, plate: plateImage, background: "plate")
+        #expect(Array(onPlate.samples[0..<3]) == observed, "over its own plate the frame is already the composite")
+    }
+
     @Test func stageEstimatesAMissingPlateAndWarns() throws {
         let frames = (0..<9).map { step -> Image8 in
             var scene = DiscScene()
