@@ -25,8 +25,6 @@ let package = Package(
     ],
     targets: [
         // MARK: C system libraries (module map + shim header only)
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg",
@@ -48,7 +46,8 @@ let package = Package(
 
         // MARK: Domain libraries
         .target(name: "Randomness"),
-        .target(name: "Tensors", dependencies: ["COpenBLAS", "Randomness"], swiftSettings: numericSettings),
+        // Tensors loads OpenBLAS at run time (dlopen) to choose its kernel first; see Sources/Tensors/OpenBLAS.swift.
+        .target(name: "Tensors", dependencies: ["Randomness"], swiftSettings: numericSettings),
         // Splatting: AVX2/FMA codegen (x86-64-v3) on Linux release builds; the baseline is SSE2, which splits every
         // SIMD8<Float> in two and roughly doubles the rasteriser's instruction count.
         .target(name: "Splatting", dependencies: ["Tensors"],
@@ -86,7 +85,7 @@ let package = Package(
                 path: "Stages/Evaluation", swiftSettings: numericSettings),
 
         // MARK: Benchmarks (print JSON; run by scripts/bench.sh)
-        .executableTarget(name: "TensorsBench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorsBench",
+        .executableTarget(name: "TensorsBench", dependencies: ["Tensors"], path: "Benchmarks/TensorsBench",
                           swiftSettings: numericSettings),
         .executableTarget(name: "MediaBench", dependencies: ["MediaIO"], path: "Benchmarks/MediaBench"),
         .executableTarget(name: "FaceBench", dependencies: ["FaceAnalysis"], path: "Benchmarks/FaceBench",

@@ -1,6 +1,5 @@
 // TensorsBench: GEMM throughput (our matmul vs OpenBLAS called directly), a 32→128 3×3 conv and a
 // GHA-sized per-point MLP, forward + backward. Prints one JSON object; times are medians of repeats.
-import COpenBLAS
 import Foundation
 import Tensors
 
@@ -18,28 +17,28 @@ func medianMilliseconds(repeats: Int, _ body: () -> Void) -> Double {
 
 var generator = SplitMix64(seed: 1)
 let cores = ThreadPool.shared.threadCount
-var results: [String: Any] = ["threads": cores]
+var results: [String: Any] = ["threads": cores, "openblas_core": OpenBLAS.shared.coreName]
 
 // GEMM: n×n · n×n through Variable.matmul (pool-partitioned, OpenBLAS single-threaded) versus one
-// cblas_sgemm call with OpenBLAS's own threads (set to the core count only for that measurement).
+// OpenBLAS sgemm call with OpenBLAS's own threads (set to the core count only for that measurement).
 for n in [512, 2048] {
     let a = Tensor.normal(shape: [n, n], generator: &generator), b = Tensor.normal(shape: [n, n], generator: &generator)
     let flops = 2 * Double(n) * Double(n) * Double(n)
     let repeats = n >= 2048 ? 5 : 20
     let ours = medianMilliseconds(repeats: repeats) { _ = Variable(a).matmul(Variable(b)) }
     var c = Tensor(zeros: [n, n])
-    openblas_set_num_threads(Int32(cores))
+    OpenBLAS.shared.setThreadCount(cores)
     let direct = medianMilliseconds(repeats: repeats) {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
-                                pa.baseAddress, Int32(n), pb.baseAddress, Int32(n), 0, pc.baseAddress, Int32(n))
+                    OpenBLAS.shared.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1,
+                                          a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
                 }
             }
         }
     }
-    openblas_set_num_threads(1)
+    OpenBLAS.shared.setThreadCount(1)
     results["gemm_\(n)_tensor_gflops"] = flops / (ours * 1e6)
     results["gemm_\(n)_openblas_direct_gflops"] = flops / (direct * 1e6)
     results["gemm_\(n)_tensor_to_direct_ratio"] = direct / ours

@@ -1,4 +1,3 @@
-import COpenBLAS
 
 /// Raw Float32 kernels on contiguous tensors (no autodiff). Elementwise loops run on the
 /// `ThreadPool` only above `parallelThreshold` scalars, so small tensors pay no hand-off cost.
@@ -86,7 +85,7 @@ enum Kernels {
     /// Row-major GEMM: `C = alpha * op(A) op(B) + beta * C` with op = optional transpose.
     ///
     /// `a` is `[m, k]` (or `[k, m]` if `transposeA`), `b` is `[k, n]` (or `[n, k]` if `transposeB`).
-    /// Large products are split into row blocks of C, one single-threaded `cblas_sgemm` per pool
+    /// Large products are split into row blocks of C, one single-threaded `OpenBLAS.sgemm` per pool
     /// thread (see `ThreadPool` for why OpenBLAS itself runs single-threaded).
     static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                      b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
@@ -94,17 +93,16 @@ enum Kernels {
         if m == 0 || n == 0 { return }
         let pool = ThreadPool.shared
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
-        let ta = transposeA ? CblasTrans : CblasNoTrans
-        let tb = transposeB ? CblasTrans : CblasNoTrans
+        let blas = OpenBLAS.shared
         func rowBlock(_ rows: Range<Int>) {
             let aOffset = transposeA ? rows.lowerBound : rows.lowerBound * lda
-            cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows.count), Int32(n), Int32(k), alpha,
-                        a + aOffset, Int32(lda), b, Int32(ldb), beta, c + rows.lowerBound * ldc, Int32(ldc))
+            blas.sgemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                       a: a + aOffset, lda: lda, b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
         }
         func columnBlock(_ columns: Range<Int>) {
             let bOffset = transposeB ? columns.lowerBound * ldb : columns.lowerBound
-            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(columns.count), Int32(k), alpha,
-                        a, Int32(lda), b + bOffset, Int32(ldb), beta, c + columns.lowerBound, Int32(ldc))
+            blas.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
+                       a: a, lda: lda, b: b + bOffset, ldb: ldb, beta: beta, c: c + columns.lowerBound, ldc: ldc)
         }
         let blocks = pool.threadCount
         if flops < 4e6 || blocks == 1 || max(m, n) < 64 {

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 import Synchronization
 
@@ -17,7 +16,7 @@ import Synchronization
 /// sleeping on a condition variable, and the caller spins (yielding the core) while the last
 /// chunks finish. Idle workers therefore cost nothing once a computation pauses.
 ///
-/// OpenBLAS policy: creating the pool sets OpenBLAS to ONE thread (`openblas_set_num_threads(1)`).
+/// OpenBLAS policy: creating the pool sets OpenBLAS to ONE thread (`OpenBLAS.shared.setThreadCount(1)`).
 /// Large GEMMs are instead partitioned across this pool by `Kernels.gemm`, so exactly one set of
 /// threads (ours) ever competes for the cores, and OpenBLAS's own spinning worker threads never
 /// fight our elementwise loops.
@@ -91,7 +90,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// `shared`), never per call.
     public init(threadCount: Int) {
         self.threadCount = max(1, threadCount)
-        openblas_set_num_threads(1)
+        OpenBLAS.shared.setThreadCount(1)
         for index in 1..<self.threadCount {
             let thread = Thread { self.workerLoop() }
             thread.name = "Tensors.ThreadPool.\(index)"
