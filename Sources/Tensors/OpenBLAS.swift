@@ -8,12 +8,11 @@ import Glibc
 /// OpenBLAS picks its kernels once, while the library is being loaded, from the CPU model. A build
 /// older than the CPU does not know the model and falls back to its oldest x86-64 kernels: Debian
 /// 12's OpenBLAS 0.3.21 on a Xeon "Emerald Rapids" (family 6, model 207) chooses `Prescott` (SSE3),
-/// and GEMM then takes two thirds of a Gaussian Head Avatar training step, twice the time the AVX2
-/// kernels need (docs/tensors.md). Linking OpenBLAS would load it before any of our code runs, so
-/// AvatarFlow loads it itself: when the CPU has AVX2 and FMA and `OPENBLAS_CORETYPE` is not set, it
-/// sets `OPENBLAS_CORETYPE=Haswell` for the load (OpenBLAS's AVX2 kernels, which its own detection
-/// also uses on AVX2 CPUs it knows, e.g. Zen) and restores the environment afterwards. A
-/// `OPENBLAS_CORETYPE` set by the user always wins.
+/// 4–8× slower GEMM than the kernels the CPU can run (docs/tensors.md). Linking OpenBLAS would load
+/// it before any of our code runs, so AvatarFlow loads it itself, after setting `OPENBLAS_CORETYPE`
+/// to what OpenBLAS picks on the CPUs it knows: `SkylakeX` when the CPU has AVX-512 (F, CD, BW,
+/// DQ, VL), else `Haswell` when it has AVX2 and FMA, else nothing (OpenBLAS detects). It restores
+/// the environment after the load. A `OPENBLAS_CORETYPE` set by the user always wins.
 ///
 /// The one owner of the loaded library (never unloaded); `shared` loads it on first use.
 public final class OpenBLAS: @unchecked Sendable {
@@ -25,9 +24,6 @@ public final class OpenBLAS: @unchecked Sendable {
 
     /// CBLAS enum values (cblas.h): row-major storage, no transpose, transpose.
     private static let rowMajor: Int32 = 101, noTranspose: Int32 = 111, transpose: Int32 = 112
-
-    /// The kernel set AvatarFlow asks for on CPUs with AVX2 and FMA.
-    public static let preferredCoreType = "Haswell"
 
     /// The process's OpenBLAS. Stops the process with instructions when the library is missing:
     /// nothing numeric can run without it, and it is an installation problem, not an input.
@@ -42,7 +38,7 @@ public final class OpenBLAS: @unchecked Sendable {
     /// The kernel set OpenBLAS runs (`openblas_get_corename`, e.g. "Haswell", "Prescott").
     public let coreName: String
     /// `OPENBLAS_CORETYPE` as AvatarFlow set it for the load, or nil when it left the choice alone
-    /// (the user set it, or the CPU lacks AVX2/FMA).
+    /// (the user set it, or the CPU lacks AVX2 and FMA).
     public let requestedCoreType: String?
 
     private let sgemmFunction: SGEMM
@@ -52,7 +48,7 @@ public final class OpenBLAS: @unchecked Sendable {
     /// - Throws: `OpenBLASLoadError` naming the library or symbol and how to install it.
     private init() throws {
         let environmentKey = "OPENBLAS_CORETYPE"
-        let requested = getenv(environmentKey) == nil && Self.cpuHasAVX2AndFMA() ? Self.preferredCoreType : nil
+        let requested = getenv(environmentKey) == nil ? Self.coreType(forCPUFlags: Self.cpuFlags()) : nil
         if let requested { setenv(environmentKey, requested, 1) }
         defer { if requested != nil { unsetenv(environmentKey) } }
         requestedCoreType = requested
@@ -83,13 +79,20 @@ public final class OpenBLAS: @unchecked Sendable {
     /// Library file names tried in order (Debian's runtime package installs `libopenblas.so.0`).
     private static let libraryNames = ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"]
 
-    /// Whether the CPU and the OS support AVX2 and FMA (from `/proc/cpuinfo`'s flags, which list
-    /// only what the kernel enables). False where there is no `/proc/cpuinfo`.
-    static func cpuHasAVX2AndFMA() -> Bool {
+    /// The OpenBLAS kernel set for a CPU with these `/proc/cpuinfo` flags: `SkylakeX` with AVX-512
+    /// (F, CD, BW, DQ, VL), `Haswell` with AVX2 and FMA, nil otherwise (left to OpenBLAS).
+    static func coreType(forCPUFlags flags: Set<String>) -> String? {
+        if flags.isSuperset(of: ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]) { return "SkylakeX" }
+        if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+        return nil
+    }
+
+    /// The CPU's flags from `/proc/cpuinfo`, which lists only what the CPU has and the OS enables;
+    /// empty where there is no `/proc/cpuinfo`.
+    static func cpuFlags() -> Set<String> {
         guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
-        let flags = Set(flagsLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }))
-        return flags.contains("avx2") && flags.contains("fma")
+              let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        return Set(flagsLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).map(String.init))
     }
 
     /// Row-major `C = alpha · op(A) · op(B) + beta · C` (`cblas_sgemm`); `a` is `[m, k]`

@@ -9,14 +9,18 @@ import Testing
     }
 }
 
-@Test func openBLASGetsAVX2KernelsOnAVX2CPUsUnlessTheUserChoseOthers() {
-    let blas = OpenBLAS.shared
+@Test func openBLASGetsTheKernelsOfItsOwnDetectionUnlessTheUserChoseOthers() {
     let userChose = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] != nil
-    if OpenBLAS.cpuHasAVX2AndFMA() && !userChose {
-        #expect(blas.requestedCoreType == OpenBLAS.preferredCoreType)
-    } else {
-        #expect(blas.requestedCoreType == nil)
-    }
+    #expect(OpenBLAS.shared.requestedCoreType == (userChose ? nil : OpenBLAS.coreType(forCPUFlags: OpenBLAS.cpuFlags())))
+}
+
+@Test func avx512CPUsGetSkylakeXAndAVX2CPUsHaswellKernels() {
+    let avx2: Set<String> = ["sse4_2", "avx", "avx2", "fma"]
+    #expect(OpenBLAS.coreType(forCPUFlags: avx2.union(["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"])) == "SkylakeX")
+    #expect(OpenBLAS.coreType(forCPUFlags: avx2.union(["avx512f"])) == "Haswell")
+    #expect(OpenBLAS.coreType(forCPUFlags: avx2) == "Haswell")
+    #expect(OpenBLAS.coreType(forCPUFlags: ["sse4_2", "avx", "avx2"]) == nil)
+    #expect(OpenBLAS.coreType(forCPUFlags: []) == nil)
 }
 
 @Test func loadingOpenBLASLeavesTheEnvironmentAsItWas() {
