@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   pkg-config
-  libopenblas-dev                                               # Tensors: cblas_sgemm
+  libopenblas-dev                                               # Tensors: cblas_sgemm (libopenblas.so.0, loaded at run time)
   libpng-dev                                                    # MediaIO: PNG
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev   # MediaIO: FFmpeg decode/encode
   libdlib-data                                                  # the 68-landmark regression-tree model

@@ -1,4 +1,3 @@
-
 /// Raw Float32 kernels on contiguous tensors (no autodiff). Elementwise loops run on the
 /// `ThreadPool` only above `parallelThreshold` scalars, so small tensors pay no hand-off cost.
 enum Kernels {
