@@ -8,7 +8,7 @@ import Glibc
 /// OpenBLAS picks its kernels once, while the library is being loaded, from the CPU model. A build
 /// older than the CPU does not know the model and falls back to its oldest x86-64 kernels: Debian
 /// 12's OpenBLAS 0.3.21 on a Xeon "Emerald Rapids" (family 6, model 207) chooses `Prescott` (SSE3),
-/// 4–8× slower GEMM than the kernels the CPU can run (docs/tensors.md). Linking OpenBLAS would load
+/// 4–5× slower GEMM than the AVX-512 kernels the CPU can run (docs/tensors.md). Linking OpenBLAS would load
 /// it before any of our code runs, so AvatarFlow loads it itself, after setting `OPENBLAS_CORETYPE`
 /// to what OpenBLAS picks on the CPUs it knows: `SkylakeX` when the CPU has AVX-512 (F, CD, BW,
 /// DQ, VL), else `Haswell` when it has AVX2 and FMA, else nothing (OpenBLAS detects). It restores
