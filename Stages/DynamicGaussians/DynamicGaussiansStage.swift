@@ -12,128 +12,74 @@ import Tensors
 public struct DynamicGaussiansStage: Stage {
     /// Parameters; defaults are the CPU preset, the paper's or official code's values are in each doc line.
     public struct Parameters: StageParameters {
-        /// Optimisation steps.
-        public var iterations: Int
-        /// Seed of the initial samples, random networks and view sampling.
-        public var seed: Int
-        /// Head model directory; empty for the built-in procedural model (must match the tracking's model).
-        public var model: String
-        /// Target number of Gaussians (mesh vertices + surface samples + mouth points).
-        public var gaussians: Int
-        /// Extra points in the mouth.
-        public var mouthPoints: Int
-        /// Hidden width of the attribute MLPs.
-        public var attributeWidth: Int
-        /// Super-resolution factor (1, 2 or 4).
-        public var srFactor: Int
-        /// Width of Ψ's first DoubleConv (halved after every upsampling).
-        public var srWidth: Int
-        /// Ψ predicts a correction of the upsampled I_lr.
-        public var srResidual: Bool
-        /// Learning rate of the six MLPs.
-        public var networkLR: Double
-        /// Learning rate of Ψ.
-        public var superresLR: Double
-        /// Learning rate of X0, canonical units.
-        public var positionLR: Double
-        /// Learning rate of F0.
-        public var featureLR: Double
-        /// Learning rate of S0 (log scale).
-        public var scaleLR: Double
-        /// Learning rate of Q0.
-        public var rotationLR: Double
-        /// Learning rate of A0 (logit).
-        public var opacityLR: Double
-        /// Learning rate of the per-frame rotation correction, radians.
-        public var poseLR: Double
-        /// Learning rate of the per-frame translation correction, world units.
-        public var translationLR: Double
-        /// Fraction of every learning rate reached at the last iteration (log-linear decay; 1 = constant).
-        public var lrDecay: Double
-        /// λ_lr of eq. 8.
-        public var lambdaLR: Double
-        /// Perceptual term: `dssim`, `vgg` or `none`.
-        public var perceptual: String
-        /// Safetensors file of torchvision VGG16 `features` weights, for `perceptual: vgg`.
-        public var vggWeights: String
-        /// Weight of the perceptual term.
-        public var lambdaPerceptual: Double
-        /// Cameras held out of training.
-        public var heldOutCameras: [String]
-        /// Trailing frames held out of training.
-        public var heldOutFrames: Int
-        /// White (or black) background.
-        public var whiteBackground: Bool
-        /// Steps between checkpoints.
-        public var checkpointInterval: Int
-        /// Steps between log lines.
-        public var logInterval: Int
-        /// One rasteriser thread for bit-exact resumes.
-        public var deterministic: Bool
-        /// Frames whose posed Gaussians are exported as 3DGS PLY files (`ply/frame_XXXXXX.ply`).
-        public var exportPLYFrames: [Int]
-
-        enum CodingKeys: String, CodingKey {
-            case iterations, seed, model, gaussians, perceptual, deterministic
-            case mouthPoints = "mouth_points"
-            case attributeWidth = "attribute_width"
-            case srFactor = "sr_factor"
-            case srWidth = "sr_width"
-            case srResidual = "sr_residual"
-            case networkLR = "network_lr"
-            case superresLR = "superres_lr"
-            case positionLR = "position_lr"
-            case featureLR = "feature_lr"
-            case scaleLR = "scale_lr"
-            case rotationLR = "rotation_lr"
-            case opacityLR = "opacity_lr"
-            case poseLR = "pose_lr"
-            case translationLR = "translation_lr"
-            case lambdaLR = "lambda_lr"
-            case lrDecay = "lr_decay"
-            case lambdaPerceptual = "lambda_perceptual"
-            case vggWeights = "vgg_weights"
-            case heldOutCameras = "held_out_cameras"
-            case heldOutFrames = "held_out_frames"
-            case whiteBackground = "white_background"
-            case checkpointInterval = "checkpoint_interval"
-            case logInterval = "log_interval"
-            case exportPLYFrames = "export_ply_frames"
+        /// Allowed values of `perceptual`.
+        public enum Perceptual: String, ParameterChoice {
+            case dssim, vgg, none
         }
 
-        /// The schema (CPU preset defaults; paper / official values in the docs).
-        public static let fields: [ParameterField] = [
-            .int("iterations", 1500, range: 1...10_000_000, doc: "Optimisation steps (official config: ~600000; CPU preset 1500)."),
-            .int("seed", 0, range: 0...Int(Int32.max), doc: "Seed of surface and mouth samples, the random attribute MLPs and Ψ, and view sampling."),
-            .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty = built-in procedural model."),
-            .int("gaussians", 12000, range: 1...10_000_000, doc: "Target Gaussian count: guidance vertices, then uniform surface samples, plus mouth points (official: subdivided DMTet vertices, ~100k)."),
-            .int("mouth_points", 500, range: 0...1_000_000, doc: "Extra points filling the mouth (official: 3000)."),
-            .int("attribute_width", 64, range: 1...4096, doc: "Hidden width of f_att^exp (3 layers) and f_att^pose (2 layers) (official: 256 and 128)."),
-            .int("sr_factor", 2, range: 1...4, doc: "Super-resolution factor Ψ: 1, 2 or 4; the feature image is rendered at frame size / factor (paper: 4, 512 → 2048)."),
-            .int("sr_width", 32, range: 4...1024, doc: "Channels of Ψ's first DoubleConv, halved after every ×2 upsampling (paper: 128 → 64 → 32)."),
-            .bool("sr_residual", true, doc: "Ψ outputs up(I_lr) + a zero-initialised correction instead of sigmoid(conv) (paper: false; the CPU preset's short schedule converges much faster with it)."),
-            .double("network_lr", 1e-3, range: 0...1, doc: "Adam learning rate of the six MLPs (paper: 1e-4 over ~600k steps)."),
-            .double("superres_lr", 1e-3, range: 0...1, doc: "Adam learning rate of Ψ (paper: 1e-4)."),
-            .double("position_lr", 1e-4, range: 0...1, doc: "Learning rate of X0 in canonical units (paper: 1e-5)."),
-            .double("feature_lr", 3e-3, range: 0...1, doc: "Learning rate of F0 (paper: 1e-5; the CPU preset's short schedule needs more, template guidance starts at zero features)."),
-            .double("scale_lr", 3e-3, range: 0...1, doc: "Learning rate of S0, log scale (paper: 3e-5)."),
-            .double("rotation_lr", 1e-3, range: 0...1, doc: "Learning rate of Q0 (paper: 1e-5)."),
-            .double("opacity_lr", 1e-2, range: 0...1, doc: "Learning rate of A0, logit (paper: 1e-4)."),
-            .double("pose_lr", 1e-4, range: 0...1, doc: "Learning rate of the per-frame head rotation correction, radians (paper: 1e-5)."),
-            .double("translation_lr", 1e-5, range: 0...1, doc: "Learning rate of the per-frame translation correction, world units (paper: 1e-5)."),
-            .double("lr_decay", 0.1, range: 1e-6...1, doc: "Every learning rate falls log-linearly to this fraction of itself by the last iteration (paper: 1, constant rates over ~600k steps; the CPU preset's short schedule settles its ×10–×100 rates with 0.1)."),
-            .double("lambda_lr", 1, range: 0...100, doc: "λ_lr of eq. 8: L1 of the feature image's first three channels (paper: 1)."),
-            .choice("perceptual", "dssim", ["dssim", "vgg", "none"], doc: "Perceptual term of eq. 8: D-SSIM (default; VGG weights are not shipped), vgg (LPIPS-style VGG16 feature distance with the weights in vgg_weights) or none."),
-            .double("lambda_perceptual", 0.2, range: 0...100, doc: "Weight of the perceptual term (paper: λ_vgg 0.1)."),
-            .path("vgg_weights", "", doc: "For perceptual: vgg, a safetensors file with torchvision vgg16 `features` weights (features.0 … features.21, float32; docs/gaussian-head-avatar.md shows how to make it)."),
-            .stringList("held_out_cameras", [], doc: "Cameras excluded from training, used for novel-view validation (training.json)."),
-            .int("held_out_frames", 0, range: 0...1_000_000, doc: "Trailing frames excluded from training (self-reenactment test sequence)."),
-            .bool("white_background", true, doc: "Targets and renders over white; off = black (must match the matting stage)."),
-            .int("checkpoint_interval", 500, range: 1...10_000_000, doc: "Steps between checkpoints (resumed after a kill)."),
-            .int("log_interval", 100, range: 1...10_000_000, doc: "Steps between log lines with loss, PSNR and it/s."),
-            .bool("deterministic", false, doc: "One rasteriser thread: bit-reproducible training and bit-exact resume (slower)."),
-            .intList("export_ply_frames", [0], range: 0...1_000_000, doc: "Frames whose posed Gaussians (eq. 2–7 with the learnt rigid correction) are exported as 3DGS PLY (ply/frame_XXXXXX.ply; f_dc from the first three colour channels, all C channels as feature_0…feature_{C−1})."),
-        ]
+        @Param("Optimisation steps (official config: ~600000; CPU preset 1500).", range: 1...10_000_000)
+        public var iterations: Int = 1500
+        @Param("Seed of surface and mouth samples, the random attribute MLPs and Ψ, and view sampling.", range: 0...Int(Int32.max))
+        public var seed: Int = 0
+        @Param(path: "Head model directory (docs/head-model-format.md); empty = built-in procedural model.")
+        public var model: String = ""
+        @Param("Target Gaussian count: guidance vertices, then uniform surface samples, plus mouth points (official: subdivided DMTet vertices, ~100k).", range: 1...10_000_000)
+        public var gaussians: Int = 12000
+        @Param("Extra points filling the mouth (official: 3000).", range: 0...1_000_000)
+        public var mouthPoints: Int = 500
+        @Param("Hidden width of f_att^exp (3 layers) and f_att^pose (2 layers) (official: 256 and 128).", range: 1...4096)
+        public var attributeWidth: Int = 64
+        @Param("Super-resolution factor Ψ: 1, 2 or 4; the feature image is rendered at frame size / factor (paper: 4, 512 → 2048).", range: 1...4)
+        public var srFactor: Int = 2
+        @Param("Channels of Ψ's first DoubleConv, halved after every ×2 upsampling (paper: 128 → 64 → 32).", range: 4...1024)
+        public var srWidth: Int = 32
+        @Param("Ψ outputs up(I_lr) + a zero-initialised correction instead of sigmoid(conv) (paper: false; the CPU preset's short schedule converges much faster with it).")
+        public var srResidual: Bool = true
+        @Param("Adam learning rate of the six MLPs (paper: 1e-4 over ~600k steps).", range: 0...1)
+        public var networkLR: Double = 1e-3
+        @Param("Adam learning rate of Ψ (paper: 1e-4).", range: 0...1)
+        public var superresLR: Double = 1e-3
+        @Param("Learning rate of X0 in canonical units (paper: 1e-5).", range: 0...1)
+        public var positionLR: Double = 1e-4
+        @Param("Learning rate of F0 (paper: 1e-5; the CPU preset's short schedule needs more, template guidance starts at zero features).", range: 0...1)
+        public var featureLR: Double = 3e-3
+        @Param("Learning rate of S0, log scale (paper: 3e-5).", range: 0...1)
+        public var scaleLR: Double = 3e-3
+        @Param("Learning rate of Q0 (paper: 1e-5).", range: 0...1)
+        public var rotationLR: Double = 1e-3
+        @Param("Learning rate of A0, logit (paper: 1e-4).", range: 0...1)
+        public var opacityLR: Double = 1e-2
+        @Param("Learning rate of the per-frame head rotation correction, radians (paper: 1e-5).", range: 0...1)
+        public var poseLR: Double = 1e-4
+        @Param("Learning rate of the per-frame translation correction, world units (paper: 1e-5).", range: 0...1)
+        public var translationLR: Double = 1e-5
+        @Param("Every learning rate falls log-linearly to this fraction of itself by the last iteration (paper: 1, constant rates over ~600k steps; the CPU preset's short schedule settles its ×10–×100 rates with 0.1).", range: 1e-6...1)
+        public var lrDecay: Double = 0.1
+        @Param("λ_lr of eq. 8: L1 of the feature image's first three channels (paper: 1).", range: 0...100)
+        public var lambdaLR: Double = 1
+        @Param("Perceptual term of eq. 8: D-SSIM (default; VGG weights are not shipped), vgg (LPIPS-style VGG16 feature distance with the weights in vgg_weights) or none.")
+        public var perceptual: Perceptual = .dssim
+        @Param(path: "For perceptual: vgg, a safetensors file with torchvision vgg16 `features` weights (features.0 … features.21, float32; docs/gaussian-head-avatar.md shows how to make it).")
+        public var vggWeights: String = ""
+        @Param("Weight of the perceptual term (paper: λ_vgg 0.1).", range: 0...100)
+        public var lambdaPerceptual: Double = 0.2
+        @Param("Cameras excluded from training, used for novel-view validation (training.json).")
+        public var heldOutCameras: [String] = []
+        @Param("Trailing frames excluded from training (self-reenactment test sequence).", range: 0...1_000_000)
+        public var heldOutFrames: Int = 0
+        @Param("Targets and renders over white; off = black (must match the matting stage).")
+        public var whiteBackground: Bool = true
+        @Param("Steps between checkpoints (resumed after a kill).", range: 1...10_000_000)
+        public var checkpointInterval: Int = 500
+        @Param("Steps between log lines with loss, PSNR and it/s.", range: 1...10_000_000)
+        public var logInterval: Int = 100
+        @Param("One rasteriser thread: bit-reproducible training and bit-exact resume (slower).")
+        public var deterministic: Bool = false
+        @Param("Frames whose posed Gaussians (eq. 2–7 with the learnt rigid correction) are exported as 3DGS PLY (ply/frame_XXXXXX.ply; f_dc from the first three colour channels, all C channels as feature_0…feature_{C−1}).", range: 0...1_000_000)
+        public var exportPLYFrames: [Int] = [0]
+
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.
@@ -235,7 +181,7 @@ public struct DynamicGaussiansStage: Stage {
     /// - Throws: `DynamicGaussiansError` when `vgg_weights` is empty or the file cannot be used (naming the file and tensor).
     private func perceptualTerm(_ parameters: Parameters, context: StageContext) throws -> PerceptualTerm {
         switch parameters.perceptual {
-        case "vgg":
+        case .vgg:
             guard !parameters.vggWeights.isEmpty else {
                 throw DynamicGaussiansError("perceptual: vgg needs vgg_weights, a safetensors file of torchvision vgg16 `features` weights (docs/gaussian-head-avatar.md shows the two-line Python command); supply it or use perceptual: dssim")
             }
@@ -244,8 +190,8 @@ public struct DynamicGaussiansStage: Stage {
             } catch let error as VGGWeightsError {
                 throw DynamicGaussiansError("vgg_weights: \(error.description)")
             }
-        case "none": return .none
-        default: return .dssim
+        case .none: return .none
+        case .dssim: return .dssim
         }
     }
 }

@@ -8,33 +8,25 @@ import MediaIO
 public struct ImageMetricsStage: Stage {
     /// Parameters of `eval.images`.
     public struct Parameters: StageParameters {
-        /// Cameras to score; empty = every camera both FrameSets have.
-        public var cameras: [String]
-        /// How rendered frames find their reference frame: `source_index` (the rendered FrameSet's
-        /// source index, which `render.reenact` sets to the driving frame) or `sequential`.
-        public var alignment: String
-        /// With `sequential` alignment, the reference frame of the first rendered frame.
-        public var referenceFirstFrame: Int
-        /// Compute masked metrics from the reference alpha.
-        public var masked: Bool
-        /// Frames per side-by-side grid (evenly spaced; 0 = no grids).
-        public var gridFrames: Int
-
-        enum CodingKeys: String, CodingKey {
-            case cameras, masked, alignment
-            case referenceFirstFrame = "reference_first_frame"
-            case gridFrames = "grid_frames"
+        /// Allowed values of `alignment`.
+        public enum Alignment: String, ParameterChoice {
+            case sourceIndex = "source_index"
+            case sequential
         }
 
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .stringList("cameras", [], doc: "Cameras to score; empty = all cameras present in both FrameSets."),
-            .choice("alignment", "source_index", ["source_index", "sequential"],
-                    doc: "source_index: rendered frame i is compared with reference frame source_frame_indices[i] (render.reenact writes the driving frame); sequential: with reference_first_frame + i."),
-            .int("reference_first_frame", 0, range: 0...10_000_000, doc: "With sequential alignment, the reference frame of the first rendered frame."),
-            .bool("masked", true, doc: "Also report PSNR/SSIM/L1 inside the reference alpha (RGBA references)."),
-            .int("grid_frames", 4, range: 0...64, doc: "Frames shown per side-by-side grid PNG (0 = no grids)."),
-        ]
+        @Param("Cameras to score; empty = all cameras present in both FrameSets.")
+        public var cameras: [String] = []
+        @Param("source_index: rendered frame i is compared with reference frame source_frame_indices[i] (render.reenact writes the driving frame); sequential: with reference_first_frame + i.")
+        public var alignment: Alignment = .sourceIndex
+        @Param("With sequential alignment, the reference frame of the first rendered frame.", range: 0...10_000_000)
+        public var referenceFirstFrame: Int = 0
+        @Param("Also report PSNR/SSIM/L1 inside the reference alpha (RGBA references).")
+        public var masked: Bool = true
+        @Param("Frames shown per side-by-side grid PNG (0 = no grids).", range: 0...64)
+        public var gridFrames: Int = 4
+
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.
@@ -70,14 +62,14 @@ public struct ImageMetricsStage: Stage {
             throw EvaluationError("rendered frames are \(rendered.manifest.width)x\(rendered.manifest.height) but the reference is \(reference.manifest.width)x\(reference.manifest.height); render at the reference size")
         }
         let pairs: [(rendered: Int, reference: Int)]
-        if parameters.alignment == "source_index" {
+        if parameters.alignment == .sourceIndex {
             pairs = rendered.manifest.sourceFrameIndices.enumerated().map { ($0.offset, $0.element) }
         } else {
             pairs = (0..<rendered.manifest.frameCount).map { ($0, $0 + parameters.referenceFirstFrame) }
         }
         let unmatched = pairs.filter { !(0..<reference.manifest.frameCount).contains($0.reference) }
         guard unmatched.isEmpty else {
-            throw EvaluationError("rendered frame \(unmatched[0].rendered) maps to reference frame \(unmatched[0].reference), but the reference has \(reference.manifest.frameCount) frames (alignment \(parameters.alignment)); render frames of the reference sequence or use sequential alignment")
+            throw EvaluationError("rendered frame \(unmatched[0].rendered) maps to reference frame \(unmatched[0].reference), but the reference has \(reference.manifest.frameCount) frames (alignment \(parameters.alignment.rawValue)); render frames of the reference sequence or use sequential alignment")
         }
         let frames = pairs.count
         let output = try context.output("report")

@@ -9,34 +9,19 @@ import MediaIO
 public struct FaceDetectHaarStage: Stage {
     /// Parameters of `face.detect-haar`.
     public struct Parameters: StageParameters {
-        /// The cascade XML file (OpenCV 3/4 format, Haar features).
-        public var cascade: String
-        /// Ratio between pyramid scales.
-        public var scaleFactor: Double
-        /// Raw hits a box needs (more than this many) to be kept.
-        public var minNeighbors: Int
-        /// Smallest face side considered, in pixels (0 = the cascade window).
-        public var minSize: Int
-        /// Use the alpha matte's head box when the cascade finds nothing.
-        public var matteFallback: Bool
+        @Param(path: "OpenCV Haar cascade XML (default: Debian opencv-data's frontal-face cascade).")
+        public var cascade: String = HaarCascade.defaultFrontalFacePath
+        @Param("Ratio between successive detection scales (OpenCV scaleFactor).", range: 1.01...2)
+        public var scaleFactor: Double = 1.1
+        @Param("A box needs more than this many overlapping raw hits (OpenCV minNeighbors).", range: 0...100)
+        public var minNeighbors: Int = 3
+        @Param("Smallest face side in pixels; 0 = the cascade's window (24 px).", range: 0...100_000)
+        public var minSize: Int = 0
+        @Param("When no face is found and the frames have alpha, use the top square of the matte (warns).")
+        public var matteFallback: Bool = true
 
-        enum CodingKeys: String, CodingKey {
-            case cascade
-            case scaleFactor = "scale_factor"
-            case minNeighbors = "min_neighbors"
-            case minSize = "min_size"
-            case matteFallback = "matte_fallback"
-        }
-
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .path("cascade", HaarCascade.defaultFrontalFacePath,
-                  doc: "OpenCV Haar cascade XML (default: Debian opencv-data's frontal-face cascade)."),
-            .double("scale_factor", 1.1, range: 1.01...2, doc: "Ratio between successive detection scales (OpenCV scaleFactor)."),
-            .int("min_neighbors", 3, range: 0...100, doc: "A box needs more than this many overlapping raw hits (OpenCV minNeighbors)."),
-            .int("min_size", 0, range: 0...100_000, doc: "Smallest face side in pixels; 0 = the cascade's window (24 px)."),
-            .bool("matte_fallback", true, doc: "When no face is found and the frames have alpha, use the top square of the matte (warns)."),
-        ]
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.

@@ -10,33 +10,17 @@ import MediaIO
 public struct FaceLandmarksERT68Stage: Stage {
     /// Parameters of `face.landmarks-ert68`.
     public struct Parameters: StageParameters {
-        /// The dlib shape_predictor file.
-        public var model: String
-        /// Haar→dlib box scale.
-        public var haarScale: Double
-        /// Haar→dlib horizontal centre shift (fraction of the box width).
-        public var haarOffsetX: Double
-        /// Haar→dlib vertical centre shift (fraction of the box height).
-        public var haarOffsetY: Double
+        @Param(path: "dlib shape_predictor file (default: Debian libdlib-data's 68-point model; non-commercial licence).")
+        public var model: String = ShapePredictor.defaultModelPath
+        @Param("Side of the dlib-convention box / side of a Haar box (measured: 0.906).", range: 0.3...3)
+        public var haarScale: Double = FaceBoxCalibration.haarToDlib.scale
+        @Param("Horizontal centre shift of a Haar box, in box widths (measured: 0.0).", range: -1...1)
+        public var haarOffsetX: Double = FaceBoxCalibration.haarToDlib.offsetX
+        @Param("Vertical centre shift of a Haar box, in box heights, down positive (measured: 0.080).", range: -1...1)
+        public var haarOffsetY: Double = FaceBoxCalibration.haarToDlib.offsetY
 
-        enum CodingKeys: String, CodingKey {
-            case model
-            case haarScale = "haar_scale"
-            case haarOffsetX = "haar_offset_x"
-            case haarOffsetY = "haar_offset_y"
-        }
-
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .path("model", ShapePredictor.defaultModelPath,
-                  doc: "dlib shape_predictor file (default: Debian libdlib-data's 68-point model; non-commercial licence)."),
-            .double("haar_scale", FaceBoxCalibration.haarToDlib.scale, range: 0.3...3,
-                    doc: "Side of the dlib-convention box / side of a Haar box (measured: 0.906)."),
-            .double("haar_offset_x", FaceBoxCalibration.haarToDlib.offsetX, range: -1...1,
-                    doc: "Horizontal centre shift of a Haar box, in box widths (measured: 0.0)."),
-            .double("haar_offset_y", FaceBoxCalibration.haarToDlib.offsetY, range: -1...1,
-                    doc: "Vertical centre shift of a Haar box, in box heights, down positive (measured: 0.080)."),
-        ]
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.

@@ -9,52 +9,34 @@ import MediaIO
 public struct FitHeadModelStage: Stage {
     /// Parameters of `face.fit-head-model`.
     public struct Parameters: StageParameters {
-        /// Head model directory; empty for the built-in procedural model.
-        public var model: String
-        /// Alternation rounds.
-        public var rounds: Int
-        /// Huber threshold in pixels.
-        public var huberPixels: Double
-        /// Expression prior in pixels per unit.
-        public var expressionPrior: Double
-        /// Identity prior in pixels per unit per frame.
-        public var identityPrior: Double
-        /// Jaw prior in pixels per radian.
-        public var jawPrior: Double
-        /// Temporal smoothness in pixels per unit change.
-        public var temporalSmoothness: Double
-        /// Fit identity coefficients.
-        public var fitIdentity: Bool
-        /// Fit a global scale.
-        public var fitScale: Bool
-        /// Expression coefficient bounds.
-        public var expressionRange: String
-
-        enum CodingKeys: String, CodingKey {
-            case model, rounds
-            case huberPixels = "huber_pixels"
-            case expressionPrior = "expression_prior"
-            case identityPrior = "identity_prior"
-            case jawPrior = "jaw_prior"
-            case temporalSmoothness = "temporal_smoothness"
-            case fitIdentity = "fit_identity"
-            case fitScale = "fit_scale"
-            case expressionRange = "expression_range"
+        /// Allowed values of `expression_range`.
+        public enum ExpressionRange: String, ParameterChoice {
+            case unit, signed
         }
 
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty uses the built-in procedural model."),
-            .int("rounds", 5, range: 1...50, doc: "Alternations of per-frame and identity solves (the first fits rigid pose only)."),
-            .double("huber_pixels", 3, range: 0.1...100, doc: "Reprojection errors beyond this many pixels count linearly (robust to bad landmarks)."),
-            .double("expression_prior", 10, range: 0...1000, doc: "Cost in pixels per unit expression coefficient (keeps constant offsets in the identity)."),
-            .double("identity_prior", 0.05, range: 0...1000, doc: "Cost in pixels per unit identity coefficient, per frame."),
-            .double("jaw_prior", 20, range: 0...10000, doc: "Cost in pixels per radian of jaw rotation."),
-            .double("temporal_smoothness", 2, range: 0...1000, doc: "Cost in pixels per unit change of rotation/jaw/expression between neighbouring frames."),
-            .bool("fit_identity", true, doc: "Fit the shared identity coefficients (off: the model's mean head)."),
-            .bool("fit_scale", false, doc: "Also fit a global scale (for captures not in metres)."),
-            .choice("expression_range", "unit", ["unit", "signed"], doc: "unit: coefficients in [0, 1.5] (procedural model); signed: unbounded (PCA models such as FLAME)."),
-        ]
+        @Param(path: "Head model directory (docs/head-model-format.md); empty uses the built-in procedural model.")
+        public var model: String = ""
+        @Param("Alternations of per-frame and identity solves (the first fits rigid pose only).", range: 1...50)
+        public var rounds: Int = 5
+        @Param("Reprojection errors beyond this many pixels count linearly (robust to bad landmarks).", range: 0.1...100)
+        public var huberPixels: Double = 3
+        @Param("Cost in pixels per unit expression coefficient (keeps constant offsets in the identity).", range: 0...1000)
+        public var expressionPrior: Double = 10
+        @Param("Cost in pixels per unit identity coefficient, per frame.", range: 0...1000)
+        public var identityPrior: Double = 0.05
+        @Param("Cost in pixels per radian of jaw rotation.", range: 0...10000)
+        public var jawPrior: Double = 20
+        @Param("Cost in pixels per unit change of rotation/jaw/expression between neighbouring frames.", range: 0...1000)
+        public var temporalSmoothness: Double = 2
+        @Param("Fit the shared identity coefficients (off: the model's mean head).")
+        public var fitIdentity: Bool = true
+        @Param("Also fit a global scale (for captures not in metres).")
+        public var fitScale: Bool = false
+        @Param("unit: coefficients in [0, 1.5] (procedural model); signed: unbounded (PCA models such as FLAME).")
+        public var expressionRange: ExpressionRange = .unit
+
+        /// Every parameter at its default.
+        public init() {}
     }
 
     public static let id = "face.fit-head-model"
@@ -95,7 +77,7 @@ public struct FitHeadModelStage: Stage {
         settings.temporalSmoothness = parameters.temporalSmoothness
         settings.fitIdentity = parameters.fitIdentity
         settings.fitScale = parameters.fitScale
-        settings.expressionBounds = parameters.expressionRange == "unit" ? 0...1.5 : nil
+        settings.expressionBounds = parameters.expressionRange == .unit ? 0...1.5 : nil
         let fitter = try HeadModelFitter(model: model, settings: settings)
 
         let cameras = landmarks.cameras.map { CaptureCamera(calibrations[cameraIndex[$0]!]) }

@@ -11,25 +11,15 @@ import MediaIO
 public struct FitOverlayStage: Stage {
     /// Parameters of `face.overlay`.
     public struct Parameters: StageParameters {
-        /// Head model directory; empty for the built-in model.
-        public var model: String
-        /// Opacity of the shaded mesh.
-        public var meshOpacity: Double
-        /// Radius of the landmark dots in pixels.
-        public var dotRadius: Int
+        @Param(path: "Head model directory the tracking was fitted with; empty for the built-in procedural model.")
+        public var model: String = ""
+        @Param("Opacity of the shaded fitted mesh drawn over the frame (0 hides it).", range: 0...1)
+        public var meshOpacity: Double = 0.45
+        @Param("Landmark dot radius in pixels (0 hides the landmarks).", range: 0...10)
+        public var dotRadius: Int = 1
 
-        enum CodingKeys: String, CodingKey {
-            case model
-            case meshOpacity = "mesh_opacity"
-            case dotRadius = "dot_radius"
-        }
-
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .path("model", "", doc: "Head model directory the tracking was fitted with; empty for the built-in procedural model."),
-            .double("mesh_opacity", 0.45, range: 0...1, doc: "Opacity of the shaded fitted mesh drawn over the frame (0 hides it)."),
-            .int("dot_radius", 1, range: 0...10, doc: "Landmark dot radius in pixels (0 hides the landmarks)."),
-        ]
+        /// Every parameter at its default.
+        public init() {}
     }
 
     public static let id = "face.overlay"

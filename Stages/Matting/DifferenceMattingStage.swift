@@ -8,77 +8,46 @@ import MediaIO
 public struct DifferenceMattingStage: Stage {
     /// Parameters of `matting.difference`.
     public struct Parameters: StageParameters {
-        /// Composite colour: white, black, or the plate itself.
-        public var background: String
-        /// Lower key threshold in noise units.
-        public var lowNoise: Double
-        /// Upper key threshold in noise units.
-        public var highNoise: Double
-        /// Floor of the lower threshold.
-        public var minimumLow: Double
-        /// Floor of the upper threshold.
-        public var minimumHigh: Double
-        /// Opening radius in pixels.
-        public var openRadius: Int
-        /// Closing radius in pixels.
-        public var closeRadius: Int
-        /// Smallest kept component relative to the largest.
-        public var minimumComponentFraction: Double
-        /// Fill enclosed holes.
-        public var fillHoles: Bool
-        /// Uncertain band half-width in pixels.
-        public var bandRadius: Int
-        /// Guided filter radius in pixels.
-        public var guidedRadius: Int
-        /// Guided filter ε.
-        public var guidedEpsilon: Double
-        /// Frames sampled for the median plate.
-        public var medianFrames: Int
-        /// Matte-and-re-estimate passes over an estimated plate.
-        public var plateRefinements: Int
-        /// Closed-form refinement of the band.
-        public var closedForm: Bool
-        /// Longest side of the closed-form solve.
-        public var closedFormSize: Int
-
-        enum CodingKeys: String, CodingKey {
-            case background
-            case lowNoise = "low_noise"
-            case highNoise = "high_noise"
-            case minimumLow = "minimum_low"
-            case minimumHigh = "minimum_high"
-            case openRadius = "open_radius"
-            case closeRadius = "close_radius"
-            case minimumComponentFraction = "minimum_component_fraction"
-            case fillHoles = "fill_holes"
-            case bandRadius = "band_radius"
-            case guidedRadius = "guided_radius"
-            case guidedEpsilon = "guided_epsilon"
-            case medianFrames = "median_frames"
-            case plateRefinements = "plate_refinements"
-            case closedForm = "closed_form"
-            case closedFormSize = "closed_form_size"
+        /// Allowed values of `background`.
+        public enum Background: String, ParameterChoice {
+            case white, black, plate
         }
 
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .choice("background", "white", ["white", "black", "plate"], doc: "Colour the foreground is composited onto (RGB); alpha is kept in A."),
-            .double("low_noise", 4, range: 0...100, doc: "‖I−B‖ below lowNoise × noise level is background (noise = median ‖I−B‖)."),
-            .double("high_noise", 8, range: 0...200, doc: "‖I−B‖ above highNoise × noise level is foreground."),
-            .double("minimum_low", 0.04, range: 0...1.7, doc: "Floor of the lower threshold on ‖I−B‖ (RGB in [0,1])."),
-            .double("minimum_high", 0.12, range: 0...1.7, doc: "Floor of the upper threshold on ‖I−B‖."),
-            .int("open_radius", 1, range: 0...20, doc: "Opening radius in pixels: removes specks of noise."),
-            .int("close_radius", 2, range: 0...20, doc: "Closing radius in pixels: bridges thin gaps in the subject."),
-            .double("minimum_component_fraction", 0.02, range: 0...1, doc: "Drop foreground components smaller than this fraction of the largest."),
-            .bool("fill_holes", true, doc: "Fill background regions enclosed by the subject (background-coloured clothes, eyes)."),
-            .int("band_radius", 2, range: 0...20, doc: "Half-width in pixels of the boundary band refined by the guided filter."),
-            .int("guided_radius", 3, range: 1...30, doc: "Guided filter window radius in pixels (scale with resolution: ~1% of the width)."),
-            .double("guided_epsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε (larger = smoother alpha)."),
-            .int("median_frames", 30, range: 3...1000, doc: "Frames sampled evenly to estimate a plate as the temporal median when none was recorded."),
-            .bool("closed_form", false, doc: "Refine the boundary band with closed-form matting (Levin et al., ε 1e-7, λ 100) instead of the guided filter; slower."),
-            .int("closed_form_size", 128, range: 16...1024, doc: "Longest side in pixels of the reduced image the closed-form system is solved on."),
-            .int("plate_refinements", 2, range: 0...10, doc: "Estimated plates only: passes of matting the sampled frames and re-taking the median over background pixels only."),
-        ]
+        @Param("Colour the foreground is composited onto (RGB); alpha is kept in A.")
+        public var background: Background = .white
+        @Param("‖I−B‖ below lowNoise × noise level is background (noise = median ‖I−B‖).", range: 0...100)
+        public var lowNoise: Double = 4
+        @Param("‖I−B‖ above highNoise × noise level is foreground.", range: 0...200)
+        public var highNoise: Double = 8
+        @Param("Floor of the lower threshold on ‖I−B‖ (RGB in [0,1]).", range: 0...1.7)
+        public var minimumLow: Double = 0.04
+        @Param("Floor of the upper threshold on ‖I−B‖.", range: 0...1.7)
+        public var minimumHigh: Double = 0.12
+        @Param("Opening radius in pixels: removes specks of noise.", range: 0...20)
+        public var openRadius: Int = 1
+        @Param("Closing radius in pixels: bridges thin gaps in the subject.", range: 0...20)
+        public var closeRadius: Int = 2
+        @Param("Drop foreground components smaller than this fraction of the largest.", range: 0...1)
+        public var minimumComponentFraction: Double = 0.02
+        @Param("Fill background regions enclosed by the subject (background-coloured clothes, eyes).")
+        public var fillHoles: Bool = true
+        @Param("Half-width in pixels of the boundary band refined by the guided filter.", range: 0...20)
+        public var bandRadius: Int = 2
+        @Param("Guided filter window radius in pixels (scale with resolution: ~1% of the width).", range: 1...30)
+        public var guidedRadius: Int = 3
+        @Param("Guided filter regulariser ε (larger = smoother alpha).", range: 1e-8...1)
+        public var guidedEpsilon: Double = 1e-3
+        @Param("Frames sampled evenly to estimate a plate as the temporal median when none was recorded.", range: 3...1000)
+        public var medianFrames: Int = 30
+        @Param("Estimated plates only: passes of matting the sampled frames and re-taking the median over background pixels only.", range: 0...10)
+        public var plateRefinements: Int = 2
+        @Param("Refine the boundary band with closed-form matting (Levin et al., ε 1e-7, λ 100) instead of the guided filter; slower.")
+        public var closedForm: Bool = false
+        @Param("Longest side in pixels of the reduced image the closed-form system is solved on.", range: 16...1024)
+        public var closedFormSize: Int = 128
+
+        /// Every parameter at its default.
+        public init() {}
     }
 
     public static let id = "matting.difference"
@@ -142,7 +111,7 @@ public struct DifferenceMattingStage: Stage {
     /// subject's premultiplied colour is αF = I − (1−α)B (clamped to [0, α]); compositing I itself
     /// (α·I + (1−α)·fill) would keep a fringe of the plate's colour around the hair and the chin.
     /// `plate` returns the frame unchanged.
-    static func composite(_ image: Image8, alpha: Plane, plate: Image8, background: String) -> Image8 {
+    static func composite(_ image: Image8, alpha: Plane, plate: Image8, background: Parameters.Background) -> Image8 {
         let pixels = image.width * image.height
         var samples = [UInt8](repeating: 0, count: pixels * 4)
         for pixel in 0..<pixels {
@@ -151,9 +120,9 @@ public struct DifferenceMattingStage: Stage {
                 let observed = Float(image.samples[pixel * 3 + channel]), behind = Float(plate.samples[pixel * 3 + channel])
                 let value: Float
                 switch background {
-                case "plate": value = observed
-                case "black": value = min(a * 255, max(0, observed - (1 - a) * behind))
-                default: value = min(a * 255, max(0, observed - (1 - a) * behind)) + (1 - a) * 255
+                case .plate: value = observed
+                case .black: value = min(a * 255, max(0, observed - (1 - a) * behind))
+                case .white: value = min(a * 255, max(0, observed - (1 - a) * behind)) + (1 - a) * 255
                 }
                 samples[pixel * 4 + channel] = UInt8(min(255, max(0, value.rounded())))
             }

@@ -13,29 +13,17 @@ import MediaIO
 public struct HeadHairParsingStage: Stage {
     /// Parameters of `parsing.head-hair`.
     public struct Parameters: StageParameters {
-        /// Head model directory; empty for the built-in model.
-        public var model: String
-        /// Whether the rasterised scalp counts as head.
-        public var scalpIsHead: Bool
-        /// Guided filter radius.
-        public var guidedRadius: Int
-        /// Guided filter ε.
-        public var guidedEpsilon: Double
+        @Param(path: "Head model directory the tracking was fitted with; empty for the built-in procedural model.")
+        public var model: String = ""
+        @Param("Count the rasterised scalp as head (bald subjects); by default it is hair.")
+        public var scalpIsHead: Bool = false
+        @Param("Guided filter radius in pixels for refining the mask edges.", range: 1...30)
+        public var guidedRadius: Int = 3
+        @Param("Guided filter regulariser ε.", range: 1e-8...1)
+        public var guidedEpsilon: Double = 1e-3
 
-        enum CodingKeys: String, CodingKey {
-            case model
-            case scalpIsHead = "scalp_is_head"
-            case guidedRadius = "guided_radius"
-            case guidedEpsilon = "guided_epsilon"
-        }
-
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .path("model", "", doc: "Head model directory the tracking was fitted with; empty for the built-in procedural model."),
-            .bool("scalp_is_head", false, doc: "Count the rasterised scalp as head (bald subjects); by default it is hair."),
-            .int("guided_radius", 3, range: 1...30, doc: "Guided filter radius in pixels for refining the mask edges."),
-            .double("guided_epsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε."),
-        ]
+        /// Every parameter at its default.
+        public init() {}
     }
 
     public static let id = "parsing.head-hair"

@@ -12,16 +12,32 @@ import MediaIO
 public struct RemovePartsStage: Stage {
     /// Parameters of `matting.remove-parts`.
     public struct Parameters: StageParameters {
-        /// Mask channels to remove: any of head, hair, body.
-        public var parts: [String]
-        /// Background the frames were composited onto (white or black).
-        public var background: String
+        /// A parsed part, named as in the masks' channels (`parsing.head-hair`).
+        public enum Part: String, ParameterChoice {
+            case head, hair, body
 
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .stringList("parts", ["body"], doc: "Parts taken out of the matte: any of head, hair, body (GHA §5.2 removes the body: neck and shoulders)."),
-            .choice("background", "white", ["white", "black"], doc: "Background the input frames were composited onto; must match the matting stage's `background`."),
-        ]
+            /// The part's channel in the masks (`HeadHairParsingStage.channelNames`).
+            var channel: Int {
+                switch self {
+                case .head: 0
+                case .hair: 1
+                case .body: 2
+                }
+            }
+        }
+
+        /// Allowed values of `background`.
+        public enum Background: String, ParameterChoice {
+            case white, black
+        }
+
+        @Param("Parts taken out of the matte: any of head, hair, body (GHA §5.2 removes the body: neck and shoulders).")
+        public var parts: [Part] = [.body]
+        @Param("Background the input frames were composited onto; must match the matting stage's `background`.")
+        public var background: Background = .white
+
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.
@@ -46,13 +62,7 @@ public struct RemovePartsStage: Stage {
         let frames = try FrameSet.open(try context.input("frames"))
         let masks = try FrameSet.open(try context.input("masks"))
         let manifest = frames.manifest
-        let channels = try Set(parameters.parts).sorted().map { part -> Int in
-            guard let channel = HeadHairParsingStage.channelNames.firstIndex(of: part) else {
-                throw MattingError(camera: "", path: masks.directory.path,
-                                   "unknown part '\(part)' in `parts`; use any of \(HeadHairParsingStage.channelNames.joined(separator: ", "))")
-            }
-            return channel
-        }
+        let channels = Set(parameters.parts).map(\.channel).sorted()
         guard manifest.channels == 4 else {
             throw MattingError(camera: manifest.cameras.first ?? "", path: frames.directory.path,
                                "the frames have no alpha channel; connect the output of a matting stage (e.g. matting.difference)")
@@ -62,7 +72,7 @@ public struct RemovePartsStage: Stage {
             throw MattingError(camera: manifest.cameras.first ?? "", path: masks.directory.path,
                                "the masks (\(masks.manifest.cameras.count) cameras × \(masks.manifest.frameCount) frames of \(masks.manifest.width)x\(masks.manifest.height)) do not match the frames (\(manifest.cameras.count) × \(manifest.frameCount) of \(manifest.width)x\(manifest.height)); parse the same matted frames")
         }
-        let background: Float = parameters.background == "white" ? 1 : 0
+        let background: Float = parameters.background == .white ? 1 : 0
         let writer = try FrameSetWriter(directory: try context.output("frames"), cameras: manifest.cameras, calibrations: manifest.calibrations,
                                         size: PixelSize(width: manifest.width, height: manifest.height), channels: 4,
                                         frameRate: manifest.frameRate)

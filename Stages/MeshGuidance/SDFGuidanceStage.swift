@@ -12,131 +12,69 @@ import Tensors
 public struct SDFGuidanceStage: Stage {
     /// Parameters; defaults are the CPU preset, the paper's values are in each doc line.
     public struct Parameters: StageParameters {
-        /// Optimisation steps after the sphere pretraining.
-        public var iterations: Int
-        /// Steps fitting the SDF to a sphere first (official 300).
-        public var pretrainIterations: Int
-        /// DMTet grid cells per axis (official 128).
-        public var gridResolution: Int
-        /// Half side of the grid's cube in canonical units (head length ≈ 1).
-        public var gridHalfExtent: Double
-        /// Radius of the pretraining sphere, canonical units.
-        public var sphereRadius: Double
-        /// Longer image side the frames are rendered and compared at (official 256).
-        public var renderSize: Int
-        /// Views of one frame per step (official 4).
-        public var viewsPerStep: Int
-        /// Steps between evaluations of the SDF on the whole grid; the narrow band around the
-        /// surface is re-evaluated every step (1 = whole grid every step, as the official code).
-        public var fullEvaluationInterval: Int
-        /// Hidden width of every MLP (official 256; the pose colour MLP uses half).
-        public var width: Int
-        /// Hidden layers of the SDF network (official 5).
-        public var sdfLayers: Int
-        /// Per-vertex feature width F (official 128).
-        public var featureWidth: Int
-        /// Rendered colour channels; the first three are RGB (official 32).
-        public var colorChannels: Int
-        /// λ_exp threshold t1: full expression influence below this distance to P0, canonical units (paper 0.15).
-        public var blendNear: Double
-        /// λ_exp threshold t2: no expression influence above this distance, canonical units (paper 0.25).
-        public var blendFar: Double
-        /// Adam learning rate of the networks (official 1e-3).
-        public var learningRate: Double
-        /// Adam learning rate of the landmarks P0 (official 1e-4).
-        public var landmarkLearningRate: Double
-        /// Weight of the RGB L1 on the first three channels, eq. 10 (paper 1).
-        public var rgbWeight: Double
-        /// Weight of the silhouette IoU loss, eq. 11 (paper 0.1).
-        public var silhouetteWeight: Double
-        /// Weight of the landmark deformation loss, eq. 13 (paper 1).
-        public var deformationWeight: Double
-        /// Weight of the squared deformation offsets (paper 0.01).
-        public var offsetWeight: Double
-        /// Weight of |SDF(P0)| (paper 0.1).
-        public var landmarkSDFWeight: Double
-        /// Weight of the uniform mesh Laplacian at grid 128 (paper 100), scaled to the grid by `laplacianScale`.
-        public var laplacianWeight: Double
-        /// EAvatar's prior mesh (OBJ or PLY, head-model units); empty leaves the prior term out.
-        public var priorMesh: String
-        /// Weight of the prior mesh's centre/scale loss (EAvatar 1).
-        public var priorWeight: Double
-        /// Cameras left out of the fit, used for the held-out silhouette IoU.
-        public var heldOutCameras: [String]
-        /// Trailing frames left out of the fit (the test sequence of an avatar trained from this guidance).
-        public var heldOutFrames: Int
-        /// Head model directory; empty for the built-in procedural model (must match the tracking's model).
-        public var model: String
-        /// Seed of the initialisation and the view sampling.
-        public var seed: Int
-        /// Steps between checkpoints.
-        public var checkpointInterval: Int
-        /// Steps between log lines.
-        public var logInterval: Int
+        @Param("Optimisation steps after the sphere pretraining (CPU preset 2000).", range: 1...10_000_000)
+        public var iterations: Int = 2000
+        @Param("Steps fitting the SDF to a sphere first (official 300).", range: 0...100_000)
+        public var pretrainIterations: Int = 300
+        @Param("DMTet grid cells per axis (official 128; CPU preset 48–64).", range: 4...256)
+        public var gridResolution: Int = 48
+        @Param("Half side of the grid's cube, canonical units (head length ≈ 1).", range: 0.3...4)
+        public var gridHalfExtent: Double = 0.7
+        @Param("Radius of the pretraining sphere, canonical units.", range: 0.05...2)
+        public var sphereRadius: Double = 0.45
+        @Param("Longer image side the frames are compared at (official 256; CPU preset 128).", range: 16...4096)
+        public var renderSize: Int = 128
+        @Param("Views of one frame per step (official 4).", range: 1...64)
+        public var viewsPerStep: Int = 4
+        @Param("Steps between SDF evaluations of the whole grid; in between only a 4-cell band around the surface (1 = every step, official).", range: 1...1000)
+        public var fullEvaluationInterval: Int = 5
+        @Param("Hidden width of every MLP (official 256; CPU preset 64).", range: 4...1024)
+        public var width: Int = 64
+        @Param("Hidden layers of the SDF network (official 5).", range: 1...16)
+        public var sdfLayers: Int = 4
+        @Param("Per-vertex feature width F (official 128; CPU preset 32).", range: 1...512)
+        public var featureWidth: Int = 32
+        @Param("Rendered colour channels, the first three RGB (official 32).", range: 3...128)
+        public var colorChannels: Int = 32
+        @Param("λ_exp = 1 below this distance to the landmarks, canonical units (paper t1 0.15).", range: 0...2)
+        public var blendNear: Double = 0.15
+        @Param("λ_exp = 0 above this distance (paper t2 0.25).", range: 0...2)
+        public var blendFar: Double = 0.25
+        @Param("Adam learning rate of the networks (official 1e-3).", name: "lr", range: 0...1)
+        public var learningRate: Double = 1e-3
+        @Param("Adam learning rate of the canonical landmarks P0 (official 1e-4).", name: "landmark_lr", range: 0...1)
+        public var landmarkLearningRate: Double = 1e-4
+        @Param("Weight of the RGB L1 on the first three channels (paper 1; official config 0.1).", range: 0...1000)
+        public var rgbWeight: Double = 1
+        @Param("Weight of the silhouette IoU loss (paper 0.1).", range: 0...1000)
+        public var silhouetteWeight: Double = 0.1
+        @Param("Weight of the landmark deformation loss, eq. 13 (paper 1).", range: 0...1000)
+        public var deformationWeight: Double = 1
+        @Param("Weight of the deformation offset regulariser (paper 0.01).", range: 0...1000)
+        public var offsetWeight: Double = 0.01
+        @Param("Weight of |SDF(P0)| (paper 0.1).", range: 0...1000)
+        public var landmarkSDFWeight: Double = 0.1
+        @Param("Weight of the mesh Laplacian at the official grid 128 (paper 100); scaled by (grid_resolution/128)² since ‖δ‖² grows with the squared cell size.", range: 0...100_000)
+        public var laplacianWeight: Double = 100
+        @Param(path: "EAvatar's prior head mesh (OBJ or PLY in head-model units), aligned by ICP each step; empty = off.")
+        public var priorMesh: String = ""
+        @Param("Weight of the prior mesh's centre and scale loss, EAvatar eq. 16–17 (EAvatar 1).", range: 0...1000)
+        public var priorWeight: Double = 1
+        @Param("Cameras left out of the fit; the held-out silhouette IoU is measured on them.")
+        public var heldOutCameras: [String] = []
+        @Param("Trailing frames left out of the fit: the self-reenactment test sequence of the avatar trained from this guidance must not shape it.", range: 0...1_000_000)
+        public var heldOutFrames: Int = 0
+        @Param(path: "Head model directory (docs/head-model-format.md); empty = built-in procedural model.")
+        public var model: String = ""
+        @Param("Seed of the initialisation and view sampling.", range: 0...Int(Int32.max))
+        public var seed: Int = 0
+        @Param("Steps between checkpoints (resumed after a kill).", range: 1...10_000_000)
+        public var checkpointInterval: Int = 250
+        @Param("Steps between log lines with the losses and it/s.", range: 1...10_000_000)
+        public var logInterval: Int = 100
 
-        enum CodingKeys: String, CodingKey {
-            case iterations, width, model, seed
-            case pretrainIterations = "pretrain_iterations"
-            case gridResolution = "grid_resolution"
-            case gridHalfExtent = "grid_half_extent"
-            case sphereRadius = "sphere_radius"
-            case renderSize = "render_size"
-            case viewsPerStep = "views_per_step"
-            case fullEvaluationInterval = "full_evaluation_interval"
-            case sdfLayers = "sdf_layers"
-            case featureWidth = "feature_width"
-            case colorChannels = "color_channels"
-            case blendNear = "blend_near"
-            case blendFar = "blend_far"
-            case learningRate = "lr"
-            case landmarkLearningRate = "landmark_lr"
-            case rgbWeight = "rgb_weight"
-            case silhouetteWeight = "silhouette_weight"
-            case deformationWeight = "deformation_weight"
-            case offsetWeight = "offset_weight"
-            case landmarkSDFWeight = "landmark_sdf_weight"
-            case laplacianWeight = "laplacian_weight"
-            case heldOutCameras = "held_out_cameras"
-            case heldOutFrames = "held_out_frames"
-            case priorMesh = "prior_mesh"
-            case priorWeight = "prior_weight"
-            case checkpointInterval = "checkpoint_interval"
-            case logInterval = "log_interval"
-        }
-
-        /// The schema (CPU preset defaults; paper values in the docs).
-        public static let fields: [ParameterField] = [
-            .int("iterations", 2000, range: 1...10_000_000, doc: "Optimisation steps after the sphere pretraining (CPU preset 2000)."),
-            .int("pretrain_iterations", 300, range: 0...100_000, doc: "Steps fitting the SDF to a sphere first (official 300)."),
-            .int("grid_resolution", 48, range: 4...256, doc: "DMTet grid cells per axis (official 128; CPU preset 48–64)."),
-            .double("grid_half_extent", 0.7, range: 0.3...4, doc: "Half side of the grid's cube, canonical units (head length ≈ 1)."),
-            .double("sphere_radius", 0.45, range: 0.05...2, doc: "Radius of the pretraining sphere, canonical units."),
-            .int("render_size", 128, range: 16...4096, doc: "Longer image side the frames are compared at (official 256; CPU preset 128)."),
-            .int("views_per_step", 4, range: 1...64, doc: "Views of one frame per step (official 4)."),
-            .int("full_evaluation_interval", 5, range: 1...1000, doc: "Steps between SDF evaluations of the whole grid; in between only a 4-cell band around the surface (1 = every step, official)."),
-            .int("width", 64, range: 4...1024, doc: "Hidden width of every MLP (official 256; CPU preset 64)."),
-            .int("sdf_layers", 4, range: 1...16, doc: "Hidden layers of the SDF network (official 5)."),
-            .int("feature_width", 32, range: 1...512, doc: "Per-vertex feature width F (official 128; CPU preset 32)."),
-            .int("color_channels", 32, range: 3...128, doc: "Rendered colour channels, the first three RGB (official 32)."),
-            .double("blend_near", 0.15, range: 0...2, doc: "λ_exp = 1 below this distance to the landmarks, canonical units (paper t1 0.15)."),
-            .double("blend_far", 0.25, range: 0...2, doc: "λ_exp = 0 above this distance (paper t2 0.25)."),
-            .double("lr", 1e-3, range: 0...1, doc: "Adam learning rate of the networks (official 1e-3)."),
-            .double("landmark_lr", 1e-4, range: 0...1, doc: "Adam learning rate of the canonical landmarks P0 (official 1e-4)."),
-            .double("rgb_weight", 1, range: 0...1000, doc: "Weight of the RGB L1 on the first three channels (paper 1; official config 0.1)."),
-            .double("silhouette_weight", 0.1, range: 0...1000, doc: "Weight of the silhouette IoU loss (paper 0.1)."),
-            .double("deformation_weight", 1, range: 0...1000, doc: "Weight of the landmark deformation loss, eq. 13 (paper 1)."),
-            .double("offset_weight", 0.01, range: 0...1000, doc: "Weight of the deformation offset regulariser (paper 0.01)."),
-            .double("landmark_sdf_weight", 0.1, range: 0...1000, doc: "Weight of |SDF(P0)| (paper 0.1)."),
-            .double("laplacian_weight", 100, range: 0...100_000, doc: "Weight of the mesh Laplacian at the official grid 128 (paper 100); scaled by (grid_resolution/128)² since ‖δ‖² grows with the squared cell size."),
-            .path("prior_mesh", "", doc: "EAvatar's prior head mesh (OBJ or PLY in head-model units), aligned by ICP each step; empty = off."),
-            .double("prior_weight", 1, range: 0...1000, doc: "Weight of the prior mesh's centre and scale loss, EAvatar eq. 16–17 (EAvatar 1)."),
-            .stringList("held_out_cameras", [], doc: "Cameras left out of the fit; the held-out silhouette IoU is measured on them."),
-            .int("held_out_frames", 0, range: 0...1_000_000, doc: "Trailing frames left out of the fit: the self-reenactment test sequence of the avatar trained from this guidance must not shape it."),
-            .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty = built-in procedural model."),
-            .int("seed", 0, range: 0...Int(Int32.max), doc: "Seed of the initialisation and view sampling."),
-            .int("checkpoint_interval", 250, range: 1...10_000_000, doc: "Steps between checkpoints (resumed after a kill)."),
-            .int("log_interval", 100, range: 1...10_000_000, doc: "Steps between log lines with the losses and it/s."),
-        ]
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.

@@ -12,53 +12,31 @@ import Tensors
 public struct TemplateGuidanceStage: Stage {
     /// Parameters.
     public struct Parameters: StageParameters {
-        /// Midpoint subdivisions of the template mesh (each ×4 triangles).
-        public var subdivisions: Int
-        /// Steps fitting f_def^exp to the model's expression displacements.
-        public var iterations: Int
-        /// Vertices sampled per step.
-        public var batchVertices: Int
-        /// Hidden width of every MLP (official 256).
-        public var width: Int
-        /// Per-vertex feature width F (official 128).
-        public var featureWidth: Int
-        /// Rendered colour channels (official 32).
-        public var colorChannels: Int
-        /// λ_exp threshold t1, canonical units (paper 0.15).
-        public var blendNear: Double
-        /// λ_exp threshold t2, canonical units (paper 0.25).
-        public var blendFar: Double
-        /// Adam learning rate.
-        public var learningRate: Double
-        /// Head model directory; empty for the built-in procedural model.
-        public var model: String
-        /// Seed of the initialisation and the sampling.
-        public var seed: Int
+        @Param("Midpoint subdivisions of the template mesh (each quadruples the triangles).", range: 0...4)
+        public var subdivisions: Int = 1
+        @Param("Steps fitting the expression deformation MLP to the model's expression displacements.", range: 0...1_000_000)
+        public var iterations: Int = 500
+        @Param("Vertices sampled per fitting step.", range: 1...1_000_000)
+        public var batchVertices: Int = 4096
+        @Param("Hidden width of every MLP (official 256; CPU preset 64).", range: 4...1024)
+        public var width: Int = 64
+        @Param("Per-vertex feature width F, all zero (official 128; CPU preset 32).", range: 1...512)
+        public var featureWidth: Int = 32
+        @Param("Rendered colour channels, the first three RGB (official 32).", range: 3...128)
+        public var colorChannels: Int = 32
+        @Param("λ_exp = 1 below this distance to the landmarks, canonical units (paper t1 0.15).", range: 0...2)
+        public var blendNear: Double = 0.15
+        @Param("λ_exp = 0 above this distance (paper t2 0.25).", range: 0...2)
+        public var blendFar: Double = 0.25
+        @Param("Adam learning rate of the expression deformation MLP.", name: "lr", range: 0...1)
+        public var learningRate: Double = 1e-3
+        @Param(path: "Head model directory (docs/head-model-format.md); empty = built-in procedural model.")
+        public var model: String = ""
+        @Param("Seed of the initialisation and sampling.", range: 0...Int(Int32.max))
+        public var seed: Int = 0
 
-        enum CodingKeys: String, CodingKey {
-            case subdivisions, iterations, width, model, seed
-            case batchVertices = "batch_vertices"
-            case featureWidth = "feature_width"
-            case colorChannels = "color_channels"
-            case blendNear = "blend_near"
-            case blendFar = "blend_far"
-            case learningRate = "lr"
-        }
-
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .int("subdivisions", 1, range: 0...4, doc: "Midpoint subdivisions of the template mesh (each quadruples the triangles)."),
-            .int("iterations", 500, range: 0...1_000_000, doc: "Steps fitting the expression deformation MLP to the model's expression displacements."),
-            .int("batch_vertices", 4096, range: 1...1_000_000, doc: "Vertices sampled per fitting step."),
-            .int("width", 64, range: 4...1024, doc: "Hidden width of every MLP (official 256; CPU preset 64)."),
-            .int("feature_width", 32, range: 1...512, doc: "Per-vertex feature width F, all zero (official 128; CPU preset 32)."),
-            .int("color_channels", 32, range: 3...128, doc: "Rendered colour channels, the first three RGB (official 32)."),
-            .double("blend_near", 0.15, range: 0...2, doc: "λ_exp = 1 below this distance to the landmarks, canonical units (paper t1 0.15)."),
-            .double("blend_far", 0.25, range: 0...2, doc: "λ_exp = 0 above this distance (paper t2 0.25)."),
-            .double("lr", 1e-3, range: 0...1, doc: "Adam learning rate of the expression deformation MLP."),
-            .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty = built-in procedural model."),
-            .int("seed", 0, range: 0...Int(Int32.max), doc: "Seed of the initialisation and sampling."),
-        ]
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.

@@ -11,43 +11,25 @@ import Splatting
 public struct ReenactStage: Stage {
     /// Parameters of `render.reenact`.
     public struct Parameters: StageParameters {
-        /// Cameras of the `frames` input to render; empty = all.
-        public var cameras: [String]
-        /// Render a novel orbit instead of the capture's cameras.
-        public var orbit: Bool
-        /// Half-angle of the orbit's azimuth sweep, degrees.
-        public var orbitDegrees: Double
-        /// Temporal smoothing radius of the driving sequence, frames (0 = off).
-        public var smoothing: Int
-        /// First driving frame to render.
-        public var firstFrame: Int
-        /// Number of driving frames to render (0 = to the end).
-        public var frameCount: Int
-        /// Render only the last N driving frames (0 = use first_frame and frame_count).
-        public var lastFrames: Int
-        /// Frame rate of the output when no `frames` input gives one.
-        public var frameRate: Int
+        @Param("Cameras of the frames input to render; empty = all of them.")
+        public var cameras: [String] = []
+        @Param("Render one novel camera orbiting the head instead of the capture's cameras.")
+        public var orbit: Bool = false
+        @Param("Half-angle of the orbit's azimuth sweep over the sequence, degrees.", range: 0...180)
+        public var orbitDegrees: Double = 30
+        @Param("Temporal smoothing of the driving tracking: moving-average radius in frames (0 = off).", range: 0...100)
+        public var smoothing: Int = 0
+        @Param("First driving frame to render.", range: 0...10_000_000)
+        public var firstFrame: Int = 0
+        @Param("Driving frames to render (0 = all from first_frame).", range: 0...10_000_000)
+        public var frameCount: Int = 0
+        @Param("Render only the last N driving frames, e.g. a held-out test sequence (0 = use first_frame/frame_count).", range: 0...10_000_000)
+        public var lastFrames: Int = 0
+        @Param("Output frame rate when the frames input does not give one (paper videos: 25).", range: 1...1000)
+        public var frameRate: Int = 25
 
-        enum CodingKeys: String, CodingKey {
-            case cameras, orbit, smoothing
-            case orbitDegrees = "orbit_degrees"
-            case firstFrame = "first_frame"
-            case frameCount = "frame_count"
-            case lastFrames = "last_frames"
-            case frameRate = "frame_rate"
-        }
-
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .stringList("cameras", [], doc: "Cameras of the frames input to render; empty = all of them."),
-            .bool("orbit", false, doc: "Render one novel camera orbiting the head instead of the capture's cameras."),
-            .double("orbit_degrees", 30, range: 0...180, doc: "Half-angle of the orbit's azimuth sweep over the sequence, degrees."),
-            .int("smoothing", 0, range: 0...100, doc: "Temporal smoothing of the driving tracking: moving-average radius in frames (0 = off)."),
-            .int("first_frame", 0, range: 0...10_000_000, doc: "First driving frame to render."),
-            .int("frame_count", 0, range: 0...10_000_000, doc: "Driving frames to render (0 = all from first_frame)."),
-            .int("last_frames", 0, range: 0...10_000_000, doc: "Render only the last N driving frames, e.g. a held-out test sequence (0 = use first_frame/frame_count)."),
-            .int("frame_rate", 25, range: 1...1000, doc: "Output frame rate when the frames input does not give one (paper videos: 25)."),
-        ]
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.

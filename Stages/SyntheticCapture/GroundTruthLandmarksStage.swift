@@ -9,24 +9,20 @@ import Geometry
 public struct GroundTruthLandmarksStage: Stage {
     /// Parameters of `synthetic.landmarks`.
     public struct Parameters: StageParameters {
-        /// Which sequence: training or heldout.
-        public var sequence: String
-        /// Noise standard deviation in pixels.
-        public var noisePixels: Double
-        /// Noise seed.
-        public var seed: Int
-
-        enum CodingKeys: String, CodingKey {
-            case sequence, seed
-            case noisePixels = "noise_pixels"
+        /// Allowed values of `sequence`.
+        public enum RecordedSequence: String, ParameterChoice {
+            case training, heldout
         }
 
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .choice("sequence", "training", ["training", "heldout"], doc: "The recorded (training) sequence or the held-out one."),
-            .double("noise_pixels", 0, range: 0...50, doc: "Standard deviation of Gaussian noise added to every coordinate, pixels."),
-            .int("seed", 1, range: 0...1_000_000_000, doc: "Seed of the noise."),
-        ]
+        @Param("The recorded (training) sequence or the held-out one.")
+        public var sequence: RecordedSequence = .training
+        @Param("Standard deviation of Gaussian noise added to every coordinate, pixels.", range: 0...50)
+        public var noisePixels: Double = 0
+        @Param("Seed of the noise.", range: 0...1_000_000_000)
+        public var seed: Int = 1
+
+        /// Every parameter at its default.
+        public init() {}
     }
 
     public static let id = "synthetic.landmarks"
@@ -45,12 +41,12 @@ public struct GroundTruthLandmarksStage: Stage {
         guard let data = FileManager.default.contents(atPath: manifestURL.path),
               let manifest = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let sequences = manifest["sequences"] as? [String: Any],
-              let sequence = sequences[parameters.sequence] as? [String: Any],
+              let sequence = sequences[parameters.sequence.rawValue] as? [String: Any],
               let order = sequence["cameras"] as? [String],
               let arrays = sequence["arrays"] as? [String: Any],
               let entry = arrays["landmarks2d"] as? [String: Any],
               let file = entry["file"] as? String, let shape = entry["shape"] as? [Int], shape.count == 4, shape[2] == 68, shape[3] == 2 else {
-            throw SyntheticCaptureError("\(manifestURL.path): no ground-truth landmarks for sequence '\(parameters.sequence)'; synthetic.landmarks needs a capture written by synthetic.capture")
+            throw SyntheticCaptureError("\(manifestURL.path): no ground-truth landmarks for sequence '\(parameters.sequence.rawValue)'; synthetic.landmarks needs a capture written by synthetic.capture")
         }
         let blob = capture.appendingPathComponent("groundtruth").appendingPathComponent(file)
         guard let bytes = FileManager.default.contents(atPath: blob.path), bytes.count == shape.reduce(1, *) * 4 else {

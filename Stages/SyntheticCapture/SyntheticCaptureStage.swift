@@ -14,48 +14,31 @@ public enum SyntheticCaptureStages {
 public struct SyntheticCaptureStage: Stage {
     /// Parameters of `synthetic.capture`.
     public struct Parameters: StageParameters {
-        /// Subject seed.
-        public var seed: Int
-        /// Training cameras.
-        public var cameras: Int
-        /// Arc spanned by the training cameras, degrees.
-        public var arcDegrees: Double
-        /// Held-out (novel-view) cameras.
-        public var heldOutCameras: Int
-        /// Image width.
-        public var width: Int
-        /// Image height.
-        public var height: Int
-        /// Training frames.
-        public var frames: Int
-        /// Held-out sequence frames.
-        public var heldOutFrames: Int
-        /// Frame rate.
-        public var fps: Double
-        /// Supersampling per axis.
-        public var supersampling: Int
-        /// Sideways sway amplitude, metres.
-        public var sway: Double
+        @Param("Subject seed: identity shape, skin, hair, performance and backdrop. Same seed, same bytes.", range: 0...1_000_000_000)
+        public var seed: Int = 1
+        @Param("Training cameras on a horizontal arc in front of the subject.", range: 1...16)
+        public var cameras: Int = 8
+        @Param("Angle spanned by the training cameras, degrees.", range: 0...180)
+        public var arcDegrees: Double = 120
+        @Param("Extra cameras between and above the arc for novel-view evaluation (ground truth only).", range: 0...4)
+        public var heldOutCameras: Int = 2
+        @Param("Image width, pixels.", range: 32...2048)
+        public var width: Int = 256
+        @Param("Image height, pixels.", range: 32...2048)
+        public var height: Int = 256
+        @Param("Frames of the training sequence (the capture itself).", range: 2...1000)
+        public var frames: Int = 90
+        @Param("Frames of the held-out sequence with other expressions (ground truth, for reenactment).", range: 0...1000)
+        public var heldOutFrames: Int = 30
+        @Param("Frame rate, frames per second.", range: 1...240)
+        public var fps: Double = 25
+        @Param("Supersampling per axis; 2 gives antialiased edges and fractional alpha at 4× the render cost.", range: 1...4)
+        public var supersampling: Int = 1
+        @Param("Amplitude in metres of a slow sideways sway of the whole subject (period 4 s); 0 keeps it seated. Plate-free matting needs motion.", range: 0...0.5)
+        public var sway: Double = 0
 
-        enum CodingKeys: String, CodingKey {
-            case seed, cameras, width, height, frames, fps, supersampling, sway
-            case arcDegrees = "arc_degrees", heldOutCameras = "held_out_cameras", heldOutFrames = "held_out_frames"
-        }
-
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .int("seed", 1, range: 0...1_000_000_000, doc: "Subject seed: identity shape, skin, hair, performance and backdrop. Same seed, same bytes."),
-            .int("cameras", 8, range: 1...16, doc: "Training cameras on a horizontal arc in front of the subject."),
-            .double("arc_degrees", 120, range: 0...180, doc: "Angle spanned by the training cameras, degrees."),
-            .int("held_out_cameras", 2, range: 0...4, doc: "Extra cameras between and above the arc for novel-view evaluation (ground truth only)."),
-            .int("width", 256, range: 32...2048, doc: "Image width, pixels."),
-            .int("height", 256, range: 32...2048, doc: "Image height, pixels."),
-            .int("frames", 90, range: 2...1000, doc: "Frames of the training sequence (the capture itself)."),
-            .int("held_out_frames", 30, range: 0...1000, doc: "Frames of the held-out sequence with other expressions (ground truth, for reenactment)."),
-            .double("fps", 25, range: 1...240, doc: "Frame rate, frames per second."),
-            .int("supersampling", 1, range: 1...4, doc: "Supersampling per axis; 2 gives antialiased edges and fractional alpha at 4× the render cost."),
-            .double("sway", 0, range: 0...0.5, doc: "Amplitude in metres of a slow sideways sway of the whole subject (period 4 s); 0 keeps it seated. Plate-free matting needs motion."),
-        ]
+        /// Every parameter at its default.
+        public init() {}
 
         /// The scene configuration these parameters describe.
         public var configuration: SyntheticCaptureConfiguration {

@@ -7,27 +7,17 @@ import MediaIO
 public struct ImagesReadStage: Stage {
     /// Parameters of `images.read`.
     public struct Parameters: StageParameters {
-        /// Camera id for images directly in the folder.
-        public var camera: String
-        /// Frame rate assigned to the images.
-        public var fps: Double
-        /// Longer side of the output frames in pixels (aspect kept); 0 keeps the image size.
-        public var size: Int
-        /// Keep every N-th image.
-        public var everyNth: Int
+        @Param("Camera id given to images lying directly in the folder.")
+        public var camera: String = "cam0"
+        @Param("Frame rate assigned to the image sequence, in frames/s.", range: 0.001...1000)
+        public var fps: Double = 25
+        @Param("Longer side of the output frames in pixels, aspect ratio kept; 0 keeps the image size.", range: 0...8192)
+        public var size: Int = 0
+        @Param("Keep every N-th image (file-name order).", range: 1...10_000)
+        public var everyNth: Int = 1
 
-        enum CodingKeys: String, CodingKey {
-            case camera, fps, size
-            case everyNth = "every_nth"
-        }
-
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .string("camera", "cam0", doc: "Camera id given to images lying directly in the folder."),
-            .double("fps", 25, range: 0.001...1000, doc: "Frame rate assigned to the image sequence, in frames/s."),
-            .int("size", 0, range: 0...8192, doc: "Longer side of the output frames in pixels, aspect ratio kept; 0 keeps the image size."),
-            .int("every_nth", 1, range: 1...10_000, doc: "Keep every N-th image (file-name order)."),
-        ]
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.
@@ -51,7 +41,7 @@ public struct ImagesReadStage: Stage {
         let first = try FrameSetConversion.imageFiles(in: cameras[0].folder)[0]
         let sourceSize = try PNGOrOtherImage.size(of: first)
         let options = try DecodeParameterSupport.options(stage: Self.id, size: parameters.size, crop: [], firstFrame: 0, frameCount: 0,
-                                                         everyNth: parameters.everyNth, fps: 0, colour: "ffmpeg", sourceSize: sourceSize)
+                                                         everyNth: parameters.everyNth, fps: 0, colour: .ffmpegCompatible, sourceSize: sourceSize)
         let frameSet = try FrameSetConversion.importImages(cameras: cameras, frameRate: Rational(approximating: parameters.fps),
                                                            options: options, into: try context.output("frames"))
         context.reportProgress(completed: frameSet.manifest.frameCount, total: frameSet.manifest.frameCount, unit: "frames")

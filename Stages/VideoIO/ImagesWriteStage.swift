@@ -7,28 +7,22 @@ import MediaIO
 public struct ImagesWriteStage: Stage {
     /// Parameters of `images.write`.
     public struct Parameters: StageParameters {
-        /// Camera ids to write; empty for all.
-        public var cameras: [String]
-        /// What to do with an alpha channel.
-        public var alpha: String
-        /// Keep every N-th frame.
-        public var everyNth: Int
-        /// zlib compression level of the PNGs.
-        public var compression: Int
-
-        enum CodingKeys: String, CodingKey {
-            case cameras, alpha, compression
-            case everyNth = "every_nth"
+        /// Allowed values of `alpha`.
+        public enum Alpha: String, ParameterChoice {
+            case keep, drop, black, white
         }
 
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .stringList("cameras", [], doc: "Camera ids to write; empty writes all cameras."),
-            .choice("alpha", "keep", ["keep", "drop", "black", "white"],
-                    doc: "RGBA frames: keep = RGBA PNGs, drop = ignore alpha, black/white = composite over that colour."),
-            .int("every_nth", 1, range: 1...10_000, doc: "Write every N-th frame."),
-            .int("compression", 6, range: 0...9, doc: "PNG zlib compression level (0 fastest, 9 smallest)."),
-        ]
+        @Param("Camera ids to write; empty writes all cameras.")
+        public var cameras: [String] = []
+        @Param("RGBA frames: keep = RGBA PNGs, drop = ignore alpha, black/white = composite over that colour.")
+        public var alpha: Alpha = .keep
+        @Param("Write every N-th frame.", range: 1...10_000)
+        public var everyNth: Int = 1
+        @Param("PNG zlib compression level (0 fastest, 9 smallest).", range: 0...9)
+        public var compression: Int = 6
+
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.
@@ -67,10 +61,10 @@ public struct ImagesWriteStage: Stage {
     }
 
     /// RGBA handling: keep, drop, or composite over black/white (`c·a + background·(1 − a)`, rounded).
-    static func applyAlphaPolicy(_ image: Image8, policy: String) -> Image8 {
-        guard image.channels == 4, policy != "keep" else { return image }
-        if policy == "drop" { return image.withChannels(3, opaque: 255) }
-        let background: UInt32 = policy == "white" ? 255 : 0
+    static func applyAlphaPolicy(_ image: Image8, policy: Parameters.Alpha) -> Image8 {
+        guard image.channels == 4, policy != .keep else { return image }
+        if policy == .drop { return image.withChannels(3, opaque: 255) }
+        let background: UInt32 = policy == .white ? 255 : 0
         var result = Image8(width: image.width, height: image.height, channels: 3)
         for pixel in 0..<(image.width * image.height) {
             let alpha = UInt32(image.samples[pixel * 4 + 3])

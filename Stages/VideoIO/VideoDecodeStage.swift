@@ -7,47 +7,32 @@ import MediaIO
 public struct VideoDecodeStage: Stage {
     /// Parameters of `video.decode`.
     public struct Parameters: StageParameters {
-        /// Longer side of the output frames in pixels (aspect kept); 0 keeps the capture size.
-        public var size: Int
-        /// [x, y, width, height] crop in display pixels before resizing; empty for none.
-        public var crop: [Int]
-        /// First source frame (0-based).
-        public var firstFrame: Int
-        /// Number of source frames from `firstFrame` to consider; 0 means to the end.
-        public var frameCount: Int
-        /// Keep every N-th frame of the range.
-        public var everyNth: Int
-        /// Target frame rate by dropping frames; 0 keeps the source rate.
-        public var fps: Double
-        /// Camera ids to decode; empty for all.
-        public var cameras: [String]
-        /// YUV→RGB conversion: "ffmpeg" (bit-identical to the CLI) or "accurate" (interpolated chroma).
-        public var colour: String
-        /// Calibration file relative to the capture directory; media and plates resolve from its folder.
-        public var camerasFile: String
-
-        enum CodingKeys: String, CodingKey {
-            case size, crop, fps, cameras, colour
-            case firstFrame = "first_frame"
-            case frameCount = "frame_count"
-            case everyNth = "every_nth"
-            case camerasFile = "cameras_file"
+        /// Allowed values of `colour`.
+        public enum Colour: String, ParameterChoice {
+            case ffmpeg, accurate
         }
 
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .int("size", 0, range: 0...8192, doc: "Longer side of the output frames in pixels, aspect ratio kept; 0 keeps the capture's size."),
-            .intList("crop", [], range: 0...100_000, doc: "Crop [x, y, width, height] in pixels, applied before resizing; empty keeps the whole frame."),
-            .int("first_frame", 0, range: 0...100_000_000, doc: "First source frame to decode (0-based)."),
-            .int("frame_count", 0, range: 0...100_000_000, doc: "Source frames to consider from first_frame; 0 means to the end."),
-            .int("every_nth", 1, range: 1...10_000, doc: "Keep every N-th frame of the range."),
-            .double("fps", 0, range: 0...1000, doc: "Target frame rate in frames/s by dropping frames; 0 keeps the source rate."),
-            .stringList("cameras", [], doc: "Camera ids to decode; empty decodes all cameras."),
-            .choice("colour", "ffmpeg", ["ffmpeg", "accurate"],
-                    doc: "YUV to RGB: ffmpeg = bit-identical to `ffmpeg -pix_fmt rgb24`; accurate = interpolated chroma (+~3 dB)."),
-            .string("cameras_file", Capture.camerasFileName,
-                    doc: "Calibration file inside the capture; media and background/<id>.png resolve from its folder (synthetic.capture's groundtruth/cameras.json adds the held-out cameras held00…)."),
-        ]
+        @Param("Longer side of the output frames in pixels, aspect ratio kept; 0 keeps the capture's size.", range: 0...8192)
+        public var size: Int = 0
+        @Param("Crop [x, y, width, height] in pixels, applied before resizing; empty keeps the whole frame.", range: 0...100_000)
+        public var crop: [Int] = []
+        @Param("First source frame to decode (0-based).", range: 0...100_000_000)
+        public var firstFrame: Int = 0
+        @Param("Source frames to consider from first_frame; 0 means to the end.", range: 0...100_000_000)
+        public var frameCount: Int = 0
+        @Param("Keep every N-th frame of the range.", range: 1...10_000)
+        public var everyNth: Int = 1
+        @Param("Target frame rate in frames/s by dropping frames; 0 keeps the source rate.", range: 0...1000)
+        public var fps: Double = 0
+        @Param("Camera ids to decode; empty decodes all cameras.")
+        public var cameras: [String] = []
+        @Param("YUV to RGB: ffmpeg = bit-identical to `ffmpeg -pix_fmt rgb24`; accurate = interpolated chroma (+~3 dB).")
+        public var colour: Colour = .ffmpeg
+        @Param("Calibration file inside the capture; media and background/<id>.png resolve from its folder (synthetic.capture's groundtruth/cameras.json adds the held-out cameras held00…).")
+        public var camerasFile: String = Capture.camerasFileName
+
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.
@@ -70,7 +55,7 @@ public struct VideoDecodeStage: Stage {
         let options = try DecodeParameterSupport.options(
             stage: Self.id, size: parameters.size, crop: parameters.crop, firstFrame: parameters.firstFrame,
             frameCount: parameters.frameCount, everyNth: parameters.everyNth, fps: parameters.fps,
-            colour: parameters.colour, sourceSize: capture.size)
+            colour: parameters.colour == .accurate ? .accurate : .ffmpegCompatible, sourceSize: capture.size)
         let cameras = parameters.cameras.isEmpty ? capture.cameras.map(\.calibration.id) : parameters.cameras
         for camera in cameras { _ = try capture.camera(camera) }
         let rangeEnd = min(capture.frameCount, options.frameRange?.upperBound ?? capture.frameCount)

@@ -6,40 +6,57 @@ import MediaIO
 public struct VideoEncodeStage: Stage {
     /// Parameters of `video.encode`.
     public struct Parameters: StageParameters {
-        /// Frames per second of the video; 0 uses the FrameSet's rate.
-        public var fps: Double
-        /// "h264" (MP4), "ffv1" (lossless MKV) or "mpeg4" (MP4).
-        public var codec: String
-        /// Constant-quality factor (libx264 CRF).
-        public var crf: Double
-        /// Average bitrate in kbit/s; 0 uses `crf`.
-        public var bitrate: Int
-        /// libx264 speed preset.
-        public var preset: String
-        /// Camera ids to include; empty for all.
-        public var cameras: [String]
-        /// Tile columns; 0 puts all cameras in one row.
-        public var columns: Int
-        /// H.264 chroma: "420" (plays everywhere) or "444" (full colour resolution).
-        public var chroma: String
-        /// RGBA frames: "drop" the alpha (RGB is already composited) or composite over "black"/"white".
-        public var alpha: String
+        /// Allowed values of `codec`.
+        public enum Codec: String, ParameterChoice {
+            case h264, ffv1, mpeg4
+        }
 
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .double("fps", 0, range: 0...1000, doc: "Frames per second of the video; 0 uses the FrameSet's frame rate."),
-            .choice("codec", "h264", ["h264", "ffv1", "mpeg4"], doc: "h264 = MP4 H.264 yuv420p; ffv1 = lossless MKV; mpeg4 = MP4 MPEG-4 Part 2."),
-            .double("crf", 18, range: 0...51, doc: "Constant quality (libx264 CRF; lower is better, 18 is visually transparent)."),
-            .int("bitrate", 0, range: 0...1_000_000, doc: "Average bitrate in kbit/s; 0 uses crf."),
-            .choice("preset", "medium", ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"],
-                    doc: "libx264 speed preset (slower = smaller file at the same quality)."),
-            .stringList("cameras", [], doc: "Camera ids to include, in tile order; empty includes all."),
-            .int("columns", 0, range: 0...64, doc: "Tile columns for several cameras; 0 puts all cameras in one row."),
-            .choice("chroma", "420", ["420", "444"],
-                    doc: "H.264 chroma: 420 = yuv420p, plays everywhere; 444 = full colour resolution (High 4:4:4, fewer players)."),
-            .choice("alpha", "drop", ["drop", "black", "white"],
-                    doc: "RGBA frames: drop = encode the RGB as is (matting and render stages already composite it onto their background); black/white = composite over that colour (straight-alpha images)."),
-        ]
+        /// Allowed values of `preset`.
+        public enum Preset: String, ParameterChoice {
+            case ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow
+        }
+
+        /// Allowed values of `chroma`.
+        public enum Chroma: String, ParameterChoice {
+            case yuv420 = "420"
+            case yuv444 = "444"
+        }
+
+        /// Allowed values of `alpha`.
+        public enum Alpha: String, ParameterChoice {
+            case drop, black, white
+
+            /// The grey level alpha is composited over, or nil to drop it.
+            var background: UInt8? {
+                switch self {
+                case .drop: nil
+                case .black: 0
+                case .white: 255
+                }
+            }
+        }
+
+        @Param("Frames per second of the video; 0 uses the FrameSet's frame rate.", range: 0...1000)
+        public var fps: Double = 0
+        @Param("h264 = MP4 H.264 yuv420p; ffv1 = lossless MKV; mpeg4 = MP4 MPEG-4 Part 2.")
+        public var codec: Codec = .h264
+        @Param("Constant quality (libx264 CRF; lower is better, 18 is visually transparent).", range: 0...51)
+        public var crf: Double = 18
+        @Param("Average bitrate in kbit/s; 0 uses crf.", range: 0...1_000_000)
+        public var bitrate: Int = 0
+        @Param("libx264 speed preset (slower = smaller file at the same quality).")
+        public var preset: Preset = .medium
+        @Param("Camera ids to include, in tile order; empty includes all.")
+        public var cameras: [String] = []
+        @Param("Tile columns for several cameras; 0 puts all cameras in one row.", range: 0...64)
+        public var columns: Int = 0
+        @Param("H.264 chroma: 420 = yuv420p, plays everywhere; 444 = full colour resolution (High 4:4:4, fewer players).")
+        public var chroma: Chroma = .yuv420
+        @Param("RGBA frames: drop = encode the RGB as is (matting and render stages already composite it onto their background); black/white = composite over that colour (straight-alpha images).")
+        public var alpha: Alpha = .drop
+
+        /// Every parameter at its default.
+        public init() {}
     }
 
     /// The stage id.
@@ -62,17 +79,21 @@ public struct VideoEncodeStage: Stage {
         guard frameSet.manifest.frameCount > 0 else {
             throw VideoIOStageError(stage: Self.id, "the FrameSet has no frames; check the upstream stage's frame range")
         }
-        let codec = VideoEncodeOptions.Codec(rawValue: parameters.codec) ?? .h264
+        let codec: VideoEncodeOptions.Codec = switch parameters.codec {
+        case .h264: .h264
+        case .ffv1: .ffv1
+        case .mpeg4: .mpeg4
+        }
         let rate = parameters.fps > 0 ? Rational(approximating: parameters.fps) : frameSet.manifest.frameRate
         let options = VideoEncodeOptions(codec: codec,
                                          rateControl: parameters.bitrate > 0 ? .bitrate(parameters.bitrate * 1000) : .constantQuality(parameters.crf),
-                                         frameRate: rate, preset: parameters.preset,
-                                         chroma: parameters.chroma == "444" ? .full : .subsampled)
+                                         frameRate: rate, preset: parameters.preset.rawValue,
+                                         chroma: parameters.chroma == .yuv444 ? .full : .subsampled)
         let output = try context.output("video")
         let fileName = codec == .ffv1 ? "video.mkv" : "video.mp4"
         let writer = try FrameSetConversion.encode(frameSet, cameras: parameters.cameras.isEmpty ? nil : parameters.cameras,
                                                    columns: parameters.columns > 0 ? parameters.columns : nil,
-                                                   alphaBackground: parameters.alpha == "drop" ? nil : (parameters.alpha == "white" ? 255 : 0),
+                                                   alphaBackground: parameters.alpha.background,
                                                    to: output.appendingPathComponent(fileName), options: options)
         if codec == .h264 && writer.encoderName != "libx264" {
             context.warn("libx264 is not available; encoded with \(writer.encoderName) instead")

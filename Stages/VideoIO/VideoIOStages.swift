@@ -40,7 +40,7 @@ enum DecodeParameterSupport {
 
     /// Decode options from the common parameters; `sourceSize` is the frame size before cropping.
     static func options(stage: String, size: Int, crop: [Int], firstFrame: Int, frameCount: Int, everyNth: Int, fps: Double,
-                        colour: String, sourceSize: PixelSize) throws -> VideoDecodeOptions {
+                        colour: VideoDecodeOptions.ColourConversion, sourceSize: PixelSize) throws -> VideoDecodeOptions {
         var options = VideoDecodeOptions()
         if !crop.isEmpty {
             guard crop.count == 4 else {
@@ -61,7 +61,7 @@ enum DecodeParameterSupport {
         } else if everyNth > 1 {
             options.sampling = .everyNth(everyNth)
         }
-        options.colourConversion = colour == "accurate" ? .accurate : .ffmpegCompatible
+        options.colourConversion = colour
         return options
     }
 }

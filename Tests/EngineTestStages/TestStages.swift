@@ -39,15 +39,13 @@ public struct TestStageError: Error, CustomStringConvertible {
 public struct EmitNumber: Stage {
     /// Parameters of `test.emit`.
     public struct Parameters: StageParameters {
-        /// The number to emit.
-        public var value: Int
-        /// Seconds to sleep first.
-        public var seconds: Double
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .int("value", 1, range: -1000...1000, doc: "The number to emit."),
-            .double("seconds", 0, range: 0...600, doc: "Seconds to sleep before emitting."),
-        ]
+        @Param("The number to emit.", range: -1000...1000)
+        public var value: Int = 1
+        @Param("Seconds to sleep before emitting.", range: 0...600)
+        public var seconds: Double = 0
+
+        /// Every parameter at its default.
+        public init() {}
     }
     public static let id = "test.emit"
     public static let version = 1
@@ -65,20 +63,20 @@ public struct EmitNumber: Stage {
 public struct AddNumbers: Stage {
     /// Parameters of `test.add`.
     public struct Parameters: StageParameters {
-        /// Added to the sum.
-        public var offset: Int
-        /// Nested parameters, to exercise dotted names.
-        public var scale: Scale
-        /// A nested parameter group.
-        public struct Scale: Codable, Sendable {
-            /// Multiplies the sum.
-            public var factor: Int
+        /// A nested parameter group, to exercise dotted names (`scale.factor`).
+        public struct Scale: ParameterGroup {
+            @Param("Multiplies the sum.", range: 1...4)
+            public var factor: Int = 1
+            /// Every parameter at its default.
+            public init() {}
         }
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .int("offset", 0, range: -100...100, doc: "Added to the sum."),
-            .int("scale.factor", 1, range: 1...4, doc: "Multiplies the sum."),
-        ]
+
+        @Param("Added to the sum.", range: -100...100)
+        public var offset: Int = 0
+        /// Parameters nested under `scale:`.
+        public var scale = Scale()
+        /// Every parameter at its default.
+        public init() {}
     }
     public static let id = "test.add"
     public static let version = 1
@@ -100,15 +98,13 @@ public struct AddNumbers: Stage {
 public struct SlowCopy: Stage {
     /// Parameters of `test.slow`.
     public struct Parameters: StageParameters {
-        /// Seconds to sleep.
-        public var seconds: Double
-        /// A label, so two otherwise equal stages get different cache keys.
-        public var label: String
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .double("seconds", 0.5, range: 0...600, doc: "Seconds to sleep."),
-            .string("label", "", doc: "Free text, part of the cache key."),
-        ]
+        @Param("Seconds to sleep.", range: 0...600)
+        public var seconds: Double = 0.5
+        @Param("Free text, part of the cache key.")
+        public var label: String = ""
+
+        /// Every parameter at its default.
+        public init() {}
     }
     public static let id = "test.slow"
     public static let version = 1
@@ -137,20 +133,13 @@ public struct SlowCopy: Stage {
 public struct CheckpointedCount: Stage {
     /// Parameters of `test.checkpointed`.
     public struct Parameters: StageParameters {
-        /// Steps to count.
-        public var steps: Int
-        /// Seconds per step.
-        public var secondsPerStep: Double
-        enum CodingKeys: String, CodingKey {
-            case steps
-            case secondsPerStep = "seconds_per_step"
-        }
+        @Param("Steps to count.", range: 1...10_000)
+        public var steps: Int = 20
+        @Param("Seconds each step takes.", range: 0...10)
+        public var secondsPerStep: Double = 0.05
 
-        /// The schema.
-        public static let fields: [ParameterField] = [
-            .int("steps", 20, range: 1...10_000, doc: "Steps to count."),
-            .double("seconds_per_step", 0.05, range: 0...10, doc: "Seconds each step takes."),
-        ]
+        /// Every parameter at its default.
+        public init() {}
     }
     public static let id = "test.checkpointed"
     public static let version = 1

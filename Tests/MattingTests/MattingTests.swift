@@ -226,7 +226,7 @@ func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
         let frame = Image8(width: 1, height: 1, channels: 3, samples: observed)
         let plateImage = Image8(width: 1, height: 1, channels: 3, samples: plate.map { UInt8($0) })
         let alpha = Plane(width: 1, height: 1, values: [coverage])
-        for (background, fill) in [("white", Float(255)), ("black", Float(0))] {
+        for (background, fill) in [(DifferenceMattingStage.Parameters.Background.white, Float(255)), (.black, Float(0))] {
             let result = DifferenceMattingStage.composite(frame, alpha: alpha, plate: plateImage, background: background)
             for channel in 0..<3 {
                 let expected = coverage * hair[channel] + (1 - coverage) * fill
@@ -234,7 +234,7 @@ func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
             }
             #expect(result.samples[3] == 102)
         }
-        let onPlate = DifferenceMattingStage.composite(frame, alpha: alpha, plate: plateImage, background: "plate")
+        let onPlate = DifferenceMattingStage.composite(frame, alpha: alpha, plate: plateImage, background: .plate)
         #expect(Array(onPlate.samples[0..<3]) == observed, "over its own plate the frame is already the composite")
     }
 

@@ -94,8 +94,9 @@ func relativeFiles(_ root: URL) -> [String] {
     }
 
     @Test func outOfRangeParametersAreRejectedBeforeRendering() throws {
-        var parameters = SyntheticCaptureStage.Parameters(seed: 1, cameras: 20, arcDegrees: 120, heldOutCameras: 0, width: 64, height: 64,
-                                                          frames: 3, heldOutFrames: 0, fps: 25, supersampling: 1, sway: 0)
+        var parameters = SyntheticCaptureStage.Parameters()
+        (parameters.cameras, parameters.heldOutCameras, parameters.width, parameters.height) = (20, 0, 64, 64)
+        (parameters.frames, parameters.heldOutFrames) = (3, 0)
         #expect(throws: SyntheticCaptureError.self) { try parameters.configuration.validate() }
         parameters.cameras = 2
         #expect(throws: Never.self) { try parameters.configuration.validate() }

@@ -4,16 +4,11 @@ import MediaIO
 import Testing
 @testable import VideoIO
 
-private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
-    let json = StageDescriptor(stage).defaultParameters.canonicalJSON
-    return (try? JSONDecoder().decode(S.Parameters.self, from: Data(json.utf8))) != nil
-}
-
 @Suite struct VideoIOStageTests {
     @Test func everyStageParameterSchemaMatchesItsStruct() {
-        for stage in VideoIOStages.all {
-            let decodes = defaultsDecode(stage)
-            #expect(decodes, "\(stage.id): defaults do not decode into its Parameters")
+        for stage in VideoIOStages.all.map({ StageDescriptor($0) }) {
+            let decoded = try? stage.decodedValues(stage.defaultParameters)
+            #expect(decoded == stage.flatDefaults, "\(stage.id): defaults do not decode into its Parameters")
         }
         #expect(Set(VideoIOStages.all.map { $0.id }) == ["video.decode", "video.encode", "images.read", "images.write"])
     }
@@ -149,9 +144,9 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
 
     @Test func imagesWriteCompositesAlphaOverTheChosenColour() throws {
         let pixel = Image8(width: 1, height: 1, channels: 4, samples: [200, 100, 0, 51])
-        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: "white").samples == [244, 224, 204])
-        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: "black").samples == [40, 20, 0])
-        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: "drop").samples == [200, 100, 0])
-        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: "keep") == pixel)
+        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: .white).samples == [244, 224, 204])
+        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: .black).samples == [40, 20, 0])
+        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: .drop).samples == [200, 100, 0])
+        #expect(ImagesWriteStage.applyAlphaPolicy(pixel, policy: .keep) == pixel)
     }
 }

@@ -133,8 +133,7 @@ public struct PipelineValidator: Sendable {
 
     private func resolveParameters(_ stage: PipelineSpec.StageEntry, _ descriptor: StageDescriptor,
                                    diagnostics: inout [Diagnostic]) -> ConfigValue {
-        var flat: [String: ConfigValue] = [:]
-        for field in descriptor.fields { flat[field.name] = field.defaultValue }
+        var flat = descriptor.flatDefaults
         var given: [(name: String, keyLocation: SourceLocation, value: ConfigNode)] = []
         flatten(stage.with, prefix: "", descriptor: descriptor, into: &given)
         for (name, keyLocation, node) in given {

@@ -9,7 +9,7 @@ public struct PipelineLoader: Sendable {
     /// Paths for pipeline inputs from `--input name=path`.
     public var inputPaths: [String: URL]
 
-    static let topLevelKeys = ["pipeline", "summary", "extends", "params", "inputs", "stages", "outputs", "matrix"]
+    static let topLevelKeys = ["pipeline", "summary", "abstract", "extends", "params", "inputs", "stages", "outputs", "matrix"]
     static let stageKeys = ["use", "in", "with", "summary"]
 
     /// Creates a loader.
@@ -25,6 +25,13 @@ public struct PipelineLoader: Sendable {
             throw PipelineValidationError(diagnostics)
         }
         checkTopLevel(tree, diagnostics: &diagnostics)
+        if let abstract = tree.entry("abstract") {
+            let display = Self.displayPath(file)
+            diagnostics.append(.error(.schema, at: abstract.keyLocation,
+                                      "'\(display)' is a base pipeline, not one to run: \(abstract.value.scalarText ?? "other files extend it")",
+                                      hint: "run a pipeline that extends it (`extends: \(file.lastPathComponent)`), e.g. one in Pipelines/"))
+            throw PipelineValidationError(diagnostics)
+        }
         applyOverrides(to: &tree, diagnostics: &diagnostics)
         substituteParameters(in: &tree, diagnostics: &diagnostics)
         let spec = buildSpec(from: tree, file: file, diagnostics: &diagnostics)
@@ -72,6 +79,8 @@ public struct PipelineLoader: Sendable {
         }
         guard var base = loadWithExtends(baseURL, chain: chain + [file.standardizedFileURL], referencedFrom: extends.value.location,
                                          diagnostics: &diagnostics) else { return tree }
+        // `abstract:` marks a base meant to be extended; it says nothing about the extending file.
+        if let abstract = base.entry("abstract") { base.set("abstract", to: nil, keyLocation: abstract.keyLocation) }
         // A stage that switches to another `use:` replaces the base's entry: ports and parameters of
         // the old stage type do not carry over. Otherwise stages merge key by key.
         if var baseStages = base["stages"], let overlayStages = tree["stages"]?.entries {

@@ -1,12 +1,12 @@
-/// The declaration of one stage parameter: name, type, default, allowed values and a doc line.
+/// The schema of one stage parameter: name, type, default, allowed values and a doc line.
 ///
-/// A stage's `Parameters.fields` is the single source of truth for `avatarflow stages`,
-/// validation and defaults. Nested parameters use dotted names (`superres.factor`) and decode
-/// into nested Codable structs.
-public struct ParameterField: Sendable, Hashable, Codable {
+/// Derived from the stage's `@Param` declarations (`StageParameters.fields`); the single source of
+/// truth for `avatarflow stages`, validation, defaults and decoding. Nested parameters use dotted
+/// names (`superres.factor`) and decode into nested `ParameterGroup`s.
+public struct ParameterField: Sendable, Hashable, Encodable {
     /// The kind of value a parameter takes.
     public enum Kind: String, Sendable, Codable {
-        case int, double, bool, string, choice, path, intList, doubleList, stringList
+        case int, double, bool, string, choice, path, intList, doubleList, stringList, choiceList
     }
 
     /// Dotted name, e.g. `iterations` or `superres.factor`.
@@ -23,66 +23,24 @@ public struct ParameterField: Sendable, Hashable, Codable {
     public var choices: [String]
     /// One line: what it does, with units.
     public var doc: String
+    /// The dotted Swift property path the value decodes into (`superres.factor`, `positionLR`).
+    public var property: String
 
-    /// Creates a field; prefer the static constructors.
+    private enum CodingKeys: String, CodingKey {
+        case name, kind, defaultValue, minimum, maximum, choices, doc
+    }
+
+    /// Creates a field; stages declare theirs with `@Param` instead.
     public init(name: String, kind: Kind, defaultValue: ConfigValue, minimum: Double? = nil, maximum: Double? = nil,
-                choices: [String] = [], doc: String) {
+                choices: [String] = [], doc: String, property: String? = nil) {
         self.name = name
+        self.property = property ?? name
         self.kind = kind
         self.defaultValue = defaultValue
         self.minimum = minimum
         self.maximum = maximum
         self.choices = choices
         self.doc = doc
-    }
-
-    /// An integer parameter with an inclusive range.
-    public static func int(_ name: String, _ defaultValue: Int, range: ClosedRange<Int>? = nil, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .int, defaultValue: .int(defaultValue),
-                       minimum: range.map { Double($0.lowerBound) }, maximum: range.map { Double($0.upperBound) }, doc: doc)
-    }
-
-    /// A real parameter with an inclusive range.
-    public static func double(_ name: String, _ defaultValue: Double, range: ClosedRange<Double>? = nil, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .double, defaultValue: .double(defaultValue),
-                       minimum: range?.lowerBound, maximum: range?.upperBound, doc: doc)
-    }
-
-    /// A boolean parameter.
-    public static func bool(_ name: String, _ defaultValue: Bool, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .bool, defaultValue: .bool(defaultValue), doc: doc)
-    }
-
-    /// A free string parameter.
-    public static func string(_ name: String, _ defaultValue: String, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .string, defaultValue: .string(defaultValue), doc: doc)
-    }
-
-    /// A file or directory path; relative paths resolve against the pipeline file's directory.
-    public static func path(_ name: String, _ defaultValue: String, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .path, defaultValue: .string(defaultValue), doc: doc)
-    }
-
-    /// One of a fixed set of strings.
-    public static func choice(_ name: String, _ defaultValue: String, _ choices: [String], doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .choice, defaultValue: .string(defaultValue), choices: choices, doc: doc)
-    }
-
-    /// A list of integers, each within the range.
-    public static func intList(_ name: String, _ defaultValue: [Int], range: ClosedRange<Int>? = nil, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .intList, defaultValue: .list(defaultValue.map(ConfigValue.int)),
-                       minimum: range.map { Double($0.lowerBound) }, maximum: range.map { Double($0.upperBound) }, doc: doc)
-    }
-
-    /// A list of reals, each within the range.
-    public static func doubleList(_ name: String, _ defaultValue: [Double], range: ClosedRange<Double>? = nil, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .doubleList, defaultValue: .list(defaultValue.map(ConfigValue.double)),
-                       minimum: range?.lowerBound, maximum: range?.upperBound, doc: doc)
-    }
-
-    /// A list of strings.
-    public static func stringList(_ name: String, _ defaultValue: [String], doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .stringList, defaultValue: .list(defaultValue.map(ConfigValue.string)), doc: doc)
     }
 
     /// The type and range in words, for `avatarflow stages` and diagnostics.
@@ -93,6 +51,7 @@ public struct ParameterField: Sendable, Hashable, Codable {
         case .intList: text = "list of integers"
         case .doubleList: text = "list of numbers"
         case .stringList: text = "list of strings"
+        case .choiceList: text = "list of " + choices.joined(separator: "|")
         case .double: text = "number"
         case .int: text = "integer"
         default: text = kind.rawValue
@@ -120,9 +79,15 @@ public struct ParameterField: Sendable, Hashable, Codable {
         case (.choice, .string(let text)):
             if choices.contains(text) { return .success(value) }
             return .failure(.notAllowed(text, choices: choices))
-        case (.intList, .list(let items)), (.doubleList, .list(let items)), (.stringList, .list(let items)):
-            let element = ParameterField(name: name, kind: kind == .intList ? .int : kind == .doubleList ? .double : .string,
-                                         defaultValue: .null, minimum: minimum, maximum: maximum, doc: doc)
+        case (.intList, .list(let items)), (.doubleList, .list(let items)), (.stringList, .list(let items)), (.choiceList, .list(let items)):
+            let elementKind: Kind = switch kind {
+            case .intList: .int
+            case .doubleList: .double
+            case .choiceList: .choice
+            default: .string
+            }
+            let element = ParameterField(name: name, kind: elementKind, defaultValue: .null, minimum: minimum, maximum: maximum,
+                                         choices: choices, doc: doc, property: property)
             var checked: [ConfigValue] = []
             for item in items {
                 switch element.check(item) {

@@ -2,7 +2,7 @@ import Foundation
 
 /// A pluggable step of a pipeline: declares its contract up front and runs synchronously.
 ///
-/// The engine validates pipelines against `id`, `inputs`, `outputs` and `Parameters.fields`
+/// The engine validates pipelines against `id`, `inputs`, `outputs` and the `@Param` declarations
 /// before anything runs, then calls `run` on a dedicated thread with input artifact directories
 /// and empty output directories (see `StageContext`). Bump `version` whenever the outputs change
 /// for the same inputs and parameters: it is part of the cache key.
@@ -28,16 +28,18 @@ public protocol Stage: Sendable {
     func run(_ context: StageContext, _ parameters: Parameters) throws
 }
 
-/// A stage's parameter struct: Codable (keys = field names) with a declared schema.
-public protocol StageParameters: Codable, Sendable {
-    /// Every field with its default, range and doc line; dotted names map to nested structs.
-    static var fields: [ParameterField] { get }
+/// A stage's parameters: a `ParameterGroup` whose stored properties are `@Param` declarations (and
+/// nested groups). The schema is read from those declarations; nothing else lists the parameters.
+public protocol StageParameters: ParameterGroup {}
+
+extension ParameterGroup {
+    /// Every field with its default, range and doc line, in declaration order; nested groups give
+    /// dotted names.
+    public static var fields: [ParameterField] { ParameterSchema.fields(of: Self.self) }
 }
 
 /// Parameters of a stage that takes none.
 public struct NoParameters: StageParameters {
-    /// No fields.
-    public static let fields: [ParameterField] = []
-    /// Creates the empty parameter set.
+    /// No parameters.
     public init() {}
 }

@@ -14,7 +14,8 @@ public struct StageDescriptor: Sendable {
     public let outputs: [StagePort]
     /// Parameter schema.
     public let fields: [ParameterField]
-    private let execute: @Sendable (StageContext, ConfigValue) throws -> Void
+    private let decode: @Sendable (ConfigValue) throws -> any StageParameters
+    private let execute: @Sendable (StageContext, any StageParameters) throws -> Void
 
     /// Describes a concrete stage type.
     public init<S: Stage>(_ stage: S.Type) {
@@ -23,16 +24,21 @@ public struct StageDescriptor: Sendable {
         summary = S.summary
         inputs = S.inputs
         outputs = S.outputs
-        fields = S.Parameters.fields
-        execute = { context, parameters in
-            let data = Data(parameters.canonicalJSON.utf8)
-            let decoded: S.Parameters
+        let fields = S.Parameters.fields
+        self.fields = fields
+        decode = { parameters in
+            let data = Data(ParameterSchema.propertyKeyed(parameters, fields: fields).canonicalJSON.utf8)
             do {
-                decoded = try JSONDecoder().decode(S.Parameters.self, from: data)
+                return try JSONDecoder().decode(S.Parameters.self, from: data)
             } catch {
                 throw StageContractError(stage: S.id, message: "parameters do not decode into \(S.Parameters.self): \(error)")
             }
-            try S().run(context, decoded)
+        }
+        execute = { context, parameters in
+            guard let typed = parameters as? S.Parameters else {
+                throw StageContractError(stage: S.id, message: "was handed \(type(of: parameters)) instead of \(S.Parameters.self)")
+            }
+            try S().run(context, typed)
         }
     }
 
@@ -43,12 +49,13 @@ public struct StageDescriptor: Sendable {
     /// The parameter field called `name` (dotted).
     public func field(_ name: String) -> ParameterField? { fields.first { $0.name == name } }
 
-    /// The defaults of every field as a nested object (dotted names become nested objects).
-    public var defaultParameters: ConfigValue {
-        var flat: [String: ConfigValue] = [:]
-        for field in fields { flat[field.name] = field.defaultValue }
-        return Self.nest(flat)
+    /// The default of every field by dotted name.
+    public var flatDefaults: [String: ConfigValue] {
+        Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.defaultValue) })
     }
+
+    /// The defaults of every field as a nested object (dotted names become nested objects).
+    public var defaultParameters: ConfigValue { Self.nest(flatDefaults) }
 
     /// Turns `{"a.b": 1, "c": 2}` into `{"a": {"b": 1}, "c": 2}`.
     public static func nest(_ flat: [String: ConfigValue]) -> ConfigValue {
@@ -68,7 +75,14 @@ public struct StageDescriptor: Sendable {
 
     /// Runs the stage with fully resolved parameters (defaults already applied).
     public func run(_ context: StageContext, parameters: ConfigValue) throws {
-        try execute(context, parameters)
+        try execute(context, try decode(parameters))
+    }
+
+    /// Decodes resolved parameters into the stage's `Parameters` and reads every field back by its
+    /// pipeline name: what the stage will see. Throws `StageContractError` if they do not decode.
+    public func decodedValues(_ parameters: ConfigValue) throws -> [String: ConfigValue] {
+        let values = ParameterSchema.values(of: try decode(parameters))
+        return Dictionary(uniqueKeysWithValues: fields.compactMap { field in values[field.property].map { (field.name, $0) } })
     }
 }
 

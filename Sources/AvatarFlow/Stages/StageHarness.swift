@@ -37,8 +37,7 @@ public final class StageHarness {
         for port in descriptor.inputs where !port.optional && inputs[port.name] == nil {
             throw StageHarnessError("\(S.id) needs input '\(port.name)' (\(port.type))")
         }
-        var flat: [String: ConfigValue] = [:]
-        for field in descriptor.fields { flat[field.name] = field.defaultValue }
+        var flat = descriptor.flatDefaults
         for (key, value) in overrides {
             guard let field = descriptor.field(key) else {
                 throw StageHarnessError("\(S.id) has no parameter '\(key)' (parameters: \(descriptor.fields.map(\.name).joined(separator: ", ")))")
