@@ -82,25 +82,20 @@ public struct DynamicGaussiansStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "gaussians.dynamic"
     /// Output version (2: the avatar folder holds `ply/`).
     public static let version = 2
-    /// One line.
     public static let summary = "Gaussian Head Avatar: MLP-deformed neutral Gaussians, C-channel feature image and super-resolution."
-    /// Inputs.
     public static let inputs = [
         StagePort("init", .guidance, doc: "Guidance artifact: neutral mesh, features, landmarks, four MLPs (guidance.sdf-dmtet or guidance.template)."),
         StagePort("frames", .frameSet, doc: "Matted RGBA frames with camera calibrations."),
         StagePort("tracking", .tracking, doc: "Per-frame head-model fit of the same frames."),
     ]
-    /// Outputs.
     public static let outputs = [
         StagePort("avatar", .avatar, doc: "avatar.json + gaussian-head-avatar.json + gaussians.safetensors (family gaussian-head-avatar), training.json, ply/."),
         StagePort("tracking", .tracking, doc: "The input tracking with the learnt per-frame rigid corrections applied."),
     ]
 
-    /// Creates the stage.
     public init() {}
 
     /// Initialises from the guidance (or resumes), trains, and writes the avatar and its summary.
@@ -199,25 +194,25 @@ public struct DynamicGaussiansStage: Stage {
 extension DynamicGaussiansStage.Parameters {
     /// The library settings.
     func trainingSettings(perceptual: PerceptualTerm) -> DynamicTrainingSettings {
-        var s = DynamicTrainingSettings()
-        s.iterations = iterations
-        s.seed = UInt64(seed)
-        s.networkLearningRate = Float(networkLR)
-        s.superResolutionLearningRate = Float(superresLR)
-        s.positionLearningRate = Float(positionLR)
-        s.featureLearningRate = Float(featureLR)
-        s.scaleLearningRate = Float(scaleLR)
-        s.rotationLearningRate = Float(rotationLR)
-        s.opacityLearningRate = Float(opacityLR)
-        s.poseCorrectionLearningRate = Float(poseLR)
-        s.translationCorrectionLearningRate = Float(translationLR)
-        s.learningRateDecay = Float(lrDecay)
-        s.lowResolutionWeight = Float(lambdaLR)
-        s.perceptual = perceptual
-        s.perceptualWeight = Float(lambdaPerceptual)
-        s.checkpointInterval = checkpointInterval
-        s.logInterval = logInterval
-        s.rasterWorkers = deterministic ? 1 : nil
+        let s = DynamicTrainingSettings(
+            iterations: iterations,
+            seed: UInt64(seed),
+            networkLearningRate: Float(networkLR),
+            superResolutionLearningRate: Float(superresLR),
+            positionLearningRate: Float(positionLR),
+            featureLearningRate: Float(featureLR),
+            scaleLearningRate: Float(scaleLR),
+            rotationLearningRate: Float(rotationLR),
+            opacityLearningRate: Float(opacityLR),
+            poseCorrectionLearningRate: Float(poseLR),
+            translationCorrectionLearningRate: Float(translationLR),
+            learningRateDecay: Float(lrDecay),
+            lowResolutionWeight: Float(lambdaLR),
+            perceptual: perceptual,
+            perceptualWeight: Float(lambdaPerceptual),
+            checkpointInterval: checkpointInterval,
+            logInterval: logInterval,
+            rasterWorkers: deterministic ? 1 : nil)
         return s
     }
 }

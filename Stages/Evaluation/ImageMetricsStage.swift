@@ -29,21 +29,15 @@ public struct ImageMetricsStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "eval.images"
-    /// Output version.
     public static let version = 1
-    /// One line.
     public static let summary = "PSNR/SSIM/L1 (and masked) of rendered vs reference frames, per camera and overall, with image grids."
-    /// Inputs.
     public static let inputs = [
         StagePort("rendered", .frameSet, doc: "Rendered frames."),
         StagePort("reference", .frameSet, doc: "Ground-truth frames (RGBA after matting for masked metrics)."),
     ]
-    /// Outputs.
     public static let outputs = [StagePort("report", .report, doc: "metrics.json, metrics.md, grids/<camera>.png.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Scores every (camera, frame) pair and writes the report.

@@ -24,18 +24,14 @@ public struct FaceDetectHaarStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "face.detect-haar"
-    /// Output-format version.
     public static let version = 1
-    /// One line.
     public static let summary = "Detect faces with an OpenCV Haar cascade (boxes per frame per camera; matte fallback)."
     /// The frames to search.
     public static let inputs = [StagePort("frames", .frameSet, doc: "Frames to search (RGBA frames enable the matte fallback).")]
     /// The boxes.
     public static let outputs = [StagePort("boxes", .boxes, doc: "boxes.json: face boxes per frame per camera.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Detects faces in every frame and camera, in parallel over frames.

@@ -23,11 +23,8 @@ public struct FaceLandmarksERT68Stage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "face.landmarks-ert68"
-    /// Output-format version.
     public static let version = 1
-    /// One line.
     public static let summary = "68 face landmarks per frame per camera with dlib's regression-tree model (Kazemi & Sullivan 2014)."
     /// Frames and boxes.
     public static let inputs = [
@@ -37,7 +34,6 @@ public struct FaceLandmarksERT68Stage: Stage {
     /// The landmarks.
     public static let outputs = [StagePort("landmarks", .landmarks, doc: "landmarks.json: 68 points per frame per camera (null where no box).")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Predicts landmarks for the largest box of every image, in parallel over images.

@@ -48,7 +48,6 @@ public struct FitHeadModelStage: Stage {
     ]
     public static let outputs = [StagePort("tracking", .tracking, doc: "tracking.json: identity, per-frame pose/jaw/expression, 3D landmarks, residuals.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Fits and writes the Tracking artifact; progress in solver steps.

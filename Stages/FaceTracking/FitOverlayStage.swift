@@ -32,7 +32,6 @@ public struct FitOverlayStage: Stage {
     ]
     public static let outputs = [StagePort("frames", .frameSet, doc: "RGB frames with the overlay.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Draws every frame of every camera.

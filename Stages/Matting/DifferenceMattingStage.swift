@@ -56,7 +56,6 @@ public struct DifferenceMattingStage: Stage {
     public static let inputs = [StagePort("frames", .frameSet, doc: "Decoded frames (background plates travel inside the FrameSet).")]
     public static let outputs = [StagePort("frames", .frameSet, doc: "RGBA frames: RGB composited onto the chosen background, A the alpha matte.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Mattes every frame of every camera.

@@ -38,7 +38,6 @@ public struct HeadHairParsingStage: Stage {
     /// Channel names of the Masks artifact, in order.
     public static let channelNames = ["head", "hair", "body"]
 
-    /// Creates the stage.
     public init() {}
 
     /// Parses every frame of every camera.

@@ -40,11 +40,8 @@ public struct RemovePartsStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "matting.remove-parts"
-    /// Output version.
     public static let version = 1
-    /// One line.
     public static let summary = "Remove parsed parts (by default the body) from matted frames: alpha minus the parts' masks, colour re-composited."
     /// Matted frames and their part masks.
     public static let inputs = [
@@ -54,7 +51,6 @@ public struct RemovePartsStage: Stage {
     /// The frames without the removed parts.
     public static let outputs = [StagePort("frames", .frameSet, doc: "RGBA frames without the removed parts, same cameras, frames and calibrations.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Removes the parts from every frame of every camera.

@@ -77,23 +77,17 @@ public struct SDFGuidanceStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "guidance.sdf-dmtet"
-    /// Output version.
     public static let version = 1
-    /// One line.
     public static let summary = "GHA mesh guidance: SDF + DMTet mesh with expression/pose deformation and colour MLPs (eq. 9–14)."
-    /// Inputs.
     public static let inputs = [
         StagePort("frames", .frameSet, doc: "Matted RGBA frames (RGB over white, A = silhouette) with camera calibrations."),
         StagePort("tracking", .tracking, doc: "Per-frame head-model fit of the same frames (pose, expression, 3D landmarks)."),
     ]
-    /// Outputs.
     public static let outputs = [
         StagePort("guidance", .guidance, doc: "guidance.json + guidance.safetensors: neutral mesh, features, P0, the four MLPs, the SDF network."),
     ]
 
-    /// Creates the stage.
     public init() {}
 
     /// Fits, checkpointing into `context.checkpointDirectory` and resuming from it.

@@ -39,18 +39,12 @@ public struct TemplateGuidanceStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "guidance.template"
-    /// Output version.
     public static let version = 1
-    /// One line.
     public static let summary = "FLAME-Init ablation: the subdivided neutral head-model mesh as guidance, f_def^exp fitted to the model's expressions."
-    /// Inputs.
     public static let inputs = [StagePort("tracking", .tracking, doc: "Per-frame head-model fit (identity, expressions, jaw).")]
-    /// Outputs.
     public static let outputs = [StagePort("guidance", .guidance, doc: "guidance.json + guidance.safetensors (source \"template\").")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Builds the template guidance.

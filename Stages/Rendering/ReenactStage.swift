@@ -32,22 +32,16 @@ public struct ReenactStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "render.reenact"
-    /// Output version.
     public static let version = 1
-    /// One line.
     public static let summary = "Drive a trained avatar with a tracking sequence; render capture cameras or a novel orbit."
-    /// Inputs.
     public static let inputs = [
         StagePort("avatar", .avatar, doc: "A trained avatar of any family."),
         StagePort("driving", .tracking, doc: "The driving sequence (the avatar's own tracking, or another capture's)."),
         StagePort("frames", .frameSet, optional: true, doc: "Calibrated frames whose cameras (and frame rate) are used."),
     ]
-    /// Outputs.
     public static let outputs = [StagePort("frames", .frameSet, doc: "RGBA renders: RGB over the avatar's background, A the accumulated opacity.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Renders every requested frame from every requested camera.

@@ -86,24 +86,18 @@ public struct RiggedGaussiansStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "gaussians.rigged"
-    /// Output version.
     public static let version = 2
-    /// One line.
     public static let summary = "GaussianAvatars: Gaussians rigged to head-model triangles, densified with binding inheritance."
-    /// Inputs.
     public static let inputs = [
         StagePort("frames", .frameSet, doc: "Matted RGBA frames with camera calibrations."),
         StagePort("tracking", .tracking, doc: "Per-frame head-model fit of the same frames."),
     ]
-    /// Outputs.
     public static let outputs = [
         StagePort("avatar", .avatar, doc: "avatar.json + gaussians.safetensors (family gaussian-avatars), training.json, ply/."),
         StagePort("tracking", .tracking, doc: "The input tracking with the fine-tuned per-frame head rotations, translations, jaw rotations and expressions."),
     ]
 
-    /// Creates the stage.
     public init() {}
 
     /// Trains, checkpointing into `context.checkpointDirectory` and resuming from it.
@@ -155,38 +149,38 @@ public struct RiggedGaussiansStage: Stage {
 extension RiggedGaussiansStage.Parameters {
     /// The library settings, after checking the schedule for consistency.
     func trainingSettings() throws -> RiggedTrainingSettings {
-        var s = RiggedTrainingSettings()
-        s.iterations = iterations
-        s.seed = UInt64(seed)
-        s.positionLearningRate = Float(positionLR)
-        s.positionLearningRateFinal = Float(positionLRFinal)
-        s.featureLearningRate = Float(featureLR)
-        s.opacityLearningRate = Float(opacityLR)
-        s.scalingLearningRate = Float(scalingLR)
-        s.rotationLearningRate = Float(rotationLR)
-        s.translationLearningRate = Float(translationLR)
-        s.poseLearningRate = Float(poseLR)
-        s.expressionLearningRate = Float(expressionLR)
-        s.finetuneTracking = finetuneTracking
-        s.shDegree = shDegree
-        s.shIncreaseInterval = shIncreaseInterval
-        s.densityControl = densityControl
-        s.densifyStart = densifyStart
-        s.densifyUntil = densifyUntil
-        s.densifyInterval = densifyInterval
-        s.densifyGradientThreshold = Float(densifyGradThreshold)
-        s.percentDense = Float(percentDense)
-        s.opacityResetInterval = opacityResetInterval
-        s.maxGaussians = maxGaussians
-        s.dssimWeight = Float(lambdaDSSIM)
-        s.positionLossWeight = Float(positionLossWeight)
-        s.positionThreshold = Float(positionThreshold)
-        s.scaleLossWeight = Float(scaleLossWeight)
-        s.scaleThreshold = Float(scaleThreshold)
-        s.background = whiteBackground ? [1, 1, 1] : [0, 0, 0]
-        s.checkpointInterval = checkpointInterval
-        s.logInterval = logInterval
-        s.rasterWorkers = deterministic ? 1 : nil
+        let s = RiggedTrainingSettings(
+            iterations: iterations,
+            seed: UInt64(seed),
+            positionLearningRate: Float(positionLR),
+            positionLearningRateFinal: Float(positionLRFinal),
+            featureLearningRate: Float(featureLR),
+            opacityLearningRate: Float(opacityLR),
+            scalingLearningRate: Float(scalingLR),
+            rotationLearningRate: Float(rotationLR),
+            translationLearningRate: Float(translationLR),
+            poseLearningRate: Float(poseLR),
+            expressionLearningRate: Float(expressionLR),
+            finetuneTracking: finetuneTracking,
+            shDegree: shDegree,
+            shIncreaseInterval: shIncreaseInterval,
+            densityControl: densityControl,
+            densifyStart: densifyStart,
+            densifyUntil: densifyUntil,
+            densifyInterval: densifyInterval,
+            densifyGradientThreshold: Float(densifyGradThreshold),
+            percentDense: Float(percentDense),
+            opacityResetInterval: opacityResetInterval,
+            maxGaussians: maxGaussians,
+            dssimWeight: Float(lambdaDSSIM),
+            positionLossWeight: Float(positionLossWeight),
+            positionThreshold: Float(positionThreshold),
+            scaleLossWeight: Float(scaleLossWeight),
+            scaleThreshold: Float(scaleThreshold),
+            background: whiteBackground ? [1, 1, 1] : [0, 0, 0],
+            checkpointInterval: checkpointInterval,
+            logInterval: logInterval,
+            rasterWorkers: deterministic ? 1 : nil)
         if positionLRFinal > positionLR {
             throw RiggedGaussiansError("position_lr_final (\(positionLRFinal)) exceeds position_lr (\(positionLR)); the position learning rate decays, so set position_lr_final ≤ position_lr")
         }

@@ -31,7 +31,6 @@ public struct GroundTruthLandmarksStage: Stage {
     public static let inputs = [StagePort("capture", .capture, doc: "A capture written by synthetic.capture (with groundtruth/).")]
     public static let outputs = [StagePort("landmarks", .landmarks, doc: "Landmarks of the capture's cameras, every frame.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Reads `landmarks2d.f32` of the chosen sequence and writes `landmarks.json`.

@@ -58,11 +58,8 @@ public struct SyntheticCaptureStage: Stage {
         }
     }
 
-    /// The stage id.
     public static let id = "synthetic.capture"
-    /// Output-format version.
     public static let version = 1
-    /// One line.
     public static let summary = "Render the deterministic synthetic multi-view head capture (the embedded default) with ground truth."
     /// No inputs: the scene is procedural.
     public static let inputs: [StagePort] = []
@@ -71,7 +68,6 @@ public struct SyntheticCaptureStage: Stage {
         StagePort("capture", .capture, doc: "Capture directory (cameras.json, cam*/%06d.png, background/, groundtruth/)."),
     ]
 
-    /// Creates the stage.
     public init() {}
 
     /// Builds the scene and writes the capture.

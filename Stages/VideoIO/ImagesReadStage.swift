@@ -20,18 +20,14 @@ public struct ImagesReadStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "images.read"
-    /// Output-format version.
     public static let version = 1
-    /// One line.
     public static let summary = "Read a folder of PNG/JPEG images (one camera, or one sub-folder per camera) into a FrameSet."
     /// The folder.
     public static let inputs: [StagePort] = [StagePort("images", .imageFolder, doc: "Folder of images, or of one image sub-folder per camera.")]
     /// The frames.
     public static let outputs: [StagePort] = [StagePort("frames", .frameSet, doc: "The images as RGB frames, in file-name order.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Reads every image into the output FrameSet.

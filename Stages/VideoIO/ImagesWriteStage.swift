@@ -25,18 +25,14 @@ public struct ImagesWriteStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "images.write"
-    /// Output-format version.
     public static let version = 1
-    /// One line.
     public static let summary = "Write a FrameSet as a plain folder of PNG images (one sub-folder per camera when several)."
     /// The frames.
     public static let inputs: [StagePort] = [StagePort("frames", .frameSet, doc: "Frames to write.")]
     /// The folder.
     public static let outputs: [StagePort] = [StagePort("images", .imageFolder, doc: "PNG files named %06d.png by FrameSet frame index.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Writes the selected frames.

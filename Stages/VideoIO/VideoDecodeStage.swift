@@ -35,18 +35,14 @@ public struct VideoDecodeStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "video.decode"
-    /// Output-format version.
     public static let version = 1
-    /// One line.
     public static let summary = "Decode a multi-camera capture into a synchronised FrameSet (range, sampling, crop, resize)."
     /// A capture directory.
     public static let inputs: [StagePort] = [StagePort("capture", .capture, doc: "Capture directory: cameras.json plus one video or image folder per camera.")]
     /// The decoded frames.
     public static let outputs: [StagePort] = [StagePort("frames", .frameSet, doc: "Decoded RGB frames of the selected cameras with adjusted calibrations.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Validates the capture, then decodes it frame by frame into the output FrameSet.

@@ -59,18 +59,14 @@ public struct VideoEncodeStage: Stage {
         public init() {}
     }
 
-    /// The stage id.
     public static let id = "video.encode"
-    /// Output-format version.
     public static let version = 1
-    /// One line.
     public static let summary = "Encode a FrameSet into a video (H.264 MP4 by default), tiling several cameras."
     /// Frames to encode.
     public static let inputs: [StagePort] = [StagePort("frames", .frameSet, doc: "Frames to encode (RGBA: see `alpha`).")]
     /// The video.
     public static let outputs: [StagePort] = [StagePort("video", .video, doc: "Directory with video.mp4 (or video.mkv) and video.json.")]
 
-    /// Creates the stage.
     public init() {}
 
     /// Encodes every frame of the FrameSet.

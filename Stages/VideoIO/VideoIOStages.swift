@@ -15,7 +15,6 @@ extension ArtifactType {
 
 /// A stage of the VideoIO family refused its parameters or inputs.
 public struct VideoIOStageError: Error, CustomStringConvertible {
-    /// The stage id.
     public var stage: String
     /// What is wrong and how to fix it.
     public var message: String

@@ -49,7 +49,7 @@ import Tensors
         let initialisation = DynamicGaussianInitialization(
             gaussianCount: 2500, mouthPoints: 50, attributeExpressionHidden: [16, 16, 16], attributePoseHidden: [16, 16],
             superResolution: SuperResolutionConfiguration(factor: 2, inputChannels: 8, widths: [8, 4]), background: [1, 1, 1])
-        var settings = DynamicTrainingSettings()
+        var settings = DynamicGaussiansStage.Parameters().trainingSettings(perceptual: .dssim)
         settings.rasterWorkers = workers
         settings.iterations = 20
         return DynamicTrainer(settings: settings, model: try initialisation.model(from: guidance, generator: &generator),

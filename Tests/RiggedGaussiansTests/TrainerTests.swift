@@ -9,7 +9,7 @@ import Tensors
 
 @Suite(.serialized) struct RiggedTrainerTests {
     func trainer(_ capture: TinyCapture, iterations: Int, rasterWorkers: Int? = nil, finetuneTracking: Bool = true) throws -> RiggedTrainer {
-        var settings = RiggedTrainingSettings()
+        var settings = try RiggedGaussiansStage.Parameters().trainingSettings()
         settings.finetuneTracking = finetuneTracking
         settings.rasterWorkers = rasterWorkers
         settings.iterations = iterations
