@@ -1,4 +1,5 @@
 import LinearAlgebra
+import TestSupport
 import Testing
 
 @Suite struct DenseLinearAlgebraTests {
@@ -21,11 +22,8 @@ import Testing
     @Test func choleskyMatchesTheResidualOfARandomSPDSystem() throws {
         // A = MᵀM + I (SPD) of size 12 from a fixed pseudo-random M; the residual |A·x − b| must vanish.
         let n = 12
-        var state: UInt64 = 7
-        func next() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53) * 2 - 1
-        }
+        var generator = LinearCongruentialGenerator(seed: 7)
+        func next() -> Double { generator.nextUnitDouble() * 2 - 1 }
         let m = (0..<(n * n)).map { _ in next() }
         var a = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for j in 0..<n { a[i * n + j] = (0..<n).reduce(0.0) { $0 + m[$1 * n + i] * m[$1 * n + j] } + (i == j ? 1 : 0) } }

@@ -3,6 +3,7 @@ import Foundation
 import ImageFilters
 @testable import Matting
 import MediaIO
+import TestSupport
 import Testing
 
 /// A deterministic scene: a textured disc (the subject) over a textured plate, anti-aliased by
@@ -34,11 +35,8 @@ struct DiscScene {
     func frame(seed: UInt64 = 2) -> Image8 { render(alpha: trueAlpha(), seed: seed) }
 
     private func render(alpha: [Float], seed: UInt64) -> Image8 {
-        var state = seed &* 0x9E3779B97F4A7C15
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53)
-        }
+        var generator = LinearCongruentialGenerator(seed: seed &* 0x9E3779B97F4A7C15)
+        func uniform() -> Double { generator.nextUnitDouble() }
         var samples = [UInt8](repeating: 0, count: width * height * 3)
         for y in 0..<height {
             for x in 0..<width {
@@ -125,11 +123,7 @@ func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
     /// Writes a one-camera FrameSet (with or without a plate) into `harness`, runs the stage,
     /// returns the output FrameSet and the stage's warnings.
     func runStage(_ harness: StageHarness, withPlate: Bool, frames: [Image8], plate: Image8?, background: String = "white") throws -> (FrameSet, [String]) {
-        let inputDirectory = harness.file("in")
-        let writer = try FrameSetWriter(directory: inputDirectory, cameras: ["cam0"], size: PixelSize(width: frames[0].width, height: frames[0].height),
-                                        frameRate: Rational(25, 1))
-        for (index, frame) in frames.enumerated() { try writer.append([frame], timestamp: Double(index) / 25, sourceIndex: index) }
-        try writer.finish()
+        let inputDirectory = try writeFrameSet(frames.map { [$0] }, to: harness.file("in"))
         if withPlate, let plate {
             let folder = inputDirectory.appendingPathComponent(FrameSet.backgroundFolderName)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
