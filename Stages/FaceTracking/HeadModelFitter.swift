@@ -1,6 +1,7 @@
 import AvatarFlow
 import Foundation
 import HeadModel
+import LinearAlgebra
 
 /// 68 landmarks seen by one camera in one frame: pixel positions and per-point confidence in [0, 1]
 /// (0 for a landmark that was not found).
@@ -18,7 +19,8 @@ struct LandmarkView: Sendable {
 /// translation (3), jaw rotation (3) and expression ψ. Costs: Huber reprojection error (pixels),
 /// Gaussian priors on ψ, β and the jaw, and temporal smoothness between neighbouring frames.
 /// The solver alternates per-frame LM (frames in parallel, neighbours held fixed) with an LM step
-/// on (β, log s) over all frames.
+/// on (β, log s) over all frames, both with LinearAlgebra's `LevenbergMarquardt` and forward-difference
+/// Jacobians.
 struct HeadModelFitter: Sendable {
     /// Tuning.
     struct Settings: Sendable {
@@ -169,62 +171,6 @@ struct HeadModelFitter: Sendable {
         return residuals
     }
 
-    // MARK: Levenberg–Marquardt
-
-    /// Minimises ½|r(x)|² from `start` with forward-difference Jacobians; returns the best point found.
-    /// Only parameters with `active[j]` move (all when nil).
-    static func levenbergMarquardt(start: [Double], iterations: Int, steps: [Double], active: [Bool]? = nil,
-                                   project: ([Double]) -> [Double] = { $0 }, residuals: ([Double]) -> [Double]) -> [Double] {
-        var x = start
-        var r = residuals(x)
-        var cost = r.reduce(0) { $0 + $1 * $1 }
-        var damping = 1e-3
-        let n = x.count
-        for _ in 0..<iterations {
-            var jacobian = [[Double]](repeating: [], count: n)
-            for j in 0..<n {
-                if let active, !active[j] { jacobian[j] = [Double](repeating: 0, count: r.count); continue }
-                var shifted = x
-                shifted[j] += steps[j]
-                if project(shifted)[j] != shifted[j] { shifted[j] = x[j] - steps[j] }
-                let rj = residuals(shifted)
-                let step = shifted[j] - x[j]
-                jacobian[j] = zip(rj, r).map { ($0 - $1) / step }
-            }
-            var normal = [Double](repeating: 0, count: n * n), gradient = [Double](repeating: 0, count: n)
-            for i in 0..<n {
-                gradient[i] = zip(jacobian[i], r).reduce(0) { $0 + $1.0 * $1.1 }
-                for j in i..<n {
-                    let value = zip(jacobian[i], jacobian[j]).reduce(0) { $0 + $1.0 * $1.1 }
-                    normal[i * n + j] = value
-                    normal[j * n + i] = value
-                }
-            }
-            var improved = false
-            for _ in 0..<8 {
-                var damped = normal
-                for i in 0..<n { damped[i * n + i] += damping * max(normal[i * n + i], 1e-9) + 1e-12 }
-                if let active { for i in 0..<n where !active[i] { damped[i * n + i] = 1 } }
-                guard let delta = DenseLinearAlgebra.solveSymmetric(damped, gradient.map { -$0 }, n: n) else { damping *= 10; continue }
-                let candidate = project(zip(x, delta).map(+))
-                let candidateResiduals = residuals(candidate)
-                let candidateCost = candidateResiduals.reduce(0) { $0 + $1 * $1 }
-                if candidateCost < cost {
-                    x = candidate
-                    r = candidateResiduals
-                    let relative = (cost - candidateCost) / max(cost, 1e-12)
-                    cost = candidateCost
-                    damping = max(damping / 3, 1e-9)
-                    improved = relative > 1e-9
-                    break
-                }
-                damping *= 4
-            }
-            if !improved { break }
-        }
-        return x
-    }
-
     // MARK: The fit
 
     /// Fits every frame. `views[f][c]` is camera c's landmarks in frame f (nil when not seen).
@@ -253,11 +199,11 @@ struct HeadModelFitter: Sendable {
                 for _ in 0..<2 {
                     let weights = huberWeights(FrameState(vector: vector), identity: currentIdentity, scale: currentScale,
                                                views: views[f], cameras: cameras)
-                    vector = Self.levenbergMarquardt(start: vector, iterations: settings.frameIterations / 2 + 1, steps: steps,
-                                                     active: active, project: projectExpression) {
-                        frameResiduals($0, identity: currentIdentity, scale: currentScale, views: views[f], cameras: cameras,
-                                       weights: weights, neighbours: neighbours)
-                    }
+                    vector = LevenbergMarquardt(iterations: settings.frameIterations / 2 + 1)
+                        .minimize(start: vector, steps: steps, active: active, project: projectExpression) {
+                            frameResiduals($0, identity: currentIdentity, scale: currentScale, views: views[f], cameras: cameras,
+                                           weights: weights, neighbours: neighbours)
+                        }.parameters
                 }
                 return vector
             }
@@ -290,7 +236,7 @@ struct HeadModelFitter: Sendable {
         let start = identity + [log(scale)]
         let steps = [Double](repeating: 1e-5, count: identity.count) + [1e-6]
         let active = [Bool](repeating: true, count: identity.count) + [settings.fitScale]
-        let solution = Self.levenbergMarquardt(start: start, iterations: settings.identityIterations, steps: steps, active: active) { vector in
+        let solution = LevenbergMarquardt(iterations: settings.identityIterations).minimize(start: start, steps: steps, active: active) { vector in
             let beta = Array(vector.prefix(identity.count)), s = exp(vector[identity.count])
             let parts = parallelMap(frames.count) { index -> [Double] in
                 let f = frames[index]
@@ -299,7 +245,7 @@ struct HeadModelFitter: Sendable {
                 return residuals
             }
             return parts.flatMap { $0 } + beta.map { prior * $0 }
-        }
+        }.parameters
         return (Array(solution.prefix(identity.count)), exp(solution[identity.count]))
     }
 
@@ -377,6 +323,10 @@ struct HeadModelFitter: Sendable {
                           expression: [Double](repeating: 0, count: expressionCount))
     }
 }
+
+/// The dense solver moved to the LinearAlgebra library; this alias keeps the stage's other files
+/// (CaptureCamera.swift's triangulation and similarity) compiling without their own import.
+typealias DenseLinearAlgebra = LinearAlgebra.DenseLinearAlgebra
 
 /// A fitting problem a user can act on.
 public struct FaceTrackingError: Error, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import ImageFilters
 import MediaIO
 
 /// Background plates: checks a recorded plate, or estimates one as the per-pixel temporal median

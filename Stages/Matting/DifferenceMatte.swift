@@ -1,3 +1,4 @@
+import ImageFilters
 import MediaIO
 
 /// Classical background matting against a plate: difference key with noise-adaptive thresholds,

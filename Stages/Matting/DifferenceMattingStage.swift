@@ -1,5 +1,6 @@
 import AvatarFlow
 import Foundation
+import ImageFilters
 import MediaIO
 
 /// `matting.difference`: alpha mattes from background plates (recorded, or estimated as the

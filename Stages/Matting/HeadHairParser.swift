@@ -1,5 +1,6 @@
 import Geometry
 import HeadModel
+import ImageFilters
 
 /// Splits a foreground matte into head, hair and body using the fitted head mesh (HHAvatar's
 /// occlusion-aware supervision without a learned parser).

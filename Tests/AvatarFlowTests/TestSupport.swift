@@ -1,6 +1,7 @@
 import AvatarFlow
 import EngineTestStages
 import Foundation
+import TestSupport
 import Testing
 
 /// A temporary directory with helpers to write pipeline files and run them in-process.
@@ -9,7 +10,7 @@ final class Workspace {
     let registry = StageRegistry(EngineTestStages.all)
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("avatarflow-tests-\(UUID().uuidString)")
+        root = uniqueTemporaryURL("avatarflow-tests")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HeadModel
 import Splatting
+import TestSupport
 import Testing
 import Tensors
 @testable import Avatars
@@ -23,7 +24,7 @@ struct AvatarArtifactTests {
                                           expression: [0.5, 0.2], landmarks: [], meanResidualPixels: 0, observedViews: 1)
 
     @Test func avatarArtifactRoundTripsThroughTheLoader() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("avatar-\(UUID().uuidString)")
+        let directory = uniqueTemporaryURL("avatar")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let original = avatar(seed: 3)
@@ -34,7 +35,7 @@ struct AvatarArtifactTests {
     }
 
     @Test func unknownFamilyIsRefusedWithItsName() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("avatar-\(UUID().uuidString)")
+        let directory = uniqueTemporaryURL("avatar")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var manifest = avatar(seed: 3).manifest

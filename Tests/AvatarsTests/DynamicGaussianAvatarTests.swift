@@ -2,6 +2,7 @@ import Foundation
 import Geometry
 import HeadModel
 import Splatting
+import TestSupport
 import Testing
 import Tensors
 @testable import Avatars
@@ -172,7 +173,7 @@ struct DynamicGaussianAvatarTests {
     }
 
     @Test func avatarArtifactRoundTripsThroughTheLoaderAndRendersAtTheCameraSize() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gha-avatar-\(UUID().uuidString)")
+        let directory = uniqueTemporaryURL("gha-avatar")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var rng = Tensors.SplitMix64(seed: 6)
@@ -193,7 +194,7 @@ struct DynamicGaussianAvatarTests {
     }
 
     @Test func damagedAvatarParametersAreRefusedNamingTheFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gha-avatar-\(UUID().uuidString)")
+        let directory = uniqueTemporaryURL("gha-avatar")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var rng = Tensors.SplitMix64(seed: 7)

@@ -1,5 +1,6 @@
 import Foundation
 import HeadModel
+import TestSupport
 import Testing
 import Tensors
 @testable import Avatars
@@ -118,7 +119,7 @@ struct DynamicHeadTests {
                                          faces: [SIMD3(0, 1, 2), SIMD3(0, 2, 3)], features: Tensor.normal(shape: [4, 8], generator: &rng),
                                          landmarks: Tensor.normal(shape: [68, 3], generator: &rng),
                                          networks: networks, extras: ["sdf.layers.0.weight": Tensor(shape: [1, 2], scalars: [3, 4])])
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guidance-\(UUID().uuidString)")
+        let directory = uniqueTemporaryURL("guidance")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try guidance.write(to: directory)
@@ -133,7 +134,7 @@ struct DynamicHeadTests {
     }
 
     @Test func guidanceWithoutParametersIsRefusedNamingTheFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guidance-\(UUID().uuidString)")
+        let directory = uniqueTemporaryURL("guidance")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let error = #expect(throws: AvatarError.self) { try GuidanceModel.read(from: directory) }

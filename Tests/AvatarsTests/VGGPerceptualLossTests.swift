@@ -1,5 +1,6 @@
 import Avatars
 import Foundation
+import TestSupport
 import Testing
 import Tensors
 
@@ -23,7 +24,7 @@ struct VGGPerceptualLossTests {
 
     /// Writes `tensors` to a unique temporary safetensors file, runs `body` with its URL, removes it.
     static func withWeightsFile<T>(_ tensors: [String: Tensor], _ body: (URL) throws -> T) throws -> T {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vgg-\(UUID().uuidString).safetensors")
+        let url = uniqueTemporaryURL("vgg", suffix: ".safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try Safetensors.write(tensors, to: url)
         return try body(url)
@@ -98,7 +99,7 @@ struct VGGPerceptualLossTests {
     }
 
     @Test func loadingRefusesAMissingFileNamingIt() {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("absent-\(UUID().uuidString).safetensors")
+        let url = uniqueTemporaryURL("absent", suffix: ".safetensors")
         #expect { _ = try VGGPerceptualLoss(contentsOf: url) } throws: { error in
             let message = (error as? VGGWeightsError)?.description ?? ""
             return message.contains(url.path) && message.contains("does not exist") && message.contains("perceptual: dssim")

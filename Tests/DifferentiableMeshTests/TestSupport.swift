@@ -2,17 +2,6 @@ import Geometry
 import Tensors
 @testable import DifferentiableMesh
 
-/// Deterministic uniform numbers for test inputs.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> Float {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Float((state >> 40) & 0xFFFFFF) / Float(1 << 24)
-    }
-    mutating func uniform(_ range: ClosedRange<Float>) -> Float { range.lowerBound + (range.upperBound - range.lowerBound) * next() }
-}
-
 /// Signed distance to a sphere of `radius` around `centre` at every grid vertex.
 func sphereSDF(_ grid: TetrahedralGrid, radius: Float, centre: SIMD3<Float> = .zero) -> [Float] {
     grid.vertices.map { simdLength($0 - centre) - radius }

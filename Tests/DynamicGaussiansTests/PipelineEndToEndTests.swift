@@ -2,6 +2,7 @@ import AvatarFlow
 import AvatarFlowStages
 import Foundation
 import MediaIO
+import TestSupport
 import Testing
 
 /// Runs the GHA pipeline end to end on a tiny synthetic capture (4 cameras, 64², 20 frames, a few
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func gaussianHeadAvatarPipelineTrainsReenactsScoresAndEncodes() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gha-\(UUID().uuidString)")
+        let root = uniqueTemporaryURL("gha")
         defer { try? FileManager.default.removeItem(at: root) }
         let store = try ArtifactStore(root: root.appendingPathComponent("cache"))
         let runner = PipelineRunner(store: store, sink: FanOutEventSink([]))

@@ -3,6 +3,7 @@ import Foundation
 import HeadModel
 import MediaIO
 import Splatting
+import TestSupport
 import Testing
 import Tensors
 @testable import DynamicGaussians
@@ -56,12 +57,8 @@ import Tensors
                               tracking: tracking, views: try views(tracking: tracking))
     }
 
-    static func temporaryDirectory() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("gha-trainer-\(UUID().uuidString)")
-    }
-
     @Test func resumedTrainingContinuesBitForBitLikeTheUninterruptedRun() throws {
-        let directory = Self.temporaryDirectory()
+        let directory = uniqueTemporaryURL("gha-trainer")
         defer { try? FileManager.default.removeItem(at: directory) }
         let uninterrupted = try Self.trainer()
         for _ in 0..<6 { _ = try uninterrupted.step() }
@@ -99,7 +96,7 @@ import Tensors
     }
 
     @Test func aCorruptedCheckpointStopsWithAnErrorNamingTheFile() throws {
-        let directory = Self.temporaryDirectory()
+        let directory = uniqueTemporaryURL("gha-trainer")
         defer { try? FileManager.default.removeItem(at: directory) }
         let trainer = try Self.trainer()
         _ = try trainer.step()
@@ -124,7 +121,7 @@ import Tensors
     }
 
     @Test func aCaptureWithoutTrackedFacesIsRefused() throws {
-        let directory = Self.temporaryDirectory()
+        let directory = uniqueTemporaryURL("gha-trainer")
         defer { try? FileManager.default.removeItem(at: directory) }
         let calibration = CameraCalibration(id: "a", width: 8, height: 8, fx: 8, fy: 8, cx: 3.5, cy: 3.5,
                                             worldToCamera: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1])

@@ -1,5 +1,6 @@
 @testable import FaceAnalysis
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct HaarCascadeReaderTests {

@@ -1,5 +1,6 @@
 import FaceAnalysis
 import Foundation
+import TestSupport
 import Testing
 
 /// Reference tools the oracle tests compare against, installed on first use and cached in
@@ -13,36 +14,6 @@ enum FaceOracles {
     static let cacheDirectory = FileManager.default.homeDirectoryForCurrentUser
         .appendingPathComponent(".cache/avatarflow/face-oracles")
 
-    /// Runs a program; returns stdout, throws with stderr on a non-zero exit.
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Unavailable(description: "\(executable) \(arguments.prefix(4).joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: errorData.suffix(2000), as: UTF8.self))")
-        }
-        return String(decoding: outputData, as: UTF8.self)
-    }
-
-    /// Installs a Debian package when `probe` does not exist yet.
-    static func ensureDebianPackage(_ package: String, probe: String) throws {
-        if FileManager.default.fileExists(atPath: probe) { return }
-        print("installing Debian package \(package) for the oracle tests")
-        try run("/usr/bin/env", ["apt-get", "install", "-y", package], environment: ["DEBIAN_FRONTEND": "noninteractive"])
-        guard FileManager.default.fileExists(atPath: probe) else {
-            throw Unavailable(description: "\(package) installed but \(probe) is still missing")
-        }
-    }
-
     /// The dlib oracle executable (built once per source version).
     static let dlibProgram: Result<URL, any Error> = Result {
         try ensureDebianPackage("libdlib-dev", probe: "/usr/include/dlib/image_processing/shape_predictor.h")
@@ -51,10 +22,10 @@ enum FaceOracles {
         let binary = cacheDirectory.appendingPathComponent("dlib_oracle_v\(dlibOracleVersion)")
         if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
         try dlibOracleSource.write(to: source, atomically: true, encoding: .utf8)
-        let flags = try run("/usr/bin/env", ["pkg-config", "--cflags", "--libs", "dlib-1"])
+        let flags = try runCommand("/usr/bin/env", ["pkg-config", "--cflags", "--libs", "dlib-1"])
             .split(whereSeparator: \.isWhitespace).map(String.init)
         let partial = binary.path + ".partial-\(UUID().uuidString)"
-        try run("/usr/bin/env", ["g++", "-O2", "-std=c++17", "-o", partial, source.path] + flags)
+        try runCommand("/usr/bin/env", ["g++", "-O2", "-std=c++17", "-o", partial, source.path] + flags)
         try FileManager.default.moveItem(atPath: partial, toPath: binary.path)
         return binary
     }
@@ -63,12 +34,12 @@ enum FaceOracles {
     static let openCVPython: Result<URL, any Error> = Result {
         let venv = cacheDirectory.appendingPathComponent("opencv-venv")
         let python = venv.appendingPathComponent("bin/python")
-        let probe = try? run(python.path, ["-c", "import cv2; print(cv2.CascadeClassifier)"])
+        let probe = try? runCommand(python.path, ["-c", "import cv2; print(cv2.CascadeClassifier)"])
         if probe != nil { return python }
         try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
         print("creating a Python venv with opencv-python-headless<5 for the oracle tests")
-        try run("/usr/bin/env", ["python3", "-m", "venv", venv.path])
-        try run(python.path, ["-m", "pip", "install", "-q", "opencv-python-headless<5", "numpy"])
+        try runCommand("/usr/bin/env", ["python3", "-m", "venv", venv.path])
+        try runCommand(python.path, ["-m", "pip", "install", "-q", "opencv-python-headless<5", "numpy"])
         return python
     }
 
@@ -86,7 +57,7 @@ enum FaceOracles {
             let ppm = converted.appendingPathComponent(name.replacingOccurrences(of: ".jpg", with: ".ppm"))
             if !FileManager.default.fileExists(atPath: ppm.path) {
                 let partial = ppm.path + ".partial.ppm"
-                try run("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-i", folder.appendingPathComponent(name).path,
+                try runCommand("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-i", folder.appendingPathComponent(name).path,
                                          "-pix_fmt", "rgb24", "-f", "image2", "-c:v", "ppm", partial])
                 try FileManager.default.moveItem(atPath: partial, toPath: ppm.path)
             }
@@ -108,7 +79,7 @@ enum FaceOracles {
             result[path] = [list(map(int, b)) for b in boxes]
         print(json.dumps(result))
         """
-        let output = try run(python.path, ["-c", script, cascade, String(scaleFactor), String(minNeighbors)] + images.map(\.path))
+        let output = try runCommand(python.path, ["-c", script, cascade, String(scaleFactor), String(minNeighbors)] + images.map(\.path))
         let decoded = try JSONDecoder().decode([String: [[Int]]].self, from: Data(output.utf8))
         return decoded.mapValues { $0.map { FaceRectangle(x: $0[0], y: $0[1], width: $0[2], height: $0[3]) } }
     }
@@ -117,10 +88,10 @@ enum FaceOracles {
     /// the integer points `shape_predictor` returns.
     static func dlibLandmarks(image: URL, boxes: [FaceRectangle]) throws -> [(subpixel: [SIMD2<Double>], rounded: [SIMD2<Int>])] {
         let program = try dlibProgram.get()
-        let boxFile = FileManager.default.temporaryDirectory.appendingPathComponent("face-boxes-\(UUID().uuidString).txt")
+        let boxFile = uniqueTemporaryURL("face-boxes", suffix: ".txt")
         defer { try? FileManager.default.removeItem(at: boxFile) }
         try boxes.map { "\($0.x) \($0.y) \($0.right) \($0.bottom)\n" }.joined().write(to: boxFile, atomically: true, encoding: .utf8)
-        let output = try run(program.path, ["landmarks", ShapePredictor.defaultModelPath, image.path, boxFile.path])
+        let output = try runCommand(program.path, ["landmarks", ShapePredictor.defaultModelPath, image.path, boxFile.path])
         let rows = output.split(separator: "\n").map { $0.split(separator: " ").map { Double($0)! } }
         guard rows.count == 68 * boxes.count else { throw Unavailable(description: "dlib oracle printed \(rows.count) rows for \(boxes.count) boxes") }
         return (0..<boxes.count).map { box in
@@ -133,7 +104,7 @@ enum FaceOracles {
     /// per image and process, because several tests need them.
     static func dlibDetections(image: URL) throws -> [FaceRectangle] {
         if let known = detectionCache.value(for: image.path) { return known }
-        let output = try run(try dlibProgram.get().path, ["detect", image.path])
+        let output = try runCommand(try dlibProgram.get().path, ["detect", image.path])
         let boxes = output.split(separator: "\n").map { line in
             let v = line.split(separator: " ").map { Int($0)! }
             return FaceRectangle(left: v[0], top: v[1], right: v[2], bottom: v[3])

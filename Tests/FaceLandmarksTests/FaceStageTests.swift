@@ -3,6 +3,7 @@ import FaceAnalysis
 @testable import FaceLandmarks
 import Foundation
 import MediaIO
+import TestSupport
 import Testing
 
 @Suite struct FaceDetectHaarStageTests {
@@ -10,7 +11,7 @@ import Testing
         let directory = try StageHarness(label: "face-stage-test")
         let photo = try FaceTestImages.threeFaces()
         let blank = Image8(width: photo.width, height: photo.height, channels: 3, filledWith: 128)
-        let frames = try FaceTestImages.writeFrameSet([[photo, blank], [blank, photo]], to: directory.file("frames"))
+        let frames = try writeFrameSet([[photo, blank], [blank, photo]], to: directory.file("frames"))
         let outputs = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames])
         let boxes = try FaceBoxSet.read(from: try #require(outputs["boxes"]))
         let detector = HaarCascadeDetector(cascade: try HaarCascade(contentsOf: URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)))
@@ -24,7 +25,7 @@ import Testing
     @Test func detectionParametersReachTheDetector() throws {
         let directory = try StageHarness(label: "face-stage-test")
         let photo = try FaceTestImages.threeFaces()
-        let frames = try FaceTestImages.writeFrameSet([[photo]], to: directory.file("frames"))
+        let frames = try writeFrameSet([[photo]], to: directory.file("frames"))
         let outputs = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames],
                                    with: ["scale_factor": .double(1.2), "min_neighbors": .int(5), "min_size": .int(85)])
         let boxes = try FaceBoxSet.read(from: try #require(outputs["boxes"])).frames[0][0].map(\.rectangle)
@@ -39,7 +40,7 @@ import Testing
         let directory = try StageHarness(label: "face-stage-test")
         var image = Image8(width: 120, height: 160, channels: 4, filledWith: 90)
         for y in 0..<160 { for x in 0..<120 { image.samples[(y * 120 + x) * 4 + 3] = (30..<90).contains(x) && y >= 20 ? 255 : 0 } }
-        let frames = try FaceTestImages.writeFrameSet([[image]], to: directory.file("frames"))
+        let frames = try writeFrameSet([[image]], to: directory.file("frames"))
         let sink = directory.events
         let outputs = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames])
         let boxes = try FaceBoxSet.read(from: try #require(outputs["boxes"]))
@@ -49,7 +50,7 @@ import Testing
 
     @Test func missingCascadeFileFailsWithTypedError() throws {
         let directory = try StageHarness(label: "face-stage-test")
-        let frames = try FaceTestImages.writeFrameSet([[Image8(width: 32, height: 32, channels: 3)]], to: directory.file("frames"))
+        let frames = try writeFrameSet([[Image8(width: 32, height: 32, channels: 3)]], to: directory.file("frames"))
         #expect(throws: HaarCascadeError.self) {
             try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames], with: ["cascade": .string("missing.xml")])
         }
@@ -60,7 +61,7 @@ import Testing
     @Test func landmarksEqualLibraryOnCalibratedLargestBox() throws {
         let directory = try StageHarness(label: "face-stage-test")
         let photo = try FaceTestImages.threeFaces()
-        let frames = try FaceTestImages.writeFrameSet([[photo]], to: directory.file("frames"))
+        let frames = try writeFrameSet([[photo]], to: directory.file("frames"))
         let boxes = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames])
         let outputs = try directory.run(FaceLandmarksERT68Stage.self, inputs: ["frames": frames, "boxes": try #require(boxes["boxes"])])
         let landmarks = try FaceLandmarkSet.read(from: try #require(outputs["landmarks"]))
@@ -81,7 +82,7 @@ import Testing
 
     @Test func imagesWithoutBoxGetNullLandmarksAndAWarning() throws {
         let directory = try StageHarness(label: "face-stage-test")
-        let frames = try FaceTestImages.writeFrameSet([[Image8(width: 64, height: 64, channels: 3, filledWith: 40)]], to: directory.file("frames"))
+        let frames = try writeFrameSet([[Image8(width: 64, height: 64, channels: 3, filledWith: 40)]], to: directory.file("frames"))
         let boxesDirectory = directory.file("boxes")
         try FileManager.default.createDirectory(at: boxesDirectory, withIntermediateDirectories: true)
         try FaceBoxSet(cameras: ["cam0"], imageWidth: 64, imageHeight: 64, frames: [[[]]]).write(to: boxesDirectory)
@@ -94,7 +95,7 @@ import Testing
 
     @Test func boxesOfOtherFramesAreRejected() throws {
         let directory = try StageHarness(label: "face-stage-test")
-        let frames = try FaceTestImages.writeFrameSet([[Image8(width: 64, height: 64, channels: 3)]], to: directory.file("frames"))
+        let frames = try writeFrameSet([[Image8(width: 64, height: 64, channels: 3)]], to: directory.file("frames"))
         let boxesDirectory = directory.file("boxes")
         try FileManager.default.createDirectory(at: boxesDirectory, withIntermediateDirectories: true)
         try FaceBoxSet(cameras: ["cam0"], imageWidth: 64, imageHeight: 64, frames: [[[]], [[]]]).write(to: boxesDirectory)

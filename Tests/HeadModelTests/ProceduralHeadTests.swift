@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Geometry
 @testable import HeadModel
@@ -176,12 +177,8 @@ func distance(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { simdLength(a - b)
 }
 
 @Suite struct HeadModelFormatTests {
-    func temporaryDirectory() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("headmodel-test-\(UUID().uuidString)")
-    }
-
     @Test func writtenModelReadsBackIdentically() throws {
-        let directory = temporaryDirectory()
+        let directory = uniqueTemporaryURL("headmodel-test")
         defer { try? FileManager.default.removeItem(at: directory) }
         try HeadModelFormat.write(sharedModel, to: directory)
         let back = try HeadModelFormat.read(from: directory)
@@ -199,7 +196,7 @@ func distance(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { simdLength(a - b)
     }
 
     @Test func truncatedBlobIsReportedWithItsPath() throws {
-        let directory = temporaryDirectory()
+        let directory = uniqueTemporaryURL("headmodel-test")
         defer { try? FileManager.default.removeItem(at: directory) }
         try HeadModelFormat.write(sharedModel, to: directory)
         let blob = directory.appendingPathComponent("expression_basis.f32")
@@ -213,7 +210,7 @@ func distance(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { simdLength(a - b)
     }
 
     @Test func missingManifestIsReported() {
-        #expect(throws: HeadModelError.self) { try HeadModelFormat.read(from: temporaryDirectory()) }
+        #expect(throws: HeadModelError.self) { try HeadModelFormat.read(from: uniqueTemporaryURL("headmodel-test")) }
     }
 }
 

@@ -1,6 +1,7 @@
 import AvatarFlow
 import Foundation
 import MediaIO
+import TestSupport
 import Testing
 @testable import Matting
 
@@ -17,17 +18,10 @@ import Testing
                                                                      0, 0, 255,
                                                                      128, 0, 127])
 
-    func writeFrameSet(_ image: Image8, channels: Int, to directory: URL) throws {
-        let writer = try FrameSetWriter(directory: directory, cameras: ["cam0"], size: PixelSize(width: image.width, height: image.height),
-                                        channels: channels, frameRate: Rational(25, 1))
-        try writer.append([image], timestamp: 0, sourceIndex: 0)
-        _ = try writer.finish()
-    }
-
     func run(frame: Image8, masks: Image8, parts: [String]) throws -> Image8 {
         let harness = try StageHarness(label: "remove-parts-test")
-        try writeFrameSet(frame, channels: 4, to: harness.file("frames"))
-        try writeFrameSet(masks, channels: 3, to: harness.file("masks"))
+        try writeFrameSet([[frame]], to: harness.file("frames"))
+        try writeFrameSet([[masks]], to: harness.file("masks"))
         let outputs = try harness.run(RemovePartsStage.self, inputs: ["frames": harness.file("frames"), "masks": harness.file("masks")],
                                       with: ["parts": .list(parts.map(ConfigValue.string))])
         return try FrameSet.open(outputs["frames"]!).image(frame: 0, camera: "cam0")

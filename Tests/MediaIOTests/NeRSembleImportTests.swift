@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import MediaIO
 
@@ -15,7 +16,7 @@ import Testing
                 E = np.array([[1.0, 0, 0, 0.1 * c], [0, 1, 0, 0.2], [0, 0, 1, 1.5 + (0.01 * f if \(movingCamera ? "True" : "False") else 0)]])
                 np.savez(f"{root}/cameras/{f:04d}/camera_{cam}.npz", extrinsic=E, intrinsic=K)
         """
-        try run("python3", ["-c", script, root.path])
+        try runCommand("python3", ["-c", script, root.path])
         for frame in 0..<3 {
             let folder = root.appendingPathComponent(String(format: "images/%04d", frame))
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -31,7 +32,7 @@ import Testing
     @Test func npzArraysReadExactlyAsNumPyWroteThem() throws {
         let directory = try TemporaryDirectory()
         let url = directory.file("a.npz")
-        try run("python3", ["-c", "import numpy as np, sys; np.savez(sys.argv[1], a=np.arange(12, dtype=np.float64).reshape(3, 4) / 7, b=np.array([1, -2, 3], dtype=np.int32), c=np.float32([0.1]))", url.path])
+        try runCommand("python3", ["-c", "import numpy as np, sys; np.savez(sys.argv[1], a=np.arange(12, dtype=np.float64).reshape(3, 4) / 7, b=np.array([1, -2, 3], dtype=np.int32), c=np.float32([0.1]))", url.path])
         let arrays = try NumPyArchive.readArchive(url)
         #expect(arrays["a"] == NumPyArray(shape: [3, 4], values: (0..<12).map { Double($0) / 7 }))
         #expect(arrays["b"] == NumPyArray(shape: [3], values: [1, -2, 3]))
@@ -41,7 +42,7 @@ import Testing
     @Test func compressedNpzIsRejectedWithAFix() throws {
         let directory = try TemporaryDirectory()
         let url = directory.file("z.npz")
-        try run("python3", ["-c", "import numpy as np, sys; np.savez_compressed(sys.argv[1], a=np.zeros(100))", url.path])
+        try runCommand("python3", ["-c", "import numpy as np, sys; np.savez_compressed(sys.argv[1], a=np.zeros(100))", url.path])
         #expect { _ = try NumPyArchive.readArchive(url) } throws: { ($0 as? MediaIOError)?.message.contains("np.savez") == true }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import MediaIO
 
@@ -73,7 +74,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let image = syntheticImage(width: 40, height: 30)
         try PNGFile.write(image, to: directory.file("in.png"))
-        let expected = try run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", directory.file("in.png").path,
+        let expected = try runCommand("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", directory.file("in.png").path,
                                           "-vf", "scale=17:23", "-f", "framemd5", "-pix_fmt", "rgb24", "-"])
             .split(separator: "\n").filter { !$0.hasPrefix("#") }
             .map { String($0.split(separator: ",").last!.trimmingCharacters(in: .whitespaces)) }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import MediaIO
 
@@ -53,7 +54,7 @@ import Testing
     @Test func resizeMatchesFFmpegScaleFilter() throws {
         let directory = try TemporaryDirectory()
         let url = try clip(directory, frames: 4)
-        let expected = try run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", url.path, "-vf", "scale=48:40",
+        let expected = try runCommand("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", url.path, "-vf", "scale=48:40",
                                           "-f", "framemd5", "-pix_fmt", "rgb24", "-"])
             .split(separator: "\n").filter { !$0.hasPrefix("#") }
             .map { String($0.split(separator: ",").last!.trimmingCharacters(in: .whitespaces)) }

@@ -3,6 +3,7 @@ import Geometry
 import HeadCaptureFixtures
 import HeadModel
 import MediaIO
+import TestSupport
 
 /// A tiny multi-view capture of the bare procedural head with known tracking: vertex-coloured
 /// renders over white (RGBA, as `matting.difference` writes them), a ring of cameras all around
@@ -19,7 +20,7 @@ struct GuidanceCapture {
     static let model = ProceduralHeadBuilder.build()
 
     init(size: Int = 96, frameCount: Int = 4, ringCameras: Int = 8, heldOut: Int = 2) throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("guidance-\(UUID().uuidString)")
+        root = uniqueTemporaryURL("guidance")
         frames = root.appendingPathComponent("frames")
         tracking = root.appendingPathComponent("tracking")
         let model = Self.model

@@ -4,6 +4,7 @@ import FaceAnalysis
 import Foundation
 import HeadModel
 import MediaIO
+import TestSupport
 import Testing
 
 /// The synthetic capture's ground truth, read straight from its files.
@@ -76,7 +77,7 @@ func intersectionOverUnion(_ a: [Bool], _ b: [Bool]) -> Double {
     }
 
     @Test func quickstartRecoversTheSyntheticGroundTruth() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("quickstart-\(UUID().uuidString)")
+        let root = uniqueTemporaryURL("quickstart")
         defer { try? FileManager.default.removeItem(at: root) }
         let (result, store) = try await Self.run(in: root)
         #expect(result.succeeded, "\(result.outcomes)")
@@ -152,7 +153,7 @@ func intersectionOverUnion(_ a: [Bool], _ b: [Bool]) -> Double {
 /// sways across the frame).
 @Suite struct MedianPlateMattingTests {
     @Test func mattingWithoutPlatesSeparatesAMovingSubject() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("median-\(UUID().uuidString)")
+        let root = uniqueTemporaryURL("median")
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let pipeline = root.appendingPathComponent("p.yaml")

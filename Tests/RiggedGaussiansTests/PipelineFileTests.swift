@@ -3,6 +3,7 @@ import AvatarFlowStages
 import Foundation
 import MediaIO
 import Splatting
+import TestSupport
 import Testing
 
 /// Runs Pipelines/gaussian-avatars.yaml end to end on a tiny synthetic capture and validates its ablations.
@@ -19,7 +20,7 @@ import Testing
     }
 
     @Test func gaussianAvatarsPipelineRunsOnATinySyntheticCapture() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gaussian-avatars-\(UUID().uuidString)")
+        let root = uniqueTemporaryURL("gaussian-avatars")
         defer { try? FileManager.default.removeItem(at: root) }
         let store = try ArtifactStore(root: root.appendingPathComponent("cache"))
         let result = try await PipelineRunner(store: store, sink: FanOutEventSink([]))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Splatting
 
@@ -20,7 +21,7 @@ struct DensityControlTests {
     @Test func cloneSplitAndPruneCarryEveryPayload() throws {
         var (scene, statistics) = fixture()
         let original = scene
-        var rng = SeededGenerator(seed: 1)
+        var rng = SplitMix64(seed: 1)
         let edit = DensityControl.densifyAndPrune(&scene, statistics: statistics,
                                                   settings: DensityControlSettings(sceneExtent: 10), using: &rng)
         #expect(edit.cloned == 1 && edit.split == 1 && edit.pruned == 1)
@@ -51,7 +52,7 @@ struct DensityControlTests {
         statistics.visibleViews = [1]
         var settings = DensityControlSettings(sceneExtent: 10)
         settings.splitSamples = 4000
-        var rng = SeededGenerator(seed: 2)
+        var rng = SplitMix64(seed: 2)
         _ = DensityControl.densifyAndPrune(&scene, statistics: statistics, settings: settings, using: &rng)
         // Sample covariance in the parent's frame ≈ diag(s²).
         let q = SIMD4<Float>(0.9, 0.1, -0.3, 0.2)
@@ -75,7 +76,7 @@ struct DensityControlTests {
         var settings = DensityControlSettings(sceneExtent: 10)
         settings.maxScreenRadius = 20
         settings.minOpacity = 0
-        var rng = SeededGenerator(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let edit = DensityControl.densifyAndPrune(&scene, statistics: statistics, settings: settings, using: &rng)
         #expect(edit.sourceIndex == [0, 2, 3])
         var small = fixture().0
@@ -95,7 +96,7 @@ struct DensityControlTests {
 
     @Test func editRemapsExternalOptimiserState() throws {
         var (scene, statistics) = fixture()
-        var rng = SeededGenerator(seed: 4)
+        var rng = SplitMix64(seed: 4)
         let edit = DensityControl.densifyAndPrune(&scene, statistics: statistics,
                                                   settings: DensityControlSettings(sceneExtent: 10), using: &rng)
         let moments: [Float] = [1, 1, 2, 2, 3, 3, 4, 4]

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Tensors
 @testable import Splatting
@@ -106,7 +107,7 @@ struct FittingTests {
         // Identity camera; the image plane z = 1 spans x, y ∈ [−0.5, 0.5).
         let camera = PinholeCamera(width: size, height: size, fx: Float(size), fy: Float(size),
                                    cx: Float(size - 1) / 2, cy: Float(size - 1) / 2)
-        var rng = SeededGenerator(seed: 41)
+        var rng = SplitMix64(seed: 41)
         var scene = GaussianScene(appearance: .features(channels: 3))
         let grid = 24
         for gy in 0..<grid {
@@ -139,7 +140,7 @@ struct FittingTests {
         let training = (0..<8).map { camera(azimuth: Float($0) * .pi / 4, elevation: $0 % 2 == 0 ? 0.25 : -0.2) }
         let heldOut = camera(azimuth: .pi / 8 + 0.1, elevation: 0.05)
         // Ground truth: coloured Gaussians in a ball of radius 0.5.
-        var rng = SeededGenerator(seed: 51)
+        var rng = SplitMix64(seed: 51)
         var truth = GaussianScene(appearance: .sphericalHarmonics(degree: 1))
         while truth.count < 120 {
             let p = SIMD3(rng.uniform(-1...1), rng.uniform(-1...1), rng.uniform(-1...1))
@@ -168,7 +169,7 @@ struct FittingTests {
         let trainer = SplatTrainer(scene: model, learningRates: (3e-3, 5e-3, 1e-2, 5e-2, 2.5e-2))
         let targetTensors = targets.map { Tensor(shape: [size, size, 3], scalars: $0) }
         let initialPSNR = psnr(try GaussianRasterizer().render(scene: trainer.scene, camera: heldOut, settings: settings).output.image, heldOutTarget)
-        var densifyRng = SeededGenerator(seed: 52)
+        var densifyRng = SplitMix64(seed: 52)
         var densityEdits: [DensityEdit] = []
         for iteration in 0..<900 {
             let view = iteration % training.count

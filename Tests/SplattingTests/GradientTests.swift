@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Splatting
 
@@ -11,7 +12,7 @@ struct GradientTests {
     struct Weights { var image: [Float]; var alpha: [Float]; var depth: [Float] }
 
     static func weights(pixels: Int, channels: Int, seed: UInt64) -> Weights {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         return Weights(image: (0..<(pixels * channels)).map { _ in rng.uniform(-1...1) },
                        alpha: (0..<pixels).map { _ in rng.uniform(-1...1) },
                        depth: (0..<pixels).map { _ in rng.uniform(-0.3...0.3) })

@@ -1,23 +1,6 @@
 import Foundation
 @testable import Splatting
-
-/// Deterministic generator for tests (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ range: ClosedRange<Float>) -> Float { Float.random(in: range, using: &self) }
-    mutating func normal() -> Float {
-        let u1 = max(Float.random(in: 0..<1, using: &self), 1e-7), u2 = Float.random(in: 0..<1, using: &self)
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-    }
-}
+import TestSupport
 
 /// Small random scenes and cameras shared by the tests.
 enum TestScenes {
@@ -31,7 +14,7 @@ enum TestScenes {
     /// `count` Gaussians spread over the view of `camera()` at depths 2.5…3.5.
     static func scene(count: Int, appearance: GaussianAppearance, seed: UInt64,
                       logScale: ClosedRange<Float> = -2.2 ... -1.4, opacityLogit: ClosedRange<Float> = -1 ... 1) -> GaussianScene {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var scene = GaussianScene(appearance: appearance)
         for _ in 0..<count {
             let z = rng.uniform(2.5...3.5)

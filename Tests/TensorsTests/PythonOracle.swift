@@ -68,20 +68,6 @@ enum PythonOracle {
     }
 }
 
-/// A unique temporary directory, removed by `remove()`.
-struct TemporaryDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("TensorsTests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(at: url)
-    }
-}
-
 /// Writes a tensor's scalars as raw little-endian float32 (numpy.fromfile-compatible).
 func writeRawFloat32(_ tensor: Tensor, to url: URL) throws {
     try tensor.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: url)

@@ -1,47 +1,9 @@
 import AvatarFlow
 import Foundation
 import MediaIO
+import TestSupport
 import Testing
 @testable import VideoIO
-
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Runs the ffmpeg CLI quietly.
-func ffmpeg(_ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y"] + arguments
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CommandFailure(description: "ffmpeg \(arguments) failed") }
-}
-
-/// A smooth, deterministic RGB test image.
-func syntheticImage(width: Int, height: Int, seed: Int = 0) -> Image8 {
-    var image = Image8(width: width, height: height, channels: 3)
-    for y in 0..<height {
-        for x in 0..<width {
-            let u = Double(x) / Double(width), v = Double(y) / Double(height), phase = Double(seed) * 0.3
-            image[x, y, 0] = UInt8(127.5 + 100 * sin(6 * u + phase) * cos(3 * v))
-            image[x, y, 1] = UInt8(127.5 + 100 * cos(5 * v - phase))
-            image[x, y, 2] = UInt8(127.5 + 100 * sin(4 * (u + v) + phase))
-        }
-    }
-    return image
-}
-
-/// Peak signal-to-noise ratio in dB between two 8-bit images of equal shape.
-func psnr(_ a: Image8, _ b: Image8) -> Double {
-    var squared = 0.0
-    for index in 0..<a.samples.count {
-        let difference = Double(a.samples[index]) - Double(b.samples[index])
-        squared += difference * difference
-    }
-    let mse = squared / Double(a.samples.count)
-    return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
-}
 
 /// A capture of `cameras` FFV1 videos (exact) of `frames` frames, 32×24 at 25 fps.
 func makeCapture(_ root: URL, cameras: Int = 2, frames: Int = 6) throws {

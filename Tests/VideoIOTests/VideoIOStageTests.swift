@@ -1,6 +1,7 @@
 import AvatarFlow
 import Foundation
 import MediaIO
+import TestSupport
 import Testing
 @testable import VideoIO
 

@@ -1,9 +1,18 @@
 import Foundation
 
-/// Small dense linear algebra in Double for the fitter: normal equations, Cholesky, Jacobi eigen.
-enum DenseLinearAlgebra {
-    /// Solves A·x = b for symmetric positive-definite A (row-major n×n) by Cholesky; nil if A is not SPD.
-    static func solveSymmetric(_ a: [Double], _ b: [Double], n: Int) -> [Double]? {
+/// Small dense linear algebra in Double for least-squares solvers and multi-view geometry:
+/// Cholesky solves of normal equations and the symmetric eigenproblem (cyclic Jacobi).
+///
+/// Matrices are row-major `[Double]` of `n * n` entries; the sizes are small (up to a few hundred
+/// unknowns), so the O(n³) textbook algorithms are used without blocking or pivoting.
+public enum DenseLinearAlgebra {
+    /// Solves A·x = b for a symmetric positive-definite A (row-major n×n) by Cholesky
+    /// factorisation A = L·Lᵀ and forward/back substitution.
+    ///
+    /// Only the lower triangle of `a` is read. Returns nil when A is not (numerically) positive
+    /// definite, i.e. when a pivot of the factorisation is ≤ 0; a damped solver reacts to that by
+    /// raising its damping.
+    public static func solveSymmetric(_ a: [Double], _ b: [Double], n: Int) -> [Double]? {
         var l = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in 0...i {
@@ -32,9 +41,14 @@ enum DenseLinearAlgebra {
         return x
     }
 
-    /// Eigen-decomposition of a symmetric n×n matrix by cyclic Jacobi rotations:
-    /// (eigenvalues, eigenvectors as columns of a row-major matrix).
-    static func symmetricEigen(_ matrix: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
+    /// Eigen-decomposition A = V·diag(λ)·Vᵀ of a symmetric n×n matrix (row-major) by cyclic
+    /// Jacobi rotations.
+    ///
+    /// Sweeps (at most 60) rotate away every off-diagonal entry until the sum of their squares is
+    /// below 1e-22. Returns the eigenvalues λ in diagonal order (not sorted) and the eigenvectors as
+    /// the columns of a row-major n×n matrix: eigenvector k is `vectors[i * n + k]` for i in 0..<n,
+    /// unit length, mutually orthogonal.
+    public static func symmetricEigen(_ matrix: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
         var a = matrix
         var v = [Double](repeating: 0, count: n * n)
         for i in 0..<n { v[i * n + i] = 1 }

@@ -1,21 +1,24 @@
-/// A single-channel Float32 raster (row-major), the working type of the matting algorithms.
-struct Plane: Sendable, Equatable {
+/// A single-channel Float32 raster, row-major (value of pixel (x, y) at `values[y * width + x]`):
+/// the working type of the image filters (box mean, guided filter, closed-form matting,
+/// morphology). Values are in whatever units the caller uses (alpha and colour in [0, 1] for
+/// the matting algorithms).
+public struct Plane: Sendable, Equatable {
     /// Width in pixels.
-    let width: Int
+    public let width: Int
     /// Height in pixels.
-    let height: Int
+    public let height: Int
     /// `width * height` values, row-major.
-    var values: [Float]
+    public var values: [Float]
 
     /// A plane filled with `value`.
-    init(width: Int, height: Int, value: Float = 0) {
+    public init(width: Int, height: Int, value: Float = 0) {
         self.width = width
         self.height = height
         values = [Float](repeating: value, count: width * height)
     }
 
-    /// Wraps values.
-    init(width: Int, height: Int, values: [Float]) {
+    /// Wraps `values` (row-major, exactly `width * height` of them).
+    public init(width: Int, height: Int, values: [Float]) {
         precondition(values.count == width * height, "plane size mismatch")
         self.width = width
         self.height = height
@@ -23,19 +26,20 @@ struct Plane: Sendable, Equatable {
     }
 
     /// Applies `transform` to every value.
-    func map(_ transform: (Float) -> Float) -> Plane {
+    public func map(_ transform: (Float) -> Float) -> Plane {
         Plane(width: width, height: height, values: values.map(transform))
     }
 
     /// Combines two planes of the same size value by value.
-    func combined(with other: Plane, _ combine: (Float, Float) -> Float) -> Plane {
+    public func combined(with other: Plane, _ combine: (Float, Float) -> Float) -> Plane {
         precondition(width == other.width && height == other.height, "plane size mismatch")
         return Plane(width: width, height: height, values: zip(values, other.values).map(combine))
     }
 
     /// The mean over the (2r+1)² box around each pixel, clipped at the borders: each output is the
     /// sum over the pixels inside the image divided by their count (so borders are exact).
-    func boxMean(radius: Int) -> Plane {
+    /// Separable running sums, O(1) per pixel whatever the radius; radius 0 returns the plane.
+    public func boxMean(radius: Int) -> Plane {
         guard radius > 0 else { return self }
         var rows = [Float](repeating: 0, count: values.count)
         values.withUnsafeBufferPointer { source in

@@ -2,15 +2,22 @@
 /// (L + λD)·α = λ·D·b, where L is the matting Laplacian over 3×3 windows,
 ///   L_ij = Σ_{k: i,j ∈ w_k} [δ_ij − (1/9)(1 + (I_i − μ_k)ᵀ (Σ_k + ε/9·U)⁻¹ (I_j − μ_k))],
 /// D marks the pixels the trimap fixes and b their alpha. L is never formed: L·x is evaluated
-/// window by window and the system is solved with conjugate gradients. Used at reduced
-/// resolution to refine the uncertain band of the difference matte.
-struct ClosedFormMatting: Sendable {
+/// window by window and the system is solved with conjugate gradients. The difference-matting
+/// stage uses it at reduced resolution to refine the uncertain band of its matte.
+public struct ClosedFormMatting: Sendable {
     /// Regulariser ε of the window covariance (1e-7 in the paper).
-    var epsilon: Float = 1e-7
+    public var epsilon: Float = 1e-7
     /// Weight λ of the trimap constraints (100 in the paper).
-    var lambda: Float = 100
+    public var lambda: Float = 100
     /// Conjugate-gradient iterations.
-    var iterations = 300
+    public var iterations = 300
+
+    /// The paper's settings, adjusted by the arguments.
+    public init(epsilon: Float = 1e-7, lambda: Float = 100, iterations: Int = 300) {
+        self.epsilon = epsilon
+        self.lambda = lambda
+        self.iterations = iterations
+    }
 
     /// Per-window statistics: mean colour and the inverse regularised covariance (row-major 3×3).
     private struct Window {
@@ -18,8 +25,10 @@ struct ClosedFormMatting: Sendable {
         var inverse: (SIMD3<Float>, SIMD3<Float>, SIMD3<Float>)
     }
 
-    /// Solves for alpha. `known[i]` marks constrained pixels whose alpha is `target[i]`.
-    func solve(image: [Plane], known: [Bool], target: [Float]) -> Plane {
+    /// Solves for alpha given the colour image as three planes (R, G, B in [0, 1]). `known[i]`
+    /// marks constrained pixels whose alpha is `target[i]`; `target` also starts the conjugate
+    /// gradients. Returns alpha clamped to [0, 1]; images smaller than 3×3 return `target`.
+    public func solve(image: [Plane], known: [Bool], target: [Float]) -> Plane {
         let width = image[0].width, height = image[0].height
         guard width >= 3, height >= 3 else { return Plane(width: width, height: height, values: target) }
         let colour = (0..<(width * height)).map { SIMD3(image[0].values[$0], image[1].values[$0], image[2].values[$0]) }

@@ -3,9 +3,15 @@
 ///
 /// For each window k: a_k = (Σ_k + εU)⁻¹ (mean(I·p) − μ_k mean(p)), b_k = mean(p) − a_kᵀμ_k;
 /// output q = mean(a)ᵀ I + mean(b). Box means clip at the image border (exact N).
-enum GuidedFilter {
-    /// Filters `input` guided by the three planes of `guide` (values in [0, 1]).
-    static func apply(guide: [Plane], input: Plane, radius: Int, epsilon: Float) -> Plane {
+public enum GuidedFilter {
+    /// Filters `input` guided by the three planes of `guide` (R, G, B, values in [0, 1]).
+    ///
+    /// - Parameters:
+    ///   - radius: window half-size r in pixels (windows are (2r+1)²).
+    ///   - epsilon: the regulariser ε of the window covariance, in squared guide units: edges
+    ///     whose guide variance is well above ε are kept, flatter regions are smoothed.
+    /// - Returns: q, the same size as `input`.
+    public static func apply(guide: [Plane], input: Plane, radius: Int, epsilon: Float) -> Plane {
         precondition(guide.count == 3, "colour guide needs three planes")
         let (r, g, b) = (guide[0], guide[1], guide[2])
         let meanR = r.boxMean(radius: radius), meanG = g.boxMean(radius: radius), meanB = b.boxMean(radius: radius)

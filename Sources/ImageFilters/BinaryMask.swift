@@ -1,43 +1,45 @@
-/// A binary mask with the morphology and connected-component operations the difference matte needs.
-struct BinaryMask: Sendable, Equatable {
+/// A binary mask (row-major, flag of pixel (x, y) at `bits[y * width + x]`) with square-window
+/// morphology (dilation, erosion, opening, closing by separable running counts, O(1) per pixel)
+/// and 4-connected component labelling, as matting clean-up needs.
+public struct BinaryMask: Sendable, Equatable {
     /// Width in pixels.
-    let width: Int
+    public let width: Int
     /// Height in pixels.
-    let height: Int
+    public let height: Int
     /// `width * height` flags, row-major.
-    var bits: [Bool]
+    public var bits: [Bool]
 
     /// The pixels of `plane` above `threshold`.
-    init(_ plane: Plane, threshold: Float) {
+    public init(_ plane: Plane, threshold: Float) {
         width = plane.width
         height = plane.height
         bits = plane.values.map { $0 > threshold }
     }
 
-    /// Wraps flags.
-    init(width: Int, height: Int, bits: [Bool]) {
+    /// Wraps `bits` (row-major, `width * height` of them).
+    public init(width: Int, height: Int, bits: [Bool]) {
         self.width = width
         self.height = height
         self.bits = bits
     }
 
-    /// The mask as 0/1 values.
-    var plane: Plane { Plane(width: width, height: height, values: bits.map { $0 ? 1 : 0 }) }
+    /// The mask as a plane of 0 and 1.
+    public var plane: Plane { Plane(width: width, height: height, values: bits.map { $0 ? 1 : 0 }) }
 
     /// Number of set pixels.
-    var count: Int { bits.reduce(0) { $0 + ($1 ? 1 : 0) } }
+    public var count: Int { bits.reduce(0) { $0 + ($1 ? 1 : 0) } }
 
     /// Dilation by a (2r+1)² square (separable running counts).
-    func dilated(radius: Int) -> BinaryMask { filtered(radius: radius, keepIfAny: true) }
+    public func dilated(radius: Int) -> BinaryMask { filtered(radius: radius, keepIfAny: true) }
 
     /// Erosion by a (2r+1)² square; pixels outside the image count as unset.
-    func eroded(radius: Int) -> BinaryMask { filtered(radius: radius, keepIfAny: false) }
+    public func eroded(radius: Int) -> BinaryMask { filtered(radius: radius, keepIfAny: false) }
 
     /// Opening (erode then dilate): removes specks smaller than the square.
-    func opened(radius: Int) -> BinaryMask { eroded(radius: radius).dilated(radius: radius) }
+    public func opened(radius: Int) -> BinaryMask { eroded(radius: radius).dilated(radius: radius) }
 
     /// Closing (dilate then erode): fills gaps narrower than the square.
-    func closed(radius: Int) -> BinaryMask {
+    public func closed(radius: Int) -> BinaryMask {
         // Pad so that closing near the border does not erode from outside the image.
         dilated(radius: radius).filtered(radius: radius, keepIfAny: false, outsideIsSet: true)
     }
@@ -72,7 +74,7 @@ struct BinaryMask: Sendable, Equatable {
     }
 
     /// 4-connected components of set pixels: a label per pixel (−1 for unset) and each component's size.
-    func components() -> (labels: [Int32], sizes: [Int]) {
+    public func components() -> (labels: [Int32], sizes: [Int]) {
         var labels = [Int32](repeating: -1, count: bits.count)
         var sizes: [Int] = []
         var stack: [Int] = []
@@ -98,7 +100,7 @@ struct BinaryMask: Sendable, Equatable {
     }
 
     /// Keeps the components whose size is at least `fraction` of the largest one.
-    func keepingLargeComponents(fraction: Double) -> BinaryMask {
+    public func keepingLargeComponents(fraction: Double) -> BinaryMask {
         let (labels, sizes) = components()
         guard let largest = sizes.max(), largest > 0 else { return self }
         let keep = sizes.map { Double($0) >= fraction * Double(largest) }
@@ -106,7 +108,7 @@ struct BinaryMask: Sendable, Equatable {
     }
 
     /// Sets every unset region that does not touch the image border (holes inside the subject).
-    func fillingHoles() -> BinaryMask {
+    public func fillingHoles() -> BinaryMask {
         let background = BinaryMask(width: width, height: height, bits: bits.map { !$0 })
         let (labels, sizes) = background.components()
         var touchesBorder = [Bool](repeating: false, count: sizes.count)
