@@ -19,6 +19,7 @@ import Testing
     func everyParameterHasADocLineAndAUniqueName(_ id: String) throws {
         let stage = try #require(Self.stages.first { $0.id == id })
         #expect(Set(stage.fields.map(\.name)).count == stage.fields.count)
+        #expect(stage.undeclaredParameterProperties.isEmpty, "\(id): declare \(stage.undeclaredParameterProperties) with @Param")
         for field in stage.fields {
             #expect(field.doc.count >= 10, "\(id).\(field.name) needs a doc line that says what it does")
             #expect(field.name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" || $0 == "." }, "\(id).\(field.name) is not snake_case")
@@ -82,7 +83,7 @@ import Testing
             try PipelineValidator(registry: registry, requireInputPaths: false).plan(try PipelineLoader().load(file))
         }
         let problem = try #require(error.diagnostics.first { $0.message.contains("encode.preset = 'slwo' is not allowed") })
-        #expect(problem.hint?.contains("did you mean 'slow'?") == true)
+        #expect(problem.hint?.contains("did you mean 'slow'? allowed: ultrafast, superfast") == true)
         #expect(problem.location?.line == 5)
     }
 

@@ -153,7 +153,7 @@ public struct PipelineValidator: Sendable {
                                           hint: "allowed: \(allowed). \(field.doc)"))
             case .failure(.notAllowed(let text, let choices)):
                 diagnostics.append(.error(.parameterRange, at: node.location, "\(stage.name).\(name) = '\(text)' is not allowed",
-                                          hint: Suggestions.closest(to: text, in: choices).map { "did you mean '\($0)'? " } ?? ""
+                                          hint: (Suggestions.closest(to: text, in: choices).map { "did you mean '\($0)'? " } ?? "")
                                             + "allowed: \(choices.joined(separator: ", "))"))
             }
         }

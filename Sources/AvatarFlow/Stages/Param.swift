@@ -186,6 +186,20 @@ enum ParameterSchema {
         }
     }
 
+    /// Stored properties of `Group` (dotted for nested groups) that are neither a `@Param` nor a
+    /// group: the schema cannot see them, so a pipeline cannot set them and decoding fails.
+    static func undeclaredProperties<Group: ParameterGroup>(of group: Group.Type) -> [String] {
+        func walk(_ group: any ParameterGroup, prefix: String) -> [String] {
+            Mirror(reflecting: group).children.flatMap { child -> [String] in
+                guard let label = child.label else { return [] }
+                if child.value is any DeclaredParameter { return [] }
+                if let nested = child.value as? any ParameterGroup { return walk(nested, prefix: prefix + label + ".") }
+                return [prefix + label]
+            }
+        }
+        return walk(Group(), prefix: "")
+    }
+
     /// `positionLRFinal` → `position_lr_final`: a word starts at an upper-case letter after a
     /// lower-case letter or digit, and at the last capital of an acronym followed by lower case.
     static func snakeCase(_ name: String) -> String {

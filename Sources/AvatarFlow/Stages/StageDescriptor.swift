@@ -14,6 +14,9 @@ public struct StageDescriptor: Sendable {
     public let outputs: [StagePort]
     /// Parameter schema.
     public let fields: [ParameterField]
+    /// Stored properties of the stage's `Parameters` that are not declared with `@Param` (a bug in
+    /// the stage: pipelines cannot set them); empty for a well-formed stage.
+    public let undeclaredParameterProperties: [String]
     private let decode: @Sendable (ConfigValue) throws -> any StageParameters
     private let execute: @Sendable (StageContext, any StageParameters) throws -> Void
 
@@ -26,6 +29,7 @@ public struct StageDescriptor: Sendable {
         outputs = S.outputs
         let fields = S.Parameters.fields
         self.fields = fields
+        undeclaredParameterProperties = ParameterSchema.undeclaredProperties(of: S.Parameters.self)
         decode = { parameters in
             let data = Data(ParameterSchema.propertyKeyed(parameters, fields: fields).canonicalJSON.utf8)
             do {
