@@ -163,7 +163,9 @@ public enum PLYFormat {
             switch keyword {
             case "format":
                 guard fields.count >= 2 else { throw GeometryError("\(source): header line \(number + 2): incomplete format line") }
-                if fields[1] == "ascii" { ascii = true } else if fields[1] != "binary_little_endian" {
+                if fields[1] == "ascii" {
+                    ascii = true
+                } else if fields[1] != "binary_little_endian" {
                     throw GeometryError("\(source): PLY format '\(fields[1])' is not supported; convert to binary_little_endian or ascii")
                 }
             case "element":
@@ -208,7 +210,8 @@ public enum PLYFormat {
                     } else {
                         let value = try reader.next(property.type)
                         if isVertex {
-                            values[property.name] = property.type == .uint8 && ["red", "green", "blue"].contains(property.name)
+                            values[property.name] =
+                                property.type == .uint8 && ["red", "green", "blue"].contains(property.name)
                                 ? Float(value / 255) : Float(value)
                         }
                     }

@@ -38,8 +38,10 @@ public struct LevenbergMarquardt: Sendable {
         public var attempts = 8
 
         /// The schedule with the documented defaults, adjusted by the arguments.
-        public init(initial: Double = 1e-3, decrease: Double = 3, increase: Double = 4, factorizationFailureIncrease: Double = 10,
-                    minimum: Double = 1e-9, diagonalFloor: Double = 1e-9, shift: Double = 1e-12, attempts: Int = 8) {
+        public init(
+            initial: Double = 1e-3, decrease: Double = 3, increase: Double = 4, factorizationFailureIncrease: Double = 10,
+            minimum: Double = 1e-9, diagonalFloor: Double = 1e-9, shift: Double = 1e-12, attempts: Int = 8
+        ) {
             self.initial = initial
             self.decrease = decrease
             self.increase = increase
@@ -99,8 +101,10 @@ public struct LevenbergMarquardt: Sendable {
     ///   - residuals: r(x), any fixed length m.
     ///   - jacobian: the Jacobian at x given r(x), as n columns of m entries: `columns[j][i] = ∂rᵢ/∂xⱼ`.
     ///     Columns of inactive parameters are ignored (treated as zero).
-    public func minimize(start: [Double], active: [Bool]? = nil, project: ([Double]) -> [Double] = { $0 },
-                         residuals: ([Double]) -> [Double], jacobian: (_ x: [Double], _ residuals: [Double]) -> [[Double]]) -> Result {
+    public func minimize(
+        start: [Double], active: [Bool]? = nil, project: ([Double]) -> [Double] = { $0 },
+        residuals: ([Double]) -> [Double], jacobian: (_ x: [Double], _ residuals: [Double]) -> [[Double]]
+    ) -> Result {
         var x = start
         var r = residuals(x)
         var cost = r.reduce(0) { $0 + $1 * $1 }
@@ -162,8 +166,10 @@ public struct LevenbergMarquardt: Sendable {
     ///   - steps: the finite-difference step of each parameter, in that parameter's units; pick
     ///     about √ε_machine × its typical magnitude (1e-6…1e-5 for unit-scale parameters).
     ///   - active, project, residuals: as in `minimize(start:active:project:residuals:jacobian:)`.
-    public func minimize(start: [Double], steps: [Double], active: [Bool]? = nil, project: ([Double]) -> [Double] = { $0 },
-                         residuals: ([Double]) -> [Double]) -> Result {
+    public func minimize(
+        start: [Double], steps: [Double], active: [Bool]? = nil, project: ([Double]) -> [Double] = { $0 },
+        residuals: ([Double]) -> [Double]
+    ) -> Result {
         minimize(start: start, active: active, project: project, residuals: residuals) { x, r in
             Self.forwardDifferenceJacobian(at: x, residuals: r, steps: steps, active: active, project: project, function: residuals)
         }
@@ -178,12 +184,17 @@ public struct LevenbergMarquardt: Sendable {
     /// - Parameters:
     ///   - x: the point; `r` must be `function(x)`.
     ///   - steps: hⱼ per parameter.
-    public static func forwardDifferenceJacobian(at x: [Double], residuals r: [Double], steps: [Double], active: [Bool]? = nil,
-                                                 project: ([Double]) -> [Double] = { $0 },
-                                                 function: ([Double]) -> [Double]) -> [[Double]] {
+    public static func forwardDifferenceJacobian(
+        at x: [Double], residuals r: [Double], steps: [Double], active: [Bool]? = nil,
+        project: ([Double]) -> [Double] = { $0 },
+        function: ([Double]) -> [Double]
+    ) -> [[Double]] {
         var columns = [[Double]](repeating: [], count: x.count)
         for j in 0..<x.count {
-            if let active, !active[j] { columns[j] = [Double](repeating: 0, count: r.count); continue }
+            if let active, !active[j] {
+                columns[j] = [Double](repeating: 0, count: r.count)
+                continue
+            }
             var shifted = x
             shifted[j] += steps[j]
             if project(shifted)[j] != shifted[j] { shifted[j] = x[j] - steps[j] }

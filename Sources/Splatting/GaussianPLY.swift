@@ -94,7 +94,9 @@ public enum GaussianPLY {
         let rowSize = header.properties.reduce(0) { $0 + $1.type.size }
         let n = header.vertexCount
         guard data.count - header.bodyOffset >= n * rowSize else {
-            throw SplattingError("\(source): the header announces \(n) vertices of \(rowSize) bytes but only \(data.count - header.bodyOffset) bytes follow; the file is truncated")
+            throw SplattingError(
+                "\(source): the header announces \(n) vertices of \(rowSize) bytes but only \(data.count - header.bodyOffset) bytes follow; the file is truncated"
+            )
         }
         var columns: [String: [Float]] = [:]
         var integerColumns: [String: [Int32]] = [:]
@@ -263,7 +265,9 @@ public enum GaussianPLY {
             switch keyword {
             case "format":
                 guard words.count >= 2, words[1] == "binary_little_endian" else {
-                    throw SplattingError("\(source) line \(number + 1): format '\(words.dropFirst().joined(separator: " "))' is unsupported; 3DGS PLY files are binary_little_endian")
+                    throw SplattingError(
+                        "\(source) line \(number + 1): format '\(words.dropFirst().joined(separator: " "))' is unsupported; 3DGS PLY files are binary_little_endian"
+                    )
                 }
             case "element":
                 guard words.count == 3, let count = Int(words[2]) else {

@@ -23,8 +23,10 @@ public struct PinholeCamera: Sendable, Equatable {
     public var near: Float
 
     /// Creates a camera; `worldToCamera` is a row-major 4×4 matrix (16 values).
-    public init(width: Int, height: Int, fx: Float, fy: Float, cx: Float, cy: Float,
-                worldToCamera: [Float] = PinholeCamera.identityPose, near: Float = 0.01) {
+    public init(
+        width: Int, height: Int, fx: Float, fy: Float, cx: Float, cy: Float,
+        worldToCamera: [Float] = PinholeCamera.identityPose, near: Float = 0.01
+    ) {
         precondition(worldToCamera.count == 16, "worldToCamera must hold 16 values (4×4 row-major)")
         self.width = width
         self.height = height
@@ -61,9 +63,10 @@ public struct PinholeCamera: Sendable, Equatable {
     public var centre: SIMD3<Float> {
         let m = worldToCamera
         let t = SIMD3<Float>(m[3], m[7], m[11])
-        return -SIMD3<Float>(m[0] * t.x + m[4] * t.y + m[8] * t.z,
-                             m[1] * t.x + m[5] * t.y + m[9] * t.z,
-                             m[2] * t.x + m[6] * t.y + m[10] * t.z)
+        return -SIMD3<Float>(
+            m[0] * t.x + m[4] * t.y + m[8] * t.z,
+            m[1] * t.x + m[5] * t.y + m[9] * t.z,
+            m[2] * t.x + m[6] * t.y + m[10] * t.z)
     }
 }
 

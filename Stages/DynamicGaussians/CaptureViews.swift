@@ -28,17 +28,23 @@ struct CaptureViews {
     var trainingCameras: [String]
     var trainingFrames: [Int]
 
-    static func load(frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int,
-                     factor: Int) throws -> CaptureViews {
+    static func load(
+        frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int,
+        factor: Int
+    ) throws -> CaptureViews {
         let manifest = frameSet.manifest
         guard let calibrations = manifest.calibrations else {
-            throw DynamicGaussiansError("\(frameSet.directory.path): the frames carry no camera calibrations; gaussians.dynamic needs calibrated cameras (a capture with cameras.json)")
+            throw DynamicGaussiansError(
+                "\(frameSet.directory.path): the frames carry no camera calibrations; gaussians.dynamic needs calibrated cameras (a capture with cameras.json)")
         }
         guard tracking.frames.count == manifest.frameCount else {
-            throw DynamicGaussiansError("the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
+            throw DynamicGaussiansError(
+                "the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
         }
         guard manifest.width % factor == 0, manifest.height % factor == 0 else {
-            throw DynamicGaussiansError("the frames are \(manifest.width)x\(manifest.height), not divisible by the super-resolution factor \(factor); decode at a multiple of \(factor) or change sr_factor")
+            throw DynamicGaussiansError(
+                "the frames are \(manifest.width)x\(manifest.height), not divisible by the super-resolution factor \(factor); decode at a multiple of \(factor) or change sr_factor"
+            )
         }
         for camera in heldOutCameras where !manifest.cameras.contains(camera) {
             throw DynamicGaussiansError("held_out_cameras names '\(camera)', which the frames do not have (\(manifest.cameras.joined(separator: ", ")))")
@@ -53,7 +59,9 @@ struct CaptureViews {
         }
         let frames = (0..<candidateFrames).filter { tracking.frames[$0].observedViews > 0 }
         guard !frames.isEmpty else {
-            throw DynamicGaussiansError("no face was tracked in any of the \(candidateFrames) training frames (every tracking frame has 0 observed views); the capture shows no detectable face — check the landmark stage's output or the footage")
+            throw DynamicGaussiansError(
+                "no face was tracked in any of the \(candidateFrames) training frames (every tracking frame has 0 observed views); the capture shows no detectable face — check the landmark stage's output or the footage"
+            )
         }
         var training: [SupervisedView] = [], heldOut: [SupervisedView] = []
         for frame in frames {
@@ -86,11 +94,13 @@ struct CaptureViews {
                 }
             }
         }
-        let pinhole = Splatting.PinholeCamera(width: calibration.width, height: calibration.height, fx: Float(calibration.fx),
-                                             fy: Float(calibration.fy), cx: Float(calibration.cx), cy: Float(calibration.cy),
-                                             worldToCamera: calibration.worldToCamera.map(Float.init))
-        return SupervisedView(frame: frame, cameraID: camera, camera: pinhole,
-                              target: Tensor(shape: [3, height, width], scalars: channelFirst),
-                              lowResolutionTarget: Tensor(shape: [h, w, 3], scalars: low))
+        let pinhole = Splatting.PinholeCamera(
+            width: calibration.width, height: calibration.height, fx: Float(calibration.fx),
+            fy: Float(calibration.fy), cx: Float(calibration.cx), cy: Float(calibration.cy),
+            worldToCamera: calibration.worldToCamera.map(Float.init))
+        return SupervisedView(
+            frame: frame, cameraID: camera, camera: pinhole,
+            target: Tensor(shape: [3, height, width], scalars: channelFirst),
+            lowResolutionTarget: Tensor(shape: [h, w, 3], scalars: low))
     }
 }

@@ -3,8 +3,10 @@ import Foundation
 
 extension TrainingSummary {
     /// Renders every held-out-camera view and 16 training views spread over frames and cameras, and averages PSNR.
-    static func measure(trainer: DynamicTrainer, views: CaptureViews, guidanceSource: String, seconds: Double,
-                        steps: Int) throws -> TrainingSummary {
+    static func measure(
+        trainer: DynamicTrainer, views: CaptureViews, guidanceSource: String, seconds: Double,
+        steps: Int
+    ) throws -> TrainingSummary {
         func meanPSNR(_ views: [SupervisedView]) throws -> Double? {
             guard !views.isEmpty else { return nil }
             return try views.map { TrainingSummary.psnr(try trainer.render($0), $0.target.scalars) }.reduce(0, +) / Double(views.count)
@@ -13,8 +15,9 @@ extension TrainingSummary {
         // that is a multiple of the camera count would see one camera only).
         let count = views.training.count, cameras = max(1, views.trainingCameras.count)
         let sample = (0..<min(16, count)).map { k in views.training[(k * count / min(16, count) + k % cameras) % count] }
-        return TrainingSummary(iterations: trainer.iteration, gaussianCount: trainer.model.count, guidanceSource: guidanceSource,
-                               trainingPSNR: try meanPSNR(sample) ?? 0, heldOutCameraPSNR: try meanPSNR(views.heldOutCameraViews),
-                               seconds: seconds, steps: steps)
+        return TrainingSummary(
+            iterations: trainer.iteration, gaussianCount: trainer.model.count, guidanceSource: guidanceSource,
+            trainingPSNR: try meanPSNR(sample) ?? 0, heldOutCameraPSNR: try meanPSNR(views.heldOutCameraViews),
+            seconds: seconds, steps: steps)
     }
 }

@@ -63,11 +63,17 @@ public struct ImageMetrics: Codable, Sendable, Equatable {
             maskedPSNR = psnr(maskedSquared / maskedCount)
             maskedL1 = maskedAbsolute / maskedCount
             var a = rendered, b = reference
-            for p in 0..<pixels { for c in 0..<3 { a[3 * p + c] *= mask[p]; b[3 * p + c] *= mask[p] } }
+            for p in 0..<pixels {
+                for c in 0..<3 {
+                    a[3 * p + c] *= mask[p]
+                    b[3 * p + c] *= mask[p]
+                }
+            }
             maskedSSIM = structuralSimilarity(a, b, width: width, height: height)
         }
-        return ImageMetrics(psnr: psnr(squared / count), ssim: ssim, l1: absolute / count,
-                            maskedPSNR: maskedPSNR, maskedSSIM: maskedSSIM, maskedL1: maskedL1)
+        return ImageMetrics(
+            psnr: psnr(squared / count), ssim: ssim, l1: absolute / count,
+            maskedPSNR: maskedPSNR, maskedSSIM: maskedSSIM, maskedL1: maskedL1)
     }
 
     static func structuralSimilarity(_ a: [Float], _ b: [Float], width: Int, height: Int) -> Double {
@@ -83,8 +89,9 @@ public struct ImageMetrics: Codable, Sendable, Equatable {
             let present = values.compactMap { $0 }
             return present.isEmpty ? nil : average(present)
         }
-        return ImageMetrics(psnr: average(records.map(\.psnr)), ssim: average(records.map(\.ssim)), l1: average(records.map(\.l1)),
-                            maskedPSNR: optionalAverage(records.map(\.maskedPSNR)), maskedSSIM: optionalAverage(records.map(\.maskedSSIM)),
-                            maskedL1: optionalAverage(records.map(\.maskedL1)))
+        return ImageMetrics(
+            psnr: average(records.map(\.psnr)), ssim: average(records.map(\.ssim)), l1: average(records.map(\.l1)),
+            maskedPSNR: optionalAverage(records.map(\.maskedPSNR)), maskedSSIM: optionalAverage(records.map(\.maskedSSIM)),
+            maskedL1: optionalAverage(records.map(\.maskedL1)))
     }
 }

@@ -16,7 +16,9 @@ public struct ImageMetricsStage: Stage {
 
         @Param("Cameras to score; empty = all cameras present in both FrameSets.")
         public var cameras: [String] = []
-        @Param("source_index: rendered frame i is compared with reference frame source_frame_indices[i] (render.reenact writes the driving frame); sequential: with reference_first_frame + i.")
+        @Param(
+            "source_index: rendered frame i is compared with reference frame source_frame_indices[i] (render.reenact writes the driving frame); sequential: with reference_first_frame + i."
+        )
         public var alignment: Alignment = .sourceIndex
         @Param("With sequential alignment, the reference frame of the first rendered frame.", range: 0...10_000_000)
         public var referenceFirstFrame: Int = 0
@@ -47,13 +49,17 @@ public struct ImageMetricsStage: Stage {
         let common = rendered.manifest.cameras.filter { reference.manifest.cameras.contains($0) }
         let cameras = parameters.cameras.isEmpty ? common : parameters.cameras
         guard !cameras.isEmpty else {
-            throw EvaluationError("the rendered frames (\(rendered.manifest.cameras.joined(separator: ", "))) and the reference (\(reference.manifest.cameras.joined(separator: ", "))) share no camera; render the reference's cameras or list cameras to compare")
+            throw EvaluationError(
+                "the rendered frames (\(rendered.manifest.cameras.joined(separator: ", "))) and the reference (\(reference.manifest.cameras.joined(separator: ", "))) share no camera; render the reference's cameras or list cameras to compare"
+            )
         }
         for camera in cameras where !common.contains(camera) {
             throw EvaluationError("camera '\(camera)' is not in both FrameSets (common: \(common.joined(separator: ", ")))")
         }
         guard rendered.manifest.width == reference.manifest.width, rendered.manifest.height == reference.manifest.height else {
-            throw EvaluationError("rendered frames are \(rendered.manifest.width)x\(rendered.manifest.height) but the reference is \(reference.manifest.width)x\(reference.manifest.height); render at the reference size")
+            throw EvaluationError(
+                "rendered frames are \(rendered.manifest.width)x\(rendered.manifest.height) but the reference is \(reference.manifest.width)x\(reference.manifest.height); render at the reference size"
+            )
         }
         let pairs: [(rendered: Int, reference: Int)]
         if parameters.alignment == .sourceIndex {
@@ -63,7 +69,9 @@ public struct ImageMetricsStage: Stage {
         }
         let unmatched = pairs.filter { !(0..<reference.manifest.frameCount).contains($0.reference) }
         guard unmatched.isEmpty else {
-            throw EvaluationError("rendered frame \(unmatched[0].rendered) maps to reference frame \(unmatched[0].reference), but the reference has \(reference.manifest.frameCount) frames (alignment \(parameters.alignment.rawValue)); render frames of the reference sequence or use sequential alignment")
+            throw EvaluationError(
+                "rendered frame \(unmatched[0].rendered) maps to reference frame \(unmatched[0].reference), but the reference has \(reference.manifest.frameCount) frames (alignment \(parameters.alignment.rawValue)); render frames of the reference sequence or use sequential alignment"
+            )
         }
         let frames = pairs.count
         let output = try context.output("report")
@@ -73,14 +81,18 @@ public struct ImageMetricsStage: Stage {
         for camera in cameras {
             var records: [ImageMetrics] = []
             var gridRows: [[FloatImageRGB]] = []
-            let gridIndices = Set(parameters.gridFrames == 0 ? [] : (0..<min(parameters.gridFrames, frames)).map {
-                parameters.gridFrames == 1 ? 0 : $0 * (frames - 1) / max(1, min(parameters.gridFrames, frames) - 1)
-            })
+            let gridIndices = Set(
+                parameters.gridFrames == 0
+                    ? []
+                    : (0..<min(parameters.gridFrames, frames)).map {
+                        parameters.gridFrames == 1 ? 0 : $0 * (frames - 1) / max(1, min(parameters.gridFrames, frames) - 1)
+                    })
             for frame in 0..<frames {
                 let image = FloatImageRGB(try rendered.floatImage(frame: pairs[frame].rendered, camera: camera))
                 let truth = FloatImageRGB(try reference.floatImage(frame: pairs[frame].reference, camera: camera))
-                let metrics = ImageMetrics.measure(rendered: image.rgb, reference: truth.rgb,
-                                                   mask: parameters.masked ? truth.alpha : nil, width: image.width, height: image.height)
+                let metrics = ImageMetrics.measure(
+                    rendered: image.rgb, reference: truth.rgb,
+                    mask: parameters.masked ? truth.alpha : nil, width: image.width, height: image.height)
                 records.append(metrics)
                 if gridIndices.contains(frame) { gridRows.append([truth, image, image.amplifiedDifference(truth, gain: 4)]) }
                 done += 1

@@ -39,8 +39,9 @@ public struct FaceDetectHaarStage: Stage {
         let frameSet = try FrameSet.open(try context.input("frames"))
         let cascadeURL = context.resolvePath(parameters.cascade)
         let detector = HaarCascadeDetector(cascade: try HaarCascade(contentsOf: cascadeURL))
-        let options = HaarDetectionOptions(scaleFactor: parameters.scaleFactor, minNeighbors: parameters.minNeighbors,
-                                           minWidth: parameters.minSize, minHeight: parameters.minSize)
+        let options = HaarDetectionOptions(
+            scaleFactor: parameters.scaleFactor, minNeighbors: parameters.minNeighbors,
+            minWidth: parameters.minSize, minHeight: parameters.minSize)
         try options.validate()
         let cameras = frameSet.manifest.cameras
         let frameCount = frameSet.manifest.frameCount
@@ -60,7 +61,9 @@ public struct FaceDetectHaarStage: Stage {
         let fallbacks = (0..<jobs).filter { boxes[$0].first?.source == "matte" }
         if !fallbacks.isEmpty {
             let examples = fallbacks.prefix(5).map { "frame \($0 / cameras.count) of \(cameras[$0 % cameras.count])" }.joined(separator: ", ")
-            context.warn("the cascade found no face in \(fallbacks.count) of \(jobs) images (\(examples)\(fallbacks.count > 5 ? ", …" : "")); used the top square of their alpha matte instead")
+            context.warn(
+                "the cascade found no face in \(fallbacks.count) of \(jobs) images (\(examples)\(fallbacks.count > 5 ? ", …" : "")); used the top square of their alpha matte instead"
+            )
         }
         let empty = boxes.filter(\.isEmpty).count
         if empty > 0 { context.warn("\(empty) of \(jobs) images have no face box (no face found and no alpha matte to fall back on)") }

@@ -110,15 +110,18 @@ struct HeadModelFitter: Sendable {
         var rotations = [SIMD3<Double>](repeating: .zero, count: jointCount)
         rotations[rootIndex] = state.rotation
         if let jawIndex { rotations[jawIndex] = state.jaw }
-        return evaluator.landmarks(identity: identity, expression: state.expression, jointRotations: rotations,
-                                   scale: scale, translation: state.translation)
+        return evaluator.landmarks(
+            identity: identity, expression: state.expression, jointRotations: rotations,
+            scale: scale, translation: state.translation)
     }
 
     // MARK: Residuals
 
     /// Reprojection residuals (2 per observed landmark, Huber- and confidence-weighted with `weights`).
-    func reprojection(_ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?],
-                      cameras: [CaptureCamera], weights: [Double]?, into residuals: inout [Double]) {
+    func reprojection(
+        _ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?],
+        cameras: [CaptureCamera], weights: [Double]?, into residuals: inout [Double]
+    ) {
         let points = landmarks(state, identity: identity, scale: scale)
         var index = 0
         for (camera, view) in zip(cameras, views) {
@@ -156,8 +159,10 @@ struct HeadModelFitter: Sendable {
     }
 
     /// All residuals of one frame: reprojection, priors and smoothness towards the neighbours.
-    func frameResiduals(_ vector: [Double], identity: [Double], scale: Double, views: [LandmarkView?], cameras: [CaptureCamera],
-                        weights: [Double], neighbours: [[Double]]) -> [Double] {
+    func frameResiduals(
+        _ vector: [Double], identity: [Double], scale: Double, views: [LandmarkView?], cameras: [CaptureCamera],
+        weights: [Double], neighbours: [[Double]]
+    ) -> [Double] {
         let state = FrameState(vector: vector)
         var residuals: [Double] = []
         reprojection(state, identity: identity, scale: scale, views: views, cameras: cameras, weights: weights, into: &residuals)
@@ -181,7 +186,8 @@ struct HeadModelFitter: Sendable {
         var identity = [Double](repeating: 0, count: identityCount)
         var states = try initialStates(views: views, cameras: cameras, neutral: neutral, scale: &scale)
         let parameterCount = 9 + expressionCount
-        let steps = [Double](repeating: 1e-6, count: 3) + [Double](repeating: 1e-6 * scale, count: 3)
+        let steps =
+            [Double](repeating: 1e-6, count: 3) + [Double](repeating: 1e-6 * scale, count: 3)
             + [Double](repeating: 1e-6, count: 3) + [Double](repeating: 1e-5, count: expressionCount)
         precondition(steps.count == parameterCount)
         let totalWork = settings.rounds * (frameCount + 1)
@@ -197,12 +203,15 @@ struct HeadModelFitter: Sendable {
                 let neighbours = [f - 1, f + 1].filter { $0 >= 0 && $0 < frameCount && views[$0].contains { $0 != nil } }.map { previous[$0] }
                 var vector = previous[f]
                 for _ in 0..<2 {
-                    let weights = huberWeights(FrameState(vector: vector), identity: currentIdentity, scale: currentScale,
-                                               views: views[f], cameras: cameras)
-                    vector = LevenbergMarquardt(iterations: settings.frameIterations / 2 + 1)
+                    let weights = huberWeights(
+                        FrameState(vector: vector), identity: currentIdentity, scale: currentScale,
+                        views: views[f], cameras: cameras)
+                    vector =
+                        LevenbergMarquardt(iterations: settings.frameIterations / 2 + 1)
                         .minimize(start: vector, steps: steps, active: active, project: projectExpression) {
-                            frameResiduals($0, identity: currentIdentity, scale: currentScale, views: views[f], cameras: cameras,
-                                           weights: weights, neighbours: neighbours)
+                            frameResiduals(
+                                $0, identity: currentIdentity, scale: currentScale, views: views[f], cameras: cameras,
+                                weights: weights, neighbours: neighbours)
                         }.parameters
                 }
                 return vector
@@ -288,8 +297,10 @@ struct HeadModelFitter: Sendable {
                 scales.append(s)
                 let modelMean = model.reduce(.zero, +) / Double(model.count), worldMean = world.reduce(.zero, +) / Double(world.count)
                 let translation = settings.fitScale ? similarityTranslation : worldMean - rotation.apply(modelMean)
-                states.append(FrameState(rotation: rotation.axisAngle, translation: translation, jaw: .zero,
-                                         expression: [Double](repeating: 0, count: expressionCount)))
+                states.append(
+                    FrameState(
+                        rotation: rotation.axisAngle, translation: translation, jaw: .zero,
+                        expression: [Double](repeating: 0, count: expressionCount)))
             } else if let (c, view) = zip(cameras.indices, frame).first(where: { $0.1 != nil }), let view {
                 states.append(facingGuess(camera: cameras[c], view: view, neutral: neutral))
             } else {
@@ -297,7 +308,8 @@ struct HeadModelFitter: Sendable {
             }
         }
         guard let fallback = states.compactMap({ $0 }).first else {
-            throw FaceTrackingError("no frame has landmarks in any camera, so there is nothing to fit; check the landmark stage's output (did face detection find faces?)")
+            throw FaceTrackingError(
+                "no frame has landmarks in any camera, so there is nothing to fit; check the landmark stage's output (did face detection find faces?)")
         }
         scale = settings.fitScale && !scales.isEmpty ? scales.sorted()[scales.count / 2] : 1
         return states.map { $0 ?? fallback }
@@ -319,8 +331,9 @@ struct HeadModelFitter: Sendable {
         let rotation = DoubleRotation(rows: (SIMD3(xAxis.x, yAxis.x, zAxis.x), SIMD3(xAxis.y, yAxis.y, zAxis.y), SIMD3(xAxis.z, yAxis.z, zAxis.z)))
         let ray = SIMD3((centre.x - camera.cx) / camera.fx, (centre.y - camera.cy) / camera.fy, 1) * depth
         let target = toWorld.apply(ray - camera.translation)
-        return FrameState(rotation: rotation.axisAngle, translation: target - rotation.apply(modelCentre), jaw: .zero,
-                          expression: [Double](repeating: 0, count: expressionCount))
+        return FrameState(
+            rotation: rotation.axisAngle, translation: target - rotation.apply(modelCentre), jaw: .zero,
+            expression: [Double](repeating: 0, count: expressionCount))
     }
 }
 

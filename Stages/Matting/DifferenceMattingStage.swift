@@ -80,24 +80,29 @@ public struct DifferenceMattingStage: Stage {
                     plate = BackgroundEstimator.maskedMedian(frames, mattes: mattes, previous: plate)
                 }
                 plates.append(plate)
-                context.warn("camera \(camera) has no background plate; estimated it from \(count) frames (temporal median, refined \(parameters.plateRefinements)× with the mattes); record plates for better mattes")
+                context.warn(
+                    "camera \(camera) has no background plate; estimated it from \(count) frames (temporal median, refined \(parameters.plateRefinements)× with the mattes); record plates for better mattes"
+                )
             }
         }
-        let writer = try FrameSetWriter(directory: try context.output("frames"), cameras: manifest.cameras,
-                                        calibrations: manifest.calibrations,
-                                        size: PixelSize(width: manifest.width, height: manifest.height),
-                                        channels: 4, frameRate: manifest.frameRate)
+        let writer = try FrameSetWriter(
+            directory: try context.output("frames"), cameras: manifest.cameras,
+            calibrations: manifest.calibrations,
+            size: PixelSize(width: manifest.width, height: manifest.height),
+            channels: 4, frameRate: manifest.frameRate)
         let background = parameters.background
         var coverage = 0.0
         for frame in 0..<manifest.frameCount {
             let images = try manifest.cameras.map { try input.image(frame: frame, camera: $0).withChannels(3, opaque: 255) }
             let composites = parallelMap(images.count) { index in
-                Self.composite(images[index], alpha: matte.alpha(frame: images[index], plate: plates[index]),
-                               plate: plates[index], background: background)
+                Self.composite(
+                    images[index], alpha: matte.alpha(frame: images[index], plate: plates[index]),
+                    plate: plates[index], background: background)
             }
-            coverage += composites.reduce(0.0) { sum, image in
-                sum + stride(from: 3, to: image.samples.count, by: 4).reduce(0.0) { $0 + Double(image.samples[$1]) } / 255
-            } / Double(composites.count * manifest.width * manifest.height)
+            coverage +=
+                composites.reduce(0.0) { sum, image in
+                    sum + stride(from: 3, to: image.samples.count, by: 4).reduce(0.0) { $0 + Double(image.samples[$1]) } / 255
+                } / Double(composites.count * manifest.width * manifest.height)
             try writer.append(composites, timestamp: manifest.timestamps[frame], sourceIndex: manifest.sourceFrameIndices[frame])
             context.reportProgress(completed: frame + 1, total: manifest.frameCount, unit: "frames")
         }
@@ -135,10 +140,11 @@ public struct DifferenceMattingStage: Stage {
 extension DifferenceMattingStage.Parameters {
     /// The algorithm settings these parameters describe.
     var settings: DifferenceMatte.Settings {
-        DifferenceMatte.Settings(lowNoise: Float(lowNoise), highNoise: Float(highNoise), minimumLow: Float(minimumLow),
-                                 minimumHigh: Float(minimumHigh), openRadius: openRadius, closeRadius: closeRadius,
-                                 minimumComponentFraction: minimumComponentFraction, fillHoles: fillHoles,
-                                 bandRadius: bandRadius, guidedRadius: guidedRadius, guidedEpsilon: Float(guidedEpsilon),
-                                 closedForm: closedForm, closedFormSize: closedFormSize)
+        DifferenceMatte.Settings(
+            lowNoise: Float(lowNoise), highNoise: Float(highNoise), minimumLow: Float(minimumLow),
+            minimumHigh: Float(minimumHigh), openRadius: openRadius, closeRadius: closeRadius,
+            minimumComponentFraction: minimumComponentFraction, fillHoles: fillHoles,
+            bandRadius: bandRadius, guidedRadius: guidedRadius, guidedEpsilon: Float(guidedEpsilon),
+            closedForm: closedForm, closedFormSize: closedFormSize)
     }
 }

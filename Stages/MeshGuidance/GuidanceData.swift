@@ -37,14 +37,18 @@ struct GuidanceData {
 
     /// Loads every frame's conditions and views; views of `heldOutCameras` go to `heldOut`, and the
     /// last `heldOutFrames` frames contribute no training views.
-    static func load(frameSet: FrameSet, tracking: HeadTracking, model: HeadModel, renderSize: Int,
-                     heldOutCameras: [String], heldOutFrames: Int = 0) throws -> GuidanceData {
+    static func load(
+        frameSet: FrameSet, tracking: HeadTracking, model: HeadModel, renderSize: Int,
+        heldOutCameras: [String], heldOutFrames: Int = 0
+    ) throws -> GuidanceData {
         let manifest = frameSet.manifest
         guard let calibrations = manifest.calibrations else {
-            throw MeshGuidanceError("\(frameSet.directory.path): the frames carry no camera calibrations; the guidance fit needs calibrated cameras (a capture with cameras.json)")
+            throw MeshGuidanceError(
+                "\(frameSet.directory.path): the frames carry no camera calibrations; the guidance fit needs calibrated cameras (a capture with cameras.json)")
         }
         guard tracking.frames.count == manifest.frameCount else {
-            throw MeshGuidanceError("the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
+            throw MeshGuidanceError(
+                "the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
         }
         for camera in heldOutCameras where !manifest.cameras.contains(camera) {
             throw MeshGuidanceError("held_out_cameras names '\(camera)', which the frames do not have (\(manifest.cameras.joined(separator: ", ")))")
@@ -56,8 +60,9 @@ struct GuidanceData {
             throw MeshGuidanceError("held_out_frames \(heldOutFrames) leaves none of the \(manifest.frameCount) frames for the fit; hold out fewer frames")
         }
         let space = try CanonicalHeadSpace.of(tracking: tracking, model: model)
-        let neutral = try model.shapedVertices(identity: tracking.identity.map(Float.init),
-                                               expression: [Float](repeating: 0, count: model.expressionCount))
+        let neutral = try model.shapedVertices(
+            identity: tracking.identity.map(Float.init),
+            expression: [Float](repeating: 0, count: model.expressionCount))
         let neutralLandmarks = model.landmarkPositions(vertices: neutral).map(space.canonical(fromModel:))
         var frames: [GuidanceFrame] = []
         for (index, frame) in tracking.frames.enumerated() {
@@ -71,9 +76,11 @@ struct GuidanceData {
             let canonical = world.map { transform.inverse($0) }
             let expression = CanonicalHeadSpace.expressionCondition(of: frame)
             let pose = space.poseCondition(of: frame, scale: tracking.scale)
-            frames.append(GuidanceFrame(expression: Tensor(shape: [1, expression.count], scalars: expression),
-                                        pose: Tensor(shape: [1, pose.count], scalars: pose), transform: transform,
-                                        landmarks: Tensor(shape: [canonical.count, 3], scalars: canonical.flatMap { [$0.x, $0.y, $0.z] })))
+            frames.append(
+                GuidanceFrame(
+                    expression: Tensor(shape: [1, expression.count], scalars: expression),
+                    pose: Tensor(shape: [1, pose.count], scalars: pose), transform: transform,
+                    landmarks: Tensor(shape: [canonical.count, 3], scalars: canonical.flatMap { [$0.x, $0.y, $0.z] })))
         }
         var training: [[GuidanceView]] = [], heldOut: [GuidanceView] = []
         for frame in 0..<manifest.frameCount {
@@ -84,15 +91,18 @@ struct GuidanceData {
             }
             training.append(frame < manifest.frameCount - heldOutFrames ? views : [])
         }
-        return GuidanceData(frames: frames, trainingByFrame: training, heldOut: heldOut, canonicalSpace: space,
-                            neutralLandmarks: Tensor(shape: [neutralLandmarks.count, 3], scalars: neutralLandmarks.flatMap { [$0.x, $0.y, $0.z] }))
+        return GuidanceData(
+            frames: frames, trainingByFrame: training, heldOut: heldOut, canonicalSpace: space,
+            neutralLandmarks: Tensor(shape: [neutralLandmarks.count, 3], scalars: neutralLandmarks.flatMap { [$0.x, $0.y, $0.z] }))
     }
 
     /// Loads one view, resized so its longer side is `renderSize` (intrinsics scaled alike).
     static func loadView(frameSet: FrameSet, frame: Int, camera: String, calibration: CameraCalibration, renderSize: Int) throws -> GuidanceView {
         var image = try frameSet.image(frame: frame, camera: camera)
         guard image.channels == 4 else {
-            throw MeshGuidanceError("\(frameSet.directory.path): frame \(frame) of camera \(camera) has \(image.channels) channels; the guidance fit needs matted RGBA frames (connect matting's output)")
+            throw MeshGuidanceError(
+                "\(frameSet.directory.path): frame \(frame) of camera \(camera) has \(image.channels) channels; the guidance fit needs matted RGBA frames (connect matting's output)"
+            )
         }
         var calibration = calibration
         let longer = max(image.width, image.height)
@@ -107,9 +117,10 @@ struct GuidanceData {
             for c in 0..<3 { rgb[3 * p + c] = Float(image.samples[4 * p + c]) / 255 }
             alpha[p] = Float(image.samples[4 * p + 3]) / 255
         }
-        return GuidanceView(frame: frame, cameraID: camera, camera: try calibration.pinholeCamera(),
-                            rgb: Tensor(shape: [image.height, image.width, 3], scalars: rgb),
-                            alpha: Tensor(shape: [image.height, image.width], scalars: alpha))
+        return GuidanceView(
+            frame: frame, cameraID: camera, camera: try calibration.pinholeCamera(),
+            rgb: Tensor(shape: [image.height, image.width, 3], scalars: rgb),
+            alpha: Tensor(shape: [image.height, image.width], scalars: alpha))
     }
 }
 

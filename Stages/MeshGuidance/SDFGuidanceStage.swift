@@ -54,7 +54,9 @@ public struct SDFGuidanceStage: Stage {
         public var offsetWeight: Double = 0.01
         @Param("Weight of |SDF(P0)| (paper 0.1).", range: 0...1000)
         public var landmarkSDFWeight: Double = 0.1
-        @Param("Weight of the mesh Laplacian at the official grid 128 (paper 100); scaled by (grid_resolution/128)² since ‖δ‖² grows with the squared cell size.", range: 0...100_000)
+        @Param(
+            "Weight of the mesh Laplacian at the official grid 128 (paper 100); scaled by (grid_resolution/128)² since ‖δ‖² grows with the squared cell size.",
+            range: 0...100_000)
         public var laplacianWeight: Double = 100
         @Param(path: "EAvatar's prior head mesh (OBJ or PLY in head-model units), aligned by ICP each step; empty = off.")
         public var priorMesh: String = ""
@@ -62,7 +64,9 @@ public struct SDFGuidanceStage: Stage {
         public var priorWeight: Double = 1
         @Param("Cameras left out of the fit; the held-out silhouette IoU is measured on them.")
         public var heldOutCameras: [String] = []
-        @Param("Trailing frames left out of the fit: the self-reenactment test sequence of the avatar trained from this guidance must not shape it.", range: 0...1_000_000)
+        @Param(
+            "Trailing frames left out of the fit: the self-reenactment test sequence of the avatar trained from this guidance must not shape it.",
+            range: 0...1_000_000)
         public var heldOutFrames: Int = 0
         @Param(path: "Head model directory (docs/head-model-format.md); empty = built-in procedural model.")
         public var model: String = ""
@@ -85,7 +89,7 @@ public struct SDFGuidanceStage: Stage {
         StagePort("tracking", .tracking, doc: "Per-frame head-model fit of the same frames (pose, expression, 3D landmarks)."),
     ]
     public static let outputs = [
-        StagePort("guidance", .guidance, doc: "guidance.json + guidance.safetensors: neutral mesh, features, P0, the four MLPs, the SDF network."),
+        StagePort("guidance", .guidance, doc: "guidance.json + guidance.safetensors: neutral mesh, features, P0, the four MLPs, the SDF network.")
     ]
 
     public init() {}
@@ -96,8 +100,9 @@ public struct SDFGuidanceStage: Stage {
         let tracking = try HeadTracking.read(from: try context.input("tracking"))
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
         let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
-        let data = try GuidanceData.load(frameSet: frameSet, tracking: tracking, model: model, renderSize: parameters.renderSize,
-                                         heldOutCameras: parameters.heldOutCameras, heldOutFrames: parameters.heldOutFrames)
+        let data = try GuidanceData.load(
+            frameSet: frameSet, tracking: tracking, model: model, renderSize: parameters.renderSize,
+            heldOutCameras: parameters.heldOutCameras, heldOutFrames: parameters.heldOutFrames)
         var settings = try parameters.settings(expressionWidth: model.expressionCount + 3)
         if !parameters.priorMesh.isEmpty {
             let prior = try Self.readPriorMesh(context.resolvePath(parameters.priorMesh))
@@ -111,18 +116,24 @@ public struct SDFGuidanceStage: Stage {
             trainer.pretrainSphere()
             context.log("pretrained the SDF to a sphere of radius \(settings.sphereRadius) for \(settings.pretrainIterations) steps")
         }
-        let loop = TrainingLoop(iterations: settings.iterations, logInterval: parameters.logInterval, checkpointInterval: parameters.checkpointInterval,
-                                checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower lr")
+        let loop = TrainingLoop(
+            iterations: settings.iterations, logInterval: parameters.logInterval, checkpointInterval: parameters.checkpointInterval,
+            checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower lr")
         var last: SDFGuidanceTrainer.StepReport?
         let outcome = try loop.run(trainer, progress: { context.reportProgress(completed: $0, total: settings.iterations, unit: "iterations") }) {
             i, reports, rate in
             guard let report = reports.last else { return }
             last = report
-            context.reportMetrics(["loss": Double(report.total), "silhouette_loss": Double(report.silhouette), "iterations_per_second": rate,
-                                   "vertices": Double(report.vertexCount)], completed: i, total: settings.iterations, unit: "iterations")
-            context.log(String(format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f), %d vertices, %.2f it/s",
-                               i, report.total, report.rgb, report.silhouette, report.deformation, report.offset, report.landmarkSDF,
-                               report.laplacian, report.prior, report.vertexCount, rate))
+            context.reportMetrics(
+                [
+                    "loss": Double(report.total), "silhouette_loss": Double(report.silhouette), "iterations_per_second": rate,
+                    "vertices": Double(report.vertexCount),
+                ], completed: i, total: settings.iterations, unit: "iterations")
+            context.log(
+                String(
+                    format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f), %d vertices, %.2f it/s",
+                    i, report.total, report.rgb, report.silhouette, report.deformation, report.offset, report.landmarkSDF,
+                    report.laplacian, report.prior, report.vertexCount, rate))
         }
         let seconds = outcome.seconds
         let mesh = try trainer.extractNeutral()
@@ -143,18 +154,22 @@ public struct SDFGuidanceStage: Stage {
             metrics["loss_silhouette"] = Double(last.silhouette)
             metrics["loss_deformation"] = Double(last.deformation)
         }
-        let manifest = GuidanceManifest(source: "sdf-dmtet", headModel: HeadModelReference(name: model.name, path: modelPath),
-                                        identity: tracking.identity, scale: tracking.scale, canonicalSpace: data.canonicalSpace,
-                                        blend: settings.blend, networks: settings.networks, metrics: metrics)
+        let manifest = GuidanceManifest(
+            source: "sdf-dmtet", headModel: HeadModelReference(name: model.name, path: modelPath),
+            identity: tracking.identity, scale: tracking.scale, canonicalSpace: data.canonicalSpace,
+            blend: settings.blend, networks: settings.networks, metrics: metrics)
         var extras: [String: Tensor] = [:]
         for (name, parameter) in trainer.geometry.namedParameters { extras["sdf.\(name)"] = parameter.value }
-        let guidance = try GuidanceModel(manifest: manifest, vertices: mesh.vertices, faces: mesh.faces, features: mesh.features,
-                                         landmarks: trainer.landmarks.value, networks: trainer.networks, extras: extras)
+        let guidance = try GuidanceModel(
+            manifest: manifest, vertices: mesh.vertices, faces: mesh.faces, features: mesh.features,
+            landmarks: trainer.landmarks.value, networks: trainer.networks, extras: extras)
         try guidance.write(to: try context.output("guidance"))
         try GuidancePictures.write(trainer: trainer, mesh: mesh, to: context.workDirectory.appendingPathComponent("pictures"))
-        context.log(String(format: "done: %d vertices, %d faces, training IoU %.4f, held-out IoU %@, %.1f s",
-                           mesh.vertices.shape[0], mesh.faces.count, metrics["training_silhouette_iou"] ?? .nan,
-                           metrics["held_out_silhouette_iou"].map { String(format: "%.4f", $0) } ?? "n/a", seconds))
+        context.log(
+            String(
+                format: "done: %d vertices, %d faces, training IoU %.4f, held-out IoU %@, %.1f s",
+                mesh.vertices.shape[0], mesh.faces.count, metrics["training_silhouette_iou"] ?? .nan,
+                metrics["held_out_silhouette_iou"].map { String(format: "%.4f", $0) } ?? "n/a", seconds))
     }
 
     /// Reads an OBJ or PLY prior mesh.
@@ -184,8 +199,9 @@ extension SDFGuidanceStage.Parameters {
         guard sphereRadius < gridHalfExtent else {
             throw MeshGuidanceError("sphere_radius (\(sphereRadius)) must be below grid_half_extent (\(gridHalfExtent)) so the sphere fits in the grid")
         }
-        let networks = DynamicHeadNetworkConfiguration.uniform(width: width, featureWidth: featureWidth, colorChannels: colorChannels,
-                                                               expressionWidth: expressionWidth)
+        let networks = DynamicHeadNetworkConfiguration.uniform(
+            width: width, featureWidth: featureWidth, colorChannels: colorChannels,
+            expressionWidth: expressionWidth)
         return SDFGuidanceSettings(
             iterations: iterations, pretrainIterations: pretrainIterations, gridResolution: gridResolution,
             gridHalfExtent: Float(gridHalfExtent), sphereRadius: Float(sphereRadius), viewsPerStep: viewsPerStep,

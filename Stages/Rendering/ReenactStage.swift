@@ -49,14 +49,20 @@ public struct ReenactStage: Stage {
         let avatar = try AvatarLoader.load(from: try context.input("avatar"))
         let driving = try HeadTracking.read(from: try context.input("driving"))
         guard driving.model == avatar.headModel.name else {
-            throw RenderingError("the driving tracking uses head model '\(driving.model)' but the avatar was trained with '\(avatar.headModel.name)'; drive it with a tracking of the same model")
+            throw RenderingError(
+                "the driving tracking uses head model '\(driving.model)' but the avatar was trained with '\(avatar.headModel.name)'; drive it with a tracking of the same model"
+            )
         }
         let reference = try context.optionalInput("frames").map { try FrameSet.open($0) }
         let first = parameters.lastFrames > 0 ? driving.frames.count - parameters.lastFrames : parameters.firstFrame
-        let count = parameters.lastFrames > 0 ? parameters.lastFrames
+        let count =
+            parameters.lastFrames > 0
+            ? parameters.lastFrames
             : parameters.frameCount == 0 ? driving.frames.count - first : parameters.frameCount
         guard first >= 0, count > 0, first + count <= driving.frames.count else {
-            throw RenderingError("first_frame \(parameters.firstFrame), frame_count \(parameters.frameCount) and last_frames \(parameters.lastFrames) select no valid range of the \(driving.frames.count) driving frames")
+            throw RenderingError(
+                "first_frame \(parameters.firstFrame), frame_count \(parameters.frameCount) and last_frames \(parameters.lastFrames) select no valid range of the \(driving.frames.count) driving frames"
+            )
         }
         let sequence = Array(DrivingSequence.smoothed(driving.frames, radius: parameters.smoothing)[first..<(first + count)])
         let views = try cameraViews(reference: reference, parameters: parameters, avatar: avatar, firstFrame: sequence[0])
@@ -65,9 +71,10 @@ public struct ReenactStage: Stage {
             throw RenderingError("the selected cameras have different image sizes; render them in separate stages (cameras: [...])")
         }
         let frameRate = reference?.manifest.frameRate ?? Rational(parameters.frameRate, 1)
-        let writer = try FrameSetWriter(directory: try context.output("frames"), cameras: views.ids,
-                                        calibrations: parameters.orbit ? nil : views.calibrations, size: size, channels: 4,
-                                        frameRate: frameRate)
+        let writer = try FrameSetWriter(
+            directory: try context.output("frames"), cameras: views.ids,
+            calibrations: parameters.orbit ? nil : views.calibrations, size: size, channels: 4,
+            frameRate: frameRate)
         let rasterizer = GaussianRasterizer()
         for (index, state) in sequence.enumerated() {
             let cameras = (0..<views.ids.count).map { views.camera($0, index, count) }
@@ -86,10 +93,13 @@ public struct ReenactStage: Stage {
         var camera: (Int, Int, Int) -> Splatting.PinholeCamera
     }
 
-    func cameraViews(reference: FrameSet?, parameters: Parameters, avatar: any GaussianAvatarRenderer,
-                     firstFrame: HeadTracking.Frame) throws -> Views {
+    func cameraViews(
+        reference: FrameSet?, parameters: Parameters, avatar: any GaussianAvatarRenderer,
+        firstFrame: HeadTracking.Frame
+    ) throws -> Views {
         guard let reference, let calibrations = reference.manifest.calibrations else {
-            throw RenderingError("render.reenact needs calibrated cameras: connect `frames` (a FrameSet with calibrations) to render its cameras or to place the orbit")
+            throw RenderingError(
+                "render.reenact needs calibrated cameras: connect `frames` (a FrameSet with calibrations) to render its cameras or to place the orbit")
         }
         let wanted = parameters.cameras.isEmpty ? reference.manifest.cameras : parameters.cameras
         let chosen = try wanted.map { id -> CameraCalibration in
@@ -112,13 +122,15 @@ public struct ReenactStage: Stage {
         let up = -SIMD3<Float>(m[4], m[5], m[6])
         let offset = baseCamera.centre - centre
         let sweep = Float(parameters.orbitDegrees * .pi / 180)
-        return Views(ids: ["orbit"], calibrations: [base], camera: { _, index, count in
-            let angle = count > 1 ? -sweep + 2 * sweep * Float(index) / Float(count - 1) : 0
-            let eye = centre + Self.rotate(offset, about: up, by: angle)
-            var camera = baseCamera
-            camera.worldToCamera = Splatting.PinholeCamera.lookAt(eye: eye, target: centre, up: up)
-            return camera
-        })
+        return Views(
+            ids: ["orbit"], calibrations: [base],
+            camera: { _, index, count in
+                let angle = count > 1 ? -sweep + 2 * sweep * Float(index) / Float(count - 1) : 0
+                let eye = centre + Self.rotate(offset, about: up, by: angle)
+                var camera = baseCamera
+                camera.worldToCamera = Splatting.PinholeCamera.lookAt(eye: eye, target: centre, up: up)
+                return camera
+            })
     }
 
     static func rotate(_ v: SIMD3<Float>, about axis: SIMD3<Float>, by angle: Float) -> SIMD3<Float> {
@@ -129,8 +141,9 @@ public struct ReenactStage: Stage {
     }
 
     static func pinholeCamera(_ c: CameraCalibration) -> Splatting.PinholeCamera {
-        Splatting.PinholeCamera(width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
-                      worldToCamera: c.worldToCamera.map(Float.init))
+        Splatting.PinholeCamera(
+            width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
+            worldToCamera: c.worldToCamera.map(Float.init))
     }
 
     static func rgba(_ image: AvatarImage) -> Image8 {

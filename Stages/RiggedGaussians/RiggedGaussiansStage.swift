@@ -110,21 +110,26 @@ public struct RiggedGaussiansStage: Stage {
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
         let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
         let settings = try parameters.trainingSettings()
-        let data = try TrainingData.load(frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
-                                         heldOutFrames: parameters.heldOutFrames)
-        context.log("training on \(data.training.count) views (\(data.trainingCameras.count) cameras × \(data.trainingFrames) frames), validating on \(data.validation.count); scene extent \(data.sceneExtent)")
+        let data = try TrainingData.load(
+            frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
+            heldOutFrames: parameters.heldOutFrames)
+        context.log(
+            "training on \(data.training.count) views (\(data.trainingCameras.count) cameras × \(data.trainingFrames) frames), validating on \(data.validation.count); scene extent \(data.sceneExtent)"
+        )
         let trainer = try RiggedTrainer(settings: settings, model: model, tracking: tracking, views: data.training, sceneExtent: data.sceneExtent)
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
             context.log("resumed from the checkpoint at iteration \(resumed)")
         }
-        let loop = TrainingLoop(iterations: settings.iterations, logInterval: settings.logInterval, checkpointInterval: settings.checkpointInterval,
-                                checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower the learning rates (e.g. position_lr, opacity_lr)")
+        let loop = TrainingLoop(
+            iterations: settings.iterations, logInterval: settings.logInterval, checkpointInterval: settings.checkpointInterval,
+            checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower the learning rates (e.g. position_lr, opacity_lr)")
         let outcome = try loop.run(trainer, progress: { context.reportProgress(completed: $0, total: settings.iterations, unit: "iterations") }) {
             i, reports, rate in
             let n = Double(max(1, reports.count))
             let loss = reports.reduce(0) { $0 + Double($1.loss) } / n, psnr = reports.reduce(0) { $0 + $1.psnr } / n
-            context.reportMetrics(["loss": loss, "psnr_db": psnr, "iterations_per_second": rate, "gaussians": Double(trainer.binding.count)],
-                                  completed: i, total: settings.iterations, unit: "iterations")
+            context.reportMetrics(
+                ["loss": loss, "psnr_db": psnr, "iterations_per_second": rate, "gaussians": Double(trainer.binding.count)],
+                completed: i, total: settings.iterations, unit: "iterations")
             context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.1f it/s, %d Gaussians", i, loss, psnr, rate, trainer.binding.count))
         }
         let output = try context.output("avatar")
@@ -140,9 +145,11 @@ public struct RiggedGaussiansStage: Stage {
         try PosedGaussianPLYExport.write(avatar, driving: refined, frames: parameters.exportPLYFrames, into: output)
         let summary = try TrainingSummary.measure(trainer: trainer, data: data, seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
-        context.log(String(format: "done: %d Gaussians, train PSNR %.2f dB, held-out PSNR %@, %.1f it/s",
-                           summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
-                           summary.iterationsPerSecond))
+        context.log(
+            String(
+                format: "done: %d Gaussians, train PSNR %.2f dB, held-out PSNR %@, %.1f it/s",
+                summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
+                summary.iterationsPerSecond))
     }
 }
 
@@ -182,7 +189,9 @@ extension RiggedGaussiansStage.Parameters {
             logInterval: logInterval,
             rasterWorkers: deterministic ? 1 : nil)
         if positionLRFinal > positionLR {
-            throw RiggedGaussiansError("position_lr_final (\(positionLRFinal)) exceeds position_lr (\(positionLR)); the position learning rate decays, so set position_lr_final ≤ position_lr")
+            throw RiggedGaussiansError(
+                "position_lr_final (\(positionLRFinal)) exceeds position_lr (\(positionLR)); the position learning rate decays, so set position_lr_final ≤ position_lr"
+            )
         }
         return s
     }

@@ -19,10 +19,12 @@ struct TrainingData {
     static func load(frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int) throws -> TrainingData {
         let manifest = frameSet.manifest
         guard let calibrations = manifest.calibrations else {
-            throw RiggedGaussiansError("\(frameSet.directory.path): the frames carry no camera calibrations; gaussians.rigged needs calibrated cameras (a capture with cameras.json)")
+            throw RiggedGaussiansError(
+                "\(frameSet.directory.path): the frames carry no camera calibrations; gaussians.rigged needs calibrated cameras (a capture with cameras.json)")
         }
         guard tracking.frames.count == manifest.frameCount else {
-            throw RiggedGaussiansError("the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
+            throw RiggedGaussiansError(
+                "the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
         }
         for camera in heldOutCameras where !manifest.cameras.contains(camera) {
             throw RiggedGaussiansError("held_out_cameras names '\(camera)', which the frames do not have (\(manifest.cameras.joined(separator: ", ")))")
@@ -45,8 +47,9 @@ struct TrainingData {
         let centres = calibrations.map { pinholeCamera($0).centre }
         let mean = centres.reduce(SIMD3<Float>.zero, +) / Float(centres.count)
         let radius = centres.map { (($0 - mean) * ($0 - mean)).sum().squareRoot() }.max() ?? 0
-        return TrainingData(training: training, validation: validation, trainingCameras: trainingCameras,
-                            trainingFrames: trainingFrames, sceneExtent: max(radius, 0.1) * 1.1)
+        return TrainingData(
+            training: training, validation: validation, trainingCameras: trainingCameras,
+            trainingFrames: trainingFrames, sceneExtent: max(radius, 0.1) * 1.1)
     }
 
     static func loadView(frameSet: FrameSet, frame: Int, camera: String, calibration: CameraCalibration) throws -> TrainingView {
@@ -56,12 +59,14 @@ struct TrainingData {
         for p in 0..<pixels {
             for c in 0..<3 { rgb[3 * p + c] = image.samples[p * image.channels + c] }
         }
-        return TrainingView(frame: frame, cameraID: camera, camera: pinholeCamera(calibration),
-                            target: Tensor(shape: [image.height, image.width, 3], scalars: rgb))
+        return TrainingView(
+            frame: frame, cameraID: camera, camera: pinholeCamera(calibration),
+            target: Tensor(shape: [image.height, image.width, 3], scalars: rgb))
     }
 
     static func pinholeCamera(_ c: CameraCalibration) -> Splatting.PinholeCamera {
-        Splatting.PinholeCamera(width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
-                      worldToCamera: c.worldToCamera.map(Float.init))
+        Splatting.PinholeCamera(
+            width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
+            worldToCamera: c.worldToCamera.map(Float.init))
     }
 }

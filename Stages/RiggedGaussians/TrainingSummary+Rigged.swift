@@ -10,7 +10,8 @@ extension TrainingSummary {
         }
         let stride = max(1, data.training.count / 16)
         let sample = Swift.stride(from: 0, to: data.training.count, by: stride).map { data.training[$0] }
-        return TrainingSummary(iterations: trainer.iteration, gaussianCount: trainer.binding.count, trainingPSNR: try meanPSNR(sample) ?? 0,
-                               heldOutCameraPSNR: try meanPSNR(data.validation), seconds: seconds, steps: steps)
+        return TrainingSummary(
+            iterations: trainer.iteration, gaussianCount: trainer.binding.count, trainingPSNR: try meanPSNR(sample) ?? 0,
+            heldOutCameraPSNR: try meanPSNR(data.validation), seconds: seconds, steps: steps)
     }
 }

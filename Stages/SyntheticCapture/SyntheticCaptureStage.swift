@@ -34,7 +34,9 @@ public struct SyntheticCaptureStage: Stage {
         public var fps: Double = 25
         @Param("Supersampling per axis; 2 gives antialiased edges and fractional alpha at 4× the render cost.", range: 1...4)
         public var supersampling: Int = 1
-        @Param("Amplitude in metres of a slow sideways sway of the whole subject (period 4 s); 0 keeps it seated. Plate-free matting needs motion.", range: 0...0.5)
+        @Param(
+            "Amplitude in metres of a slow sideways sway of the whole subject (period 4 s); 0 keeps it seated. Plate-free matting needs motion.", range: 0...0.5
+        )
         public var sway: Double = 0
 
         /// Every parameter at its default.
@@ -65,7 +67,7 @@ public struct SyntheticCaptureStage: Stage {
     public static let inputs: [StagePort] = []
     /// The capture directory.
     public static let outputs: [StagePort] = [
-        StagePort("capture", .capture, doc: "Capture directory (cameras.json, cam*/%06d.png, background/, groundtruth/)."),
+        StagePort("capture", .capture, doc: "Capture directory (cameras.json, cam*/%06d.png, background/, groundtruth/).")
     ]
 
     public init() {}
@@ -74,7 +76,9 @@ public struct SyntheticCaptureStage: Stage {
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
         let configuration = parameters.configuration
         let scene = try SyntheticScene(configuration: configuration, model: ProceduralHeadBuilder.build())
-        context.log("rendering \(configuration.cameraCount)+\(configuration.heldOutCameraCount) cameras, \(configuration.frameCount)+\(configuration.heldOutFrameCount) frames at \(configuration.width)x\(configuration.height)")
+        context.log(
+            "rendering \(configuration.cameraCount)+\(configuration.heldOutCameraCount) cameras, \(configuration.frameCount)+\(configuration.heldOutFrameCount) frames at \(configuration.width)x\(configuration.height)"
+        )
         try SyntheticCaptureWriter.write(scene, to: try context.output("capture")) { total in
             context.advanceProgress(total: total, unit: "views")
         }

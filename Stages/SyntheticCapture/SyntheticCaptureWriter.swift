@@ -61,8 +61,12 @@ public enum SyntheticCaptureWriter {
 
         enum CodingKeys: String, CodingKey {
             case format, version, seed, world, identity, joints, labels, sequences
-            case headModel = "head_model", identityNames = "identity_names", expressionNames = "expression_names"
-            case poseLayout = "pose_layout", trainingCameras = "training_cameras", heldOutCameras = "held_out_cameras"
+            case headModel = "head_model"
+            case identityNames = "identity_names"
+            case expressionNames = "expression_names"
+            case poseLayout = "pose_layout"
+            case trainingCameras = "training_cameras"
+            case heldOutCameras = "held_out_cameras"
         }
     }
 
@@ -72,17 +76,21 @@ public enum SyntheticCaptureWriter {
         let training = scene.cameras, heldOut = scene.heldOutCameras
         let fps = Double(scene.configuration.framesPerSecond)
         func calibration(_ camera: PinholeCamera, media: String) -> CameraCalibration {
-            CameraCalibration(id: camera.id, width: camera.width, height: camera.height, fx: Double(camera.fx), fy: Double(camera.fy),
-                              cx: Double(camera.cx), cy: Double(camera.cy), worldToCamera: camera.worldToCamera.rowMajor4x4.map(Double.init),
-                              media: media)
+            CameraCalibration(
+                id: camera.id, width: camera.width, height: camera.height, fx: Double(camera.fx), fy: Double(camera.fy),
+                cx: Double(camera.cx), cy: Double(camera.cy), worldToCamera: camera.worldToCamera.rowMajor4x4.map(Double.init),
+                media: media)
         }
         try createDirectory(groundTruth.appendingPathComponent("background"))
-        try writeJSON(CamerasFile(fps: fps, units: "metres", cameras: training.map { calibration($0, media: $0.id) }),
-                      to: directory.appendingPathComponent("cameras.json"))
-        try writeJSON(CamerasFile(fps: fps, units: "metres",
-                                  cameras: training.map { calibration($0, media: "../\($0.id)") }
-                                      + heldOut.map { calibration($0, media: "training/images/\($0.id)") }),
-                      to: groundTruth.appendingPathComponent("cameras.json"))
+        try writeJSON(
+            CamerasFile(fps: fps, units: "metres", cameras: training.map { calibration($0, media: $0.id) }),
+            to: directory.appendingPathComponent("cameras.json"))
+        try writeJSON(
+            CamerasFile(
+                fps: fps, units: "metres",
+                cameras: training.map { calibration($0, media: "../\($0.id)") }
+                    + heldOut.map { calibration($0, media: "training/images/\($0.id)") }),
+            to: groundTruth.appendingPathComponent("cameras.json"))
         try HeadModelFormat.write(scene.model, to: groundTruth.appendingPathComponent("head_model"))
 
         var renderedPlates: [String: RasterImage] = [:]
@@ -114,12 +122,15 @@ public enum SyntheticCaptureWriter {
                     let file = String(format: "%06d.png", frame)
                     let images = imageFolder(camera: camera, kind: kind, capture: directory, sequence: sequenceDirectory, training: training)
                     try PNGFile.write(image8(view.image), to: images.appendingPathComponent(file), compressionLevel: compressionLevel)
-                    try PNGFile.write(image8(view.alpha), to: sequenceDirectory.appendingPathComponent("alpha").appendingPathComponent(camera.id)
-                        .appendingPathComponent(file), compressionLevel: compressionLevel)
+                    try PNGFile.write(
+                        image8(view.alpha),
+                        to: sequenceDirectory.appendingPathComponent("alpha").appendingPathComponent(camera.id)
+                            .appendingPathComponent(file), compressionLevel: compressionLevel)
                     let grey = view.labels.map { labelGrey[$0]! }
-                    try PNGFile.write(Image8(width: camera.width, height: camera.height, channels: 1, samples: grey),
-                                      to: sequenceDirectory.appendingPathComponent("labels").appendingPathComponent(camera.id)
-                                        .appendingPathComponent(file), compressionLevel: compressionLevel)
+                    try PNGFile.write(
+                        Image8(width: camera.width, height: camera.height, channels: 1, samples: grey),
+                        to: sequenceDirectory.appendingPathComponent("labels").appendingPathComponent(camera.id)
+                            .appendingPathComponent(file), compressionLevel: compressionLevel)
                     viewRendered(total)
                     return (view.landmarks, view.landmarkVisible)
                 }
@@ -150,9 +161,10 @@ public enum SyntheticCaptureWriter {
             try writeBlob(visible.map { $0.littleEndian }, to: sequenceDirectory.appendingPathComponent("landmark_visible.i32"))
             entries[name] = SequenceEntry(
                 frames: frames, cameras: cameras.map(\.id),
-                images: Dictionary(uniqueKeysWithValues: cameras.map { camera in
-                    (camera.id, kind == .training && training.contains(camera) ? "../\(camera.id)" : "\(name)/images/\(camera.id)")
-                }),
+                images: Dictionary(
+                    uniqueKeysWithValues: cameras.map { camera in
+                        (camera.id, kind == .training && training.contains(camera) ? "../\(camera.id)" : "\(name)/images/\(camera.id)")
+                    }),
                 alpha: "\(name)/alpha/<camera>/%06d.png", labels: "\(name)/labels/<camera>/%06d.png", arrays: arrays)
         }
         let manifest = Manifest(
@@ -173,8 +185,9 @@ public enum SyntheticCaptureWriter {
 
     /// Rounds [0, 1] Float samples to 8 bits.
     static func image8(_ image: RasterImage) -> Image8 {
-        Image8(width: image.width, height: image.height, channels: image.channels,
-               samples: image.pixels.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) })
+        Image8(
+            width: image.width, height: image.height, channels: image.channels,
+            samples: image.pixels.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) })
     }
 
     static func createDirectory(_ url: URL) throws {

@@ -49,8 +49,9 @@ public struct ImagesWriteStage: Stage {
                 let folder = cameras.count == 1 ? output : output.appendingPathComponent(camera)
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let image = Self.applyAlphaPolicy(try frameSet.image(frame: frame, camera: camera), policy: parameters.alpha)
-                try PNGFile.write(image, to: folder.appendingPathComponent(FrameSetManifest.fileName(frame: frame)),
-                                  compressionLevel: parameters.compression)
+                try PNGFile.write(
+                    image, to: folder.appendingPathComponent(FrameSetManifest.fileName(frame: frame)),
+                    compressionLevel: parameters.compression)
             }
             context.reportProgress(completed: done + 1, total: frames.count, unit: "frames")
         }

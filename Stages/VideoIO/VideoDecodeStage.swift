@@ -28,7 +28,9 @@ public struct VideoDecodeStage: Stage {
         public var cameras: [String] = []
         @Param("YUV to RGB: ffmpeg = bit-identical to `ffmpeg -pix_fmt rgb24`; accurate = interpolated chroma (+~3 dB).")
         public var colour: Colour = .ffmpeg
-        @Param("Calibration file inside the capture; media and background/<id>.png resolve from its folder (synthetic.capture's groundtruth/cameras.json adds the held-out cameras held00…).")
+        @Param(
+            "Calibration file inside the capture; media and background/<id>.png resolve from its folder (synthetic.capture's groundtruth/cameras.json adds the held-out cameras held00…)."
+        )
         public var camerasFile: String = Capture.camerasFileName
 
         /// Every parameter at its default.
@@ -62,7 +64,8 @@ public struct VideoDecodeStage: Stage {
             context.reportProgress(completed: done, total: expected, unit: "frames")
         }
         guard frameSet.manifest.frameCount > 0 else {
-            throw VideoIOStageError(stage: Self.id, "no frames selected: first_frame \(parameters.firstFrame) is past the capture's \(capture.frameCount) frames")
+            throw VideoIOStageError(
+                stage: Self.id, "no frames selected: first_frame \(parameters.firstFrame) is past the capture's \(capture.frameCount) frames")
         }
         context.log("wrote \(frameSet.manifest.frameCount) frames of \(frameSet.manifest.width)x\(frameSet.manifest.height)")
     }

@@ -52,7 +52,9 @@ public struct VideoEncodeStage: Stage {
         public var columns: Int = 0
         @Param("H.264 chroma: 420 = yuv420p, plays everywhere; 444 = full colour resolution (High 4:4:4, fewer players).")
         public var chroma: Chroma = .yuv420
-        @Param("RGBA frames: drop = encode the RGB as is (matting and render stages already composite it onto their background); black/white = composite over that colour (straight-alpha images).")
+        @Param(
+            "RGBA frames: drop = encode the RGB as is (matting and render stages already composite it onto their background); black/white = composite over that colour (straight-alpha images)."
+        )
         public var alpha: Alpha = .drop
 
         /// Every parameter at its default.
@@ -75,27 +77,32 @@ public struct VideoEncodeStage: Stage {
         guard frameSet.manifest.frameCount > 0 else {
             throw VideoIOStageError(stage: Self.id, "the FrameSet has no frames; check the upstream stage's frame range")
         }
-        let codec: VideoEncodeOptions.Codec = switch parameters.codec {
-        case .h264: .h264
-        case .ffv1: .ffv1
-        case .mpeg4: .mpeg4
-        }
+        let codec: VideoEncodeOptions.Codec =
+            switch parameters.codec {
+            case .h264: .h264
+            case .ffv1: .ffv1
+            case .mpeg4: .mpeg4
+            }
         let rate = parameters.fps > 0 ? Rational(approximating: parameters.fps) : frameSet.manifest.frameRate
-        let options = VideoEncodeOptions(codec: codec,
-                                         rateControl: parameters.bitrate > 0 ? .bitrate(parameters.bitrate * 1000) : .constantQuality(parameters.crf),
-                                         frameRate: rate, preset: parameters.preset.rawValue,
-                                         chroma: parameters.chroma == .yuv444 ? .full : .subsampled)
+        let options = VideoEncodeOptions(
+            codec: codec,
+            rateControl: parameters.bitrate > 0 ? .bitrate(parameters.bitrate * 1000) : .constantQuality(parameters.crf),
+            frameRate: rate, preset: parameters.preset.rawValue,
+            chroma: parameters.chroma == .yuv444 ? .full : .subsampled)
         let output = try context.output("video")
         let fileName = codec == .ffv1 ? "video.mkv" : "video.mp4"
-        let writer = try FrameSetConversion.encode(frameSet, cameras: parameters.cameras.isEmpty ? nil : parameters.cameras,
-                                                   columns: parameters.columns > 0 ? parameters.columns : nil,
-                                                   alphaBackground: parameters.alpha.background,
-                                                   to: output.appendingPathComponent(fileName), options: options)
+        let writer = try FrameSetConversion.encode(
+            frameSet, cameras: parameters.cameras.isEmpty ? nil : parameters.cameras,
+            columns: parameters.columns > 0 ? parameters.columns : nil,
+            alphaBackground: parameters.alpha.background,
+            to: output.appendingPathComponent(fileName), options: options)
         if codec == .h264 && writer.encoderName != "libx264" {
             context.warn("libx264 is not available; encoded with \(writer.encoderName) instead")
         }
-        try VideoArtifact(file: fileName, width: writer.encodedSize.width, height: writer.encodedSize.height,
-                          frameCount: frameSet.manifest.frameCount, frameRate: rate, encoder: writer.encoderName).write(to: output)
+        try VideoArtifact(
+            file: fileName, width: writer.encodedSize.width, height: writer.encodedSize.height,
+            frameCount: frameSet.manifest.frameCount, frameRate: rate, encoder: writer.encoderName
+        ).write(to: output)
         context.reportProgress(completed: frameSet.manifest.frameCount, total: frameSet.manifest.frameCount, unit: "frames")
         context.log("encoded \(frameSet.manifest.frameCount) frames with \(writer.encoderName) at \(writer.encodedSize)")
     }

@@ -1,6 +1,7 @@
+import Tensors
 import TestSupport
 import Testing
-import Tensors
+
 @testable import Avatars
 
 struct SDFNetworkTests {

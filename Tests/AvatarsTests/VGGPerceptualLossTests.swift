@@ -1,8 +1,8 @@
 import Avatars
 import Foundation
+import Tensors
 import TestSupport
 import Testing
-import Tensors
 
 /// `VGGPerceptualLoss` with small random weights in the torchvision layout (narrow blocks keep the
 /// finite-difference checks fast; the loader checks full VGG16 shapes by default).

@@ -1,7 +1,8 @@
-@testable import FaceAnalysis
 import Foundation
 import TestSupport
 import Testing
+
+@testable import FaceAnalysis
 
 @Suite struct ShapePredictorReaderTests {
     static let modelURL = URL(fileURLWithPath: ShapePredictor.defaultModelPath)

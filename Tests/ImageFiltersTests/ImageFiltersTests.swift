@@ -8,7 +8,12 @@ import Testing
         for y in 0..<5 {
             for x in 0..<7 {
                 var sum: Float = 0, count: Float = 0
-                for yy in max(0, y - 2)...min(4, y + 2) { for xx in max(0, x - 2)...min(6, x + 2) { sum += plane.values[yy * 7 + xx]; count += 1 } }
+                for yy in max(0, y - 2)...min(4, y + 2) {
+                    for xx in max(0, x - 2)...min(6, x + 2) {
+                        sum += plane.values[yy * 7 + xx]
+                        count += 1
+                    }
+                }
                 #expect(abs(mean.values[y * 7 + x] - sum / count) < 1e-5)
             }
         }

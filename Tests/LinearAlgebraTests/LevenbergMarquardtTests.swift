@@ -28,8 +28,9 @@ import Testing
         let numeric = LevenbergMarquardt.forwardDifferenceJacobian(at: x, residuals: f(x), steps: [1e-7, 1e-7], function: f)
         for j in 0..<2 { for i in 0..<3 { #expect(abs(numeric[j][i] - analytic[j][i]) < 1e-6, "∂r\(i)/∂x\(j)") } }
         // At an upper bound the difference is taken backwards, inside the feasible set.
-        let clamped = LevenbergMarquardt.forwardDifferenceJacobian(at: x, residuals: f(x), steps: [1e-7, 1e-7],
-                                                                   project: { [min($0[0], 0.7), $0[1]] }, function: f)
+        let clamped = LevenbergMarquardt.forwardDifferenceJacobian(
+            at: x, residuals: f(x), steps: [1e-7, 1e-7],
+            project: { [min($0[0], 0.7), $0[1]] }, function: f)
         for i in 0..<3 { #expect(abs(clamped[0][i] - analytic[0][i]) < 1e-6) }
     }
 
@@ -48,16 +49,19 @@ import Testing
         // r = A·x − b (4 equations, 2 unknowns): the minimiser is (AᵀA)⁻¹Aᵀb = (3.5, 1.4) for these values.
         let a: [[Double]] = [[1, 1], [1, 2], [1, 3], [1, 4]]
         let b: [Double] = [6, 5, 7, 10]
-        let result = LevenbergMarquardt(iterations: 50).minimize(start: [0, 0], residuals: { x in zip(a, b).map { $0[0] * x[0] + $0[1] * x[1] - $1 } },
-                                                                 jacobian: { _, _ in [a.map { $0[0] }, a.map { $0[1] }] })
+        let result = LevenbergMarquardt(iterations: 50).minimize(
+            start: [0, 0], residuals: { x in zip(a, b).map { $0[0] * x[0] + $0[1] * x[1] - $1 } },
+            jacobian: { _, _ in [a.map { $0[0] }, a.map { $0[1] }] })
         #expect(abs(result.parameters[0] - 3.5) < 1e-8 && abs(result.parameters[1] - 1.4) < 1e-8, "\(result.parameters)")
         #expect(abs(result.cost - 4.2) < 1e-8, "the residual sum of squares of the fit")
     }
 
     @Test func inactiveParametersKeepTheirStartAndProjectionHoldsBounds() {
         // Minimise (x₀ − 3)² + (x₁ + 2)² + (x₂ − 5)² with x₁ frozen and x₂ ≤ 4.
-        let result = LevenbergMarquardt(iterations: 50).minimize(start: [0, 1, 0], steps: [1e-6, 1e-6, 1e-6], active: [true, false, true],
-                                                                 project: { [$0[0], $0[1], min($0[2], 4)] }) { x in [x[0] - 3, x[1] + 2, x[2] - 5] }
+        let result = LevenbergMarquardt(iterations: 50).minimize(
+            start: [0, 1, 0], steps: [1e-6, 1e-6, 1e-6], active: [true, false, true],
+            project: { [$0[0], $0[1], min($0[2], 4)] }
+        ) { x in [x[0] - 3, x[1] + 2, x[2] - 5] }
         #expect(abs(result.parameters[0] - 3) < 1e-6)
         #expect(result.parameters[1] == 1, "frozen")
         #expect(result.parameters[2] <= 4 && abs(result.parameters[2] - 4) < 1e-6, "held at its bound")

@@ -1,10 +1,11 @@
 import AvatarFlow
 import Foundation
 import ImageFilters
-@testable import Matting
 import MediaIO
 import TestSupport
 import Testing
+
+@testable import Matting
 
 /// A deterministic scene: a textured disc (the subject) over a textured plate, anti-aliased by
 /// 4×4 supersampling so the true alpha is fractional along the edge, plus Gaussian-like noise.

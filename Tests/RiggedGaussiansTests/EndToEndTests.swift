@@ -7,28 +7,36 @@ import MediaIO
 import Rendering
 import Splatting
 import Testing
+
 @testable import RiggedGaussians
 
-/// `training.json` fields the tests read.
+/// `training.json` fields the tests read (decoded with `.convertFromSnakeCase`).
 struct TrainingRecord: Decodable {
-    var gaussian_count: Int
-    var training_psnr_db: Double
-    var held_out_camera_psnr_db: Double?
-    var iterations_per_second: Double
+    var gaussianCount: Int
+    var trainingPsnrDb: Double
+    var heldOutCameraPsnrDb: Double?
+    var iterationsPerSecond: Double
 }
 
-/// The `eval.images` report fields the tests read.
+/// The `eval.images` report fields the tests read (decoded with `.convertFromSnakeCase`).
 struct ReportRecord: Decodable {
     struct Metrics: Decodable {
-        var psnr_db: Double
+        var psnrDb: Double
         var ssim: Double
         var l1: Double
-        var masked_psnr_db: Double?
+        var maskedPsnrDb: Double?
     }
     var frames: Int
     var overall: Metrics
-    var per_camera: [String: Metrics]
+    var perCamera: [String: Metrics]
 }
+
+/// Decodes the snake_case JSON the stages write into the records above.
+let snakeCaseDecoder: JSONDecoder = {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return decoder
+}()
 
 @Suite(.serialized) struct GaussianAvatarsEndToEndTests {
     static let training: [String: ConfigValue] = [
@@ -44,28 +52,35 @@ struct ReportRecord: Decodable {
         var untrained = Self.training
         untrained["iterations"] = .int(1)
         let baseline = try capture.harness.run(RiggedGaussiansStage.self, name: "baseline", inputs: inputs, with: untrained)
-        let before = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: baseline["avatar"]!.appendingPathComponent("training.json")))
+        let before = try snakeCaseDecoder.decode(TrainingRecord.self, from: Data(contentsOf: baseline["avatar"]!.appendingPathComponent("training.json")))
 
         let train = try capture.harness.run(RiggedGaussiansStage.self, name: "train", inputs: inputs, with: Self.training)
-        let after = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: train["avatar"]!.appendingPathComponent("training.json")))
-        let heldOut = try #require(after.held_out_camera_psnr_db), heldOutBefore = try #require(before.held_out_camera_psnr_db)
-        print("rigged e2e: held-out camera PSNR \(heldOutBefore) → \(heldOut) dB, training \(after.training_psnr_db) dB, \(after.gaussian_count) Gaussians, \(after.iterations_per_second) it/s")
+        let after = try snakeCaseDecoder.decode(TrainingRecord.self, from: Data(contentsOf: train["avatar"]!.appendingPathComponent("training.json")))
+        let heldOut = try #require(after.heldOutCameraPsnrDb), heldOutBefore = try #require(before.heldOutCameraPsnrDb)
+        print(
+            "rigged e2e: held-out camera PSNR \(heldOutBefore) → \(heldOut) dB, training \(after.trainingPsnrDb) dB, \(after.gaussianCount) Gaussians, \(after.iterationsPerSecond) it/s"
+        )
         #expect(heldOut >= heldOutBefore + 4, "novel-view PSNR must improve clearly: \(heldOutBefore) → \(heldOut) dB")
         #expect(heldOut >= 20)
-        #expect(after.gaussian_count > TinyCapture.model.triangles.count, "density control must add Gaussians")
+        #expect(after.gaussianCount > TinyCapture.model.triangles.count, "density control must add Gaussians")
         let trainingFigures = capture.harness.events.events.filter { $0.stage == "train" }.compactMap(\.metrics)
-        #expect(!trainingFigures.isEmpty && trainingFigures.allSatisfy { $0["psnr_db"] != nil && $0["loss"] != nil && $0["iterations_per_second"] != nil },
-                "training reports loss, PSNR and it/s as progress events")
+        #expect(
+            !trainingFigures.isEmpty && trainingFigures.allSatisfy { $0["psnr_db"] != nil && $0["loss"] != nil && $0["iterations_per_second"] != nil },
+            "training reports loss, PSNR and it/s as progress events")
 
         // Self-reenactment of the two held-out frames from every camera, scored against the capture.
-        let reenact = try capture.harness.run(ReenactStage.self, name: "reenact", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames], with: ["last_frames": .int(2)])
+        let reenact = try capture.harness.run(
+            ReenactStage.self, name: "reenact", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames],
+            with: ["last_frames": .int(2)])
         let rendered = try FrameSet.open(reenact["frames"]!)
         #expect(rendered.manifest.frameCount == 2 && rendered.manifest.cameras == capture.cameras && rendered.manifest.channels == 4)
         let score = try capture.harness.run(ImageMetricsStage.self, name: "score", inputs: ["rendered": reenact["frames"]!, "reference": capture.frames])
-        let report = try JSONDecoder().decode(ReportRecord.self, from: Data(contentsOf: score["report"]!.appendingPathComponent("metrics.json")))
-        print("rigged e2e: self-reenactment PSNR \(report.overall.psnr_db) dB, SSIM \(report.overall.ssim), masked PSNR \(report.overall.masked_psnr_db ?? .nan) dB")
-        #expect(report.frames == 2 && report.per_camera.count == 4)
-        #expect(report.overall.psnr_db >= 20)
+        let report = try snakeCaseDecoder.decode(ReportRecord.self, from: Data(contentsOf: score["report"]!.appendingPathComponent("metrics.json")))
+        print(
+            "rigged e2e: self-reenactment PSNR \(report.overall.psnrDb) dB, SSIM \(report.overall.ssim), masked PSNR \(report.overall.maskedPsnrDb ?? .nan) dB"
+        )
+        #expect(report.frames == 2 && report.perCamera.count == 4)
+        #expect(report.overall.psnrDb >= 20)
         #expect(report.overall.ssim > 0.7)
         let markdown = try String(contentsOf: score["report"]!.appendingPathComponent("metrics.md"), encoding: .utf8)
         #expect(markdown.contains("| overall |"))
@@ -87,8 +102,11 @@ struct ReportRecord: Decodable {
         settings["held_out_cameras"] = .list([])
         settings["held_out_frames"] = .int(0)
         settings["export_ply_frames"] = .list([])
-        let train = try capture.harness.run(RiggedGaussiansStage.self, name: "train", inputs: ["frames": capture.frames, "tracking": capture.tracking], with: settings)
-        let orbit = try capture.harness.run(ReenactStage.self, name: "orbit", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames], with: ["orbit": .bool(true), "smoothing": .int(1)])
+        let train = try capture.harness.run(
+            RiggedGaussiansStage.self, name: "train", inputs: ["frames": capture.frames, "tracking": capture.tracking], with: settings)
+        let orbit = try capture.harness.run(
+            ReenactStage.self, name: "orbit", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames],
+            with: ["orbit": .bool(true), "smoothing": .int(1)])
         let frames = try FrameSet.open(orbit["frames"]!)
         #expect(frames.manifest.cameras == ["orbit"] && frames.manifest.frameCount == 3)
         let first = try frames.image(frame: 0, camera: "orbit"), last = try frames.image(frame: 2, camera: "orbit")

@@ -34,8 +34,9 @@ public func runCommand(_ executable: String, _ arguments: [String], environment:
     let errorData = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        throw CommandFailure(description: "\(executable) \(arguments.prefix(8).joined(separator: " ")) failed (\(process.terminationStatus)): "
-                                 + String(decoding: errorData.suffix(2000), as: UTF8.self))
+        throw CommandFailure(
+            description: "\(executable) \(arguments.prefix(8).joined(separator: " ")) failed (\(process.terminationStatus)): "
+                + String(decoding: errorData.suffix(2000), as: UTF8.self))
     }
     return String(decoding: outputData, as: UTF8.self)
 }

@@ -33,11 +33,13 @@ public enum ProbeWeights: Sendable {
 /// ⌊count / maximumChecksPerInput⌋-th one) and (L₊ − L₋) / 2·step is compared with the analytic
 /// derivative under `tolerance`. A missing gradient fails the check (and throws) when
 /// `requireGradients`, else counts as zero.
-public func expectGradientsMatchFiniteDifferences(inputs: [Tensor], step: Float, tolerance: GradientTolerance,
-                                                  weights distribution: ProbeWeights = .normal, seed: UInt64 = 99,
-                                                  maximumChecksPerInput: Int = .max, requireGradients: Bool = true,
-                                                  sourceLocation: SourceLocation = #_sourceLocation,
-                                                  _ function: ([Variable]) -> [Variable]) throws {
+public func expectGradientsMatchFiniteDifferences(
+    inputs: [Tensor], step: Float, tolerance: GradientTolerance,
+    weights distribution: ProbeWeights = .normal, seed: UInt64 = 99,
+    maximumChecksPerInput: Int = .max, requireGradients: Bool = true,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ function: ([Variable]) -> [Variable]
+) throws {
     var generator = SplitMix64(seed: seed)
     let weights = function(inputs.map { Variable($0) }).map { output -> Tensor in
         switch distribution {
@@ -70,8 +72,9 @@ public func expectGradientsMatchFiniteDifferences(inputs: [Tensor], step: Float,
             minus[which].withUnsafeMutableBufferPointer { $0[i] -= step }
             let numeric = (loss(plus) - loss(minus)) / Double(2 * step)
             let value = Double(analytic[flat: i])
-            #expect(tolerance.accepts(analytic: value, numeric: numeric),
-                    "input \(which) element \(i): analytic \(value) vs numeric \(numeric)", sourceLocation: sourceLocation)
+            #expect(
+                tolerance.accepts(analytic: value, numeric: numeric),
+                "input \(which) element \(i): analytic \(value) vs numeric \(numeric)", sourceLocation: sourceLocation)
             i += stride
         }
     }
@@ -79,23 +82,30 @@ public func expectGradientsMatchFiniteDifferences(inputs: [Tensor], step: Float,
 
 /// `expectGradientsMatchFiniteDifferences` with standard normal weights, every element checked
 /// and |numeric − analytic| ≤ `tolerance`·max(1, |numeric|) (the avatar networks' and transforms' checks).
-public func expectGradientsMatchFiniteDifferences(inputs: [Tensor], step: Float, tolerance: Double, seed: UInt64 = 99,
-                                                  sourceLocation: SourceLocation = #_sourceLocation,
-                                                  _ function: ([Variable]) -> [Variable]) throws {
-    try expectGradientsMatchFiniteDifferences(inputs: inputs, step: step, tolerance: .relativeAboveOne(tolerance), weights: .normal, seed: seed,
-                                              sourceLocation: sourceLocation, function)
+public func expectGradientsMatchFiniteDifferences(
+    inputs: [Tensor], step: Float, tolerance: Double, seed: UInt64 = 99,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ function: ([Variable]) -> [Variable]
+) throws {
+    try expectGradientsMatchFiniteDifferences(
+        inputs: inputs, step: step, tolerance: .relativeAboveOne(tolerance), weights: .normal, seed: seed,
+        sourceLocation: sourceLocation, function)
 }
 
 /// Central finite-difference check of a single-output operation (the Tensors operations' checks):
 /// L = Σ f(x)·R with R uniform in [−1, 1) (seed 99), at most `maximumChecksPerInput` evenly
 /// strided elements per input, |a − n| ≤ `absolute` + `relative`·|n|; a missing gradient counts as zero.
-public func checkGradients(_ inputs: [Tensor], step h: Float = 1e-3, absolute: Double = 2e-3, relative: Double = 2e-2,
-                           maximumChecksPerInput: Int = 48, sourceLocation: SourceLocation = #_sourceLocation,
-                           _ f: ([Variable]) -> Variable) {
+public func checkGradients(
+    _ inputs: [Tensor], step h: Float = 1e-3, absolute: Double = 2e-3, relative: Double = 2e-2,
+    maximumChecksPerInput: Int = 48, sourceLocation: SourceLocation = #_sourceLocation,
+    _ f: ([Variable]) -> Variable
+) {
     do {
-        try expectGradientsMatchFiniteDifferences(inputs: inputs, step: h, tolerance: .absoluteAndRelative(absolute: absolute, relative: relative),
-                                                  weights: .uniform, seed: 99, maximumChecksPerInput: maximumChecksPerInput,
-                                                  requireGradients: false, sourceLocation: sourceLocation) { [f($0)] }
+        try expectGradientsMatchFiniteDifferences(
+            inputs: inputs, step: h, tolerance: .absoluteAndRelative(absolute: absolute, relative: relative),
+            weights: .uniform, seed: 99, maximumChecksPerInput: maximumChecksPerInput,
+            requireGradients: false, sourceLocation: sourceLocation
+        ) { [f($0)] }
     } catch {
         Issue.record(error, sourceLocation: sourceLocation)
     }
@@ -105,9 +115,11 @@ public func checkGradients(_ inputs: [Tensor], step h: Float = 1e-3, absolute: D
 /// parameters joined to `tape` (analytic pass) or as constants when `tape` is nil (numeric passes).
 /// At most `maximumChecksPerParameter` evenly strided elements per parameter are stepped by ±h;
 /// |a − n| ≤ `absolute` + `relative`·|n|.
-public func checkParameterGradients(_ parameters: [Parameter], step h: Float = 1e-3, absolute: Double = 2e-3, relative: Double = 2e-2,
-                                    maximumChecksPerParameter: Int = 24, sourceLocation: SourceLocation = #_sourceLocation,
-                                    _ loss: (Tape?) -> Variable) {
+public func checkParameterGradients(
+    _ parameters: [Parameter], step h: Float = 1e-3, absolute: Double = 2e-3, relative: Double = 2e-2,
+    maximumChecksPerParameter: Int = 24, sourceLocation: SourceLocation = #_sourceLocation,
+    _ loss: (Tape?) -> Variable
+) {
     for parameter in parameters { parameter.zeroGradient() }
     let tape = Tape()
     tape.backward(from: loss(tape))
@@ -124,8 +136,9 @@ public func checkParameterGradients(_ parameters: [Parameter], step h: Float = 1
             parameter.value[flat: element] = original
             let numeric = (plus - minus) / (2 * Double(h))
             let value = Double(analytic[flat: element])
-            #expect(Swift.abs(value - numeric) <= absolute + relative * Swift.abs(numeric),
-                    "parameter \(index) element \(element): analytic \(value) vs numeric \(numeric)", sourceLocation: sourceLocation)
+            #expect(
+                Swift.abs(value - numeric) <= absolute + relative * Swift.abs(numeric),
+                "parameter \(index) element \(element): analytic \(value) vs numeric \(numeric)", sourceLocation: sourceLocation)
             element += stride
         }
     }

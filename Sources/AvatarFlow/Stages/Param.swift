@@ -24,16 +24,18 @@ public struct Param<Value: ParameterValue>: Sendable {
     /// A parameter of any value type, without a range.
     public init(wrappedValue: Value, _ doc: String, name: String? = nil) {
         self.wrappedValue = wrappedValue
-        declaration = ParameterDeclaration(name: name, kind: Value.kind, defaultValue: wrappedValue.configValue,
-                                           choices: Value.choices, doc: doc)
+        declaration = ParameterDeclaration(
+            name: name, kind: Value.kind, defaultValue: wrappedValue.configValue,
+            choices: Value.choices, doc: doc)
     }
 
     /// A number, or a list of numbers, each within `range` (inclusive).
     public init(wrappedValue: Value, _ doc: String, name: String? = nil, range: ClosedRange<Value.Bound>) where Value: BoundedParameterValue {
         self.wrappedValue = wrappedValue
-        declaration = ParameterDeclaration(name: name, kind: Value.kind, defaultValue: wrappedValue.configValue,
-                                           minimum: Value.number(range.lowerBound), maximum: Value.number(range.upperBound),
-                                           choices: Value.choices, doc: doc)
+        declaration = ParameterDeclaration(
+            name: name, kind: Value.kind, defaultValue: wrappedValue.configValue,
+            minimum: Value.number(range.lowerBound), maximum: Value.number(range.upperBound),
+            choices: Value.choices, doc: doc)
     }
 
     /// A file or directory path; relative paths resolve against the pipeline file's directory
@@ -176,10 +178,11 @@ enum ParameterSchema {
             if let parameter = child.value as? any DeclaredParameter {
                 let property = label.hasPrefix("_") ? String(label.dropFirst()) : label
                 guard let declaration = parameter.parameterDeclaration else { continue }
-                fields.append(ParameterField(
-                    name: namePrefix + (declaration.name ?? snakeCase(property)), kind: declaration.kind,
-                    defaultValue: declaration.defaultValue, minimum: declaration.minimum, maximum: declaration.maximum,
-                    choices: declaration.choices, doc: declaration.doc, property: propertyPrefix + property))
+                fields.append(
+                    ParameterField(
+                        name: namePrefix + (declaration.name ?? snakeCase(property)), kind: declaration.kind,
+                        defaultValue: declaration.defaultValue, minimum: declaration.minimum, maximum: declaration.maximum,
+                        choices: declaration.choices, doc: declaration.doc, property: propertyPrefix + property))
             } else if let nested = child.value as? any ParameterGroup {
                 collect(nested, namePrefix: namePrefix + snakeCase(label) + ".", propertyPrefix: propertyPrefix + label + ".", into: &fields)
             }

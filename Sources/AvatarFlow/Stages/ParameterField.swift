@@ -31,8 +31,10 @@ public struct ParameterField: Sendable, Hashable, Encodable {
     }
 
     /// Creates a field; stages declare theirs with `@Param` instead.
-    public init(name: String, kind: Kind, defaultValue: ConfigValue, minimum: Double? = nil, maximum: Double? = nil,
-                choices: [String] = [], doc: String, property: String? = nil) {
+    public init(
+        name: String, kind: Kind, defaultValue: ConfigValue, minimum: Double? = nil, maximum: Double? = nil,
+        choices: [String] = [], doc: String, property: String? = nil
+    ) {
         self.name = name
         self.property = property ?? name
         self.kind = kind
@@ -80,14 +82,16 @@ public struct ParameterField: Sendable, Hashable, Encodable {
             if choices.contains(text) { return .success(value) }
             return .failure(.notAllowed(text, choices: choices))
         case (.intList, .list(let items)), (.doubleList, .list(let items)), (.stringList, .list(let items)), (.choiceList, .list(let items)):
-            let elementKind: Kind = switch kind {
-            case .intList: .int
-            case .doubleList: .double
-            case .choiceList: .choice
-            default: .string
-            }
-            let element = ParameterField(name: name, kind: elementKind, defaultValue: .null, minimum: minimum, maximum: maximum,
-                                         choices: choices, doc: doc, property: property)
+            let elementKind: Kind =
+                switch kind {
+                case .intList: .int
+                case .doubleList: .double
+                case .choiceList: .choice
+                default: .string
+                }
+            let element = ParameterField(
+                name: name, kind: elementKind, defaultValue: .null, minimum: minimum, maximum: maximum,
+                choices: choices, doc: doc, property: property)
             var checked: [ConfigValue] = []
             for item in items {
                 switch element.check(item) {
