@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["Randomness"], swiftSettings: numericSettings),
         // Splatting: AVX2/FMA codegen (x86-64-v3) on Linux release builds; the baseline is SSE2, which splits every
         // SIMD8<Float> in two and roughly doubles the rasteriser's instruction count.
-        .target(name: "Splatting", dependencies: ["Tensors"],
+        .target(name: "Splatting", dependencies: ["Tensors", "Geometry"],
                 swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
         .target(name: "Geometry", dependencies: ["Randomness"], swiftSettings: numericSettings),
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),

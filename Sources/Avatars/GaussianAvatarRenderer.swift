@@ -21,12 +21,12 @@ public protocol GaussianAvatarRenderer: Sendable {
     /// `manifest.background`, A the accumulated opacity. Families whose images are not the splatted
     /// colours (GHA's feature image + super-resolution) implement it; scene-based families use the
     /// default, which splats `scene(driving:)`.
-    func render(driving frame: HeadTracking.Frame, cameras: [Splatting.PinholeCamera], rasterizer: GaussianRasterizer) throws -> [AvatarImage]
+    func render(driving frame: HeadTracking.Frame, cameras: [PinholeCamera], rasterizer: GaussianRasterizer) throws -> [AvatarImage]
 }
 
 extension GaussianAvatarRenderer {
     /// Splats `scene(driving:)` once per camera over `manifest.background`.
-    public func render(driving frame: HeadTracking.Frame, cameras: [Splatting.PinholeCamera],
+    public func render(driving frame: HeadTracking.Frame, cameras: [PinholeCamera],
                        rasterizer: GaussianRasterizer) throws -> [AvatarImage] {
         let scene = try scene(driving: frame)
         let settings = RasterSettings(background: manifest.background)

@@ -12,7 +12,7 @@ struct SupervisedView {
     /// Camera id.
     var cameraID: String
     /// The full-size camera.
-    var camera: Splatting.PinholeCamera
+    var camera: PinholeCamera
     /// RGB over the background, channel-first `[3, H, W]`.
     var target: Tensor
     /// RGB box-averaged by the super-resolution factor, `[H/f, W/f, 3]`.
@@ -86,9 +86,7 @@ struct CaptureViews {
                 }
             }
         }
-        let pinhole = Splatting.PinholeCamera(width: calibration.width, height: calibration.height, fx: Float(calibration.fx),
-                                             fy: Float(calibration.fy), cx: Float(calibration.cx), cy: Float(calibration.cy),
-                                             worldToCamera: calibration.worldToCamera.map(Float.init))
+        let pinhole = try calibration.pinholeCamera()
         return SupervisedView(frame: frame, cameraID: camera, camera: pinhole,
                               target: Tensor(shape: [3, height, width], scalars: channelFirst),
                               lowResolutionTarget: Tensor(shape: [h, w, 3], scalars: low))

@@ -35,33 +35,29 @@ struct TrainingData {
         guard trainingFrames >= 1 else {
             throw RiggedGaussiansError("held_out_frames = \(heldOutFrames) leaves no training frame of \(manifest.frameCount); lower it")
         }
+        let cameras = try calibrations.map { try $0.pinholeCamera() }
         var training: [TrainingView] = [], validation: [TrainingView] = []
         for frame in 0..<trainingFrames {
             for (index, camera) in manifest.cameras.enumerated() {
-                let view = try loadView(frameSet: frameSet, frame: frame, camera: camera, calibration: calibrations[index])
+                let view = try loadView(frameSet: frameSet, frame: frame, camera: camera, pinhole: cameras[index])
                 if heldOutCameras.contains(camera) { validation.append(view) } else { training.append(view) }
             }
         }
-        let centres = calibrations.map { pinholeCamera($0).centre }
+        let centres = cameras.map(\.center)
         let mean = centres.reduce(SIMD3<Float>.zero, +) / Float(centres.count)
         let radius = centres.map { (($0 - mean) * ($0 - mean)).sum().squareRoot() }.max() ?? 0
         return TrainingData(training: training, validation: validation, trainingCameras: trainingCameras,
                             trainingFrames: trainingFrames, sceneExtent: max(radius, 0.1) * 1.1)
     }
 
-    static func loadView(frameSet: FrameSet, frame: Int, camera: String, calibration: CameraCalibration) throws -> TrainingView {
+    static func loadView(frameSet: FrameSet, frame: Int, camera: String, pinhole: PinholeCamera) throws -> TrainingView {
         let image = try frameSet.floatImage(frame: frame, camera: camera)
         let pixels = image.width * image.height
         var rgb = [Float](repeating: 0, count: pixels * 3)
         for p in 0..<pixels {
             for c in 0..<3 { rgb[3 * p + c] = image.samples[p * image.channels + c] }
         }
-        return TrainingView(frame: frame, cameraID: camera, camera: pinholeCamera(calibration),
+        return TrainingView(frame: frame, cameraID: camera, camera: pinhole,
                             target: Tensor(shape: [image.height, image.width, 3], scalars: rgb))
-    }
-
-    static func pinholeCamera(_ c: CameraCalibration) -> Splatting.PinholeCamera {
-        Splatting.PinholeCamera(width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
-                      worldToCamera: c.worldToCamera.map(Float.init))
     }
 }

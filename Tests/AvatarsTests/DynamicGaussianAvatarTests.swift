@@ -50,13 +50,13 @@ struct DynamicGaussianAvatarTests {
                                       background: [1, 1, 1])
     }
 
-    static func camera(size: Int) -> Splatting.PinholeCamera {
+    static func camera(size: Int) -> PinholeCamera {
         let space = try! sphereGuidance().manifest.canonicalSpace
         let centre = SIMD3<Float>(space.centre.map(Float.init))
         let eye = centre + SIMD3(0, 0, 3 * Float(space.length))
-        return Splatting.PinholeCamera(width: size, height: size, fx: Float(size), fy: Float(size), cx: Float(size) / 2 - 0.5,
+        return PinholeCamera(width: size, height: size, fx: Float(size), fy: Float(size), cx: Float(size) / 2 - 0.5,
                                        cy: Float(size) / 2 - 0.5,
-                                       worldToCamera: Splatting.PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, -1, 0)))
+                                       worldToCamera: PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, -1, 0)))
     }
 
     @Test func initialisationKeepsTheGuidanceAndFillsSurfaceAndMouth() throws {

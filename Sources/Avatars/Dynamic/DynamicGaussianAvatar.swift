@@ -80,7 +80,7 @@ public struct DynamicGaussianAvatar: GaussianAvatarRenderer {
 
     /// Generates the Gaussians once, renders the feature image per camera and super-resolves it;
     /// alpha is the feature image's opacity upsampled bilinearly to the camera size.
-    public func render(driving frame: HeadTracking.Frame, cameras: [Splatting.PinholeCamera],
+    public func render(driving frame: HeadTracking.Frame, cameras: [PinholeCamera],
                        rasterizer: GaussianRasterizer) throws -> [AvatarImage] {
         let model = try model()
         let gaussians = model.gaussians(model.condition(of: frame, scale: manifest.scale), on: nil)

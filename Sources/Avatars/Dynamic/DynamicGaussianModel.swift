@@ -117,7 +117,7 @@ public struct DynamicGaussianModel: Layer {
 
     /// The camera of the feature image: `camera` at 1/factor of its size (intrinsics scaled about pixel centres).
     /// - Throws: `AvatarError` if the camera's size is not a multiple of the factor.
-    public func featureCamera(for camera: Splatting.PinholeCamera) throws -> Splatting.PinholeCamera {
+    public func featureCamera(for camera: PinholeCamera) throws -> PinholeCamera {
         let factor = configuration.superResolution.factor
         guard camera.width % factor == 0, camera.height % factor == 0 else {
             throw AvatarError("the camera is \(camera.width)x\(camera.height), not a multiple of the super-resolution factor \(factor); render at a size divisible by \(factor)")
@@ -134,7 +134,7 @@ public struct DynamicGaussianModel: Layer {
     }
 
     /// Renders the C-channel feature image at camera size / factor and runs Ψ (eq. 1 and §4.2).
-    public func render(_ gaussians: GaussianVariables, camera: Splatting.PinholeCamera, rasterizer: GaussianRasterizer,
+    public func render(_ gaussians: GaussianVariables, camera: PinholeCamera, rasterizer: GaussianRasterizer,
                        on tape: Tape?) throws -> DynamicRender {
         let featureCamera = try featureCamera(for: camera)
         let raster = try rasterizer.render(gaussians, camera: featureCamera,
