@@ -49,14 +49,4 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
     }
-
-    /// PSNR in dB of a render (clamped to [0, 1]) against its target, both in [0, 1] and equally long.
-    public static func psnr(_ rendered: [Float], _ target: [Float]) -> Double {
-        var squared = 0.0
-        for i in 0..<rendered.count {
-            let d = Double(Swift.min(Swift.max(rendered[i], 0), 1)) - Double(target[i])
-            squared += d * d
-        }
-        return 10 * log10(1 / max(squared / Double(max(1, rendered.count)), 1e-12))
-    }
 }

@@ -1,5 +1,6 @@
 import Avatars
 import Foundation
+import Tensors
 
 extension TrainingSummary {
     /// Renders every held-out-camera view and 16 training views spread over frames and cameras, and averages PSNR.
@@ -7,7 +8,7 @@ extension TrainingSummary {
                         steps: Int) throws -> TrainingSummary {
         func meanPSNR(_ views: [SupervisedView]) throws -> Double? {
             guard !views.isEmpty else { return nil }
-            return try views.map { TrainingSummary.psnr(try trainer.render($0), $0.target.scalars) }.reduce(0, +) / Double(views.count)
+            return try views.map { ImageQuality.psnr(try trainer.render($0), $0.target.scalars) }.reduce(0, +) / Double(views.count)
         }
         // 16 views spread over frames and cameras (views are stored frame-major, so a plain stride
         // that is a multiple of the camera count would see one camera only).

@@ -239,7 +239,7 @@ final class RiggedTrainer: CheckpointedTrainer {
             && iteration < settings.iterations {
             resetOpacity()
         }
-        return StepReport(loss: lossValue, psnr: TrainingSummary.psnr(render.image.value.scalars, view.target.scalars))
+        return StepReport(loss: lossValue, psnr: ImageQuality.psnr(render.image.value.scalars, view.target.scalars))
     }
 
     /// Names the first parameter holding NaN or ±Inf, or nil.

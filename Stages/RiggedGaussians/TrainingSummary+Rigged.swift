@@ -1,12 +1,13 @@
 import Avatars
 import Foundation
+import Tensors
 
 extension TrainingSummary {
     /// Renders every validation view and up to 16 training views (evenly spaced) and averages PSNR.
     static func measure(trainer: RiggedTrainer, data: TrainingData, seconds: Double, steps: Int) throws -> TrainingSummary {
         func meanPSNR(_ views: [TrainingView]) throws -> Double? {
             guard !views.isEmpty else { return nil }
-            return try views.map { TrainingSummary.psnr(try trainer.render($0), $0.target.scalars) }.reduce(0, +) / Double(views.count)
+            return try views.map { ImageQuality.psnr(try trainer.render($0), $0.target.scalars) }.reduce(0, +) / Double(views.count)
         }
         let stride = max(1, data.training.count / 16)
         let sample = Swift.stride(from: 0, to: data.training.count, by: stride).map { data.training[$0] }

@@ -22,12 +22,6 @@ public enum SyntheticCaptureWriter {
     /// zlib level of the written PNGs (fast, as the FrameSet writer).
     static let compressionLevel = 1
 
-    struct CamerasFile: Encodable {
-        var fps: Double
-        var units: String
-        var cameras: [CameraCalibration]
-    }
-
     struct ArrayEntry: Encodable {
         var file: String
         var dtype: String
@@ -77,11 +71,11 @@ public enum SyntheticCaptureWriter {
                               media: media)
         }
         try createDirectory(groundTruth.appendingPathComponent("background"))
-        try writeJSON(CamerasFile(fps: fps, units: "metres", cameras: training.map { calibration($0, media: $0.id) }),
+        try writeJSON(CamerasFile(cameras: training.map { calibration($0, media: $0.id) }, fps: fps, units: "metres"),
                       to: directory.appendingPathComponent("cameras.json"))
-        try writeJSON(CamerasFile(fps: fps, units: "metres",
-                                  cameras: training.map { calibration($0, media: "../\($0.id)") }
-                                      + heldOut.map { calibration($0, media: "training/images/\($0.id)") }),
+        try writeJSON(CamerasFile(cameras: training.map { calibration($0, media: "../\($0.id)") }
+                                      + heldOut.map { calibration($0, media: "training/images/\($0.id)") },
+                                  fps: fps, units: "metres"),
                       to: groundTruth.appendingPathComponent("cameras.json"))
         try HeadModelFormat.write(scene.model, to: groundTruth.appendingPathComponent("head_model"))
 
