@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", swiftSettings: numericSettings),
-        .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry"], swiftSettings: numericSettings),
+        .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"], swiftSettings: numericSettings),
         // DifferentiableMesh: deformable marching tetrahedra and a soft mesh rasteriser as autodiff ops (mesh guidance).
         .target(name: "DifferentiableMesh", dependencies: ["Tensors", "Geometry"],
                 swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),

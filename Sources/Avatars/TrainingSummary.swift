@@ -49,4 +49,16 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
     }
+
+    /// Indices of the training views `training.json` scores, shared by every avatar family: all of
+    /// them when there are at most `limit` (16), otherwise `limit` views spread over frames *and*
+    /// cameras — views are stored frame-major over `cameras` training cameras, and view `k` is
+    /// `(k·count / limit + k mod cameras) mod count`. A plain stride `count / limit` is a multiple of
+    /// the camera count whenever the frame count is a multiple of 16, and then sees one camera only;
+    /// the spread rule on `count ≤ limit` views would repeat some views and skip others.
+    public static func trainingSample(count: Int, cameras: Int, limit: Int = 16) -> [Int] {
+        guard count > limit else { return Array(0..<count) }
+        let cameras = Swift.max(1, cameras)
+        return (0..<limit).map { k in (k * count / limit + k % cameras) % count }
+    }
 }

@@ -10,10 +10,7 @@ extension TrainingSummary {
             guard !views.isEmpty else { return nil }
             return try views.map { ImageQuality.psnr(try trainer.render($0), $0.target.scalars) }.reduce(0, +) / Double(views.count)
         }
-        // 16 views spread over frames and cameras (views are stored frame-major, so a plain stride
-        // that is a multiple of the camera count would see one camera only).
-        let count = views.training.count, cameras = max(1, views.trainingCameras.count)
-        let sample = (0..<min(16, count)).map { k in views.training[(k * count / min(16, count) + k % cameras) % count] }
+        let sample = TrainingSummary.trainingSample(count: views.training.count, cameras: views.trainingCameras.count).map { views.training[$0] }
         return TrainingSummary(iterations: trainer.iteration, gaussianCount: trainer.model.count, guidanceSource: guidanceSource,
                                trainingPSNR: try meanPSNR(sample) ?? 0, heldOutCameraPSNR: try meanPSNR(views.heldOutCameraViews),
                                seconds: seconds, steps: steps)
