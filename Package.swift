@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["AvatarFlowStages", "AvatarFlow", "MediaIO", "HeadModel", "FaceAnalysis"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
-        .testTarget(name: "AvatarsTests", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel", "Geometry"]),
+        .testTarget(name: "AvatarsTests", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel", "Geometry", "MediaIO"]),
         .testTarget(name: "RiggedGaussiansTests", dependencies: ["RiggedGaussians", "HeadCaptureFixtures", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
                                                                  "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors"]),
         .testTarget(name: "DifferentiableMeshTests", dependencies: ["DifferentiableMesh", "Tensors", "Geometry"]),

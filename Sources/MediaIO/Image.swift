@@ -73,15 +73,45 @@ extension Image where Sample == Float {
     }
 }
 
+extension Image where Sample == Float {
+    /// The colour as interleaved RGB (`height × width × 3`): grey replicated to R, G and B, alpha
+    /// dropped. For metrics and picture grids that compare images of any channel layout.
+    public var rgbSamples: [Float] {
+        let pixels = width * height, colour = channels == 2 || channels == 4 ? channels - 1 : channels
+        var rgb = [Float](repeating: 0, count: pixels * 3)
+        for p in 0..<pixels {
+            for c in 0..<3 { rgb[3 * p + c] = samples[p * channels + Swift.min(c, colour - 1)] }
+        }
+        return rgb
+    }
+
+    /// The alpha of every pixel (`height × width`), in [0, 1]; 1 for images without alpha.
+    public var alphaSamples: [Float] {
+        let pixels = width * height
+        guard channels == 2 || channels == 4 else { return [Float](repeating: 1, count: pixels) }
+        return (0..<pixels).map { samples[$0 * channels + channels - 1] }
+    }
+}
+
 extension Image where Sample == UInt8 {
-    /// Converts [0, 1] floats to 8 bits: clamps to [0, 1], multiplies by 255 and rounds to nearest.
+    /// The project's one float → 8-bit conversion of a value in [0, 1]: clamps to [0, 1], multiplies
+    /// by 255 and rounds to nearest, halves away from zero (NaN → 0). Every stage that writes 8-bit
+    /// pixels from floats uses it (or `byte(scaled:)` for values already on the 0…255 scale).
+    @inlinable public static func byte(unit value: Float) -> UInt8 {
+        byte(scaled: Swift.min(Swift.max(value, 0), 1) * 255)
+    }
+
+    /// The 8-bit sample of a value on the 0…255 scale: rounds to nearest, halves away from zero, and
+    /// clamps to 0…255 (NaN → 0). `byte(unit:)` is this after scaling by 255.
+    @inlinable public static func byte(scaled value: Float) -> UInt8 {
+        UInt8(Swift.min(255, Swift.max(0, value.rounded())))
+    }
+
+    /// Converts [0, 1] floats to 8 bits with `byte(unit:)` (clamp, ×255, round to nearest).
     public init(rounding image: FloatImage) {
         let converted = image.samples.withUnsafeBufferPointer { source in
             [UInt8](unsafeUninitializedCapacity: source.count) { destination, count in
-                for index in 0..<source.count {
-                    let clamped = min(max(source[index], 0), 1)
-                    destination[index] = UInt8((clamped * 255).rounded())
-                }
+                for index in 0..<source.count { destination[index] = Self.byte(unit: source[index]) }
                 count = source.count
             }
         }

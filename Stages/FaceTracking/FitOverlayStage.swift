@@ -80,7 +80,7 @@ public struct FitOverlayStage: Stage {
                     let opacity = Float(parameters.meshOpacity)
                     for channel in 0..<3 {
                         let blended = (1 - opacity) * Float(image.samples[pixel * 3 + channel]) + opacity * tint[channel]
-                        image.samples[pixel * 3 + channel] = UInt8(min(255, max(0, blended.rounded())))
+                        image.samples[pixel * 3 + channel] = Image8.byte(scaled: blended)
                     }
                 }
                 for point in fitted {

@@ -95,7 +95,7 @@ public struct ReenactStage: Stage {
         let rasterizer = GaussianRasterizer()
         for (index, state) in sequence.enumerated() {
             let cameras = (0..<views.ids.count).map { views.camera($0, index, count) }
-            let images = try avatar.render(driving: state, cameras: cameras, rasterizer: rasterizer).map(Self.rgba)
+            let images = try avatar.render(driving: state, cameras: cameras, rasterizer: rasterizer).map(Image8.init(rounding:))
             let seconds = Double(index) * Double(frameRate.denominator) / Double(frameRate.numerator)
             try writer.append(images, timestamp: seconds, sourceIndex: first + index)
             context.reportProgress(completed: index + 1, total: count, unit: "frames")
@@ -150,16 +150,5 @@ public struct ReenactStage: Stage {
         let c = cos(angle), s = sin(angle)
         let kxv = SIMD3(k.y * v.z - k.z * v.y, k.z * v.x - k.x * v.z, k.x * v.y - k.y * v.x)
         return v * c + kxv * s + k * ((k * v).sum() * (1 - c))
-    }
-
-    static func rgba(_ image: AvatarImage) -> Image8 {
-        let pixels = image.width * image.height
-        var samples = [UInt8](repeating: 0, count: pixels * 4)
-        func byte(_ value: Float) -> UInt8 { UInt8(min(max(value, 0), 1) * 255 + 0.5) }
-        for p in 0..<pixels {
-            for c in 0..<3 { samples[4 * p + c] = byte(image.rgb[3 * p + c]) }
-            samples[4 * p + 3] = byte(image.alpha[p])
-        }
-        return Image8(width: image.width, height: image.height, channels: 4, samples: samples)
     }
 }

@@ -165,10 +165,10 @@ public enum SyntheticCaptureWriter {
         return sequence.appendingPathComponent("images").appendingPathComponent(camera.id)
     }
 
-    /// Rounds [0, 1] Float samples to 8 bits.
+    /// Rounds [0, 1] Float samples to 8 bits (`Image8.byte(unit:)`).
     static func image8(_ image: RasterImage) -> Image8 {
         Image8(width: image.width, height: image.height, channels: image.channels,
-               samples: image.pixels.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) })
+               samples: image.pixels.map(Image8.byte(unit:)))
     }
 
     static func createDirectory(_ url: URL) throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Geometry
 import HeadModel
+import MediaIO
 import Splatting
 import Testing
 import Tensors
@@ -188,7 +189,7 @@ struct DynamicGaussianAvatarTests {
         let images = try loaded.render(driving: Self.frame, cameras: [Self.camera(size: 32)], rasterizer: rasterizer)
         #expect(images == (try original.render(driving: Self.frame, cameras: [Self.camera(size: 32)], rasterizer: rasterizer)))
         #expect(images[0].width == 32 && images[0].height == 32)
-        #expect(images[0].alpha.contains { $0 > 0.5 }, "the sphere covers the image centre")
+        #expect(images[0].alphaSamples.contains { $0 > 0.5 }, "the sphere covers the image centre")
         #expect(try loaded.scene(driving: Self.frame).appearance == .features(channels: 5))
     }
 
