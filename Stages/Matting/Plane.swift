@@ -1,41 +1,42 @@
-/// A single-channel Float32 raster (row-major), the working type of the matting algorithms.
-struct Plane: Sendable, Equatable {
-    /// Width in pixels.
-    let width: Int
-    /// Height in pixels.
-    let height: Int
-    /// `width * height` values, row-major.
-    var values: [Float]
+import MediaIO
 
-    /// A plane filled with `value`.
+/// A single-channel Float32 raster (row-major), the working type of the matting algorithms: a
+/// one-channel `FloatImage` of MediaIO's image family, with the names the matting code uses.
+typealias Plane = FloatImage
+
+extension Image where Sample == Float {
+    /// A one-channel plane filled with `value`.
     init(width: Int, height: Int, value: Float = 0) {
-        self.width = width
-        self.height = height
-        values = [Float](repeating: value, count: width * height)
+        self.init(width: width, height: height, channels: 1, filledWith: value)
     }
 
-    /// Wraps values.
+    /// Wraps `width * height` row-major values as a one-channel plane.
     init(width: Int, height: Int, values: [Float]) {
         precondition(values.count == width * height, "plane size mismatch")
-        self.width = width
-        self.height = height
-        self.values = values
+        self.init(width: width, height: height, channels: 1, samples: values)
+    }
+
+    /// The samples of a one-channel plane, `width * height` values, row-major (in-place access).
+    var values: [Float] {
+        _read { yield samples }
+        _modify { yield &samples }
     }
 
     /// Applies `transform` to every value.
     func map(_ transform: (Float) -> Float) -> Plane {
-        Plane(width: width, height: height, values: values.map(transform))
+        Plane(width: width, height: height, channels: channels, samples: samples.map(transform))
     }
 
     /// Combines two planes of the same size value by value.
     func combined(with other: Plane, _ combine: (Float, Float) -> Float) -> Plane {
-        precondition(width == other.width && height == other.height, "plane size mismatch")
-        return Plane(width: width, height: height, values: zip(values, other.values).map(combine))
+        precondition(width == other.width && height == other.height && channels == other.channels, "plane size mismatch")
+        return Plane(width: width, height: height, channels: channels, samples: zip(samples, other.samples).map(combine))
     }
 
     /// The mean over the (2r+1)² box around each pixel, clipped at the borders: each output is the
     /// sum over the pixels inside the image divided by their count (so borders are exact).
     func boxMean(radius: Int) -> Plane {
+        precondition(channels == 1, "boxMean needs a one-channel plane")
         guard radius > 0 else { return self }
         var rows = [Float](repeating: 0, count: values.count)
         values.withUnsafeBufferPointer { source in
