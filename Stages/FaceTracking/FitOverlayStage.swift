@@ -74,7 +74,7 @@ public struct FitOverlayStage: Stage {
                 let shading = fragments.interpolate(VertexAttribute(vectors: normals), triangles: model.triangles)
                 let toCamera = camera.worldToCamera.rotation
                 for pixel in 0..<(image.width * image.height) where fragments.triangleIndex[pixel] >= 0 {
-                    let normal = toCamera * SIMD3(shading.pixels[pixel * 3], shading.pixels[pixel * 3 + 1], shading.pixels[pixel * 3 + 2])
+                    let normal = toCamera * SIMD3(shading.samples[pixel * 3], shading.samples[pixel * 3 + 1], shading.samples[pixel * 3 + 2])
                     let light = Float(0.25 + 0.75 * max(0, -normal.z / max(1e-6, (normal * normal).sum().squareRoot())))
                     let tint: SIMD3<Float> = SIMD3(0.55, 0.75, 1.0) * light * 255
                     let opacity = Float(parameters.meshOpacity)

@@ -79,7 +79,7 @@ public enum SyntheticCaptureWriter {
                       to: groundTruth.appendingPathComponent("cameras.json"))
         try HeadModelFormat.write(scene.model, to: groundTruth.appendingPathComponent("head_model"))
 
-        var renderedPlates: [String: RasterImage] = [:]
+        var renderedPlates: [String: FloatImage] = [:]
         for camera in training + heldOut {
             let plate = scene.backgroundPlate(camera: camera)
             renderedPlates[camera.id] = plate
@@ -165,10 +165,9 @@ public enum SyntheticCaptureWriter {
         return sequence.appendingPathComponent("images").appendingPathComponent(camera.id)
     }
 
-    /// Rounds [0, 1] Float samples to 8 bits (`Image8.byte(unit:)`).
-    static func image8(_ image: RasterImage) -> Image8 {
-        Image8(width: image.width, height: image.height, channels: image.channels,
-               samples: image.pixels.map(Image8.byte(unit:)))
+    /// Rounds [0, 1] Float samples to 8 bits (`Image8(rounding:)`).
+    static func image8(_ image: FloatImage) -> Image8 {
+        Image8(rounding: image)
     }
 
     static func createDirectory(_ url: URL) throws {
