@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// `training.json` in an AvatarModel artifact, the same for every avatar family: final PSNR on a
 /// sample of training views and on the held-out cameras (novel views of the training frames),
@@ -60,5 +61,16 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
         guard count > limit else { return Array(0..<count) }
         let cameras = Swift.max(1, cameras)
         return (0..<limit).map { k in (k * count / limit + k % cameras) % count }
+    }
+
+    /// Mean `ImageQuality.psnr` (dB, render clamped to [0, 1]) over `views`, each rendered by
+    /// `render` into `(rendered, target)` samples of equal length; nil when `views` is empty.
+    /// Every avatar family scores `training.json` with it.
+    public static func meanPSNR<View>(_ views: [View], render: (View) throws -> (rendered: [Float], target: [Float])) rethrows -> Double? {
+        guard !views.isEmpty else { return nil }
+        return try views.map { view in
+            let (rendered, target) = try render(view)
+            return ImageQuality.psnr(rendered, target)
+        }.reduce(0, +) / Double(views.count)
     }
 }
