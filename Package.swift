@@ -25,23 +25,33 @@ let package = Package(
     ],
     targets: [
         // MARK: C system libraries (module map + shim header only)
-        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
-                       providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg",
-                       pkgConfig: "libavformat libavcodec libavutil libswscale",
-                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CFFmpeg", path: "Sources/CFFmpeg",
+            pkgConfig: "libavformat libavcodec libavutil libswscale",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
 
         // MARK: Engine and CLI
-        .target(name: "AvatarFlow", dependencies: [
-            .product(name: "Yams", package: "Yams"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .target(name: "AvatarFlowCLI", dependencies: [
-            "AvatarFlow",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .target(name: "AvatarFlowStages", dependencies: ["AvatarFlow", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking",
-                                                         "RiggedGaussians", "MeshGuidance", "DynamicGaussians", "Rendering", "Evaluation"]),
+        .target(
+            name: "AvatarFlow",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(
+            name: "AvatarFlowCLI",
+            dependencies: [
+                "AvatarFlow",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .target(
+            name: "AvatarFlowStages",
+            dependencies: [
+                "AvatarFlow", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking",
+                "RiggedGaussians", "MeshGuidance", "DynamicGaussians", "Rendering", "Evaluation",
+            ]),
         .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "AvatarFlowStages"]),
 
         // MARK: Domain libraries
@@ -50,50 +60,65 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["Randomness"], swiftSettings: numericSettings),
         // Splatting: AVX2/FMA codegen (x86-64-v3) on Linux release builds; the baseline is SSE2, which splits every
         // SIMD8<Float> in two and roughly doubles the rasteriser's instruction count.
-        .target(name: "Splatting", dependencies: ["Tensors", "Geometry"],
-                swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
+        .target(
+            name: "Splatting", dependencies: ["Tensors", "Geometry"],
+            swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
         .target(name: "Geometry", dependencies: ["Randomness"], swiftSettings: numericSettings),
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"], swiftSettings: numericSettings),
         // DifferentiableMesh: deformable marching tetrahedra and a soft mesh rasteriser as autodiff ops (mesh guidance).
-        .target(name: "DifferentiableMesh", dependencies: ["Tensors", "Geometry"],
-                swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
+        .target(
+            name: "DifferentiableMesh", dependencies: ["Tensors", "Geometry"],
+            swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
 
         // MARK: Stages (one target per stage family; a stage never imports another stage)
         .target(name: "VideoIO", dependencies: ["AvatarFlow", "MediaIO"], path: "Stages/VideoIO"),
-        .target(name: "SyntheticCapture", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO", "FaceAnalysis"],
-                path: "Stages/SyntheticCapture", swiftSettings: numericSettings),
+        .target(
+            name: "SyntheticCapture", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO", "FaceAnalysis"],
+            path: "Stages/SyntheticCapture", swiftSettings: numericSettings),
 
-        .target(name: "Matting", dependencies: ["AvatarFlow", "MediaIO", "HeadModel", "Geometry"], path: "Stages/Matting",
-                swiftSettings: numericSettings),
-        .target(name: "FaceTracking", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO", "FaceAnalysis"],
-                path: "Stages/FaceTracking", swiftSettings: numericSettings),
-        .target(name: "FaceLandmarks", dependencies: ["AvatarFlow", "FaceAnalysis", "MediaIO"],
-                path: "Stages/FaceLandmarks", swiftSettings: numericSettings),
+        .target(
+            name: "Matting", dependencies: ["AvatarFlow", "MediaIO", "HeadModel", "Geometry"], path: "Stages/Matting",
+            swiftSettings: numericSettings),
+        .target(
+            name: "FaceTracking", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO", "FaceAnalysis"],
+            path: "Stages/FaceTracking", swiftSettings: numericSettings),
+        .target(
+            name: "FaceLandmarks", dependencies: ["AvatarFlow", "FaceAnalysis", "MediaIO"],
+            path: "Stages/FaceLandmarks", swiftSettings: numericSettings),
 
-        .target(name: "RiggedGaussians", dependencies: ["AvatarFlow", "Avatars", "Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"],
-                path: "Stages/RiggedGaussians", swiftSettings: numericSettings),
-        .target(name: "MeshGuidance", dependencies: ["AvatarFlow", "Avatars", "DifferentiableMesh", "Tensors", "HeadModel", "Geometry", "MediaIO"],
-                path: "Stages/MeshGuidance", swiftSettings: numericSettings),
-        .target(name: "DynamicGaussians", dependencies: ["AvatarFlow", "Avatars", "Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"],
-                path: "Stages/DynamicGaussians", swiftSettings: numericSettings),
-        .target(name: "Rendering", dependencies: ["AvatarFlow", "Avatars", "Splatting", "HeadModel", "MediaIO"],
-                path: "Stages/Rendering", swiftSettings: numericSettings),
-        .target(name: "Evaluation", dependencies: ["AvatarFlow", "Tensors", "MediaIO"],
-                path: "Stages/Evaluation", swiftSettings: numericSettings),
+        .target(
+            name: "RiggedGaussians", dependencies: ["AvatarFlow", "Avatars", "Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"],
+            path: "Stages/RiggedGaussians", swiftSettings: numericSettings),
+        .target(
+            name: "MeshGuidance", dependencies: ["AvatarFlow", "Avatars", "DifferentiableMesh", "Tensors", "HeadModel", "Geometry", "MediaIO"],
+            path: "Stages/MeshGuidance", swiftSettings: numericSettings),
+        .target(
+            name: "DynamicGaussians", dependencies: ["AvatarFlow", "Avatars", "Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"],
+            path: "Stages/DynamicGaussians", swiftSettings: numericSettings),
+        .target(
+            name: "Rendering", dependencies: ["AvatarFlow", "Avatars", "Splatting", "HeadModel", "MediaIO"],
+            path: "Stages/Rendering", swiftSettings: numericSettings),
+        .target(
+            name: "Evaluation", dependencies: ["AvatarFlow", "Tensors", "MediaIO"],
+            path: "Stages/Evaluation", swiftSettings: numericSettings),
 
         // MARK: Benchmarks (print JSON; run by scripts/bench.sh)
-        .executableTarget(name: "TensorsBench", dependencies: ["Tensors"], path: "Benchmarks/TensorsBench",
-                          swiftSettings: numericSettings),
+        .executableTarget(
+            name: "TensorsBench", dependencies: ["Tensors"], path: "Benchmarks/TensorsBench",
+            swiftSettings: numericSettings),
         .executableTarget(name: "MediaBench", dependencies: ["MediaIO"], path: "Benchmarks/MediaBench"),
-        .executableTarget(name: "FaceBench", dependencies: ["FaceAnalysis"], path: "Benchmarks/FaceBench",
-                          swiftSettings: numericSettings),
-        .executableTarget(name: "SplattingBench", dependencies: ["Splatting", "Tensors"], path: "Benchmarks/SplattingBench",
-                          swiftSettings: numericSettings),
-        .executableTarget(name: "RiggedBench", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel"], path: "Benchmarks/RiggedBench",
-                          swiftSettings: numericSettings),
+        .executableTarget(
+            name: "FaceBench", dependencies: ["FaceAnalysis"], path: "Benchmarks/FaceBench",
+            swiftSettings: numericSettings),
+        .executableTarget(
+            name: "SplattingBench", dependencies: ["Splatting", "Tensors"], path: "Benchmarks/SplattingBench",
+            swiftSettings: numericSettings),
+        .executableTarget(
+            name: "RiggedBench", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel"], path: "Benchmarks/RiggedBench",
+            swiftSettings: numericSettings),
 
         // MARK: Tests
         .target(name: "EngineTestStages", dependencies: ["AvatarFlow"], path: "Tests/EngineTestStages"),
@@ -113,13 +138,25 @@ let package = Package(
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
         .testTarget(name: "AvatarsTests", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel", "Geometry", "MediaIO"]),
-        .testTarget(name: "RiggedGaussiansTests", dependencies: ["RiggedGaussians", "HeadCaptureFixtures", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
-                                                                 "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors"]),
+        .testTarget(
+            name: "RiggedGaussiansTests",
+            dependencies: [
+                "RiggedGaussians", "HeadCaptureFixtures", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
+                "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors",
+            ]),
         .testTarget(name: "DifferentiableMeshTests", dependencies: ["DifferentiableMesh", "Tensors", "Geometry"]),
-        .testTarget(name: "MeshGuidanceTests", dependencies: ["MeshGuidance", "HeadCaptureFixtures", "Avatars", "DifferentiableMesh", "AvatarFlow", "AvatarFlowStages",
-                                                              "MediaIO", "HeadModel", "Geometry", "Tensors"]),
-        .testTarget(name: "DynamicGaussiansTests", dependencies: ["DynamicGaussians", "HeadCaptureFixtures", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
-                                                                  "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors"]),
+        .testTarget(
+            name: "MeshGuidanceTests",
+            dependencies: [
+                "MeshGuidance", "HeadCaptureFixtures", "Avatars", "DifferentiableMesh", "AvatarFlow", "AvatarFlowStages",
+                "MediaIO", "HeadModel", "Geometry", "Tensors",
+            ]),
+        .testTarget(
+            name: "DynamicGaussiansTests",
+            dependencies: [
+                "DynamicGaussians", "HeadCaptureFixtures", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
+                "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

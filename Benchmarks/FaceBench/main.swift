@@ -61,11 +61,14 @@ var report: [String: Any] = [:]
 
 // MARK: Haar detection on a 640×480 frame
 let framePath = scratch.appendingPathComponent("frame.pgm")
-try run("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-i", photograph, "-vf", "scale=640:480", "-pix_fmt", "gray", "-f", "image2", "-c:v", "pgm", framePath.path])
+try run(
+    "/usr/bin/env",
+    ["ffmpeg", "-v", "error", "-y", "-i", photograph, "-vf", "scale=640:480", "-pix_fmt", "gray", "-f", "image2", "-c:v", "pgm", framePath.path])
 let (frameWidth, frameHeight, _, frameBytes) = try readNetpbm(framePath)
 let frame = GreyImage(width: frameWidth, height: frameHeight, grey: frameBytes)!
 var cascade: HaarCascade!
-report["haar_cascade_parse_ms"] = rounded(try seconds { cascade = try HaarCascade(contentsOf: URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)) } * 1000)
+report["haar_cascade_parse_ms"] = rounded(
+    try seconds { cascade = try HaarCascade(contentsOf: URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)) } * 1000)
 let detector = HaarCascadeDetector(cascade: cascade)
 var faces: [FaceRectangle] = try detector.detect(frame)
 let detectionRepeats = 10
@@ -74,13 +77,13 @@ report["haar_faces_found_640x480"] = faces.count
 report["haar_ms_per_frame_640x480"] = rounded(detectionSeconds * 1000 / Double(detectionRepeats))
 if FileManager.default.isExecutableFile(atPath: openCVPython.path) {
     let script = """
-    import sys, time, cv2
-    c = cv2.CascadeClassifier(sys.argv[1]); g = cv2.imread(sys.argv[2], cv2.IMREAD_GRAYSCALE)
-    c.detectMultiScale(g, 1.1, 3)
-    t = time.perf_counter()
-    for _ in range(10): faces = c.detectMultiScale(g, 1.1, 3)
-    print((time.perf_counter() - t) * 100, len(faces), cv2.getNumThreads())
-    """
+        import sys, time, cv2
+        c = cv2.CascadeClassifier(sys.argv[1]); g = cv2.imread(sys.argv[2], cv2.IMREAD_GRAYSCALE)
+        c.detectMultiScale(g, 1.1, 3)
+        t = time.perf_counter()
+        for _ in range(10): faces = c.detectMultiScale(g, 1.1, 3)
+        print((time.perf_counter() - t) * 100, len(faces), cv2.getNumThreads())
+        """
     let fields = try run(openCVPython.path, ["-c", script, HaarCascade.defaultFrontalFacePath, framePath.path]).split(separator: " ")
     if let openCVMilliseconds = Double(fields[0]) {
         report["opencv_haar_ms_per_frame_640x480"] = rounded(openCVMilliseconds)
@@ -102,8 +105,10 @@ try run("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-i", photograph, "-pix_
 let (photoWidth, photoHeight, _, photoBytes) = try readNetpbm(photoPath)
 let photo = GreyImage(rgb: photoBytes, width: photoWidth, height: photoHeight, conversion: .dlibMean)!
 // The three faces dlib's frontal detector finds in this photograph (inclusive corners).
-let boxes = [FaceRectangle(left: 342, top: 146, right: 446, bottom: 250), FaceRectangle(left: 221, top: 213, right: 293, bottom: 285),
-             FaceRectangle(left: 109, top: 165, right: 181, bottom: 237)]
+let boxes = [
+    FaceRectangle(left: 342, top: 146, right: 446, bottom: 250), FaceRectangle(left: 221, top: 213, right: 293, bottom: 285),
+    FaceRectangle(left: 109, top: 165, right: 181, bottom: 237),
+]
 let landmarkRepeats = 300
 var checksum = 0.0
 for box in boxes { checksum += model.landmarks(in: photo, box: box)[30].x }

@@ -54,8 +54,9 @@ func loadAverage() -> Double {
 /// carries over from the parent across fork/exec, VmHWM starts afresh with the new address space.
 func peakResidentMegabytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return -1 }
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return -1 }
     return kilobytes / 1024
 }
 
@@ -78,41 +79,53 @@ defer { try? FileManager.default.removeItem(at: workspace) }
 
 let width = 1280, height = 720, clipFrames = 250, encodeFrames = 60
 let clip = workspace.appendingPathComponent("testsrc-720p.mp4")
-try ffmpeg(["-f", "lavfi", "-i", "testsrc=size=\(width)x\(height):rate=25", "-frames:v", "\(clipFrames)",
-            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", clip.path])
+try ffmpeg([
+    "-f", "lavfi", "-i", "testsrc=size=\(width)x\(height):rate=25", "-frames:v", "\(clipFrames)",
+    "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", clip.path,
+])
 
 // Decode: MediaIO to RGB8 frames vs `ffmpeg -i clip -pix_fmt rgb24 -f null -`.
 var decodedCount = 0
-let (decodeSeconds, cliDecodeSeconds) = try bestAlternating(3, {
-    let reader = try VideoReader(url: clip)
-    decodedCount = 0
-    while try reader.nextFrame() != nil { decodedCount += 1 }
-}, {
-    try ffmpeg(["-i", clip.path, "-pix_fmt", "rgb24", "-f", "null", "-"])
-})
+let (decodeSeconds, cliDecodeSeconds) = try bestAlternating(
+    3,
+    {
+        let reader = try VideoReader(url: clip)
+        decodedCount = 0
+        while try reader.nextFrame() != nil { decodedCount += 1 }
+    },
+    {
+        try ffmpeg(["-i", clip.path, "-pix_fmt", "rgb24", "-f", "null", "-"])
+    })
 
 // Encode: MediaIO H.264 CRF 18 (preset medium) from RGB8 frames in memory vs the CLI reading the
 // same frames as raw RGB from a file in the page cache.
 // The frames are testsrc rendered directly in RGB (no YUV history), so the round-trip PSNR below
 // measures only the encoder and the YUV→RGB conversion.
 let raw = workspace.appendingPathComponent("frames.rgb")
-try ffmpeg(["-f", "lavfi", "-i", "testsrc=size=\(width)x\(height):rate=25", "-frames:v", "\(encodeFrames)",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", raw.path])
+try ffmpeg([
+    "-f", "lavfi", "-i", "testsrc=size=\(width)x\(height):rate=25", "-frames:v", "\(encodeFrames)",
+    "-f", "rawvideo", "-pix_fmt", "rgb24", raw.path,
+])
 let rawBytes = try [UInt8](Data(contentsOf: raw))
 let frameBytes = width * height * 3
 var frames: [Image8] = (0..<encodeFrames).map { index in
     Image8(width: width, height: height, channels: 3, samples: Array(rawBytes[(index * frameBytes)..<((index + 1) * frameBytes)]))
 }
 let encoded = workspace.appendingPathComponent("encoded.mp4")
-let (encodeSeconds, cliEncodeSeconds) = try bestAlternating(3, {
-    let writer = try VideoWriter(url: encoded, frameSize: PixelSize(width: width, height: height))
-    for frame in frames { try writer.append(frame) }
-    try writer.finish()
-}, {
-    try ffmpeg(["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)", "-r", "25", "-i", raw.path,
-                "-c:v", "libx264", "-crf", "18", "-preset", "medium", "-pix_fmt", "yuv420p",
-                workspace.appendingPathComponent("cli.mp4").path])
-})
+let (encodeSeconds, cliEncodeSeconds) = try bestAlternating(
+    3,
+    {
+        let writer = try VideoWriter(url: encoded, frameSize: PixelSize(width: width, height: height))
+        for frame in frames { try writer.append(frame) }
+        try writer.finish()
+    },
+    {
+        try ffmpeg([
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)", "-r", "25", "-i", raw.path,
+            "-c:v", "libx264", "-crf", "18", "-preset", "medium", "-pix_fmt", "yuv420p",
+            workspace.appendingPathComponent("cli.mp4").path,
+        ])
+    })
 
 // Round-trip quality of the default encoder settings on these frames, for both YUV→RGB modes.
 func meanPSNR(_ url: URL, against originals: [Image8], _ conversion: VideoDecodeOptions.ColourConversion) throws -> Double {
@@ -136,8 +149,9 @@ func meanPSNR(_ url: URL, against originals: [Image8], _ conversion: VideoDecode
 let psnrCompatible = try meanPSNR(encoded, against: frames, .ffmpegCompatible)
 let psnrAccurate = try meanPSNR(encoded, against: frames, .accurate)
 let encoded444 = workspace.appendingPathComponent("encoded444.mp4")
-let writer444 = try VideoWriter(url: encoded444, frameSize: PixelSize(width: width, height: height),
-                                options: VideoEncodeOptions(chroma: .full))
+let writer444 = try VideoWriter(
+    url: encoded444, frameSize: PixelSize(width: width, height: height),
+    options: VideoEncodeOptions(chroma: .full))
 for frame in frames { try writer444.append(frame) }
 try writer444.finish()
 let psnr444 = try meanPSNR(encoded444, against: frames, .ffmpegCompatible)
@@ -145,8 +159,9 @@ let psnr444 = try meanPSNR(encoded444, against: frames, .ffmpegCompatible)
 // FrameSet PNG (zlib level 1) write and read of the same frames.
 let frameSetURL = workspace.appendingPathComponent("frameset")
 let pngWriteSeconds = try seconds {
-    let writer = try FrameSetWriter(directory: frameSetURL, cameras: ["cam0"], size: PixelSize(width: width, height: height),
-                                    frameRate: Rational(25, 1))
+    let writer = try FrameSetWriter(
+        directory: frameSetURL, cameras: ["cam0"], size: PixelSize(width: width, height: height),
+        frameRate: Rational(25, 1))
     for (index, frame) in frames.enumerated() { try writer.append([frame], timestamp: Double(index) / 25, sourceIndex: index) }
     try writer.finish()
 }
@@ -159,8 +174,10 @@ frames = []
 // Peak memory while streaming a long 1080p clip, measured in a fresh child process.
 let longFrames = 500
 let longClip = workspace.appendingPathComponent("long-1080p.mp4")
-try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25", "-frames:v", "\(longFrames)",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", longClip.path])
+try ffmpeg([
+    "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25", "-frames:v", "\(longFrames)",
+    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", longClip.path,
+])
 let childReport = try run(CommandLine.arguments[0], ["--stream-decode", longClip.path]).split(separator: " ")
 let streamedFrames = Int(childReport[0]) ?? -1
 let streamedPeakMegabytes = Double(childReport[1]) ?? -1

@@ -26,8 +26,9 @@ func standardScene(count: Int, channels: Int, seed: UInt64) -> GaussianScene {
     var scene = GaussianScene(appearance: .features(channels: channels))
     scene.means.reserveCapacity(count * 3)
     while scene.count < count {
-        let p = SIMD3<Float>(Float.random(in: -1...1, using: &rng), Float.random(in: -1...1, using: &rng),
-                             Float.random(in: -1...1, using: &rng))
+        let p = SIMD3<Float>(
+            Float.random(in: -1...1, using: &rng), Float.random(in: -1...1, using: &rng),
+            Float.random(in: -1...1, using: &rng))
         if (p * p).sum() > 1 { continue }
         scene.means += [p.x * 0.5, p.y * 0.5, 2 + p.z * 0.5]
         scene.rotations += [rng.normal(), rng.normal(), rng.normal(), rng.normal()]
@@ -53,8 +54,9 @@ func milliseconds(workers: Int, _ body: () throws -> Void) rethrows -> (wall: Do
 }
 
 let size = 256
-let camera = PinholeCamera(width: size, height: size, fx: 1.2 * Float(size), fy: 1.2 * Float(size),
-                           cx: Float(size - 1) / 2, cy: Float(size - 1) / 2)
+let camera = PinholeCamera(
+    width: size, height: size, fx: 1.2 * Float(size), fy: 1.2 * Float(size),
+    cx: Float(size - 1) / 2, cy: Float(size - 1) / 2)
 // `SplattingBench <gaussians> <channels> <workers> <runs>` measures one configuration only (for
 // profilers such as callgrind); without arguments the full grid below runs.
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }

@@ -32,8 +32,9 @@ for n in [512, 2048] {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    OpenBLAS.shared.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1,
-                                          a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+                    OpenBLAS.shared.sgemm(
+                        transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1,
+                        a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
                 }
             }
         }

@@ -56,8 +56,9 @@ struct Run: AsyncParsableCommand {
             }
             var failures: [String] = []
             for (plan, name) in plans {
-                let options = RunOptions(jobs: jobs, force: force, from: from, until: until, keepGoing: keepGoing,
-                                         runsDirectory: URL(fileURLWithPath: runs), runName: name)
+                let options = RunOptions(
+                    jobs: jobs, force: force, from: from, until: until, keepGoing: keepGoing,
+                    runsDirectory: URL(fileURLWithPath: runs), runName: name)
                 let result = try await runner.run(plan, options: options)
                 print("run directory: \(result.runDirectory.path)")
                 for output in plan.spec.outputs {

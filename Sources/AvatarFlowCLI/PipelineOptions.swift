@@ -29,8 +29,11 @@ struct PipelineOptions: ParsableArguments {
         var result: [String: URL] = [:]
         for (index, text) in inputs.enumerated() {
             guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-                throw PipelineValidationError([.error(.unknownInput, at: .commandLine(argument: index + 1),
-                                                      "--input '\(text)' must be NAME=PATH", hint: "e.g. --input capture=data/subject1")])
+                throw PipelineValidationError([
+                    .error(
+                        .unknownInput, at: .commandLine(argument: index + 1),
+                        "--input '\(text)' must be NAME=PATH", hint: "e.g. --input capture=data/subject1")
+                ])
             }
             result[String(text[..<equals])] = URL(fileURLWithPath: String(text[text.index(after: equals)...])).standardizedFileURL
         }

@@ -32,8 +32,11 @@ enum StageCatalogue {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let entries = stages.map { Entry(id: $0.id, version: $0.version, summary: $0.summary, inputs: $0.inputs,
-                                         outputs: $0.outputs, parameters: $0.fields) }
+        let entries = stages.map {
+            Entry(
+                id: $0.id, version: $0.version, summary: $0.summary, inputs: $0.inputs,
+                outputs: $0.outputs, parameters: $0.fields)
+        }
         return String(decoding: (try? encoder.encode(entries)) ?? Data("[]".utf8), as: UTF8.self)
     }
 }

@@ -42,7 +42,8 @@ extension ArtifactManifest {
             throw AvatarError("\(url.path): cannot parse the \(subject) manifest (\(error)); re-run \(producer)")
         }
         guard manifest.format == formatTag, manifest.version == 1 else {
-            throw AvatarError("\(url.path): not an AvatarFlow \(subject) v1 manifest (format \(manifest.format), version \(manifest.version)); re-run \(producer)")
+            throw AvatarError(
+                "\(url.path): not an AvatarFlow \(subject) v1 manifest (format \(manifest.format), version \(manifest.version)); re-run \(producer)")
         }
         return manifest
     }

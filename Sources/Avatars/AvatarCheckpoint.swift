@@ -34,8 +34,10 @@ public struct AvatarCheckpoint: Codable, Sendable, Equatable {
     }
 
     /// Writes parameters, optimiser state and `extras` into `directory` and points the record at them.
-    public static func save(iteration: Int, generatorState: UInt64, parameters: [(name: String, parameter: Parameter)], optimizer: Adam,
-                            extras: [String: Tensor] = [:], to directory: URL) throws {
+    public static func save(
+        iteration: Int, generatorState: UInt64, parameters: [(name: String, parameter: Parameter)], optimizer: Adam,
+        extras: [String: Tensor] = [:], to directory: URL
+    ) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var tensors = extras
         for (name, parameter) in parameters { tensors[name] = parameter.value }
@@ -100,13 +102,17 @@ public struct AvatarCheckpoint: Codable, Sendable, Equatable {
     /// Restores the checkpoint in `directory` into `parameters` (shapes must match) and `optimizer`;
     /// returns the record and every stored tensor (for family extras), or nil when there is no checkpoint.
     /// - Throws: `AvatarError` naming the file when the record or tensors are damaged or do not fit.
-    public static func restore(from directory: URL, parameters: [(name: String, parameter: Parameter)],
-                               optimizer: Adam) throws -> (record: AvatarCheckpoint, tensors: [String: Tensor])? {
+    public static func restore(
+        from directory: URL, parameters: [(name: String, parameter: Parameter)],
+        optimizer: Adam
+    ) throws -> (record: AvatarCheckpoint, tensors: [String: Tensor])? {
         guard let loaded = try read(from: directory) else { return nil }
         let values = try parameters.map { name, parameter -> Tensor in
             let value = try loaded.tensor(name)
             guard value.shape == parameter.shape else {
-                throw AvatarError("\(loaded.url.path): checkpoint tensor '\(name)' has shape \(value.shape) but the model has \(parameter.shape) (different settings?); \(advice(directory))")
+                throw AvatarError(
+                    "\(loaded.url.path): checkpoint tensor '\(name)' has shape \(value.shape) but the model has \(parameter.shape) (different settings?); \(advice(directory))"
+                )
             }
             return value
         }

@@ -60,9 +60,11 @@ public struct AvatarManifest: ArtifactManifest, Sendable, Equatable {
     public static let fileName = "avatar.json"
 
     /// Creates a manifest of the current format version.
-    public init(family: String, headModel: HeadModelReference, identity: [Double], scale: Double, shDegree: Int,
-                gaussianCount: Int, background: [Float], parametersFile: String = "gaussians.safetensors",
-                trainingCameras: [String], heldOutCameras: [String], iterations: Int) {
+    public init(
+        family: String, headModel: HeadModelReference, identity: [Double], scale: Double, shDegree: Int,
+        gaussianCount: Int, background: [Float], parametersFile: String = "gaussians.safetensors",
+        trainingCameras: [String], heldOutCameras: [String], iterations: Int
+    ) {
         format = Self.formatTag
         version = 1
         self.family = family

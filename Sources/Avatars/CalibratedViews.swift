@@ -46,21 +46,28 @@ public struct CalibratedViews: Sendable {
     /// Checks `frameSet` against `tracking` and the split, and converts its calibrations.
     /// `consumer` names the stage in messages (e.g. "gaussians.rigged").
     /// - Throws: `AvatarError` naming the problem and its fix.
-    public static func open(frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int,
-                            consumer: String, sizeMultiple: Int = 1, requiresAlpha: Bool = false,
-                            trackedFramesOnly: Bool = false) throws -> CalibratedViews {
+    public static func open(
+        frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int,
+        consumer: String, sizeMultiple: Int = 1, requiresAlpha: Bool = false,
+        trackedFramesOnly: Bool = false
+    ) throws -> CalibratedViews {
         let manifest = frameSet.manifest
         guard let calibrations = manifest.calibrations else {
-            throw AvatarError("\(frameSet.directory.path): the frames carry no camera calibrations; \(consumer) needs calibrated cameras (a capture with cameras.json)")
+            throw AvatarError(
+                "\(frameSet.directory.path): the frames carry no camera calibrations; \(consumer) needs calibrated cameras (a capture with cameras.json)")
         }
         guard tracking.frames.count == manifest.frameCount else {
-            throw AvatarError("the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
+            throw AvatarError(
+                "the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
         }
         guard manifest.width % sizeMultiple == 0, manifest.height % sizeMultiple == 0 else {
-            throw AvatarError("the frames are \(manifest.width)x\(manifest.height), not divisible by the super-resolution factor \(sizeMultiple); decode at a multiple of \(sizeMultiple) or change sr_factor")
+            throw AvatarError(
+                "the frames are \(manifest.width)x\(manifest.height), not divisible by the super-resolution factor \(sizeMultiple); decode at a multiple of \(sizeMultiple) or change sr_factor"
+            )
         }
         guard !requiresAlpha || manifest.channels == 4 else {
-            throw AvatarError("\(frameSet.directory.path): the frames have \(manifest.channels) channels; \(consumer) needs matted RGBA frames (connect matting's output)")
+            throw AvatarError(
+                "\(frameSet.directory.path): the frames have \(manifest.channels) channels; \(consumer) needs matted RGBA frames (connect matting's output)")
         }
         for camera in heldOutCameras where !manifest.cameras.contains(camera) {
             throw AvatarError("held_out_cameras names '\(camera)', which the frames do not have (\(manifest.cameras.joined(separator: ", ")))")
@@ -77,11 +84,14 @@ public struct CalibratedViews: Sendable {
         if trackedFramesOnly {
             frames = frames.filter { tracking.frames[$0].observedViews > 0 }
             guard !frames.isEmpty else {
-                throw AvatarError("no face was tracked in any of the \(candidateFrames) training frames (every tracking frame has 0 observed views); the capture shows no detectable face — check the landmark stage's output or the footage")
+                throw AvatarError(
+                    "no face was tracked in any of the \(candidateFrames) training frames (every tracking frame has 0 observed views); the capture shows no detectable face — check the landmark stage's output or the footage"
+                )
             }
         }
-        return CalibratedViews(frameSet: frameSet, calibrations: calibrations, cameras: try calibrations.map { try $0.pinholeCamera() },
-                               heldOutCameras: heldOutCameras, trainingCameras: trainingCameras, trainingFrames: frames)
+        return CalibratedViews(
+            frameSet: frameSet, calibrations: calibrations, cameras: try calibrations.map { try $0.pinholeCamera() },
+            heldOutCameras: heldOutCameras, trainingCameras: trainingCameras, trainingFrames: frames)
     }
 
     /// The views of `frames` (frame-major, FrameSet camera order), split into training-camera and

@@ -27,8 +27,10 @@ public protocol GaussianAvatarRenderer: Sendable {
 
 extension GaussianAvatarRenderer {
     /// Splats `scene(driving:)` once per camera over `manifest.background`.
-    public func render(driving frame: HeadTracking.Frame, cameras: [PinholeCamera],
-                       rasterizer: GaussianRasterizer) throws -> [FloatImage] {
+    public func render(
+        driving frame: HeadTracking.Frame, cameras: [PinholeCamera],
+        rasterizer: GaussianRasterizer
+    ) throws -> [FloatImage] {
         let scene = try scene(driving: frame)
         let settings = RasterSettings(background: manifest.background)
         return try cameras.map { camera in
@@ -54,16 +56,22 @@ public enum AvatarLoader {
         case DynamicGaussianAvatar.family:
             return try DynamicGaussianAvatar.read(from: directory)
         default:
-            throw AvatarError("\(directory.path): avatar family '\(manifest.family)' is not known to this build (known: \(RiggedGaussianAvatar.family), \(DynamicGaussianAvatar.family)); update AvatarFlow or re-train")
+            throw AvatarError(
+                "\(directory.path): avatar family '\(manifest.family)' is not known to this build (known: \(RiggedGaussianAvatar.family), \(DynamicGaussianAvatar.family)); update AvatarFlow or re-train"
+            )
         }
     }
 
     /// Loads the head model a manifest refers to and checks its name.
     public static func headModel(_ reference: HeadModelReference) throws -> HeadModel {
-        let model = reference.path.isEmpty ? ProceduralHeadBuilder.build()
+        let model =
+            reference.path.isEmpty
+            ? ProceduralHeadBuilder.build()
             : try HeadModelFormat.read(from: URL(fileURLWithPath: reference.path))
         guard model.name == reference.name else {
-            throw AvatarError("the avatar was trained with head model '\(reference.name)' but '\(reference.path.isEmpty ? "built-in" : reference.path)' holds '\(model.name)'; point the stage at the same model")
+            throw AvatarError(
+                "the avatar was trained with head model '\(reference.name)' but '\(reference.path.isEmpty ? "built-in" : reference.path)' holds '\(model.name)'; point the stage at the same model"
+            )
         }
         return model
     }

@@ -51,8 +51,9 @@ public struct HeadMeshRig: Sendable {
     /// entry is ignored) and its translation.
     public func pose(expression: Variable, jaw: Variable, jointRotations: [SIMD3<Float>], translation: SIMD3<Float>) -> Posed {
         let vertexCount = model.vertexCount, jointCount = model.jointCount, k = expression.value.count
-        precondition(expression.shape == [1, k] && k <= model.expressionCount && jaw.shape == [1, 3]
-                     && jointRotations.count == jointCount, "head mesh rig inputs do not match the model")
+        precondition(
+            expression.shape == [1, k] && k <= model.expressionCount && jaw.shape == [1, 3]
+                && jointRotations.count == jointCount, "head mesh rig inputs do not match the model")
         let psi = expression.value.scalars
         var rotations = jointRotations
         let theta = SIMD3(jaw.value[flat: 0], jaw.value[flat: 1], jaw.value[flat: 2])
@@ -80,24 +81,27 @@ public struct HeadMeshRig: Sendable {
         let s = scale
         var world = Tensor(zeros: [vertexCount, 3])
         world.withUnsafeMutableBufferPointer { out in
-        shaped.withUnsafeBufferPointer { t in
-        model.skinningWeights.withUnsafeBufferPointer { weights in
-            for v in 0..<vertexCount {
-                let x = SIMD3(t[3 * v], t[3 * v + 1], t[3 * v + 2])
-                var sum = SIMD3<Float>.zero
-                for j in 0..<jointCount {
-                    let w = weights[v * jointCount + j]
-                    if w != 0 { sum += w * (linear[j] * x + offsets[j]) }
+            shaped.withUnsafeBufferPointer { t in
+                model.skinningWeights.withUnsafeBufferPointer { weights in
+                    for v in 0..<vertexCount {
+                        let x = SIMD3(t[3 * v], t[3 * v + 1], t[3 * v + 2])
+                        var sum = SIMD3<Float>.zero
+                        for j in 0..<jointCount {
+                            let w = weights[v * jointCount + j]
+                            if w != 0 { sum += w * (linear[j] * x + offsets[j]) }
+                        }
+                        let y = s * sum + translation
+                        for a in 0..<3 { out[3 * v + a] = y[a] }
+                    }
                 }
-                let y = s * sum + translation
-                for a in 0..<3 { out[3 * v + a] = y[a] }
             }
-        }}}
+        }
         let root = s * (model.jointIndex("root").map { linear[$0] * rest[$0] + offsets[$0] } ?? .zero) + translation
         let headModel = model, differentiableJoint = jawJoint
         let vertices = Tape.record(inputs: [expression, jaw], outputs: [world]) { gradients in
-            Self.backward(gradient: gradients[0], model: headModel, shaped: shaped, rest: rest, matrices: matrices, linear: linear,
-                          scale: s, expressionCount: k, jawJoint: differentiableJoint, theta: theta)
+            Self.backward(
+                gradient: gradients[0], model: headModel, shaped: shaped, rest: rest, matrices: matrices, linear: linear,
+                scale: s, expressionCount: k, jawJoint: differentiableJoint, theta: theta)
         }[0]
         return Posed(vertices: vertices, root: root)
     }
@@ -115,33 +119,37 @@ public struct HeadMeshRig: Sendable {
         }
     }
 
-    static func backward(gradient: Tensor, model: HeadModel, shaped: [Float], rest: [SIMD3<Float>], matrices: [Matrix3x3],
-                         linear: [Matrix3x3], scale: Float, expressionCount: Int, jawJoint: Int?, theta: SIMD3<Float>) -> [Tensor?] {
+    static func backward(
+        gradient: Tensor, model: HeadModel, shaped: [Float], rest: [SIMD3<Float>], matrices: [Matrix3x3],
+        linear: [Matrix3x3], scale: Float, expressionCount: Int, jawJoint: Int?, theta: SIMD3<Float>
+    ) -> [Tensor?] {
         let vertexCount = model.vertexCount, jointCount = model.jointCount
         var shapedGradient = [Float](repeating: 0, count: 3 * vertexCount)
         var linearGradient = [Matrix3x3](repeating: Matrix3x3(rows: .zero, .zero, .zero), count: jointCount)
         var offsetGradient = [SIMD3<Float>](repeating: .zero, count: jointCount)
         let transposedLinear = linear.map(\.transposed)
         gradient.withUnsafeBufferPointer { g in
-        shaped.withUnsafeBufferPointer { t in
-        model.skinningWeights.withUnsafeBufferPointer { weights in
-            for v in 0..<vertexCount {
-                let u = scale * SIMD3(g[3 * v], g[3 * v + 1], g[3 * v + 2])
-                let x = SIMD3(t[3 * v], t[3 * v + 1], t[3 * v + 2])
-                var back = SIMD3<Float>.zero
-                for j in 0..<jointCount {
-                    let w = weights[v * jointCount + j]
-                    guard w != 0 else { continue }
-                    let wu = w * u
-                    back += transposedLinear[j] * wu
-                    offsetGradient[j] += wu
-                    linearGradient[j].row0 += wu.x * x
-                    linearGradient[j].row1 += wu.y * x
-                    linearGradient[j].row2 += wu.z * x
+            shaped.withUnsafeBufferPointer { t in
+                model.skinningWeights.withUnsafeBufferPointer { weights in
+                    for v in 0..<vertexCount {
+                        let u = scale * SIMD3(g[3 * v], g[3 * v + 1], g[3 * v + 2])
+                        let x = SIMD3(t[3 * v], t[3 * v + 1], t[3 * v + 2])
+                        var back = SIMD3<Float>.zero
+                        for j in 0..<jointCount {
+                            let w = weights[v * jointCount + j]
+                            guard w != 0 else { continue }
+                            let wu = w * u
+                            back += transposedLinear[j] * wu
+                            offsetGradient[j] += wu
+                            linearGradient[j].row0 += wu.x * x
+                            linearGradient[j].row1 += wu.y * x
+                            linearGradient[j].row2 += wu.z * x
+                        }
+                        for a in 0..<3 { shapedGradient[3 * v + a] = back[a] }
+                    }
                 }
-                for a in 0..<3 { shapedGradient[3 * v + a] = back[a] }
             }
-        }}}
+        }
         var restGradient = [SIMD3<Float>](repeating: .zero, count: jointCount)
         var jawMatrixGradient = Matrix3x3(rows: .zero, .zero, .zero)
         for j in stride(from: jointCount - 1, through: 0, by: -1) {
@@ -168,15 +176,17 @@ public struct HeadMeshRig: Sendable {
         }
         var expressionGradient = Tensor(zeros: [1, expressionCount])
         expressionGradient.withUnsafeMutableBufferPointer { out in
-        model.expressionBasis.withUnsafeBufferPointer { basis in
-        shapedGradient.withUnsafeBufferPointer { gt in
-            for k in 0..<expressionCount {
-                let offset = k * 3 * vertexCount
-                var sum = 0.0
-                for i in 0..<(3 * vertexCount) { sum += Double(basis[offset + i] * gt[i]) }
-                out[k] = Float(sum)
+            model.expressionBasis.withUnsafeBufferPointer { basis in
+                shapedGradient.withUnsafeBufferPointer { gt in
+                    for k in 0..<expressionCount {
+                        let offset = k * 3 * vertexCount
+                        var sum = 0.0
+                        for i in 0..<(3 * vertexCount) { sum += Double(basis[offset + i] * gt[i]) }
+                        out[k] = Float(sum)
+                    }
+                }
             }
-        }}}
+        }
         var jawGradient = Tensor(zeros: [1, 3])
         if let jawJoint {
             // dR = R·[ω]× with ω = J_r dθ, so ∂L/∂ω_a = ⟨Rᵀ ∂L/∂R, [e_a]×⟩.

@@ -7,8 +7,9 @@ extension HeadTracking {
     /// `translations` hold 3 floats per frame (axis-angle radians, world units). The composition is
     /// exact because the correction rotates the posed head about its posed pivot, as the root joint does.
     public func applyingRigidCorrections(rotations: [Float], translations: [Float]) -> HeadTracking {
-        precondition(rotations.count == 3 * frames.count && translations.count == 3 * frames.count,
-                     "one rotation and one translation correction per tracked frame")
+        precondition(
+            rotations.count == 3 * frames.count && translations.count == 3 * frames.count,
+            "one rotation and one translation correction per tracked frame")
         var refined = self
         for f in refined.frames.indices {
             let delta = SIMD3(rotations[3 * f], rotations[3 * f + 1], rotations[3 * f + 2])

@@ -13,9 +13,11 @@ public enum RiggedDensityControl {
     /// Clones small Gaussians and splits large ones whose average view-space gradient reaches
     /// `settings.gradientThreshold`, then prunes transparent, oversized (world) or screen-filling ones
     /// unless that would empty their triangle. `triangleScales` are the current k per triangle.
-    public static func densifyAndPrune(_ gaussians: inout RiggedGaussians, triangleScales: [Float],
-                                       statistics: DensificationStatistics, settings: DensityControlSettings,
-                                       generator: inout Tensors.SplitMix64) -> BindingDensityEdit {
+    public static func densifyAndPrune(
+        _ gaussians: inout RiggedGaussians, triangleScales: [Float],
+        statistics: DensificationStatistics, settings: DensityControlSettings,
+        generator: inout Tensors.SplitMix64
+    ) -> BindingDensityEdit {
         let n = gaussians.count
         precondition(statistics.gradientNormSum.count == n, "statistics describe a different number of Gaussians")
         let gradient = statistics.averageGradientNorm
@@ -38,8 +40,9 @@ public enum RiggedDensityControl {
             }
         }
         var prune = (0..<edited.count).map { i in
-            DensityControl.shouldPrune(opacityLogit: edited.opacityLogits[i], largestWorldScale: worldLargest(edited, i), isNew: isNew[i],
-                                       source: sources[i], statistics: statistics, settings: settings)
+            DensityControl.shouldPrune(
+                opacityLogit: edited.opacityLogits[i], largestWorldScale: worldLargest(edited, i), isNew: isNew[i],
+                source: sources[i], statistics: statistics, settings: settings)
         }
         // Binding inheritance: a triangle whose every Gaussian would go keeps them all (as GaussianAvatars does).
         var survivorsPerTriangle = [Int32](repeating: 0, count: triangleScales.count)
@@ -57,8 +60,9 @@ public enum RiggedDensityControl {
             isNew = survivors.map { isNew[$0] }
         }
         gaussians = edited
-        return BindingDensityEdit(sourceIndex: sources, isNew: isNew, cloned: plan.clone.count, split: plan.split.count,
-                                  pruned: pruned, protected: protected)
+        return BindingDensityEdit(
+            sourceIndex: sources, isNew: isNew, cloned: plan.clone.count, split: plan.split.count,
+            pruned: pruned, protected: protected)
     }
 
     /// Opacity reset (3DGS): clamps every opacity to at most `maximum`.
@@ -85,8 +89,9 @@ extension RiggedGaussians {
             for i in indices { result.append(contentsOf: values[(i * width)..<((i + 1) * width)]) }
             return result
         }
-        return RiggedGaussians(means: rows(means, 3), rotations: rows(rotations, 4), logScales: rows(logScales, 3),
-                               opacityLogits: rows(opacityLogits, 1), features: rows(features, RiggedGaussianAvatar.storedFeatureWidth),
-                               binding: indices.map { binding[$0] })
+        return RiggedGaussians(
+            means: rows(means, 3), rotations: rows(rotations, 4), logScales: rows(logScales, 3),
+            opacityLogits: rows(opacityLogits, 1), features: rows(features, RiggedGaussianAvatar.storedFeatureWidth),
+            binding: indices.map { binding[$0] })
     }
 }

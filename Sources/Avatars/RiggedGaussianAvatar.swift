@@ -90,9 +90,10 @@ public struct RiggedGaussians: Sendable, Equatable {
 
     /// Creates the parameter set; arrays must describe the same number of Gaussians.
     public init(means: [Float], rotations: [Float], logScales: [Float], opacityLogits: [Float], features: [Float], binding: [Int32]) {
-        precondition(means.count == 3 * binding.count && rotations.count == 4 * binding.count && logScales.count == 3 * binding.count
-                     && opacityLogits.count == binding.count && features.count == RiggedGaussianAvatar.storedFeatureWidth * binding.count,
-                     "rigged Gaussian arrays describe different counts")
+        precondition(
+            means.count == 3 * binding.count && rotations.count == 4 * binding.count && logScales.count == 3 * binding.count
+                && opacityLogits.count == binding.count && features.count == RiggedGaussianAvatar.storedFeatureWidth * binding.count,
+            "rigged Gaussian arrays describe different counts")
         self.means = means
         self.rotations = rotations
         self.logScales = logScales
@@ -125,10 +126,12 @@ public struct RiggedGaussians: Sendable, Equatable {
     /// The parameters as named tensors (the binding as exact Float32 integers, valid below 2²⁴ triangles).
     public var tensors: [String: Tensor] {
         let n = count
-        return ["means": Tensor(shape: [n, 3], scalars: means), "rotations": Tensor(shape: [n, 4], scalars: rotations),
-                "log_scales": Tensor(shape: [n, 3], scalars: logScales), "opacity_logits": Tensor(shape: [n], scalars: opacityLogits),
-                "features": Tensor(shape: [n, RiggedGaussianAvatar.storedFeatureWidth], scalars: features),
-                "binding": Tensor(shape: [n], scalars: binding.map(Float.init))]
+        return [
+            "means": Tensor(shape: [n, 3], scalars: means), "rotations": Tensor(shape: [n, 4], scalars: rotations),
+            "log_scales": Tensor(shape: [n, 3], scalars: logScales), "opacity_logits": Tensor(shape: [n], scalars: opacityLogits),
+            "features": Tensor(shape: [n, RiggedGaussianAvatar.storedFeatureWidth], scalars: features),
+            "binding": Tensor(shape: [n], scalars: binding.map(Float.init)),
+        ]
     }
 
     /// Reads the parameters from named tensors, checking names and shapes.
@@ -151,23 +154,27 @@ public struct RiggedGaussians: Sendable, Equatable {
         let features = try tensor("features", width: RiggedGaussianAvatar.storedFeatureWidth)
         let n = bindingValues.count
         guard means.count == 3 * n, rotations.count == 4 * n, logScales.count == 3 * n, opacity.count == n,
-              features.count == RiggedGaussianAvatar.storedFeatureWidth * n else {
+            features.count == RiggedGaussianAvatar.storedFeatureWidth * n
+        else {
             throw AvatarError("\(source): the tensors describe different numbers of Gaussians (binding has \(n))")
         }
-        self.init(means: means, rotations: rotations, logScales: logScales, opacityLogits: opacity, features: features,
-                  binding: bindingValues.map { Int32($0) })
+        self.init(
+            means: means, rotations: rotations, logScales: logScales, opacityLogits: opacity, features: features,
+            binding: bindingValues.map { Int32($0) })
     }
 
     /// The Gaussians in world space for posed triangle `frames`, colours truncated to `shDegree`,
     /// with the binding as the integer attribute `binding`.
     public func worldScene(frames: TriangleFrames, shDegree: Int) -> GaussianScene {
         let n = count
-        let world = RiggedTransform.forward(means: Tensor(shape: [n, 3], scalars: means), rotations: Tensor(shape: [n, 4], scalars: rotations),
-                                            logScales: Tensor(shape: [n, 3], scalars: logScales), binding: binding, frames: frames)
-        return GaussianScene(means: world.means.scalars, rotations: world.rotations.scalars, logScales: world.logScales.scalars,
-                             opacityLogits: opacityLogits, features: truncatedFeatures(degree: shDegree),
-                             appearance: .sphericalHarmonics(degree: shDegree),
-                             attributes: [RiggedGaussianAvatar.bindingAttribute: GaussianAttribute(width: 1, values: .int32(binding))])
+        let world = RiggedTransform.forward(
+            means: Tensor(shape: [n, 3], scalars: means), rotations: Tensor(shape: [n, 4], scalars: rotations),
+            logScales: Tensor(shape: [n, 3], scalars: logScales), binding: binding, frames: frames)
+        return GaussianScene(
+            means: world.means.scalars, rotations: world.rotations.scalars, logScales: world.logScales.scalars,
+            opacityLogits: opacityLogits, features: truncatedFeatures(degree: shDegree),
+            appearance: .sphericalHarmonics(degree: shDegree),
+            attributes: [RiggedGaussianAvatar.bindingAttribute: GaussianAttribute(width: 1, values: .int32(binding))])
     }
 
     /// The first (degree + 1)² SH coefficients of every Gaussian.

@@ -11,13 +11,17 @@ import Tensors
 public enum RiggedTransform {
     /// World means `[N, 3]`, rotations `[N, 4]` and log-scales `[N, 3]` of Gaussians with local
     /// parameters `means`, `rotations`, `logScales` bound to `binding` (triangle index per Gaussian).
-    public static func apply(means: Variable, rotations: Variable, logScales: Variable, binding: [Int32],
-                             frames: TriangleFrames) -> (means: Variable, rotations: Variable, logScales: Variable) {
+    public static func apply(
+        means: Variable, rotations: Variable, logScales: Variable, binding: [Int32],
+        frames: TriangleFrames
+    ) -> (means: Variable, rotations: Variable, logScales: Variable) {
         let n = binding.count
-        precondition(means.shape == [n, 3] && rotations.shape == [n, 4] && logScales.shape == [n, 3],
-                     "local parameters \(means.shape), \(rotations.shape), \(logScales.shape) do not match \(n) bindings")
-        let world = forward(means: means.value, rotations: rotations.value, logScales: logScales.value,
-                            binding: binding, frames: frames)
+        precondition(
+            means.shape == [n, 3] && rotations.shape == [n, 4] && logScales.shape == [n, 3],
+            "local parameters \(means.shape), \(rotations.shape), \(logScales.shape) do not match \(n) bindings")
+        let world = forward(
+            means: means.value, rotations: rotations.value, logScales: logScales.value,
+            binding: binding, frames: frames)
         let outputs = Tape.record(inputs: [means, rotations, logScales], outputs: [world.means, world.rotations, world.logScales]) { g in
             backward(meansGradient: g[0], rotationsGradient: g[1], logScalesGradient: g[2], binding: binding, frames: frames)
         }
@@ -32,127 +36,160 @@ public enum RiggedTransform {
     /// ω × kRμ and r′ by ½·(0, ω) ⊗ r′), each frame axis a_c receives ∂L/∂a_c = k·Σᵢ μᵢ_c ∂L/∂μ′ᵢ + ½ g_ω × a_c;
     /// then a₂ = a₀ × a₁, a₀ = e₁/‖e₁‖, a₁ = n/‖n‖ with n = e₁ × e₂, k = ½(‖e₁‖ + |a₂·e₂|), T = mean of
     /// the vertices are differentiated in turn (degenerate triangles pass no gradient to the mesh).
-    public static func apply(means: Variable, rotations: Variable, logScales: Variable, binding: [Int32], vertices: Variable,
-                             triangles: [SIMD3<Int32>]) -> (means: Variable, rotations: Variable, logScales: Variable, frames: TriangleFrames) {
+    public static func apply(
+        means: Variable, rotations: Variable, logScales: Variable, binding: [Int32], vertices: Variable,
+        triangles: [SIMD3<Int32>]
+    ) -> (means: Variable, rotations: Variable, logScales: Variable, frames: TriangleFrames) {
         let n = binding.count, vertexCount = vertices.shape[0]
-        precondition(means.shape == [n, 3] && rotations.shape == [n, 4] && logScales.shape == [n, 3] && vertices.shape == [vertexCount, 3],
-                     "local parameters \(means.shape), \(rotations.shape), \(logScales.shape) or vertices \(vertices.shape) do not match \(n) bindings")
+        precondition(
+            means.shape == [n, 3] && rotations.shape == [n, 4] && logScales.shape == [n, 3] && vertices.shape == [vertexCount, 3],
+            "local parameters \(means.shape), \(rotations.shape), \(logScales.shape) or vertices \(vertices.shape) do not match \(n) bindings")
         let mesh = vertices.value.scalars
         let positions = (0..<vertexCount).map { SIMD3(mesh[3 * $0], mesh[3 * $0 + 1], mesh[3 * $0 + 2]) }
         let frames = TriangleFrames(vertices: positions, triangles: triangles)
         let localMeans = means.value, localRotations = rotations.value
         let world = forward(means: localMeans, rotations: localRotations, logScales: logScales.value, binding: binding, frames: frames)
         let worldRotations = world.rotations
-        let outputs = Tape.record(inputs: [means, rotations, logScales, vertices],
-                                  outputs: [world.means, world.rotations, world.logScales]) { g in
+        let outputs = Tape.record(
+            inputs: [means, rotations, logScales, vertices],
+            outputs: [world.means, world.rotations, world.logScales]
+        ) { g in
             var local = backward(meansGradient: g[0], rotationsGradient: g[1], logScalesGradient: g[2], binding: binding, frames: frames)
-            local.append(meshGradient(meansGradient: g[0], rotationsGradient: g[1], logScalesGradient: g[2], localMeans: localMeans,
-                                      worldRotations: worldRotations, binding: binding, frames: frames, positions: positions,
-                                      triangles: triangles))
+            local.append(
+                meshGradient(
+                    meansGradient: g[0], rotationsGradient: g[1], logScalesGradient: g[2], localMeans: localMeans,
+                    worldRotations: worldRotations, binding: binding, frames: frames, positions: positions,
+                    triangles: triangles))
             return local
         }
         return (outputs[0], outputs[1], outputs[2], frames)
     }
 
     /// The forward transform on plain tensors.
-    public static func forward(means: Tensor, rotations: Tensor, logScales: Tensor, binding: [Int32],
-                               frames: TriangleFrames) -> (means: Tensor, rotations: Tensor, logScales: Tensor) {
+    public static func forward(
+        means: Tensor, rotations: Tensor, logScales: Tensor, binding: [Int32],
+        frames: TriangleFrames
+    ) -> (means: Tensor, rotations: Tensor, logScales: Tensor) {
         let n = binding.count
         var worldMeans = Tensor(zeros: [n, 3]), worldRotations = Tensor(zeros: [n, 4]), worldLogScales = Tensor(zeros: [n, 3])
         means.withUnsafeBufferPointer { mu in
-        rotations.withUnsafeBufferPointer { r in
-        logScales.withUnsafeBufferPointer { s in
-        worldMeans.withUnsafeMutableBufferPointer { outMu in
-        worldRotations.withUnsafeMutableBufferPointer { outR in
-        worldLogScales.withUnsafeMutableBufferPointer { outS in
-        frames.centres.withUnsafeBufferPointer { centres in
-        frames.rotations.withUnsafeBufferPointer { matrices in
-        frames.quaternions.withUnsafeBufferPointer { quaternions in
-        frames.scales.withUnsafeBufferPointer { scales in
-            for i in 0..<n {
-                let t = Int(binding[i])
-                let k = scales[t]
-                let x = mu[3 * i], y = mu[3 * i + 1], z = mu[3 * i + 2]
-                for a in 0..<3 {
-                    let row = 9 * t + 3 * a
-                    outMu[3 * i + a] = k * (matrices[row] * x + matrices[row + 1] * y + matrices[row + 2] * z) + centres[3 * t + a]
+            rotations.withUnsafeBufferPointer { r in
+                logScales.withUnsafeBufferPointer { s in
+                    worldMeans.withUnsafeMutableBufferPointer { outMu in
+                        worldRotations.withUnsafeMutableBufferPointer { outR in
+                            worldLogScales.withUnsafeMutableBufferPointer { outS in
+                                frames.centres.withUnsafeBufferPointer { centres in
+                                    frames.rotations.withUnsafeBufferPointer { matrices in
+                                        frames.quaternions.withUnsafeBufferPointer { quaternions in
+                                            frames.scales.withUnsafeBufferPointer { scales in
+                                                for i in 0..<n {
+                                                    let t = Int(binding[i])
+                                                    let k = scales[t]
+                                                    let x = mu[3 * i], y = mu[3 * i + 1], z = mu[3 * i + 2]
+                                                    for a in 0..<3 {
+                                                        let row = 9 * t + 3 * a
+                                                        outMu[3 * i + a] =
+                                                            k * (matrices[row] * x + matrices[row + 1] * y + matrices[row + 2] * z) + centres[3 * t + a]
+                                                    }
+                                                    let p = SIMD4(quaternions[4 * t], quaternions[4 * t + 1], quaternions[4 * t + 2], quaternions[4 * t + 3])
+                                                    let q = SIMD4(r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3])
+                                                    let product = hamilton(p, q)
+                                                    for a in 0..<4 { outR[4 * i + a] = product[a] }
+                                                    let logK = log(k)
+                                                    for a in 0..<3 { outS[3 * i + a] = s[3 * i + a] + logK }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-                let p = SIMD4(quaternions[4 * t], quaternions[4 * t + 1], quaternions[4 * t + 2], quaternions[4 * t + 3])
-                let q = SIMD4(r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3])
-                let product = hamilton(p, q)
-                for a in 0..<4 { outR[4 * i + a] = product[a] }
-                let logK = log(k)
-                for a in 0..<3 { outS[3 * i + a] = s[3 * i + a] + logK }
             }
-        }}}}}}}}}}
+        }
         return (worldMeans, worldRotations, worldLogScales)
     }
 
-    static func backward(meansGradient: Tensor, rotationsGradient: Tensor, logScalesGradient: Tensor, binding: [Int32],
-                         frames: TriangleFrames) -> [Tensor?] {
+    static func backward(
+        meansGradient: Tensor, rotationsGradient: Tensor, logScalesGradient: Tensor, binding: [Int32],
+        frames: TriangleFrames
+    ) -> [Tensor?] {
         let n = binding.count
         var gMu = Tensor(zeros: [n, 3]), gR = Tensor(zeros: [n, 4])
         meansGradient.withUnsafeBufferPointer { g in
-        rotationsGradient.withUnsafeBufferPointer { gq in
-        gMu.withUnsafeMutableBufferPointer { outMu in
-        gR.withUnsafeMutableBufferPointer { outR in
-        frames.rotations.withUnsafeBufferPointer { matrices in
-        frames.quaternions.withUnsafeBufferPointer { quaternions in
-        frames.scales.withUnsafeBufferPointer { scales in
-            for i in 0..<n {
-                let t = Int(binding[i])
-                let k = scales[t]
-                let gx = g[3 * i], gy = g[3 * i + 1], gz = g[3 * i + 2]
-                for b in 0..<3 {
-                    outMu[3 * i + b] = k * (matrices[9 * t + b] * gx + matrices[9 * t + 3 + b] * gy + matrices[9 * t + 6 + b] * gz)
+            rotationsGradient.withUnsafeBufferPointer { gq in
+                gMu.withUnsafeMutableBufferPointer { outMu in
+                    gR.withUnsafeMutableBufferPointer { outR in
+                        frames.rotations.withUnsafeBufferPointer { matrices in
+                            frames.quaternions.withUnsafeBufferPointer { quaternions in
+                                frames.scales.withUnsafeBufferPointer { scales in
+                                    for i in 0..<n {
+                                        let t = Int(binding[i])
+                                        let k = scales[t]
+                                        let gx = g[3 * i], gy = g[3 * i + 1], gz = g[3 * i + 2]
+                                        for b in 0..<3 {
+                                            outMu[3 * i + b] = k * (matrices[9 * t + b] * gx + matrices[9 * t + 3 + b] * gy + matrices[9 * t + 6 + b] * gz)
+                                        }
+                                        let (pw, px, py, pz) = (quaternions[4 * t], quaternions[4 * t + 1], quaternions[4 * t + 2], quaternions[4 * t + 3])
+                                        let (gw, gxq, gyq, gzq) = (gq[4 * i], gq[4 * i + 1], gq[4 * i + 2], gq[4 * i + 3])
+                                        outR[4 * i] = pw * gw + px * gxq + py * gyq + pz * gzq
+                                        outR[4 * i + 1] = -px * gw + pw * gxq + pz * gyq - py * gzq
+                                        outR[4 * i + 2] = -py * gw - pz * gxq + pw * gyq + px * gzq
+                                        outR[4 * i + 3] = -pz * gw + py * gxq - px * gyq + pw * gzq
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-                let (pw, px, py, pz) = (quaternions[4 * t], quaternions[4 * t + 1], quaternions[4 * t + 2], quaternions[4 * t + 3])
-                let (gw, gxq, gyq, gzq) = (gq[4 * i], gq[4 * i + 1], gq[4 * i + 2], gq[4 * i + 3])
-                outR[4 * i] = pw * gw + px * gxq + py * gyq + pz * gzq
-                outR[4 * i + 1] = -px * gw + pw * gxq + pz * gyq - py * gzq
-                outR[4 * i + 2] = -py * gw - pz * gxq + pw * gyq + px * gzq
-                outR[4 * i + 3] = -pz * gw + py * gxq - px * gyq + pw * gzq
             }
-        }}}}}}}
+        }
         return [gMu, gR, logScalesGradient]
     }
 
     /// ∂L/∂vertices `[V, 3]` of the rigging transform (see `apply(…vertices:triangles:)`).
-    static func meshGradient(meansGradient: Tensor, rotationsGradient: Tensor, logScalesGradient: Tensor, localMeans: Tensor,
-                             worldRotations: Tensor, binding: [Int32], frames: TriangleFrames, positions: [SIMD3<Float>],
-                             triangles: [SIMD3<Int32>]) -> Tensor {
+    static func meshGradient(
+        meansGradient: Tensor, rotationsGradient: Tensor, logScalesGradient: Tensor, localMeans: Tensor,
+        worldRotations: Tensor, binding: [Int32], frames: TriangleFrames, positions: [SIMD3<Float>],
+        triangles: [SIMD3<Int32>]
+    ) -> Tensor {
         let triangleCount = triangles.count
         var centreGradient = [SIMD3<Float>](repeating: .zero, count: triangleCount)
         var axisGradient = [SIMD3<Float>](repeating: .zero, count: 3 * triangleCount)
         var angularGradient = [SIMD3<Float>](repeating: .zero, count: triangleCount)
         var scaleGradient = [Float](repeating: 0, count: triangleCount)
         meansGradient.withUnsafeBufferPointer { g in
-        rotationsGradient.withUnsafeBufferPointer { gq in
-        logScalesGradient.withUnsafeBufferPointer { gs in
-        localMeans.withUnsafeBufferPointer { mu in
-        worldRotations.withUnsafeBufferPointer { r in
-            for i in 0..<binding.count {
-                let t = Int(binding[i])
-                let k = frames.scales[t]
-                let gMean = SIMD3(g[3 * i], g[3 * i + 1], g[3 * i + 2])
-                let local = SIMD3(mu[3 * i], mu[3 * i + 1], mu[3 * i + 2])
-                centreGradient[t] += gMean
-                var rotated = SIMD3<Float>.zero
-                for c in 0..<3 {
-                    let axis = frameAxis(frames, t, c)
-                    axisGradient[3 * t + c] += (k * local[c]) * gMean
-                    rotated += local[c] * axis
-                }
-                scaleGradient[t] += (rotated * gMean).sum() + (gs[3 * i] + gs[3 * i + 1] + gs[3 * i + 2]) / k
-                let gRotation = SIMD4(gq[4 * i], gq[4 * i + 1], gq[4 * i + 2], gq[4 * i + 3])
-                let worldRotation = SIMD4(r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3])
-                for a in 0..<3 {
-                    var unit = SIMD4<Float>.zero
-                    unit[a + 1] = 1
-                    angularGradient[t][a] += 0.5 * (gRotation * hamilton(unit, worldRotation)).sum()
+            rotationsGradient.withUnsafeBufferPointer { gq in
+                logScalesGradient.withUnsafeBufferPointer { gs in
+                    localMeans.withUnsafeBufferPointer { mu in
+                        worldRotations.withUnsafeBufferPointer { r in
+                            for i in 0..<binding.count {
+                                let t = Int(binding[i])
+                                let k = frames.scales[t]
+                                let gMean = SIMD3(g[3 * i], g[3 * i + 1], g[3 * i + 2])
+                                let local = SIMD3(mu[3 * i], mu[3 * i + 1], mu[3 * i + 2])
+                                centreGradient[t] += gMean
+                                var rotated = SIMD3<Float>.zero
+                                for c in 0..<3 {
+                                    let axis = frameAxis(frames, t, c)
+                                    axisGradient[3 * t + c] += (k * local[c]) * gMean
+                                    rotated += local[c] * axis
+                                }
+                                scaleGradient[t] += (rotated * gMean).sum() + (gs[3 * i] + gs[3 * i + 1] + gs[3 * i + 2]) / k
+                                let gRotation = SIMD4(gq[4 * i], gq[4 * i + 1], gq[4 * i + 2], gq[4 * i + 3])
+                                let worldRotation = SIMD4(r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3])
+                                for a in 0..<3 {
+                                    var unit = SIMD4<Float>.zero
+                                    unit[a + 1] = 1
+                                    angularGradient[t][a] += 0.5 * (gRotation * hamilton(unit, worldRotation)).sum()
+                                }
+                            }
+                        }
+                    }
                 }
             }
-        }}}}}
+        }
         var gradient = Tensor(zeros: [positions.count, 3])
         gradient.withUnsafeMutableBufferPointer { out in
             func add(_ vertex: Int32, _ value: SIMD3<Float>) {
@@ -201,9 +238,10 @@ public enum RiggedTransform {
 
     /// Hamilton product p ⊗ q of quaternions (w, x, y, z): the rotation R(p)·R(q).
     @inline(__always) static func hamilton(_ p: SIMD4<Float>, _ q: SIMD4<Float>) -> SIMD4<Float> {
-        SIMD4(p[0] * q[0] - p[1] * q[1] - p[2] * q[2] - p[3] * q[3],
-              p[0] * q[1] + p[1] * q[0] + p[2] * q[3] - p[3] * q[2],
-              p[0] * q[2] - p[1] * q[3] + p[2] * q[0] + p[3] * q[1],
-              p[0] * q[3] + p[1] * q[2] - p[2] * q[1] + p[3] * q[0])
+        SIMD4(
+            p[0] * q[0] - p[1] * q[1] - p[2] * q[2] - p[3] * q[3],
+            p[0] * q[1] + p[1] * q[0] + p[2] * q[3] - p[3] * q[2],
+            p[0] * q[2] - p[1] * q[3] + p[2] * q[0] + p[3] * q[1],
+            p[0] * q[3] + p[1] * q[2] - p[2] * q[1] + p[3] * q[0])
     }
 }

@@ -16,11 +16,14 @@ import Tensors
 public enum RigidOffset {
     /// Applies the offset: `means [N, 3]`, `rotations [N, 4]`, `rotationOffset [1, 3]` (axis-angle),
     /// `translationOffset [1, 3]`; `pivot` in world units.
-    public static func apply(means: Variable, rotations: Variable, rotationOffset: Variable, translationOffset: Variable,
-                             pivot: SIMD3<Float>) -> (means: Variable, rotations: Variable) {
+    public static func apply(
+        means: Variable, rotations: Variable, rotationOffset: Variable, translationOffset: Variable,
+        pivot: SIMD3<Float>
+    ) -> (means: Variable, rotations: Variable) {
         let n = means.shape[0]
-        precondition(means.shape == [n, 3] && rotations.shape == [n, 4] && rotationOffset.shape == [1, 3]
-                     && translationOffset.shape == [1, 3], "rigid offset shapes do not match")
+        precondition(
+            means.shape == [n, 3] && rotations.shape == [n, 4] && rotationOffset.shape == [1, 3]
+                && translationOffset.shape == [1, 3], "rigid offset shapes do not match")
         let delta = SIMD3(rotationOffset.value[flat: 0], rotationOffset.value[flat: 1], rotationOffset.value[flat: 2])
         let tau = SIMD3(translationOffset.value[flat: 0], translationOffset.value[flat: 1], translationOffset.value[flat: 2])
         let rotation = Matrix3x3(rotationVector: delta)
@@ -28,54 +31,64 @@ public enum RigidOffset {
         let mu = means.value, r = rotations.value
         var outMeans = Tensor(zeros: [n, 3]), outRotations = Tensor(zeros: [n, 4])
         mu.withUnsafeBufferPointer { m in
-        r.withUnsafeBufferPointer { rr in
-        outMeans.withUnsafeMutableBufferPointer { om in
-        outRotations.withUnsafeMutableBufferPointer { orr in
-            for i in 0..<n {
-                let x = SIMD3(m[3 * i], m[3 * i + 1], m[3 * i + 2]) - pivot
-                let y = rotation * x + pivot + tau
-                for a in 0..<3 { om[3 * i + a] = y[a] }
-                let product = RiggedTransform.hamilton(q, SIMD4(rr[4 * i], rr[4 * i + 1], rr[4 * i + 2], rr[4 * i + 3]))
-                for a in 0..<4 { orr[4 * i + a] = product[a] }
+            r.withUnsafeBufferPointer { rr in
+                outMeans.withUnsafeMutableBufferPointer { om in
+                    outRotations.withUnsafeMutableBufferPointer { orr in
+                        for i in 0..<n {
+                            let x = SIMD3(m[3 * i], m[3 * i + 1], m[3 * i + 2]) - pivot
+                            let y = rotation * x + pivot + tau
+                            for a in 0..<3 { om[3 * i + a] = y[a] }
+                            let product = RiggedTransform.hamilton(q, SIMD4(rr[4 * i], rr[4 * i + 1], rr[4 * i + 2], rr[4 * i + 3]))
+                            for a in 0..<4 { orr[4 * i + a] = product[a] }
+                        }
+                    }
+                }
             }
-        }}}}
+        }
         let outputs = Tape.record(inputs: [means, rotations, rotationOffset, translationOffset], outputs: [outMeans, outRotations]) { g in
             var gMeans = Tensor(zeros: [n, 3]), gRotations = Tensor(zeros: [n, 4])
             var gDelta = SIMD3<Double>.zero, gTau = SIMD3<Double>.zero
             let transposed = rotation.transposed
             g[0].withUnsafeBufferPointer { gm in
-            g[1].withUnsafeBufferPointer { gr in
-            mu.withUnsafeBufferPointer { m in
-            r.withUnsafeBufferPointer { rr in
-            gMeans.withUnsafeMutableBufferPointer { outM in
-            gRotations.withUnsafeMutableBufferPointer { outR in
-                for i in 0..<n {
-                    let gy = SIMD3(gm[3 * i], gm[3 * i + 1], gm[3 * i + 2])
-                    let back = transposed * gy
-                    for a in 0..<3 { outM[3 * i + a] = back[a] }
-                    gTau += SIMD3<Double>(gy)
-                    let x = SIMD3(m[3 * i], m[3 * i + 1], m[3 * i + 2]) - pivot
-                    gDelta += SIMD3<Double>(crossProduct(x, back))
-                    let gq = SIMD4(gr[4 * i], gr[4 * i + 1], gr[4 * i + 2], gr[4 * i + 3])
-                    let local = SIMD4(rr[4 * i], rr[4 * i + 1], rr[4 * i + 2], rr[4 * i + 3])
-                    let (pw, px, py, pz) = (q[0], q[1], q[2], q[3])
-                    outR[4 * i] = pw * gq[0] + px * gq[1] + py * gq[2] + pz * gq[3]
-                    outR[4 * i + 1] = -px * gq[0] + pw * gq[1] + pz * gq[2] - py * gq[3]
-                    outR[4 * i + 2] = -py * gq[0] - pz * gq[1] + pw * gq[2] + px * gq[3]
-                    outR[4 * i + 3] = -pz * gq[0] + py * gq[1] - px * gq[2] + pw * gq[3]
-                    for a in 0..<3 {
-                        var unit = SIMD4<Float>.zero
-                        unit[a + 1] = 1
-                        let direction = RiggedTransform.hamilton(q, RiggedTransform.hamilton(unit, local))
-                        gDelta[a] += 0.5 * Double((gq * direction).sum())
+                g[1].withUnsafeBufferPointer { gr in
+                    mu.withUnsafeBufferPointer { m in
+                        r.withUnsafeBufferPointer { rr in
+                            gMeans.withUnsafeMutableBufferPointer { outM in
+                                gRotations.withUnsafeMutableBufferPointer { outR in
+                                    for i in 0..<n {
+                                        let gy = SIMD3(gm[3 * i], gm[3 * i + 1], gm[3 * i + 2])
+                                        let back = transposed * gy
+                                        for a in 0..<3 { outM[3 * i + a] = back[a] }
+                                        gTau += SIMD3<Double>(gy)
+                                        let x = SIMD3(m[3 * i], m[3 * i + 1], m[3 * i + 2]) - pivot
+                                        gDelta += SIMD3<Double>(crossProduct(x, back))
+                                        let gq = SIMD4(gr[4 * i], gr[4 * i + 1], gr[4 * i + 2], gr[4 * i + 3])
+                                        let local = SIMD4(rr[4 * i], rr[4 * i + 1], rr[4 * i + 2], rr[4 * i + 3])
+                                        let (pw, px, py, pz) = (q[0], q[1], q[2], q[3])
+                                        outR[4 * i] = pw * gq[0] + px * gq[1] + py * gq[2] + pz * gq[3]
+                                        outR[4 * i + 1] = -px * gq[0] + pw * gq[1] + pz * gq[2] - py * gq[3]
+                                        outR[4 * i + 2] = -py * gq[0] - pz * gq[1] + pw * gq[2] + px * gq[3]
+                                        outR[4 * i + 3] = -pz * gq[0] + py * gq[1] - px * gq[2] + pw * gq[3]
+                                        for a in 0..<3 {
+                                            var unit = SIMD4<Float>.zero
+                                            unit[a + 1] = 1
+                                            let direction = RiggedTransform.hamilton(q, RiggedTransform.hamilton(unit, local))
+                                            gDelta[a] += 0.5 * Double((gq * direction).sum())
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
-            }}}}}}
+            }
             let jacobian = rightJacobian(delta)
             let gW = SIMD3<Float>(gDelta)
             let gRotationOffset = jacobian.transposed * gW
-            return [gMeans, gRotations, Tensor(shape: [1, 3], scalars: [gRotationOffset.x, gRotationOffset.y, gRotationOffset.z]),
-                    Tensor(shape: [1, 3], scalars: [Float(gTau.x), Float(gTau.y), Float(gTau.z)])]
+            return [
+                gMeans, gRotations, Tensor(shape: [1, 3], scalars: [gRotationOffset.x, gRotationOffset.y, gRotationOffset.z]),
+                Tensor(shape: [1, 3], scalars: [Float(gTau.x), Float(gTau.y), Float(gTau.z)]),
+            ]
         }
         return (outputs[0], outputs[1])
     }

@@ -83,8 +83,10 @@ public struct TrainingLoop {
     ///   - log: called every `logInterval` steps and at the end with the iteration, the reports
     ///     since the previous line and the steps per second over them.
     /// - Throws: `TrainingDivergedError` for a non-finite step; checkpoint write errors.
-    public func run<Trainer: CheckpointedTrainer>(_ trainer: Trainer, progress: (Int) -> Void,
-                                                  log: (Int, [Trainer.StepReport], Double) -> Void) throws -> Outcome {
+    public func run<Trainer: CheckpointedTrainer>(
+        _ trainer: Trainer, progress: (Int) -> Void,
+        log: (Int, [Trainer.StepReport], Double) -> Void
+    ) throws -> Outcome {
         let start = Date(), startIteration = trainer.iteration
         var lastCheckpoint = trainer.iteration
         var window: [Trainer.StepReport] = [], windowStart = Date()
@@ -92,8 +94,9 @@ public struct TrainingLoop {
             do {
                 window.append(try trainer.step())
             } catch let failure as NonFiniteTraining {
-                throw TrainingDivergedError(failure: failure, lastCheckpoint: lastCheckpoint, checkpointDirectory: checkpointDirectory,
-                                            advice: divergenceAdvice)
+                throw TrainingDivergedError(
+                    failure: failure, lastCheckpoint: lastCheckpoint, checkpointDirectory: checkpointDirectory,
+                    advice: divergenceAdvice)
             }
             let i = trainer.iteration
             progress(i)

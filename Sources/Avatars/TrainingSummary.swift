@@ -33,8 +33,10 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public static let fileName = "training.json"
 
     /// Creates a summary; the rate is derived from `steps` and `seconds`.
-    public init(iterations: Int, gaussianCount: Int, guidanceSource: String? = nil, trainingPSNR: Double, heldOutCameraPSNR: Double?,
-                seconds: Double, steps: Int) {
+    public init(
+        iterations: Int, gaussianCount: Int, guidanceSource: String? = nil, trainingPSNR: Double, heldOutCameraPSNR: Double?,
+        seconds: Double, steps: Int
+    ) {
         self.iterations = iterations
         self.gaussianCount = gaussianCount
         self.guidanceSource = guidanceSource

@@ -29,8 +29,10 @@ public struct DifferentiableMeshRenderer: Sendable {
     ///   reuse it across cameras).
     /// - Returns: image `[H, W, C]` and alpha `[H, W]`, differentiable in vertices and features.
     /// - Throws: `DifferentiableMeshError` on mismatched shapes or out-of-range triangle indices.
-    public func render(vertices: Variable, features: Variable, triangles: [SIMD3<Int32>], adjacency: TriangleAdjacency,
-                       camera: PinholeCamera) throws -> (image: Variable, alpha: Variable) {
+    public func render(
+        vertices: Variable, features: Variable, triangles: [SIMD3<Int32>], adjacency: TriangleAdjacency,
+        camera: PinholeCamera
+    ) throws -> (image: Variable, alpha: Variable) {
         let vertexCount = vertices.shape.first ?? 0
         guard vertices.shape == [vertexCount, 3] else {
             throw DifferentiableMeshError("mesh vertices must be [V, 3], got \(vertices.shape)")
@@ -39,7 +41,8 @@ public struct DifferentiableMeshRenderer: Sendable {
             throw DifferentiableMeshError("mesh features must be [\(vertexCount), C] (one row per vertex), got \(features.shape)")
         }
         guard adjacency.neighbours.count == triangles.count else {
-            throw DifferentiableMeshError("the adjacency has \(adjacency.neighbours.count) triangles but the mesh \(triangles.count); build TriangleAdjacency(triangles:) from this mesh")
+            throw DifferentiableMeshError(
+                "the adjacency has \(adjacency.neighbours.count) triangles but the mesh \(triangles.count); build TriangleAdjacency(triangles:) from this mesh")
         }
         for tri in triangles where tri.min() < 0 || Int(tri.max()) >= vertexCount {
             throw DifferentiableMeshError("a triangle \(tri) indexes outside the \(vertexCount) vertices")
@@ -124,8 +127,9 @@ struct MeshRenderFunction: DifferentiableFunction {
             }
             alpha[target] += weight * (hardAlpha[other] - hardAlpha[target])
         }
-        let context = MeshRenderContext(screen: screen, cameraPoints: cameraPoints, triangleIndex: ids, barycentrics: barycentrics,
-                                        hardImage: hard, crossings: crossings)
+        let context = MeshRenderContext(
+            screen: screen, cameraPoints: cameraPoints, triangleIndex: ids, barycentrics: barycentrics,
+            hardImage: hard, crossings: crossings)
         return ([Tensor(shape: [height, width, channels], scalars: image), Tensor(shape: [height, width], scalars: alpha)], context)
     }
 
@@ -170,8 +174,9 @@ struct MeshRenderFunction: DifferentiableFunction {
                     }
                     gb[k] = dot
                 }
-                accumulateBarycentricGradient(gb, pixel: SIMD2(Float(p % width), Float(p / width)), tri, b,
-                                              screen: context.screen, into: &screenGradient)
+                accumulateBarycentricGradient(
+                    gb, pixel: SIMD2(Float(p % width), Float(p / width)), tri, b,
+                    screen: context.screen, into: &screenGradient)
             }
         }
         var positionGradient = [Float](repeating: 0, count: vertexCount * 3)
@@ -179,8 +184,9 @@ struct MeshRenderFunction: DifferentiableFunction {
         for v in 0..<vertexCount where screenGradient[v] != .zero {
             let p = context.cameraPoints[v], g = screenGradient[v]
             let inverseZ = 1 / p.z
-            let cameraGradient = SIMD3(camera.fx * inverseZ * g.x, camera.fy * inverseZ * g.y,
-                                       -(camera.fx * p.x * g.x + camera.fy * p.y * g.y) * inverseZ * inverseZ)
+            let cameraGradient = SIMD3(
+                camera.fx * inverseZ * g.x, camera.fy * inverseZ * g.y,
+                -(camera.fx * p.x * g.x + camera.fy * p.y * g.y) * inverseZ * inverseZ)
             let worldGradient = rotation.transposed * cameraGradient
             for k in 0..<3 { positionGradient[3 * v + k] = worldGradient[k] }
         }
@@ -198,8 +204,10 @@ struct MeshRenderFunction: DifferentiableFunction {
 
     /// Back-propagates dL/db (barycentrics of `pixel`) to the three projected corners.
     /// b_k = E_k / A with E_k = cross(p_{k+2} − p_{k+1}, x − p_{k+1}) and A = Σ E_k.
-    func accumulateBarycentricGradient(_ gb: SIMD3<Float>, pixel: SIMD2<Float>, _ tri: SIMD3<Int32>, _ b: SIMD3<Float>,
-                                       screen: [SIMD2<Float>], into gradient: inout [SIMD2<Float>]) {
+    func accumulateBarycentricGradient(
+        _ gb: SIMD3<Float>, pixel: SIMD2<Float>, _ tri: SIMD3<Int32>, _ b: SIMD3<Float>,
+        screen: [SIMD2<Float>], into gradient: inout [SIMD2<Float>]
+    ) {
         let p = [screen[Int(tri.x)], screen[Int(tri.y)], screen[Int(tri.z)]]
         let area = cross2(p[1] - p[0], p[2] - p[0])
         let gArea = -(gb * b).sum() / area
@@ -263,8 +271,10 @@ struct MeshRenderFunction: DifferentiableFunction {
             guard let (edge, s) = best else { return }
             let neighbour = adjacency[t][edge]
             if neighbour >= 0 && (signedAreas[Int(neighbour)] > 0) == (signedAreas[t] > 0) { return }
-            crossings.append(SilhouetteCrossing(foreground: Int32(fg), background: Int32(bg), triangle: Int32(t), edge: Int32(edge),
-                                                s: s, direction: d))
+            crossings.append(
+                SilhouetteCrossing(
+                    foreground: Int32(fg), background: Int32(bg), triangle: Int32(t), edge: Int32(edge),
+                    s: s, direction: d))
         }
         for y in 0..<height {
             for x in 0..<width {

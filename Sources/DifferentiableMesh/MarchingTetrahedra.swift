@@ -31,7 +31,8 @@ public struct SurfaceTopology: Sendable {
     public static func extract(grid: TetrahedralGrid, positions: [SIMD3<Float>], sdf: [Float]) throws -> SurfaceTopology {
         let vertexCount = grid.vertices.count
         guard sdf.count == vertexCount, positions.count == vertexCount else {
-            throw DifferentiableMeshError("marching tetrahedra needs one SDF value and one position per grid vertex (\(vertexCount)); got \(sdf.count) and \(positions.count)")
+            throw DifferentiableMeshError(
+                "marching tetrahedra needs one SDF value and one position per grid vertex (\(vertexCount)); got \(sdf.count) and \(positions.count)")
         }
         var edgeVertex = [Int32](repeating: -1, count: grid.edgeNumberCount)
         var sourceIndex = [Int32](repeating: -1, count: vertexCount)

@@ -48,7 +48,8 @@ public struct FaceBoxCalibration: Sendable, Equatable, Codable {
         let centreY = Double(box.y) + Double(box.height - 1) / 2 + offsetY * Double(box.height)
         let width = max(1, Int((scale * Double(box.width)).rounded()))
         let height = max(1, Int((scale * Double(box.height)).rounded()))
-        return FaceRectangle(x: Int((centreX - Double(width - 1) / 2).rounded()), y: Int((centreY - Double(height - 1) / 2).rounded()),
-                             width: width, height: height)
+        return FaceRectangle(
+            x: Int((centreX - Double(width - 1) / 2).rounded()), y: Int((centreY - Double(height - 1) / 2).rounded()),
+            width: width, height: height)
     }
 }

@@ -83,7 +83,10 @@ public struct FaceBoxSet: Codable, Sendable, Equatable {
                 throw FaceBoxSetError(path: url.path, message: "frame \(index) has \(frame.count) entries for \(set.cameras.count) cameras")
             }
             for box in frame.joined() where box.rect.count != 4 || box.rect[2] <= 0 || box.rect[3] <= 0 || !sources.contains(box.source) {
-                throw FaceBoxSetError(path: url.path, message: "frame \(index) has a box \(box.rect) (\(box.source)); boxes need [x, y, width > 0, height > 0] and a source in \(sources.sorted())")
+                throw FaceBoxSetError(
+                    path: url.path,
+                    message:
+                        "frame \(index) has a box \(box.rect) (\(box.source)); boxes need [x, y, width > 0, height > 0] and a source in \(sources.sorted())")
             }
         }
         return set

@@ -65,14 +65,18 @@ public struct FaceLandmarkSet: Codable, Sendable, Equatable {
             throw FaceLandmarkSetError(path: url.path, message: "cannot parse the landmark file (\(error)); re-run the landmark stage")
         }
         guard set.format == "avatarflow.landmarks", set.version == 1, set.convention == "ibug68" else {
-            throw FaceLandmarkSetError(path: url.path, message: "not an AvatarFlow ibug68 landmark file v1 (format \(set.format), version \(set.version), convention \(set.convention))")
+            throw FaceLandmarkSetError(
+                path: url.path,
+                message: "not an AvatarFlow ibug68 landmark file v1 (format \(set.format), version \(set.version), convention \(set.convention))")
         }
         for (f, frame) in set.frames.enumerated() {
             guard frame.count == set.cameras.count else {
                 throw FaceLandmarkSetError(path: url.path, message: "frame \(f) has \(frame.count) entries for \(set.cameras.count) cameras")
             }
-            for detection in frame.compactMap({ $0 }) where detection.points.count != 68 || detection.confidence.count != 68
-                || detection.points.contains(where: { $0.count != 2 }) {
+            for detection in frame.compactMap({ $0 })
+            where detection.points.count != 68 || detection.confidence.count != 68
+                || detection.points.contains(where: { $0.count != 2 })
+            {
                 throw FaceLandmarkSetError(path: url.path, message: "frame \(f) has a detection without 68 [x, y] points and 68 confidences")
             }
         }

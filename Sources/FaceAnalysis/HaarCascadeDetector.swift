@@ -90,16 +90,19 @@ public struct HaarCascadeDetector: Sendable {
                     cascade.leaves.withUnsafeBufferPointer { leaves in
                         cascade.trees.withUnsafeBufferPointer { trees in
                             cascade.stages.withUnsafeBufferPointer { stages in
-                                let tables = CascadeTables(nodes: nodes.baseAddress!, leaves: leaves.baseAddress!, trees: trees.baseAddress!,
-                                                           stages: stages, isStumpCascade: isStumpCascade)
+                                let tables = CascadeTables(
+                                    nodes: nodes.baseAddress!, leaves: leaves.baseAddress!, trees: trees.baseAddress!,
+                                    stages: stages, isStumpCascade: isStumpCascade)
                                 for row in rowStarts[first..<end] {
                                     var column = 0
                                     while column < scanWidth {
                                         let result = tables.evaluate(pointers, base: row * layer.stride + column)
                                         if result > 0 {
-                                            found.append(FaceRectangle(x: Int((Float(column) * scale).rounded(.toNearestOrEven)),
-                                                                       y: Int((Float(row) * scale).rounded(.toNearestOrEven)),
-                                                                       width: windowWidth, height: windowHeight))
+                                            found.append(
+                                                FaceRectangle(
+                                                    x: Int((Float(column) * scale).rounded(.toNearestOrEven)),
+                                                    y: Int((Float(row) * scale).rounded(.toNearestOrEven)),
+                                                    width: windowWidth, height: windowHeight))
                                         }
                                         column += result == 0 ? 2 * step : step
                                     }

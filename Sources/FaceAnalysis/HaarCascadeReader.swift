@@ -71,8 +71,10 @@ struct HaarCascadeReader {
             guard storedThreshold.count == 1 else { throw fail(stageElement, "stageThreshold must be one number") }
             let weakClassifiers = try required(stageElement, "weakClassifiers")
             guard !weakClassifiers.children.isEmpty else { throw fail(weakClassifiers, "a stage without weak classifiers") }
-            stages.append(HaarCascade.Stage(threshold: Float(storedThreshold[0]) - 1e-5,
-                                            firstTree: trees.count, treeCount: weakClassifiers.children.count))
+            stages.append(
+                HaarCascade.Stage(
+                    threshold: Float(storedThreshold[0]) - 1e-5,
+                    firstTree: trees.count, treeCount: weakClassifiers.children.count))
             for treeElement in weakClassifiers.children {
                 let internalNodes = try required(treeElement, "internalNodes")
                 let nodeValues = try numbers(internalNodes)
@@ -95,14 +97,17 @@ struct HaarCascadeReader {
                     for child in [left, right] where child > 0 ? child >= nodeCount || child <= node : -child > nodeCount {
                         throw fail(internalNodes, "child \(child) of node \(node) is out of range")
                     }
-                    nodes.append(HaarCascade.Node(featureIndex: Int32(feature), threshold: Float(nodeValues[4 * node + 3]),
-                                                  left: Int32(left), right: Int32(right)))
+                    nodes.append(
+                        HaarCascade.Node(
+                            featureIndex: Int32(feature), threshold: Float(nodeValues[4 * node + 3]),
+                            left: Int32(left), right: Int32(right)))
                 }
                 leaves.append(contentsOf: leafValues.map { Float($0) })
             }
         }
-        return HaarCascade(windowWidth: windowWidth, windowHeight: windowHeight, features: features,
-                           stages: stages, trees: trees, nodes: nodes, leaves: leaves)
+        return HaarCascade(
+            windowWidth: windowWidth, windowHeight: windowHeight, features: features,
+            stages: stages, trees: trees, nodes: nodes, leaves: leaves)
     }
 
     func readFeatures(_ element: XMLTreeElement, windowWidth: Int, windowHeight: Int) throws(HaarCascadeError) -> [HaarCascade.Feature] {
@@ -119,14 +124,17 @@ struct HaarCascadeReader {
             for rectElement in rectsElement.children {
                 let values = try numbers(rectElement)
                 guard values.count == 5, let x = Int(exactly: values[0]), let y = Int(exactly: values[1]),
-                      let width = Int(exactly: values[2]), let height = Int(exactly: values[3]) else {
+                    let width = Int(exactly: values[2]), let height = Int(exactly: values[3])
+                else {
                     throw fail(rectElement, "a rectangle must be 'x y width height weight' with integer geometry")
                 }
-                let inside = tilted
+                let inside =
+                    tilted
                     ? x - height >= 0 && y >= 0 && x + width <= windowWidth && y + width + height <= windowHeight
                     : x >= 0 && y >= 0 && x + width <= windowWidth && y + height <= windowHeight
                 guard width > 0, height > 0, inside else {
-                    throw fail(rectElement, "\(tilted ? "tilted " : "")rectangle \(x) \(y) \(width) \(height) lies outside the \(windowWidth)×\(windowHeight) window")
+                    throw fail(
+                        rectElement, "\(tilted ? "tilted " : "")rectangle \(x) \(y) \(width) \(height) lies outside the \(windowWidth)×\(windowHeight) window")
                 }
                 rectangles.append(HaarCascade.WeightedRectangle(x: x, y: y, width: width, height: height, weight: Float(values[4])))
             }

@@ -15,8 +15,10 @@ public struct HaarDetectionOptions: Sendable, Equatable {
     public var maxHeight: Int
 
     /// Creates options; the defaults equal `cv::CascadeClassifier::detectMultiScale`'s.
-    public init(scaleFactor: Double = 1.1, minNeighbors: Int = 3, minWidth: Int = 0, minHeight: Int = 0,
-                maxWidth: Int = 0, maxHeight: Int = 0) {
+    public init(
+        scaleFactor: Double = 1.1, minNeighbors: Int = 3, minWidth: Int = 0, minHeight: Int = 0,
+        maxWidth: Int = 0, maxHeight: Int = 0
+    ) {
         self.scaleFactor = scaleFactor
         self.minNeighbors = minNeighbors
         self.minWidth = minWidth

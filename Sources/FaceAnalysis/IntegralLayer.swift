@@ -52,14 +52,17 @@ struct IntegralLayer: Sendable {
         /// Corners of a 45° rectangle in the tilted plane: top (x, y), left (x − h, y + h),
         /// right (x + w, y + w), bottom (x + w − h, y + w + h).
         func tiltedCorners(x: Int, y: Int, width: Int, height: Int) -> (Int, Int, Int, Int) {
-            (planeSize + x + stride * y, planeSize + x - height + stride * (y + height),
-             planeSize + x + width + stride * (y + width), planeSize + x + width - height + stride * (y + width + height))
+            (
+                planeSize + x + stride * y, planeSize + x - height + stride * (y + height),
+                planeSize + x + width + stride * (y + width), planeSize + x + width - height + stride * (y + width + height)
+            )
         }
         var offsets = [Int32](repeating: 0, count: 12 * cascade.features.count)
         var weights = [Float](repeating: 0, count: 3 * cascade.features.count)
         for (index, feature) in cascade.features.enumerated() {
             for (slot, rectangle) in feature.rectangles.enumerated() {
-                let corner = feature.tilted
+                let corner =
+                    feature.tilted
                     ? tiltedCorners(x: rectangle.x, y: rectangle.y, width: rectangle.width, height: rectangle.height)
                     : corners(x: rectangle.x, y: rectangle.y, width: rectangle.width, height: rectangle.height)
                 offsets[12 * index + 4 * slot] = Int32(corner.0)
@@ -146,9 +149,11 @@ struct IntegralLayer: Sendable {
             squareSums.withUnsafeBufferPointer { squares in
                 featureOffsets.withUnsafeBufferPointer { offsets in
                     featureWeights.withUnsafeBufferPointer { weights in
-                        body(Pointers(sums: sums.baseAddress!, squareSums: squares.baseAddress!, offsets: offsets.baseAddress!,
-                                      weights: weights.baseAddress!, normalisationOffsets: normalisationOffsets,
-                                      normalisationArea: normalisationArea))
+                        body(
+                            Pointers(
+                                sums: sums.baseAddress!, squareSums: squares.baseAddress!, offsets: offsets.baseAddress!,
+                                weights: weights.baseAddress!, normalisationOffsets: normalisationOffsets,
+                                normalisationArea: normalisationArea))
                     }
                 }
             }

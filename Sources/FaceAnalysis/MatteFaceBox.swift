@@ -8,8 +8,10 @@ public enum MatteFaceBox {
         alpha.samples.withUnsafeBufferPointer { pixels in
             for y in 0..<alpha.height {
                 for x in 0..<alpha.width where pixels[y * alpha.width + x] >= threshold {
-                    minX = min(minX, x); maxX = max(maxX, x)
-                    minY = min(minY, y); maxY = max(maxY, y)
+                    minX = min(minX, x)
+                    maxX = max(maxX, x)
+                    minY = min(minY, y)
+                    maxY = max(maxY, y)
                 }
             }
         }

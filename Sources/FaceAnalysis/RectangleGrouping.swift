@@ -23,8 +23,9 @@ public enum RectangleGrouping {
         let averages = (0..<classCount).map { label -> FaceRectangle in
             let inverse = 1 / Float(counts[label])
             func average(_ sum: Int) -> Int { Int((Float(sum) * inverse).rounded(.toNearestOrEven)) }
-            return FaceRectangle(x: average(sums[label].x), y: average(sums[label].y),
-                                 width: average(sums[label].width), height: average(sums[label].height))
+            return FaceRectangle(
+                x: average(sums[label].x), y: average(sums[label].y),
+                width: average(sums[label].width), height: average(sums[label].height))
         }
         var kept: [FaceRectangle] = []
         for inner in 0..<classCount where counts[inner] > minNeighbors {

@@ -61,9 +61,11 @@ public struct ShapePredictor: Sendable {
     }
 
     /// Assembles a model from parsed, validated arrays (used by the parser).
-    init(landmarkCount: Int, initialShape: [Float], cascadeCount: Int, treesPerCascade: Int, splitsPerTree: Int,
-         featuresPerCascade: Int, anchors: [Int32], deltas: [Float], splitFirst: [Int32], splitSecond: [Int32],
-         splitThresholds: [Float], leafValues: [Float]) {
+    init(
+        landmarkCount: Int, initialShape: [Float], cascadeCount: Int, treesPerCascade: Int, splitsPerTree: Int,
+        featuresPerCascade: Int, anchors: [Int32], deltas: [Float], splitFirst: [Int32], splitSecond: [Int32],
+        splitThresholds: [Float], leafValues: [Float]
+    ) {
         self.landmarkCount = landmarkCount
         self.initialShape = initialShape
         self.cascadeCount = cascadeCount

@@ -74,7 +74,8 @@ extension ShapePredictor {
         var index = 0
         let rawLeaf = UnsafeRawPointer(leaf), rawShape = UnsafeMutableRawPointer(shape)
         while index + 8 <= count {
-            let sum = rawShape.loadUnaligned(fromByteOffset: 4 * index, as: SIMD8<Float>.self)
+            let sum =
+                rawShape.loadUnaligned(fromByteOffset: 4 * index, as: SIMD8<Float>.self)
                 + rawLeaf.loadUnaligned(fromByteOffset: 4 * index, as: SIMD8<Float>.self)
             rawShape.storeBytes(of: sum, toByteOffset: 4 * index, as: SIMD8<Float>.self)
             index += 8

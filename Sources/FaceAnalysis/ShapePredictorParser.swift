@@ -41,7 +41,8 @@ enum ShapePredictorParser {
                     leaves.reserveCapacity(cascadeCount * treesPerCascade * (splitCount + 1) * shapeLength)
                 }
                 guard splitCount == splitsPerTree else {
-                    throw reader.error("tree \(tree) of cascade \(cascade) has \(splitCount) splits, others have \(splitsPerTree); only uniform depth is supported")
+                    throw reader.error(
+                        "tree \(tree) of cascade \(cascade) has \(splitCount) splits, others have \(splitsPerTree); only uniform depth is supported")
                 }
                 for split in 0..<splitCount {
                     let first = try reader.integer(maximumBytes: 8, signed: false, what: "split \(split) feature index")
@@ -100,11 +101,13 @@ enum ShapePredictorParser {
             throw reader.error("unexpected data after the model (corrupt file or not a shape_predictor)")
         }
         if let bad = splitFirst.indices.first(where: { splitFirst[$0] >= featuresPerCascade || splitSecond[$0] >= featuresPerCascade }) {
-            throw reader.error("split \(bad) reads feature pixel \(max(splitFirst[bad], splitSecond[bad])) but cascades sample only \(featuresPerCascade)", at: nil)
+            throw reader.error(
+                "split \(bad) reads feature pixel \(max(splitFirst[bad], splitSecond[bad])) but cascades sample only \(featuresPerCascade)", at: nil)
         }
-        return ShapePredictor(landmarkCount: shapeLength / 2, initialShape: initialShape, cascadeCount: cascadeCount,
-                              treesPerCascade: treesPerCascade, splitsPerTree: splitsPerTree, featuresPerCascade: featuresPerCascade,
-                              anchors: anchors, deltas: deltas, splitFirst: splitFirst, splitSecond: splitSecond,
-                              splitThresholds: thresholds, leafValues: leaves)
+        return ShapePredictor(
+            landmarkCount: shapeLength / 2, initialShape: initialShape, cascadeCount: cascadeCount,
+            treesPerCascade: treesPerCascade, splitsPerTree: splitsPerTree, featuresPerCascade: featuresPerCascade,
+            anchors: anchors, deltas: deltas, splitFirst: splitFirst, splitSecond: splitSecond,
+            splitThresholds: thresholds, leafValues: leaves)
     }
 }

@@ -78,9 +78,18 @@ private struct Cursor {
 
     /// Skips a comment, processing instruction or DOCTYPE at the cursor; false if none is there.
     mutating func skipMarkupDeclaration() throws(XMLSyntaxError) -> Bool {
-        if starts(with: "<!--") { try skipPast("-->", what: "comment"); return true }
-        if starts(with: "<?") { try skipPast("?>", what: "processing instruction"); return true }
-        if starts(with: "<!DOCTYPE") { try skipPast(">", what: "DOCTYPE"); return true }
+        if starts(with: "<!--") {
+            try skipPast("-->", what: "comment")
+            return true
+        }
+        if starts(with: "<?") {
+            try skipPast("?>", what: "processing instruction")
+            return true
+        }
+        if starts(with: "<!DOCTYPE") {
+            try skipPast(">", what: "DOCTYPE")
+            return true
+        }
         return false
     }
 
@@ -101,8 +110,14 @@ private struct Cursor {
         while true {
             skipWhitespace()
             guard hasMore else { throw XMLSyntaxError(message: "unterminated tag <\(name)> (truncated file?)", line: startLine) }
-            if starts(with: "/>") { skip("/>"); return element }
-            if peek == UInt8(ascii: ">") { advance(); break }
+            if starts(with: "/>") {
+                skip("/>")
+                return element
+            }
+            if peek == UInt8(ascii: ">") {
+                advance()
+                break
+            }
             let attributeName = try parseName()
             skipWhitespace()
             guard hasMore, peek == UInt8(ascii: "=") else {
@@ -166,9 +181,13 @@ private struct Cursor {
             case "apos": result += "'"
             default:
                 let scalarValue: UInt32?
-                if entity.hasPrefix("#x") { scalarValue = UInt32(entity.dropFirst(2), radix: 16) }
-                else if entity.hasPrefix("#") { scalarValue = UInt32(entity.dropFirst(1)) }
-                else { scalarValue = nil }
+                if entity.hasPrefix("#x") {
+                    scalarValue = UInt32(entity.dropFirst(2), radix: 16)
+                } else if entity.hasPrefix("#") {
+                    scalarValue = UInt32(entity.dropFirst(1))
+                } else {
+                    scalarValue = nil
+                }
                 guard let scalarValue, let scalar = Unicode.Scalar(scalarValue) else {
                     throw XMLSyntaxError(message: "unknown entity &\(entity);", line: line)
                 }

@@ -21,8 +21,9 @@ public enum ChamferDistance {
         var generator = SplitMix64(seed: seed)
         let pointsA = try surfaceSamples(a, count: samples, generator: &generator)
         let pointsB = try surfaceSamples(b, count: samples, generator: &generator)
-        return Result(forward: meanNearestDistance(from: pointsA, to: KDTree(points: pointsB)),
-                      backward: meanNearestDistance(from: pointsB, to: KDTree(points: pointsA)))
+        return Result(
+            forward: meanNearestDistance(from: pointsA, to: KDTree(points: pointsB)),
+            backward: meanNearestDistance(from: pointsB, to: KDTree(points: pointsA)))
     }
 
     /// `count` points distributed uniformly by area over the mesh's triangles.

@@ -36,8 +36,9 @@ public struct Image<Sample: ImageSample>: Sendable, Equatable {
 
     /// An image filled with `value`.
     public init(width: Int, height: Int, channels: Int, filledWith value: Sample = .zero) {
-        self.init(width: width, height: height, channels: channels,
-                  samples: [Sample](repeating: value, count: width * height * channels))
+        self.init(
+            width: width, height: height, channels: channels,
+            samples: [Sample](repeating: value, count: width * height * channels))
     }
 
     /// Bytes (or samples) per row.
@@ -56,4 +57,3 @@ public typealias Image8 = Image<UInt8>
 public typealias Image16 = Image<UInt16>
 /// Float32 interleaved HWC image: colour in [0, 1], or rasteriser channels (depth, attributes).
 public typealias FloatImage = Image<Float>
-

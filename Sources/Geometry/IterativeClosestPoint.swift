@@ -23,9 +23,11 @@ public enum IterativeClosestPoint {
     /// Aligns `source` to `target`, starting from `initial`; stops after `maximumIterations` or
     /// when the RMS distance improves by less than `tolerance` (relative).
     /// - Throws: `GeometryError` if either point set is empty.
-    public static func align(source: [SIMD3<Float>], target: [SIMD3<Float>], initial: RigidTransform = .identity,
-                             initialScale: Float = 1, estimateScale: Bool = false, symmetric: Bool = false,
-                             maximumIterations: Int = 30, tolerance: Float = 1e-5) throws -> Result {
+    public static func align(
+        source: [SIMD3<Float>], target: [SIMD3<Float>], initial: RigidTransform = .identity,
+        initialScale: Float = 1, estimateScale: Bool = false, symmetric: Bool = false,
+        maximumIterations: Int = 30, tolerance: Float = 1e-5
+    ) throws -> Result {
         guard !source.isEmpty, !target.isEmpty else {
             throw GeometryError("ICP needs non-empty point sets (source \(source.count), target \(target.count) points)")
         }
@@ -52,8 +54,9 @@ public enum IterativeClosestPoint {
             }
             let step = absoluteOrientation(from: moved, to: matches, estimateScale: estimateScale)
             // s₂·R₂·(R₁·(s₁·p) + t₁) + t₂ = (R₂R₁)·(s₂s₁·p) + (s₂·R₂·t₁ + t₂)
-            transform = RigidTransform(rotation: step.transform.rotation * transform.rotation,
-                                       translation: step.scale * (step.transform.rotation * transform.translation) + step.transform.translation)
+            transform = RigidTransform(
+                rotation: step.transform.rotation * transform.rotation,
+                translation: step.scale * (step.transform.rotation * transform.translation) + step.transform.translation)
             scale *= step.scale
             if previous.isFinite && previous - rms <= tolerance * max(previous, 1e-12) { break }
             previous = rms
@@ -68,11 +71,16 @@ public enum IterativeClosestPoint {
     /// Horn's closed form (1987): the transform minimising Σ‖s·R·a_i + t − b_i‖² for corresponding
     /// points; the rotation is the unit quaternion of the largest eigenvalue of the 4×4 matrix built
     /// from the cross-covariance, the scale (if estimated) Σ(b − b̄)·R(a − ā) / Σ‖a − ā‖².
-    public static func absoluteOrientation(from a: [SIMD3<Float>], to b: [SIMD3<Float>],
-                                           estimateScale: Bool = false) -> (transform: RigidTransform, scale: Float) {
+    public static func absoluteOrientation(
+        from a: [SIMD3<Float>], to b: [SIMD3<Float>],
+        estimateScale: Bool = false
+    ) -> (transform: RigidTransform, scale: Float) {
         precondition(a.count == b.count && !a.isEmpty, "absolute orientation needs equally many corresponding points")
         var meanA = SIMD3<Double>.zero, meanB = SIMD3<Double>.zero
-        for (p, q) in zip(a, b) { meanA += SIMD3<Double>(p); meanB += SIMD3<Double>(q) }
+        for (p, q) in zip(a, b) {
+            meanA += SIMD3<Double>(p)
+            meanB += SIMD3<Double>(q)
+        }
         meanA /= Double(a.count)
         meanB /= Double(a.count)
         // S[i][j] = Σ (a − ā)_i (b − b̄)_j

@@ -58,10 +58,15 @@ public struct KDTree: Sendable {
         best.reserveCapacity(k + 1)
         func consider(_ index: Int, _ d2: Float) {
             if best.count == k, let last = best.last,
-               d2 > last.squaredDistance || (d2 == last.squaredDistance && index > last.index) { return }
+                d2 > last.squaredDistance || (d2 == last.squaredDistance && index > last.index)
+            {
+                return
+            }
             var position = best.count
-            while position > 0, best[position - 1].squaredDistance > d2
-                    || (best[position - 1].squaredDistance == d2 && best[position - 1].index > index) {
+            while position > 0,
+                best[position - 1].squaredDistance > d2
+                    || (best[position - 1].squaredDistance == d2 && best[position - 1].index > index)
+            {
                 position -= 1
             }
             best.insert((index, d2), at: position)

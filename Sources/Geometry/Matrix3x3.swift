@@ -27,9 +27,10 @@ public struct Matrix3x3: Sendable, Equatable, Hashable {
     /// Creates a matrix from nine row-major values; returns nil unless exactly nine are given.
     public init?(rowMajor values: [Float]) {
         guard values.count == 9 else { return nil }
-        self.init(rows: SIMD3(values[0], values[1], values[2]),
-                  SIMD3(values[3], values[4], values[5]),
-                  SIMD3(values[6], values[7], values[8]))
+        self.init(
+            rows: SIMD3(values[0], values[1], values[2]),
+            SIMD3(values[3], values[4], values[5]),
+            SIMD3(values[6], values[7], values[8]))
     }
 
     /// The identity matrix.
@@ -63,9 +64,10 @@ public struct Matrix3x3: Sendable, Equatable, Hashable {
     /// Matrix–matrix product `a * b` (apply `b` first).
     public static func * (a: Matrix3x3, b: Matrix3x3) -> Matrix3x3 {
         let c0 = b.column(0), c1 = b.column(1), c2 = b.column(2)
-        return Matrix3x3(rows: SIMD3(simdDot(a.row0, c0), simdDot(a.row0, c1), simdDot(a.row0, c2)),
-                         SIMD3(simdDot(a.row1, c0), simdDot(a.row1, c1), simdDot(a.row1, c2)),
-                         SIMD3(simdDot(a.row2, c0), simdDot(a.row2, c1), simdDot(a.row2, c2)))
+        return Matrix3x3(
+            rows: SIMD3(simdDot(a.row0, c0), simdDot(a.row0, c1), simdDot(a.row0, c2)),
+            SIMD3(simdDot(a.row1, c0), simdDot(a.row1, c1), simdDot(a.row1, c2)),
+            SIMD3(simdDot(a.row2, c0), simdDot(a.row2, c1), simdDot(a.row2, c2)))
     }
 
     /// Scales every entry.

@@ -47,8 +47,10 @@ public struct MeshRasterizer: Sendable {
             let minX = max(0, Int32(clamping: Int(lo.x.rounded(.up)))), maxX = min(Int32(width - 1), Int32(clamping: Int(hi.x.rounded(.down))))
             let minY = max(0, Int32(clamping: Int(lo.y.rounded(.up)))), maxY = min(Int32(height - 1), Int32(clamping: Int(hi.y.rounded(.down))))
             if minX > maxX || minY > maxY { continue }
-            screen.append(ScreenTriangle(p0: p0, p1: p1, p2: p2, inverseDepth: SIMD3(1 / a.z, 1 / b.z, 1 / c.z),
-                                         inverseArea: 1 / area, minX: minX, maxX: maxX, minY: minY, maxY: maxY))
+            screen.append(
+                ScreenTriangle(
+                    p0: p0, p1: p1, p2: p2, inverseDepth: SIMD3(1 / a.z, 1 / b.z, 1 / c.z),
+                    inverseArea: 1 / area, minX: minX, maxX: maxX, minY: minY, maxY: maxY))
             screenIDs.append(Int32(t))
         }
         let bandHeight = 8
@@ -115,8 +117,9 @@ public struct MeshRasterizer: Sendable {
         } else if let colours = mesh.attributes["color"] {
             colour = fragments.interpolate(colours, triangles: mesh.triangles)
         } else {
-            colour = fragments.interpolate(VertexAttribute(channels: 1, values: [Float](repeating: 1, count: mesh.vertexCount)),
-                                           triangles: mesh.triangles)
+            colour = fragments.interpolate(
+                VertexAttribute(channels: 1, values: [Float](repeating: 1, count: mesh.vertexCount)),
+                triangles: mesh.triangles)
         }
         var rgba = FloatImage(width: camera.width, height: camera.height, channels: 4)
         for p in 0..<(camera.width * camera.height) where fragments.triangleIndex[p] >= 0 {

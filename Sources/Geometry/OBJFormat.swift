@@ -57,7 +57,11 @@ public enum OBJFormat {
     /// become distinct vertices so that attributes stay per-vertex.
     public static func parse(_ text: String, source: String = "<string>") throws -> TriangleMesh {
         var rawPositions: [SIMD3<Float>] = [], rawUVs: [SIMD2<Float>] = [], rawNormals: [SIMD3<Float>] = []
-        struct Corner: Hashable { var v: Int; var vt: Int; var vn: Int }
+        struct Corner: Hashable {
+            var v: Int
+            var vt: Int
+            var vn: Int
+        }
         var cornerIndex: [Corner: Int32] = [:]
         var corners: [Corner] = []
         var triangles: [SIMD3<Int32>] = []
@@ -114,7 +118,8 @@ public enum OBJFormat {
                 continue
             }
         }
-        let cornersAreVertices = corners.allSatisfy { ($0.vt < 0 || $0.vt == $0.v) && ($0.vn < 0 || $0.vn == $0.v) }
+        let cornersAreVertices =
+            corners.allSatisfy { ($0.vt < 0 || $0.vt == $0.v) && ($0.vn < 0 || $0.vn == $0.v) }
             && Set(corners.map(\.v)).count == corners.count
         if cornersAreVertices {
             // Every vertex has one texture coordinate and normal of the same index: keep the file's vertex order.

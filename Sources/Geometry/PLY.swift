@@ -162,7 +162,9 @@ public enum PLY {
             switch keyword {
             case "format":
                 guard fields.count >= 2 else { throw GeometryError("\(source): header line \(number + 2): incomplete format line") }
-                if fields[1] == "ascii" { encoding = .ascii } else if fields[1] != "binary_little_endian" {
+                if fields[1] == "ascii" {
+                    encoding = .ascii
+                } else if fields[1] != "binary_little_endian" {
                     throw GeometryError("\(source): PLY format '\(fields[1])' is not supported; convert to binary_little_endian or ascii")
                 }
             case "element":
@@ -265,13 +267,16 @@ public enum PLY {
 
         mutating func read(_ element: Element, ascii: Bool) throws -> ElementValues {
             let properties = element.properties, n = element.count
-            var values = ElementValues(element: element, columns: properties.map { $0.listCountType == nil ? [Double](repeating: 0, count: n) : [] },
-                                       listItems: properties.map { _ in [] },
-                                       listStarts: properties.map { $0.listCountType == nil ? [] : [0] })
+            var values = ElementValues(
+                element: element, columns: properties.map { $0.listCountType == nil ? [Double](repeating: 0, count: n) : [] },
+                listItems: properties.map { _ in [] },
+                listStarts: properties.map { $0.listCountType == nil ? [] : [0] })
             if !ascii && properties.allSatisfy({ $0.listCountType == nil }) {
                 let rowSize = properties.reduce(0) { $0 + $1.type.size }
                 guard raw.count - offset >= n * rowSize else {
-                    throw GeometryError("\(source): element '\(element.name)' announces \(n) rows of \(rowSize) bytes but only \(raw.count - offset) bytes follow; the PLY file is truncated")
+                    throw GeometryError(
+                        "\(source): element '\(element.name)' announces \(n) rows of \(rowSize) bytes but only \(raw.count - offset) bytes follow; the PLY file is truncated"
+                    )
                 }
                 var column = offset
                 for (p, property) in properties.enumerated() {

@@ -13,11 +13,13 @@ public enum PLYFormat {
     public static func write(_ mesh: TriangleMesh) -> Data {
         let layout = attributeLayout(mesh)
         let vertexProperties = (["x", "y", "z"] + layout.flatMap(\.names)).map { PLY.Property(name: $0, type: .float32) }
-        let header = PLY.binaryHeader(elements: [
-            PLY.Element(name: "vertex", count: mesh.vertexCount, properties: vertexProperties),
-            PLY.Element(name: "face", count: mesh.triangles.count,
-                        properties: [PLY.Property(name: "vertex_indices", type: .int32, listCountType: .uint8)]),
-        ], comments: ["AvatarFlow"])
+        let header = PLY.binaryHeader(
+            elements: [
+                PLY.Element(name: "vertex", count: mesh.vertexCount, properties: vertexProperties),
+                PLY.Element(
+                    name: "face", count: mesh.triangles.count,
+                    properties: [PLY.Property(name: "vertex_indices", type: .int32, listCountType: .uint8)]),
+            ], comments: ["AvatarFlow"])
         var data = Data(header.utf8)
         var floats: [Float] = []
         floats.reserveCapacity(mesh.vertexCount * (3 + layout.reduce(0) { $0 + $1.names.count }))

@@ -24,8 +24,10 @@ public struct PinholeCamera: Sendable, Equatable, Hashable {
 
     /// Creates a camera from intrinsics in pixels and world-to-camera extrinsics (default: the
     /// identity, a camera at the world origin looking down +z).
-    public init(id: String = "", width: Int, height: Int, fx: Float, fy: Float, cx: Float, cy: Float,
-                worldToCamera: RigidTransform = .identity) {
+    public init(
+        id: String = "", width: Int, height: Int, fx: Float, fy: Float, cx: Float, cy: Float,
+        worldToCamera: RigidTransform = .identity
+    ) {
         self.id = id
         self.width = width
         self.height = height
@@ -38,12 +40,15 @@ public struct PinholeCamera: Sendable, Equatable, Hashable {
 
     /// Creates a camera with square pixels from a horizontal field of view (radians), the principal
     /// point at the image centre, placed at `eye` looking at `target` (see `lookAt`).
-    public init(id: String, width: Int, height: Int, horizontalFieldOfView: Float,
-                eye: SIMD3<Float>, target: SIMD3<Float>, up: SIMD3<Float> = SIMD3(0, 1, 0)) {
+    public init(
+        id: String, width: Int, height: Int, horizontalFieldOfView: Float,
+        eye: SIMD3<Float>, target: SIMD3<Float>, up: SIMD3<Float> = SIMD3(0, 1, 0)
+    ) {
         let focal = Float(width) / 2 / tan(horizontalFieldOfView / 2)
-        self.init(id: id, width: width, height: height, fx: focal, fy: focal,
-                  cx: Float(width - 1) / 2, cy: Float(height - 1) / 2,
-                  worldToCamera: PinholeCamera.lookAt(eye: eye, target: target, up: up))
+        self.init(
+            id: id, width: width, height: height, fx: focal, fy: focal,
+            cx: Float(width - 1) / 2, cy: Float(height - 1) / 2,
+            worldToCamera: PinholeCamera.lookAt(eye: eye, target: target, up: up))
     }
 
     /// The world-to-camera transform of a camera at `eye` looking at `target`, with image "up"
@@ -95,7 +100,8 @@ public struct PinholeCamera: Sendable, Equatable, Hashable {
     public func scaled(by scale: Float) -> PinholeCamera {
         let newWidth = Int((Float(width) * scale).rounded()), newHeight = Int((Float(height) * scale).rounded())
         let sx = Float(newWidth) / Float(width), sy = Float(newHeight) / Float(height)
-        return PinholeCamera(id: id, width: newWidth, height: newHeight, fx: fx * sx, fy: fy * sy,
-                             cx: (cx + 0.5) * sx - 0.5, cy: (cy + 0.5) * sy - 0.5, worldToCamera: worldToCamera)
+        return PinholeCamera(
+            id: id, width: newWidth, height: newHeight, fx: fx * sx, fy: fy * sy,
+            cx: (cx + 0.5) * sx - 0.5, cy: (cy + 0.5) * sy - 0.5, worldToCamera: worldToCamera)
     }
 }

@@ -40,20 +40,26 @@ public struct Quaternion: Sendable, Equatable, Hashable {
         let trace = m.row0.x + m.row1.y + m.row2.z
         if trace > 0 {
             let s = (trace + 1).squareRoot() * 2
-            self.init(w: s / 4, vector: SIMD3((m.row2.y - m.row1.z) / s, (m.row0.z - m.row2.x) / s,
-                                              (m.row1.x - m.row0.y) / s))
+            self.init(
+                w: s / 4,
+                vector: SIMD3(
+                    (m.row2.y - m.row1.z) / s, (m.row0.z - m.row2.x) / s,
+                    (m.row1.x - m.row0.y) / s))
         } else if m.row0.x > m.row1.y && m.row0.x > m.row2.z {
             let s = (1 + m.row0.x - m.row1.y - m.row2.z).squareRoot() * 2
-            self.init(w: (m.row2.y - m.row1.z) / s,
-                      vector: SIMD3(s / 4, (m.row0.y + m.row1.x) / s, (m.row0.z + m.row2.x) / s))
+            self.init(
+                w: (m.row2.y - m.row1.z) / s,
+                vector: SIMD3(s / 4, (m.row0.y + m.row1.x) / s, (m.row0.z + m.row2.x) / s))
         } else if m.row1.y > m.row2.z {
             let s = (1 + m.row1.y - m.row0.x - m.row2.z).squareRoot() * 2
-            self.init(w: (m.row0.z - m.row2.x) / s,
-                      vector: SIMD3((m.row0.y + m.row1.x) / s, s / 4, (m.row1.z + m.row2.y) / s))
+            self.init(
+                w: (m.row0.z - m.row2.x) / s,
+                vector: SIMD3((m.row0.y + m.row1.x) / s, s / 4, (m.row1.z + m.row2.y) / s))
         } else {
             let s = (1 + m.row2.z - m.row0.x - m.row1.y).squareRoot() * 2
-            self.init(w: (m.row1.x - m.row0.y) / s,
-                      vector: SIMD3((m.row0.z + m.row2.x) / s, (m.row1.z + m.row2.y) / s, s / 4))
+            self.init(
+                w: (m.row1.x - m.row0.y) / s,
+                vector: SIMD3((m.row0.z + m.row2.x) / s, (m.row1.z + m.row2.y) / s, s / 4))
         }
         self = normalized
     }
@@ -72,8 +78,9 @@ public struct Quaternion: Sendable, Equatable, Hashable {
 
     /// Hamilton product: `a * b` applies `b` first, then `a`.
     public static func * (a: Quaternion, b: Quaternion) -> Quaternion {
-        Quaternion(w: a.w * b.w - simdDot(a.vector, b.vector),
-                   vector: a.w * b.vector + b.w * a.vector + simdCross(a.vector, b.vector))
+        Quaternion(
+            w: a.w * b.w - simdDot(a.vector, b.vector),
+            vector: a.w * b.vector + b.w * a.vector + simdCross(a.vector, b.vector))
     }
 
     /// Rotates `v` by this (unit) quaternion.
@@ -86,9 +93,10 @@ public struct Quaternion: Sendable, Equatable, Hashable {
     public var rotationMatrix: Matrix3x3 {
         let q = normalized
         let x = q.vector.x, y = q.vector.y, z = q.vector.z, w = q.w
-        return Matrix3x3(rows: SIMD3(1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
-                         SIMD3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
-                         SIMD3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)))
+        return Matrix3x3(
+            rows: SIMD3(1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
+            SIMD3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
+            SIMD3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)))
     }
 
     /// The rotation vector (axis × angle, angle in [0, π]).

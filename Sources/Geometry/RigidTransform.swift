@@ -34,10 +34,12 @@ public struct RigidTransform: Sendable, Equatable, Hashable {
 
     /// The row-major 4×4 homogeneous matrix `[R t; 0 0 0 1]`.
     public var rowMajor4x4: [Float] {
-        [rotation.row0.x, rotation.row0.y, rotation.row0.z, translation.x,
-         rotation.row1.x, rotation.row1.y, rotation.row1.z, translation.y,
-         rotation.row2.x, rotation.row2.y, rotation.row2.z, translation.z,
-         0, 0, 0, 1]
+        [
+            rotation.row0.x, rotation.row0.y, rotation.row0.z, translation.x,
+            rotation.row1.x, rotation.row1.y, rotation.row1.z, translation.y,
+            rotation.row2.x, rotation.row2.y, rotation.row2.z, translation.z,
+            0, 0, 0, 1,
+        ]
     }
 
     /// Applies the transform to a point.

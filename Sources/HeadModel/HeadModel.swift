@@ -39,10 +39,12 @@ public struct HeadModel: Sendable {
     public var vertexRegions: [HeadRegion]
 
     /// Creates a model from its arrays; `validate()` checks their shapes.
-    public init(name: String, templateVertices: [Float], triangles: [SIMD3<Int32>], uv: [Float],
-                identityNames: [String], identityBasis: [Float], expressionNames: [String], expressionBasis: [Float],
-                joints: [HeadJoint], jointRegressor: [Float], skinningWeights: [Float],
-                landmarks: [LandmarkEmbedding], vertexRegions: [HeadRegion]) {
+    public init(
+        name: String, templateVertices: [Float], triangles: [SIMD3<Int32>], uv: [Float],
+        identityNames: [String], identityBasis: [Float], expressionNames: [String], expressionBasis: [Float],
+        joints: [HeadJoint], jointRegressor: [Float], skinningWeights: [Float],
+        landmarks: [LandmarkEmbedding], vertexRegions: [HeadRegion]
+    ) {
         self.name = name
         self.templateVertices = templateVertices
         self.triangles = triangles
@@ -75,15 +77,19 @@ public struct HeadModel: Sendable {
         }
         try check(templateVertices.count == v * 3 && v > 0, "template vertices must be a non-empty V × 3 array")
         try check(uv.isEmpty || uv.count == v * 2, "uv has \(uv.count) values, expected \(v * 2)")
-        try check(identityBasis.count == identityNames.count * v * 3, "identity basis has \(identityBasis.count) values, expected \(identityNames.count) × \(v) × 3")
-        try check(expressionBasis.count == expressionNames.count * v * 3, "expression basis has \(expressionBasis.count) values, expected \(expressionNames.count) × \(v) × 3")
+        try check(
+            identityBasis.count == identityNames.count * v * 3, "identity basis has \(identityBasis.count) values, expected \(identityNames.count) × \(v) × 3")
+        try check(
+            expressionBasis.count == expressionNames.count * v * 3,
+            "expression basis has \(expressionBasis.count) values, expected \(expressionNames.count) × \(v) × 3")
         try check(jointRegressor.count == j * v, "joint regressor has \(jointRegressor.count) values, expected \(j) × \(v)")
         try check(skinningWeights.count == v * j, "skinning weights have \(skinningWeights.count) values, expected \(v) × \(j)")
         try check(vertexRegions.count == v, "region labels cover \(vertexRegions.count) vertices, expected \(v)")
         try check(landmarks.count == IBUG68.count, "expected \(IBUG68.count) landmarks, got \(landmarks.count)")
         for (index, joint) in joints.enumerated() {
-            try check(joint.parent < index && joint.parent >= -1 && (index == 0) == (joint.parent == -1),
-                      "joint \(index) '\(joint.name)' must have an earlier parent (only joint 0 is the root)")
+            try check(
+                joint.parent < index && joint.parent >= -1 && (index == 0) == (joint.parent == -1),
+                "joint \(index) '\(joint.name)' must have an earlier parent (only joint 0 is the root)")
         }
         for (t, tri) in triangles.enumerated() {
             try check(tri.min() >= 0 && Int(tri.max()) < v, "triangle \(t) references a vertex outside 0..<\(v)")
@@ -170,8 +176,9 @@ public struct HeadModel: Sendable {
             }
         }
         let posedJoints = (0..<j).map { transforms[$0].apply(restJoints[$0]) }
-        return HeadModelInstance(vertices: posed, joints: posedJoints, jointTransforms: transforms,
-                                 landmarks: landmarkPositions(vertices: posed))
+        return HeadModelInstance(
+            vertices: posed, joints: posedJoints, jointTransforms: transforms,
+            landmarks: landmarkPositions(vertices: posed))
     }
 
     /// The 68 landmark positions on a set of (posed or unposed) vertices.

@@ -65,14 +65,16 @@ public enum HeadModelFormat {
         try put("joint_regressor", floats: model.jointRegressor, shape: [j, v])
         try put("skinning_weights", floats: model.skinningWeights, shape: [v, j])
         try put("landmark_triangles", ints: model.landmarks.map(\.triangle), shape: [model.landmarks.count])
-        try put("landmark_barycentrics", floats: model.landmarks.flatMap { [$0.barycentric.x, $0.barycentric.y, $0.barycentric.z] },
-                shape: [model.landmarks.count, 3])
+        try put(
+            "landmark_barycentrics", floats: model.landmarks.flatMap { [$0.barycentric.x, $0.barycentric.y, $0.barycentric.z] },
+            shape: [model.landmarks.count, 3])
         try put("vertex_regions", ints: model.vertexRegions.map(\.rawValue), shape: [v])
-        let manifest = Manifest(format: formatName, version: version, name: model.name, units: "metres",
-                                axes: "x to the subject's left, y up, z out of the face",
-                                vertexCount: v, triangleCount: f, identityNames: model.identityNames,
-                                expressionNames: model.expressionNames, joints: model.joints,
-                                regions: HeadRegion.allCases.map(\.name), landmarkConvention: "ibug68", blobs: blobs)
+        let manifest = Manifest(
+            format: formatName, version: version, name: model.name, units: "metres",
+            axes: "x to the subject's left, y up, z out of the face",
+            vertexCount: v, triangleCount: f, identityNames: model.identityNames,
+            expressionNames: model.expressionNames, joints: model.joints,
+            regions: HeadRegion.allCases.map(\.name), landmarkConvention: "ibug68", blobs: blobs)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
@@ -140,8 +142,9 @@ public enum HeadModelFormat {
             jointRegressor: try floats("joint_regressor", [j, v]),
             skinningWeights: try floats("skinning_weights", [v, j]),
             landmarks: (0..<IBUG68.count).map {
-                LandmarkEmbedding(triangle: landmarkTriangles[$0],
-                                  barycentric: SIMD3(landmarkWeights[3 * $0], landmarkWeights[3 * $0 + 1], landmarkWeights[3 * $0 + 2]))
+                LandmarkEmbedding(
+                    triangle: landmarkTriangles[$0],
+                    barycentric: SIMD3(landmarkWeights[3 * $0], landmarkWeights[3 * $0 + 1], landmarkWeights[3 * $0 + 2]))
             },
             vertexRegions: regions)
         try model.validate()

@@ -26,8 +26,10 @@ public struct HeadTracking: Codable, Sendable, Equatable {
         public var observedViews: Int
 
         /// Creates a frame record.
-        public init(rotation: [Double], translation: [Double], jaw: [Double], expression: [Double], landmarks: [[Double]],
-                    meanResidualPixels: Double, observedViews: Int) {
+        public init(
+            rotation: [Double], translation: [Double], jaw: [Double], expression: [Double], landmarks: [[Double]],
+            meanResidualPixels: Double, observedViews: Int
+        ) {
             self.rotation = rotation
             self.translation = translation
             self.jaw = jaw
@@ -79,8 +81,9 @@ public struct HeadTracking: Codable, Sendable, Equatable {
     /// The posed, scaled and translated mesh vertices of `frame` (computed on demand).
     public func vertices(frame: Int, model: HeadModel) throws -> [SIMD3<Float>] {
         let state = frames[frame]
-        let instance = try model.evaluate(identity: identity.map(Float.init), expression: state.expression.map(Float.init),
-                                          pose: HeadPose(jointRotations: jointRotations(frame: frame, model: model)))
+        let instance = try model.evaluate(
+            identity: identity.map(Float.init), expression: state.expression.map(Float.init),
+            pose: HeadPose(jointRotations: jointRotations(frame: frame, model: model)))
         let translation = SIMD3<Float>(state.translation.map(Float.init))
         return instance.vertices.map { Float(scale) * $0 + translation }
     }

@@ -26,7 +26,12 @@ public enum IBUG68 {
     /// For each landmark, the landmark at the mirrored position (left ↔ right).
     public static let mirrored: [Int] = {
         var map = Array(0..<68)
-        func pair(_ a: [Int], _ b: [Int]) { for (x, y) in zip(a, b) { map[x] = y; map[y] = x } }
+        func pair(_ a: [Int], _ b: [Int]) {
+            for (x, y) in zip(a, b) {
+                map[x] = y
+                map[y] = x
+            }
+        }
         pair(Array(0...7), Array((9...16).reversed()))
         pair(Array(17...21), Array((22...26).reversed()))
         pair([31, 32], [35, 34])

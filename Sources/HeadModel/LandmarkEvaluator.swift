@@ -73,8 +73,10 @@ public struct LandmarkEvaluator: Sendable {
     }
 
     /// The 68 landmarks for identity β, expression ψ, per-joint axis-angle rotations θ, scale and translation.
-    public func landmarks(identity: [Double], expression: [Double], jointRotations: [SIMD3<Double>],
-                          scale: Double, translation: SIMD3<Double>) -> [SIMD3<Double>] {
+    public func landmarks(
+        identity: [Double], expression: [Double], jointRotations: [SIMD3<Double>],
+        scale: Double, translation: SIMD3<Double>
+    ) -> [SIMD3<Double>] {
         var shaped = template
         var joints = jointTemplate
         for (k, coefficient) in identity.prefix(identityCount).enumerated() where coefficient != 0 {
@@ -123,9 +125,11 @@ public struct DoubleRotation: Sendable {
             return
         }
         let k = omega / angle, c = cos(angle), s = sin(angle), t = 1 - c
-        rows = (SIMD3(c + k.x * k.x * t, k.x * k.y * t - k.z * s, k.x * k.z * t + k.y * s),
-                SIMD3(k.y * k.x * t + k.z * s, c + k.y * k.y * t, k.y * k.z * t - k.x * s),
-                SIMD3(k.z * k.x * t - k.y * s, k.z * k.y * t + k.x * s, c + k.z * k.z * t))
+        rows = (
+            SIMD3(c + k.x * k.x * t, k.x * k.y * t - k.z * s, k.x * k.z * t + k.y * s),
+            SIMD3(k.y * k.x * t + k.z * s, c + k.y * k.y * t, k.y * k.z * t - k.x * s),
+            SIMD3(k.z * k.x * t - k.y * s, k.z * k.y * t + k.x * s, c + k.z * k.z * t)
+        )
     }
 
     /// Wraps rows.
@@ -169,9 +173,12 @@ public struct DoubleRotation: Sendable {
     /// Composition: (a * b)·p = a·(b·p).
     public static func * (a: DoubleRotation, b: DoubleRotation) -> DoubleRotation {
         let bt = b.transposed
-        return DoubleRotation(rows: (SIMD3((a.rows.0 * bt.rows.0).sum(), (a.rows.0 * bt.rows.1).sum(), (a.rows.0 * bt.rows.2).sum()),
-                                     SIMD3((a.rows.1 * bt.rows.0).sum(), (a.rows.1 * bt.rows.1).sum(), (a.rows.1 * bt.rows.2).sum()),
-                                     SIMD3((a.rows.2 * bt.rows.0).sum(), (a.rows.2 * bt.rows.1).sum(), (a.rows.2 * bt.rows.2).sum())))
+        return DoubleRotation(
+            rows: (
+                SIMD3((a.rows.0 * bt.rows.0).sum(), (a.rows.0 * bt.rows.1).sum(), (a.rows.0 * bt.rows.2).sum()),
+                SIMD3((a.rows.1 * bt.rows.0).sum(), (a.rows.1 * bt.rows.1).sum(), (a.rows.1 * bt.rows.2).sum()),
+                SIMD3((a.rows.2 * bt.rows.0).sum(), (a.rows.2 * bt.rows.1).sum(), (a.rows.2 * bt.rows.2).sum())
+            ))
     }
 
     /// The angle in radians between two rotations.

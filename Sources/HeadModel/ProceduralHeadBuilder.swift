@@ -46,8 +46,10 @@ public enum ProceduralHeadBuilder {
             identityBasis: identityBasis,
             expressionNames: ExpressionCoefficient.allCases.map(\.name),
             expressionBasis: expressionBasis,
-            joints: [HeadJoint(name: "root", parent: -1), HeadJoint(name: "neck", parent: 0), HeadJoint(name: "jaw", parent: 1),
-                     HeadJoint(name: "left_eye", parent: 1), HeadJoint(name: "right_eye", parent: 1)],
+            joints: [
+                HeadJoint(name: "root", parent: -1), HeadJoint(name: "neck", parent: 0), HeadJoint(name: "jaw", parent: 1),
+                HeadJoint(name: "left_eye", parent: 1), HeadJoint(name: "right_eye", parent: 1),
+            ],
             jointRegressor: layout.jointRegressor(),
             skinningWeights: layout.skinningWeights(),
             landmarks: layout.landmarks(template: template, triangles: triangles),
@@ -162,7 +164,9 @@ public enum ProceduralHeadBuilder {
                 let (p, theta, _) = gridBase(v)
                 let c = cos(theta)
                 let neckLine = ProceduralHeadSurface.neckLine(theta: theta)
-                let hairline = c >= 0 ? Shape.mix(0.035, 0.082, Shape.smoothstep(0.1, 0.75, c))
+                let hairline =
+                    c >= 0
+                    ? Shape.mix(0.035, 0.082, Shape.smoothstep(0.1, 0.75, c))
                     : Shape.mix(0.035, -0.085, Shape.smoothstep(-0.05, -0.55, c))
                 if p.y < neckLine { return .neck }
                 if surface.isEar(base: p) { return .ears }
@@ -246,7 +250,10 @@ public enum ProceduralHeadBuilder {
                         let v = grid(row, column), p = template[v]
                         guard p.z > 0, normals[v].z >= minNormalZ, regions[v] != .ears else { continue }
                         let distance = (p.x - x) * (p.x - x) + (p.y - y) * (p.y - y)
-                        if distance < bestDistance { bestDistance = distance; best = v }
+                        if distance < bestDistance {
+                            bestDistance = distance
+                            best = v
+                        }
                     }
                 }
                 return best

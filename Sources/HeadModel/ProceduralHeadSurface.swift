@@ -72,7 +72,8 @@ struct ProceduralHeadSurface: Sendable {
         func nearestColumn(row: Int, x: Float) -> Int {
             (c / 4...(3 * c / 4)).min { abs(baseX(row, $0) - x) < abs(baseX(row, $1) - x) }!
         }
-        rightEyeColumns = nearestColumn(row: eyeRow, x: -Self.eyeCenterX - Self.eyeHalfWidth)...nearestColumn(row: eyeRow, x: -Self.eyeCenterX + Self.eyeHalfWidth)
+        rightEyeColumns =
+            nearestColumn(row: eyeRow, x: -Self.eyeCenterX - Self.eyeHalfWidth)...nearestColumn(row: eyeRow, x: -Self.eyeCenterX + Self.eyeHalfWidth)
         leftEyeColumns = nearestColumn(row: eyeRow, x: Self.eyeCenterX - Self.eyeHalfWidth)...nearestColumn(row: eyeRow, x: Self.eyeCenterX + Self.eyeHalfWidth)
         mouthColumns = nearestColumn(row: mouthRow, x: -Self.mouthHalfWidth)...nearestColumn(row: mouthRow, x: Self.mouthHalfWidth)
         eyeballCenters = [rightEyeColumns, leftEyeColumns].map { columns in
@@ -233,10 +234,12 @@ struct ProceduralHeadSurface: Sendable {
         offset.z += 0.08 * min(0, p.z + 0.02) * neckFade * id[IdentityCoefficient.headDepth.rawValue]
         offset.y += 0.07 * max(0, p.y - 0.03) * id[IdentityCoefficient.headHeight.rawValue]
         offset.x += 0.07 * p.x * Shape.smoothstep(0.0, -0.06, b.y) * neckFade * id[IdentityCoefficient.jawWidth.rawValue]
-        offset.y -= 0.006 * Shape.smoothstep(Self.mouthLineY - 0.005, Self.mouthLineY - 0.045, b.y) * neckFade * front
+        offset.y -=
+            0.006 * Shape.smoothstep(Self.mouthLineY - 0.005, Self.mouthLineY - 0.045, b.y) * neckFade * front
             * id[IdentityCoefficient.chinLength.rawValue]
         offset.x += 0.3 * b.x * Shape.bump(b.x, b.y - (Self.noseTipY + 0.008), 0.025, 0.03) * front * id[IdentityCoefficient.noseWidth.rawValue]
-        offset.x += (b.x < 0 ? -1 : 1) * 0.0025 * Shape.bump(abs(b.x) - Self.eyeCenterX, b.y - Self.eyeLineY, 0.03, 0.03) * front
+        offset.x +=
+            (b.x < 0 ? -1 : 1) * 0.0025 * Shape.bump(abs(b.x) - Self.eyeCenterX, b.y - Self.eyeLineY, 0.03, 0.03) * front
             * id[IdentityCoefficient.eyeSpacing.rawValue]
         offset.z -= 0.008 * Shape.smoothstep(Self.eyeLineY + 0.03, 0.11, b.y) * front * id[IdentityCoefficient.foreheadSlope.rawValue]
         return offset

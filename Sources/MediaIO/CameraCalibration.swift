@@ -34,8 +34,10 @@ public struct CameraCalibration: Codable, Sendable, Hashable {
     }
 
     /// Creates a calibration.
-    public init(id: String, width: Int, height: Int, fx: Double, fy: Double, cx: Double, cy: Double,
-                worldToCamera: [Double], media: String? = nil) {
+    public init(
+        id: String, width: Int, height: Int, fx: Double, fy: Double, cx: Double, cy: Double,
+        worldToCamera: [Double], media: String? = nil
+    ) {
         self.id = id
         self.width = width
         self.height = height

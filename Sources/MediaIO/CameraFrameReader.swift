@@ -35,7 +35,8 @@ public final class CameraFrameReader {
         var shaped = size
         if let crop = options.crop {
             guard crop.width > 0, crop.height > 0, crop.x >= 0, crop.y >= 0,
-                  crop.x + crop.width <= size.width, crop.y + crop.height <= size.height else {
+                crop.x + crop.width <= size.width, crop.y + crop.height <= size.height
+            else {
                 throw MediaIOError(.invalidArgument, path: path, "crop does not fit inside the \(size) images")
             }
             shaped = PixelSize(width: crop.width, height: crop.height)
@@ -57,13 +58,15 @@ public final class CameraFrameReader {
             }
             var image = try Self.readImage(files[index])
             guard image.width == sourceSize.width && image.height == sourceSize.height else {
-                throw MediaIOError(.invalidLayout, path: files[index].path, frameIndex: index,
-                                   "image is \(image.width)x\(image.height) but the folder's frames are \(sourceSize); every image of a camera needs the same size")
+                throw MediaIOError(
+                    .invalidLayout, path: files[index].path, frameIndex: index,
+                    "image is \(image.width)x\(image.height) but the folder's frames are \(sourceSize); every image of a camera needs the same size")
             }
             if let crop = options.crop { image = PixelTransforms.crop(image, to: crop) }
             image = try ImageScaling.resize(image, to: outputSize)
-            return VideoFrame(sourceIndex: index, presentationTimestamp: Int64(index),
-                              timeBase: Rational(frameRate.denominator, frameRate.numerator), image: image)
+            return VideoFrame(
+                sourceIndex: index, presentationTimestamp: Int64(index),
+                timeBase: Rational(frameRate.denominator, frameRate.numerator), image: image)
         }
         return nil
     }

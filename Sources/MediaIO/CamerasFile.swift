@@ -29,8 +29,10 @@ public struct CamerasFile: Codable, Sendable, Equatable {
     /// positive. Errors name the file and say how to fix it (see docs/capture-format.md).
     public static func read(from url: URL) throws -> CamerasFile {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw MediaIOError(.invalidLayout, path: url.path,
-                               "cameras.json is missing; create it with one entry per camera (id, width, height, fx, fy, cx, cy, world_to_camera) — see docs/capture-format.md")
+            throw MediaIOError(
+                .invalidLayout, path: url.path,
+                "cameras.json is missing; create it with one entry per camera (id, width, height, fx, fy, cx, cy, world_to_camera) — see docs/capture-format.md"
+            )
         }
         let file: CamerasFile
         do {
@@ -44,16 +46,19 @@ public struct CamerasFile: Codable, Sendable, Equatable {
         var seen = Set<String>()
         for (index, camera) in file.cameras.enumerated() {
             guard !camera.id.isEmpty, !camera.id.contains("/"), seen.insert(camera.id).inserted else {
-                throw MediaIOError(.invalidLayout, path: url.path,
-                                   "camera #\(index) has an empty, duplicate or path-like id '\(camera.id)'; ids must be unique file-name-safe strings")
+                throw MediaIOError(
+                    .invalidLayout, path: url.path,
+                    "camera #\(index) has an empty, duplicate or path-like id '\(camera.id)'; ids must be unique file-name-safe strings")
             }
             guard camera.worldToCamera.count == 16 else {
-                throw MediaIOError(.invalidLayout, path: url.path,
-                                   "camera '\(camera.id)': world_to_camera has \(camera.worldToCamera.count) values, expected 16 (4×4 row-major)")
+                throw MediaIOError(
+                    .invalidLayout, path: url.path,
+                    "camera '\(camera.id)': world_to_camera has \(camera.worldToCamera.count) values, expected 16 (4×4 row-major)")
             }
             guard camera.width > 0, camera.height > 0, camera.fx > 0, camera.fy > 0 else {
-                throw MediaIOError(.invalidLayout, path: url.path,
-                                   "camera '\(camera.id)': width, height, fx and fy must be positive")
+                throw MediaIOError(
+                    .invalidLayout, path: url.path,
+                    "camera '\(camera.id)': width, height, fx and fy must be positive")
             }
         }
         return file

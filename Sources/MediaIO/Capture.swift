@@ -63,8 +63,9 @@ public struct Capture: Sendable {
             throw MediaIOError(.fileNotFound, path: captureRoot.path, "capture directory not found; pass the folder that holds cameras.json")
         }
         guard !camerasFile.isEmpty, !camerasFile.hasPrefix("/"), !camerasFile.split(separator: "/").contains("..") else {
-            throw MediaIOError(.invalidLayout, path: captureRoot.path,
-                               "calibration file '\(camerasFile)' must be a path inside the capture directory (e.g. cameras.json or groundtruth/cameras.json)")
+            throw MediaIOError(
+                .invalidLayout, path: captureRoot.path,
+                "calibration file '\(camerasFile)' must be a path inside the capture directory (e.g. cameras.json or groundtruth/cameras.json)")
         }
         let camerasURL = captureRoot.appendingPathComponent(camerasFile)
         let root = camerasURL.deletingLastPathComponent().standardizedFileURL
@@ -77,8 +78,10 @@ public struct Capture: Sendable {
             let media = try locateMedia(for: calibration, in: root, camerasURL: camerasURL)
             let (mediaSize, count, rate, mediaPath) = try probe(media, camera: calibration.id)
             guard mediaSize.width == calibration.width && mediaSize.height == calibration.height else {
-                throw MediaIOError(.invalidLayout, path: mediaPath,
-                                   "camera '\(calibration.id)' is \(mediaSize) but cameras.json says \(calibration.width)x\(calibration.height); fix width/height (and the intrinsics) in \(camerasURL.path) or re-export the media")
+                throw MediaIOError(
+                    .invalidLayout, path: mediaPath,
+                    "camera '\(calibration.id)' is \(mediaSize) but cameras.json says \(calibration.width)x\(calibration.height); fix width/height (and the intrinsics) in \(camerasURL.path) or re-export the media"
+                )
             }
             frameCounts.append((calibration.id, count, mediaPath))
             if let rate { rates.append((calibration.id, rate, mediaPath)) }
@@ -87,8 +90,10 @@ public struct Capture: Sendable {
             if FileManager.default.fileExists(atPath: plateURL.path) {
                 let plateImage = try PNGFile.read(plateURL).image8
                 guard plateImage.width == calibration.width && plateImage.height == calibration.height else {
-                    throw MediaIOError(.invalidLayout, path: plateURL.path,
-                                       "background plate is \(plateImage.width)x\(plateImage.height) but camera '\(calibration.id)' is \(calibration.width)x\(calibration.height); re-export the plate at the camera's size")
+                    throw MediaIOError(
+                        .invalidLayout, path: plateURL.path,
+                        "background plate is \(plateImage.width)x\(plateImage.height) but camera '\(calibration.id)' is \(calibration.width)x\(calibration.height); re-export the plate at the camera's size"
+                    )
                 }
                 plate = plateURL
             }
@@ -96,21 +101,28 @@ public struct Capture: Sendable {
         }
         let first = file.cameras[0]
         for calibration in file.cameras where calibration.width != first.width || calibration.height != first.height {
-            throw MediaIOError(.invalidLayout, path: camerasURL.path,
-                               "camera '\(calibration.id)' is \(calibration.width)x\(calibration.height) but '\(first.id)' is \(first.width)x\(first.height); all cameras of a capture must have one size — resize the media (and scale the intrinsics)")
+            throw MediaIOError(
+                .invalidLayout, path: camerasURL.path,
+                "camera '\(calibration.id)' is \(calibration.width)x\(calibration.height) but '\(first.id)' is \(first.width)x\(first.height); all cameras of a capture must have one size — resize the media (and scale the intrinsics)"
+            )
         }
         if Set(frameCounts.map(\.1)).count > 1 {
             let listing = frameCounts.map { "\($0.0): \($0.1) frames (\($0.2))" }.joined(separator: ", ")
-            throw MediaIOError(.invalidLayout, path: root.path,
-                               "cameras have different frame counts — \(listing); trim the media to the common synchronised range (e.g. `ffmpeg -i in.mp4 -frames:v N out.mp4`)")
+            throw MediaIOError(
+                .invalidLayout, path: root.path,
+                "cameras have different frame counts — \(listing); trim the media to the common synchronised range (e.g. `ffmpeg -i in.mp4 -frames:v N out.mp4`)"
+            )
         }
         if let firstRate = rates.first, let mismatch = rates.first(where: { $0.1 != firstRate.1 }) {
-            throw MediaIOError(.invalidLayout, path: mismatch.2,
-                               "camera '\(mismatch.0)' runs at \(mismatch.1) fps but '\(firstRate.0)' at \(firstRate.1) fps; re-encode to one rate (e.g. `ffmpeg -i in.mp4 -r \(firstRate.1) out.mp4`)")
+            throw MediaIOError(
+                .invalidLayout, path: mismatch.2,
+                "camera '\(mismatch.0)' runs at \(mismatch.1) fps but '\(firstRate.0)' at \(firstRate.1) fps; re-encode to one rate (e.g. `ffmpeg -i in.mp4 -r \(firstRate.1) out.mp4`)"
+            )
         }
         if let declaredRate, let videoRate = rates.first, videoRate.1 != declaredRate {
-            throw MediaIOError(.invalidLayout, path: camerasURL.path,
-                               "cameras.json declares fps \(file.fps!) but \(videoRate.2) runs at \(videoRate.1); fix or remove \"fps\"")
+            throw MediaIOError(
+                .invalidLayout, path: camerasURL.path,
+                "cameras.json declares fps \(file.fps!) but \(videoRate.2) runs at \(videoRate.1); fix or remove \"fps\"")
         }
         var groundTruth: URL?
         for name in ["groundtruth", "ground_truth"] {
@@ -120,17 +132,19 @@ public struct Capture: Sendable {
                 groundTruth = candidate
             }
         }
-        return Capture(directory: captureRoot, cameras: cameras, frameCount: frameCounts[0].1,
-                       size: PixelSize(width: first.width, height: first.height),
-                       frameRate: rates.first?.1 ?? declaredRate ?? Rational(25, 1),
-                       units: file.units ?? "metres", groundTruthDirectory: groundTruth)
+        return Capture(
+            directory: captureRoot, cameras: cameras, frameCount: frameCounts[0].1,
+            size: PixelSize(width: first.width, height: first.height),
+            frameRate: rates.first?.1 ?? declaredRate ?? Rational(25, 1),
+            units: file.units ?? "metres", groundTruthDirectory: groundTruth)
     }
 
     /// The camera with this id.
     public func camera(_ id: String) throws -> Camera {
         guard let camera = cameras.first(where: { $0.calibration.id == id }) else {
-            throw MediaIOError(.invalidLayout, path: directory.path,
-                               "no camera '\(id)' in this capture; cameras are \(cameras.map(\.calibration.id).joined(separator: ", "))")
+            throw MediaIOError(
+                .invalidLayout, path: directory.path,
+                "no camera '\(id)' in this capture; cameras are \(cameras.map(\.calibration.id).joined(separator: ", "))")
         }
         return camera
     }
@@ -152,7 +166,8 @@ public struct Capture: Sendable {
         if let media = calibration.media {
             candidates = [root.appendingPathComponent(media)]
         } else {
-            candidates = videoExtensions.map { root.appendingPathComponent("\(calibration.id).\($0)") }
+            candidates =
+                videoExtensions.map { root.appendingPathComponent("\(calibration.id).\($0)") }
                 + [root.appendingPathComponent(calibration.id)]
         }
         for candidate in candidates {
@@ -163,14 +178,17 @@ public struct Capture: Sendable {
                 .filter { imageExtensions.contains($0.pathExtension.lowercased()) }
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
             guard !files.isEmpty else {
-                throw MediaIOError(.noFrames, path: candidate.path,
-                                   "image folder of camera '\(calibration.id)' has no .png/.jpg files")
+                throw MediaIOError(
+                    .noFrames, path: candidate.path,
+                    "image folder of camera '\(calibration.id)' has no .png/.jpg files")
             }
             return .images(folder: candidate, files: files)
         }
         let expected = calibration.media ?? "\(calibration.id).mp4 (or .mkv/.mov/.avi/.webm) or folder \(calibration.id)/"
-        throw MediaIOError(.invalidLayout, path: root.path,
-                           "camera '\(calibration.id)' from \(camerasURL.lastPathComponent) has no media: expected \(expected); add the file or remove the camera from cameras.json")
+        throw MediaIOError(
+            .invalidLayout, path: root.path,
+            "camera '\(calibration.id)' from \(camerasURL.lastPathComponent) has no media: expected \(expected); add the file or remove the camera from cameras.json"
+        )
     }
 
     private static func probe(_ media: Media, camera: String) throws -> (PixelSize, Int, Rational?, String) {

@@ -29,8 +29,9 @@ final class FFmpegInputFile {
         var opened: UnsafeMutablePointer<AVFormatContext>?
         let status = avformat_open_input(&opened, path, nil, nil)
         guard status >= 0, let opened else {
-            throw MediaIOError(.unsupportedFormat, path: path,
-                               "FFmpeg cannot open the file (\(ffmpegErrorText(status))); it is truncated, damaged or not a video/image format the installed FFmpeg reads")
+            throw MediaIOError(
+                .unsupportedFormat, path: path,
+                "FFmpeg cannot open the file (\(ffmpegErrorText(status))); it is truncated, damaged or not a video/image format the installed FFmpeg reads")
         }
         context = opened
         let infoStatus = avformat_find_stream_info(context, nil)
@@ -55,8 +56,9 @@ final class FFmpegOutputFile {
         var allocated: UnsafeMutablePointer<AVFormatContext>?
         let status = avformat_alloc_output_context2(&allocated, nil, nil, path)
         guard status >= 0, let allocated else {
-            throw MediaIOError(.unsupportedFormat, path: path,
-                               "no FFmpeg muxer for this file extension (\(ffmpegErrorText(status))); use .mp4, .mkv, .mov or .avi")
+            throw MediaIOError(
+                .unsupportedFormat, path: path,
+                "no FFmpeg muxer for this file extension (\(ffmpegErrorText(status))); use .mp4, .mkv, .mov or .avi")
         }
         context = allocated
     }
@@ -121,16 +123,23 @@ final class FFmpegFrame {
     /// Plane pointers of the frame, as swscale wants them.
     var planes: [UnsafePointer<UInt8>?] {
         withUnsafeBytes(of: frame.pointee.data) { raw in
-            (0..<8).map { UnsafePointer(raw.load(fromByteOffset: $0 * MemoryLayout<UnsafeMutablePointer<UInt8>?>.stride,
-                                                  as: UnsafeMutablePointer<UInt8>?.self)) }
+            (0..<8).map {
+                UnsafePointer(
+                    raw.load(
+                        fromByteOffset: $0 * MemoryLayout<UnsafeMutablePointer<UInt8>?>.stride,
+                        as: UnsafeMutablePointer<UInt8>?.self))
+            }
         }
     }
 
     /// Mutable plane pointers of the frame.
     var mutablePlanes: [UnsafeMutablePointer<UInt8>?] {
         withUnsafeBytes(of: frame.pointee.data) { raw in
-            (0..<8).map { raw.load(fromByteOffset: $0 * MemoryLayout<UnsafeMutablePointer<UInt8>?>.stride,
-                                   as: UnsafeMutablePointer<UInt8>?.self) }
+            (0..<8).map {
+                raw.load(
+                    fromByteOffset: $0 * MemoryLayout<UnsafeMutablePointer<UInt8>?>.stride,
+                    as: UnsafeMutablePointer<UInt8>?.self)
+            }
         }
     }
 
@@ -155,14 +164,21 @@ final class FFmpegScaler {
     let sourceWidth: Int32, sourceHeight: Int32, sourceFormat: AVPixelFormat
     let destinationWidth: Int32, destinationHeight: Int32, destinationFormat: AVPixelFormat
 
-    init(sourceWidth: Int32, sourceHeight: Int32, sourceFormat: AVPixelFormat,
-         destinationWidth: Int32, destinationHeight: Int32, destinationFormat: AVPixelFormat, path: String,
-         flags: Int32 = SWS_BICUBIC) throws {
-        guard let created = sws_getContext(sourceWidth, sourceHeight, sourceFormat,
-                                           destinationWidth, destinationHeight, destinationFormat,
-                                           flags, nil, nil, nil) else {
-            throw MediaIOError(.unsupportedFormat, path: path,
-                               "swscale cannot convert \(sourceWidth)×\(sourceHeight) pixel format \(sourceFormat.rawValue) to \(destinationWidth)×\(destinationHeight) format \(destinationFormat.rawValue)")
+    init(
+        sourceWidth: Int32, sourceHeight: Int32, sourceFormat: AVPixelFormat,
+        destinationWidth: Int32, destinationHeight: Int32, destinationFormat: AVPixelFormat, path: String,
+        flags: Int32 = SWS_BICUBIC
+    ) throws {
+        guard
+            let created = sws_getContext(
+                sourceWidth, sourceHeight, sourceFormat,
+                destinationWidth, destinationHeight, destinationFormat,
+                flags, nil, nil, nil)
+        else {
+            throw MediaIOError(
+                .unsupportedFormat, path: path,
+                "swscale cannot convert \(sourceWidth)×\(sourceHeight) pixel format \(sourceFormat.rawValue) to \(destinationWidth)×\(destinationHeight) format \(destinationFormat.rawValue)"
+            )
         }
         context = created
         self.sourceWidth = sourceWidth
@@ -173,8 +189,10 @@ final class FFmpegScaler {
         self.destinationFormat = destinationFormat
     }
 
-    func matches(sourceWidth: Int32, sourceHeight: Int32, sourceFormat: AVPixelFormat,
-                 destinationWidth: Int32, destinationHeight: Int32) -> Bool {
+    func matches(
+        sourceWidth: Int32, sourceHeight: Int32, sourceFormat: AVPixelFormat,
+        destinationWidth: Int32, destinationHeight: Int32
+    ) -> Bool {
         self.sourceWidth == sourceWidth && self.sourceHeight == sourceHeight && self.sourceFormat == sourceFormat
             && self.destinationWidth == destinationWidth && self.destinationHeight == destinationHeight
     }
@@ -187,21 +205,27 @@ final class FFmpegScaler {
         var table: UnsafeMutablePointer<Int32>?
         var sourceFull: Int32 = 0, destinationFull: Int32 = 0
         var brightness: Int32 = 0, contrast: Int32 = 0, saturation: Int32 = 0
-        guard sws_getColorspaceDetails(context, &inverseTable, &sourceFull, &table, &destinationFull,
-                                       &brightness, &contrast, &saturation) >= 0 else { return }
+        guard
+            sws_getColorspaceDetails(
+                context, &inverseTable, &sourceFull, &table, &destinationFull,
+                &brightness, &contrast, &saturation) >= 0
+        else { return }
         var colorspace = Int32(frame.pointee.colorspace.rawValue)
         if colorspace < 1 || colorspace > 10 || colorspace == 8 { colorspace = Int32(AVCOL_SPC_BT470BG.rawValue) }
         let coefficients = sws_getCoefficients(colorspace)
         if frame.pointee.color_range != AVCOL_RANGE_UNSPECIFIED {
             sourceFull = frame.pointee.color_range == AVCOL_RANGE_JPEG ? 1 : 0
         }
-        _ = sws_setColorspaceDetails(context, coefficients, sourceFull, coefficients, destinationFull,
-                                     brightness, contrast, saturation)
+        _ = sws_setColorspaceDetails(
+            context, coefficients, sourceFull, coefficients, destinationFull,
+            brightness, contrast, saturation)
     }
 
     /// Converts one picture.
-    func scale(sourcePlanes: [UnsafePointer<UInt8>?], sourceStrides: [Int32],
-               destinationPlanes: [UnsafeMutablePointer<UInt8>?], destinationStrides: [Int32]) {
+    func scale(
+        sourcePlanes: [UnsafePointer<UInt8>?], sourceStrides: [Int32],
+        destinationPlanes: [UnsafeMutablePointer<UInt8>?], destinationStrides: [Int32]
+    ) {
         _ = sws_scale(context, sourcePlanes, sourceStrides, 0, sourceHeight, destinationPlanes, destinationStrides)
     }
 

@@ -22,8 +22,9 @@ public struct FrameSet: Sendable {
     public static func open(_ directory: URL) throws -> FrameSet {
         let manifestURL = directory.appendingPathComponent(manifestFileName)
         guard FileManager.default.fileExists(atPath: manifestURL.path) else {
-            throw MediaIOError(.invalidLayout, path: manifestURL.path,
-                               "frameset.json is missing: the directory is not a FrameSet or its writer did not finish; re-run the stage that produces it")
+            throw MediaIOError(
+                .invalidLayout, path: manifestURL.path,
+                "frameset.json is missing: the directory is not a FrameSet or its writer did not finish; re-run the stage that produces it")
         }
         let manifest: FrameSetManifest
         do {
@@ -37,8 +38,9 @@ public struct FrameSet: Sendable {
             let folder = directory.appendingPathComponent(camera)
             let present = Set((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
             for frame in 0..<manifest.frameCount where !present.contains(FrameSetManifest.fileName(frame: frame)) {
-                throw MediaIOError(.invalidLayout, path: set.url(frame: frame, camera: camera).path,
-                                   "frame file is missing from the FrameSet; re-run the stage that produces it")
+                throw MediaIOError(
+                    .invalidLayout, path: set.url(frame: frame, camera: camera).path,
+                    "frame file is missing from the FrameSet; re-run the stage that produces it")
             }
         }
         return set
@@ -52,17 +54,20 @@ public struct FrameSet: Sendable {
     /// Reads `frame` (0-based) of `camera` as stored (3 or 4 channels).
     public func image(frame: Int, camera: String) throws -> Image8 {
         guard manifest.cameras.contains(camera) else {
-            throw MediaIOError(.invalidArgument, path: directory.path,
-                               "no camera '\(camera)' in this FrameSet; cameras are \(manifest.cameras.joined(separator: ", "))")
+            throw MediaIOError(
+                .invalidArgument, path: directory.path,
+                "no camera '\(camera)' in this FrameSet; cameras are \(manifest.cameras.joined(separator: ", "))")
         }
         guard (0..<manifest.frameCount).contains(frame) else {
-            throw MediaIOError(.invalidArgument, path: directory.path, frameIndex: frame,
-                               "frame index out of range 0..<\(manifest.frameCount)")
+            throw MediaIOError(
+                .invalidArgument, path: directory.path, frameIndex: frame,
+                "frame index out of range 0..<\(manifest.frameCount)")
         }
         let image = try PNGFile.read8(url(frame: frame, camera: camera))
         guard image.width == manifest.width, image.height == manifest.height, image.channels == manifest.channels else {
-            throw MediaIOError(.invalidLayout, path: url(frame: frame, camera: camera).path, frameIndex: frame,
-                               "frame is \(image.width)x\(image.height)x\(image.channels) but the manifest says \(manifest.width)x\(manifest.height)x\(manifest.channels)")
+            throw MediaIOError(
+                .invalidLayout, path: url(frame: frame, camera: camera).path, frameIndex: frame,
+                "frame is \(image.width)x\(image.height)x\(image.channels) but the manifest says \(manifest.width)x\(manifest.height)x\(manifest.channels)")
         }
         return image
     }
@@ -119,7 +124,9 @@ public struct FrameSetManifest: Codable, Sendable, Hashable {
             throw MediaIOError(.invalidLayout, path: path, "not an AvatarFlow FrameSet v1 manifest (format \(format), version \(version))")
         }
         guard timestamps.count == frameCount, sourceFrameIndices.count == frameCount else {
-            throw MediaIOError(.invalidLayout, path: path, "manifest has \(timestamps.count) timestamps and \(sourceFrameIndices.count) source indices for \(frameCount) frames")
+            throw MediaIOError(
+                .invalidLayout, path: path,
+                "manifest has \(timestamps.count) timestamps and \(sourceFrameIndices.count) source indices for \(frameCount) frames")
         }
         if let calibrations, calibrations.map(\.id) != cameras {
             throw MediaIOError(.invalidLayout, path: path, "calibration ids \(calibrations.map(\.id)) do not match cameras \(cameras)")
@@ -139,18 +146,23 @@ public final class FrameSetWriter {
     private let compressionLevel: Int
 
     /// Creates the directory and one folder per camera. `compressionLevel` is zlib's 0…9 (1 is fast).
-    public init(directory: URL, cameras: [String], calibrations: [CameraCalibration]? = nil, size: PixelSize,
-                channels: Int = 3, frameRate: Rational, compressionLevel: Int = 1) throws {
+    public init(
+        directory: URL, cameras: [String], calibrations: [CameraCalibration]? = nil, size: PixelSize,
+        channels: Int = 3, frameRate: Rational, compressionLevel: Int = 1
+    ) throws {
         self.directory = directory
         self.compressionLevel = compressionLevel
-        manifest = FrameSetManifest(format: FrameSetManifest.formatTag, version: 1, cameras: cameras, calibrations: calibrations,
-                                    width: size.width, height: size.height, channels: channels, frameCount: 0,
-                                    frameRate: frameRate, timestamps: [], sourceFrameIndices: [])
+        manifest = FrameSetManifest(
+            format: FrameSetManifest.formatTag, version: 1, cameras: cameras, calibrations: calibrations,
+            width: size.width, height: size.height, channels: channels, frameCount: 0,
+            frameRate: frameRate, timestamps: [], sourceFrameIndices: [])
         let manifestPath = directory.appendingPathComponent(FrameSet.manifestFileName).path
         guard Set(cameras).count == cameras.count,
-              !cameras.contains(where: { $0.isEmpty || $0.contains("/") || $0 == FrameSet.backgroundFolderName }) else {
-            throw MediaIOError(.invalidArgument, path: manifestPath,
-                               "camera ids must be unique, non-empty, contain no '/' and not be '\(FrameSet.backgroundFolderName)' (reserved for plates)")
+            !cameras.contains(where: { $0.isEmpty || $0.contains("/") || $0 == FrameSet.backgroundFolderName })
+        else {
+            throw MediaIOError(
+                .invalidArgument, path: manifestPath,
+                "camera ids must be unique, non-empty, contain no '/' and not be '\(FrameSet.backgroundFolderName)' (reserved for plates)")
         }
         try manifest.validate(path: manifestPath)
         do {
@@ -169,15 +181,17 @@ public final class FrameSetWriter {
     public func append(_ images: [Image8], timestamp: Double, sourceIndex: Int) throws {
         let frame = manifest.frameCount
         guard images.count == manifest.cameras.count else {
-            throw MediaIOError(.invalidArgument, path: directory.path, frameIndex: frame,
-                               "got \(images.count) images for \(manifest.cameras.count) cameras")
+            throw MediaIOError(
+                .invalidArgument, path: directory.path, frameIndex: frame,
+                "got \(images.count) images for \(manifest.cameras.count) cameras")
         }
         var targets: [URL] = []
         for (camera, image) in zip(manifest.cameras, images) {
             let target = directory.appendingPathComponent(camera).appendingPathComponent(FrameSetManifest.fileName(frame: frame))
             guard image.width == manifest.width, image.height == manifest.height, image.channels == manifest.channels else {
-                throw MediaIOError(.invalidArgument, path: target.path, frameIndex: frame,
-                                   "image is \(image.width)x\(image.height)x\(image.channels), the FrameSet is \(manifest.width)x\(manifest.height)x\(manifest.channels)")
+                throw MediaIOError(
+                    .invalidArgument, path: target.path, frameIndex: frame,
+                    "image is \(image.width)x\(image.height)x\(image.channels), the FrameSet is \(manifest.width)x\(manifest.height)x\(manifest.channels)")
             }
             targets.append(target)
         }

@@ -12,16 +12,19 @@ extension FrameSet {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let plate = try PNGFile.read8(url).withChannels(3, opaque: 255)
         guard plate.width == manifest.width, plate.height == manifest.height else {
-            throw MediaIOError(.invalidLayout, path: url.path,
-                               "background plate is \(plate.width)x\(plate.height) but the frames are \(manifest.width)x\(manifest.height); re-run the decode stage")
+            throw MediaIOError(
+                .invalidLayout, path: url.path,
+                "background plate is \(plate.width)x\(plate.height) but the frames are \(manifest.width)x\(manifest.height); re-run the decode stage")
         }
         return plate
     }
 
     /// Copies a capture's plates into the FrameSet at `directory`, applying the decode's crop and
     /// output size (the same swscale bicubic resize as the frames). Cameras without a plate are skipped.
-    public static func copyBackgroundPlates(from capture: Capture, cameras: [String], options: VideoDecodeOptions,
-                                            into directory: URL) throws {
+    public static func copyBackgroundPlates(
+        from capture: Capture, cameras: [String], options: VideoDecodeOptions,
+        into directory: URL
+    ) throws {
         let folder = directory.appendingPathComponent(backgroundFolderName)
         for id in cameras {
             guard let source = try capture.camera(id).backgroundPlate else { continue }
@@ -38,7 +41,8 @@ extension Image where Sample == UInt8 {
     /// The pixels inside `rect`; throws when the rectangle leaves the image.
     public func cropped(to rect: PixelRect, path: String) throws -> Image8 {
         guard rect.x >= 0, rect.y >= 0, rect.width > 0, rect.height > 0,
-              rect.x + rect.width <= width, rect.y + rect.height <= height else {
+            rect.x + rect.width <= width, rect.y + rect.height <= height
+        else {
             throw MediaIOError(.invalidArgument, path: path, "crop \(rect) does not fit in the \(width)x\(height) image")
         }
         var samples: [UInt8] = []

@@ -7,9 +7,11 @@ public enum FrameSetConversion {
     /// All cameras use the same `options`, so they select the same source frames; calibrations are
     /// adjusted for the crop and resize, and background plates are cropped and resized alike into
     /// `background/<camera>.png`. Frames stream through: memory use is one frame per camera.
-    public static func decode(_ capture: Capture, cameras selected: [String]? = nil,
-                              options: VideoDecodeOptions = VideoDecodeOptions(), into directory: URL,
-                              progress: ((Int) -> Void)? = nil) throws -> FrameSet {
+    public static func decode(
+        _ capture: Capture, cameras selected: [String]? = nil,
+        options: VideoDecodeOptions = VideoDecodeOptions(), into directory: URL,
+        progress: ((Int) -> Void)? = nil
+    ) throws -> FrameSet {
         let ids = selected ?? capture.cameras.map(\.calibration.id)
         guard !ids.isEmpty else {
             throw MediaIOError(.invalidArgument, path: capture.directory.path, "no cameras selected")
@@ -28,16 +30,18 @@ public enum FrameSetConversion {
         case .everyNth(let step): frameRate = Rational(frameRate.numerator, frameRate.denominator * step)
         case .targetFPS(let fps): frameRate = fps < frameRate.doubleValue ? Rational(approximating: fps) : frameRate
         }
-        let writer = try FrameSetWriter(directory: directory, cameras: ids, calibrations: calibrations, size: size,
-                                        channels: 3, frameRate: frameRate)
+        let writer = try FrameSetWriter(
+            directory: directory, cameras: ids, calibrations: calibrations, size: size,
+            channels: 3, frameRate: frameRate)
         while true {
             let frames = try readers.map { try $0.nextFrame() }
             let present = frames.compactMap { $0 }
             if present.isEmpty { break }
             guard present.count == frames.count, Set(present.map(\.sourceIndex)).count == 1 else {
                 let states = zip(ids, frames).map { "\($0.0): \($0.1.map { "frame \($0.sourceIndex)" } ?? "ended")" }
-                throw MediaIOError(.invalidLayout, path: capture.directory.path, frameIndex: writer.frameCount,
-                                   "cameras went out of step (\(states.joined(separator: ", "))); check that all cameras have the same frame count and rate")
+                throw MediaIOError(
+                    .invalidLayout, path: capture.directory.path, frameIndex: writer.frameCount,
+                    "cameras went out of step (\(states.joined(separator: ", "))); check that all cameras have the same frame count and rate")
             }
             try writer.append(present.map(\.image), timestamp: present[0].timeSeconds, sourceIndex: present[0].sourceIndex)
             progress?(writer.frameCount)
@@ -51,8 +55,10 @@ public enum FrameSetConversion {
     /// Reads image folders (one per camera, files in lexicographic order, PNG or JPEG) into a
     /// FrameSet at `directory`; frame `i` gets timestamp `i / frameRate`. All folders must hold the
     /// same number of images of one size.
-    public static func importImages(cameras: [(id: String, folder: URL)], frameRate: Rational,
-                                    options: VideoDecodeOptions = VideoDecodeOptions(), into directory: URL) throws -> FrameSet {
+    public static func importImages(
+        cameras: [(id: String, folder: URL)], frameRate: Rational,
+        options: VideoDecodeOptions = VideoDecodeOptions(), into directory: URL
+    ) throws -> FrameSet {
         guard !cameras.isEmpty else {
             throw MediaIOError(.invalidArgument, path: directory.path, "no image folders given")
         }
@@ -64,22 +70,26 @@ public enum FrameSetConversion {
             let first = try CameraFrameReader.readImage(files[0])
             let firstSize = PixelSize(width: first.width, height: first.height)
             if let size, size != firstSize {
-                throw MediaIOError(.invalidLayout, path: files[0].path,
-                                   "images of '\(id)' are \(firstSize) but the first folder's are \(size); all cameras need one size")
+                throw MediaIOError(
+                    .invalidLayout, path: files[0].path,
+                    "images of '\(id)' are \(firstSize) but the first folder's are \(size); all cameras need one size")
             }
             size = firstSize
             counts.append((id, files.count))
             readers.append(try CameraFrameReader(images: files, frameRate: frameRate, size: firstSize, options: options))
         }
         if Set(counts.map(\.1)).count > 1 {
-            throw MediaIOError(.invalidLayout, path: cameras[0].folder.deletingLastPathComponent().path,
-                               "image folders hold different numbers of images — \(counts.map { "\($0.0): \($0.1)" }.joined(separator: ", ")); give every camera the same frames")
+            throw MediaIOError(
+                .invalidLayout, path: cameras[0].folder.deletingLastPathComponent().path,
+                "image folders hold different numbers of images — \(counts.map { "\($0.0): \($0.1)" }.joined(separator: ", ")); give every camera the same frames"
+            )
         }
         var rate = frameRate
         if case .everyNth(let step) = options.sampling { rate = Rational(frameRate.numerator, frameRate.denominator * step) }
         if case .targetFPS(let fps) = options.sampling, fps < frameRate.doubleValue { rate = Rational(approximating: fps) }
-        let writer = try FrameSetWriter(directory: directory, cameras: cameras.map(\.id), size: readers[0].outputSize,
-                                        channels: 3, frameRate: rate)
+        let writer = try FrameSetWriter(
+            directory: directory, cameras: cameras.map(\.id), size: readers[0].outputSize,
+            channels: 3, frameRate: rate)
         while true {
             let frames = try readers.map { try $0.nextFrame() }.compactMap { $0 }
             if frames.isEmpty { break }
@@ -105,14 +115,17 @@ public enum FrameSetConversion {
     /// top to bottom in `columns` columns (default: all in one row). RGBA frames lose their alpha when
     /// `alphaBackground` is nil (the RGB of AvatarFlow's RGBA FrameSets is already composited onto
     /// their background), else they are composited over that grey level (0 = black, 255 = white).
-    public static func encode(_ frameSet: FrameSet, cameras selected: [String]? = nil, columns: Int? = nil,
-                              alphaBackground: UInt8? = 0,
-                              to url: URL, options: VideoEncodeOptions = VideoEncodeOptions()) throws -> VideoWriter {
+    public static func encode(
+        _ frameSet: FrameSet, cameras selected: [String]? = nil, columns: Int? = nil,
+        alphaBackground: UInt8? = 0,
+        to url: URL, options: VideoEncodeOptions = VideoEncodeOptions()
+    ) throws -> VideoWriter {
         let manifest = frameSet.manifest
         let ids = selected ?? manifest.cameras
         for id in ids where !manifest.cameras.contains(id) {
-            throw MediaIOError(.invalidArgument, path: frameSet.directory.path,
-                               "no camera '\(id)' in this FrameSet; cameras are \(manifest.cameras.joined(separator: ", "))")
+            throw MediaIOError(
+                .invalidArgument, path: frameSet.directory.path,
+                "no camera '\(id)' in this FrameSet; cameras are \(manifest.cameras.joined(separator: ", "))")
         }
         guard !ids.isEmpty else {
             throw MediaIOError(.invalidArgument, path: frameSet.directory.path, "no cameras selected")

@@ -15,8 +15,9 @@ extension Image where Sample == Float {
     /// Converts 16-bit samples to [0, 1] by dividing by 65535.
     public init(_ image: Image16) {
         let scale: Float = 1.0 / 65535.0
-        self.init(width: image.width, height: image.height, channels: image.channels,
-                  samples: image.samples.map { Float($0) * scale })
+        self.init(
+            width: image.width, height: image.height, channels: image.channels,
+            samples: image.samples.map { Float($0) * scale })
     }
 }
 
@@ -67,22 +68,25 @@ extension Image where Sample == UInt8 {
 
     /// Converts 16-bit samples to 8 bits with rounding (v·255/65535).
     public init(rounding image: Image16) {
-        self.init(width: image.width, height: image.height, channels: image.channels,
-                  samples: image.samples.map { UInt8((UInt32($0) * 255 + 32767) / 65535) })
+        self.init(
+            width: image.width, height: image.height, channels: image.channels,
+            samples: image.samples.map { UInt8((UInt32($0) * 255 + 32767) / 65535) })
     }
 }
 
 extension Image where Sample == UInt16 {
     /// Converts [0, 1] floats to 16 bits: clamps, multiplies by 65535 and rounds to nearest.
     public init(rounding image: FloatImage) {
-        self.init(width: image.width, height: image.height, channels: image.channels,
-                  samples: image.samples.map { UInt16((min(max($0, 0), 1) * 65535).rounded()) })
+        self.init(
+            width: image.width, height: image.height, channels: image.channels,
+            samples: image.samples.map { UInt16((min(max($0, 0), 1) * 65535).rounded()) })
     }
 
     /// Widens 8-bit samples exactly (v·257, so 255 → 65535).
     public init(_ image: Image8) {
-        self.init(width: image.width, height: image.height, channels: image.channels,
-                  samples: image.samples.map { UInt16($0) * 257 })
+        self.init(
+            width: image.width, height: image.height, channels: image.channels,
+            samples: image.samples.map { UInt16($0) * 257 })
     }
 }
 

@@ -9,9 +9,10 @@ public enum ImageScaling {
         guard size.width > 0, size.height > 0, image.width > 0, image.height > 0 else {
             throw MediaIOError(.invalidArgument, path: "<image>", "cannot resize \(image.width)×\(image.height) to \(size)")
         }
-        let scaler = try FFmpegScaler(sourceWidth: Int32(image.width), sourceHeight: Int32(image.height), sourceFormat: AV_PIX_FMT_RGB24,
-                                      destinationWidth: Int32(size.width), destinationHeight: Int32(size.height),
-                                      destinationFormat: AV_PIX_FMT_RGB24, path: "<image>")
+        let scaler = try FFmpegScaler(
+            sourceWidth: Int32(image.width), sourceHeight: Int32(image.height), sourceFormat: AV_PIX_FMT_RGB24,
+            destinationWidth: Int32(size.width), destinationHeight: Int32(size.height),
+            destinationFormat: AV_PIX_FMT_RGB24, path: "<image>")
         return resize(image, with: scaler, scratch: AlignedPixelBuffer(rowBytes: size.width * 3, height: size.height))
     }
 
@@ -22,8 +23,9 @@ public enum ImageScaling {
                 (source.bytes + row * source.stride).update(from: samples.baseAddress! + row * image.width * 3, count: image.width * 3)
             }
         }
-        scaler.scale(sourcePlanes: [UnsafePointer(source.bytes), nil, nil, nil], sourceStrides: [Int32(source.stride), 0, 0, 0],
-                     destinationPlanes: [scratch.bytes, nil, nil, nil], destinationStrides: [Int32(scratch.stride), 0, 0, 0])
+        scaler.scale(
+            sourcePlanes: [UnsafePointer(source.bytes), nil, nil, nil], sourceStrides: [Int32(source.stride), 0, 0, 0],
+            destinationPlanes: [scratch.bytes, nil, nil, nil], destinationStrides: [Int32(scratch.stride), 0, 0, 0])
         return VideoReader.copyRows(from: scratch, width: Int(scaler.destinationWidth), height: Int(scaler.destinationHeight))
     }
 }

@@ -34,8 +34,9 @@ public enum NeRSembleImporter {
             let first = try readCamera(camerasRoot.appendingPathComponent(firstFrame).appendingPathComponent("camera_\(id).npz"))
             let last = try readCamera(camerasRoot.appendingPathComponent(lastFrame).appendingPathComponent("camera_\(id).npz"))
             guard first == last else {
-                throw MediaIOError(.invalidLayout, path: camerasRoot.appendingPathComponent(lastFrame).path,
-                                   "camera \(id) moves between frames \(firstFrame) and \(lastFrame); only static cameras can be imported")
+                throw MediaIOError(
+                    .invalidLayout, path: camerasRoot.appendingPathComponent(lastFrame).path,
+                    "camera \(id) moves between frames \(firstFrame) and \(lastFrame); only static cameras can be imported")
             }
             let folder = destination.appendingPathComponent(id)
             try manager.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -53,10 +54,12 @@ public enum NeRSembleImporter {
                 if manager.fileExists(atPath: link.path) { try manager.removeItem(at: link) }
                 try manager.createSymbolicLink(at: link, withDestinationURL: image.standardizedFileURL)
             }
-            calibrations.append(CameraCalibration(id: id, width: size!.width, height: size!.height,
-                                                  fx: first.intrinsic[0], fy: first.intrinsic[4],
-                                                  cx: first.intrinsic[2], cy: first.intrinsic[5],
-                                                  worldToCamera: first.worldToCamera))
+            calibrations.append(
+                CameraCalibration(
+                    id: id, width: size!.width, height: size!.height,
+                    fx: first.intrinsic[0], fy: first.intrinsic[4],
+                    cx: first.intrinsic[2], cy: first.intrinsic[5],
+                    worldToCamera: first.worldToCamera))
             let plate = source.appendingPathComponent("background").appendingPathComponent("image_\(id).jpg")
             if manager.fileExists(atPath: plate.path) {
                 let backgroundFolder = destination.appendingPathComponent("background")

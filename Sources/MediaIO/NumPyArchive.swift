@@ -36,14 +36,18 @@ public enum NumPyArchive {
                 let id = readUInt16(bytes, extra), size = Int(readUInt16(bytes, extra + 2))
                 if id == 0x0001 {
                     var field = extra + 4
-                    if uncompressedSize == 0xFFFF_FFFF { uncompressedSize = readUInt64(bytes, field); field += 8 }
+                    if uncompressedSize == 0xFFFF_FFFF {
+                        uncompressedSize = readUInt64(bytes, field)
+                        field += 8
+                    }
                     if compressedSize == 0xFFFF_FFFF { compressedSize = readUInt64(bytes, field) }
                 }
                 extra += 4 + size
             }
             guard method == 0 else {
-                throw MediaIOError(.unsupportedFormat, path: url.path,
-                                   "member '\(name)' is compressed (np.savez_compressed); re-save the archive with np.savez")
+                throw MediaIOError(
+                    .unsupportedFormat, path: url.path,
+                    "member '\(name)' is compressed (np.savez_compressed); re-save the archive with np.savez")
             }
             guard flags & 0x8 == 0 || compressedSize > 0 else {
                 throw MediaIOError(.unsupportedFormat, path: url.path, "member '\(name)' uses a streamed zip entry without sizes")

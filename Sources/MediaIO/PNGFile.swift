@@ -63,28 +63,33 @@ public enum PNGFile {
     /// for slightly larger files (the FrameSet writer uses 1).
     public static func write(_ image: Image8, to url: URL, compressionLevel: Int = 6) throws {
         try image.samples.withUnsafeBytes { bytes in
-            try write(bytes, width: image.width, height: image.height, channels: image.channels,
-                      bitDepth: 8, to: url, compressionLevel: compressionLevel)
+            try write(
+                bytes, width: image.width, height: image.height, channels: image.channels,
+                bitDepth: 8, to: url, compressionLevel: compressionLevel)
         }
     }
 
     /// Writes a 16-bit image.
     public static func write(_ image: Image16, to url: URL, compressionLevel: Int = 6) throws {
         try image.samples.withUnsafeBytes { bytes in
-            try write(bytes, width: image.width, height: image.height, channels: image.channels,
-                      bitDepth: 16, to: url, compressionLevel: compressionLevel)
+            try write(
+                bytes, width: image.width, height: image.height, channels: image.channels,
+                bitDepth: 16, to: url, compressionLevel: compressionLevel)
         }
     }
 
-    private static func write(_ bytes: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int,
-                              bitDepth: Int, to url: URL, compressionLevel: Int) throws {
+    private static func write(
+        _ bytes: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int,
+        bitDepth: Int, to url: URL, compressionLevel: Int
+    ) throws {
         guard width > 0, height > 0 else {
             throw MediaIOError(.invalidArgument, path: url.path, "cannot write an empty (\(width)×\(height)) PNG")
         }
         var message = [CChar](repeating: 0, count: 256)
-        let status = cpng_write_file(url.path, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                     UInt32(width), UInt32(height), Int32(channels), Int32(bitDepth),
-                                     Int32(min(max(compressionLevel, 0), 9)), &message, message.count)
+        let status = cpng_write_file(
+            url.path, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+            UInt32(width), UInt32(height), Int32(channels), Int32(bitDepth),
+            Int32(min(max(compressionLevel, 0), 9)), &message, message.count)
         guard status == 0 else {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw MediaIOError(.writeFailed, path: url.path, "cannot write PNG (\(reason)); check the directory exists and is writable")

@@ -45,9 +45,11 @@ public struct VideoEncodeOptions: Sendable, Hashable {
     public var threadCount: Int
 
     /// Creates options; defaults are H.264, CRF 18, 25 fps, preset medium.
-    public init(codec: Codec = .h264, rateControl: RateControl = .constantQuality(18),
-                frameRate: Rational = Rational(25, 1), preset: String = "medium", threadCount: Int = 0,
-                chroma: Chroma = .subsampled) {
+    public init(
+        codec: Codec = .h264, rateControl: RateControl = .constantQuality(18),
+        frameRate: Rational = Rational(25, 1), preset: String = "medium", threadCount: Int = 0,
+        chroma: Chroma = .subsampled
+    ) {
         self.codec = codec
         self.chroma = chroma
         self.rateControl = rateControl

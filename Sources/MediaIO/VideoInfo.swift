@@ -57,9 +57,11 @@ public struct VideoDecodeOptions: Sendable, Hashable {
     }
 
     /// Creates options; the defaults return every frame at its native size, rotated for display.
-    public init(frameRange: Range<Int>? = nil, sampling: FrameSampling = .all, crop: PixelRect? = nil,
-                outputSize: PixelSize? = nil, applyRotation: Bool = true, threadCount: Int = 0,
-                colourConversion: ColourConversion = .ffmpegCompatible) {
+    public init(
+        frameRange: Range<Int>? = nil, sampling: FrameSampling = .all, crop: PixelRect? = nil,
+        outputSize: PixelSize? = nil, applyRotation: Bool = true, threadCount: Int = 0,
+        colourConversion: ColourConversion = .ffmpegCompatible
+    ) {
         self.frameRange = frameRange
         self.sampling = sampling
         self.crop = crop

@@ -54,8 +54,9 @@ public final class VideoReader {
         let parameters = stream.pointee.codecpar!
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
             let name = String(cString: avcodec_get_name(parameters.pointee.codec_id))
-            throw MediaIOError(.unsupportedFormat, path: path,
-                               "the installed FFmpeg has no decoder for codec '\(name)'; transcode the file, e.g. `ffmpeg -i in -c:v libx264 -crf 16 out.mp4`")
+            throw MediaIOError(
+                .unsupportedFormat, path: path,
+                "the installed FFmpeg has no decoder for codec '\(name)'; transcode the file, e.g. `ffmpeg -i in -c:v libx264 -crf 16 out.mp4`")
         }
         decoder = try FFmpegCodecContext(codec: codec, path: path)
         let context = decoder.context
@@ -67,7 +68,8 @@ public final class VideoReader {
         context.pointee.pkt_timebase = stream.pointee.time_base
         let openStatus = avcodec_open2(context, codec, nil)
         guard openStatus >= 0 else {
-            throw MediaIOError(.unsupportedFormat, path: path, "cannot open the \(String(cString: codec.pointee.name)) decoder (\(ffmpegErrorText(openStatus)))")
+            throw MediaIOError(
+                .unsupportedFormat, path: path, "cannot open the \(String(cString: codec.pointee.name)) decoder (\(ffmpegErrorText(openStatus)))")
         }
         let codedWidth = Int(parameters.pointee.width), codedHeight = Int(parameters.pointee.height)
         guard codedWidth > 0, codedHeight > 0 else {
@@ -95,14 +97,15 @@ public final class VideoReader {
         if stream.pointee.start_time != cffmpeg_nopts_value() {
             streamStartSeconds = Double(stream.pointee.start_time) * timeBase.doubleValue
         }
-        info = VideoInfo(path: path,
-                         containerName: String(cString: input.context.pointee.iformat.pointee.name),
-                         codecName: String(cString: codec.pointee.name),
-                         codedWidth: codedWidth, codedHeight: codedHeight, rotationDegrees: rotation,
-                         frameRate: rate.num > 0 && rate.den > 0 ? Rational(Int(rate.num), Int(rate.den)) : nil,
-                         timeBase: timeBase,
-                         declaredFrameCount: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil,
-                         durationSeconds: duration)
+        info = VideoInfo(
+            path: path,
+            containerName: String(cString: input.context.pointee.iformat.pointee.name),
+            codecName: String(cString: codec.pointee.name),
+            codedWidth: codedWidth, codedHeight: codedHeight, rotationDegrees: rotation,
+            frameRate: rate.num > 0 && rate.den > 0 ? Rational(Int(rate.num), Int(rate.den)) : nil,
+            timeBase: timeBase,
+            declaredFrameCount: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil,
+            durationSeconds: duration)
         self.options = options
         selector = FrameSelector(range: options.frameRange, sampling: options.sampling)
         outputSize = try Self.validate(options: options, info: info)
@@ -112,9 +115,11 @@ public final class VideoReader {
         var size = PixelSize(width: info.width, height: info.height)
         if let crop = options.crop {
             guard crop.width > 0, crop.height > 0, crop.x >= 0, crop.y >= 0,
-                  crop.x + crop.width <= info.width, crop.y + crop.height <= info.height else {
-                throw MediaIOError(.invalidArgument, path: info.path,
-                                   "crop \(crop.width)×\(crop.height) at (\(crop.x), \(crop.y)) does not fit inside the \(info.width)×\(info.height) picture")
+                crop.x + crop.width <= info.width, crop.y + crop.height <= info.height
+            else {
+                throw MediaIOError(
+                    .invalidArgument, path: info.path,
+                    "crop \(crop.width)×\(crop.height) at (\(crop.x), \(crop.y)) does not fit inside the \(info.width)×\(info.height) picture")
             }
             size = PixelSize(width: crop.width, height: crop.height)
         }
@@ -133,7 +138,8 @@ public final class VideoReader {
         while !finished {
             guard try decodeNextFrame() else { return nil }
             let index = decodedFrameCount - 1
-            let timestamp = frame.frame.pointee.best_effort_timestamp != cffmpeg_nopts_value()
+            let timestamp =
+                frame.frame.pointee.best_effort_timestamp != cffmpeg_nopts_value()
                 ? frame.frame.pointee.best_effort_timestamp : frame.frame.pointee.pts
             switch selector.decide(index: index, seconds: Double(timestamp) * info.timeBase.doubleValue) {
             case .stop:
@@ -144,8 +150,9 @@ public final class VideoReader {
             case .take:
                 break
             }
-            return VideoFrame(sourceIndex: index, presentationTimestamp: timestamp,
-                              timeBase: info.timeBase, image: try convertCurrentFrame())
+            return VideoFrame(
+                sourceIndex: index, presentationTimestamp: timestamp,
+                timeBase: info.timeBase, image: try convertCurrentFrame())
         }
         return nil
     }
@@ -169,7 +176,8 @@ public final class VideoReader {
             let status = av_read_frame(input.context, packet.packet)
             if status == cffmpeg_averror_eof() { break }
             if status < 0 {
-                throw MediaIOError(.corruptData, path: url.path, frameIndex: count, "demuxing failed (\(ffmpegErrorText(status))); the file is truncated or damaged")
+                throw MediaIOError(
+                    .corruptData, path: url.path, frameIndex: count, "demuxing failed (\(ffmpegErrorText(status))); the file is truncated or damaged")
             }
             if packet.packet.pointee.stream_index == best { count += 1 }
             av_packet_unref(packet.packet)
@@ -185,8 +193,9 @@ public final class VideoReader {
             if received == 0 {
                 if cffmpeg_frame_is_corrupt(frame.frame) != 0 {
                     finished = true
-                    throw MediaIOError(.corruptData, path: info.path, frameIndex: decodedFrameCount,
-                                       "the decoder could only conceal damaged data here; frames before this one are intact, re-encode or re-copy the file")
+                    throw MediaIOError(
+                        .corruptData, path: info.path, frameIndex: decodedFrameCount,
+                        "the decoder could only conceal damaged data here; frames before this one are intact, re-encode or re-copy the file")
                 }
                 decodedFrameCount += 1
                 let timestamp = frame.frame.pointee.best_effort_timestamp
@@ -204,8 +213,9 @@ public final class VideoReader {
             }
             if received != cffmpeg_averror_eagain() || draining {
                 finished = true
-                throw MediaIOError(.corruptData, path: info.path, frameIndex: decodedFrameCount,
-                                   "decoding failed (\(ffmpegErrorText(received))); the file is damaged from here on")
+                throw MediaIOError(
+                    .corruptData, path: info.path, frameIndex: decodedFrameCount,
+                    "decoding failed (\(ffmpegErrorText(received))); the file is damaged from here on")
             }
             try feedDecoder()
         }
@@ -241,12 +251,14 @@ public final class VideoReader {
     /// At the end of the stream: report deferred read errors, truncation and empty streams.
     private func checkCompleteness() throws {
         if let deferredError {
-            throw MediaIOError(.corruptData, path: info.path, frameIndex: decodedFrameCount,
-                               "\(deferredError); frames before this one are intact, the file is truncated or damaged")
+            throw MediaIOError(
+                .corruptData, path: info.path, frameIndex: decodedFrameCount,
+                "\(deferredError); frames before this one are intact, the file is truncated or damaged")
         }
         if let declared = info.declaredFrameCount, packetsRead < declared {
-            throw MediaIOError(.corruptData, path: info.path, frameIndex: decodedFrameCount,
-                               "the file ends after \(packetsRead) of its \(declared) declared frames; it is truncated, copy it again")
+            throw MediaIOError(
+                .corruptData, path: info.path, frameIndex: decodedFrameCount,
+                "the file ends after \(packetsRead) of its \(declared) declared frames; it is truncated, copy it again")
         }
         if decodedFrameCount == 0 {
             throw MediaIOError(.noFrames, path: info.path, "the video stream contains no frames; record or export the video again")
@@ -254,11 +266,13 @@ public final class VideoReader {
         // Containers without a frame count (MKV, WebM) still declare a duration: a stream that stops
         // well short of it was cut off (the Matroska demuxer only logs "File ended prematurely").
         if let duration = info.durationSeconds, let rate = info.frameRate?.doubleValue, rate > 0,
-           let start = streamStartSeconds, let last = lastDecodedSeconds {
+            let start = streamStartSeconds, let last = lastDecodedSeconds
+        {
             let covered = last - start + 1 / rate
             if covered < duration - max(2 / rate, 0.05 * duration) {
-                throw MediaIOError(.corruptData, path: info.path, frameIndex: decodedFrameCount,
-                                   String(format: "the video stops at %.3f s but the file declares %.3f s; it is truncated, copy it again", covered, duration))
+                throw MediaIOError(
+                    .corruptData, path: info.path, frameIndex: decodedFrameCount,
+                    String(format: "the video stops at %.3f s but the file declares %.3f s; it is truncated, copy it again", covered, duration))
             }
         }
     }
@@ -281,19 +295,23 @@ public final class VideoReader {
         // Pictures that change size mid-stream are scaled back to the declared size (as the ffmpeg
         // CLI does), so crop rectangles validated against `info` always fit.
         let target = direct ? outputSize : PixelSize(width: info.codedWidth, height: info.codedHeight)
-        if converter?.matches(sourceWidth: width, sourceHeight: height, sourceFormat: format,
-                              destinationWidth: Int32(target.width), destinationHeight: Int32(target.height)) != true {
-            converter = try FFmpegScaler(sourceWidth: width, sourceHeight: height, sourceFormat: format,
-                                         destinationWidth: Int32(target.width), destinationHeight: Int32(target.height),
-                                         destinationFormat: AV_PIX_FMT_RGB24, path: info.path,
-                                         flags: options.colourConversion == .accurate
-                                             ? SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT : SWS_BICUBIC)
+        if converter?.matches(
+            sourceWidth: width, sourceHeight: height, sourceFormat: format,
+            destinationWidth: Int32(target.width), destinationHeight: Int32(target.height)) != true
+        {
+            converter = try FFmpegScaler(
+                sourceWidth: width, sourceHeight: height, sourceFormat: format,
+                destinationWidth: Int32(target.width), destinationHeight: Int32(target.height),
+                destinationFormat: AV_PIX_FMT_RGB24, path: info.path,
+                flags: options.colourConversion == .accurate
+                    ? SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT : SWS_BICUBIC)
             scratch = AlignedPixelBuffer(rowBytes: target.width * 3, height: target.height)
         }
         let scaler = converter!, buffer = scratch!
         scaler.applyColorimetry(of: decoded)
-        scaler.scale(sourcePlanes: frame.planes, sourceStrides: frame.strides,
-                     destinationPlanes: [buffer.bytes, nil, nil, nil], destinationStrides: [Int32(buffer.stride), 0, 0, 0])
+        scaler.scale(
+            sourcePlanes: frame.planes, sourceStrides: frame.strides,
+            destinationPlanes: [buffer.bytes, nil, nil, nil], destinationStrides: [Int32(buffer.stride), 0, 0, 0])
         var image = Self.copyRows(from: buffer, width: target.width, height: target.height)
         if direct { return image }
         image = PixelTransforms.rotateClockwise(image, degrees: info.rotationDegrees)
@@ -303,11 +321,14 @@ public final class VideoReader {
     }
 
     private func resize(_ image: Image8) throws -> Image8 {
-        if resizer?.matches(sourceWidth: Int32(image.width), sourceHeight: Int32(image.height), sourceFormat: AV_PIX_FMT_RGB24,
-                            destinationWidth: Int32(outputSize.width), destinationHeight: Int32(outputSize.height)) != true {
-            resizer = try FFmpegScaler(sourceWidth: Int32(image.width), sourceHeight: Int32(image.height), sourceFormat: AV_PIX_FMT_RGB24,
-                                       destinationWidth: Int32(outputSize.width), destinationHeight: Int32(outputSize.height),
-                                       destinationFormat: AV_PIX_FMT_RGB24, path: info.path)
+        if resizer?.matches(
+            sourceWidth: Int32(image.width), sourceHeight: Int32(image.height), sourceFormat: AV_PIX_FMT_RGB24,
+            destinationWidth: Int32(outputSize.width), destinationHeight: Int32(outputSize.height)) != true
+        {
+            resizer = try FFmpegScaler(
+                sourceWidth: Int32(image.width), sourceHeight: Int32(image.height), sourceFormat: AV_PIX_FMT_RGB24,
+                destinationWidth: Int32(outputSize.width), destinationHeight: Int32(outputSize.height),
+                destinationFormat: AV_PIX_FMT_RGB24, path: info.path)
             resizeScratch = AlignedPixelBuffer(rowBytes: outputSize.width * 3, height: outputSize.height)
         }
         return ImageScaling.resize(image, with: resizer!, scratch: resizeScratch!)

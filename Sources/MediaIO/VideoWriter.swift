@@ -51,7 +51,8 @@ public final class VideoWriter {
         }
         encoderName = String(cString: codec.pointee.name)
         let needsEvenSize = pixelFormat == AV_PIX_FMT_YUV420P
-        encodedSize = needsEvenSize
+        encodedSize =
+            needsEvenSize
             ? PixelSize(width: (frameSize.width + 1) & ~1, height: (frameSize.height + 1) & ~1) : frameSize
 
         guard let newStream = avformat_new_stream(output.context, nil) else {
@@ -92,7 +93,9 @@ public final class VideoWriter {
         try output.openIO(path: path)
         let headerStatus = avformat_write_header(output.context, nil)
         guard headerStatus >= 0 else {
-            throw MediaIOError(.writeFailed, path: path, "cannot write the container header (\(ffmpegErrorText(headerStatus))); is this codec allowed in a .\(url.pathExtension) file?")
+            throw MediaIOError(
+                .writeFailed, path: path,
+                "cannot write the container header (\(ffmpegErrorText(headerStatus))); is this codec allowed in a .\(url.pathExtension) file?")
         }
 
         picture.frame.pointee.format = pixelFormat.rawValue
@@ -101,10 +104,11 @@ public final class VideoWriter {
         guard av_frame_get_buffer(picture.frame, 0) >= 0 else {
             throw MediaIOError(.writeFailed, path: path, "out of memory allocating an encoder picture")
         }
-        converter = try FFmpegScaler(sourceWidth: Int32(encodedSize.width), sourceHeight: Int32(encodedSize.height),
-                                     sourceFormat: AV_PIX_FMT_RGB24,
-                                     destinationWidth: Int32(encodedSize.width), destinationHeight: Int32(encodedSize.height),
-                                     destinationFormat: pixelFormat, path: path)
+        converter = try FFmpegScaler(
+            sourceWidth: Int32(encodedSize.width), sourceHeight: Int32(encodedSize.height),
+            sourceFormat: AV_PIX_FMT_RGB24,
+            destinationWidth: Int32(encodedSize.width), destinationHeight: Int32(encodedSize.height),
+            destinationFormat: pixelFormat, path: path)
         staging = AlignedPixelBuffer(rowBytes: encodedSize.width * 3, height: encodedSize.height)
     }
 
@@ -119,11 +123,14 @@ public final class VideoWriter {
             // FFV1 takes 8-bit RGB as packed 0RGB32 (BGR0 in memory on little-endian hosts).
             if let ffv1 = avcodec_find_encoder(AV_CODEC_ID_FFV1) { return (ffv1, AV_PIX_FMT_BGR0) }
         }
-        throw MediaIOError(.unsupportedFormat, path: path, "the installed FFmpeg has no \(codec.rawValue) encoder; install a full FFmpeg build (Debian: libavcodec-extra)")
+        throw MediaIOError(
+            .unsupportedFormat, path: path, "the installed FFmpeg has no \(codec.rawValue) encoder; install a full FFmpeg build (Debian: libavcodec-extra)")
     }
 
-    private static func configureRateControl(_ options: VideoEncodeOptions, encoderName: String,
-                                             context: UnsafeMutablePointer<AVCodecContext>, settings: inout OpaquePointer?) {
+    private static func configureRateControl(
+        _ options: VideoEncodeOptions, encoderName: String,
+        context: UnsafeMutablePointer<AVCodecContext>, settings: inout OpaquePointer?
+    ) {
         switch (encoderName, options.rateControl) {
         case ("libx264", .constantQuality(let crf)):
             av_dict_set(&settings, "crf", String(crf), 0)
@@ -147,15 +154,17 @@ public final class VideoWriter {
             throw MediaIOError(.invalidArgument, path: url.path, "append after finish(); create a new VideoWriter")
         }
         guard image.channels == 3, image.width == frameSize.width, image.height == frameSize.height else {
-            throw MediaIOError(.invalidArgument, path: url.path, frameIndex: Int(framesWritten),
-                               "expected a \(frameSize) RGB image, got \(image.width)x\(image.height) with \(image.channels) channels")
+            throw MediaIOError(
+                .invalidArgument, path: url.path, frameIndex: Int(framesWritten),
+                "expected a \(frameSize) RGB image, got \(image.width)x\(image.height) with \(image.channels) channels")
         }
         stageWithEdgePadding(image)
         guard av_frame_make_writable(picture.frame) >= 0 else {
             throw MediaIOError(.writeFailed, path: url.path, "out of memory making the encoder picture writable")
         }
-        converter.scale(sourcePlanes: [UnsafePointer(staging.bytes), nil, nil, nil], sourceStrides: [Int32(staging.stride), 0, 0, 0],
-                        destinationPlanes: picture.mutablePlanes, destinationStrides: picture.strides)
+        converter.scale(
+            sourcePlanes: [UnsafePointer(staging.bytes), nil, nil, nil], sourceStrides: [Int32(staging.stride), 0, 0, 0],
+            destinationPlanes: picture.mutablePlanes, destinationStrides: picture.strides)
         picture.frame.pointee.pts = framesWritten
         framesWritten += 1
         try send(picture.frame)

@@ -47,8 +47,10 @@ extension DensityControl {
     /// One split sample (3DGS): the mean moves by R·(s ⊙ n) for a standard-normal `normal` n — a
     /// draw from N(μ, R·diag(s²)·Rᵀ) — and the scales become s / `divisor`. `rotation` is a
     /// (w, x, y, z) quaternion, normalised here. Returns the offset and the new log-scales.
-    public static func splitSample(logScales: SIMD3<Float>, rotation: SIMD4<Float>, normal: SIMD3<Float>,
-                                   divisor: Float) -> (offset: SIMD3<Float>, logScales: SIMD3<Float>) {
+    public static func splitSample(
+        logScales: SIMD3<Float>, rotation: SIMD4<Float>, normal: SIMD3<Float>,
+        divisor: Float
+    ) -> (offset: SIMD3<Float>, logScales: SIMD3<Float>) {
         let scale = SIMD3(exp(logScales.x), exp(logScales.y), exp(logScales.z))
         let norm = (rotation * rotation).sum().squareRoot()
         let rows = rotationRows(norm > 0 ? rotation / norm : SIMD4(1, 0, 0, 0))
@@ -59,8 +61,10 @@ extension DensityControl {
     /// The pruning rule of 3DGS for one row of an edited set: transparent (opacity below
     /// `minOpacity`), larger than `maxWorldScaleFraction × sceneExtent` in the world, or — for rows
     /// that existed before the edit — larger than `maxScreenRadius` on screen.
-    public static func shouldPrune(opacityLogit: Float, largestWorldScale: Float, isNew: Bool, source: Int,
-                                   statistics: DensificationStatistics, settings: DensityControlSettings) -> Bool {
+    public static func shouldPrune(
+        opacityLogit: Float, largestWorldScale: Float, isNew: Bool, source: Int,
+        statistics: DensificationStatistics, settings: DensityControlSettings
+    ) -> Bool {
         let opacity = 1 / (1 + exp(-opacityLogit))
         if opacity < settings.minOpacity || largestWorldScale > settings.maxWorldScaleFraction * settings.sceneExtent { return true }
         if let screenLimit = settings.maxScreenRadius, !isNew, statistics.maxScreenRadius[source] > screenLimit { return true }

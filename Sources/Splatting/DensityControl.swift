@@ -7,9 +7,11 @@ public enum DensityControl {
     /// Clones small Gaussians and splits large ones whose average view-space gradient exceeds the
     /// threshold, then prunes transparent or oversized ones. Split samples are drawn from the
     /// Gaussian `N(μ, R·diag(s²)·Rᵀ)` and get scales `s / splitScaleDivisor`.
-    public static func densifyAndPrune(_ scene: inout GaussianScene, statistics: DensificationStatistics,
-                                       settings: DensityControlSettings,
-                                       using generator: inout some RandomNumberGenerator) -> DensityEdit {
+    public static func densifyAndPrune(
+        _ scene: inout GaussianScene, statistics: DensificationStatistics,
+        settings: DensityControlSettings,
+        using generator: inout some RandomNumberGenerator
+    ) -> DensityEdit {
         precondition(statistics.gradientNormSum.count == scene.count, "statistics describe a different number of Gaussians")
         let gradient = statistics.averageGradientNorm
         func largest(_ g: GaussianScene, _ i: Int) -> Float {
@@ -20,10 +22,12 @@ public enum DensityControl {
         var edited = scene.gathered(sources)
         for i in plan.firstSplitSample..<edited.count {
             let normal = SIMD3(standardNormal(&generator), standardNormal(&generator), standardNormal(&generator))
-            let sample = splitSample(logScales: SIMD3(edited.logScales[3 * i], edited.logScales[3 * i + 1], edited.logScales[3 * i + 2]),
-                                     rotation: SIMD4(edited.rotations[4 * i], edited.rotations[4 * i + 1],
-                                                     edited.rotations[4 * i + 2], edited.rotations[4 * i + 3]),
-                                     normal: normal, divisor: settings.splitScaleDivisor)
+            let sample = splitSample(
+                logScales: SIMD3(edited.logScales[3 * i], edited.logScales[3 * i + 1], edited.logScales[3 * i + 2]),
+                rotation: SIMD4(
+                    edited.rotations[4 * i], edited.rotations[4 * i + 1],
+                    edited.rotations[4 * i + 2], edited.rotations[4 * i + 3]),
+                normal: normal, divisor: settings.splitScaleDivisor)
             for a in 0..<3 {
                 edited.means[3 * i + a] += sample.offset[a]
                 edited.logScales[3 * i + a] = sample.logScales[a]
@@ -31,8 +35,9 @@ public enum DensityControl {
         }
         // Prune (new Gaussians have no screen statistics yet, so only opacity and world size apply).
         let survivors = (0..<edited.count).filter { i in
-            !shouldPrune(opacityLogit: edited.opacityLogits[i], largestWorldScale: largest(edited, i), isNew: isNew[i],
-                         source: sources[i], statistics: statistics, settings: settings)
+            !shouldPrune(
+                opacityLogit: edited.opacityLogits[i], largestWorldScale: largest(edited, i), isNew: isNew[i],
+                source: sources[i], statistics: statistics, settings: settings)
         }
         let pruned = edited.count - survivors.count
         if pruned > 0 {
@@ -49,8 +54,9 @@ public enum DensityControl {
         let survivors = (0..<scene.count).filter { !shouldRemove($0) }
         let pruned = scene.count - survivors.count
         scene = scene.gathered(survivors)
-        return DensityEdit(sourceIndex: survivors, isNew: [Bool](repeating: false, count: survivors.count),
-                           cloned: 0, split: 0, pruned: pruned)
+        return DensityEdit(
+            sourceIndex: survivors, isNew: [Bool](repeating: false, count: survivors.count),
+            cloned: 0, split: 0, pruned: pruned)
     }
 
     /// Opacity reset (3DGS): clamps every opacity to at most `maximum` (default 0.01), so that

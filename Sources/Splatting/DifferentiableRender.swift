@@ -17,8 +17,10 @@ public struct DifferentiableRender {
 extension GaussianRasterizer {
     /// Renders on the inputs' tape as one custom operation (Tensors `Tape.record`): the backward
     /// receives dL/d(image, alpha, depth) and returns the gradients of all five inputs.
-    public func render(_ gaussians: GaussianVariables, camera: PinholeCamera,
-                       settings: RasterSettings = RasterSettings()) throws(SplattingError) -> DifferentiableRender {
+    public func render(
+        _ gaussians: GaussianVariables, camera: PinholeCamera,
+        settings: RasterSettings = RasterSettings()
+    ) throws(SplattingError) -> DifferentiableRender {
         let n = gaussians.opacityLogits.value.count
         let expected: [(String, Variable, Int)] = [
             ("means", gaussians.means, 3), ("rotations", gaussians.rotations, 4), ("logScales", gaussians.logScales, 3),
@@ -34,12 +36,16 @@ extension GaussianRasterizer {
         let inputShapes = inputs.map(\.shape)
         let outputs = Tape.record(
             inputs: inputs,
-            outputs: [Tensor(shape: [output.height, output.width, output.channels], scalars: output.image),
-                      Tensor(shape: [output.height, output.width], scalars: output.alpha),
-                      Tensor(shape: [output.height, output.width], scalars: output.depth)]
+            outputs: [
+                Tensor(shape: [output.height, output.width, output.channels], scalars: output.image),
+                Tensor(shape: [output.height, output.width], scalars: output.alpha),
+                Tensor(shape: [output.height, output.width], scalars: output.depth),
+            ]
         ) { outputGradients in
-            let gradients = self.backwardValidated(result, outputGradient: RasterOutputGradient(
-                image: outputGradients[0].scalars, alpha: outputGradients[1].scalars, depth: outputGradients[2].scalars))
+            let gradients = self.backwardValidated(
+                result,
+                outputGradient: RasterOutputGradient(
+                    image: outputGradients[0].scalars, alpha: outputGradients[1].scalars, depth: outputGradients[2].scalars))
             sink.gradients = gradients
             let values = [gradients.means, gradients.rotations, gradients.logScales, gradients.opacityLogits, gradients.features]
             return zip(values, inputShapes).map { Tensor(shape: $1, scalars: $0) }

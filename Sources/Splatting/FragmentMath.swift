@@ -31,8 +31,9 @@ enum FragmentMath {
 
     /// The 8 horizontally adjacent fragments starting at pixel column `xStart` in row `y`.
     struct Fragments {
-        static let empty = Fragments(dx: .zero, power: .zero, gaussian: .zero, rawAlpha: .zero, alpha: .zero,
-                                     valid: SIMDMask(repeating: false))
+        static let empty = Fragments(
+            dx: .zero, power: .zero, gaussian: .zero, rawAlpha: .zero, alpha: .zero,
+            valid: SIMDMask(repeating: false))
         var dx: SIMD8<Float>
         var power: SIMD8<Float>
         var gaussian: SIMD8<Float>
@@ -58,9 +59,11 @@ enum FragmentMath {
     /// σ ∈ [0, cutoff] and α ≥ threshold. Branch-free: every lane is evaluated (8 `exp` lanes cost
     /// less than a mispredicted early exit), and `f` is written in place (no large value copied).
     @_transparent
-    static func fragments(_ g: ProjectedGaussian, xStart: Int, row: Row, columnLow: Float, columnHigh: Float,
-                          candidate: SIMDMask<SIMD8<Int32>>, threshold: Float, maxAlpha: Float,
-                          into f: inout Fragments) {
+    static func fragments(
+        _ g: ProjectedGaussian, xStart: Int, row: Row, columnLow: Float, columnHigh: Float,
+        candidate: SIMDMask<SIMD8<Int32>>, threshold: Float, maxAlpha: Float,
+        into f: inout Fragments
+    ) {
         // Float comparisons only: they compile to vector compares, integer ones are scalarised.
         let x = SIMD8<Float>(repeating: Float(xStart)) + laneOffsets
         let dx = SIMD8<Float>(repeating: g.u - Float(xStart)) - laneOffsets

@@ -60,9 +60,13 @@ public enum GaussianPLY {
                 }
             }
         }
-        let header = PLY.binaryHeader(elements: [PLY.Element(name: "vertex", count: n, properties: columns.map {
-            PLY.Property(name: $0.name, type: $0.isInteger ? .int32 : .float32)
-        })])
+        let header = PLY.binaryHeader(elements: [
+            PLY.Element(
+                name: "vertex", count: n,
+                properties: columns.map {
+                    PLY.Property(name: $0.name, type: $0.isInteger ? .int32 : .float32)
+                })
+        ])
         var data = Data(header.utf8)
         var body = [UInt32](repeating: 0, count: n * columns.count)
         for i in 0..<n {

@@ -23,8 +23,10 @@ public struct GaussianScene: Sendable, Equatable {
     public var attributes: [String: GaussianAttribute]
 
     /// Creates a scene; all arrays must describe the same number of Gaussians.
-    public init(means: [Float], rotations: [Float], logScales: [Float], opacityLogits: [Float],
-                features: [Float], appearance: GaussianAppearance, attributes: [String: GaussianAttribute] = [:]) {
+    public init(
+        means: [Float], rotations: [Float], logScales: [Float], opacityLogits: [Float],
+        features: [Float], appearance: GaussianAppearance, attributes: [String: GaussianAttribute] = [:]
+    ) {
         self.means = means
         self.rotations = rotations
         self.logScales = logScales
@@ -81,7 +83,10 @@ public struct GaussianScene: Sendable, Equatable {
                     index += 8
                 }
                 var tail: Float = 0
-                while index < buffer.count { tail += buffer[index] - buffer[index]; index += 1 }
+                while index < buffer.count {
+                    tail += buffer[index] - buffer[index]
+                    index += 1
+                }
                 if probe.sum() + tail == 0 { return nil }
                 return buffer.firstIndex { !$0.isFinite }
             }

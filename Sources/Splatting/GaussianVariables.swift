@@ -18,8 +18,10 @@ public struct GaussianVariables {
     public var appearance: GaussianAppearance
 
     /// Groups the variables of one differentiable render.
-    public init(means: Variable, rotations: Variable, logScales: Variable, opacityLogits: Variable,
-                features: Variable, appearance: GaussianAppearance) {
+    public init(
+        means: Variable, rotations: Variable, logScales: Variable, opacityLogits: Variable,
+        features: Variable, appearance: GaussianAppearance
+    ) {
         self.means = means
         self.rotations = rotations
         self.logScales = logScales
@@ -30,7 +32,8 @@ public struct GaussianVariables {
 
     /// The current values as a plain scene.
     public var scene: GaussianScene {
-        GaussianScene(means: means.value.scalars, rotations: rotations.value.scalars, logScales: logScales.value.scalars,
-                      opacityLogits: opacityLogits.value.scalars, features: features.value.scalars, appearance: appearance)
+        GaussianScene(
+            means: means.value.scalars, rotations: rotations.value.scalars, logScales: logScales.value.scalars,
+            opacityLogits: opacityLogits.value.scalars, features: features.value.scalars, appearance: appearance)
     }
 }

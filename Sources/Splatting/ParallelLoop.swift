@@ -19,8 +19,10 @@ enum ParallelLoop {
     }
 
     /// Splits `0..<count` into one contiguous chunk per worker slot and runs `body(worker, chunk)`.
-    static func forEachChunk(_ count: Int, workers: Int = workerCount, minimumChunk: Int = 1024,
-                             _ body: (Int, Range<Int>) -> Void) {
+    static func forEachChunk(
+        _ count: Int, workers: Int = workerCount, minimumChunk: Int = 1024,
+        _ body: (Int, Range<Int>) -> Void
+    ) {
         let usable = max(1, min(workers, count / max(1, minimumChunk)))
         forEachWorker(usable) { worker in
             let start = count * worker / usable

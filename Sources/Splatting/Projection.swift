@@ -16,8 +16,12 @@ struct CameraGeometry: Sendable {
         let rotation = camera.worldToCamera.rotation
         rotationRows = (rotation.row0, rotation.row1, rotation.row2)
         translation = camera.worldToCamera.translation
-        fx = camera.fx; fy = camera.fy; cx = camera.cx; cy = camera.cy
-        width = camera.width; height = camera.height
+        fx = camera.fx
+        fy = camera.fy
+        cx = camera.cx
+        cy = camera.cy
+        width = camera.width
+        height = camera.height
         self.near = near
         let w = Float(camera.width), h = Float(camera.height)
         ratioXLow = (-clampMargin * w - camera.cx) / camera.fx
@@ -47,8 +51,9 @@ struct ProjectedGaussian {
     /// Inclusive pixel bounding box of the opacity-aware support; empty (xMin > xMax) if culled.
     var xMin: Int32, xMax: Int32, yMin: Int32, yMax: Int32
 
-    static let culled = ProjectedGaussian(u: 0, v: 0, conicA: 0, conicB: 0, conicC: 0, opacity: 0, depth: 0,
-                                          cutoffPower: 0, xMin: 1, xMax: 0, yMin: 1, yMax: 0)
+    static let culled = ProjectedGaussian(
+        u: 0, v: 0, conicA: 0, conicB: 0, conicC: 0, opacity: 0, depth: 0,
+        cutoffPower: 0, xMin: 1, xMax: 0, yMin: 1, yMax: 0)
     @inline(__always) var isVisible: Bool { xMin <= xMax && yMin <= yMax }
 }
 
@@ -56,15 +61,18 @@ struct ProjectedGaussian {
 @inline(__always)
 func rotationRows(_ q: SIMD4<Float>) -> (SIMD3<Float>, SIMD3<Float>, SIMD3<Float>) {
     let (w, x, y, z) = (q[0], q[1], q[2], q[3])
-    return (SIMD3(1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
-            SIMD3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
-            SIMD3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)))
+    return (
+        SIMD3(1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
+        SIMD3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
+        SIMD3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y))
+    )
 }
 
 /// 3D covariance Σ = M·Mᵀ with M = R·diag(s), as rows (symmetric).
 @inline(__always)
 func covariance(rows r: (SIMD3<Float>, SIMD3<Float>, SIMD3<Float>), scale s: SIMD3<Float>)
-    -> (SIMD3<Float>, SIMD3<Float>, SIMD3<Float>) {
+    -> (SIMD3<Float>, SIMD3<Float>, SIMD3<Float>)
+{
     let m0 = r.0 * s, m1 = r.1 * s, m2 = r.2 * s
     let s00 = (m0 * m0).sum(), s01 = (m0 * m1).sum(), s02 = (m0 * m2).sum()
     let s11 = (m1 * m1).sum(), s12 = (m1 * m2).sum(), s22 = (m2 * m2).sum()
@@ -104,7 +112,8 @@ struct ProjectionFrame {
         scale = SIMD3(exp(logScale.x), exp(logScale.y), exp(logScale.z))
         sigma = covariance(rows: rotation, scale: scale)
         let rx = t.x / t.z, ry = t.y / t.z
-        ratioX = rx; ratioY = ry
+        ratioX = rx
+        ratioY = ry
         let rxc = min(max(rx, camera.ratioXLow), camera.ratioXHigh)
         let ryc = min(max(ry, camera.ratioYLow), camera.ratioYHigh)
         clampedX = rxc != rx
@@ -126,10 +135,15 @@ struct ProjectionFrame {
 
 /// Projects Gaussian `i` (EWA splatting, Zwicker et al. 2001; 3DGS eq. 5): Σ' = J·W·Σ·Wᵀ·Jᵀ + dilation·I.
 @inline(__always)
-func projectGaussian(mean: SIMD3<Float>, quaternion: SIMD4<Float>, logScale: SIMD3<Float>, opacityLogit: Float,
-                     camera: CameraGeometry, settings: RasterSettings) -> ProjectedGaussian {
-    guard let frame = ProjectionFrame(mean: mean, quaternion: quaternion, logScale: logScale,
-                                      camera: camera, dilation: settings.dilation) else { return .culled }
+func projectGaussian(
+    mean: SIMD3<Float>, quaternion: SIMD4<Float>, logScale: SIMD3<Float>, opacityLogit: Float,
+    camera: CameraGeometry, settings: RasterSettings
+) -> ProjectedGaussian {
+    guard
+        let frame = ProjectionFrame(
+            mean: mean, quaternion: quaternion, logScale: logScale,
+            camera: camera, dilation: settings.dilation)
+    else { return .culled }
     let (a, b, c) = frame.cov2D
     let det = a * c - b * b
     let opacity = 1 / (1 + exp(-opacityLogit))
@@ -148,9 +162,10 @@ func projectGaussian(mean: SIMD3<Float>, quaternion: SIMD4<Float>, logScale: SIM
     let xMin = max(0, Int32(lowX.rounded(.up))), xMax = min(Int32(camera.width - 1), Int32(highX.rounded(.down)))
     let yMin = max(0, Int32(lowY.rounded(.up))), yMax = min(Int32(camera.height - 1), Int32(highY.rounded(.down)))
     guard xMin <= xMax, yMin <= yMax else { return .culled }
-    return ProjectedGaussian(u: u, v: v, conicA: c / det, conicB: -b / det, conicC: a / det, opacity: opacity,
-                             depth: frame.t.z, cutoffPower: logRatio + 1e-3,
-                             xMin: xMin, xMax: xMax, yMin: yMin, yMax: yMax)
+    return ProjectedGaussian(
+        u: u, v: v, conicA: c / det, conicB: -b / det, conicC: a / det, opacity: opacity,
+        depth: frame.t.z, cutoffPower: logRatio + 1e-3,
+        xMin: xMin, xMax: xMax, yMin: yMin, yMax: yMax)
 }
 
 /// Gradients of one Gaussian's screen-space quantities (accumulated over pixels).
@@ -173,10 +188,15 @@ struct ParameterGradient {
 /// Backward of `projectGaussian` (the chain written out in the reference notes): conic → Σ',
 /// Σ' → (T, Σ), T → J → t, Σ → (R, s) → (q, log s), mean path and opacity sigmoid.
 @inline(__always)
-func projectGaussianBackward(mean: SIMD3<Float>, quaternion: SIMD4<Float>, logScale: SIMD3<Float>, opacityLogit: Float,
-                             camera: CameraGeometry, settings: RasterSettings, screen g: ScreenGradient) -> ParameterGradient? {
-    guard let f = ProjectionFrame(mean: mean, quaternion: quaternion, logScale: logScale,
-                                  camera: camera, dilation: settings.dilation) else { return nil }
+func projectGaussianBackward(
+    mean: SIMD3<Float>, quaternion: SIMD4<Float>, logScale: SIMD3<Float>, opacityLogit: Float,
+    camera: CameraGeometry, settings: RasterSettings, screen g: ScreenGradient
+) -> ParameterGradient? {
+    guard
+        let f = ProjectionFrame(
+            mean: mean, quaternion: quaternion, logScale: logScale,
+            camera: camera, dilation: settings.dilation)
+    else { return nil }
     let (a, b, c) = f.cov2D
     let det = a * c - b * b
     let qa = c / det, qb = -b / det, qc = a / det
@@ -245,7 +265,8 @@ func projectGaussianBackward(mean: SIMD3<Float>, quaternion: SIMD4<Float>, logSc
     dt.z += -fx * f.t.x * invZ2 * g.u - fy * f.t.y * invZ2 * g.v
     let dMean = dt.x * v.0 + dt.y * v.1 + dt.z * v.2
     let opacity = 1 / (1 + exp(-opacityLogit))
-    return ParameterGradient(mean: dMean, quaternion: dQuaternion, logScale: dScale * s,
-                             opacityLogit: g.opacity * opacity * (1 - opacity), cameraPoint: dt,
-                             viewRotation: viewRotation)
+    return ParameterGradient(
+        mean: dMean, quaternion: dQuaternion, logScale: dScale * s,
+        opacityLogit: g.opacity * opacity * (1 - opacity), cameraPoint: dt,
+        viewRotation: viewRotation)
 }

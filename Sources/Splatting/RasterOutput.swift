@@ -16,4 +16,3 @@ public struct RasterOutput: Sendable {
     /// Number of Gaussians composited into each pixel, `height × width`.
     public var contributorCount: [Int32]
 }
-

@@ -21,8 +21,10 @@ public struct RasterSettings: Sendable, Equatable {
     public var nearPlane: Float
 
     /// Creates settings with 3DGS defaults.
-    public init(background: [Float] = [], alphaThreshold: Float = 1.0 / 255.0, transmittanceThreshold: Float = 1e-4,
-                maxAlpha: Float = 0.99, dilation: Float = 0.3, jacobianClampMargin: Float = 0.15, nearPlane: Float = 0.01) {
+    public init(
+        background: [Float] = [], alphaThreshold: Float = 1.0 / 255.0, transmittanceThreshold: Float = 1e-4,
+        maxAlpha: Float = 0.99, dilation: Float = 0.3, jacobianClampMargin: Float = 0.15, nearPlane: Float = 0.01
+    ) {
         self.background = background
         self.alphaThreshold = alphaThreshold
         self.transmittanceThreshold = transmittanceThreshold

@@ -6,8 +6,10 @@ enum SphericalHarmonics {
     static let c2: (Float, Float, Float, Float, Float) =
         (1.0925484305920792, -1.0925484305920792, 0.31539156525252005, -1.0925484305920792, 0.5462742152960396)
     static let c3: (Float, Float, Float, Float, Float, Float, Float) =
-        (-0.5900435899266435, 2.890611442640554, -0.4570457994644658, 0.3731763325901154,
-         -0.4570457994644658, 1.445305721320277, -0.5900435899266435)
+        (
+            -0.5900435899266435, 2.890611442640554, -0.4570457994644658, 0.3731763325901154,
+            -0.4570457994644658, 1.445305721320277, -0.5900435899266435
+        )
 
     /// Number of coefficients per channel for a degree.
     static func coefficientCount(degree: Int) -> Int { (degree + 1) * (degree + 1) }

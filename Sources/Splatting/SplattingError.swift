@@ -10,7 +10,8 @@ public struct SplattingError: Error, CustomStringConvertible, Equatable {
     /// A NaN or infinite parameter: `field` is e.g. `"means"`, `component` the index within the
     /// Gaussian's entries of that field.
     static func nonFinite(field: String, gaussian: Int, component: Int, value: Float) -> SplattingError {
-        SplattingError("Gaussian \(gaussian) has a non-finite \(field)[\(component)] = \(value); "
-            + "the optimisation diverged or the input is corrupt (lower the learning rate, or remove the Gaussian)")
+        SplattingError(
+            "Gaussian \(gaussian) has a non-finite \(field)[\(component)] = \(value); "
+                + "the optimisation diverged or the input is corrupt (lower the learning rate, or remove the Gaussian)")
     }
 }

@@ -53,19 +53,20 @@ struct TileBinning: Sendable {
         let parts = max(1, min(workers, visible / 4096))
         var partCounts = [Int32](repeating: 0, count: parts * tileCount)
         sorted.withUnsafeBufferPointer { sorted in
-        partCounts.withUnsafeMutableBufferPointer { partCounts in
-            let shared = SharedPointer(partCounts.baseAddress!)
-            ParallelLoop.forEachWorker(parts) { part in
-                let counts = shared + part * tileCount
-                for p in sorted[(visible * part / parts)..<(visible * (part + 1) / parts)] {
-                    let tx0 = Int(p.xMin) / size, tx1 = Int(p.xMax) / size
-                    let ty0 = Int(p.yMin) / size, ty1 = Int(p.yMax) / size
-                    for ty in ty0...ty1 {
-                        for tx in tx0...tx1 { counts[ty * tilesX + tx] += 1 }
+            partCounts.withUnsafeMutableBufferPointer { partCounts in
+                let shared = SharedPointer(partCounts.baseAddress!)
+                ParallelLoop.forEachWorker(parts) { part in
+                    let counts = shared + part * tileCount
+                    for p in sorted[(visible * part / parts)..<(visible * (part + 1) / parts)] {
+                        let tx0 = Int(p.xMin) / size, tx1 = Int(p.xMax) / size
+                        let ty0 = Int(p.yMin) / size, ty1 = Int(p.yMax) / size
+                        for ty in ty0...ty1 {
+                            for tx in tx0...tx1 { counts[ty * tilesX + tx] += 1 }
+                        }
                     }
                 }
             }
-        }}
+        }
         // ranges[t] = entries of all tiles before t; partCounts becomes each part's write cursor.
         var ranges = [Int32](repeating: 0, count: tileCount + 1)
         var total: Int32 = 0
@@ -82,24 +83,25 @@ struct TileBinning: Sendable {
         list = [Int32](unsafeUninitializedCapacity: Int(total)) { list, initialized in
             let target = SharedPointer(list.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
             sorted.withUnsafeBufferPointer { sorted in
-            partCounts.withUnsafeMutableBufferPointer { partCounts in
-                let cursors = SharedPointer(partCounts.baseAddress!)
-                ParallelLoop.forEachWorker(parts) { part in
-                    let cursor = cursors + part * tileCount
-                    for rank in (visible * part / parts)..<(visible * (part + 1) / parts) {
-                        let p = sorted[rank]
-                        let tx0 = Int(p.xMin) / size, tx1 = Int(p.xMax) / size
-                        let ty0 = Int(p.yMin) / size, ty1 = Int(p.yMax) / size
-                        for ty in ty0...ty1 {
-                            for tx in tx0...tx1 {
-                                let tile = ty * tilesX + tx
-                                target[Int(cursor[tile])] = Int32(rank)
-                                cursor[tile] += 1
+                partCounts.withUnsafeMutableBufferPointer { partCounts in
+                    let cursors = SharedPointer(partCounts.baseAddress!)
+                    ParallelLoop.forEachWorker(parts) { part in
+                        let cursor = cursors + part * tileCount
+                        for rank in (visible * part / parts)..<(visible * (part + 1) / parts) {
+                            let p = sorted[rank]
+                            let tx0 = Int(p.xMin) / size, tx1 = Int(p.xMax) / size
+                            let ty0 = Int(p.yMin) / size, ty1 = Int(p.yMax) / size
+                            for ty in ty0...ty1 {
+                                for tx in tx0...tx1 {
+                                    let tile = ty * tilesX + tx
+                                    target[Int(cursor[tile])] = Int32(rank)
+                                    cursor[tile] += 1
+                                }
                             }
                         }
                     }
                 }
-            }}
+            }
             initialized = Int(total)
         }
         self.order = order

@@ -108,8 +108,10 @@ struct TileScratch {
     }
 
     func deallocate() {
-        for pointer in [transmittance, depth, accumulated, behindDot, count, last, done, outputGradient, backgroundDot,
-                        finalTransmittance, alphaGradient, depthGradient, featureGradient, stagedGradients, stagedFeatures] {
+        for pointer in [
+            transmittance, depth, accumulated, behindDot, count, last, done, outputGradient, backgroundDot,
+            finalTransmittance, alphaGradient, depthGradient, featureGradient, stagedGradients, stagedFeatures,
+        ] {
             pointer.deallocate()
         }
         stagedProjected.deallocate()
@@ -198,9 +200,10 @@ enum TileKernels {
                     // Groups whose pixels all stopped are common behind opaque regions: skip them
                     // before the fragment arithmetic.
                     if !any(open) { continue }
-                    FragmentMath.fragments(g, xStart: x0 + group * 8, row: row, columnLow: columnLow,
-                                           columnHigh: columnHigh, candidate: open, threshold: threshold,
-                                           maxAlpha: maxAlpha, into: &f)
+                    FragmentMath.fragments(
+                        g, xStart: x0 + group * 8, row: row, columnLow: columnLow,
+                        columnHigh: columnHigh, candidate: open, threshold: threshold,
+                        maxAlpha: maxAlpha, into: &f)
                     let t = FragmentMath.load(scratch.transmittance + p)
                     let next = t * (1 - f.alpha)
                     let terminate = f.valid .& (next .< stopBelow)
@@ -252,8 +255,10 @@ enum TileKernels {
         scratch.depth.initialize(repeating: 0, count: pixels)
         scratch.behindDot.initialize(repeating: 0, count: pixels)
         if x1 - x0 + 1 < size || y1 - y0 + 1 < size {
-            for plane in [scratch.transmittance, scratch.finalTransmittance, scratch.alphaGradient,
-                          scratch.depthGradient, scratch.backgroundDot, scratch.last] {
+            for plane in [
+                scratch.transmittance, scratch.finalTransmittance, scratch.alphaGradient,
+                scratch.depthGradient, scratch.backgroundDot, scratch.last,
+            ] {
                 plane.initialize(repeating: 0, count: pixels)
             }
             scratch.outputGradient.initialize(repeating: 0, count: TileScratch.planeStride * channels)
@@ -312,9 +317,10 @@ enum TileKernels {
                     let contributed = relative .< FragmentMath.load(scratch.last + p)
                     // Groups whose pixels all stopped in front of this Gaussian: nothing to undo.
                     if !any(contributed) { continue }
-                    FragmentMath.fragments(g, xStart: x0 + group * 8, row: row, columnLow: columnLow,
-                                           columnHigh: columnHigh, candidate: contributed, threshold: threshold,
-                                           maxAlpha: maxAlpha, into: &f)
+                    FragmentMath.fragments(
+                        g, xStart: x0 + group * 8, row: row, columnLow: columnLow,
+                        columnHigh: columnHigh, candidate: contributed, threshold: threshold,
+                        maxAlpha: maxAlpha, into: &f)
                     if !any(f.valid) { continue }
                     // Invalid lanes get α = 0, which leaves every per-pixel state unchanged.
                     let alpha = f.alpha.replacing(with: 0, where: .!f.valid)
@@ -350,7 +356,8 @@ enum TileKernels {
                     let depthGradient = FragmentMath.load(scratch.depthGradient + p)
                     let behindDepth = FragmentMath.load(scratch.depth + p)
                     var dAlpha = t * (featureDot - behindDot)
-                    dAlpha += (FragmentMath.load(scratch.alphaGradient + p) - FragmentMath.load(scratch.backgroundDot + p))
+                    dAlpha +=
+                        (FragmentMath.load(scratch.alphaGradient + p) - FragmentMath.load(scratch.backgroundDot + p))
                         * FragmentMath.load(scratch.finalTransmittance + p) / keep
                     dAlpha = dAlpha.addingProduct(t * (g.depth - behindDepth), depthGradient)
                     FragmentMath.store((alpha * g.depth).addingProduct(keep, behindDepth), scratch.depth + p)
@@ -370,10 +377,13 @@ enum TileKernels {
             if !touched { continue }
             scratch.stagedTouched[slot] = true
             let target = scratch.stagedGradients + slot * stride
-            target[0] = FragmentMath.horizontalSum(du); target[1] = FragmentMath.horizontalSum(dv)
-            target[2] = FragmentMath.horizontalSum(dA); target[3] = FragmentMath.horizontalSum(dB)
+            target[0] = FragmentMath.horizontalSum(du)
+            target[1] = FragmentMath.horizontalSum(dv)
+            target[2] = FragmentMath.horizontalSum(dA)
+            target[3] = FragmentMath.horizontalSum(dB)
             target[4] = FragmentMath.horizontalSum(dC)
-            target[5] = FragmentMath.horizontalSum(dOpacity); target[6] = FragmentMath.horizontalSum(dDepth)
+            target[5] = FragmentMath.horizontalSum(dOpacity)
+            target[6] = FragmentMath.horizontalSum(dDepth)
             for c in 0..<channels {
                 target[screenGradientWidth + c] = FragmentMath.horizontalSum(FragmentMath.load(scratch.featureGradient + 8 * c))
             }

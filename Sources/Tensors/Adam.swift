@@ -19,8 +19,10 @@ public final class Adam {
         public var schedule: LearningRateSchedule
 
         /// A group with the given settings.
-        public init(name: String, parameters: [Parameter], learningRate: Float, epsilon: Float = 1e-8,
-                    schedule: LearningRateSchedule = .constant) {
+        public init(
+            name: String, parameters: [Parameter], learningRate: Float, epsilon: Float = 1e-8,
+            schedule: LearningRateSchedule = .constant
+        ) {
             self.name = name
             self.parameters = parameters
             self.learningRate = learningRate
@@ -156,7 +158,8 @@ extension Adam {
         var restored: [ObjectIdentifier: Moments] = [:]
         for (name, parameter) in named {
             guard let first = tensors["\(name).adam_m"], let second = tensors["\(name).adam_v"],
-                  let step = metadata["\(name).adam_step"].flatMap(Int.init) else { continue }
+                let step = metadata["\(name).adam_step"].flatMap(Int.init)
+            else { continue }
             guard first.shape == parameter.shape, second.shape == parameter.shape else {
                 throw TensorsError("optimiser checkpoint moments of \"\(name)\" have shape \(first.shape), the parameter has \(parameter.shape)")
             }

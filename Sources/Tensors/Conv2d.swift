@@ -9,12 +9,16 @@ public struct Conv2d: Layer {
 
     /// A convolution with Kaiming/Xavier weights (fan-in = Cin·k², fan-out = Cout·k²) and zero bias.
     /// `padding` defaults to k/2, which keeps H and W for odd k.
-    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, padding: Int? = nil, bias hasBias: Bool = true,
-                initialization: Initialization = .kaimingUniform, activation: Activation = .none, generator: inout SplitMix64) {
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, padding: Int? = nil, bias hasBias: Bool = true,
+        initialization: Initialization = .kaimingUniform, activation: Activation = .none, generator: inout SplitMix64
+    ) {
         let area = kernelSize * kernelSize
-        weight = Parameter(initialization.weights(shape: [outputChannels, inputChannels, kernelSize, kernelSize],
-                                                  fanIn: inputChannels * area, fanOut: outputChannels * area,
-                                                  gain: activation.kaimingGain, generator: &generator))
+        weight = Parameter(
+            initialization.weights(
+                shape: [outputChannels, inputChannels, kernelSize, kernelSize],
+                fanIn: inputChannels * area, fanOut: outputChannels * area,
+                gain: activation.kaimingGain, generator: &generator))
         bias = hasBias ? Parameter(Tensor(zeros: [outputChannels])) : nil
         self.padding = padding ?? kernelSize / 2
     }

@@ -31,8 +31,9 @@ struct ConvolutionGeometry {
                     for c in rows { (out + c * outputPixels).initialize(repeating: b[c], count: outputPixels) }
                 }
             }
-            Kernels.gemm(m: outputChannels, n: outputPixels, k: patchSize, a: w.basePointer, lda: patchSize, transposeA: false,
-                         b: matrix, ldb: outputPixels, transposeB: false, c: out, ldc: outputPixels, beta: bias == nil ? 0 : 1)
+            Kernels.gemm(
+                m: outputChannels, n: outputPixels, k: patchSize, a: w.basePointer, lda: patchSize, transposeA: false,
+                b: matrix, ldb: outputPixels, transposeB: false, c: out, ldc: outputPixels, beta: bias == nil ? 0 : 1)
         }
         return output
     }
@@ -52,18 +53,21 @@ struct ConvolutionGeometry {
                 } else {
                     matrix = UnsafePointer(x.basePointer + n * imageSize)
                 }
-                Kernels.gemm(m: outputChannels, n: patchSize, k: outputPixels, a: upstream, lda: outputPixels, transposeA: false,
-                             b: matrix, ldb: outputPixels, transposeB: true, c: gw.basePointer, ldc: patchSize, beta: 1)
+                Kernels.gemm(
+                    m: outputChannels, n: patchSize, k: outputPixels, a: upstream, lda: outputPixels, transposeA: false,
+                    b: matrix, ldb: outputPixels, transposeB: true, c: gw.basePointer, ldc: patchSize, beta: 1)
             }
             if let gx {
                 let target = gx.basePointer + n * imageSize
                 if let columns {
-                    Kernels.gemm(m: patchSize, n: outputPixels, k: outputChannels, a: w.basePointer, lda: patchSize, transposeA: true,
-                                 b: upstream, ldb: outputPixels, transposeB: false, c: columns.basePointer, ldc: outputPixels)
+                    Kernels.gemm(
+                        m: patchSize, n: outputPixels, k: outputChannels, a: w.basePointer, lda: patchSize, transposeA: true,
+                        b: upstream, ldb: outputPixels, transposeB: false, c: columns.basePointer, ldc: outputPixels)
                     col2imAdd(columns.basePointer, target)
                 } else {
-                    Kernels.gemm(m: patchSize, n: outputPixels, k: outputChannels, a: w.basePointer, lda: patchSize, transposeA: true,
-                                 b: upstream, ldb: outputPixels, transposeB: false, c: target, ldc: outputPixels)
+                    Kernels.gemm(
+                        m: patchSize, n: outputPixels, k: outputChannels, a: w.basePointer, lda: patchSize, transposeA: true,
+                        b: upstream, ldb: outputPixels, transposeB: false, c: target, ldc: outputPixels)
                 }
             }
         }

@@ -14,13 +14,17 @@ public struct DoubleConv: Layer {
     public let activation: Activation
 
     /// A block mapping `inputChannels` → `outputChannels` (through `middleChannels`, default the output).
-    public init(inputChannels: Int, outputChannels: Int, middleChannels: Int? = nil, instanceNormalization: Bool = true,
-                activation: Activation = .leakyReLU(slope: 0.2), generator: inout SplitMix64) {
+    public init(
+        inputChannels: Int, outputChannels: Int, middleChannels: Int? = nil, instanceNormalization: Bool = true,
+        activation: Activation = .leakyReLU(slope: 0.2), generator: inout SplitMix64
+    ) {
         let middle = middleChannels ?? outputChannels
-        first = Conv2d(inputChannels: inputChannels, outputChannels: middle, kernelSize: 3, bias: !instanceNormalization,
-                       activation: activation, generator: &generator)
-        second = Conv2d(inputChannels: middle, outputChannels: outputChannels, kernelSize: 3, bias: !instanceNormalization,
-                        activation: activation, generator: &generator)
+        first = Conv2d(
+            inputChannels: inputChannels, outputChannels: middle, kernelSize: 3, bias: !instanceNormalization,
+            activation: activation, generator: &generator)
+        second = Conv2d(
+            inputChannels: middle, outputChannels: outputChannels, kernelSize: 3, bias: !instanceNormalization,
+            activation: activation, generator: &generator)
         self.instanceNormalization = instanceNormalization
         self.activation = activation
     }

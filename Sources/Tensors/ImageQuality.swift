@@ -39,8 +39,9 @@ public enum ImageQuality {
     /// value is ≥ 0.5; the images hold `channels` interleaved samples per mask entry. Nil when the
     /// mask selects no pixel.
     public static func psnr(_ rendered: [Float], _ reference: [Float], mask: [Float], channels: Int) -> Double? {
-        precondition(rendered.count == reference.count && rendered.count == mask.count * channels,
-                     "masked psnr needs images of \(mask.count) × \(channels) samples, got \(rendered.count) and \(reference.count)")
+        precondition(
+            rendered.count == reference.count && rendered.count == mask.count * channels,
+            "masked psnr needs images of \(mask.count) × \(channels) samples, got \(rendered.count) and \(reference.count)")
         var squared = 0.0, count = 0.0
         for p in 0..<mask.count where mask[p] >= 0.5 {
             for c in 0..<channels {
@@ -56,14 +57,20 @@ public enum ImageQuality {
     /// channels averaged) of `rendered` (clamped to [0, 1]) against `reference`, both
     /// `height × width × channels` interleaved; `weights` (`height × width`, e.g. a soft alpha)
     /// multiplies both images first when given. Needs width, height ≥ 11.
-    public static func ssim(_ rendered: [Float], _ reference: [Float], width: Int, height: Int, channels: Int = 3,
-                            weights: [Float]? = nil) -> Double {
-        precondition(rendered.count == width * height * channels && reference.count == rendered.count,
-                     "ssim needs two \(width)×\(height)×\(channels) images, got \(rendered.count) and \(reference.count) samples")
+    public static func ssim(
+        _ rendered: [Float], _ reference: [Float], width: Int, height: Int, channels: Int = 3,
+        weights: [Float]? = nil
+    ) -> Double {
+        precondition(
+            rendered.count == width * height * channels && reference.count == rendered.count,
+            "ssim needs two \(width)×\(height)×\(channels) images, got \(rendered.count) and \(reference.count) samples")
         var a = rendered.map(displayable), b = reference
         if let weights {
             for p in 0..<(width * height) {
-                for c in 0..<channels { a[channels * p + c] *= weights[p]; b[channels * p + c] *= weights[p] }
+                for c in 0..<channels {
+                    a[channels * p + c] *= weights[p]
+                    b[channels * p + c] *= weights[p]
+                }
             }
         }
         let x = Variable(Tensor(shape: [height, width, channels], scalars: a)).permuted([2, 0, 1])

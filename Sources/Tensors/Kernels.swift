@@ -64,7 +64,8 @@ enum Kernels {
         forChunks(target.count) { range in
             var i = range.lowerBound
             while i + 16 <= range.upperBound {
-                let sum = UnsafeRawPointer(destination + i).loadUnaligned(as: SIMD16<Float>.self)
+                let sum =
+                    UnsafeRawPointer(destination + i).loadUnaligned(as: SIMD16<Float>.self)
                     + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
                 UnsafeMutableRawPointer(destination + i).storeBytes(of: sum, as: SIMD16<Float>.self)
                 i += 16
@@ -86,22 +87,26 @@ enum Kernels {
     /// `a` is `[m, k]` (or `[k, m]` if `transposeA`), `b` is `[k, n]` (or `[n, k]` if `transposeB`).
     /// Large products are split into row blocks of C, one single-threaded `OpenBLAS.sgemm` per pool
     /// thread (see `ThreadPool` for why OpenBLAS itself runs single-threaded).
-    static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
-                     b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0) {
+    static func gemm(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0
+    ) {
         if m == 0 || n == 0 { return }
         let pool = ThreadPool.shared
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
         let blas = OpenBLAS.shared
         func rowBlock(_ rows: Range<Int>) {
             let aOffset = transposeA ? rows.lowerBound : rows.lowerBound * lda
-            blas.sgemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
-                       a: a + aOffset, lda: lda, b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+            blas.sgemm(
+                transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                a: a + aOffset, lda: lda, b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
         }
         func columnBlock(_ columns: Range<Int>) {
             let bOffset = transposeB ? columns.lowerBound * ldb : columns.lowerBound
-            blas.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
-                       a: a, lda: lda, b: b + bOffset, ldb: ldb, beta: beta, c: c + columns.lowerBound, ldc: ldc)
+            blas.sgemm(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
+                a: a, lda: lda, b: b + bOffset, ldb: ldb, beta: beta, c: c + columns.lowerBound, ldc: ldc)
         }
         let blocks = pool.threadCount
         if flops < 4e6 || blocks == 1 || max(m, n) < 64 {

@@ -7,10 +7,14 @@ public struct Linear: Layer {
     public let bias: Parameter?
 
     /// A layer with weights drawn by `initialization` (gain for the following `activation`) and zero bias.
-    public init(inputs: Int, outputs: Int, bias hasBias: Bool = true, initialization: Initialization = .kaimingUniform,
-                activation: Activation = .none, generator: inout SplitMix64) {
-        weight = Parameter(initialization.weights(shape: [outputs, inputs], fanIn: inputs, fanOut: outputs,
-                                                  gain: activation.kaimingGain, generator: &generator))
+    public init(
+        inputs: Int, outputs: Int, bias hasBias: Bool = true, initialization: Initialization = .kaimingUniform,
+        activation: Activation = .none, generator: inout SplitMix64
+    ) {
+        weight = Parameter(
+            initialization.weights(
+                shape: [outputs, inputs], fanIn: inputs, fanOut: outputs,
+                gain: activation.kaimingGain, generator: &generator))
         bias = hasBias ? Parameter(Tensor(zeros: [outputs])) : nil
     }
 

@@ -18,17 +18,21 @@ public struct MLP: Layer {
 
     /// Builds the layers with the given initialisation; `zeroLastLayer` makes the initial output
     /// exactly `finalActivation(0)·outputScale` (e.g. zero offsets for a deformation field).
-    public init(widths: [Int], activation: Activation = .leakyReLU(slope: 0.01), finalActivation: Activation = .none,
-                outputScale: Float = 1, inputSkipLayers: Set<Int> = [], initialization: Initialization = .kaimingUniform,
-                zeroLastLayer: Bool = false, generator: inout SplitMix64) {
+    public init(
+        widths: [Int], activation: Activation = .leakyReLU(slope: 0.01), finalActivation: Activation = .none,
+        outputScale: Float = 1, inputSkipLayers: Set<Int> = [], initialization: Initialization = .kaimingUniform,
+        zeroLastLayer: Bool = false, generator: inout SplitMix64
+    ) {
         precondition(widths.count >= 2, "an MLP needs at least input and output widths")
         var layers: [Linear] = []
         for index in 0..<(widths.count - 1) {
             let inputs = widths[index] + (inputSkipLayers.contains(index) && index > 0 ? widths[0] : 0)
             let isLast = index == widths.count - 2
-            layers.append(Linear(inputs: inputs, outputs: widths[index + 1],
-                                 initialization: isLast && zeroLastLayer ? .zeros : initialization,
-                                 activation: isLast ? finalActivation : activation, generator: &generator))
+            layers.append(
+                Linear(
+                    inputs: inputs, outputs: widths[index + 1],
+                    initialization: isLast && zeroLastLayer ? .zeros : initialization,
+                    activation: isLast ? finalActivation : activation, generator: &generator))
         }
         self.layers = layers
         self.activation = activation

@@ -45,8 +45,9 @@ public struct MeshLaplacian: Sendable {
 
     /// δ = L v for vertex attributes `[N, D]` (isolated vertices get δ = 0).
     public func apply(to vertices: Variable) -> Variable {
-        precondition(vertices.rank == 2 && vertices.shape[0] == vertexCount,
-                     "MeshLaplacian.apply needs [\(vertexCount), D], got \(vertices.shape)")
+        precondition(
+            vertices.rank == 2 && vertices.shape[0] == vertexCount,
+            "MeshLaplacian.apply needs [\(vertexCount), D], got \(vertices.shape)")
         let dimension = vertices.shape[1]
         let output = Tensor(uninitializedShape: vertices.shape)
         let v = vertices.value

@@ -25,9 +25,9 @@ public enum Safetensors {
         for name in names {
             tensors[name]!.withUnsafeBufferPointer { buffer in
                 #if _endian(little)
-                data.append(contentsOf: UnsafeRawBufferPointer(buffer))
+                    data.append(contentsOf: UnsafeRawBufferPointer(buffer))
                 #else
-                for value in buffer { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+                    for value in buffer { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
                 #endif
             }
         }
@@ -83,7 +83,8 @@ public enum Safetensors {
                 continue
             }
             guard let fields = entry as? [String: Any], let dtype = fields["dtype"] as? String,
-                  let shape = fields["shape"] as? [Int], let offsets = fields["data_offsets"] as? [Int], offsets.count == 2 else {
+                let shape = fields["shape"] as? [Int], let offsets = fields["data_offsets"] as? [Int], offsets.count == 2
+            else {
                 throw TensorsError("\(source): tensor \"\(name)\" lacks dtype, shape or data_offsets")
             }
             guard dtype == "F32" else { throw TensorsError("\(source): tensor \"\(name)\" has dtype \(dtype); only F32 is supported, convert it to float32") }

@@ -76,8 +76,10 @@ public final class Tape {
     ///     did not reach the loss), returns one gradient per input, each with that input's shape, or
     ///     nil where the input is not differentiable. Capture whatever forward state you need.
     /// - Returns: one variable per output; constants if no input is differentiable or recording is off.
-    public static func record(inputs: [Variable], outputs: [Tensor],
-                              backward: @escaping (_ outputGradients: [Tensor]) -> [Tensor?]) -> [Variable] {
+    public static func record(
+        inputs: [Variable], outputs: [Tensor],
+        backward: @escaping (_ outputGradients: [Tensor]) -> [Tensor?]
+    ) -> [Variable] {
         var owner: Tape?
         for input in inputs {
             guard let tape = input.tape else { continue }
@@ -86,8 +88,10 @@ public final class Tape {
         }
         guard let tape = owner, tape.isRecording else { return outputs.map { Variable($0) } }
         let outputIDs = outputs.map { _ in tape.newID() }
-        tape.records.append(Record(inputs: inputs.map { $0.tape == nil ? -1 : $0.id },
-                                   outputs: outputIDs, outputShapes: outputs.map(\.shape), backward: backward))
+        tape.records.append(
+            Record(
+                inputs: inputs.map { $0.tape == nil ? -1 : $0.id },
+                outputs: outputIDs, outputShapes: outputs.map(\.shape), backward: backward))
         return zip(outputs, outputIDs).map { Variable(value: $0, tape: tape, id: $1) }
     }
 
@@ -123,15 +127,17 @@ public final class Tape {
             }
             for id in record.outputs { gradients[id] = nil }
             let inputGradients = record.backward(outputGradients)
-            precondition(inputGradients.count == record.inputs.count,
-                         "a backward returned \(inputGradients.count) gradients for \(record.inputs.count) inputs")
+            precondition(
+                inputGradients.count == record.inputs.count,
+                "a backward returned \(inputGradients.count) gradients for \(record.inputs.count) inputs")
             for (id, gradient) in zip(record.inputs, inputGradients) {
                 guard id >= 0, let gradient else { continue }
                 if gradients[id] == nil {
                     gradients[id] = gradient
                 } else {
-                    precondition(gradients[id]!.shape == gradient.shape,
-                                 "gradient shape \(gradient.shape) differs from \(gradients[id]!.shape)")
+                    precondition(
+                        gradients[id]!.shape == gradient.shape,
+                        "gradient shape \(gradient.shape) differs from \(gradients[id]!.shape)")
                     Kernels.addInPlace(&gradients[id]!, gradient)
                 }
             }

@@ -2,8 +2,9 @@
 extension Tensor {
     /// This tensor with `other`'s rows appended along axis 0 (trailing extents must agree).
     public func appendingRows(_ other: Tensor) -> Tensor {
-        precondition(rank >= 1 && other.rank == rank && Array(shape.dropFirst()) == Array(other.shape.dropFirst()),
-                     "appendingRows: \(other.shape) does not extend \(shape)")
+        precondition(
+            rank >= 1 && other.rank == rank && Array(shape.dropFirst()) == Array(other.shape.dropFirst()),
+            "appendingRows: \(other.shape) does not extend \(shape)")
         return Kernels.concat([self, other], axis: 0)
     }
 

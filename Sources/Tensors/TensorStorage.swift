@@ -20,7 +20,8 @@ public final class TensorStorage: @unchecked Sendable {
         self.capacity = capacity
         let bytes = BufferCache.roundedByteCount(max(capacity, 1) * MemoryLayout<Float>.stride)
         byteCount = bytes
-        let raw = BufferCache.shared.take(byteCount: bytes)
+        let raw =
+            BufferCache.shared.take(byteCount: bytes)
             ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: bytes / MemoryLayout<Float>.stride)
     }

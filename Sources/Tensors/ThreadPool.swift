@@ -132,7 +132,8 @@ public final class ThreadPool: @unchecked Sendable {
         let maximumChunks = max(1, n / max(1, minimumChunk))
         let chunkCount = min(maximumChunks, threadCount * 4)
         if chunkCount == 1 || threadCount == 1
-            || !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            || !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        {
             body(range)
             return
         }

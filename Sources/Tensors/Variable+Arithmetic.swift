@@ -15,8 +15,10 @@ extension Variable {
         let shapeA = a.shape, shapeB = b.shape
         let needA = a.isDifferentiable, needB = b.isDifferentiable
         return Tape.record(inputs: [a, b], output: Kernels.broadcast(a.value, b.value, SubtractFunction.self)) { g in
-            [needA ? Kernels.sumToShape(g, shapeA) : nil,
-             needB ? Kernels.sumToShape(Kernels.map(g, AffineFunction(scale: -1, shift: 0)), shapeB) : nil]
+            [
+                needA ? Kernels.sumToShape(g, shapeA) : nil,
+                needB ? Kernels.sumToShape(Kernels.map(g, AffineFunction(scale: -1, shift: 0)), shapeB) : nil,
+            ]
         }
     }
 
@@ -25,8 +27,10 @@ extension Variable {
         let va = a.value, vb = b.value
         let needA = a.isDifferentiable, needB = b.isDifferentiable
         return Tape.record(inputs: [a, b], output: Kernels.broadcast(va, vb, MultiplyFunction.self)) { g in
-            [needA ? Kernels.sumToShape(Kernels.broadcast(g, vb, MultiplyFunction.self), va.shape) : nil,
-             needB ? Kernels.sumToShape(Kernels.broadcast(g, va, MultiplyFunction.self), vb.shape) : nil]
+            [
+                needA ? Kernels.sumToShape(Kernels.broadcast(g, vb, MultiplyFunction.self), va.shape) : nil,
+                needB ? Kernels.sumToShape(Kernels.broadcast(g, va, MultiplyFunction.self), vb.shape) : nil,
+            ]
         }
     }
 
@@ -37,9 +41,14 @@ extension Variable {
         let quotient = Kernels.broadcast(va, vb, DivideFunction.self)
         return Tape.record(inputs: [a, b], output: quotient) { g in
             let gOverB = Kernels.broadcast(g, vb, DivideFunction.self)
-            return [needA ? Kernels.sumToShape(gOverB, va.shape) : nil,
-                    needB ? Kernels.sumToShape(Kernels.map(Kernels.zip(gOverB, quotient, MultiplyFunction.self),
-                                                           AffineFunction(scale: -1, shift: 0)), vb.shape) : nil]
+            return [
+                needA ? Kernels.sumToShape(gOverB, va.shape) : nil,
+                needB
+                    ? Kernels.sumToShape(
+                        Kernels.map(
+                            Kernels.zip(gOverB, quotient, MultiplyFunction.self),
+                            AffineFunction(scale: -1, shift: 0)), vb.shape) : nil,
+            ]
         }
     }
 

@@ -64,8 +64,10 @@ extension Variable {
         let inputShape = shape
         let forward = Kernels.pixelShuffle(value, batch: n, channels: channels, height: height, width: width, factor: r, inverse: false)
         return Tape.record(inputs: [self], output: forward) { g in
-            [Kernels.pixelShuffle(g, batch: n, channels: channels, height: height, width: width, factor: r, inverse: true)
-                .reshaped(inputShape)]
+            [
+                Kernels.pixelShuffle(g, batch: n, channels: channels, height: height, width: width, factor: r, inverse: true)
+                    .reshaped(inputShape)
+            ]
         }
     }
 

@@ -3,25 +3,29 @@ extension Variable {
     /// Matrix product of `[m, k]` and `[k, n]` → `[m, n]`.
     public func matmul(_ other: Variable) -> Variable {
         let a = value, b = other.value
-        precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[0],
-                     "matmul needs [m, k] x [k, n], got \(a.shape) x \(b.shape)")
+        precondition(
+            a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[0],
+            "matmul needs [m, k] x [k, n], got \(a.shape) x \(b.shape)")
         let m = a.shape[0], k = a.shape[1], n = b.shape[1]
         let needA = isDifferentiable, needB = other.isDifferentiable
         let output = Tensor(uninitializedShape: [m, n])
-        Kernels.gemm(m: m, n: n, k: k, a: a.basePointer, lda: k, transposeA: false,
-                     b: b.basePointer, ldb: n, transposeB: false, c: output.basePointer, ldc: n)
+        Kernels.gemm(
+            m: m, n: n, k: k, a: a.basePointer, lda: k, transposeA: false,
+            b: b.basePointer, ldb: n, transposeB: false, c: output.basePointer, ldc: n)
         return Tape.record(inputs: [self, other], output: output) { g in
             var gradientA: Tensor?, gradientB: Tensor?
             if needA {
                 let ga = Tensor(uninitializedShape: [m, k])
-                Kernels.gemm(m: m, n: k, k: n, a: g.basePointer, lda: n, transposeA: false,
-                             b: b.basePointer, ldb: n, transposeB: true, c: ga.basePointer, ldc: k)
+                Kernels.gemm(
+                    m: m, n: k, k: n, a: g.basePointer, lda: n, transposeA: false,
+                    b: b.basePointer, ldb: n, transposeB: true, c: ga.basePointer, ldc: k)
                 gradientA = ga
             }
             if needB {
                 let gb = Tensor(uninitializedShape: [k, n])
-                Kernels.gemm(m: k, n: n, k: m, a: a.basePointer, lda: k, transposeA: true,
-                             b: g.basePointer, ldb: n, transposeB: false, c: gb.basePointer, ldc: n)
+                Kernels.gemm(
+                    m: k, n: n, k: m, a: a.basePointer, lda: k, transposeA: true,
+                    b: g.basePointer, ldb: n, transposeB: false, c: gb.basePointer, ldc: n)
                 gradientB = gb
             }
             return [gradientA, gradientB]
@@ -32,8 +36,9 @@ extension Variable {
     /// `[out, in]`, `bias` (optional) is `[out]`; the result is `[N, out]`. One GEMM forward, two back.
     public func linear(weight: Variable, bias: Variable?) -> Variable {
         let x = value, w = weight.value
-        precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[1],
-                     "linear needs x [N, in] and weight [out, in], got \(x.shape) and \(w.shape)")
+        precondition(
+            x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[1],
+            "linear needs x [N, in] and weight [out, in], got \(x.shape) and \(w.shape)")
         let rows = x.shape[0], inputs = x.shape[1], outputs = w.shape[0]
         let output = Tensor(uninitializedShape: [rows, outputs])
         let out = output.basePointer
@@ -44,8 +49,9 @@ extension Variable {
                 for r in range { (out + r * outputs).update(from: b, count: outputs) }
             }
         }
-        Kernels.gemm(m: rows, n: outputs, k: inputs, a: x.basePointer, lda: inputs, transposeA: false,
-                     b: w.basePointer, ldb: inputs, transposeB: true, c: out, ldc: outputs, beta: bias == nil ? 0 : 1)
+        Kernels.gemm(
+            m: rows, n: outputs, k: inputs, a: x.basePointer, lda: inputs, transposeA: false,
+            b: w.basePointer, ldb: inputs, transposeB: true, c: out, ldc: outputs, beta: bias == nil ? 0 : 1)
         let needX = isDifferentiable, needW = weight.isDifferentiable
         let variables = bias.map { [self, weight, $0] } ?? [self, weight]
         let hasBias = bias != nil
@@ -53,16 +59,18 @@ extension Variable {
             var gradients: [Tensor?] = []
             if needX {
                 let gx = Tensor(uninitializedShape: [rows, inputs])
-                Kernels.gemm(m: rows, n: inputs, k: outputs, a: g.basePointer, lda: outputs, transposeA: false,
-                             b: w.basePointer, ldb: inputs, transposeB: false, c: gx.basePointer, ldc: inputs)
+                Kernels.gemm(
+                    m: rows, n: inputs, k: outputs, a: g.basePointer, lda: outputs, transposeA: false,
+                    b: w.basePointer, ldb: inputs, transposeB: false, c: gx.basePointer, ldc: inputs)
                 gradients.append(gx)
             } else {
                 gradients.append(nil)
             }
             if needW {
                 let gw = Tensor(uninitializedShape: [outputs, inputs])
-                Kernels.gemm(m: outputs, n: inputs, k: rows, a: g.basePointer, lda: outputs, transposeA: true,
-                             b: x.basePointer, ldb: inputs, transposeB: false, c: gw.basePointer, ldc: inputs)
+                Kernels.gemm(
+                    m: outputs, n: inputs, k: rows, a: g.basePointer, lda: outputs, transposeA: true,
+                    b: x.basePointer, ldb: inputs, transposeB: false, c: gw.basePointer, ldc: inputs)
                 gradients.append(gw)
             } else {
                 gradients.append(nil)

@@ -17,9 +17,15 @@ extension Variable {
                 let length = (q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]).squareRoot()
                 let s: Float = length > 0 ? 1 / length : 0
                 let w = q[0] * s, x = q[1] * s, y = q[2] * s, z = q[3] * s
-                r[0] = 1 - 2 * (y * y + z * z); r[1] = 2 * (x * y - w * z); r[2] = 2 * (x * z + w * y)
-                r[3] = 2 * (x * y + w * z); r[4] = 1 - 2 * (x * x + z * z); r[5] = 2 * (y * z - w * x)
-                r[6] = 2 * (x * z - w * y); r[7] = 2 * (y * z + w * x); r[8] = 1 - 2 * (x * x + y * y)
+                r[0] = 1 - 2 * (y * y + z * z)
+                r[1] = 2 * (x * y - w * z)
+                r[2] = 2 * (x * z + w * y)
+                r[3] = 2 * (x * y + w * z)
+                r[4] = 1 - 2 * (x * x + z * z)
+                r[5] = 2 * (y * z - w * x)
+                r[6] = 2 * (x * z - w * y)
+                r[7] = 2 * (y * z + w * x)
+                r[8] = 1 - 2 * (x * x + y * y)
             }
         }
         return Tape.record(inputs: [self], output: output) { g in

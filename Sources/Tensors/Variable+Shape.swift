@@ -12,8 +12,9 @@ extension Variable {
         let first = parts[0].shape
         let a = axis < 0 ? axis + first.count : axis
         let extents = parts.map { part -> Int in
-            precondition(part.shape.count == first.count && part.shape.enumerated().allSatisfy { $0.offset == a || $0.element == first[$0.offset] },
-                         "concat along axis \(a): shape \(part.shape) does not match \(first)")
+            precondition(
+                part.shape.count == first.count && part.shape.enumerated().allSatisfy { $0.offset == a || $0.element == first[$0.offset] },
+                "concat along axis \(a): shape \(part.shape) does not match \(first)")
             return part.shape[a]
         }
         let output = Kernels.concat(parts.map(\.value), axis: a)
@@ -40,7 +41,9 @@ extension Variable {
             return Tape.record(inputs: [self], output: value.rows(range)) { g in
                 var zeros = [Tensor]()
                 for (index, extent) in extents.enumerated() {
-                    if index == 1 { zeros.append(g) } else {
+                    if index == 1 {
+                        zeros.append(g)
+                    } else {
                         var pieceShape = shape
                         pieceShape[0] = extent
                         zeros.append(Tensor(zeros: pieceShape))

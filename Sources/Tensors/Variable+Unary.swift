@@ -55,8 +55,9 @@ extension Variable {
     /// Elementwise selection: `a` where `condition` is nonzero, else `b` (all three the same shape).
     /// The condition is not differentiable.
     public static func select(_ condition: Tensor, _ a: Variable, _ b: Variable) -> Variable {
-        precondition(condition.shape == a.shape && a.shape == b.shape,
-                     "select needs equal shapes, got \(condition.shape), \(a.shape), \(b.shape)")
+        precondition(
+            condition.shape == a.shape && a.shape == b.shape,
+            "select needs equal shapes, got \(condition.shape), \(a.shape), \(b.shape)")
         let output = Kernels.zip3(condition, a.value, b.value) { c, x, y in c != 0 ? x : y }
         return Tape.record(inputs: [a, b], output: output) { g in
             [Kernels.zip(condition, g) { c, d in c != 0 ? d : 0 }, Kernels.zip(condition, g) { c, d in c != 0 ? 0 : d }]

@@ -29,19 +29,23 @@ struct CaptureViews {
     var trainingCameras: [String]
     var trainingFrames: [Int]
 
-    static func load(frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int,
-                     factor: Int) throws -> CaptureViews {
+    static func load(
+        frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int,
+        factor: Int
+    ) throws -> CaptureViews {
         let split: CalibratedViews
         do {
-            split = try CalibratedViews.open(frameSet: frameSet, tracking: tracking, heldOutCameras: heldOutCameras, heldOutFrames: heldOutFrames,
-                                             consumer: "gaussians.dynamic", sizeMultiple: factor, trackedFramesOnly: true)
+            split = try CalibratedViews.open(
+                frameSet: frameSet, tracking: tracking, heldOutCameras: heldOutCameras, heldOutFrames: heldOutFrames,
+                consumer: "gaussians.dynamic", sizeMultiple: factor, trackedFramesOnly: true)
         } catch let error as AvatarError {
             throw DynamicGaussiansError(error.description)
         }
         let views = split.views(frames: split.trainingFrames)
-        return CaptureViews(training: try views.training.map { try loadView(frameSet: frameSet, $0, factor: factor) },
-                            heldOutCameraViews: try views.heldOut.map { try loadView(frameSet: frameSet, $0, factor: factor) },
-                            trainingCameras: split.trainingCameras, trainingFrames: split.trainingFrames)
+        return CaptureViews(
+            training: try views.training.map { try loadView(frameSet: frameSet, $0, factor: factor) },
+            heldOutCameraViews: try views.heldOut.map { try loadView(frameSet: frameSet, $0, factor: factor) },
+            trainingCameras: split.trainingCameras, trainingFrames: split.trainingFrames)
     }
 
     static func loadView(frameSet: FrameSet, _ view: CalibratedViews.View, factor: Int) throws -> SupervisedView {
@@ -65,8 +69,9 @@ struct CaptureViews {
                 }
             }
         }
-        return SupervisedView(frame: view.frame, cameraID: view.cameraID, camera: view.camera,
-                              target: Tensor(shape: [3, height, width], scalars: channelFirst),
-                              lowResolutionTarget: Tensor(shape: [h, w, 3], scalars: low))
+        return SupervisedView(
+            frame: view.frame, cameraID: view.cameraID, camera: view.camera,
+            target: Tensor(shape: [3, height, width], scalars: channelFirst),
+            lowResolutionTarget: Tensor(shape: [h, w, 3], scalars: low))
     }
 }

@@ -106,33 +106,59 @@ public struct DynamicGaussiansStage: Stage {
             .int("iterations", 1500, range: 1...10_000_000, doc: "Optimisation steps (official config: ~600000; CPU preset 1500)."),
             .int("seed", 0, range: 0...Int(Int32.max), doc: "Seed of surface and mouth samples, the random attribute MLPs and Ψ, and view sampling."),
             .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty = built-in procedural model."),
-            .int("gaussians", 12000, range: 1...10_000_000, doc: "Target Gaussian count: guidance vertices, then uniform surface samples, plus mouth points (official: subdivided DMTet vertices, ~100k)."),
+            .int(
+                "gaussians", 12000, range: 1...10_000_000,
+                doc: "Target Gaussian count: guidance vertices, then uniform surface samples, plus mouth points (official: subdivided DMTet vertices, ~100k)."),
             .int("mouth_points", 500, range: 0...1_000_000, doc: "Extra points filling the mouth (official: 3000)."),
             .int("attribute_width", 64, range: 1...4096, doc: "Hidden width of f_att^exp (3 layers) and f_att^pose (2 layers) (official: 256 and 128)."),
-            .int("sr_factor", 2, range: 1...4, doc: "Super-resolution factor Ψ: 1, 2 or 4; the feature image is rendered at frame size / factor (paper: 4, 512 → 2048)."),
+            .int(
+                "sr_factor", 2, range: 1...4,
+                doc: "Super-resolution factor Ψ: 1, 2 or 4; the feature image is rendered at frame size / factor (paper: 4, 512 → 2048)."),
             .int("sr_width", 32, range: 4...1024, doc: "Channels of Ψ's first DoubleConv, halved after every ×2 upsampling (paper: 128 → 64 → 32)."),
-            .bool("sr_residual", true, doc: "Ψ outputs up(I_lr) + a zero-initialised correction instead of sigmoid(conv) (paper: false; the CPU preset's short schedule converges much faster with it)."),
+            .bool(
+                "sr_residual", true,
+                doc:
+                    "Ψ outputs up(I_lr) + a zero-initialised correction instead of sigmoid(conv) (paper: false; the CPU preset's short schedule converges much faster with it)."
+            ),
             .double("network_lr", 1e-3, range: 0...1, doc: "Adam learning rate of the six MLPs (paper: 1e-4 over ~600k steps)."),
             .double("superres_lr", 1e-3, range: 0...1, doc: "Adam learning rate of Ψ (paper: 1e-4)."),
             .double("position_lr", 1e-4, range: 0...1, doc: "Learning rate of X0 in canonical units (paper: 1e-5)."),
-            .double("feature_lr", 3e-3, range: 0...1, doc: "Learning rate of F0 (paper: 1e-5; the CPU preset's short schedule needs more, template guidance starts at zero features)."),
+            .double(
+                "feature_lr", 3e-3, range: 0...1,
+                doc: "Learning rate of F0 (paper: 1e-5; the CPU preset's short schedule needs more, template guidance starts at zero features)."),
             .double("scale_lr", 3e-3, range: 0...1, doc: "Learning rate of S0, log scale (paper: 3e-5)."),
             .double("rotation_lr", 1e-3, range: 0...1, doc: "Learning rate of Q0 (paper: 1e-5)."),
             .double("opacity_lr", 1e-2, range: 0...1, doc: "Learning rate of A0, logit (paper: 1e-4)."),
             .double("pose_lr", 1e-4, range: 0...1, doc: "Learning rate of the per-frame head rotation correction, radians (paper: 1e-5)."),
             .double("translation_lr", 1e-5, range: 0...1, doc: "Learning rate of the per-frame translation correction, world units (paper: 1e-5)."),
-            .double("lr_decay", 0.1, range: 1e-6...1, doc: "Every learning rate falls log-linearly to this fraction of itself by the last iteration (paper: 1, constant rates over ~600k steps; the CPU preset's short schedule settles its ×10–×100 rates with 0.1)."),
+            .double(
+                "lr_decay", 0.1, range: 1e-6...1,
+                doc:
+                    "Every learning rate falls log-linearly to this fraction of itself by the last iteration (paper: 1, constant rates over ~600k steps; the CPU preset's short schedule settles its ×10–×100 rates with 0.1)."
+            ),
             .double("lambda_lr", 1, range: 0...100, doc: "λ_lr of eq. 8: L1 of the feature image's first three channels (paper: 1)."),
-            .choice("perceptual", "dssim", ["dssim", "vgg", "none"], doc: "Perceptual term of eq. 8: D-SSIM (default; VGG weights are not shipped), vgg (LPIPS-style VGG16 feature distance with the weights in vgg_weights) or none."),
+            .choice(
+                "perceptual", "dssim", ["dssim", "vgg", "none"],
+                doc:
+                    "Perceptual term of eq. 8: D-SSIM (default; VGG weights are not shipped), vgg (LPIPS-style VGG16 feature distance with the weights in vgg_weights) or none."
+            ),
             .double("lambda_perceptual", 0.2, range: 0...100, doc: "Weight of the perceptual term (paper: λ_vgg 0.1)."),
-            .path("vgg_weights", "", doc: "For perceptual: vgg, a safetensors file with torchvision vgg16 `features` weights (features.0 … features.21, float32; docs/gaussian-head-avatar.md shows how to make it)."),
+            .path(
+                "vgg_weights", "",
+                doc:
+                    "For perceptual: vgg, a safetensors file with torchvision vgg16 `features` weights (features.0 … features.21, float32; docs/gaussian-head-avatar.md shows how to make it)."
+            ),
             .stringList("held_out_cameras", [], doc: "Cameras excluded from training, used for novel-view validation (training.json)."),
             .int("held_out_frames", 0, range: 0...1_000_000, doc: "Trailing frames excluded from training (self-reenactment test sequence)."),
             .bool("white_background", true, doc: "Targets and renders over white; off = black (must match the matting stage)."),
             .int("checkpoint_interval", 500, range: 1...10_000_000, doc: "Steps between checkpoints (resumed after a kill)."),
             .int("log_interval", 100, range: 1...10_000_000, doc: "Steps between log lines with loss, PSNR and it/s."),
             .bool("deterministic", false, doc: "One rasteriser thread: bit-reproducible training and bit-exact resume (slower)."),
-            .intList("export_ply_frames", [0], range: 0...1_000_000, doc: "Frames whose posed Gaussians (eq. 2–7 with the learnt rigid correction) are exported as 3DGS PLY (ply/frame_XXXXXX.ply; f_dc from the first three colour channels, all C channels as feature_0…feature_{C−1})."),
+            .intList(
+                "export_ply_frames", [0], range: 0...1_000_000,
+                doc:
+                    "Frames whose posed Gaussians (eq. 2–7 with the learnt rigid correction) are exported as 3DGS PLY (ply/frame_XXXXXX.ply; f_dc from the first three colour channels, all C channels as feature_0…feature_{C−1})."
+            ),
         ]
     }
 
@@ -150,7 +176,8 @@ public struct DynamicGaussiansStage: Stage {
     ]
     /// Outputs.
     public static let outputs = [
-        StagePort("avatar", .avatar, doc: "avatar.json + gaussian-head-avatar.json + gaussians.safetensors (family gaussian-head-avatar), training.json, ply/."),
+        StagePort(
+            "avatar", .avatar, doc: "avatar.json + gaussian-head-avatar.json + gaussians.safetensors (family gaussian-head-avatar), training.json, ply/."),
         StagePort("tracking", .tracking, doc: "The input tracking with the learnt per-frame rigid corrections applied."),
     ]
 
@@ -162,24 +189,31 @@ public struct DynamicGaussiansStage: Stage {
         let perceptual = try perceptualTerm(parameters, context: context)
         let frameSet = try FrameSet.open(try context.input("frames"))
         if case .vgg = perceptual, min(frameSet.manifest.width, frameSet.manifest.height) < VGGPerceptualLoss.minimumSide {
-            throw DynamicGaussiansError("perceptual: vgg needs frames of at least \(VGGPerceptualLoss.minimumSide)×\(VGGPerceptualLoss.minimumSide) pixels, got \(frameSet.manifest.width)×\(frameSet.manifest.height); use perceptual: dssim")
+            throw DynamicGaussiansError(
+                "perceptual: vgg needs frames of at least \(VGGPerceptualLoss.minimumSide)×\(VGGPerceptualLoss.minimumSide) pixels, got \(frameSet.manifest.width)×\(frameSet.manifest.height); use perceptual: dssim"
+            )
         }
         let tracking = try HeadTracking.read(from: try context.input("tracking"))
         let guidance = try GuidanceModel.read(from: try context.input("init"))
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
         let headModel = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
         guard guidance.manifest.headModel.name == tracking.model else {
-            throw DynamicGaussiansError("the guidance was fitted with head model '\(guidance.manifest.headModel.name)' but the tracking uses '\(tracking.model)'; connect the guidance made from this tracking")
+            throw DynamicGaussiansError(
+                "the guidance was fitted with head model '\(guidance.manifest.headModel.name)' but the tracking uses '\(tracking.model)'; connect the guidance made from this tracking"
+            )
         }
         let expected = CanonicalHeadSpace.expressionCondition(of: tracking.frames[0]).count
         guard guidance.networks.configuration.expressionWidth == expected else {
-            throw DynamicGaussiansError("the guidance networks take \(guidance.networks.configuration.expressionWidth) expression values but the tracking gives \(expected); connect the guidance made from this tracking")
+            throw DynamicGaussiansError(
+                "the guidance networks take \(guidance.networks.configuration.expressionWidth) expression values but the tracking gives \(expected); connect the guidance made from this tracking"
+            )
         }
         if let problem = PosedGaussianPLYExport.problem(frames: parameters.exportPLYFrames, frameCount: tracking.frames.count) {
             throw DynamicGaussiansError(problem)
         }
-        let views = try CaptureViews.load(frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
-                                          heldOutFrames: parameters.heldOutFrames, factor: parameters.srFactor)
+        let views = try CaptureViews.load(
+            frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
+            heldOutFrames: parameters.heldOutFrames, factor: parameters.srFactor)
         let background: [Float] = parameters.whiteBackground ? [1, 1, 1] : [0, 0, 0]
         var generator = Tensors.SplitMix64(seed: UInt64(parameters.seed))
         let steps = parameters.srFactor == 4 ? 2 : parameters.srFactor == 2 ? 1 : 0
@@ -187,9 +221,10 @@ public struct DynamicGaussiansStage: Stage {
             gaussianCount: parameters.gaussians, mouthPoints: parameters.mouthPoints,
             attributeExpressionHidden: Array(repeating: parameters.attributeWidth, count: 3),
             attributePoseHidden: Array(repeating: parameters.attributeWidth, count: 2),
-            superResolution: SuperResolutionConfiguration(factor: parameters.srFactor, inputChannels: guidance.networks.configuration.colorChannels,
-                                                          widths: (0...steps).map { max(4, parameters.srWidth >> $0) },
-                                                          residual: parameters.srResidual),
+            superResolution: SuperResolutionConfiguration(
+                factor: parameters.srFactor, inputChannels: guidance.networks.configuration.colorChannels,
+                widths: (0...steps).map { max(4, parameters.srWidth >> $0) },
+                residual: parameters.srResidual),
             background: background)
         let model: DynamicGaussianModel
         do {
@@ -198,19 +233,23 @@ public struct DynamicGaussiansStage: Stage {
             throw DynamicGaussiansError("cannot initialise from the guidance: \(error.description)")
         }
         let settings = parameters.trainingSettings(perceptual: perceptual)
-        context.log("\(model.count) Gaussians from a '\(guidance.manifest.source)' guidance (\(guidance.vertices.shape[0]) vertices); training on \(views.training.count) views (\(views.trainingCameras.count) cameras × \(views.trainingFrames.count) frames), validating on \(views.heldOutCameraViews.count)")
+        context.log(
+            "\(model.count) Gaussians from a '\(guidance.manifest.source)' guidance (\(guidance.vertices.shape[0]) vertices); training on \(views.training.count) views (\(views.trainingCameras.count) cameras × \(views.trainingFrames.count) frames), validating on \(views.heldOutCameraViews.count)"
+        )
         let trainer = DynamicTrainer(settings: settings, model: model, tracking: tracking, views: views.training)
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
             context.log("resumed from the checkpoint at iteration \(resumed)")
         }
-        let loop = TrainingLoop(iterations: settings.iterations, logInterval: settings.logInterval, checkpointInterval: settings.checkpointInterval,
-                                checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower the learning rates (e.g. network_lr, position_lr)")
+        let loop = TrainingLoop(
+            iterations: settings.iterations, logInterval: settings.logInterval, checkpointInterval: settings.checkpointInterval,
+            checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower the learning rates (e.g. network_lr, position_lr)")
         let outcome = try loop.run(trainer, progress: { context.reportProgress(completed: $0, total: settings.iterations, unit: "iterations") }) {
             i, reports, rate in
             let n = Double(max(1, reports.count))
             let loss = reports.reduce(0) { $0 + Double($1.loss) } / n, psnr = reports.reduce(0) { $0 + $1.psnr } / n
-            context.reportMetrics(["loss": loss, "psnr_db": psnr, "iterations_per_second": rate],
-                                  completed: i, total: settings.iterations, unit: "iterations")
+            context.reportMetrics(
+                ["loss": loss, "psnr_db": psnr, "iterations_per_second": rate],
+                completed: i, total: settings.iterations, unit: "iterations")
             context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.2f it/s", i, loss, psnr, rate))
         }
         let output = try context.output("avatar")
@@ -223,12 +262,15 @@ public struct DynamicGaussiansStage: Stage {
         let refined = trainer.refinedTracking
         try refined.write(to: try context.output("tracking"))
         try PosedGaussianPLYExport.write(avatar, driving: refined, frames: parameters.exportPLYFrames, into: output)
-        let summary = try TrainingSummary.measure(trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
-                                                         seconds: outcome.seconds, steps: outcome.steps)
+        let summary = try TrainingSummary.measure(
+            trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
+            seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
-        context.log(String(format: "done: %d Gaussians, train PSNR %.2f dB, held-out camera PSNR %@, %.2f it/s",
-                           summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
-                           summary.iterationsPerSecond))
+        context.log(
+            String(
+                format: "done: %d Gaussians, train PSNR %.2f dB, held-out camera PSNR %@, %.2f it/s",
+                summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
+                summary.iterationsPerSecond))
     }
 
     /// The perceptual term of the parameters, loading the VGG weights for `perceptual: vgg`.
@@ -237,7 +279,9 @@ public struct DynamicGaussiansStage: Stage {
         switch parameters.perceptual {
         case "vgg":
             guard !parameters.vggWeights.isEmpty else {
-                throw DynamicGaussiansError("perceptual: vgg needs vgg_weights, a safetensors file of torchvision vgg16 `features` weights (docs/gaussian-head-avatar.md shows the two-line Python command); supply it or use perceptual: dssim")
+                throw DynamicGaussiansError(
+                    "perceptual: vgg needs vgg_weights, a safetensors file of torchvision vgg16 `features` weights (docs/gaussian-head-avatar.md shows the two-line Python command); supply it or use perceptual: dssim"
+                )
             }
             do {
                 return .vgg(try VGGPerceptualLoss(contentsOf: context.resolvePath(parameters.vggWeights)))

@@ -47,11 +47,12 @@ final class DynamicTrainer: CheckpointedTrainer {
             .init(name: "translation", parameters: [translationOffsets], learningRate: settings.translationCorrectionLearningRate, epsilon: 1e-15),
         ]
         let decay = settings.learningRateDecay
-        adam = Adam(groups: groups.map { group in
-            var decayed = group
-            if decay != 1 { decayed.schedule = .logLinear(finalLearningRate: group.learningRate * decay, steps: max(1, settings.iterations - 1)) }
-            return decayed
-        })
+        adam = Adam(
+            groups: groups.map { group in
+                var decayed = group
+                if decay != 1 { decayed.schedule = .logLinear(finalLearningRate: group.learningRate * decay, steps: max(1, settings.iterations - 1)) }
+                return decayed
+            })
     }
 
     /// Every parameter by checkpoint name.
@@ -67,8 +68,10 @@ final class DynamicTrainer: CheckpointedTrainer {
     /// The Gaussians of `frame` with its correction on `tape` (nil: constants).
     private func gaussians(frame: Int, tape: Tape?) -> GaussianVariables {
         let condition = model.condition(of: tracking.frames[frame], scale: tracking.scale)
-        let correction = (rotationOffsets.variable(on: tape).slice(frame..<(frame + 1), axis: 0),
-                          translationOffsets.variable(on: tape).slice(frame..<(frame + 1), axis: 0))
+        let correction = (
+            rotationOffsets.variable(on: tape).slice(frame..<(frame + 1), axis: 0),
+            translationOffsets.variable(on: tape).slice(frame..<(frame + 1), axis: 0)
+        )
         return model.gaussians(condition, correction: correction, on: tape)
     }
 
@@ -119,8 +122,9 @@ final class DynamicTrainer: CheckpointedTrainer {
 
     /// Writes parameters, Adam moments and the RNG state into `directory`, replacing any older checkpoint.
     func saveCheckpoint(to directory: URL) throws {
-        try AvatarCheckpoint.save(iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: adam,
-                                  to: directory)
+        try AvatarCheckpoint.save(
+            iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: adam,
+            to: directory)
     }
 
     /// Restores a checkpoint written by `saveCheckpoint`; returns its iteration, or nil if there is none.

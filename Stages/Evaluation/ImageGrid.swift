@@ -4,8 +4,9 @@ import MediaIO
 enum ImageGrid {
     /// `|a − b| × gain` per RGB sample, clamped to 1, as an RGB image (both images RGB, equal size).
     static func amplifiedDifference(_ a: FloatImage, _ b: FloatImage, gain: Float) -> FloatImage {
-        FloatImage(width: a.width, height: a.height, channels: 3,
-                   samples: zip(a.samples, b.samples).map { min(1, Swift.abs($0 - $1) * gain) })
+        FloatImage(
+            width: a.width, height: a.height, channels: 3,
+            samples: zip(a.samples, b.samples).map { min(1, Swift.abs($0 - $1) * gain) })
     }
 
     /// Tiles equally sized RGB images, `rows[r][c]` at row r, column c (short rows padded with

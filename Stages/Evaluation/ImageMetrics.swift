@@ -60,8 +60,9 @@ public struct ImageMetrics: Codable, Sendable, Equatable {
             maskedL1 = maskedAbsolute / maskedCount
             maskedSSIM = ImageQuality.ssim(rendered, reference, width: width, height: height, weights: mask)
         }
-        return ImageMetrics(psnr: ImageQuality.psnr(rendered, reference), ssim: ssim, l1: absolute / count,
-                            maskedPSNR: maskedPSNR, maskedSSIM: maskedSSIM, maskedL1: maskedL1)
+        return ImageMetrics(
+            psnr: ImageQuality.psnr(rendered, reference), ssim: ssim, l1: absolute / count,
+            maskedPSNR: maskedPSNR, maskedSSIM: maskedSSIM, maskedL1: maskedL1)
     }
 
     /// The mean of several records (masked means only over records that have them).
@@ -71,8 +72,9 @@ public struct ImageMetrics: Codable, Sendable, Equatable {
             let present = values.compactMap { $0 }
             return present.isEmpty ? nil : average(present)
         }
-        return ImageMetrics(psnr: average(records.map(\.psnr)), ssim: average(records.map(\.ssim)), l1: average(records.map(\.l1)),
-                            maskedPSNR: optionalAverage(records.map(\.maskedPSNR)), maskedSSIM: optionalAverage(records.map(\.maskedSSIM)),
-                            maskedL1: optionalAverage(records.map(\.maskedL1)))
+        return ImageMetrics(
+            psnr: average(records.map(\.psnr)), ssim: average(records.map(\.ssim)), l1: average(records.map(\.l1)),
+            maskedPSNR: optionalAverage(records.map(\.maskedPSNR)), maskedSSIM: optionalAverage(records.map(\.maskedSSIM)),
+            maskedL1: optionalAverage(records.map(\.maskedL1)))
     }
 }

@@ -29,8 +29,11 @@ public struct ImageMetricsStage: Stage {
         /// The schema.
         public static let fields: [ParameterField] = [
             .stringList("cameras", [], doc: "Cameras to score; empty = all cameras present in both FrameSets."),
-            .choice("alignment", "source_index", ["source_index", "sequential"],
-                    doc: "source_index: rendered frame i is compared with reference frame source_frame_indices[i] (render.reenact writes the driving frame); sequential: with reference_first_frame + i."),
+            .choice(
+                "alignment", "source_index", ["source_index", "sequential"],
+                doc:
+                    "source_index: rendered frame i is compared with reference frame source_frame_indices[i] (render.reenact writes the driving frame); sequential: with reference_first_frame + i."
+            ),
             .int("reference_first_frame", 0, range: 0...10_000_000, doc: "With sequential alignment, the reference frame of the first rendered frame."),
             .bool("masked", true, doc: "Also report PSNR/SSIM/L1 inside the reference alpha (RGBA references)."),
             .int("grid_frames", 4, range: 0...64, doc: "Frames shown per side-by-side grid PNG (0 = no grids)."),
@@ -61,13 +64,17 @@ public struct ImageMetricsStage: Stage {
         let common = rendered.manifest.cameras.filter { reference.manifest.cameras.contains($0) }
         let cameras = parameters.cameras.isEmpty ? common : parameters.cameras
         guard !cameras.isEmpty else {
-            throw EvaluationError("the rendered frames (\(rendered.manifest.cameras.joined(separator: ", "))) and the reference (\(reference.manifest.cameras.joined(separator: ", "))) share no camera; render the reference's cameras or list cameras to compare")
+            throw EvaluationError(
+                "the rendered frames (\(rendered.manifest.cameras.joined(separator: ", "))) and the reference (\(reference.manifest.cameras.joined(separator: ", "))) share no camera; render the reference's cameras or list cameras to compare"
+            )
         }
         for camera in cameras where !common.contains(camera) {
             throw EvaluationError("camera '\(camera)' is not in both FrameSets (common: \(common.joined(separator: ", ")))")
         }
         guard rendered.manifest.width == reference.manifest.width, rendered.manifest.height == reference.manifest.height else {
-            throw EvaluationError("rendered frames are \(rendered.manifest.width)x\(rendered.manifest.height) but the reference is \(reference.manifest.width)x\(reference.manifest.height); render at the reference size")
+            throw EvaluationError(
+                "rendered frames are \(rendered.manifest.width)x\(rendered.manifest.height) but the reference is \(reference.manifest.width)x\(reference.manifest.height); render at the reference size"
+            )
         }
         let pairs: [(rendered: Int, reference: Int)]
         if parameters.alignment == "source_index" {
@@ -77,7 +84,9 @@ public struct ImageMetricsStage: Stage {
         }
         let unmatched = pairs.filter { !(0..<reference.manifest.frameCount).contains($0.reference) }
         guard unmatched.isEmpty else {
-            throw EvaluationError("rendered frame \(unmatched[0].rendered) maps to reference frame \(unmatched[0].reference), but the reference has \(reference.manifest.frameCount) frames (alignment \(parameters.alignment)); render frames of the reference sequence or use sequential alignment")
+            throw EvaluationError(
+                "rendered frame \(unmatched[0].rendered) maps to reference frame \(unmatched[0].reference), but the reference has \(reference.manifest.frameCount) frames (alignment \(parameters.alignment)); render frames of the reference sequence or use sequential alignment"
+            )
         }
         let frames = pairs.count
         let output = try context.output("report")
@@ -87,16 +96,20 @@ public struct ImageMetricsStage: Stage {
         for camera in cameras {
             var records: [ImageMetrics] = []
             var gridRows: [[FloatImage]] = []
-            let gridIndices = Set(parameters.gridFrames == 0 ? [] : (0..<min(parameters.gridFrames, frames)).map {
-                parameters.gridFrames == 1 ? 0 : $0 * (frames - 1) / max(1, min(parameters.gridFrames, frames) - 1)
-            })
+            let gridIndices = Set(
+                parameters.gridFrames == 0
+                    ? []
+                    : (0..<min(parameters.gridFrames, frames)).map {
+                        parameters.gridFrames == 1 ? 0 : $0 * (frames - 1) / max(1, min(parameters.gridFrames, frames) - 1)
+                    })
             for frame in 0..<frames {
                 let renderedImage = try rendered.floatImage(frame: pairs[frame].rendered, camera: camera)
                 let truthImage = try reference.floatImage(frame: pairs[frame].reference, camera: camera)
                 let image = FloatImage(width: renderedImage.width, height: renderedImage.height, channels: 3, samples: renderedImage.rgbSamples)
                 let truth = FloatImage(width: truthImage.width, height: truthImage.height, channels: 3, samples: truthImage.rgbSamples)
-                let metrics = ImageMetrics.measure(rendered: image.samples, reference: truth.samples,
-                                                   mask: parameters.masked ? truthImage.alphaSamples : nil, width: image.width, height: image.height)
+                let metrics = ImageMetrics.measure(
+                    rendered: image.samples, reference: truth.samples,
+                    mask: parameters.masked ? truthImage.alphaSamples : nil, width: image.width, height: image.height)
                 records.append(metrics)
                 if gridIndices.contains(frame) { gridRows.append([truth, image, ImageGrid.amplifiedDifference(image, truth, gain: 4)]) }
                 done += 1

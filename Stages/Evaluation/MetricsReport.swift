@@ -16,8 +16,9 @@ struct MetricsReport: Codable {
         func cell(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "–" }
         var lines = ["| camera | PSNR (dB) | SSIM | L1 | masked PSNR (dB) | masked SSIM | masked L1 |", "|---|---|---|---|---|---|---|"]
         for (name, m) in cameras.map({ ($0, perCamera[$0]!) }) + [("overall", overall)] {
-            lines.append("| \(name) | \(cell(m.psnr, "%.2f")) | \(cell(m.ssim, "%.4f")) | \(cell(m.l1, "%.4f")) | "
-                         + "\(cell(m.maskedPSNR, "%.2f")) | \(cell(m.maskedSSIM, "%.4f")) | \(cell(m.maskedL1, "%.4f")) |")
+            lines.append(
+                "| \(name) | \(cell(m.psnr, "%.2f")) | \(cell(m.ssim, "%.4f")) | \(cell(m.l1, "%.4f")) | "
+                    + "\(cell(m.maskedPSNR, "%.2f")) | \(cell(m.maskedSSIM, "%.4f")) | \(cell(m.maskedL1, "%.4f")) |")
         }
         return lines.joined(separator: "\n") + "\n\n\(frames) frames per camera.\n"
     }

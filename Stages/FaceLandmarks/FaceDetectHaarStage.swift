@@ -30,8 +30,9 @@ public struct FaceDetectHaarStage: Stage {
 
         /// The schema.
         public static let fields: [ParameterField] = [
-            .path("cascade", HaarCascade.defaultFrontalFacePath,
-                  doc: "OpenCV Haar cascade XML (default: Debian opencv-data's frontal-face cascade)."),
+            .path(
+                "cascade", HaarCascade.defaultFrontalFacePath,
+                doc: "OpenCV Haar cascade XML (default: Debian opencv-data's frontal-face cascade)."),
             .double("scale_factor", 1.1, range: 1.01...2, doc: "Ratio between successive detection scales (OpenCV scaleFactor)."),
             .int("min_neighbors", 3, range: 0...100, doc: "A box needs more than this many overlapping raw hits (OpenCV minNeighbors)."),
             .int("min_size", 0, range: 0...100_000, doc: "Smallest face side in pixels; 0 = the cascade's window (24 px)."),
@@ -58,8 +59,9 @@ public struct FaceDetectHaarStage: Stage {
         let frameSet = try FrameSet.open(try context.input("frames"))
         let cascadeURL = context.resolvePath(parameters.cascade)
         let detector = HaarCascadeDetector(cascade: try HaarCascade(contentsOf: cascadeURL))
-        let options = HaarDetectionOptions(scaleFactor: parameters.scaleFactor, minNeighbors: parameters.minNeighbors,
-                                           minWidth: parameters.minSize, minHeight: parameters.minSize)
+        let options = HaarDetectionOptions(
+            scaleFactor: parameters.scaleFactor, minNeighbors: parameters.minNeighbors,
+            minWidth: parameters.minSize, minHeight: parameters.minSize)
         try options.validate()
         let cameras = frameSet.manifest.cameras
         let frameCount = frameSet.manifest.frameCount
@@ -79,7 +81,9 @@ public struct FaceDetectHaarStage: Stage {
         let fallbacks = (0..<jobs).filter { boxes[$0].first?.source == "matte" }
         if !fallbacks.isEmpty {
             let examples = fallbacks.prefix(5).map { "frame \($0 / cameras.count) of \(cameras[$0 % cameras.count])" }.joined(separator: ", ")
-            context.warn("the cascade found no face in \(fallbacks.count) of \(jobs) images (\(examples)\(fallbacks.count > 5 ? ", …" : "")); used the top square of their alpha matte instead")
+            context.warn(
+                "the cascade found no face in \(fallbacks.count) of \(jobs) images (\(examples)\(fallbacks.count > 5 ? ", …" : "")); used the top square of their alpha matte instead"
+            )
         }
         let empty = boxes.filter(\.isEmpty).count
         if empty > 0 { context.warn("\(empty) of \(jobs) images have no face box (no face found and no alpha matte to fall back on)") }

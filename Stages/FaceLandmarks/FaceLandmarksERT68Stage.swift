@@ -28,14 +28,18 @@ public struct FaceLandmarksERT68Stage: Stage {
 
         /// The schema.
         public static let fields: [ParameterField] = [
-            .path("model", ShapePredictor.defaultModelPath,
-                  doc: "dlib shape_predictor file (default: Debian libdlib-data's 68-point model; non-commercial licence)."),
-            .double("haar_scale", FaceBoxCalibration.haarToDlib.scale, range: 0.3...3,
-                    doc: "Side of the dlib-convention box / side of a Haar box (measured: 0.906)."),
-            .double("haar_offset_x", FaceBoxCalibration.haarToDlib.offsetX, range: -1...1,
-                    doc: "Horizontal centre shift of a Haar box, in box widths (measured: 0.0)."),
-            .double("haar_offset_y", FaceBoxCalibration.haarToDlib.offsetY, range: -1...1,
-                    doc: "Vertical centre shift of a Haar box, in box heights, down positive (measured: 0.080)."),
+            .path(
+                "model", ShapePredictor.defaultModelPath,
+                doc: "dlib shape_predictor file (default: Debian libdlib-data's 68-point model; non-commercial licence)."),
+            .double(
+                "haar_scale", FaceBoxCalibration.haarToDlib.scale, range: 0.3...3,
+                doc: "Side of the dlib-convention box / side of a Haar box (measured: 0.906)."),
+            .double(
+                "haar_offset_x", FaceBoxCalibration.haarToDlib.offsetX, range: -1...1,
+                doc: "Horizontal centre shift of a Haar box, in box widths (measured: 0.0)."),
+            .double(
+                "haar_offset_y", FaceBoxCalibration.haarToDlib.offsetY, range: -1...1,
+                doc: "Vertical centre shift of a Haar box, in box heights, down positive (measured: 0.080)."),
         ]
     }
 
@@ -62,8 +66,12 @@ public struct FaceLandmarksERT68Stage: Stage {
         let boxes = try FaceBoxSet.read(from: try context.input("boxes"))
         let manifest = frameSet.manifest
         guard boxes.cameras == manifest.cameras, boxes.frames.count == manifest.frameCount,
-              boxes.imageSize == [manifest.width, manifest.height] else {
-            throw FaceStageError(stage: Self.id, "the boxes (\(boxes.frames.count) frames, cameras \(boxes.cameras), size \(boxes.imageSize)) do not belong to the frames (\(manifest.frameCount) frames, cameras \(manifest.cameras), size \([manifest.width, manifest.height])); connect boxes detected on the same frames")
+            boxes.imageSize == [manifest.width, manifest.height]
+        else {
+            throw FaceStageError(
+                stage: Self.id,
+                "the boxes (\(boxes.frames.count) frames, cameras \(boxes.cameras), size \(boxes.imageSize)) do not belong to the frames (\(manifest.frameCount) frames, cameras \(manifest.cameras), size \([manifest.width, manifest.height])); connect boxes detected on the same frames"
+            )
         }
         let modelURL = context.resolvePath(parameters.model)
         let model = try ShapePredictor.cached(contentsOf: modelURL)
@@ -80,8 +88,9 @@ public struct FaceLandmarksERT68Stage: Stage {
             let box = chosen.source == "haar" ? calibration.apply(chosen.rectangle) : chosen.rectangle
             let image = try frameSet.image(frame: frame, camera: cameras[cameraIndex])
             let points = model.landmarks(in: FrameImageConversion.grey(image, conversion: .dlibMean), box: box)
-            return FaceLandmarkSet.Detection(points: points.map { [$0.x, $0.y] }, confidence: Array(repeating: 1, count: points.count),
-                                             box: [Double(box.x), Double(box.y), Double(box.width), Double(box.height)])
+            return FaceLandmarkSet.Detection(
+                points: points.map { [$0.x, $0.y] }, confidence: Array(repeating: 1, count: points.count),
+                box: [Double(box.x), Double(box.y), Double(box.width), Double(box.height)])
         }
         let missing = detections.filter { $0 == nil }.count
         if missing > 0 { context.warn("\(missing) of \(jobs) images have no face box; their landmarks are null") }

@@ -77,10 +77,12 @@ enum MultiViewGeometry {
         let (values, vectors) = DenseLinearAlgebra.symmetricEigen(n, n: 4)
         let best = values.indices.max { values[$0] < values[$1] }!
         let (w, x, y, z) = (vectors[0 * 4 + best], vectors[1 * 4 + best], vectors[2 * 4 + best], vectors[3 * 4 + best])
-        let rotation = DoubleRotation(rows: (
-            SIMD3(1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
-            SIMD3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
-            SIMD3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y))))
+        let rotation = DoubleRotation(
+            rows: (
+                SIMD3(1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
+                SIMD3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
+                SIMD3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y))
+            ))
         var projected = 0.0
         for (a, b) in zip(source, target) { projected += ((b - targetMean) * rotation.apply(a - sourceMean)).sum() }
         let scale = sourceSpread > 0 ? projected / sourceSpread : 1

@@ -53,7 +53,9 @@ public struct FitHeadModelStage: Stage {
             .double("temporal_smoothness", 2, range: 0...1000, doc: "Cost in pixels per unit change of rotation/jaw/expression between neighbouring frames."),
             .bool("fit_identity", true, doc: "Fit the shared identity coefficients (off: the model's mean head)."),
             .bool("fit_scale", false, doc: "Also fit a global scale (for captures not in metres)."),
-            .choice("expression_range", "unit", ["unit", "signed"], doc: "unit: coefficients in [0, 1.5] (procedural model); signed: unbounded (PCA models such as FLAME)."),
+            .choice(
+                "expression_range", "unit", ["unit", "signed"],
+                doc: "unit: coefficients in [0, 1.5] (procedural model); signed: unbounded (PCA models such as FLAME)."),
         ]
     }
 
@@ -74,17 +76,24 @@ public struct FitHeadModelStage: Stage {
         let landmarks = try FaceLandmarkSet.read(from: try context.input("landmarks"))
         let frames = try FrameSet.open(try context.input("frames"))
         guard let calibrations = frames.manifest.calibrations else {
-            throw FaceTrackingError("\(frames.directory.path): the frames carry no camera calibrations; fitting needs known cameras (a capture with cameras.json)")
+            throw FaceTrackingError(
+                "\(frames.directory.path): the frames carry no camera calibrations; fitting needs known cameras (a capture with cameras.json)")
         }
         var cameraIndex: [String: Int] = [:]
         for (index, id) in frames.manifest.cameras.enumerated() { cameraIndex[id] = index }
         for id in landmarks.cameras where cameraIndex[id] == nil {
-            throw FaceTrackingError("the landmarks name camera '\(id)', which the frames do not have (\(frames.manifest.cameras.joined(separator: ", "))); connect the landmarks and frames of the same capture")
+            throw FaceTrackingError(
+                "the landmarks name camera '\(id)', which the frames do not have (\(frames.manifest.cameras.joined(separator: ", "))); connect the landmarks and frames of the same capture"
+            )
         }
         guard landmarks.frames.count == frames.manifest.frameCount else {
-            throw FaceTrackingError("the landmarks have \(landmarks.frames.count) frames but the frames have \(frames.manifest.frameCount); connect the landmarks and frames of the same decode")
+            throw FaceTrackingError(
+                "the landmarks have \(landmarks.frames.count) frames but the frames have \(frames.manifest.frameCount); connect the landmarks and frames of the same decode"
+            )
         }
-        let model: HeadModel = parameters.model.isEmpty ? ProceduralHeadBuilder.build()
+        let model: HeadModel =
+            parameters.model.isEmpty
+            ? ProceduralHeadBuilder.build()
             : try HeadModelFormat.read(from: context.resolvePath(parameters.model))
         var settings = HeadModelFitter.Settings()
         settings.rounds = parameters.rounds
@@ -113,16 +122,19 @@ public struct FitHeadModelStage: Stage {
             context.reportProgress(completed: done, total: total, unit: "steps")
         }
         let seconds = Date().timeIntervalSince(start)
-        context.log(String(format: "fitted %d frames × %d cameras in %.2f s (%.2f ms per frame per camera)", views.count, cameras.count,
-                           seconds, 1000 * seconds / Double(max(1, views.count * cameras.count))))
+        context.log(
+            String(
+                format: "fitted %d frames × %d cameras in %.2f s (%.2f ms per frame per camera)", views.count, cameras.count,
+                seconds, 1000 * seconds / Double(max(1, views.count * cameras.count))))
         let records = result.frames.indices.map { f -> HeadTracking.Frame in
             let state = result.frames[f]
             let points = fitter.landmarks(state, identity: result.identity, scale: result.scale)
-            return HeadTracking.Frame(rotation: [state.rotation.x, state.rotation.y, state.rotation.z],
-                                      translation: [state.translation.x, state.translation.y, state.translation.z],
-                                      jaw: [state.jaw.x, state.jaw.y, state.jaw.z], expression: state.expression,
-                                      landmarks: points.map { [$0.x, $0.y, $0.z] }, meanResidualPixels: result.meanResiduals[f],
-                                      observedViews: views[f].compactMap { $0 }.count)
+            return HeadTracking.Frame(
+                rotation: [state.rotation.x, state.rotation.y, state.rotation.z],
+                translation: [state.translation.x, state.translation.y, state.translation.z],
+                jaw: [state.jaw.x, state.jaw.y, state.jaw.z], expression: state.expression,
+                landmarks: points.map { [$0.x, $0.y, $0.z] }, meanResidualPixels: result.meanResiduals[f],
+                observedViews: views[f].compactMap { $0 }.count)
         }
         let fitted = result.meanResiduals.filter { $0.isFinite }
         context.log(String(format: "mean reprojection error %.2f px", fitted.reduce(0, +) / Double(max(1, fitted.count))))

@@ -55,12 +55,14 @@ public struct FitOverlayStage: Stage {
             throw FaceTrackingError("\(frames.directory.path): the frames carry no camera calibrations, so the fit cannot be projected")
         }
         guard tracking.frames.count == manifest.frameCount else {
-            throw FaceTrackingError("the tracking has \(tracking.frames.count) frames but the frames have \(manifest.frameCount); connect the tracking of the same decode")
+            throw FaceTrackingError(
+                "the tracking has \(tracking.frames.count) frames but the frames have \(manifest.frameCount); connect the tracking of the same decode")
         }
         let model = parameters.model.isEmpty ? ProceduralHeadBuilder.build() : try HeadModelFormat.read(from: context.resolvePath(parameters.model))
         let cameras = try calibrations.map { try $0.pinholeCamera() }
-        let writer = try FrameSetWriter(directory: try context.output("frames"), cameras: manifest.cameras, calibrations: calibrations,
-                                        size: PixelSize(width: manifest.width, height: manifest.height), frameRate: manifest.frameRate)
+        let writer = try FrameSetWriter(
+            directory: try context.output("frames"), cameras: manifest.cameras, calibrations: calibrations,
+            size: PixelSize(width: manifest.width, height: manifest.height), frameRate: manifest.frameRate)
         for frame in 0..<manifest.frameCount {
             let vertices = try tracking.vertices(frame: frame, model: model)
             let mesh = TriangleMesh(positions: vertices, triangles: model.triangles)

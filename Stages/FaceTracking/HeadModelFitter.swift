@@ -109,15 +109,18 @@ struct HeadModelFitter: Sendable {
         var rotations = [SIMD3<Double>](repeating: .zero, count: jointCount)
         rotations[rootIndex] = state.rotation
         if let jawIndex { rotations[jawIndex] = state.jaw }
-        return evaluator.landmarks(identity: identity, expression: state.expression, jointRotations: rotations,
-                                   scale: scale, translation: state.translation)
+        return evaluator.landmarks(
+            identity: identity, expression: state.expression, jointRotations: rotations,
+            scale: scale, translation: state.translation)
     }
 
     // MARK: Residuals
 
     /// Reprojection residuals (2 per observed landmark, Huber- and confidence-weighted with `weights`).
-    func reprojection(_ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?],
-                      cameras: [PinholeCamera], weights: [Double]?, into residuals: inout [Double]) {
+    func reprojection(
+        _ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?],
+        cameras: [PinholeCamera], weights: [Double]?, into residuals: inout [Double]
+    ) {
         let points = landmarks(state, identity: identity, scale: scale)
         var index = 0
         for (camera, view) in zip(cameras, views) {
@@ -155,8 +158,10 @@ struct HeadModelFitter: Sendable {
     }
 
     /// All residuals of one frame: reprojection, priors and smoothness towards the neighbours.
-    func frameResiduals(_ vector: [Double], identity: [Double], scale: Double, views: [LandmarkView?], cameras: [PinholeCamera],
-                        weights: [Double], neighbours: [[Double]]) -> [Double] {
+    func frameResiduals(
+        _ vector: [Double], identity: [Double], scale: Double, views: [LandmarkView?], cameras: [PinholeCamera],
+        weights: [Double], neighbours: [[Double]]
+    ) -> [Double] {
         let state = FrameState(vector: vector)
         var residuals: [Double] = []
         reprojection(state, identity: identity, scale: scale, views: views, cameras: cameras, weights: weights, into: &residuals)
@@ -174,8 +179,10 @@ struct HeadModelFitter: Sendable {
 
     /// Minimises ½|r(x)|² from `start` with forward-difference Jacobians; returns the best point found.
     /// Only parameters with `active[j]` move (all when nil).
-    static func levenbergMarquardt(start: [Double], iterations: Int, steps: [Double], active: [Bool]? = nil,
-                                   project: ([Double]) -> [Double] = { $0 }, residuals: ([Double]) -> [Double]) -> [Double] {
+    static func levenbergMarquardt(
+        start: [Double], iterations: Int, steps: [Double], active: [Bool]? = nil,
+        project: ([Double]) -> [Double] = { $0 }, residuals: ([Double]) -> [Double]
+    ) -> [Double] {
         var x = start
         var r = residuals(x)
         var cost = r.reduce(0) { $0 + $1 * $1 }
@@ -184,7 +191,10 @@ struct HeadModelFitter: Sendable {
         for _ in 0..<iterations {
             var jacobian = [[Double]](repeating: [], count: n)
             for j in 0..<n {
-                if let active, !active[j] { jacobian[j] = [Double](repeating: 0, count: r.count); continue }
+                if let active, !active[j] {
+                    jacobian[j] = [Double](repeating: 0, count: r.count)
+                    continue
+                }
                 var shifted = x
                 shifted[j] += steps[j]
                 if project(shifted)[j] != shifted[j] { shifted[j] = x[j] - steps[j] }
@@ -206,7 +216,10 @@ struct HeadModelFitter: Sendable {
                 var damped = normal
                 for i in 0..<n { damped[i * n + i] += damping * max(normal[i * n + i], 1e-9) + 1e-12 }
                 if let active { for i in 0..<n where !active[i] { damped[i * n + i] = 1 } }
-                guard let delta = DenseLinearAlgebra.solveSymmetric(damped, gradient.map { -$0 }, n: n) else { damping *= 10; continue }
+                guard let delta = DenseLinearAlgebra.solveSymmetric(damped, gradient.map { -$0 }, n: n) else {
+                    damping *= 10
+                    continue
+                }
                 let candidate = project(zip(x, delta).map(+))
                 let candidateResiduals = residuals(candidate)
                 let candidateCost = candidateResiduals.reduce(0) { $0 + $1 * $1 }
@@ -236,7 +249,8 @@ struct HeadModelFitter: Sendable {
         var identity = [Double](repeating: 0, count: identityCount)
         var states = try initialStates(views: views, cameras: cameras, neutral: neutral, scale: &scale)
         let parameterCount = 9 + expressionCount
-        let steps = [Double](repeating: 1e-6, count: 3) + [Double](repeating: 1e-6 * scale, count: 3)
+        let steps =
+            [Double](repeating: 1e-6, count: 3) + [Double](repeating: 1e-6 * scale, count: 3)
             + [Double](repeating: 1e-6, count: 3) + [Double](repeating: 1e-5, count: expressionCount)
         precondition(steps.count == parameterCount)
         let totalWork = settings.rounds * (frameCount + 1)
@@ -252,12 +266,16 @@ struct HeadModelFitter: Sendable {
                 let neighbours = [f - 1, f + 1].filter { $0 >= 0 && $0 < frameCount && views[$0].contains { $0 != nil } }.map { previous[$0] }
                 var vector = previous[f]
                 for _ in 0..<2 {
-                    let weights = huberWeights(FrameState(vector: vector), identity: currentIdentity, scale: currentScale,
-                                               views: views[f], cameras: cameras)
-                    vector = Self.levenbergMarquardt(start: vector, iterations: settings.frameIterations / 2 + 1, steps: steps,
-                                                     active: active, project: projectExpression) {
-                        frameResiduals($0, identity: currentIdentity, scale: currentScale, views: views[f], cameras: cameras,
-                                       weights: weights, neighbours: neighbours)
+                    let weights = huberWeights(
+                        FrameState(vector: vector), identity: currentIdentity, scale: currentScale,
+                        views: views[f], cameras: cameras)
+                    vector = Self.levenbergMarquardt(
+                        start: vector, iterations: settings.frameIterations / 2 + 1, steps: steps,
+                        active: active, project: projectExpression
+                    ) {
+                        frameResiduals(
+                            $0, identity: currentIdentity, scale: currentScale, views: views[f], cameras: cameras,
+                            weights: weights, neighbours: neighbours)
                     }
                 }
                 return vector
@@ -343,8 +361,10 @@ struct HeadModelFitter: Sendable {
                 scales.append(s)
                 let modelMean = model.reduce(.zero, +) / Double(model.count), worldMean = world.reduce(.zero, +) / Double(world.count)
                 let translation = settings.fitScale ? similarityTranslation : worldMean - rotation.apply(modelMean)
-                states.append(FrameState(rotation: rotation.axisAngle, translation: translation, jaw: .zero,
-                                         expression: [Double](repeating: 0, count: expressionCount)))
+                states.append(
+                    FrameState(
+                        rotation: rotation.axisAngle, translation: translation, jaw: .zero,
+                        expression: [Double](repeating: 0, count: expressionCount)))
             } else if let (c, view) = zip(cameras.indices, frame).first(where: { $0.1 != nil }), let view {
                 states.append(facingGuess(camera: cameras[c], view: view, neutral: neutral))
             } else {
@@ -352,7 +372,8 @@ struct HeadModelFitter: Sendable {
             }
         }
         guard let fallback = states.compactMap({ $0 }).first else {
-            throw FaceTrackingError("no frame has landmarks in any camera, so there is nothing to fit; check the landmark stage's output (did face detection find faces?)")
+            throw FaceTrackingError(
+                "no frame has landmarks in any camera, so there is nothing to fit; check the landmark stage's output (did face detection find faces?)")
         }
         scale = settings.fitScale && !scales.isEmpty ? scales.sorted()[scales.count / 2] : 1
         return states.map { $0 ?? fallback }
@@ -374,8 +395,9 @@ struct HeadModelFitter: Sendable {
         let rotation = DoubleRotation(rows: (SIMD3(xAxis.x, yAxis.x, zAxis.x), SIMD3(xAxis.y, yAxis.y, zAxis.y), SIMD3(xAxis.z, yAxis.z, zAxis.z)))
         let ray = SIMD3((centre.x - camera.cx64) / camera.fx64, (centre.y - camera.cy64) / camera.fy64, 1) * depth
         let target = toWorld.apply(ray - camera.translation64)
-        return FrameState(rotation: rotation.axisAngle, translation: target - rotation.apply(modelCentre), jaw: .zero,
-                          expression: [Double](repeating: 0, count: expressionCount))
+        return FrameState(
+            rotation: rotation.axisAngle, translation: target - rotation.apply(modelCentre), jaw: .zero,
+            expression: [Double](repeating: 0, count: expressionCount))
     }
 }
 

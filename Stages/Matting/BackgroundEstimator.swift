@@ -7,8 +7,10 @@ enum BackgroundEstimator {
     static func check(_ plate: Image8, camera: String, path: String) throws {
         let brightest = plate.samples.max() ?? 0
         if brightest < 6 {
-            throw MattingError(camera: camera, path: path,
-                               "the background plate is all black (brightest value \(brightest)/255): was the lens capped? Record a real plate or remove it to estimate one from the frames")
+            throw MattingError(
+                camera: camera, path: path,
+                "the background plate is all black (brightest value \(brightest)/255): was the lens capped? Record a real plate or remove it to estimate one from the frames"
+            )
         }
     }
 
@@ -16,8 +18,10 @@ enum BackgroundEstimator {
     /// Throws when the frames barely differ anywhere: then the subject never moved and the median is the subject.
     static func temporalMedian(_ frames: [Image8], camera: String, path: String) throws -> Image8 {
         guard let first = frames.first, frames.count >= 3 else {
-            throw MattingError(camera: camera, path: path,
-                               "cannot estimate a background from \(frames.count) frame(s); at least 3 are needed — provide a background plate (background/\(camera).png in the capture)")
+            throw MattingError(
+                camera: camera, path: path,
+                "cannot estimate a background from \(frames.count) frame(s); at least 3 are needed — provide a background plate (background/\(camera).png in the capture)"
+            )
         }
         let count = first.samples.count
         var median = [UInt8](repeating: 0, count: count)
@@ -30,8 +34,10 @@ enum BackgroundEstimator {
             if Int(column[column.count - 1]) - Int(column[0]) > 25 { changing += 1 }
         }
         if Double(changing) < 0.002 * Double(count) {
-            throw MattingError(camera: camera, path: path,
-                               "the subject never moves in camera \(camera) (only \(changing) of \(count) samples change over \(frames.count) frames), so the temporal median would contain the subject — provide a background plate (background/\(camera).png in the capture)")
+            throw MattingError(
+                camera: camera, path: path,
+                "the subject never moves in camera \(camera) (only \(changing) of \(count) samples change over \(frames.count) frames), so the temporal median would contain the subject — provide a background plate (background/\(camera).png in the capture)"
+            )
         }
         return Image8(width: first.width, height: first.height, channels: 3, samples: median)
     }

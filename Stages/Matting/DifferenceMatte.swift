@@ -147,7 +147,11 @@ struct DifferenceMatte: Sendable {
                 while i <= j {
                     while buffer[i] < pivot { i += 1 }
                     while buffer[j] > pivot { j -= 1 }
-                    if i <= j { buffer.swapAt(i, j); i += 1; j -= 1 }
+                    if i <= j {
+                        buffer.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
                 }
                 if middle <= j { high = j } else if middle >= i { low = i } else { break }
             }

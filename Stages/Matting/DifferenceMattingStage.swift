@@ -75,9 +75,13 @@ public struct DifferenceMattingStage: Stage {
             .int("guided_radius", 3, range: 1...30, doc: "Guided filter window radius in pixels (scale with resolution: ~1% of the width)."),
             .double("guided_epsilon", 1e-3, range: 1e-8...1, doc: "Guided filter regulariser ε (larger = smoother alpha)."),
             .int("median_frames", 30, range: 3...1000, doc: "Frames sampled evenly to estimate a plate as the temporal median when none was recorded."),
-            .bool("closed_form", false, doc: "Refine the boundary band with closed-form matting (Levin et al., ε 1e-7, λ 100) instead of the guided filter; slower."),
+            .bool(
+                "closed_form", false,
+                doc: "Refine the boundary band with closed-form matting (Levin et al., ε 1e-7, λ 100) instead of the guided filter; slower."),
             .int("closed_form_size", 128, range: 16...1024, doc: "Longest side in pixels of the reduced image the closed-form system is solved on."),
-            .int("plate_refinements", 2, range: 0...10, doc: "Estimated plates only: passes of matting the sampled frames and re-taking the median over background pixels only."),
+            .int(
+                "plate_refinements", 2, range: 0...10,
+                doc: "Estimated plates only: passes of matting the sampled frames and re-taking the median over background pixels only."),
         ]
     }
 
@@ -111,24 +115,29 @@ public struct DifferenceMattingStage: Stage {
                     plate = BackgroundEstimator.maskedMedian(frames, mattes: mattes, previous: plate)
                 }
                 plates.append(plate)
-                context.warn("camera \(camera) has no background plate; estimated it from \(count) frames (temporal median, refined \(parameters.plateRefinements)× with the mattes); record plates for better mattes")
+                context.warn(
+                    "camera \(camera) has no background plate; estimated it from \(count) frames (temporal median, refined \(parameters.plateRefinements)× with the mattes); record plates for better mattes"
+                )
             }
         }
-        let writer = try FrameSetWriter(directory: try context.output("frames"), cameras: manifest.cameras,
-                                        calibrations: manifest.calibrations,
-                                        size: PixelSize(width: manifest.width, height: manifest.height),
-                                        channels: 4, frameRate: manifest.frameRate)
+        let writer = try FrameSetWriter(
+            directory: try context.output("frames"), cameras: manifest.cameras,
+            calibrations: manifest.calibrations,
+            size: PixelSize(width: manifest.width, height: manifest.height),
+            channels: 4, frameRate: manifest.frameRate)
         let background = parameters.background
         var coverage = 0.0
         for frame in 0..<manifest.frameCount {
             let images = try manifest.cameras.map { try input.image(frame: frame, camera: $0).withChannels(3, opaque: 255) }
             let composites = parallelMap(images.count) { index in
-                Self.composite(images[index], alpha: matte.alpha(frame: images[index], plate: plates[index]),
-                               plate: plates[index], background: background)
+                Self.composite(
+                    images[index], alpha: matte.alpha(frame: images[index], plate: plates[index]),
+                    plate: plates[index], background: background)
             }
-            coverage += composites.reduce(0.0) { sum, image in
-                sum + stride(from: 3, to: image.samples.count, by: 4).reduce(0.0) { $0 + Double(image.samples[$1]) } / 255
-            } / Double(composites.count * manifest.width * manifest.height)
+            coverage +=
+                composites.reduce(0.0) { sum, image in
+                    sum + stride(from: 3, to: image.samples.count, by: 4).reduce(0.0) { $0 + Double(image.samples[$1]) } / 255
+                } / Double(composites.count * manifest.width * manifest.height)
             try writer.append(composites, timestamp: manifest.timestamps[frame], sourceIndex: manifest.sourceFrameIndices[frame])
             context.reportProgress(completed: frame + 1, total: manifest.frameCount, unit: "frames")
         }
@@ -166,10 +175,11 @@ public struct DifferenceMattingStage: Stage {
 extension DifferenceMattingStage.Parameters {
     /// The algorithm settings these parameters describe.
     var settings: DifferenceMatte.Settings {
-        DifferenceMatte.Settings(lowNoise: Float(lowNoise), highNoise: Float(highNoise), minimumLow: Float(minimumLow),
-                                 minimumHigh: Float(minimumHigh), openRadius: openRadius, closeRadius: closeRadius,
-                                 minimumComponentFraction: minimumComponentFraction, fillHoles: fillHoles,
-                                 bandRadius: bandRadius, guidedRadius: guidedRadius, guidedEpsilon: Float(guidedEpsilon),
-                                 closedForm: closedForm, closedFormSize: closedFormSize)
+        DifferenceMatte.Settings(
+            lowNoise: Float(lowNoise), highNoise: Float(highNoise), minimumLow: Float(minimumLow),
+            minimumHigh: Float(minimumHigh), openRadius: openRadius, closeRadius: closeRadius,
+            minimumComponentFraction: minimumComponentFraction, fillHoles: fillHoles,
+            bandRadius: bandRadius, guidedRadius: guidedRadius, guidedEpsilon: Float(guidedEpsilon),
+            closedForm: closedForm, closedFormSize: closedFormSize)
     }
 }

@@ -11,7 +11,10 @@ import HeadModel
 /// normalised so head + hair + body = alpha.
 struct HeadHairParser: Sendable {
     /// Label of a pixel.
-    enum Part: UInt8 { case none = 0, head, hair, body }
+    enum Part: UInt8 {
+        case none = 0
+        case head, hair, body
+    }
 
     /// Count the rasterised scalp as head (bald subjects) instead of hair.
     var scalpIsHead = false
@@ -51,8 +54,12 @@ struct HeadHairParser: Sendable {
             hard[Int(part.rawValue) - 1][pixel] = 1
         }
         let guidePlanes = guide.map { Plane(width: width, height: height, values: $0) }
-        var soft = hard.map { GuidedFilter.apply(guide: guidePlanes, input: Plane(width: width, height: height, values: $0),
-                                                 radius: guidedRadius, epsilon: guidedEpsilon).values }
+        var soft = hard.map {
+            GuidedFilter.apply(
+                guide: guidePlanes, input: Plane(width: width, height: height, values: $0),
+                radius: guidedRadius, epsilon: guidedEpsilon
+            ).values
+        }
         for pixel in 0..<count {
             let values = (0..<3).map { max(0, soft[$0][pixel]) }
             let total = values.reduce(0, +)

@@ -59,26 +59,31 @@ public struct HeadHairParsingStage: Stage {
         let tracking = try HeadTracking.read(from: try context.input("tracking"))
         let manifest = frames.manifest
         guard manifest.channels == 4 else {
-            throw MattingError(camera: manifest.cameras.first ?? "", path: frames.directory.path,
-                               "the frames have no alpha channel; connect the output of a matting stage (e.g. matting.difference)")
+            throw MattingError(
+                camera: manifest.cameras.first ?? "", path: frames.directory.path,
+                "the frames have no alpha channel; connect the output of a matting stage (e.g. matting.difference)")
         }
         guard let calibrations = manifest.calibrations else {
-            throw MattingError(camera: manifest.cameras.first ?? "", path: frames.directory.path,
-                               "the frames carry no camera calibrations, so the head model cannot be projected")
+            throw MattingError(
+                camera: manifest.cameras.first ?? "", path: frames.directory.path,
+                "the frames carry no camera calibrations, so the head model cannot be projected")
         }
         guard tracking.frames.count == manifest.frameCount else {
-            throw MattingError(camera: manifest.cameras.first ?? "", path: frames.directory.path,
-                               "the tracking has \(tracking.frames.count) frames but the frames have \(manifest.frameCount); connect the tracking of the same decode")
+            throw MattingError(
+                camera: manifest.cameras.first ?? "", path: frames.directory.path,
+                "the tracking has \(tracking.frames.count) frames but the frames have \(manifest.frameCount); connect the tracking of the same decode")
         }
         let model = parameters.model.isEmpty ? ProceduralHeadBuilder.build() : try HeadModelFormat.read(from: context.resolvePath(parameters.model))
         let cameras = try calibrations.map { try $0.pinholeCamera() }
-        let parser = HeadHairParser(scalpIsHead: parameters.scalpIsHead, guidedRadius: parameters.guidedRadius,
-                                    guidedEpsilon: Float(parameters.guidedEpsilon))
+        let parser = HeadHairParser(
+            scalpIsHead: parameters.scalpIsHead, guidedRadius: parameters.guidedRadius,
+            guidedEpsilon: Float(parameters.guidedEpsilon))
         let parts = HeadHairParser.triangleParts(model: model, scalpIsHead: parameters.scalpIsHead)
         let output = try context.output("masks")
-        let writer = try FrameSetWriter(directory: output, cameras: manifest.cameras, calibrations: calibrations,
-                                        size: PixelSize(width: manifest.width, height: manifest.height), channels: 3,
-                                        frameRate: manifest.frameRate)
+        let writer = try FrameSetWriter(
+            directory: output, cameras: manifest.cameras, calibrations: calibrations,
+            size: PixelSize(width: manifest.width, height: manifest.height), channels: 3,
+            frameRate: manifest.frameRate)
         for frame in 0..<manifest.frameCount {
             let vertices = try tracking.vertices(frame: frame, model: model)
             let images = try manifest.cameras.map { try frames.image(frame: frame, camera: $0) }
@@ -87,8 +92,9 @@ public struct HeadHairParsingStage: Stage {
                 let fragments = MeshRasterizer().rasterize(positions: vertices, triangles: model.triangles, camera: cameras[index])
                 let alpha = (0..<pixels).map { Float(image.samples[$0 * 4 + 3]) / 255 }
                 let guide = (0..<3).map { channel in (0..<pixels).map { Float(image.samples[$0 * 4 + channel]) / 255 } }
-                let masks = parser.parse(alpha: alpha, guide: guide, width: manifest.width, height: manifest.height,
-                                         fragments: fragments, triangleParts: parts)
+                let masks = parser.parse(
+                    alpha: alpha, guide: guide, width: manifest.width, height: manifest.height,
+                    fragments: fragments, triangleParts: parts)
                 var samples = [UInt8](repeating: 0, count: pixels * 3)
                 for pixel in 0..<pixels {
                     for part in 0..<3 { samples[pixel * 3 + part] = Image8.byte(scaled: masks[part][pixel] * 255) }
@@ -99,8 +105,10 @@ public struct HeadHairParsingStage: Stage {
             context.reportProgress(completed: frame + 1, total: manifest.frameCount, unit: "frames")
         }
         try writer.finish()
-        let description: ConfigValue = .object(["format": "avatarflow.masks", "version": .int(1),
-                                                "channels": .list(Self.channelNames.map(ConfigValue.string))])
+        let description: ConfigValue = .object([
+            "format": "avatarflow.masks", "version": .int(1),
+            "channels": .list(Self.channelNames.map(ConfigValue.string)),
+        ])
         try Data(description.canonicalJSON.utf8).write(to: output.appendingPathComponent("masks.json"))
     }
 }

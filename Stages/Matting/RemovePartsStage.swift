@@ -20,7 +20,9 @@ public struct RemovePartsStage: Stage {
         /// The schema.
         public static let fields: [ParameterField] = [
             .stringList("parts", ["body"], doc: "Parts taken out of the matte: any of head, hair, body (GHA §5.2 removes the body: neck and shoulders)."),
-            .choice("background", "white", ["white", "black"], doc: "Background the input frames were composited onto; must match the matting stage's `background`."),
+            .choice(
+                "background", "white", ["white", "black"], doc: "Background the input frames were composited onto; must match the matting stage's `background`."
+            ),
         ]
     }
 
@@ -48,28 +50,35 @@ public struct RemovePartsStage: Stage {
         let manifest = frames.manifest
         let channels = try Set(parameters.parts).sorted().map { part -> Int in
             guard let channel = HeadHairParsingStage.channelNames.firstIndex(of: part) else {
-                throw MattingError(camera: "", path: masks.directory.path,
-                                   "unknown part '\(part)' in `parts`; use any of \(HeadHairParsingStage.channelNames.joined(separator: ", "))")
+                throw MattingError(
+                    camera: "", path: masks.directory.path,
+                    "unknown part '\(part)' in `parts`; use any of \(HeadHairParsingStage.channelNames.joined(separator: ", "))")
             }
             return channel
         }
         guard manifest.channels == 4 else {
-            throw MattingError(camera: manifest.cameras.first ?? "", path: frames.directory.path,
-                               "the frames have no alpha channel; connect the output of a matting stage (e.g. matting.difference)")
+            throw MattingError(
+                camera: manifest.cameras.first ?? "", path: frames.directory.path,
+                "the frames have no alpha channel; connect the output of a matting stage (e.g. matting.difference)")
         }
         guard masks.manifest.cameras == manifest.cameras, masks.manifest.frameCount == manifest.frameCount,
-              masks.manifest.width == manifest.width, masks.manifest.height == manifest.height, masks.manifest.channels >= 3 else {
-            throw MattingError(camera: manifest.cameras.first ?? "", path: masks.directory.path,
-                               "the masks (\(masks.manifest.cameras.count) cameras × \(masks.manifest.frameCount) frames of \(masks.manifest.width)x\(masks.manifest.height)) do not match the frames (\(manifest.cameras.count) × \(manifest.frameCount) of \(manifest.width)x\(manifest.height)); parse the same matted frames")
+            masks.manifest.width == manifest.width, masks.manifest.height == manifest.height, masks.manifest.channels >= 3
+        else {
+            throw MattingError(
+                camera: manifest.cameras.first ?? "", path: masks.directory.path,
+                "the masks (\(masks.manifest.cameras.count) cameras × \(masks.manifest.frameCount) frames of \(masks.manifest.width)x\(masks.manifest.height)) do not match the frames (\(manifest.cameras.count) × \(manifest.frameCount) of \(manifest.width)x\(manifest.height)); parse the same matted frames"
+            )
         }
         let background: Float = parameters.background == "white" ? 1 : 0
-        let writer = try FrameSetWriter(directory: try context.output("frames"), cameras: manifest.cameras, calibrations: manifest.calibrations,
-                                        size: PixelSize(width: manifest.width, height: manifest.height), channels: 4,
-                                        frameRate: manifest.frameRate)
+        let writer = try FrameSetWriter(
+            directory: try context.output("frames"), cameras: manifest.cameras, calibrations: manifest.calibrations,
+            size: PixelSize(width: manifest.width, height: manifest.height), channels: 4,
+            frameRate: manifest.frameRate)
         for frame in 0..<manifest.frameCount {
             let images = try manifest.cameras.map { camera in
-                Self.remove(channels, of: try masks.image(frame: frame, camera: camera), from: try frames.image(frame: frame, camera: camera),
-                            background: background)
+                Self.remove(
+                    channels, of: try masks.image(frame: frame, camera: camera), from: try frames.image(frame: frame, camera: camera),
+                    background: background)
             }
             try writer.append(images, timestamp: manifest.timestamps[frame], sourceIndex: manifest.sourceFrameIndices[frame])
             context.reportProgress(completed: frame + 1, total: manifest.frameCount, unit: "frames")

@@ -37,18 +37,22 @@ struct GuidanceData {
 
     /// Loads every frame's conditions and views; views of `heldOutCameras` go to `heldOut`, and the
     /// last `heldOutFrames` frames contribute no training views.
-    static func load(frameSet: FrameSet, tracking: HeadTracking, model: HeadModel, renderSize: Int,
-                     heldOutCameras: [String], heldOutFrames: Int = 0) throws -> GuidanceData {
+    static func load(
+        frameSet: FrameSet, tracking: HeadTracking, model: HeadModel, renderSize: Int,
+        heldOutCameras: [String], heldOutFrames: Int = 0
+    ) throws -> GuidanceData {
         let split: CalibratedViews
         do {
-            split = try CalibratedViews.open(frameSet: frameSet, tracking: tracking, heldOutCameras: heldOutCameras, heldOutFrames: heldOutFrames,
-                                             consumer: "the guidance fit", requiresAlpha: true)
+            split = try CalibratedViews.open(
+                frameSet: frameSet, tracking: tracking, heldOutCameras: heldOutCameras, heldOutFrames: heldOutFrames,
+                consumer: "the guidance fit", requiresAlpha: true)
         } catch let error as AvatarError {
             throw MeshGuidanceError(error.description)
         }
         let space = try CanonicalHeadSpace.of(tracking: tracking, model: model)
-        let neutral = try model.shapedVertices(identity: tracking.identity.map(Float.init),
-                                               expression: [Float](repeating: 0, count: model.expressionCount))
+        let neutral = try model.shapedVertices(
+            identity: tracking.identity.map(Float.init),
+            expression: [Float](repeating: 0, count: model.expressionCount))
         let neutralLandmarks = model.landmarkPositions(vertices: neutral).map(space.canonical(fromModel:))
         var frames: [GuidanceFrame] = []
         for (index, frame) in tracking.frames.enumerated() {
@@ -62,9 +66,11 @@ struct GuidanceData {
             let canonical = world.map { transform.inverse($0) }
             let expression = CanonicalHeadSpace.expressionCondition(of: frame)
             let pose = space.poseCondition(of: frame, scale: tracking.scale)
-            frames.append(GuidanceFrame(expression: Tensor(shape: [1, expression.count], scalars: expression),
-                                        pose: Tensor(shape: [1, pose.count], scalars: pose), transform: transform,
-                                        landmarks: Tensor(shape: [canonical.count, 3], scalars: canonical.flatMap { [$0.x, $0.y, $0.z] })))
+            frames.append(
+                GuidanceFrame(
+                    expression: Tensor(shape: [1, expression.count], scalars: expression),
+                    pose: Tensor(shape: [1, pose.count], scalars: pose), transform: transform,
+                    landmarks: Tensor(shape: [canonical.count, 3], scalars: canonical.flatMap { [$0.x, $0.y, $0.z] })))
         }
         let frameCount = frameSet.manifest.frameCount
         let views = split.views(frames: Array(0..<frameCount))
@@ -74,8 +80,9 @@ struct GuidanceData {
             training[view.frame].append(try loadView(frameSet: frameSet, view, renderSize: renderSize))
         }
         let heldOut = try views.heldOut.map { try loadView(frameSet: frameSet, $0, renderSize: renderSize) }
-        return GuidanceData(frames: frames, trainingByFrame: training, heldOut: heldOut, canonicalSpace: space,
-                            neutralLandmarks: Tensor(shape: [neutralLandmarks.count, 3], scalars: neutralLandmarks.flatMap { [$0.x, $0.y, $0.z] }))
+        return GuidanceData(
+            frames: frames, trainingByFrame: training, heldOut: heldOut, canonicalSpace: space,
+            neutralLandmarks: Tensor(shape: [neutralLandmarks.count, 3], scalars: neutralLandmarks.flatMap { [$0.x, $0.y, $0.z] }))
     }
 
     /// Loads one view, resized so its longer side is `renderSize` (intrinsics scaled alike).
@@ -94,9 +101,10 @@ struct GuidanceData {
             for c in 0..<3 { rgb[3 * p + c] = Float(image.samples[4 * p + c]) / 255 }
             alpha[p] = Float(image.samples[4 * p + 3]) / 255
         }
-        return GuidanceView(frame: view.frame, cameraID: view.cameraID, camera: try calibration.pinholeCamera(),
-                            rgb: Tensor(shape: [image.height, image.width, 3], scalars: rgb),
-                            alpha: Tensor(shape: [image.height, image.width], scalars: alpha))
+        return GuidanceView(
+            frame: view.frame, cameraID: view.cameraID, camera: try calibration.pinholeCamera(),
+            rgb: Tensor(shape: [image.height, image.width, 3], scalars: rgb),
+            alpha: Tensor(shape: [image.height, image.width], scalars: alpha))
     }
 }
 

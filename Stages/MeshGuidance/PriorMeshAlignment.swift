@@ -52,8 +52,9 @@ struct PriorMeshAlignment {
     mutating func loss(vertices: Variable) throws -> Variable {
         let values = vertices.value.scalars
         let points = (0..<(values.count / 3)).map { SIMD3(values[3 * $0], values[3 * $0 + 1], values[3 * $0 + 2]) }
-        let result = try IterativeClosestPoint.align(source: prior, target: points, initial: transform, initialScale: alignmentScale,
-                                                     estimateScale: true, symmetric: true, maximumIterations: 10)
+        let result = try IterativeClosestPoint.align(
+            source: prior, target: points, initial: transform, initialScale: alignmentScale,
+            estimateScale: true, symmetric: true, maximumIterations: 10)
         transform = result.transform
         alignmentScale = result.scale
         residual = result.rootMeanSquareDistance

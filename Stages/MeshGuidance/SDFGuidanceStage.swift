@@ -113,7 +113,9 @@ public struct SDFGuidanceStage: Stage {
             .double("sphere_radius", 0.45, range: 0.05...2, doc: "Radius of the pretraining sphere, canonical units."),
             .int("render_size", 128, range: 16...4096, doc: "Longer image side the frames are compared at (official 256; CPU preset 128)."),
             .int("views_per_step", 4, range: 1...64, doc: "Views of one frame per step (official 4)."),
-            .int("full_evaluation_interval", 5, range: 1...1000, doc: "Steps between SDF evaluations of the whole grid; in between only a 4-cell band around the surface (1 = every step, official)."),
+            .int(
+                "full_evaluation_interval", 5, range: 1...1000,
+                doc: "Steps between SDF evaluations of the whole grid; in between only a 4-cell band around the surface (1 = every step, official)."),
             .int("width", 64, range: 4...1024, doc: "Hidden width of every MLP (official 256; CPU preset 64)."),
             .int("sdf_layers", 4, range: 1...16, doc: "Hidden layers of the SDF network (official 5)."),
             .int("feature_width", 32, range: 1...512, doc: "Per-vertex feature width F (official 128; CPU preset 32)."),
@@ -127,11 +129,17 @@ public struct SDFGuidanceStage: Stage {
             .double("deformation_weight", 1, range: 0...1000, doc: "Weight of the landmark deformation loss, eq. 13 (paper 1)."),
             .double("offset_weight", 0.01, range: 0...1000, doc: "Weight of the deformation offset regulariser (paper 0.01)."),
             .double("landmark_sdf_weight", 0.1, range: 0...1000, doc: "Weight of |SDF(P0)| (paper 0.1)."),
-            .double("laplacian_weight", 100, range: 0...100_000, doc: "Weight of the mesh Laplacian at the official grid 128 (paper 100); scaled by (grid_resolution/128)² since ‖δ‖² grows with the squared cell size."),
+            .double(
+                "laplacian_weight", 100, range: 0...100_000,
+                doc:
+                    "Weight of the mesh Laplacian at the official grid 128 (paper 100); scaled by (grid_resolution/128)² since ‖δ‖² grows with the squared cell size."
+            ),
             .path("prior_mesh", "", doc: "EAvatar's prior head mesh (OBJ or PLY in head-model units), aligned by ICP each step; empty = off."),
             .double("prior_weight", 1, range: 0...1000, doc: "Weight of the prior mesh's centre and scale loss, EAvatar eq. 16–17 (EAvatar 1)."),
             .stringList("held_out_cameras", [], doc: "Cameras left out of the fit; the held-out silhouette IoU is measured on them."),
-            .int("held_out_frames", 0, range: 0...1_000_000, doc: "Trailing frames left out of the fit: the self-reenactment test sequence of the avatar trained from this guidance must not shape it."),
+            .int(
+                "held_out_frames", 0, range: 0...1_000_000,
+                doc: "Trailing frames left out of the fit: the self-reenactment test sequence of the avatar trained from this guidance must not shape it."),
             .path("model", "", doc: "Head model directory (docs/head-model-format.md); empty = built-in procedural model."),
             .int("seed", 0, range: 0...Int(Int32.max), doc: "Seed of the initialisation and view sampling."),
             .int("checkpoint_interval", 250, range: 1...10_000_000, doc: "Steps between checkpoints (resumed after a kill)."),
@@ -152,7 +160,7 @@ public struct SDFGuidanceStage: Stage {
     ]
     /// Outputs.
     public static let outputs = [
-        StagePort("guidance", .guidance, doc: "guidance.json + guidance.safetensors: neutral mesh, features, P0, the four MLPs, the SDF network."),
+        StagePort("guidance", .guidance, doc: "guidance.json + guidance.safetensors: neutral mesh, features, P0, the four MLPs, the SDF network.")
     ]
 
     /// Creates the stage.
@@ -164,8 +172,9 @@ public struct SDFGuidanceStage: Stage {
         let tracking = try HeadTracking.read(from: try context.input("tracking"))
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
         let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
-        let data = try GuidanceData.load(frameSet: frameSet, tracking: tracking, model: model, renderSize: parameters.renderSize,
-                                         heldOutCameras: parameters.heldOutCameras, heldOutFrames: parameters.heldOutFrames)
+        let data = try GuidanceData.load(
+            frameSet: frameSet, tracking: tracking, model: model, renderSize: parameters.renderSize,
+            heldOutCameras: parameters.heldOutCameras, heldOutFrames: parameters.heldOutFrames)
         var settings = try parameters.settings(expressionWidth: model.expressionCount + 3)
         if !parameters.priorMesh.isEmpty {
             let prior = try Self.readPriorMesh(context.resolvePath(parameters.priorMesh))
@@ -179,18 +188,24 @@ public struct SDFGuidanceStage: Stage {
             trainer.pretrainSphere()
             context.log("pretrained the SDF to a sphere of radius \(settings.sphereRadius) for \(settings.pretrainIterations) steps")
         }
-        let loop = TrainingLoop(iterations: settings.iterations, logInterval: parameters.logInterval, checkpointInterval: parameters.checkpointInterval,
-                                checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower lr")
+        let loop = TrainingLoop(
+            iterations: settings.iterations, logInterval: parameters.logInterval, checkpointInterval: parameters.checkpointInterval,
+            checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower lr")
         var last: SDFGuidanceTrainer.StepReport?
         let outcome = try loop.run(trainer, progress: { context.reportProgress(completed: $0, total: settings.iterations, unit: "iterations") }) {
             i, reports, rate in
             guard let report = reports.last else { return }
             last = report
-            context.reportMetrics(["loss": Double(report.total), "silhouette_loss": Double(report.silhouette), "iterations_per_second": rate,
-                                   "vertices": Double(report.vertexCount)], completed: i, total: settings.iterations, unit: "iterations")
-            context.log(String(format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f), %d vertices, %.2f it/s",
-                               i, report.total, report.rgb, report.silhouette, report.deformation, report.offset, report.landmarkSDF,
-                               report.laplacian, report.prior, report.vertexCount, rate))
+            context.reportMetrics(
+                [
+                    "loss": Double(report.total), "silhouette_loss": Double(report.silhouette), "iterations_per_second": rate,
+                    "vertices": Double(report.vertexCount),
+                ], completed: i, total: settings.iterations, unit: "iterations")
+            context.log(
+                String(
+                    format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f), %d vertices, %.2f it/s",
+                    i, report.total, report.rgb, report.silhouette, report.deformation, report.offset, report.landmarkSDF,
+                    report.laplacian, report.prior, report.vertexCount, rate))
         }
         let seconds = outcome.seconds
         let mesh = try trainer.extractNeutral()
@@ -211,18 +226,22 @@ public struct SDFGuidanceStage: Stage {
             metrics["loss_silhouette"] = Double(last.silhouette)
             metrics["loss_deformation"] = Double(last.deformation)
         }
-        let manifest = GuidanceManifest(source: "sdf-dmtet", headModel: HeadModelReference(name: model.name, path: modelPath),
-                                        identity: tracking.identity, scale: tracking.scale, canonicalSpace: data.canonicalSpace,
-                                        blend: settings.blend, networks: settings.networks, metrics: metrics)
+        let manifest = GuidanceManifest(
+            source: "sdf-dmtet", headModel: HeadModelReference(name: model.name, path: modelPath),
+            identity: tracking.identity, scale: tracking.scale, canonicalSpace: data.canonicalSpace,
+            blend: settings.blend, networks: settings.networks, metrics: metrics)
         var extras: [String: Tensor] = [:]
         for (name, parameter) in trainer.geometry.namedParameters { extras["sdf.\(name)"] = parameter.value }
-        let guidance = try GuidanceModel(manifest: manifest, vertices: mesh.vertices, faces: mesh.faces, features: mesh.features,
-                                         landmarks: trainer.landmarks.value, networks: trainer.networks, extras: extras)
+        let guidance = try GuidanceModel(
+            manifest: manifest, vertices: mesh.vertices, faces: mesh.faces, features: mesh.features,
+            landmarks: trainer.landmarks.value, networks: trainer.networks, extras: extras)
         try guidance.write(to: try context.output("guidance"))
         try GuidancePictures.write(trainer: trainer, mesh: mesh, to: context.workDirectory.appendingPathComponent("pictures"))
-        context.log(String(format: "done: %d vertices, %d faces, training IoU %.4f, held-out IoU %@, %.1f s",
-                           mesh.vertices.shape[0], mesh.faces.count, metrics["training_silhouette_iou"] ?? .nan,
-                           metrics["held_out_silhouette_iou"].map { String(format: "%.4f", $0) } ?? "n/a", seconds))
+        context.log(
+            String(
+                format: "done: %d vertices, %d faces, training IoU %.4f, held-out IoU %@, %.1f s",
+                mesh.vertices.shape[0], mesh.faces.count, metrics["training_silhouette_iou"] ?? .nan,
+                metrics["held_out_silhouette_iou"].map { String(format: "%.4f", $0) } ?? "n/a", seconds))
     }
 
     /// Reads an OBJ or PLY prior mesh.
@@ -252,8 +271,9 @@ extension SDFGuidanceStage.Parameters {
         guard sphereRadius < gridHalfExtent else {
             throw MeshGuidanceError("sphere_radius (\(sphereRadius)) must be below grid_half_extent (\(gridHalfExtent)) so the sphere fits in the grid")
         }
-        let networks = DynamicHeadNetworkConfiguration.uniform(width: width, featureWidth: featureWidth, colorChannels: colorChannels,
-                                                               expressionWidth: expressionWidth)
+        let networks = DynamicHeadNetworkConfiguration.uniform(
+            width: width, featureWidth: featureWidth, colorChannels: colorChannels,
+            expressionWidth: expressionWidth)
         return SDFGuidanceSettings(
             iterations: iterations, pretrainIterations: pretrainIterations, gridResolution: gridResolution,
             gridHalfExtent: Float(gridHalfExtent), sphereRadius: Float(sphereRadius), viewsPerStep: viewsPerStep,

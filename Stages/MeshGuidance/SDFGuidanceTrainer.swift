@@ -52,8 +52,9 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         self.data = data
         grid = try TetrahedralGrid(resolution: settings.gridResolution, halfExtent: settings.gridHalfExtent)
         var generator = SplitMix64(seed: settings.seed)
-        geometry = SDFNetwork(hidden: settings.geometryHidden, featureWidth: settings.networks.featureWidth,
-                              frequencies: settings.networks.frequencies, generator: &generator)
+        geometry = SDFNetwork(
+            hidden: settings.geometryHidden, featureWidth: settings.networks.featureWidth,
+            frequencies: settings.networks.frequencies, generator: &generator)
         networks = DynamicHeadNetworks(configuration: settings.networks, generator: &generator)
         landmarks = Parameter(data.neutralLandmarks)
         optimizer = Adam(groups: [
@@ -80,9 +81,12 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         for _ in 0..<settings.pretrainIterations {
             var points = [Float](repeating: 0, count: 3 * batch), targets = [Float](repeating: 0, count: batch)
             for i in 0..<batch {
-                let p = SIMD3<Float>(Float.random(in: -h...h, using: &generator), Float.random(in: -h...h, using: &generator),
-                                     Float.random(in: -h...h, using: &generator))
-                points[3 * i] = p.x; points[3 * i + 1] = p.y; points[3 * i + 2] = p.z
+                let p = SIMD3<Float>(
+                    Float.random(in: -h...h, using: &generator), Float.random(in: -h...h, using: &generator),
+                    Float.random(in: -h...h, using: &generator))
+                points[3 * i] = p.x
+                points[3 * i + 1] = p.y
+                points[3 * i + 2] = p.z
                 targets[i] = simdLength(p) - settings.sphereRadius
             }
             let tape = Tape()
@@ -120,7 +124,9 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         }
         let topology = try SurfaceTopology.extract(grid: grid, positions: deformed, sdf: field.sdf)
         guard topology.vertexCount > 0, !topology.triangles.isEmpty else {
-            throw MeshGuidanceError("the SDF has no zero crossing inside the grid (empty surface); the fit diverged or grid_half_extent is too small for the head — raise it or lower the learning rate")
+            throw MeshGuidanceError(
+                "the SDF has no zero crossing inside the grid (empty surface); the fit diverged or grid_half_extent is too small for the head — raise it or lower the learning rate"
+            )
         }
         if refreshAll { band = grid.band(around: topology.sourceVertices, rings: settings.bandRings) }
         return topology
@@ -129,7 +135,10 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
     /// DMTet on the tape: canonical neutral vertices `[M, 3]` and features `[M, F]`, differentiable in
     /// the SDF network through the SDF values, grid offsets and features at the crossed edges' ends.
     func neutralMesh(topology: SurfaceTopology, on tape: Tape?) throws -> (vertices: Variable, features: Variable) {
-        let sources = topology.sourceVertices.flatMap { v -> [Float] in let p = grid.vertices[Int(v)]; return [p.x, p.y, p.z] }
+        let sources = topology.sourceVertices.flatMap { v -> [Float] in
+            let p = grid.vertices[Int(v)]
+            return [p.x, p.y, p.z]
+        }
         let base = Variable(Tensor(shape: [topology.sourceVertices.count, 3], scalars: sources))
         let out = geometry(base, on: tape)
         let positions = base + out.offsets.tanh() * settings.offsetScale
@@ -146,7 +155,8 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
 
     /// The mesh of `frame` in world units with its 32-channel colours: eq. 3–4 on the vertices, then eq. 6.
     func posedMesh(frame: GuidanceFrame, vertices: Variable, features: Variable, on tape: Tape?)
-        -> (world: Variable, colors: Variable, displacement: Variable) {
+        -> (world: Variable, colors: Variable, displacement: Variable)
+    {
         let lambda = settings.blend.expressionWeights(points: vertices.value, landmarks: landmarks.value)
         let expression = Variable(frame.expression), pose = Variable(frame.pose)
         let displacement = networks.displacement(points: vertices, expression: expression, pose: pose, expressionWeights: lambda, on: tape)
@@ -155,8 +165,10 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
     }
 
     /// RGB over white `[H, W, 3]` and alpha `[H, W]` of a posed mesh in one view.
-    func render(world: Variable, colors: Variable, triangles: [SIMD3<Int32>], adjacency: TriangleAdjacency,
-                camera: PinholeCamera) throws -> (rgb: Variable, alpha: Variable) {
+    func render(
+        world: Variable, colors: Variable, triangles: [SIMD3<Int32>], adjacency: TriangleAdjacency,
+        camera: PinholeCamera
+    ) throws -> (rgb: Variable, alpha: Variable) {
         let out = try renderer.render(vertices: world, features: colors, triangles: triangles, adjacency: adjacency, camera: camera)
         let h = camera.height, w = camera.width
         let rgb = out.image.slice(0..<3, axis: 2) + (1 - out.alpha.reshaped([h, w, 1]))
@@ -191,7 +203,8 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         let flatTriangles = topology.triangles.flatMap { [$0.x, $0.y, $0.z] }
         let laplacian = try MeshLaplacian(vertexCount: topology.vertexCount, triangleIndices: flatTriangles)
         let laplacianLoss = Losses.laplacianSmoothness(mesh.vertices, laplacian: laplacian)
-        var total = settings.rgbWeight * rgbLoss + settings.silhouetteWeight * silhouetteLoss + settings.deformationWeight * deformationLoss
+        var total =
+            settings.rgbWeight * rgbLoss + settings.silhouetteWeight * silhouetteLoss + settings.deformationWeight * deformationLoss
             + settings.offsetWeight * offsetLoss + settings.landmarkSDFWeight * landmarkSDFLoss + settings.laplacianWeight * laplacianLoss
         var priorLoss: Float = 0
         if var alignment = priorAlignment {
@@ -201,7 +214,8 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
             priorLoss = loss.value.scalar
         }
         guard total.value.scalar.isFinite else {
-            throw NonFiniteTraining(iteration: iteration, what: "the loss is \(total.value.scalar) (rgb \(rgbLoss.value.scalar), silhouette \(silhouetteLoss.value.scalar))")
+            throw NonFiniteTraining(
+                iteration: iteration, what: "the loss is \(total.value.scalar) (rgb \(rgbLoss.value.scalar), silhouette \(silhouetteLoss.value.scalar))")
         }
         tape.backward(from: total)
         for (name, parameter) in namedParameters {
@@ -212,10 +226,11 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         optimizer.step()
         optimizer.zeroGradients()
         iteration += 1
-        return StepReport(total: total.value.scalar, rgb: rgbLoss.value.scalar, silhouette: silhouetteLoss.value.scalar,
-                          deformation: deformationLoss.value.scalar, offset: offsetLoss.value.scalar,
-                          landmarkSDF: landmarkSDFLoss.value.scalar, laplacian: laplacianLoss.value.scalar, prior: priorLoss,
-                          vertexCount: topology.vertexCount)
+        return StepReport(
+            total: total.value.scalar, rgb: rgbLoss.value.scalar, silhouette: silhouetteLoss.value.scalar,
+            deformation: deformationLoss.value.scalar, offset: offsetLoss.value.scalar,
+            landmarkSDF: landmarkSDFLoss.value.scalar, laplacian: laplacianLoss.value.scalar, prior: priorLoss,
+            vertexCount: topology.vertexCount)
     }
 
     // MARK: Evaluation

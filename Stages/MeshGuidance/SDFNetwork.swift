@@ -11,8 +11,9 @@ struct SDFNetwork: Layer {
     init(hidden: [Int], featureWidth: Int, frequencies: Int, generator: inout SplitMix64) {
         encoding = PositionalEncoding(frequencies: frequencies)
         self.featureWidth = featureWidth
-        mlp = MLP(widths: [encoding.outputWidth(inputWidth: 3)] + hidden + [1 + 3 + featureWidth], activation: .leakyReLU(slope: 0.01),
-                  inputSkipLayers: hidden.count >= 4 ? [hidden.count / 2 + 1] : [], generator: &generator)
+        mlp = MLP(
+            widths: [encoding.outputWidth(inputWidth: 3)] + hidden + [1 + 3 + featureWidth], activation: .leakyReLU(slope: 0.01),
+            inputSkipLayers: hidden.count >= 4 ? [hidden.count / 2 + 1] : [], generator: &generator)
     }
 
     var namedParameters: [(name: String, parameter: Parameter)] { mlp.namedParameters }

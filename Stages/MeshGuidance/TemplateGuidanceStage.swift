@@ -84,20 +84,25 @@ public struct TemplateGuidanceStage: Stage {
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
         let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
         let template = try TemplateGuidance.build(model: model, tracking: tracking, subdivisions: parameters.subdivisions)
-        let configuration = DynamicHeadNetworkConfiguration.uniform(width: parameters.width, featureWidth: parameters.featureWidth,
-                                                                    colorChannels: parameters.colorChannels,
-                                                                    expressionWidth: model.expressionCount + 3)
+        let configuration = DynamicHeadNetworkConfiguration.uniform(
+            width: parameters.width, featureWidth: parameters.featureWidth,
+            colorChannels: parameters.colorChannels,
+            expressionWidth: model.expressionCount + 3)
         var generator = SplitMix64(seed: UInt64(parameters.seed))
         let networks = DynamicHeadNetworks(configuration: configuration, generator: &generator)
-        let residual = template.fitExpressionDeformation(networks: networks, iterations: parameters.iterations,
-                                                         batch: parameters.batchVertices, learningRate: Float(parameters.learningRate),
-                                                         generator: &generator)
-        context.log(String(format: "template: %d vertices, %d faces; f_def^exp fitted to %d frames, RMS residual %.5f canonical units",
-                           template.vertices.count, template.faces.count, template.conditions.count, residual))
+        let residual = template.fitExpressionDeformation(
+            networks: networks, iterations: parameters.iterations,
+            batch: parameters.batchVertices, learningRate: Float(parameters.learningRate),
+            generator: &generator)
+        context.log(
+            String(
+                format: "template: %d vertices, %d faces; f_def^exp fitted to %d frames, RMS residual %.5f canonical units",
+                template.vertices.count, template.faces.count, template.conditions.count, residual))
         let blend = ExpressionBlend(near: Float(parameters.blendNear), far: Float(parameters.blendFar))
-        let manifest = GuidanceManifest(source: "template", headModel: HeadModelReference(name: model.name, path: modelPath),
-                                        identity: tracking.identity, scale: tracking.scale, canonicalSpace: template.space,
-                                        blend: blend, networks: configuration, metrics: ["expression_fit_rms": Double(residual)])
+        let manifest = GuidanceManifest(
+            source: "template", headModel: HeadModelReference(name: model.name, path: modelPath),
+            identity: tracking.identity, scale: tracking.scale, canonicalSpace: template.space,
+            blend: blend, networks: configuration, metrics: ["expression_fit_rms": Double(residual)])
         let guidance = try GuidanceModel(
             manifest: manifest, vertices: Tensor(shape: [template.vertices.count, 3], scalars: template.vertices.flatMap { [$0.x, $0.y, $0.z] }),
             faces: template.faces, features: Tensor(zeros: [template.vertices.count, configuration.featureWidth]),
@@ -132,8 +137,10 @@ struct TemplateGuidance {
         for frame in tracking.frames {
             var rotations = [SIMD3<Float>](repeating: .zero, count: model.jointCount)
             if let jaw { rotations[jaw] = SIMD3(frame.jaw.map(Float.init)) }
-            let posed = try model.evaluate(identity: identity, expression: frame.expression.map(Float.init),
-                                           pose: HeadPose(jointRotations: rotations)).vertices
+            let posed = try model.evaluate(
+                identity: identity, expression: frame.expression.map(Float.init),
+                pose: HeadPose(jointRotations: rotations)
+            ).vertices
             for v in neutral.indices {
                 let d = (posed[v] - neutral[v]) / Float(space.length)
                 perVertex[v].append(contentsOf: [d.x, d.y, d.z])
@@ -141,22 +148,26 @@ struct TemplateGuidance {
             conditions.append(CanonicalHeadSpace.expressionCondition(of: frame))
         }
         frameDisplacements = perVertex.flatMap { $0 }
-        var mesh = TriangleMesh(positions: neutral.map(space.canonical(fromModel:)), triangles: model.triangles,
-                                attributes: ["displacement": VertexAttribute(channels: 3 * tracking.frames.count, values: frameDisplacements)])
+        var mesh = TriangleMesh(
+            positions: neutral.map(space.canonical(fromModel:)), triangles: model.triangles,
+            attributes: ["displacement": VertexAttribute(channels: 3 * tracking.frames.count, values: frameDisplacements)])
         for _ in 0..<subdivisions { mesh = mesh.subdividedAtMidpoints() }
         let values = mesh.attributes["displacement"]!.values, channels = 3 * tracking.frames.count
         let displacements = (0..<tracking.frames.count).map { f in
             (0..<mesh.vertexCount).map { v in SIMD3(values[v * channels + 3 * f], values[v * channels + 3 * f + 1], values[v * channels + 3 * f + 2]) }
         }
-        return TemplateGuidance(space: space, vertices: mesh.positions, faces: mesh.triangles,
-                                landmarks: model.landmarkPositions(vertices: neutral).map(space.canonical(fromModel:)),
-                                conditions: conditions, displacements: displacements)
+        return TemplateGuidance(
+            space: space, vertices: mesh.positions, faces: mesh.triangles,
+            landmarks: model.landmarkPositions(vertices: neutral).map(space.canonical(fromModel:)),
+            conditions: conditions, displacements: displacements)
     }
 
     /// Fits f_def^exp(x, θ_f) to the displacements by mean squared error on random frames and
     /// vertex batches; returns the RMS residual over every frame and vertex afterwards.
-    func fitExpressionDeformation(networks: DynamicHeadNetworks, iterations: Int, batch: Int, learningRate: Float,
-                                  generator: inout SplitMix64) -> Float {
+    func fitExpressionDeformation(
+        networks: DynamicHeadNetworks, iterations: Int, batch: Int, learningRate: Float,
+        generator: inout SplitMix64
+    ) -> Float {
         let optimizer = Adam(groups: [Adam.Group(name: "exp_deform", parameters: networks.expressionDeformation.parameters, learningRate: learningRate)])
         let n = min(batch, vertices.count)
         for _ in 0..<iterations {
@@ -164,7 +175,12 @@ struct TemplateGuidance {
             let indices = (0..<n).map { _ in Int.random(in: 0..<vertices.count, using: &generator) }
             let tape = Tape()
             let predicted = networks.expressionDisplacement(points: Variable(points(indices)), expression: Variable(condition(f)), on: tape)
-            let target = Tensor(shape: [n, 3], scalars: indices.flatMap { i -> [Float] in let d = displacements[f][i]; return [d.x, d.y, d.z] })
+            let target = Tensor(
+                shape: [n, 3],
+                scalars: indices.flatMap { i -> [Float] in
+                    let d = displacements[f][i]
+                    return [d.x, d.y, d.z]
+                })
             tape.backward(from: Losses.l2(predicted, Variable(target)))
             optimizer.step()
             optimizer.zeroGradients()

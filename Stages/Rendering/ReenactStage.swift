@@ -45,7 +45,9 @@ public struct ReenactStage: Stage {
             .int("smoothing", 0, range: 0...100, doc: "Temporal smoothing of the driving tracking: moving-average radius in frames (0 = off)."),
             .int("first_frame", 0, range: 0...10_000_000, doc: "First driving frame to render."),
             .int("frame_count", 0, range: 0...10_000_000, doc: "Driving frames to render (0 = all from first_frame)."),
-            .int("last_frames", 0, range: 0...10_000_000, doc: "Render only the last N driving frames, e.g. a held-out test sequence (0 = use first_frame/frame_count)."),
+            .int(
+                "last_frames", 0, range: 0...10_000_000,
+                doc: "Render only the last N driving frames, e.g. a held-out test sequence (0 = use first_frame/frame_count)."),
             .int("frame_rate", 25, range: 1...1000, doc: "Output frame rate when the frames input does not give one (paper videos: 25)."),
         ]
     }
@@ -73,14 +75,20 @@ public struct ReenactStage: Stage {
         let avatar = try AvatarLoader.load(from: try context.input("avatar"))
         let driving = try HeadTracking.read(from: try context.input("driving"))
         guard driving.model == avatar.headModel.name else {
-            throw RenderingError("the driving tracking uses head model '\(driving.model)' but the avatar was trained with '\(avatar.headModel.name)'; drive it with a tracking of the same model")
+            throw RenderingError(
+                "the driving tracking uses head model '\(driving.model)' but the avatar was trained with '\(avatar.headModel.name)'; drive it with a tracking of the same model"
+            )
         }
         let reference = try context.optionalInput("frames").map { try FrameSet.open($0) }
         let first = parameters.lastFrames > 0 ? driving.frames.count - parameters.lastFrames : parameters.firstFrame
-        let count = parameters.lastFrames > 0 ? parameters.lastFrames
+        let count =
+            parameters.lastFrames > 0
+            ? parameters.lastFrames
             : parameters.frameCount == 0 ? driving.frames.count - first : parameters.frameCount
         guard first >= 0, count > 0, first + count <= driving.frames.count else {
-            throw RenderingError("first_frame \(parameters.firstFrame), frame_count \(parameters.frameCount) and last_frames \(parameters.lastFrames) select no valid range of the \(driving.frames.count) driving frames")
+            throw RenderingError(
+                "first_frame \(parameters.firstFrame), frame_count \(parameters.frameCount) and last_frames \(parameters.lastFrames) select no valid range of the \(driving.frames.count) driving frames"
+            )
         }
         let sequence = Array(DrivingSequence.smoothed(driving.frames, radius: parameters.smoothing)[first..<(first + count)])
         let views = try cameraViews(reference: reference, parameters: parameters, avatar: avatar, firstFrame: sequence[0])
@@ -89,9 +97,10 @@ public struct ReenactStage: Stage {
             throw RenderingError("the selected cameras have different image sizes; render them in separate stages (cameras: [...])")
         }
         let frameRate = reference?.manifest.frameRate ?? Rational(parameters.frameRate, 1)
-        let writer = try FrameSetWriter(directory: try context.output("frames"), cameras: views.ids,
-                                        calibrations: parameters.orbit ? nil : views.calibrations, size: size, channels: 4,
-                                        frameRate: frameRate)
+        let writer = try FrameSetWriter(
+            directory: try context.output("frames"), cameras: views.ids,
+            calibrations: parameters.orbit ? nil : views.calibrations, size: size, channels: 4,
+            frameRate: frameRate)
         let rasterizer = GaussianRasterizer()
         for (index, state) in sequence.enumerated() {
             let cameras = (0..<views.ids.count).map { views.camera($0, index, count) }
@@ -110,10 +119,13 @@ public struct ReenactStage: Stage {
         var camera: (Int, Int, Int) -> PinholeCamera
     }
 
-    func cameraViews(reference: FrameSet?, parameters: Parameters, avatar: any GaussianAvatarRenderer,
-                     firstFrame: HeadTracking.Frame) throws -> Views {
+    func cameraViews(
+        reference: FrameSet?, parameters: Parameters, avatar: any GaussianAvatarRenderer,
+        firstFrame: HeadTracking.Frame
+    ) throws -> Views {
         guard let reference, let calibrations = reference.manifest.calibrations else {
-            throw RenderingError("render.reenact needs calibrated cameras: connect `frames` (a FrameSet with calibrations) to render its cameras or to place the orbit")
+            throw RenderingError(
+                "render.reenact needs calibrated cameras: connect `frames` (a FrameSet with calibrations) to render its cameras or to place the orbit")
         }
         let wanted = parameters.cameras.isEmpty ? reference.manifest.cameras : parameters.cameras
         let chosen = try wanted.map { id -> CameraCalibration in
@@ -135,14 +147,16 @@ public struct ReenactStage: Stage {
         let up = -baseCamera.worldToCamera.rotation.row1
         let offset = baseCamera.center - centre
         let sweep = Float(parameters.orbitDegrees * .pi / 180)
-        return Views(ids: ["orbit"], calibrations: [base], camera: { _, index, count in
-            let angle = count > 1 ? -sweep + 2 * sweep * Float(index) / Float(count - 1) : 0
-            let eye = centre + Self.rotate(offset, about: up, by: angle)
-            var camera = baseCamera
-            camera.id = "orbit"
-            camera.worldToCamera = PinholeCamera.lookAt(eye: eye, target: centre, up: up)
-            return camera
-        })
+        return Views(
+            ids: ["orbit"], calibrations: [base],
+            camera: { _, index, count in
+                let angle = count > 1 ? -sweep + 2 * sweep * Float(index) / Float(count - 1) : 0
+                let eye = centre + Self.rotate(offset, about: up, by: angle)
+                var camera = baseCamera
+                camera.id = "orbit"
+                camera.worldToCamera = PinholeCamera.lookAt(eye: eye, target: centre, up: up)
+                return camera
+            })
     }
 
     static func rotate(_ v: SIMD3<Float>, about axis: SIMD3<Float>, by angle: Float) -> SIMD3<Float> {

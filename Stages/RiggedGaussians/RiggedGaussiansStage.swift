@@ -132,7 +132,9 @@ public struct RiggedGaussiansStage: Stage {
             .double("translation_lr", 1e-6, range: 0...1, doc: "Per-frame translation fine-tuning learning rate, world units (paper: 1e-6)."),
             .double("pose_lr", 1e-5, range: 0...1, doc: "Per-frame head and jaw rotation fine-tuning learning rate, radians (paper: 1e-5)."),
             .double("expression_lr", 1e-3, range: 0...1, doc: "Per-frame expression coefficient fine-tuning learning rate (paper: 1e-3)."),
-            .bool("finetune_tracking", true, doc: "Jointly fine-tune each frame's head rotation, translation, jaw rotation and expression (paper: yes; off = \"w/o FLAME ft.\")."),
+            .bool(
+                "finetune_tracking", true,
+                doc: "Jointly fine-tune each frame's head rotation, translation, jaw rotation and expression (paper: yes; off = \"w/o FLAME ft.\")."),
             .int("sh_degree", 3, range: 0...3, doc: "Final spherical-harmonics degree (paper: 3)."),
             .int("sh_increase_interval", 500, range: 1...1_000_000, doc: "Steps between SH degree increases (3DGS: 1000)."),
             .bool("density_control", true, doc: "Adaptive density control with binding inheritance (off = Table 2 ablation)."),
@@ -154,7 +156,9 @@ public struct RiggedGaussiansStage: Stage {
             .int("checkpoint_interval", 500, range: 1...10_000_000, doc: "Steps between checkpoints (resumed after a kill)."),
             .int("log_interval", 100, range: 1...10_000_000, doc: "Steps between log lines with loss, PSNR and it/s."),
             .intList("export_ply_frames", [0], range: 0...1_000_000, doc: "Frames whose posed Gaussians are exported as 3DGS PLY (ply/frame_XXXXXX.ply)."),
-            .bool("deterministic", false, doc: "One rasteriser thread: bit-reproducible training and bit-exact resume (slower); otherwise gradient sums vary in the last bits."),
+            .bool(
+                "deterministic", false,
+                doc: "One rasteriser thread: bit-reproducible training and bit-exact resume (slower); otherwise gradient sums vary in the last bits."),
         ]
     }
 
@@ -188,21 +192,26 @@ public struct RiggedGaussiansStage: Stage {
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
         let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
         let settings = try parameters.trainingSettings()
-        let data = try TrainingData.load(frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
-                                         heldOutFrames: parameters.heldOutFrames)
-        context.log("training on \(data.training.count) views (\(data.trainingCameras.count) cameras × \(data.trainingFrames) frames), validating on \(data.validation.count); scene extent \(data.sceneExtent)")
+        let data = try TrainingData.load(
+            frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
+            heldOutFrames: parameters.heldOutFrames)
+        context.log(
+            "training on \(data.training.count) views (\(data.trainingCameras.count) cameras × \(data.trainingFrames) frames), validating on \(data.validation.count); scene extent \(data.sceneExtent)"
+        )
         let trainer = try RiggedTrainer(settings: settings, model: model, tracking: tracking, views: data.training, sceneExtent: data.sceneExtent)
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
             context.log("resumed from the checkpoint at iteration \(resumed)")
         }
-        let loop = TrainingLoop(iterations: settings.iterations, logInterval: settings.logInterval, checkpointInterval: settings.checkpointInterval,
-                                checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower the learning rates (e.g. position_lr, opacity_lr)")
+        let loop = TrainingLoop(
+            iterations: settings.iterations, logInterval: settings.logInterval, checkpointInterval: settings.checkpointInterval,
+            checkpointDirectory: context.checkpointDirectory, divergenceAdvice: "lower the learning rates (e.g. position_lr, opacity_lr)")
         let outcome = try loop.run(trainer, progress: { context.reportProgress(completed: $0, total: settings.iterations, unit: "iterations") }) {
             i, reports, rate in
             let n = Double(max(1, reports.count))
             let loss = reports.reduce(0) { $0 + Double($1.loss) } / n, psnr = reports.reduce(0) { $0 + $1.psnr } / n
-            context.reportMetrics(["loss": loss, "psnr_db": psnr, "iterations_per_second": rate, "gaussians": Double(trainer.binding.count)],
-                                  completed: i, total: settings.iterations, unit: "iterations")
+            context.reportMetrics(
+                ["loss": loss, "psnr_db": psnr, "iterations_per_second": rate, "gaussians": Double(trainer.binding.count)],
+                completed: i, total: settings.iterations, unit: "iterations")
             context.log(String(format: "iteration %d: loss %.5f, PSNR %.2f dB, %.1f it/s, %d Gaussians", i, loss, psnr, rate, trainer.binding.count))
         }
         let output = try context.output("avatar")
@@ -218,9 +227,11 @@ public struct RiggedGaussiansStage: Stage {
         try PosedGaussianPLYExport.write(avatar, driving: refined, frames: parameters.exportPLYFrames, into: output)
         let summary = try TrainingSummary.measure(trainer: trainer, data: data, seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
-        context.log(String(format: "done: %d Gaussians, train PSNR %.2f dB, held-out PSNR %@, %.1f it/s",
-                           summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
-                           summary.iterationsPerSecond))
+        context.log(
+            String(
+                format: "done: %d Gaussians, train PSNR %.2f dB, held-out PSNR %@, %.1f it/s",
+                summary.gaussianCount, summary.trainingPSNR, summary.heldOutCameraPSNR.map { String(format: "%.2f dB", $0) } ?? "n/a",
+                summary.iterationsPerSecond))
     }
 }
 
@@ -260,7 +271,9 @@ extension RiggedGaussiansStage.Parameters {
         s.logInterval = logInterval
         s.rasterWorkers = deterministic ? 1 : nil
         if positionLRFinal > positionLR {
-            throw RiggedGaussiansError("position_lr_final (\(positionLRFinal)) exceeds position_lr (\(positionLR)); the position learning rate decays, so set position_lr_final ≤ position_lr")
+            throw RiggedGaussiansError(
+                "position_lr_final (\(positionLRFinal)) exceeds position_lr (\(positionLR)); the position learning rate decays, so set position_lr_final ≤ position_lr"
+            )
         }
         return s
     }

@@ -58,14 +58,22 @@ final class RiggedTrainer: CheckpointedTrainer {
         translationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
         let expressionCount = model.expressionCount
         if let frame = tracking.frames.firstIndex(where: { $0.expression.count > expressionCount }) {
-            throw RiggedGaussiansError("tracking frame \(frame) has \(tracking.frames[frame].expression.count) expression coefficients but head model '\(model.name)' has \(expressionCount); train with the model the tracking was fitted with")
+            throw RiggedGaussiansError(
+                "tracking frame \(frame) has \(tracking.frames[frame].expression.count) expression coefficients but head model '\(model.name)' has \(expressionCount); train with the model the tracking was fitted with"
+            )
         }
-        expressions = Parameter(Tensor(shape: [tracking.frames.count, expressionCount], scalars: tracking.frames.flatMap { frame in
-            frame.expression.map(Float.init) + [Float](repeating: 0, count: expressionCount - frame.expression.count)
-        }))
-        jawRotations = Parameter(Tensor(shape: [tracking.frames.count, 3], scalars: tracking.frames.flatMap { frame in
-            (0..<3).map { frame.jaw.indices.contains($0) ? Float(frame.jaw[$0]) : 0 }
-        }))
+        expressions = Parameter(
+            Tensor(
+                shape: [tracking.frames.count, expressionCount],
+                scalars: tracking.frames.flatMap { frame in
+                    frame.expression.map(Float.init) + [Float](repeating: 0, count: expressionCount - frame.expression.count)
+                }))
+        jawRotations = Parameter(
+            Tensor(
+                shape: [tracking.frames.count, 3],
+                scalars: tracking.frames.flatMap { frame in
+                    (0..<3).map { frame.jaw.indices.contains($0) ? Float(frame.jaw[$0]) : 0 }
+                }))
         do {
             rig = try HeadMeshRig(model: model, identity: tracking.identity.map(Float.init), scale: Float(tracking.scale))
         } catch {
@@ -73,8 +81,9 @@ final class RiggedTrainer: CheckpointedTrainer {
         }
         binding = initial.binding
         var groups: [Adam.Group] = [
-            .init(name: "means", parameters: [means], learningRate: settings.positionLearningRate, epsilon: 1e-15,
-                  schedule: .logLinear(finalLearningRate: settings.positionLearningRateFinal, steps: settings.iterations)),
+            .init(
+                name: "means", parameters: [means], learningRate: settings.positionLearningRate, epsilon: 1e-15,
+                schedule: .logLinear(finalLearningRate: settings.positionLearningRateFinal, steps: settings.iterations)),
             .init(name: "rotations", parameters: [rotations], learningRate: settings.rotationLearningRate, epsilon: 1e-15),
             .init(name: "scales", parameters: [logScales], learningRate: settings.scalingLearningRate, epsilon: 1e-15),
             .init(name: "opacity", parameters: [opacityLogits], learningRate: settings.opacityLearningRate, epsilon: 1e-15),
@@ -92,9 +101,11 @@ final class RiggedTrainer: CheckpointedTrainer {
 
     /// Parameters by checkpoint name.
     var namedParameters: [(name: String, parameter: Parameter)] {
-        [("means", means), ("rotations", rotations), ("log_scales", logScales), ("opacity_logits", opacityLogits),
-         ("features", features), ("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets),
-         ("expressions", expressions), ("jaw_rotations", jawRotations)]
+        [
+            ("means", means), ("rotations", rotations), ("log_scales", logScales), ("opacity_logits", opacityLogits),
+            ("features", features), ("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets),
+            ("expressions", expressions), ("jaw_rotations", jawRotations),
+        ]
     }
 
     /// How many of `namedParameters` hold one row per Gaussian (the rest hold one row per frame).
@@ -102,8 +113,9 @@ final class RiggedTrainer: CheckpointedTrainer {
 
     /// The current Gaussians (local parameters and bindings).
     var gaussians: RiggedGaussians {
-        RiggedGaussians(means: means.value.scalars, rotations: rotations.value.scalars, logScales: logScales.value.scalars,
-                        opacityLogits: opacityLogits.value.scalars, features: features.value.scalars, binding: binding)
+        RiggedGaussians(
+            means: means.value.scalars, rotations: rotations.value.scalars, logScales: logScales.value.scalars,
+            opacityLogits: opacityLogits.value.scalars, features: features.value.scalars, binding: binding)
     }
 
     /// SH degree in use at the current iteration (one band more every `shIncreaseInterval` steps).
@@ -147,27 +159,33 @@ final class RiggedTrainer: CheckpointedTrainer {
     /// The pivot of the rigid offset is held constant within a step; it depends on the expression
     /// only if the model's root-joint regressor uses expression-moved vertices (not the case for the
     /// procedural model, whose root joint is regressed from the neck base).
-    private func posed(frame: Int, tape: Tape?) throws -> (means: Variable, rotations: Variable, logScales: Variable,
-                                                          localMeans: Variable, localLogScales: Variable, frames: TriangleFrames) {
+    private func posed(frame: Int, tape: Tape?) throws -> (
+        means: Variable, rotations: Variable, logScales: Variable,
+        localMeans: Variable, localLogScales: Variable, frames: TriangleFrames
+    ) {
         func variable(_ parameter: Parameter) -> Variable { tape.map { $0.variable(for: parameter) } ?? Variable(parameter.value) }
         let localMeans = variable(means), localLogScales = variable(logScales)
         guard settings.finetuneTracking else {
             let frames = try trackedFrame(frame)
-            let world = RiggedTransform.apply(means: localMeans, rotations: variable(rotations), logScales: localLogScales,
-                                              binding: binding, frames: frames)
+            let world = RiggedTransform.apply(
+                means: localMeans, rotations: variable(rotations), logScales: localLogScales,
+                binding: binding, frames: frames)
             return (world.means, world.rotations, world.logScales, localMeans, localLogScales, frames)
         }
         let state = tracking.frames[frame]
-        let mesh = rig.pose(expression: variable(expressions).slice(frame..<(frame + 1), axis: 0),
-                            jaw: variable(jawRotations).slice(frame..<(frame + 1), axis: 0),
-                            jointRotations: tracking.jointRotations(frame: frame, model: model),
-                            translation: SIMD3<Float>(state.translation.map(Float.init)))
-        let world = RiggedTransform.apply(means: localMeans, rotations: variable(rotations), logScales: localLogScales,
-                                          binding: binding, vertices: mesh.vertices, triangles: model.triangles)
-        let corrected = RigidOffset.apply(means: world.means, rotations: world.rotations,
-                                          rotationOffset: variable(rotationOffsets).slice(frame..<(frame + 1), axis: 0),
-                                          translationOffset: variable(translationOffsets).slice(frame..<(frame + 1), axis: 0),
-                                          pivot: mesh.root)
+        let mesh = rig.pose(
+            expression: variable(expressions).slice(frame..<(frame + 1), axis: 0),
+            jaw: variable(jawRotations).slice(frame..<(frame + 1), axis: 0),
+            jointRotations: tracking.jointRotations(frame: frame, model: model),
+            translation: SIMD3<Float>(state.translation.map(Float.init)))
+        let world = RiggedTransform.apply(
+            means: localMeans, rotations: variable(rotations), logScales: localLogScales,
+            binding: binding, vertices: mesh.vertices, triangles: model.triangles)
+        let corrected = RigidOffset.apply(
+            means: world.means, rotations: world.rotations,
+            rotationOffset: variable(rotationOffsets).slice(frame..<(frame + 1), axis: 0),
+            translationOffset: variable(translationOffsets).slice(frame..<(frame + 1), axis: 0),
+            pivot: mesh.root)
         return (corrected.means, corrected.rotations, world.logScales, localMeans, localLogScales, world.frames)
     }
 
@@ -175,9 +193,10 @@ final class RiggedTrainer: CheckpointedTrainer {
     func render(_ view: TrainingView) throws -> [Float] {
         let world = try posed(frame: view.frame, tape: nil)
         let degree = activeSHDegree
-        let scene = GaussianScene(means: world.means.value.scalars, rotations: world.rotations.value.scalars,
-                                  logScales: world.logScales.value.scalars, opacityLogits: opacityLogits.value.scalars,
-                                  features: gaussians.truncatedFeatures(degree: degree), appearance: .sphericalHarmonics(degree: degree))
+        let scene = GaussianScene(
+            means: world.means.value.scalars, rotations: world.rotations.value.scalars,
+            logScales: world.logScales.value.scalars, opacityLogits: opacityLogits.value.scalars,
+            features: gaussians.truncatedFeatures(degree: degree), appearance: .sphericalHarmonics(degree: degree))
         return try rasterizer.render(scene: scene, camera: view.camera, settings: RasterSettings(background: settings.background)).output.image
     }
 
@@ -192,9 +211,10 @@ final class RiggedTrainer: CheckpointedTrainer {
         if degree < RiggedGaussianAvatar.storedSHDegree {
             colours = colours.slice(0..<((degree + 1) * (degree + 1) * 3), axis: 1)
         }
-        let variables = GaussianVariables(means: world.means, rotations: world.rotations, logScales: world.logScales,
-                                          opacityLogits: tape.variable(for: opacityLogits), features: colours,
-                                          appearance: .sphericalHarmonics(degree: degree))
+        let variables = GaussianVariables(
+            means: world.means, rotations: world.rotations, logScales: world.logScales,
+            opacityLogits: tape.variable(for: opacityLogits), features: colours,
+            appearance: .sphericalHarmonics(degree: degree))
         let render: DifferentiableRender
         do {
             render = try rasterizer.render(variables, camera: view.camera, settings: RasterSettings(background: settings.background))
@@ -203,17 +223,20 @@ final class RiggedTrainer: CheckpointedTrainer {
             throw error
         }
         let target = Variable(view.target)
-        let photometric = (1 - settings.dssimWeight) * Losses.l1(render.image, target)
+        let photometric =
+            (1 - settings.dssimWeight) * Losses.l1(render.image, target)
             + settings.dssimWeight * Losses.structuralDissimilarity(render.image.permuted([2, 0, 1]), target.permuted([2, 0, 1]))
         var loss = photometric
         let visible = render.result.screenRadius.indices.filter { render.result.screenRadius[$0] > 0 }.map(Int32.init)
         if !visible.isEmpty {
             if settings.positionLossWeight > 0 {
-                loss = loss + settings.positionLossWeight
+                loss =
+                    loss + settings.positionLossWeight
                     * (localMeans.gatherRows(visible).norm(axis: 1) - settings.positionThreshold).relu().mean()
             }
             if settings.scaleLossWeight > 0 {
-                loss = loss + settings.scaleLossWeight
+                loss =
+                    loss + settings.scaleLossWeight
                     * (localLogScales.gatherRows(visible).exp() - settings.scaleThreshold).relu().norm(axis: 1).mean()
             }
         }
@@ -232,11 +255,13 @@ final class RiggedTrainer: CheckpointedTrainer {
             throw NonFiniteTraining(iteration: iteration, what: problem)
         }
         if settings.densityControl && iteration >= settings.densifyStart && iteration <= settings.densifyUntil
-            && iteration % settings.densifyInterval == 0 {
+            && iteration % settings.densifyInterval == 0
+        {
             try densify(frames: world.frames)
         }
         if settings.densityControl && settings.opacityResetInterval > 0 && iteration % settings.opacityResetInterval == 0
-            && iteration < settings.iterations {
+            && iteration < settings.iterations
+        {
             resetOpacity()
         }
         return StepReport(loss: lossValue, psnr: ImageQuality.psnr(render.image.value.scalars, view.target.scalars))
@@ -254,10 +279,13 @@ final class RiggedTrainer: CheckpointedTrainer {
         density.gradientThreshold = settings.densifyGradientThreshold
         density.percentDense = settings.percentDense
         if settings.opacityResetInterval > 0 && iteration > settings.opacityResetInterval { density.maxScreenRadius = 20 }
-        let edit = RiggedDensityControl.densifyAndPrune(&edited, triangleScales: frames.scales, statistics: statistics,
-                                                        settings: density, generator: &generator)
+        let edit = RiggedDensityControl.densifyAndPrune(
+            &edited, triangleScales: frames.scales, statistics: statistics,
+            settings: density, generator: &generator)
         if edited.count > settings.maxGaussians {
-            throw RiggedGaussiansError("iteration \(iteration): density control grew the avatar to \(edited.count) Gaussians, above max_gaussians = \(settings.maxGaussians); raise densify_grad_threshold or max_gaussians")
+            throw RiggedGaussiansError(
+                "iteration \(iteration): density control grew the avatar to \(edited.count) Gaussians, above max_gaussians = \(settings.maxGaussians); raise densify_grad_threshold or max_gaussians"
+            )
         }
         let kept = edit.keptOriginals(previousCount: before)
         let newRows = edit.isNew.indices.filter { edit.isNew[$0] }
@@ -289,12 +317,15 @@ final class RiggedTrainer: CheckpointedTrainer {
     /// into `directory` (`AvatarCheckpoint`: a kill during the save leaves the previous one valid).
     func saveCheckpoint(to directory: URL) throws {
         let n = binding.count
-        let extras = ["binding": Tensor(shape: [n], scalars: binding.map(Float.init)),
-                      "statistics.gradient_norm_sum": Tensor(shape: [n], scalars: statistics.gradientNormSum),
-                      "statistics.visible_views": Tensor(shape: [n], scalars: statistics.visibleViews.map(Float.init)),
-                      "statistics.max_screen_radius": Tensor(shape: [n], scalars: statistics.maxScreenRadius)]
-        try AvatarCheckpoint.save(iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: adam,
-                                  extras: extras, to: directory)
+        let extras = [
+            "binding": Tensor(shape: [n], scalars: binding.map(Float.init)),
+            "statistics.gradient_norm_sum": Tensor(shape: [n], scalars: statistics.gradientNormSum),
+            "statistics.visible_views": Tensor(shape: [n], scalars: statistics.visibleViews.map(Float.init)),
+            "statistics.max_screen_radius": Tensor(shape: [n], scalars: statistics.maxScreenRadius),
+        ]
+        try AvatarCheckpoint.save(
+            iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: adam,
+            extras: extras, to: directory)
     }
 
     /// Restores a checkpoint written by `saveCheckpoint` (the Gaussian count is the checkpoint's, not
@@ -306,9 +337,12 @@ final class RiggedTrainer: CheckpointedTrainer {
         let n = binding.count
         let frameCount = tracking.frames.count
         guard namedParameters.prefix(Self.gaussianParameterCount).allSatisfy({ $0.parameter.shape[0] == n }),
-              namedParameters.dropFirst(Self.gaussianParameterCount).allSatisfy({ $0.parameter.shape[0] == frameCount }),
-              expressions.shape == [frameCount, model.expressionCount] else {
-            throw RiggedGaussiansError("\(loaded.url.path): checkpoint shapes do not match its \(n) bindings or the \(tracking.frames.count) tracked frames; delete the checkpoint directory to start over")
+            namedParameters.dropFirst(Self.gaussianParameterCount).allSatisfy({ $0.parameter.shape[0] == frameCount }),
+            expressions.shape == [frameCount, model.expressionCount]
+        else {
+            throw RiggedGaussiansError(
+                "\(loaded.url.path): checkpoint shapes do not match its \(n) bindings or the \(tracking.frames.count) tracked frames; delete the checkpoint directory to start over"
+            )
         }
         try AvatarCheckpoint.loadOptimizerState(loaded, into: adam, for: namedParameters)
         statistics = DensificationStatistics(count: n)

@@ -20,16 +20,18 @@ struct TrainingData {
     static func load(frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int) throws -> TrainingData {
         let split: CalibratedViews
         do {
-            split = try CalibratedViews.open(frameSet: frameSet, tracking: tracking, heldOutCameras: heldOutCameras,
-                                             heldOutFrames: heldOutFrames, consumer: "gaussians.rigged")
+            split = try CalibratedViews.open(
+                frameSet: frameSet, tracking: tracking, heldOutCameras: heldOutCameras,
+                heldOutFrames: heldOutFrames, consumer: "gaussians.rigged")
         } catch let error as AvatarError {
             throw RiggedGaussiansError(error.description)
         }
         let views = split.views(frames: split.trainingFrames)
-        return TrainingData(training: try views.training.map { try loadView(frameSet: frameSet, $0) },
-                            validation: try views.heldOut.map { try loadView(frameSet: frameSet, $0) },
-                            trainingCameras: split.trainingCameras, trainingFrames: split.trainingFrames.count,
-                            sceneExtent: split.sceneExtent)
+        return TrainingData(
+            training: try views.training.map { try loadView(frameSet: frameSet, $0) },
+            validation: try views.heldOut.map { try loadView(frameSet: frameSet, $0) },
+            trainingCameras: split.trainingCameras, trainingFrames: split.trainingFrames.count,
+            sceneExtent: split.sceneExtent)
     }
 
     static func loadView(frameSet: FrameSet, _ view: CalibratedViews.View) throws -> TrainingView {
@@ -39,7 +41,8 @@ struct TrainingData {
         for p in 0..<pixels {
             for c in 0..<3 { rgb[3 * p + c] = image.samples[p * image.channels + c] }
         }
-        return TrainingView(frame: view.frame, cameraID: view.cameraID, camera: view.camera,
-                            target: Tensor(shape: [image.height, image.width, 3], scalars: rgb))
+        return TrainingView(
+            frame: view.frame, cameraID: view.cameraID, camera: view.camera,
+            target: Tensor(shape: [image.height, image.width, 3], scalars: rgb))
     }
 }

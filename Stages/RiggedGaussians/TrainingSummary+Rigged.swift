@@ -9,7 +9,8 @@ extension TrainingSummary {
             try TrainingSummary.meanPSNR(views) { (try trainer.render($0), $0.target.scalars) }
         }
         let sample = TrainingSummary.trainingSample(count: data.training.count, cameras: data.trainingCameras.count).map { data.training[$0] }
-        return TrainingSummary(iterations: trainer.iteration, gaussianCount: trainer.binding.count, trainingPSNR: try meanPSNR(sample) ?? 0,
-                               heldOutCameraPSNR: try meanPSNR(data.validation), seconds: seconds, steps: steps)
+        return TrainingSummary(
+            iterations: trainer.iteration, gaussianCount: trainer.binding.count, trainingPSNR: try meanPSNR(sample) ?? 0,
+            heldOutCameraPSNR: try meanPSNR(data.validation), seconds: seconds, steps: steps)
     }
 }

@@ -44,20 +44,25 @@ public struct GroundTruthLandmarksStage: Stage {
         let capture = try context.input("capture")
         let manifestURL = capture.appendingPathComponent("groundtruth/groundtruth.json")
         guard let data = FileManager.default.contents(atPath: manifestURL.path),
-              let manifest = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let sequences = manifest["sequences"] as? [String: Any],
-              let sequence = sequences[parameters.sequence] as? [String: Any],
-              let order = sequence["cameras"] as? [String],
-              let arrays = sequence["arrays"] as? [String: Any],
-              let entry = arrays["landmarks2d"] as? [String: Any],
-              let file = entry["file"] as? String, let shape = entry["shape"] as? [Int], shape.count == 4, shape[2] == 68, shape[3] == 2 else {
-            throw SyntheticCaptureError("\(manifestURL.path): no ground-truth landmarks for sequence '\(parameters.sequence)'; synthetic.landmarks needs a capture written by synthetic.capture")
+            let manifest = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let sequences = manifest["sequences"] as? [String: Any],
+            let sequence = sequences[parameters.sequence] as? [String: Any],
+            let order = sequence["cameras"] as? [String],
+            let arrays = sequence["arrays"] as? [String: Any],
+            let entry = arrays["landmarks2d"] as? [String: Any],
+            let file = entry["file"] as? String, let shape = entry["shape"] as? [Int], shape.count == 4, shape[2] == 68, shape[3] == 2
+        else {
+            throw SyntheticCaptureError(
+                "\(manifestURL.path): no ground-truth landmarks for sequence '\(parameters.sequence)'; synthetic.landmarks needs a capture written by synthetic.capture"
+            )
         }
         let blob = capture.appendingPathComponent("groundtruth").appendingPathComponent(file)
         guard let bytes = FileManager.default.contents(atPath: blob.path), bytes.count == shape.reduce(1, *) * 4 else {
             throw SyntheticCaptureError("\(blob.path): missing or truncated (expected \(shape.reduce(1, *) * 4) bytes); regenerate the capture")
         }
-        let values = bytes.withUnsafeBytes { raw in (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.load(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+        let values = bytes.withUnsafeBytes { raw in
+            (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.load(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
         let cameraIDs = try Self.trainingCameras(of: capture)
         var random = SplitMix64(seed: UInt64(parameters.seed))
         func gaussian() -> Double {
@@ -67,16 +72,20 @@ public struct GroundTruthLandmarksStage: Stage {
         let frameCount = shape[1]
         var frames: [[FaceLandmarkSet.Detection?]] = []
         for frame in 0..<frameCount {
-            frames.append(try cameraIDs.map { id -> FaceLandmarkSet.Detection? in
-                guard let c = order.firstIndex(of: id) else {
-                    throw SyntheticCaptureError("\(manifestURL.path): camera \(id) has no ground-truth landmarks")
-                }
-                let base = (c * frameCount + frame) * 136
-                let points = (0..<68).map { k in
-                    [Double(values[base + 2 * k]) + parameters.noisePixels * gaussian(), Double(values[base + 2 * k + 1]) + parameters.noisePixels * gaussian()]
-                }
-                return FaceLandmarkSet.Detection(points: points, confidence: [Double](repeating: 1, count: 68))
-            })
+            frames.append(
+                try cameraIDs.map { id -> FaceLandmarkSet.Detection? in
+                    guard let c = order.firstIndex(of: id) else {
+                        throw SyntheticCaptureError("\(manifestURL.path): camera \(id) has no ground-truth landmarks")
+                    }
+                    let base = (c * frameCount + frame) * 136
+                    let points = (0..<68).map { k in
+                        [
+                            Double(values[base + 2 * k]) + parameters.noisePixels * gaussian(),
+                            Double(values[base + 2 * k + 1]) + parameters.noisePixels * gaussian(),
+                        ]
+                    }
+                    return FaceLandmarkSet.Detection(points: points, confidence: [Double](repeating: 1, count: 68))
+                })
             context.reportProgress(completed: frame + 1, total: frameCount, unit: "frames")
         }
         try FaceLandmarkSet(cameras: cameraIDs, frames: frames).write(to: try context.output("landmarks"))

@@ -106,8 +106,10 @@ public struct HairSimulation: Sendable {
     /// Ribbon geometry of the cards: two vertices per particle offset sideways along the scalp,
     /// tapering to the tip. Returns positions, triangles (indices from 0), outward normals and per
     /// vertex (across 0/1, along 0…1, card shade).
-    public func ribbons(headCenter: SIMD3<Float>, cardShades: [Float]) -> (positions: [SIMD3<Float>], triangles: [SIMD3<Int32>],
-                                                                            normals: [SIMD3<Float>], attributes: [SIMD3<Float>]) {
+    public func ribbons(headCenter: SIMD3<Float>, cardShades: [Float]) -> (
+        positions: [SIMD3<Float>], triangles: [SIMD3<Int32>],
+        normals: [SIMD3<Float>], attributes: [SIMD3<Float>]
+    ) {
         let n = segmentCount + 1
         var positions: [SIMD3<Float>] = [], normals: [SIMD3<Float>] = [], attributes: [SIMD3<Float>] = []
         var triangles: [SIMD3<Int32>] = []

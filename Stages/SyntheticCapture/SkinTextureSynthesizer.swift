@@ -45,8 +45,9 @@ enum SkinTextureSynthesizer {
                         let b = SIMD3(fragments.barycentrics[3 * p], fragments.barycentrics[3 * p + 1], fragments.barycentrics[3 * p + 2])
                         let position = b.x * template[Int(tri.x)] + b.y * template[Int(tri.y)] + b.z * template[Int(tri.z)]
                         let corner = b.x >= b.y && b.x >= b.z ? tri.x : (b.y >= b.z ? tri.y : tri.z)
-                        (colour, hair) = skin(position: position, region: model.vertexRegions[Int(corner)], subject: subject, noise: noise,
-                                              lips: lipPolygon, brows: brows, eyes: eyes, nostrils: nostrils)
+                        (colour, hair) = skin(
+                            position: position, region: model.vertexRegions[Int(corner)], subject: subject, noise: noise,
+                            lips: lipPolygon, brows: brows, eyes: eyes, nostrils: nostrils)
                     }
                     texels.pointer[4 * p] = colour.x
                     texels.pointer[4 * p + 1] = colour.y
@@ -58,8 +59,10 @@ enum SkinTextureSynthesizer {
         return Texture(image: image)
     }
 
-    static func skin(position p: SIMD3<Float>, region: HeadRegion, subject: SyntheticSubject, noise: ValueNoise,
-                     lips: [SIMD2<Float>], brows: [[SIMD2<Float>]], eyes: [[SIMD2<Float>]], nostrils: [SIMD2<Float>]) -> (SIMD3<Float>, Float) {
+    static func skin(
+        position p: SIMD3<Float>, region: HeadRegion, subject: SyntheticSubject, noise: ValueNoise,
+        lips: [SIMD2<Float>], brows: [[SIMD2<Float>]], eyes: [[SIMD2<Float>]], nostrils: [SIMD2<Float>]
+    ) -> (SIMD3<Float>, Float) {
         let q = SIMD2(p.x, p.y)
         var colour = subject.skinColor * (1 + 0.06 * noise.fractal(p * 60) + 0.025 * noise.value(p * 900))
         if region == .ears { colour *= SIMD3(1.02, 0.94, 0.92) }

@@ -39,7 +39,9 @@ public struct SyntheticCaptureStage: Stage {
 
         enum CodingKeys: String, CodingKey {
             case seed, cameras, width, height, frames, fps, supersampling, sway
-            case arcDegrees = "arc_degrees", heldOutCameras = "held_out_cameras", heldOutFrames = "held_out_frames"
+            case arcDegrees = "arc_degrees"
+            case heldOutCameras = "held_out_cameras"
+            case heldOutFrames = "held_out_frames"
         }
 
         /// The schema.
@@ -54,7 +56,9 @@ public struct SyntheticCaptureStage: Stage {
             .int("held_out_frames", 30, range: 0...1000, doc: "Frames of the held-out sequence with other expressions (ground truth, for reenactment)."),
             .double("fps", 25, range: 1...240, doc: "Frame rate, frames per second."),
             .int("supersampling", 1, range: 1...4, doc: "Supersampling per axis; 2 gives antialiased edges and fractional alpha at 4× the render cost."),
-            .double("sway", 0, range: 0...0.5, doc: "Amplitude in metres of a slow sideways sway of the whole subject (period 4 s); 0 keeps it seated. Plate-free matting needs motion."),
+            .double(
+                "sway", 0, range: 0...0.5,
+                doc: "Amplitude in metres of a slow sideways sway of the whole subject (period 4 s); 0 keeps it seated. Plate-free matting needs motion."),
         ]
 
         /// The scene configuration these parameters describe.
@@ -85,7 +89,7 @@ public struct SyntheticCaptureStage: Stage {
     public static let inputs: [StagePort] = []
     /// The capture directory.
     public static let outputs: [StagePort] = [
-        StagePort("capture", .capture, doc: "Capture directory (cameras.json, cam*/%06d.png, background/, groundtruth/)."),
+        StagePort("capture", .capture, doc: "Capture directory (cameras.json, cam*/%06d.png, background/, groundtruth/).")
     ]
 
     /// Creates the stage.
@@ -95,7 +99,9 @@ public struct SyntheticCaptureStage: Stage {
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
         let configuration = parameters.configuration
         let scene = try SyntheticScene(configuration: configuration, model: ProceduralHeadBuilder.build())
-        context.log("rendering \(configuration.cameraCount)+\(configuration.heldOutCameraCount) cameras, \(configuration.frameCount)+\(configuration.heldOutFrameCount) frames at \(configuration.width)x\(configuration.height)")
+        context.log(
+            "rendering \(configuration.cameraCount)+\(configuration.heldOutCameraCount) cameras, \(configuration.frameCount)+\(configuration.heldOutFrameCount) frames at \(configuration.width)x\(configuration.height)"
+        )
         try SyntheticCaptureWriter.write(scene, to: try context.output("capture")) { total in
             context.advanceProgress(total: total, unit: "views")
         }

@@ -66,17 +66,21 @@ public enum SyntheticCaptureWriter {
         let training = scene.cameras, heldOut = scene.heldOutCameras
         let fps = Double(scene.configuration.framesPerSecond)
         func calibration(_ camera: PinholeCamera, media: String) -> CameraCalibration {
-            CameraCalibration(id: camera.id, width: camera.width, height: camera.height, fx: Double(camera.fx), fy: Double(camera.fy),
-                              cx: Double(camera.cx), cy: Double(camera.cy), worldToCamera: camera.worldToCamera.rowMajor4x4.map(Double.init),
-                              media: media)
+            CameraCalibration(
+                id: camera.id, width: camera.width, height: camera.height, fx: Double(camera.fx), fy: Double(camera.fy),
+                cx: Double(camera.cx), cy: Double(camera.cy), worldToCamera: camera.worldToCamera.rowMajor4x4.map(Double.init),
+                media: media)
         }
         try createDirectory(groundTruth.appendingPathComponent("background"))
-        try writeJSON(CamerasFile(cameras: training.map { calibration($0, media: $0.id) }, fps: fps, units: "metres"),
-                      to: directory.appendingPathComponent("cameras.json"))
-        try writeJSON(CamerasFile(cameras: training.map { calibration($0, media: "../\($0.id)") }
-                                      + heldOut.map { calibration($0, media: "training/images/\($0.id)") },
-                                  fps: fps, units: "metres"),
-                      to: groundTruth.appendingPathComponent("cameras.json"))
+        try writeJSON(
+            CamerasFile(cameras: training.map { calibration($0, media: $0.id) }, fps: fps, units: "metres"),
+            to: directory.appendingPathComponent("cameras.json"))
+        try writeJSON(
+            CamerasFile(
+                cameras: training.map { calibration($0, media: "../\($0.id)") }
+                    + heldOut.map { calibration($0, media: "training/images/\($0.id)") },
+                fps: fps, units: "metres"),
+            to: groundTruth.appendingPathComponent("cameras.json"))
         try HeadModelFormat.write(scene.model, to: groundTruth.appendingPathComponent("head_model"))
 
         var renderedPlates: [String: FloatImage] = [:]
@@ -108,12 +112,15 @@ public enum SyntheticCaptureWriter {
                     let file = String(format: "%06d.png", frame)
                     let images = imageFolder(camera: camera, kind: kind, capture: directory, sequence: sequenceDirectory, training: training)
                     try PNGFile.write(image8(view.image), to: images.appendingPathComponent(file), compressionLevel: compressionLevel)
-                    try PNGFile.write(image8(view.alpha), to: sequenceDirectory.appendingPathComponent("alpha").appendingPathComponent(camera.id)
-                        .appendingPathComponent(file), compressionLevel: compressionLevel)
+                    try PNGFile.write(
+                        image8(view.alpha),
+                        to: sequenceDirectory.appendingPathComponent("alpha").appendingPathComponent(camera.id)
+                            .appendingPathComponent(file), compressionLevel: compressionLevel)
                     let grey = view.labels.map { labelGrey[$0]! }
-                    try PNGFile.write(Image8(width: camera.width, height: camera.height, channels: 1, samples: grey),
-                                      to: sequenceDirectory.appendingPathComponent("labels").appendingPathComponent(camera.id)
-                                        .appendingPathComponent(file), compressionLevel: compressionLevel)
+                    try PNGFile.write(
+                        Image8(width: camera.width, height: camera.height, channels: 1, samples: grey),
+                        to: sequenceDirectory.appendingPathComponent("labels").appendingPathComponent(camera.id)
+                            .appendingPathComponent(file), compressionLevel: compressionLevel)
                     viewRendered(total)
                     return (view.landmarks, view.landmarkVisible)
                 }
@@ -144,9 +151,10 @@ public enum SyntheticCaptureWriter {
             try writeBlob(visible.map { $0.littleEndian }, to: sequenceDirectory.appendingPathComponent("landmark_visible.i32"))
             entries[name] = SequenceEntry(
                 frames: frames, cameras: cameras.map(\.id),
-                images: Dictionary(uniqueKeysWithValues: cameras.map { camera in
-                    (camera.id, kind == .training && training.contains(camera) ? "../\(camera.id)" : "\(name)/images/\(camera.id)")
-                }),
+                images: Dictionary(
+                    uniqueKeysWithValues: cameras.map { camera in
+                        (camera.id, kind == .training && training.contains(camera) ? "../\(camera.id)" : "\(name)/images/\(camera.id)")
+                    }),
                 alpha: "\(name)/alpha/<camera>/%06d.png", labels: "\(name)/labels/<camera>/%06d.png", arrays: arrays)
         }
         let manifest = Manifest(

@@ -21,11 +21,15 @@ public enum PerformanceKind: String, Sendable, CaseIterable {
     var expressions: [ExpressionCoefficient] {
         switch self {
         case .training:
-            [.smileLeft, .smileRight, .browRaiseLeft, .browRaiseRight, .eyesWide, .pucker, .cheekPuffLeft, .cheekPuffRight,
-             .lipsPart, .mouthFrownLeft, .mouthFrownRight]
+            [
+                .smileLeft, .smileRight, .browRaiseLeft, .browRaiseRight, .eyesWide, .pucker, .cheekPuffLeft, .cheekPuffRight,
+                .lipsPart, .mouthFrownLeft, .mouthFrownRight,
+            ]
         case .heldOut:
-            [.browFrown, .squintLeft, .squintRight, .mouthStretch, .upperLipRaise, .lowerLipDepress, .lipPress,
-             .mouthLeft, .mouthRight, .noseWrinkle, .jawForward]
+            [
+                .browFrown, .squintLeft, .squintRight, .mouthStretch, .upperLipRaise, .lowerLipDepress, .lipPress,
+                .mouthLeft, .mouthRight, .noseWrinkle, .jawForward,
+            ]
         }
     }
 }
@@ -35,8 +39,10 @@ public enum PerformanceKind: String, Sendable, CaseIterable {
 /// quick turns that make the hair swing) and gaze shifts.
 public enum SyntheticPerformance {
     /// The per-frame states of a sequence of `frameCount` frames at `framesPerSecond`.
-    public static func generate(kind: PerformanceKind, seed: UInt64, frameCount: Int, framesPerSecond: Float,
-                                expressionCount: Int, jointCount: Int) -> [PerformanceFrame] {
+    public static func generate(
+        kind: PerformanceKind, seed: UInt64, frameCount: Int, framesPerSecond: Float,
+        expressionCount: Int, jointCount: Int
+    ) -> [PerformanceFrame] {
         var generator = SplitMix64(seed: seed &+ (kind == .training ? 0x51 : 0xA7) &* 0x9E37_79B9)
         let keySpacing = max(4, Int((0.8 * framesPerSecond).rounded()))
         let keyCount = frameCount / keySpacing + 2

@@ -44,7 +44,9 @@ public struct SyntheticScene: Sendable {
         try configuration.validate()
         try model.validate()
         guard model.jointCount == 5, !model.uv.isEmpty else {
-            throw SyntheticCaptureError("the synthetic capture needs a head model with UVs and the joints root, neck, jaw, left_eye, right_eye; '\(model.name)' has \(model.jointCount) joints")
+            throw SyntheticCaptureError(
+                "the synthetic capture needs a head model with UVs and the joints root, neck, jaw, left_eye, right_eye; '\(model.name)' has \(model.jointCount) joints"
+            )
         }
         self.configuration = configuration
         self.model = model
@@ -52,14 +54,16 @@ public struct SyntheticScene: Sendable {
         texture = SkinTextureSynthesizer.paint(model: model, subject: subject, size: 512)
         let target = SIMD3<Float>(0, -0.035, 0)
         let fieldOfView: Float = 26 * .pi / 180
-        cameras = try CameraRig.arc(count: configuration.cameraCount, arcDegrees: configuration.arcDegrees, radius: 0.95, elevation: 0.03,
-                                    target: target, width: configuration.width, height: configuration.height, horizontalFieldOfView: fieldOfView)
+        cameras = try CameraRig.arc(
+            count: configuration.cameraCount, arcDegrees: configuration.arcDegrees, radius: 0.95, elevation: 0.03,
+            target: target, width: configuration.width, height: configuration.height, horizontalFieldOfView: fieldOfView)
         heldOutCameras = (0..<configuration.heldOutCameraCount).map { k in
             let fraction = (Float(k) + 0.5) / Float(configuration.heldOutCameraCount)
             let azimuth = (fraction - 0.5) * configuration.arcDegrees * 0.8 * .pi / 180
             let eye = target + SIMD3(0.95 * sin(azimuth), 0.16, 0.95 * cos(azimuth))
-            return PinholeCamera(id: String(format: "held%02d", k), width: configuration.width, height: configuration.height,
-                                 horizontalFieldOfView: fieldOfView, eye: eye, target: target)
+            return PinholeCamera(
+                id: String(format: "held%02d", k), width: configuration.width, height: configuration.height,
+                horizontalFieldOfView: fieldOfView, eye: eye, target: target)
         }
         var generator = SplitMix64(seed: subject.noiseSeed ^ 0x5348_4144)
         cardShades = (0..<16).map { _ in generator.nextFloat(in: 0.75, 1.2) }
@@ -75,9 +79,10 @@ public struct SyntheticScene: Sendable {
         var hairTriangles: [SIMD3<Int32>] = []
         for kind in PerformanceKind.allCases {
             let count = kind == .training ? configuration.frameCount : configuration.heldOutFrameCount
-            var frames = SyntheticPerformance.generate(kind: kind, seed: configuration.seed, frameCount: count,
-                                                       framesPerSecond: configuration.framesPerSecond,
-                                                       expressionCount: model.expressionCount, jointCount: model.jointCount)
+            var frames = SyntheticPerformance.generate(
+                kind: kind, seed: configuration.seed, frameCount: count,
+                framesPerSecond: configuration.framesPerSecond,
+                expressionCount: model.expressionCount, jointCount: model.jointCount)
             if configuration.sway > 0 {
                 for index in frames.indices {
                     let time = Float(index) / configuration.framesPerSecond
@@ -85,16 +90,18 @@ public struct SyntheticScene: Sendable {
                 }
             }
             performances[kind] = frames
-            geometry[kind] = try SyntheticScene.simulate(model: model, subject: subject, frames: frames, torso: scaledTorso,
-                                                         framesPerSecond: configuration.framesPerSecond, cardShades: cardShades,
-                                                         hairTriangles: &hairTriangles)
+            geometry[kind] = try SyntheticScene.simulate(
+                model: model, subject: subject, frames: frames, torso: scaledTorso,
+                framesPerSecond: configuration.framesPerSecond, cardShades: cardShades,
+                hairTriangles: &hairTriangles)
         }
         self.performances = performances
         self.geometry = geometry
         self.torso = scaledTorso
         let headVertexCount = model.vertexCount
         let hairVertexCount = geometry[.training]![0].positions.count - headVertexCount - scaledTorso.vertexCount
-        triangles = model.triangles + hairTriangles.map { $0 &+ SIMD3(repeating: Int32(headVertexCount)) }
+        triangles =
+            model.triangles + hairTriangles.map { $0 &+ SIMD3(repeating: Int32(headVertexCount)) }
             + scaledTorso.triangles.map { $0 &+ SIMD3(repeating: Int32(headVertexCount + hairVertexCount)) }
         headTriangleCount = model.triangles.count
         hairTriangleCount = hairTriangles.count
@@ -103,8 +110,10 @@ public struct SyntheticScene: Sendable {
 
     /// Runs the hair simulation through a sequence (after a one-second settling phase in the first
     /// frame's pose) and assembles each frame's geometry.
-    static func simulate(model: HeadModel, subject: SyntheticSubject, frames: [PerformanceFrame], torso: TriangleMesh,
-                         framesPerSecond: Float, cardShades: [Float], hairTriangles: inout [SIMD3<Int32>]) throws -> [FrameGeometry] {
+    static func simulate(
+        model: HeadModel, subject: SyntheticSubject, frames: [PerformanceFrame], torso: TriangleMesh,
+        framesPerSecond: Float, cardShades: [Float], hairTriangles: inout [SIMD3<Int32>]
+    ) throws -> [FrameGeometry] {
         guard let first = frames.first else { return [] }
         func posed(_ frame: PerformanceFrame) throws -> (HeadModelInstance, [SIMD3<Float>]) {
             let instance = try model.evaluate(identity: subject.identity, expression: frame.expression, pose: frame.pose)
@@ -112,8 +121,9 @@ public struct SyntheticScene: Sendable {
             return (instance, normals)
         }
         let (initial, initialNormals) = try posed(first)
-        var hair = HairSimulation(model: model, vertices: initial.vertices, normals: initialNormals,
-                                  hairLength: subject.hairLength, seed: subject.noiseSeed)
+        var hair = HairSimulation(
+            model: model, vertices: initial.vertices, normals: initialNormals,
+            hairLength: subject.hairLength, seed: subject.noiseSeed)
         for _ in 0..<Int(framesPerSecond) {
             hair.step(frameDuration: 1 / framesPerSecond, vertices: initial.vertices, normals: initialNormals, head: initial.jointTransforms[1])
         }
@@ -127,11 +137,12 @@ public struct SyntheticScene: Sendable {
             let ribbons = hair.ribbons(headCenter: headCenter, cardShades: cardShades)
             if hairTriangles.isEmpty { hairTriangles = ribbons.triangles }
             let torsoNormals = torso.attributes["normal"]!
-            result.append(FrameGeometry(
-                positions: instance.vertices + ribbons.positions + torso.positions.map { $0 + frame.pose.translation },
-                normals: normals + ribbons.normals + (0..<torso.vertexCount).map { torsoNormals.vector3($0) },
-                hairAttributes: ribbons.attributes,
-                landmarks: instance.landmarks))
+            result.append(
+                FrameGeometry(
+                    positions: instance.vertices + ribbons.positions + torso.positions.map { $0 + frame.pose.translation },
+                    normals: normals + ribbons.normals + (0..<torso.vertexCount).map { torsoNormals.vector3($0) },
+                    hairAttributes: ribbons.attributes,
+                    landmarks: instance.landmarks))
         }
         return result
     }
@@ -194,8 +205,9 @@ public struct SyntheticScene: Sendable {
         let accent = SIMD3(generator.nextFloat(in: 0.1, 0.8), generator.nextFloat(in: 0.1, 0.8), generator.nextFloat(in: 0.1, 0.8))
         let floor = SIMD3(generator.nextFloat(in: 0.25, 0.4), generator.nextFloat(in: 0.2, 0.3), generator.nextFloat(in: 0.15, 0.25))
         let frames = (0..<6).map { _ in
-            SIMD4(generator.nextFloat(in: 0.25, 0.75), generator.nextFloat(in: 0.25, 0.6), generator.nextFloat(in: 0.015, 0.04),
-                  generator.nextFloat(in: 0.05, 0.12))
+            SIMD4(
+                generator.nextFloat(in: 0.25, 0.75), generator.nextFloat(in: 0.25, 0.6), generator.nextFloat(in: 0.015, 0.04),
+                generator.nextFloat(in: 0.05, 0.12))
         }
         return WallPalette(wall: wall, accent: accent, floor: floor, frames: frames)
     }

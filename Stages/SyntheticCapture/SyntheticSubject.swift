@@ -24,10 +24,14 @@ public struct SyntheticSubject: Sendable {
     public init(seed: UInt64, identityCount: Int) {
         var generator = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ 0x1234_5678)
         identity = (0..<identityCount).map { _ in max(-1.8, min(1.8, 0.8 * generator.nextGaussianLike())) }
-        let skinTones: [SIMD3<Float>] = [SIMD3(0.93, 0.72, 0.60), SIMD3(0.80, 0.57, 0.43), SIMD3(0.62, 0.42, 0.30),
-                                         SIMD3(0.45, 0.30, 0.21), SIMD3(0.96, 0.80, 0.70)]
-        let hairTones: [SIMD3<Float>] = [SIMD3(0.10, 0.07, 0.05), SIMD3(0.30, 0.19, 0.10), SIMD3(0.55, 0.40, 0.22),
-                                         SIMD3(0.04, 0.035, 0.03), SIMD3(0.45, 0.20, 0.08)]
+        let skinTones: [SIMD3<Float>] = [
+            SIMD3(0.93, 0.72, 0.60), SIMD3(0.80, 0.57, 0.43), SIMD3(0.62, 0.42, 0.30),
+            SIMD3(0.45, 0.30, 0.21), SIMD3(0.96, 0.80, 0.70),
+        ]
+        let hairTones: [SIMD3<Float>] = [
+            SIMD3(0.10, 0.07, 0.05), SIMD3(0.30, 0.19, 0.10), SIMD3(0.55, 0.40, 0.22),
+            SIMD3(0.04, 0.035, 0.03), SIMD3(0.45, 0.20, 0.08),
+        ]
         let irisTones: [SIMD3<Float>] = [SIMD3(0.25, 0.15, 0.07), SIMD3(0.20, 0.35, 0.55), SIMD3(0.25, 0.40, 0.22), SIMD3(0.12, 0.08, 0.05)]
         let shirtTones: [SIMD3<Float>] = [SIMD3(0.15, 0.25, 0.45), SIMD3(0.55, 0.12, 0.12), SIMD3(0.2, 0.4, 0.25), SIMD3(0.35, 0.35, 0.38)]
         func pick(_ palette: [SIMD3<Float>]) -> SIMD3<Float> {

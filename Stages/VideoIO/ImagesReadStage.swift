@@ -50,10 +50,12 @@ public struct ImagesReadStage: Stage {
         let cameras = try Self.cameraFolders(in: folder, singleCamera: parameters.camera)
         let first = try FrameSetConversion.imageFiles(in: cameras[0].folder)[0]
         let sourceSize = try PNGOrOtherImage.size(of: first)
-        let options = try DecodeParameterSupport.options(stage: Self.id, size: parameters.size, crop: [], firstFrame: 0, frameCount: 0,
-                                                         everyNth: parameters.everyNth, fps: 0, colour: "ffmpeg", sourceSize: sourceSize)
-        let frameSet = try FrameSetConversion.importImages(cameras: cameras, frameRate: Rational(approximating: parameters.fps),
-                                                           options: options, into: try context.output("frames"))
+        let options = try DecodeParameterSupport.options(
+            stage: Self.id, size: parameters.size, crop: [], firstFrame: 0, frameCount: 0,
+            everyNth: parameters.everyNth, fps: 0, colour: "ffmpeg", sourceSize: sourceSize)
+        let frameSet = try FrameSetConversion.importImages(
+            cameras: cameras, frameRate: Rational(approximating: parameters.fps),
+            options: options, into: try context.output("frames"))
         context.reportProgress(completed: frameSet.manifest.frameCount, total: frameSet.manifest.frameCount, unit: "frames")
         context.log("read \(frameSet.manifest.frameCount) frames of \(cameras.count) camera(s)")
     }

@@ -24,8 +24,9 @@ public struct ImagesWriteStage: Stage {
         /// The schema.
         public static let fields: [ParameterField] = [
             .stringList("cameras", [], doc: "Camera ids to write; empty writes all cameras."),
-            .choice("alpha", "keep", ["keep", "drop", "black", "white"],
-                    doc: "RGBA frames: keep = RGBA PNGs, drop = ignore alpha, black/white = composite over that colour."),
+            .choice(
+                "alpha", "keep", ["keep", "drop", "black", "white"],
+                doc: "RGBA frames: keep = RGBA PNGs, drop = ignore alpha, black/white = composite over that colour."),
             .int("every_nth", 1, range: 1...10_000, doc: "Write every N-th frame."),
             .int("compression", 6, range: 0...9, doc: "PNG zlib compression level (0 fastest, 9 smallest)."),
         ]
@@ -59,8 +60,9 @@ public struct ImagesWriteStage: Stage {
                 let folder = cameras.count == 1 ? output : output.appendingPathComponent(camera)
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let image = Self.applyAlphaPolicy(try frameSet.image(frame: frame, camera: camera), policy: parameters.alpha)
-                try PNGFile.write(image, to: folder.appendingPathComponent(FrameSetManifest.fileName(frame: frame)),
-                                  compressionLevel: parameters.compression)
+                try PNGFile.write(
+                    image, to: folder.appendingPathComponent(FrameSetManifest.fileName(frame: frame)),
+                    compressionLevel: parameters.compression)
             }
             context.reportProgress(completed: done + 1, total: frames.count, unit: "frames")
         }

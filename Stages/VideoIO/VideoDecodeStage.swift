@@ -43,10 +43,14 @@ public struct VideoDecodeStage: Stage {
             .int("every_nth", 1, range: 1...10_000, doc: "Keep every N-th frame of the range."),
             .double("fps", 0, range: 0...1000, doc: "Target frame rate in frames/s by dropping frames; 0 keeps the source rate."),
             .stringList("cameras", [], doc: "Camera ids to decode; empty decodes all cameras."),
-            .choice("colour", "ffmpeg", ["ffmpeg", "accurate"],
-                    doc: "YUV to RGB: ffmpeg = bit-identical to `ffmpeg -pix_fmt rgb24`; accurate = interpolated chroma (+~3 dB)."),
-            .string("cameras_file", Capture.camerasFileName,
-                    doc: "Calibration file inside the capture; media and background/<id>.png resolve from its folder (synthetic.capture's groundtruth/cameras.json adds the held-out cameras held00…)."),
+            .choice(
+                "colour", "ffmpeg", ["ffmpeg", "accurate"],
+                doc: "YUV to RGB: ffmpeg = bit-identical to `ffmpeg -pix_fmt rgb24`; accurate = interpolated chroma (+~3 dB)."),
+            .string(
+                "cameras_file", Capture.camerasFileName,
+                doc:
+                    "Calibration file inside the capture; media and background/<id>.png resolve from its folder (synthetic.capture's groundtruth/cameras.json adds the held-out cameras held00…)."
+            ),
         ]
     }
 
@@ -81,7 +85,8 @@ public struct VideoDecodeStage: Stage {
             context.reportProgress(completed: done, total: expected, unit: "frames")
         }
         guard frameSet.manifest.frameCount > 0 else {
-            throw VideoIOStageError(stage: Self.id, "no frames selected: first_frame \(parameters.firstFrame) is past the capture's \(capture.frameCount) frames")
+            throw VideoIOStageError(
+                stage: Self.id, "no frames selected: first_frame \(parameters.firstFrame) is past the capture's \(capture.frameCount) frames")
         }
         context.log("wrote \(frameSet.manifest.frameCount) frames of \(frameSet.manifest.width)x\(frameSet.manifest.height)")
     }

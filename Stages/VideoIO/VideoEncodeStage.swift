@@ -31,14 +31,19 @@ public struct VideoEncodeStage: Stage {
             .choice("codec", "h264", ["h264", "ffv1", "mpeg4"], doc: "h264 = MP4 H.264 yuv420p; ffv1 = lossless MKV; mpeg4 = MP4 MPEG-4 Part 2."),
             .double("crf", 18, range: 0...51, doc: "Constant quality (libx264 CRF; lower is better, 18 is visually transparent)."),
             .int("bitrate", 0, range: 0...1_000_000, doc: "Average bitrate in kbit/s; 0 uses crf."),
-            .choice("preset", "medium", ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"],
-                    doc: "libx264 speed preset (slower = smaller file at the same quality)."),
+            .choice(
+                "preset", "medium", ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"],
+                doc: "libx264 speed preset (slower = smaller file at the same quality)."),
             .stringList("cameras", [], doc: "Camera ids to include, in tile order; empty includes all."),
             .int("columns", 0, range: 0...64, doc: "Tile columns for several cameras; 0 puts all cameras in one row."),
-            .choice("chroma", "420", ["420", "444"],
-                    doc: "H.264 chroma: 420 = yuv420p, plays everywhere; 444 = full colour resolution (High 4:4:4, fewer players)."),
-            .choice("alpha", "drop", ["drop", "black", "white"],
-                    doc: "RGBA frames: drop = encode the RGB as is (matting and render stages already composite it onto their background); black/white = composite over that colour (straight-alpha images)."),
+            .choice(
+                "chroma", "420", ["420", "444"],
+                doc: "H.264 chroma: 420 = yuv420p, plays everywhere; 444 = full colour resolution (High 4:4:4, fewer players)."),
+            .choice(
+                "alpha", "drop", ["drop", "black", "white"],
+                doc:
+                    "RGBA frames: drop = encode the RGB as is (matting and render stages already composite it onto their background); black/white = composite over that colour (straight-alpha images)."
+            ),
         ]
     }
 
@@ -64,21 +69,25 @@ public struct VideoEncodeStage: Stage {
         }
         let codec = VideoEncodeOptions.Codec(rawValue: parameters.codec) ?? .h264
         let rate = parameters.fps > 0 ? Rational(approximating: parameters.fps) : frameSet.manifest.frameRate
-        let options = VideoEncodeOptions(codec: codec,
-                                         rateControl: parameters.bitrate > 0 ? .bitrate(parameters.bitrate * 1000) : .constantQuality(parameters.crf),
-                                         frameRate: rate, preset: parameters.preset,
-                                         chroma: parameters.chroma == "444" ? .full : .subsampled)
+        let options = VideoEncodeOptions(
+            codec: codec,
+            rateControl: parameters.bitrate > 0 ? .bitrate(parameters.bitrate * 1000) : .constantQuality(parameters.crf),
+            frameRate: rate, preset: parameters.preset,
+            chroma: parameters.chroma == "444" ? .full : .subsampled)
         let output = try context.output("video")
         let fileName = codec == .ffv1 ? "video.mkv" : "video.mp4"
-        let writer = try FrameSetConversion.encode(frameSet, cameras: parameters.cameras.isEmpty ? nil : parameters.cameras,
-                                                   columns: parameters.columns > 0 ? parameters.columns : nil,
-                                                   alphaBackground: parameters.alpha == "drop" ? nil : (parameters.alpha == "white" ? 255 : 0),
-                                                   to: output.appendingPathComponent(fileName), options: options)
+        let writer = try FrameSetConversion.encode(
+            frameSet, cameras: parameters.cameras.isEmpty ? nil : parameters.cameras,
+            columns: parameters.columns > 0 ? parameters.columns : nil,
+            alphaBackground: parameters.alpha == "drop" ? nil : (parameters.alpha == "white" ? 255 : 0),
+            to: output.appendingPathComponent(fileName), options: options)
         if codec == .h264 && writer.encoderName != "libx264" {
             context.warn("libx264 is not available; encoded with \(writer.encoderName) instead")
         }
-        try VideoArtifact(file: fileName, width: writer.encodedSize.width, height: writer.encodedSize.height,
-                          frameCount: frameSet.manifest.frameCount, frameRate: rate, encoder: writer.encoderName).write(to: output)
+        try VideoArtifact(
+            file: fileName, width: writer.encodedSize.width, height: writer.encodedSize.height,
+            frameCount: frameSet.manifest.frameCount, frameRate: rate, encoder: writer.encoderName
+        ).write(to: output)
         context.reportProgress(completed: frameSet.manifest.frameCount, total: frameSet.manifest.frameCount, unit: "frames")
         context.log("encoded \(frameSet.manifest.frameCount) frames with \(writer.encoderName) at \(writer.encodedSize)")
     }

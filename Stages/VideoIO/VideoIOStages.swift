@@ -34,13 +34,16 @@ enum DecodeParameterSupport {
     static func outputSize(longerSide: Int, source: PixelSize) -> PixelSize? {
         guard longerSide > 0 else { return nil }
         let scale = Double(longerSide) / Double(max(source.width, source.height))
-        return PixelSize(width: max(1, Int((Double(source.width) * scale).rounded())),
-                         height: max(1, Int((Double(source.height) * scale).rounded())))
+        return PixelSize(
+            width: max(1, Int((Double(source.width) * scale).rounded())),
+            height: max(1, Int((Double(source.height) * scale).rounded())))
     }
 
     /// Decode options from the common parameters; `sourceSize` is the frame size before cropping.
-    static func options(stage: String, size: Int, crop: [Int], firstFrame: Int, frameCount: Int, everyNth: Int, fps: Double,
-                        colour: String, sourceSize: PixelSize) throws -> VideoDecodeOptions {
+    static func options(
+        stage: String, size: Int, crop: [Int], firstFrame: Int, frameCount: Int, everyNth: Int, fps: Double,
+        colour: String, sourceSize: PixelSize
+    ) throws -> VideoDecodeOptions {
         var options = VideoDecodeOptions()
         if !crop.isEmpty {
             guard crop.count == 4 else {

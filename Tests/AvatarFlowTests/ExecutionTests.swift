@@ -85,14 +85,16 @@ import Testing
 
     @Test func independentBranchesOverlapInTime() async throws {
         let workspace = try Workspace()
-        try workspace.write("p.yaml", """
-        pipeline: parallel
-        stages:
-          a: {use: test.emit}
-          left: {use: test.slow, in: {number: a.number}, with: {seconds: 1, label: left}}
-          right: {use: test.slow, in: {number: a.number}, with: {seconds: 1, label: right}}
-        outputs: {left: left.number, right: right.number}
-        """)
+        try workspace.write(
+            "p.yaml",
+            """
+            pipeline: parallel
+            stages:
+              a: {use: test.emit}
+              left: {use: test.slow, in: {number: a.number}, with: {seconds: 1, label: left}}
+              right: {use: test.slow, in: {number: a.number}, with: {seconds: 1, label: right}}
+            outputs: {left: left.number, right: right.number}
+            """)
         let result = try await workspace.run("p.yaml", options: RunOptions(jobs: 2))
         func interval(_ name: String) throws -> (Double, Double) {
             let text = try String(contentsOf: result.runDirectory.appendingPathComponent("outputs/\(name)/interval.txt"), encoding: .utf8)
@@ -105,14 +107,16 @@ import Testing
 
     @Test func oneJobRunsBranchesOneAfterTheOther() async throws {
         let workspace = try Workspace()
-        try workspace.write("p.yaml", """
-        pipeline: serial
-        stages:
-          a: {use: test.emit}
-          left: {use: test.slow, in: {number: a.number}, with: {seconds: 0.3, label: left}}
-          right: {use: test.slow, in: {number: a.number}, with: {seconds: 0.3, label: right}}
-        outputs: {left: left.number, right: right.number}
-        """)
+        try workspace.write(
+            "p.yaml",
+            """
+            pipeline: serial
+            stages:
+              a: {use: test.emit}
+              left: {use: test.slow, in: {number: a.number}, with: {seconds: 0.3, label: left}}
+              right: {use: test.slow, in: {number: a.number}, with: {seconds: 0.3, label: right}}
+            outputs: {left: left.number, right: right.number}
+            """)
         let result = try await workspace.run("p.yaml", options: RunOptions(jobs: 1))
         let intervals = try ["left", "right"].map { name -> [Double] in
             try String(contentsOf: result.runDirectory.appendingPathComponent("outputs/\(name)/interval.txt"), encoding: .utf8)
@@ -123,13 +127,15 @@ import Testing
 
     @Test func failureStopsDownstreamAndNamesStageAndRunDirectory() async throws {
         let workspace = try Workspace()
-        try workspace.write("p.yaml", """
-        pipeline: failing
-        stages:
-          a: {use: test.emit}
-          bad: {use: test.fail, in: {number: a.number}}
-          after: {use: test.slow, in: {number: bad.number}}
-        """)
+        try workspace.write(
+            "p.yaml",
+            """
+            pipeline: failing
+            stages:
+              a: {use: test.emit}
+              bad: {use: test.fail, in: {number: a.number}}
+              after: {use: test.slow, in: {number: bad.number}}
+            """)
         let sink = RecordingSink()
         let result = try await workspace.run("p.yaml", sink: sink)
         #expect(!result.succeeded)
@@ -141,13 +147,15 @@ import Testing
 
     @Test func failFastSkipsIndependentStagesButKeepGoingRunsThem() async throws {
         let workspace = try Workspace()
-        try workspace.write("p.yaml", """
-        pipeline: failing
-        stages:
-          bad: {use: test.fail}
-          other: {use: test.emit, with: {seconds: 0.2}}
-          later: {use: test.slow, in: {number: other.number}, with: {seconds: 0}}
-        """)
+        try workspace.write(
+            "p.yaml",
+            """
+            pipeline: failing
+            stages:
+              bad: {use: test.fail}
+              other: {use: test.emit, with: {seconds: 0.2}}
+              later: {use: test.slow, in: {number: other.number}, with: {seconds: 0}}
+            """)
         let failFast = try await workspace.run("p.yaml", options: RunOptions(jobs: 1))
         #expect(failFast.statuses["bad"] == "failed")
         #expect(failFast.statuses["later"] == "skipped")
@@ -203,9 +211,10 @@ import Testing
     @Test func advanceProgressCountsUnitsFromManyThreads() throws {
         let workspace = try Workspace()
         let sink = RecordingSink()
-        let context = StageContext(stageName: "s", stageID: "test.emit", runName: "r", inputs: [:], outputs: [:],
-                                   workDirectory: workspace.root, checkpointDirectory: workspace.root,
-                                   pipelineDirectory: workspace.root, logFile: nil, sink: sink)
+        let context = StageContext(
+            stageName: "s", stageID: "test.emit", runName: "r", inputs: [:], outputs: [:],
+            workDirectory: workspace.root, checkpointDirectory: workspace.root,
+            pipelineDirectory: workspace.root, logFile: nil, sink: sink)
         _ = parallelMap(200) { _ in context.advanceProgress(total: 200, unit: "units") }
         #expect(sink.events.last { $0.kind == .progress }?.completed == 200)
     }

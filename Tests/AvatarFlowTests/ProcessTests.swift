@@ -96,14 +96,16 @@ import Testing
 
     @Test func runKilledMidStageResumesAfterTheLastCommittedStage() async throws {
         let workspace = try Workspace()
-        try workspace.write("p.yaml", """
-        pipeline: killable
-        stages:
-          first: {use: test.emit, with: {value: 2}}
-          long: {use: test.checkpointed, in: {number: first.number}, with: {steps: 40, seconds_per_step: 0.05}}
-          last: {use: test.add, in: {a: long.number}}
-        outputs: {total: last.sum}
-        """)
+        try workspace.write(
+            "p.yaml",
+            """
+            pipeline: killable
+            stages:
+              first: {use: test.emit, with: {value: 2}}
+              long: {use: test.checkpointed, in: {number: first.number}, with: {steps: 40, seconds_per_step: 0.05}}
+              last: {use: test.add, in: {a: long.number}}
+            outputs: {total: last.sum}
+            """)
         let eventsFile = workspace.root.appendingPathComponent("events.jsonl")
         let process = try launch(workspace, ["run", "p.yaml", "--events", eventsFile.path], name: "killed")
         let midway = waitFor(30) {
@@ -130,14 +132,16 @@ import Testing
 
     @Test func twoConcurrentRunsShareOneCacheWithoutCorruption() throws {
         let workspace = try Workspace()
-        try workspace.write("p.yaml", """
-        pipeline: shared
-        stages:
-          a: {use: test.emit, with: {value: 5}}
-          slow: {use: test.slow, in: {number: a.number}, with: {seconds: 1}}
-          sum: {use: test.add, in: {a: slow.number}, with: {offset: 1}}
-        outputs: {total: sum.sum}
-        """)
+        try workspace.write(
+            "p.yaml",
+            """
+            pipeline: shared
+            stages:
+              a: {use: test.emit, with: {value: 5}}
+              slow: {use: test.slow, in: {number: a.number}, with: {seconds: 1}}
+              sum: {use: test.add, in: {a: slow.number}, with: {offset: 1}}
+            outputs: {total: sum.sum}
+            """)
         let first = try launch(workspace, ["run", "p.yaml", "--events", "one.jsonl"], name: "one")
         let second = try launch(workspace, ["run", "p.yaml", "--events", "two.jsonl"], name: "two")
         first.waitUntilExit()

@@ -13,7 +13,10 @@ import Testing
 
     @Test func embeddedReferenceIsInterpolatedIntoText() throws {
         let workspace = try Workspace()
-        try workspace.write("p.yaml", "pipeline: x\nparams: {name: run7}\nstages:\n  a: {use: test.emit}\n  s: {use: test.slow, in: {number: a.number}, with: {label: \"take-${name}-b\"}}\n")
+        try workspace.write(
+            "p.yaml",
+            "pipeline: x\nparams: {name: run7}\nstages:\n  a: {use: test.emit}\n  s: {use: test.slow, in: {number: a.number}, with: {label: \"take-${name}-b\"}}\n"
+        )
         let plan = try workspace.plan("p.yaml")
         #expect(plan.stage("s")?.parameters == .object(["label": .string("take-run7-b"), "seconds": .double(0.5)]))
     }
@@ -21,13 +24,15 @@ import Testing
     @Test func extendsMergesStageByStage() throws {
         let workspace = try Workspace()
         try workspace.write("base.yaml", diamondPipeline)
-        try workspace.write("ablation.yaml", """
-        pipeline: diamond-ablation
-        extends: base.yaml
-        stages:
-          sum: {with: {offset: 7}}
-          two: {use: test.emit, with: {value: 10}}
-        """)
+        try workspace.write(
+            "ablation.yaml",
+            """
+            pipeline: diamond-ablation
+            extends: base.yaml
+            stages:
+              sum: {with: {offset: 7}}
+              two: {use: test.emit, with: {value: 10}}
+            """)
         let plan = try workspace.plan("ablation.yaml")
         #expect(plan.spec.name == "diamond-ablation")
         #expect(plan.stages.count == 4)
@@ -103,13 +108,15 @@ import Testing
     @Test func extendsReplacesAStageThatSwitchesToAnotherStageType() throws {
         let workspace = try Workspace()
         try workspace.write("base.yaml", diamondPipeline)
-        try workspace.write("swap.yaml", """
-        pipeline: swapped
-        extends: base.yaml
-        stages:
-          sum: {use: test.slow, in: {number: two.number}}
-        outputs: {total: sum.number}
-        """)
+        try workspace.write(
+            "swap.yaml",
+            """
+            pipeline: swapped
+            extends: base.yaml
+            stages:
+              sum: {use: test.slow, in: {number: two.number}}
+            outputs: {total: sum.number}
+            """)
         let plan = try workspace.plan("swap.yaml")
         #expect(plan.stage("sum")?.descriptor.id == "test.slow")
         #expect(plan.stage("sum")?.inputs == ["number": .stageOutput(stage: "two", port: "number")])

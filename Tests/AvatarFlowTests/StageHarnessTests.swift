@@ -48,8 +48,9 @@ struct StageMetricsTests {
     @Test func reportedMetricsReachEveryEventUnthrottled() throws {
         let recorder = RunEventRecorder()
         let directory = FileManager.default.temporaryDirectory
-        let context = StageContext(stageName: "train", stageID: "test.train", runName: "r", inputs: [:], outputs: [:], workDirectory: directory,
-                                   checkpointDirectory: directory, pipelineDirectory: directory, logFile: nil, sink: recorder)
+        let context = StageContext(
+            stageName: "train", stageID: "test.train", runName: "r", inputs: [:], outputs: [:], workDirectory: directory,
+            checkpointDirectory: directory, pipelineDirectory: directory, logFile: nil, sink: recorder)
         context.reportMetrics(["loss": 0.5, "psnr_db": 20], completed: 100, total: 1000, unit: "iterations")
         context.reportMetrics(["loss": 0.25, "psnr_db": 23], completed: 200, total: 1000, unit: "iterations")
         let events = recorder.events

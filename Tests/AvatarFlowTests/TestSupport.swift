@@ -105,13 +105,13 @@ func testbedExecutable() throws -> URL {
 
 /// A chain `one → slow → sum` plus an independent `two → sum`, used by several tests.
 let diamondPipeline = """
-pipeline: diamond
-summary: engine test
-params: {start: 3, wait: 0.05}
-stages:
-  one: {use: test.emit, with: {value: ${start}}}
-  two: {use: test.emit, with: {value: 4}}
-  slow: {use: test.slow, in: {number: one.number}, with: {seconds: ${wait}}}
-  sum: {use: test.add, in: {a: slow.number, b: two.number}, with: {scale: {factor: 2}}}
-outputs: {total: sum.sum}
-"""
+    pipeline: diamond
+    summary: engine test
+    params: {start: 3, wait: 0.05}
+    stages:
+      one: {use: test.emit, with: {value: ${start}}}
+      two: {use: test.emit, with: {value: 4}}
+      slow: {use: test.slow, in: {number: one.number}, with: {seconds: ${wait}}}
+      sum: {use: test.add, in: {a: slow.number, b: two.number}, with: {scale: {factor: 2}}}
+    outputs: {total: sum.sum}
+    """

@@ -71,15 +71,18 @@ import Testing
 
     @Test func cycleIsNamedStageByStage() throws {
         let workspace = try Workspace()
-        try workspace.write("p.yaml", """
-        pipeline: x
-        stages:
-          a: {use: test.add, in: {a: c.sum}}
-          b: {use: test.add, in: {a: a.sum}}
-          c: {use: test.add, in: {a: b.sum}}
-        """)
+        try workspace.write(
+            "p.yaml",
+            """
+            pipeline: x
+            stages:
+              a: {use: test.add, in: {a: c.sum}}
+              b: {use: test.add, in: {a: a.sum}}
+              c: {use: test.add, in: {a: b.sum}}
+            """)
         let diagnostic = try #require(workspace.diagnostics("p.yaml").first { $0.kind == .cycle })
-        #expect(diagnostic.message.contains("a → b → c → a") || diagnostic.message.contains("b → c → a → b")
+        #expect(
+            diagnostic.message.contains("a → b → c → a") || diagnostic.message.contains("b → c → a → b")
                 || diagnostic.message.contains("c → a → b → c"))
     }
 
@@ -141,13 +144,15 @@ import Testing
 
     @Test func everyProblemIsReportedAtOnce() throws {
         let workspace = try Workspace()
-        try workspace.write("p.yaml", """
-        pipeline: x
-        stages:
-          a: {use: test.emitt}
-          b: {use: test.emit, with: {value: 5000}}
-          c: {use: test.slow, in: {number: b.nope}}
-        """)
+        try workspace.write(
+            "p.yaml",
+            """
+            pipeline: x
+            stages:
+              a: {use: test.emitt}
+              b: {use: test.emit, with: {value: 5000}}
+              c: {use: test.slow, in: {number: b.nope}}
+            """)
         let kinds = Set(workspace.diagnostics("p.yaml").map(\.kind))
         #expect(kinds == [.unknownStage, .parameterRange, .unknownPort])
     }
@@ -162,8 +167,9 @@ import Testing
     }
 
     @Test func diagnosticPrintsLikeACompiler() {
-        let diagnostic = Diagnostic.error(.unknownStage, at: SourceLocation(file: "p.yaml", line: 3, column: 12),
-                                          "unknown stage 'x'", hint: "did you mean 'y'?")
+        let diagnostic = Diagnostic.error(
+            .unknownStage, at: SourceLocation(file: "p.yaml", line: 3, column: 12),
+            "unknown stage 'x'", hint: "did you mean 'y'?")
         #expect(diagnostic.description == "p.yaml:3:12: error: unknown stage 'x'\n    hint: did you mean 'y'?")
     }
 }

@@ -3,8 +3,9 @@ import Geometry
 import HeadModel
 import MediaIO
 import Splatting
-import Testing
 import Tensors
+import Testing
+
 @testable import Avatars
 
 /// The Gaussian Head Avatar family on a small synthetic guidance: a sphere of points around the
@@ -13,9 +14,10 @@ import Tensors
 struct DynamicGaussianAvatarTests {
     static let model = ProceduralHeadBuilder.build()
 
-    static let frame = HeadTracking.Frame(rotation: [0.1, 0.3, 0], translation: [0.01, 0, 0.02], jaw: [0.2, 0, 0],
-                                          expression: [Double](repeating: 0.3, count: model.expressionCount), landmarks: [],
-                                          meanResidualPixels: 0, observedViews: 1)
+    static let frame = HeadTracking.Frame(
+        rotation: [0.1, 0.3, 0], translation: [0.01, 0, 0.02], jaw: [0.2, 0, 0],
+        expression: [Double](repeating: 0.3, count: model.expressionCount), landmarks: [],
+        meanResidualPixels: 0, observedViews: 1)
 
     static func sphereGuidance(points: Int = 300) throws -> GuidanceModel {
         var rng = Tensors.SplitMix64(seed: 21)
@@ -32,32 +34,38 @@ struct DynamicGaussianAvatarTests {
             let a = Int32(i)
             return SIMD3<Int32>(a, a + 1, a + 2)
         }
-        let configuration = DynamicHeadNetworkConfiguration.uniform(width: 16, featureWidth: 6, colorChannels: 5,
-                                                                    expressionWidth: model.expressionCount + 3)
+        let configuration = DynamicHeadNetworkConfiguration.uniform(
+            width: 16, featureWidth: 6, colorChannels: 5,
+            expressionWidth: model.expressionCount + 3)
         let tracking = HeadTracking(model: model.name, cameras: [], identity: [], scale: 1, frames: [frame])
-        let manifest = GuidanceManifest(source: "test-sphere", headModel: HeadModelReference(name: model.name, path: ""), identity: [],
-                                        scale: 1, canonicalSpace: try CanonicalHeadSpace.of(tracking: tracking, model: model),
-                                        blend: ExpressionBlend(), networks: configuration)
-        return try GuidanceModel(manifest: manifest, vertices: Tensor(shape: [points, 3], scalars: vertices), faces: faces,
-                                 features: Tensor.normal(shape: [points, 6], generator: &rng),
-                                 landmarks: Tensor(shape: [68, 3], scalars: landmarks),
-                                 networks: DynamicHeadNetworks(configuration: configuration, generator: &rng))
+        let manifest = GuidanceManifest(
+            source: "test-sphere", headModel: HeadModelReference(name: model.name, path: ""), identity: [],
+            scale: 1, canonicalSpace: try CanonicalHeadSpace.of(tracking: tracking, model: model),
+            blend: ExpressionBlend(), networks: configuration)
+        return try GuidanceModel(
+            manifest: manifest, vertices: Tensor(shape: [points, 3], scalars: vertices), faces: faces,
+            features: Tensor.normal(shape: [points, 6], generator: &rng),
+            landmarks: Tensor(shape: [68, 3], scalars: landmarks),
+            networks: DynamicHeadNetworks(configuration: configuration, generator: &rng))
     }
 
     static func initialisation(count: Int = 500, mouth: Int = 40, factor: Int = 2) -> DynamicGaussianInitialization {
-        DynamicGaussianInitialization(gaussianCount: count, mouthPoints: mouth, attributeExpressionHidden: [8, 8, 8], attributePoseHidden: [8, 8],
-                                      superResolution: SuperResolutionConfiguration(factor: factor, inputChannels: 5,
-                                                                                    widths: Array([8, 4, 4].prefix(factor == 4 ? 3 : factor == 2 ? 2 : 1))),
-                                      background: [1, 1, 1])
+        DynamicGaussianInitialization(
+            gaussianCount: count, mouthPoints: mouth, attributeExpressionHidden: [8, 8, 8], attributePoseHidden: [8, 8],
+            superResolution: SuperResolutionConfiguration(
+                factor: factor, inputChannels: 5,
+                widths: Array([8, 4, 4].prefix(factor == 4 ? 3 : factor == 2 ? 2 : 1))),
+            background: [1, 1, 1])
     }
 
     static func camera(size: Int) -> PinholeCamera {
         let space = try! sphereGuidance().manifest.canonicalSpace
         let centre = SIMD3<Float>(space.centre.map(Float.init))
         let eye = centre + SIMD3(0, 0, 3 * Float(space.length))
-        return PinholeCamera(width: size, height: size, fx: Float(size), fy: Float(size), cx: Float(size) / 2 - 0.5,
-                                       cy: Float(size) / 2 - 0.5,
-                                       worldToCamera: PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, -1, 0)))
+        return PinholeCamera(
+            width: size, height: size, fx: Float(size), fy: Float(size), cx: Float(size) / 2 - 0.5,
+            cy: Float(size) / 2 - 0.5,
+            worldToCamera: PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, -1, 0)))
     }
 
     @Test func initialisationKeepsTheGuidanceAndFillsSurfaceAndMouth() throws {
@@ -132,8 +140,9 @@ struct DynamicGaussianAvatarTests {
                 // λ_exp selects and is not differentiated (eq. 3): skip steps that move a point across the blend band.
                 if lambdaPlus != lambdaMinus { continue }
                 let numeric = (plus - minus) / Double(2 * h)
-                #expect(Swift.abs(numeric - Double(analytic[flat: i])) <= 3e-2 * max(1, Swift.abs(numeric)),
-                        "element \(i): analytic \(analytic[flat: i]), numeric \(numeric)")
+                #expect(
+                    Swift.abs(numeric - Double(analytic[flat: i])) <= 3e-2 * max(1, Swift.abs(numeric)),
+                    "element \(i): analytic \(analytic[flat: i]), numeric \(numeric)")
             }
         }
     }
@@ -141,8 +150,9 @@ struct DynamicGaussianAvatarTests {
     @Test(arguments: [1, 2, 4]) func superResolutionUpsamplesByItsFactorToRGBInTheUnitRange(_ factor: Int) throws {
         var rng = Tensors.SplitMix64(seed: 4)
         let widths = Array([8, 4, 4].prefix(factor == 4 ? 3 : factor == 2 ? 2 : 1))
-        let network = try SuperResolutionNetwork(configuration: SuperResolutionConfiguration(factor: factor, inputChannels: 5, widths: widths),
-                                                 generator: &rng)
+        let network = try SuperResolutionNetwork(
+            configuration: SuperResolutionConfiguration(factor: factor, inputChannels: 5, widths: widths),
+            generator: &rng)
         let output = network(Variable(Tensor.normal(shape: [1, 5, 6, 4], generator: &rng)), on: nil)
         #expect(output.shape == [1, 3, 6 * factor, 4 * factor])
         #expect(output.value.scalars.allSatisfy { $0 > 0 && $0 < 1 })
@@ -178,9 +188,10 @@ struct DynamicGaussianAvatarTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         var rng = Tensors.SplitMix64(seed: 6)
         let model = try Self.initialisation().model(from: try Self.sphereGuidance(), generator: &rng)
-        let manifest = AvatarManifest(family: DynamicGaussianAvatar.family, headModel: HeadModelReference(name: Self.model.name, path: ""),
-                                      identity: [], scale: 1, shDegree: 0, gaussianCount: model.count, background: [1, 1, 1],
-                                      trainingCameras: ["cam0"], heldOutCameras: [], iterations: 0)
+        let manifest = AvatarManifest(
+            family: DynamicGaussianAvatar.family, headModel: HeadModelReference(name: Self.model.name, path: ""),
+            identity: [], scale: 1, shDegree: 0, gaussianCount: model.count, background: [1, 1, 1],
+            trainingCameras: ["cam0"], heldOutCameras: [], iterations: 0)
         let original = DynamicGaussianAvatar(manifest: manifest, headModel: Self.model, model: model)
         try original.write(to: directory)
         let loaded = try AvatarLoader.load(from: directory)
@@ -199,9 +210,10 @@ struct DynamicGaussianAvatarTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         var rng = Tensors.SplitMix64(seed: 7)
         let model = try Self.initialisation().model(from: try Self.sphereGuidance(), generator: &rng)
-        let manifest = AvatarManifest(family: DynamicGaussianAvatar.family, headModel: HeadModelReference(name: Self.model.name, path: ""),
-                                      identity: [], scale: 1, shDegree: 0, gaussianCount: model.count, background: [1, 1, 1],
-                                      trainingCameras: [], heldOutCameras: [], iterations: 0)
+        let manifest = AvatarManifest(
+            family: DynamicGaussianAvatar.family, headModel: HeadModelReference(name: Self.model.name, path: ""),
+            identity: [], scale: 1, shDegree: 0, gaussianCount: model.count, background: [1, 1, 1],
+            trainingCameras: [], heldOutCameras: [], iterations: 0)
         var avatar = DynamicGaussianAvatar(manifest: manifest, headModel: Self.model, model: model)
         avatar.parameters["neutral.features"] = Tensor(zeros: [3, 6])
         try avatar.write(to: directory)

@@ -1,16 +1,18 @@
 import Foundation
 import HeadModel
-import Testing
 import Tensors
+import Testing
+
 @testable import Avatars
 
 struct DynamicHeadTests {
     static let model = ProceduralHeadBuilder.build()
 
     static func tracking() -> HeadTracking {
-        let frame = HeadTracking.Frame(rotation: [0.1, 0.4, -0.05], translation: [0.02, -0.01, 0.3], jaw: [0, 0, 0],
-                                       expression: [Double](repeating: 0, count: model.expressionCount), landmarks: [],
-                                       meanResidualPixels: 0, observedViews: 1)
+        let frame = HeadTracking.Frame(
+            rotation: [0.1, 0.4, -0.05], translation: [0.02, -0.01, 0.3], jaw: [0, 0, 0],
+            expression: [Double](repeating: 0, count: model.expressionCount), landmarks: [],
+            meanResidualPixels: 0, observedViews: 1)
         var identity = [Double](repeating: 0, count: model.identityCount)
         identity[0] = 0.7
         return HeadTracking(model: model.name, cameras: [], identity: identity, scale: 1.05, frames: [frame])
@@ -19,8 +21,9 @@ struct DynamicHeadTests {
     @Test func canonicalHeadIsAboutOneUnitLongAndCentred() throws {
         let tracking = Self.tracking()
         let space = try CanonicalHeadSpace.of(tracking: tracking, model: Self.model)
-        let neutral = try Self.model.shapedVertices(identity: tracking.identity.map(Float.init),
-                                                    expression: [Float](repeating: 0, count: Self.model.expressionCount))
+        let neutral = try Self.model.shapedVertices(
+            identity: tracking.identity.map(Float.init),
+            expression: [Float](repeating: 0, count: Self.model.expressionCount))
         let canonical = neutral.map(space.canonical(fromModel:))
         let low = canonical.reduce(SIMD3<Float>(repeating: .infinity)) { pointwiseMin($0, $1) }
         let high = canonical.reduce(SIMD3<Float>(repeating: -.infinity)) { pointwiseMax($0, $1) }
@@ -31,8 +34,9 @@ struct DynamicHeadTests {
     @Test func canonicalToWorldReproducesTheTrackedNeutralHead() throws {
         let tracking = Self.tracking()
         let space = try CanonicalHeadSpace.of(tracking: tracking, model: Self.model)
-        let neutral = try Self.model.shapedVertices(identity: tracking.identity.map(Float.init),
-                                                    expression: [Float](repeating: 0, count: Self.model.expressionCount))
+        let neutral = try Self.model.shapedVertices(
+            identity: tracking.identity.map(Float.init),
+            expression: [Float](repeating: 0, count: Self.model.expressionCount))
         let expected = try tracking.vertices(frame: 0, model: Self.model)
         let transform = space.worldTransform(of: tracking.frames[0], scale: tracking.scale)
         var worst: Float = 0
@@ -44,11 +48,13 @@ struct DynamicHeadTests {
     }
 
     @Test func tapeTransformMatchesThePointTransform() {
-        let transform = CanonicalToWorld(stretch: 0.25, offset: SIMD3(0.01, 0.02, 0.03), rotation: SIMD3(0.2, -0.3, 0.1),
-                                         pivot: SIMD3(0, -0.05, 0), translation: SIMD3(0.1, 0, 0.5))
+        let transform = CanonicalToWorld(
+            stretch: 0.25, offset: SIMD3(0.01, 0.02, 0.03), rotation: SIMD3(0.2, -0.3, 0.1),
+            pivot: SIMD3(0, -0.05, 0), translation: SIMD3(0.1, 0, 0.5))
         let points: [SIMD3<Float>] = [SIMD3(0.1, 0.2, -0.3), SIMD3(-0.4, 0, 0.25)]
-        let out = transform.apply(means: Variable(Tensor(shape: [2, 3], scalars: points.flatMap { [$0.x, $0.y, $0.z] })),
-                                  rotations: Variable(Tensor(shape: [2, 4], scalars: [1, 0, 0, 0, 1, 0, 0, 0])))
+        let out = transform.apply(
+            means: Variable(Tensor(shape: [2, 3], scalars: points.flatMap { [$0.x, $0.y, $0.z] })),
+            rotations: Variable(Tensor(shape: [2, 4], scalars: [1, 0, 0, 0, 1, 0, 0, 0])))
         for (i, point) in points.enumerated() {
             let expected = transform.apply(point)
             for a in 0..<3 { #expect(Swift.abs(out.means.value[flat: 3 * i + a] - expected[a]) < 1e-6) }
@@ -83,9 +89,10 @@ struct DynamicHeadTests {
         let networks = Self.networks(seed: 3)
         var rng = Tensors.SplitMix64(seed: 4)
         let points = Variable(Tensor.normal(shape: [7, 3], standardDeviation: 0.3, generator: &rng))
-        let displacement = networks.displacement(points: points, expression: Variable(Tensor(shape: [1, 4], scalars: [0.5, 0.1, 0, 1])),
-                                                 pose: Variable(Tensor(shape: [1, 6], scalars: [0.1, 0, 0, 0, 0, 0.2])),
-                                                 expressionWeights: Tensor(shape: [7, 1], repeating: 0.5), on: nil)
+        let displacement = networks.displacement(
+            points: points, expression: Variable(Tensor(shape: [1, 4], scalars: [0.5, 0.1, 0, 1])),
+            pose: Variable(Tensor(shape: [1, 6], scalars: [0.1, 0, 0, 0, 0, 0.2])),
+            expressionWeights: Tensor(shape: [7, 1], repeating: 0.5), on: nil)
         #expect(displacement.value.scalars.allSatisfy { $0 == 0 })
     }
 
@@ -110,14 +117,16 @@ struct DynamicHeadTests {
         for (_, parameter) in networks.namedParameters {
             parameter.value = Tensor.normal(shape: parameter.shape, generator: &rng)
         }
-        let manifest = GuidanceManifest(source: "template", headModel: HeadModelReference(name: Self.model.name, path: ""),
-                                        identity: tracking.identity, scale: tracking.scale,
-                                        canonicalSpace: try CanonicalHeadSpace.of(tracking: tracking, model: Self.model),
-                                        blend: ExpressionBlend(), networks: networks.configuration, metrics: ["iou": 0.97])
-        let guidance = try GuidanceModel(manifest: manifest, vertices: Tensor.normal(shape: [4, 3], generator: &rng),
-                                         faces: [SIMD3(0, 1, 2), SIMD3(0, 2, 3)], features: Tensor.normal(shape: [4, 8], generator: &rng),
-                                         landmarks: Tensor.normal(shape: [68, 3], generator: &rng),
-                                         networks: networks, extras: ["sdf.layers.0.weight": Tensor(shape: [1, 2], scalars: [3, 4])])
+        let manifest = GuidanceManifest(
+            source: "template", headModel: HeadModelReference(name: Self.model.name, path: ""),
+            identity: tracking.identity, scale: tracking.scale,
+            canonicalSpace: try CanonicalHeadSpace.of(tracking: tracking, model: Self.model),
+            blend: ExpressionBlend(), networks: networks.configuration, metrics: ["iou": 0.97])
+        let guidance = try GuidanceModel(
+            manifest: manifest, vertices: Tensor.normal(shape: [4, 3], generator: &rng),
+            faces: [SIMD3(0, 1, 2), SIMD3(0, 2, 3)], features: Tensor.normal(shape: [4, 8], generator: &rng),
+            landmarks: Tensor.normal(shape: [68, 3], generator: &rng),
+            networks: networks, extras: ["sdf.layers.0.weight": Tensor(shape: [1, 2], scalars: [3, 4])])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guidance-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,14 +1,16 @@
-import Testing
 import Tensors
+import Testing
 
 /// Checks the tape gradients of `function` against central finite differences.
 ///
 /// The scalar checked is Σₖ ⟨outputₖ, Wₖ⟩ with fixed random weights Wₖ, so every output element
 /// contributes. Each input element is stepped by ±`step`; an element passes when
 /// |numeric − analytic| ≤ `tolerance`·max(1, |numeric|).
-func expectGradientsMatchFiniteDifferences(inputs: [Tensor], step: Float, tolerance: Double, seed: UInt64 = 99,
-                                           sourceLocation: SourceLocation = #_sourceLocation,
-                                           _ function: ([Variable]) -> [Variable]) throws {
+func expectGradientsMatchFiniteDifferences(
+    inputs: [Tensor], step: Float, tolerance: Double, seed: UInt64 = 99,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ function: ([Variable]) -> [Variable]
+) throws {
     var rng = Tensors.SplitMix64(seed: seed)
     let weights = function(inputs.map { Variable($0) }).map { Tensor.normal(shape: $0.shape, generator: &rng) }
     func loss(_ values: [Tensor]) -> Double {
@@ -28,8 +30,9 @@ func expectGradientsMatchFiniteDifferences(inputs: [Tensor], step: Float, tolera
             minus[which].withUnsafeMutableBufferPointer { $0[i] -= step }
             let numeric = (loss(plus) - loss(minus)) / Double(2 * step)
             let value = Double(analytic[flat: i])
-            #expect(Swift.abs(numeric - value) <= tolerance * max(1, Swift.abs(numeric)),
-                    "input \(which) element \(i): analytic \(value), numeric \(numeric)", sourceLocation: sourceLocation)
+            #expect(
+                Swift.abs(numeric - value) <= tolerance * max(1, Swift.abs(numeric)),
+                "input \(which) element \(i): analytic \(value), numeric \(numeric)", sourceLocation: sourceLocation)
         }
     }
 }

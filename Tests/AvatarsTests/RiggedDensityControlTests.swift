@@ -1,7 +1,8 @@
 import Foundation
 import Splatting
-import Testing
 import Tensors
+import Testing
+
 @testable import Avatars
 
 struct RiggedDensityControlTests {
@@ -23,8 +24,9 @@ struct RiggedDensityControlTests {
         var (gaussians, statistics) = fixture()
         let before = gaussians
         var rng = Tensors.SplitMix64(seed: 2)
-        let edit = RiggedDensityControl.densifyAndPrune(&gaussians, triangleScales: [0.05, 0.05, 0.05], statistics: statistics,
-                                                        settings: DensityControlSettings(sceneExtent: 1), generator: &rng)
+        let edit = RiggedDensityControl.densifyAndPrune(
+            &gaussians, triangleScales: [0.05, 0.05, 0.05], statistics: statistics,
+            settings: DensityControlSettings(sceneExtent: 1), generator: &rng)
         #expect(edit.split == 2 && edit.cloned == 1)
         #expect(gaussians.count == edit.sourceIndex.count)
         for (target, source) in edit.sourceIndex.enumerated() {
@@ -39,8 +41,9 @@ struct RiggedDensityControlTests {
     @Test func pruningNeverEmptiesATriangle() {
         var (gaussians, statistics) = fixture()
         var rng = Tensors.SplitMix64(seed: 2)
-        let edit = RiggedDensityControl.densifyAndPrune(&gaussians, triangleScales: [0.05, 0.05, 0.05], statistics: statistics,
-                                                        settings: DensityControlSettings(sceneExtent: 1), generator: &rng)
+        let edit = RiggedDensityControl.densifyAndPrune(
+            &gaussians, triangleScales: [0.05, 0.05, 0.05], statistics: statistics,
+            settings: DensityControlSettings(sceneExtent: 1), generator: &rng)
         #expect(edit.pruned == 2)
         #expect(edit.protected == 1)
         #expect(Set(gaussians.binding) == [0, 1, 2])
@@ -49,8 +52,9 @@ struct RiggedDensityControlTests {
     @Test func keptOriginalsComeFirstInTheirOldOrder() {
         var (gaussians, statistics) = fixture()
         var rng = Tensors.SplitMix64(seed: 2)
-        let edit = RiggedDensityControl.densifyAndPrune(&gaussians, triangleScales: [0.05, 0.05, 0.05], statistics: statistics,
-                                                        settings: DensityControlSettings(sceneExtent: 1), generator: &rng)
+        let edit = RiggedDensityControl.densifyAndPrune(
+            &gaussians, triangleScales: [0.05, 0.05, 0.05], statistics: statistics,
+            settings: DensityControlSettings(sceneExtent: 1), generator: &rng)
         let originals = edit.sourceIndex.enumerated().filter { !edit.isNew[$0.offset] }
         #expect(originals.map(\.offset) == Array(0..<originals.count))
         #expect(originals.map(\.element) == originals.map(\.element).sorted())

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import Avatars
 
 /// A random, non-degenerate mesh of `count` triangles with their frames.
@@ -34,9 +35,10 @@ struct RiggedTransformTests {
     @Test func worldParametersFollowThePaperEquations() {
         let mesh = randomFrames(triangles: 1, seed: 9)
         let local = SIMD3<Float>(0.3, -0.2, 0.5)
-        let world = RiggedTransform.forward(means: Tensor(shape: [1, 3], scalars: [local.x, local.y, local.z]),
-                                            rotations: Tensor(shape: [1, 4], scalars: [1, 0, 0, 0]),
-                                            logScales: Tensor(shape: [1, 3], scalars: [0.1, 0.2, 0.3]), binding: [0], frames: mesh.frames)
+        let world = RiggedTransform.forward(
+            means: Tensor(shape: [1, 3], scalars: [local.x, local.y, local.z]),
+            rotations: Tensor(shape: [1, 4], scalars: [1, 0, 0, 0]),
+            logScales: Tensor(shape: [1, 3], scalars: [0.1, 0.2, 0.3]), binding: [0], frames: mesh.frames)
         let r = mesh.frames.rotations, k = mesh.frames.scales[0], t = mesh.frames.centres
         for a in 0..<3 {
             let expected = k * (r[3 * a] * local.x + r[3 * a + 1] * local.y + r[3 * a + 2] * local.z) + t[a]
@@ -54,8 +56,8 @@ struct TriangleFrameTests {
         let frames = TriangleFrames(vertices: [v0, v1, v2], triangles: [SIMD3(0, 1, 2)])
         let r = frames.rotations
         let columns = (0..<3).map { c in SIMD3(r[c], r[3 + c], r[6 + c]) }
-        #expect(Swift.abs(columns[0].x - 1) < 1e-6)                       // the first edge runs along +x
-        #expect(Swift.abs(columns[1].z - 1) < 1e-6)                       // the normal is +z (counter-clockwise)
+        #expect(Swift.abs(columns[0].x - 1) < 1e-6)  // the first edge runs along +x
+        #expect(Swift.abs(columns[1].z - 1) < 1e-6)  // the normal is +z (counter-clockwise)
         for i in 0..<3 {
             for j in 0..<3 { #expect(Swift.abs(dot(columns[i], columns[j]) - (i == j ? 1 : 0)) < 1e-6) }
         }
@@ -68,11 +70,14 @@ struct TriangleFrameTests {
     @Test func quaternionsEncodeTheFrameRotations() {
         let mesh = randomFrames(triangles: 20, seed: 5)
         for t in 0..<20 {
-            let q = SIMD4(mesh.frames.quaternions[4 * t], mesh.frames.quaternions[4 * t + 1], mesh.frames.quaternions[4 * t + 2], mesh.frames.quaternions[4 * t + 3])
+            let q = SIMD4(
+                mesh.frames.quaternions[4 * t], mesh.frames.quaternions[4 * t + 1], mesh.frames.quaternions[4 * t + 2], mesh.frames.quaternions[4 * t + 3])
             let (w, x, y, z) = (q[0], q[1], q[2], q[3])
-            let fromQuaternion: [Float] = [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-                                           2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-                                           2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]
+            let fromQuaternion: [Float] = [
+                1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
+                2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+                2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
+            ]
             for i in 0..<9 { #expect(Swift.abs(fromQuaternion[i] - mesh.frames.rotations[9 * t + i]) < 1e-5) }
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Geometry
-import Testing
 import Tensors
+import Testing
+
 @testable import Avatars
 
 struct RigidOffsetTests {
@@ -22,12 +23,13 @@ struct RigidOffsetTests {
     @Test func offsetRotatesAboutThePivotAndComposesWithTheGaussianRotation() {
         let pivot = SIMD3<Float>(1, 2, 3)
         let delta = SIMD3<Float>(0, 0.5, 0)
-        let out = RigidOffset.apply(means: Variable(Tensor(shape: [2, 3], scalars: [1, 2, 3, 2, 2, 3])),
-                                    rotations: Variable(Tensor(shape: [2, 4], scalars: [1, 0, 0, 0, 1, 0, 0, 0])),
-                                    rotationOffset: Variable(Tensor(shape: [1, 3], scalars: [delta.x, delta.y, delta.z])),
-                                    translationOffset: Variable(Tensor(shape: [1, 3], scalars: [0, 0, 0])), pivot: pivot)
+        let out = RigidOffset.apply(
+            means: Variable(Tensor(shape: [2, 3], scalars: [1, 2, 3, 2, 2, 3])),
+            rotations: Variable(Tensor(shape: [2, 4], scalars: [1, 0, 0, 0, 1, 0, 0, 0])),
+            rotationOffset: Variable(Tensor(shape: [1, 3], scalars: [delta.x, delta.y, delta.z])),
+            translationOffset: Variable(Tensor(shape: [1, 3], scalars: [0, 0, 0])), pivot: pivot)
         let m = out.means.value.scalars
-        #expect(Array(m[0..<3]) == [1, 2, 3])                      // the pivot stays put
+        #expect(Array(m[0..<3]) == [1, 2, 3])  // the pivot stays put
         let expected = Matrix3x3(rotationVector: delta) * SIMD3(1, 0, 0) + pivot
         for a in 0..<3 { #expect(Swift.abs(m[3 + a] - expected[a]) < 1e-6) }
         let q = out.rotations.value.scalars

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Avatars
 
 /// Counts steps, records checkpoints, and fails at `failAt`.
@@ -20,8 +21,9 @@ final class CountingTrainer: CheckpointedTrainer {
 }
 
 struct TrainingLoopTests {
-    let loop = TrainingLoop(iterations: 10, logInterval: 4, checkpointInterval: 3,
-                            checkpointDirectory: URL(fileURLWithPath: "/tmp/checkpoints"), divergenceAdvice: "lower lr")
+    let loop = TrainingLoop(
+        iterations: 10, logInterval: 4, checkpointInterval: 3,
+        checkpointDirectory: URL(fileURLWithPath: "/tmp/checkpoints"), divergenceAdvice: "lower lr")
 
     @Test func stepsToTheEndLoggingAndCheckpointingAtTheirIntervals() throws {
         let trainer = CountingTrainer()
@@ -41,6 +43,9 @@ struct TrainingLoopTests {
     @Test func divergenceNamesTheIterationAndTheLastGoodCheckpoint() throws {
         let trainer = CountingTrainer(failAt: 8)
         let error = #expect(throws: TrainingDivergedError.self) { try loop.run(trainer, progress: { _ in }) { _, _, _ in } }
-        #expect(error?.description == "training diverged at iteration 8: the loss is nan. The last good checkpoint (iteration 6) is kept in /tmp/checkpoints; lower lr and re-run to resume from it")
+        #expect(
+            error?.description
+                == "training diverged at iteration 8: the loss is nan. The last good checkpoint (iteration 6) is kept in /tmp/checkpoints; lower lr and re-run to resume from it"
+        )
     }
 }

@@ -1,7 +1,7 @@
 import Avatars
 import Foundation
-import Testing
 import Tensors
+import Testing
 
 /// `VGGPerceptualLoss` with small random weights in the torchvision layout (narrow blocks keep the
 /// finite-difference checks fast; the loader checks full VGG16 shapes by default).

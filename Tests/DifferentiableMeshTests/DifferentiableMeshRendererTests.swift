@@ -1,11 +1,13 @@
 import Geometry
 import Tensors
 import Testing
+
 @testable import DifferentiableMesh
 
 struct DifferentiableMeshRendererTests {
-    static let camera = PinholeCamera(id: "test", width: 24, height: 20, horizontalFieldOfView: 0.9,
-                                      eye: SIMD3(0.4, 0.3, 2.5), target: SIMD3(0, 0, 0))
+    static let camera = PinholeCamera(
+        id: "test", width: 24, height: 20, horizontalFieldOfView: 0.9,
+        eye: SIMD3(0.4, 0.3, 2.5), target: SIMD3(0, 0, 0))
 
     /// A coarse closed sphere (triangles a few pixels wide) with random per-vertex features.
     static func scene(channels: Int, seed: UInt64) throws -> (positions: [Float], features: [Float], triangles: [SIMD3<Int32>]) {
@@ -15,14 +17,17 @@ struct DifferentiableMeshRendererTests {
         return (mesh.positions.flatMap { [$0.x, $0.y, $0.z] }, features, mesh.triangles)
     }
 
-    static func render(_ positions: [Float], _ features: [Float], _ triangles: [SIMD3<Int32>], channels: Int,
-                       on tape: Tape? = nil) throws -> (image: Variable, alpha: Variable, inputs: (Variable, Variable)) {
+    static func render(
+        _ positions: [Float], _ features: [Float], _ triangles: [SIMD3<Int32>], channels: Int,
+        on tape: Tape? = nil
+    ) throws -> (image: Variable, alpha: Variable, inputs: (Variable, Variable)) {
         let v = Tensor(shape: [positions.count / 3, 3], scalars: positions)
         let f = Tensor(shape: [positions.count / 3, channels], scalars: features)
         let vertices = tape.map { $0.variable(v) } ?? Variable(v)
         let colours = tape.map { $0.variable(f) } ?? Variable(f)
-        let out = try DifferentiableMeshRenderer().render(vertices: vertices, features: colours, triangles: triangles,
-                                                          adjacency: TriangleAdjacency(triangles: triangles), camera: camera)
+        let out = try DifferentiableMeshRenderer().render(
+            vertices: vertices, features: colours, triangles: triangles,
+            adjacency: TriangleAdjacency(triangles: triangles), camera: camera)
         return (out.image, out.alpha, (vertices, colours))
     }
 
@@ -53,7 +58,8 @@ struct DifferentiableMeshRendererTests {
         }
         let tape = Tape()
         let out = try Self.render(positions, features, triangles, channels: channels, on: tape)
-        let objective = (out.image * Variable(Tensor(shape: out.image.shape, scalars: imageWeights))).sum()
+        let objective =
+            (out.image * Variable(Tensor(shape: out.image.shape, scalars: imageWeights))).sum()
             + (out.alpha * Variable(Tensor(shape: out.alpha.shape, scalars: alphaWeights))).sum()
         let gradients = tape.backward(from: objective)
         let positionGradient = try #require(gradients[out.inputs.0]).scalars.map(Double.init)
@@ -82,8 +88,10 @@ struct DifferentiableMeshRendererTests {
         }
         #expect(positionGradient.contains { abs($0) > 1 })
         #expect(gradientsAgree(positionGradient, positionNumeric, relativeTolerance: 0.005, absoluteTolerance: 0.01))
-        #expect(gradientsAgree(stride(from: 0, to: features.count, by: 5).map { featureGradient[$0] }, featureNumeric,
-                               relativeTolerance: 1e-3, absoluteTolerance: 1e-3))
+        #expect(
+            gradientsAgree(
+                stride(from: 0, to: features.count, by: 5).map { featureGradient[$0] }, featureNumeric,
+                relativeTolerance: 1e-3, absoluteTolerance: 1e-3))
     }
 
     @Test func silhouetteGradientAloneMovesVerticesOutwardToGrowCoverage() throws {

@@ -45,8 +45,9 @@ extension IterativeClosestPointTests {
     @Test func symmetricScaledAlignmentRecoversSizeWithoutCollapsing() throws {
         let target = try Self.ellipsoidSamples(count: 4000, seed: 5)
         let source = try Self.ellipsoidSamples(count: 1500, seed: 6).map { $0 * 0.7 + SIMD3(0.05, 0, 0) }
-        let result = try IterativeClosestPoint.align(source: source, target: target, estimateScale: true, symmetric: true,
-                                                     maximumIterations: 100, tolerance: 1e-7)
+        let result = try IterativeClosestPoint.align(
+            source: source, target: target, estimateScale: true, symmetric: true,
+            maximumIterations: 100, tolerance: 1e-7)
         #expect(abs(result.scale - 1 / 0.7) < 0.05)
         #expect(result.rootMeanSquareDistance < 0.03)
     }

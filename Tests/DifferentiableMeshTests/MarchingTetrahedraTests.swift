@@ -1,6 +1,7 @@
 import Geometry
 import Tensors
 import Testing
+
 @testable import DifferentiableMesh
 
 struct MarchingTetrahedraTests {
@@ -29,16 +30,20 @@ struct MarchingTetrahedraTests {
         let topology = try SurfaceTopology.extract(grid: grid, positions: deformed, sdf: sdf)
         let k = topology.sourceVertices.count
         let featureWidth = 2
-        let positions = topology.sourceVertices.flatMap { v -> [Float] in let p = deformed[Int(v)]; return [p.x, p.y, p.z] }
+        let positions = topology.sourceVertices.flatMap { v -> [Float] in
+            let p = deformed[Int(v)]
+            return [p.x, p.y, p.z]
+        }
         let values = topology.sourceVertices.map { sdf[Int($0)] }
         let features = (0..<(k * featureWidth)).map { _ in random.uniform(-1...1) }
         let vertexWeights = (0..<(3 * topology.vertexCount)).map { _ in random.uniform(-1...1) }
         let featureWeights = (0..<(featureWidth * topology.vertexCount)).map { _ in random.uniform(-1...1) }
 
         func loss(_ positions: [Float], _ values: [Float], _ features: [Float]) throws -> Double {
-            let out = try topology.interpolate(positions: Variable(Tensor(shape: [k, 3], scalars: positions)),
-                                               sdf: Variable(Tensor(shape: [k], scalars: values)),
-                                               features: Variable(Tensor(shape: [k, featureWidth], scalars: features)))
+            let out = try topology.interpolate(
+                positions: Variable(Tensor(shape: [k, 3], scalars: positions)),
+                sdf: Variable(Tensor(shape: [k], scalars: values)),
+                features: Variable(Tensor(shape: [k, featureWidth], scalars: features)))
             return weightedSum(out.vertices.value.scalars, vertexWeights) + weightedSum(out.features!.value.scalars, featureWeights)
         }
         let tape = Tape()
@@ -46,7 +51,8 @@ struct MarchingTetrahedraTests {
         let s = tape.variable(Tensor(shape: [k], scalars: values))
         let f = tape.variable(Tensor(shape: [k, featureWidth], scalars: features))
         let out = try topology.interpolate(positions: p, sdf: s, features: f)
-        let objective = (out.vertices * Variable(Tensor(shape: out.vertices.shape, scalars: vertexWeights))).sum()
+        let objective =
+            (out.vertices * Variable(Tensor(shape: out.vertices.shape, scalars: vertexWeights))).sum()
             + (out.features! * Variable(Tensor(shape: out.features!.shape, scalars: featureWeights))).sum()
         let gradients = tape.backward(from: objective)
 

@@ -1,5 +1,6 @@
 import Geometry
 import Tensors
+
 @testable import DifferentiableMesh
 
 /// Deterministic uniform numbers for test inputs.
@@ -23,8 +24,12 @@ func sphereMesh(resolution: Int, radius: Float) throws -> (positions: [SIMD3<Flo
     let grid = try TetrahedralGrid(resolution: resolution, halfExtent: 1)
     let sdf = sphereSDF(grid, radius: radius)
     let topology = try SurfaceTopology.extract(grid: grid, positions: grid.vertices, sdf: sdf)
-    let positions = Tensor(shape: [topology.sourceVertices.count, 3],
-                           scalars: topology.sourceVertices.flatMap { v in let p = grid.vertices[Int(v)]; return [p.x, p.y, p.z] })
+    let positions = Tensor(
+        shape: [topology.sourceVertices.count, 3],
+        scalars: topology.sourceVertices.flatMap { v in
+            let p = grid.vertices[Int(v)]
+            return [p.x, p.y, p.z]
+        })
     let values = Tensor(shape: [topology.sourceVertices.count], scalars: topology.sourceVertices.map { sdf[Int($0)] })
     let vertices = try topology.interpolate(positions: Variable(positions), sdf: Variable(values), features: nil).vertices.value.scalars
     return ((0..<topology.vertexCount).map { SIMD3(vertices[3 * $0], vertices[3 * $0 + 1], vertices[3 * $0 + 2]) }, topology.triangles)

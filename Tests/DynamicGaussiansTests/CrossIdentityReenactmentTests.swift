@@ -6,6 +6,7 @@ import HeadModel
 import MediaIO
 import Rendering
 import Testing
+
 @testable import DynamicGaussians
 
 /// Cross-identity reenactment of a Gaussian Head Avatar: an avatar of subject A (seed 1) driven
@@ -22,19 +23,24 @@ import Testing
         #expect(driver.truth.identity != subject.truth.identity && driver.truth.scale != subject.truth.scale)
         // The template guidance (f_def^exp fitted to the head model), reached through the catalogue as a pipeline would.
         let templateStage = try #require(ProductionStages.all.first { $0.id == "guidance.template" })
-        let guide = try harness.run(templateStage, name: "guide", inputs: ["tracking": subject.tracking],
-                                    with: ["iterations": .int(300), "subdivisions": .int(0), "width": .int(32), "feature_width": .int(8),
-                                           "color_channels": .int(4)])
+        let guide = try harness.run(
+            templateStage, name: "guide", inputs: ["tracking": subject.tracking],
+            with: [
+                "iterations": .int(300), "subdivisions": .int(0), "width": .int(32), "feature_width": .int(8),
+                "color_channels": .int(4),
+            ])
         var training = SeededHeadCapture.quickTraining
         training["iterations"] = .int(40)
         // The paper's MLP rate: the CPU preset's 1e-3 reshapes the inherited f_def^exp within these few steps.
         training["network_lr"] = .double(1e-4)
-        let trained = try harness.run(DynamicGaussiansStage.self, name: "train",
-                                      inputs: ["init": try #require(guide["guidance"]), "frames": subject.frames, "tracking": subject.tracking],
-                                      with: training)
+        let trained = try harness.run(
+            DynamicGaussiansStage.self, name: "train",
+            inputs: ["init": try #require(guide["guidance"]), "frames": subject.frames, "tracking": subject.tracking],
+            with: training)
         let avatarDirectory = try #require(trained["avatar"])
-        let reenact = try harness.run(ReenactStage.self, name: "reenact",
-                                      inputs: ["avatar": avatarDirectory, "driving": driver.tracking, "frames": subject.frames])
+        let reenact = try harness.run(
+            ReenactStage.self, name: "reenact",
+            inputs: ["avatar": avatarDirectory, "driving": driver.tracking, "frames": subject.frames])
         let rendered = try FrameSet.open(try #require(reenact["frames"]))
         #expect(rendered.manifest.frameCount == driver.truth.frames.count && rendered.manifest.cameras == subject.truth.cameras)
 
@@ -47,12 +53,16 @@ import Testing
         let relabelledDirectory = harness.file("b-relabelled")
         try FileManager.default.createDirectory(at: relabelledDirectory, withIntermediateDirectories: true)
         try relabelled.write(to: relabelledDirectory)
-        let relabelledRenders = try FrameSet.open(try #require(try harness.run(ReenactStage.self, name: "relabelled",
-            inputs: ["avatar": avatarDirectory, "driving": relabelledDirectory, "frames": subject.frames])["frames"]))
+        let relabelledRenders = try FrameSet.open(
+            try #require(
+                try harness.run(
+                    ReenactStage.self, name: "relabelled",
+                    inputs: ["avatar": avatarDirectory, "driving": relabelledDirectory, "frames": subject.frames])["frames"]))
         for camera in rendered.manifest.cameras {
             let frames = try (0..<rendered.manifest.frameCount).map { try rendered.image(frame: $0, camera: camera).samples }
             for (k, frame) in frames.enumerated() {
-                #expect(frame == (try relabelledRenders.image(frame: k, camera: camera)).samples, "frame \(k), \(camera): B's identity and scale must not matter")
+                #expect(
+                    frame == (try relabelledRenders.image(frame: k, camera: camera)).samples, "frame \(k), \(camera): B's identity and scale must not matter")
                 for j in 0..<k { #expect(frame != frames[j], "driving frames \(j) and \(k) differ in expression, so must their renders (\(camera))") }
             }
             #expect(frames[0] == (try relabelledRenders.image(frame: frames.count, camera: camera)).samples, "a repeated driving state renders alike")
@@ -67,7 +77,8 @@ import Testing
         var dot = 0.0, avatarSquares = 0.0, modelSquares = 0.0
         for k in 1..<posed.count {
             for v in 0..<model.vertexCount {
-                let moved: SIMD3<Float> = SIMD3<Float>(posed[k][3 * v], posed[k][3 * v + 1], posed[k][3 * v + 2])
+                let moved: SIMD3<Float> =
+                    SIMD3<Float>(posed[k][3 * v], posed[k][3 * v + 1], posed[k][3 * v + 2])
                     - SIMD3<Float>(posed[0][3 * v], posed[0][3 * v + 1], posed[0][3 * v + 2])
                 let truth: SIMD3<Float> = headA[k][v] - headA[0][v]
                 dot += Double((moved * truth).sum())

@@ -4,6 +4,7 @@ import Foundation
 import HeadModel
 import Splatting
 import Testing
+
 @testable import DynamicGaussians
 
 /// `export_ply_frames`: the posed Gaussians of the chosen frames as 3DGS PLY files in the avatar folder.

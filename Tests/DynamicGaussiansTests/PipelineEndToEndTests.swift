@@ -9,10 +9,12 @@ import Testing
 /// fast template guidance (the SDF guidance has its own tests in MeshGuidanceTests).
 @Suite(.serialized) struct GaussianHeadAvatarPipelineTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tiny = ["cameras=4", "size=64", "frames=20", "test_frames=4", "novel_frames=4", "sr=2",
-                       "train.gaussians=3000", "train.mouth_points=100", "train.attribute_width=16", "train.sr_width=16",
-                       "train.checkpoint_interval=100", "guide.iterations=100", "guide.width=32",
-                       "guide.feature_width=16", "guide.color_channels=8"]
+    static let tiny = [
+        "cameras=4", "size=64", "frames=20", "test_frames=4", "novel_frames=4", "sr=2",
+        "train.gaussians=3000", "train.mouth_points=100", "train.attribute_width=16", "train.sr_width=16",
+        "train.checkpoint_interval=100", "guide.iterations=100", "guide.width=32",
+        "guide.feature_width=16", "guide.color_channels=8",
+    ]
 
     static func plan(overrides: [String]) throws -> ExecutionPlan {
         let parsed = try overrides.enumerated().map { try Override(parsing: $1, location: .commandLine(argument: $0 + 1)) }
@@ -41,7 +43,8 @@ import Testing
         let novelBefore = try Self.psnr(try output(baseline, "score_novel", "report"))
         let novel = try Self.psnr(try output(result, "score_novel", "report"))
         let reenactment = try Self.psnr(try output(result, "score", "report"))
-        print("gaussian-head-avatar pipeline (64², 4 cameras, 300 iterations): held-out cameras \(novelBefore) → \(novel) dB, self-reenactment \(reenactment) dB")
+        print(
+            "gaussian-head-avatar pipeline (64², 4 cameras, 300 iterations): held-out cameras \(novelBefore) → \(novel) dB, self-reenactment \(reenactment) dB")
         #expect(novel > novelBefore + 3, "novel-view PSNR must improve clearly: \(novelBefore) → \(novel) dB")
         #expect(reenactment > 15)
         let rendered = try FrameSet.open(try output(result, "reenact", "frames"))
@@ -50,7 +53,9 @@ import Testing
         for (stage, port) in [("encode", "video"), ("encode_reenactment", "video")] {
             #expect(FileManager.default.fileExists(atPath: try output(result, stage, port).appendingPathComponent("video.mp4").path))
         }
-        let training = try JSONSerialization.jsonObject(with: Data(contentsOf: try output(result, "train", "avatar").appendingPathComponent("training.json"))) as? [String: Any]
+        let training =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: try output(result, "train", "avatar").appendingPathComponent("training.json")))
+            as? [String: Any]
         #expect(training?["gaussian_count"] as? Int == TemplateGuidanceFixture.model.vertexCount + 100, "every template vertex plus the mouth points")
         #expect(training?["guidance_source"] as? String == "template")
     }

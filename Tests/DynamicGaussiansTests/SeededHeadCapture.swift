@@ -25,8 +25,10 @@ struct SeededHeadCapture {
 
     /// Writes the capture into `directory` (created); `headTurn` bounds the random yaw, radians. With
     /// `expressionsOf`, frame f makes that tracking's expression and jaw of frame f (cyclically) instead of random ones.
-    init(seed: UInt64, in directory: URL, size: Int = 32, frameCount: Int = 4, cameraCount: Int = 2, headTurn: Float = 0.2,
-         expressionsOf performer: HeadTracking? = nil) throws {
+    init(
+        seed: UInt64, in directory: URL, size: Int = 32, frameCount: Int = 4, cameraCount: Int = 2, headTurn: Float = 0.2,
+        expressionsOf performer: HeadTracking? = nil
+    ) throws {
         let model = Self.model
         var generator = Tensors.SplitMix64(seed: seed)
         let identity = (0..<model.identityCount).map { _ in Double(generator.nextFloat(in: -1, 1)) }
@@ -39,8 +41,9 @@ struct SeededHeadCapture {
                 expression = performer.frames[f % performer.frames.count].expression
                 jaw = performer.frames[f % performer.frames.count].jaw
             }
-            return HeadTracking.Frame(rotation: [0, Double(headTurn * generator.nextFloat(in: -1, 1)), 0], translation: [0, 0, 0],
-                                      jaw: jaw, expression: expression, landmarks: [], meanResidualPixels: 0, observedViews: cameraCount)
+            return HeadTracking.Frame(
+                rotation: [0, Double(headTurn * generator.nextFloat(in: -1, 1)), 0], translation: [0, 0, 0],
+                jaw: jaw, expression: expression, landmarks: [], meanResidualPixels: 0, observedViews: cameraCount)
         }
         let cameraIDs = (0..<cameraCount).map { "cam\($0)" }
         truth = HeadTracking(model: model.name, cameras: cameraIDs, identity: identity, scale: scale, frames: records)
@@ -54,8 +57,9 @@ struct SeededHeadCapture {
         let distance = 4 * radius
         cameras = (0..<cameraCount).map { c -> Geometry.PinholeCamera in
             let azimuth = Float(-30 + 60 * Double(c) / Double(max(1, cameraCount - 1))) * .pi / 180
-            return Geometry.PinholeCamera(id: cameraIDs[c], width: size, height: size, horizontalFieldOfView: 2 * atan(1.15 * radius / distance),
-                                          eye: centre + distance * SIMD3(sin(azimuth), 0, cos(azimuth)), target: centre)
+            return Geometry.PinholeCamera(
+                id: cameraIDs[c], width: size, height: size, horizontalFieldOfView: 2 * atan(1.15 * radius / distance),
+                eye: centre + distance * SIMD3(sin(azimuth), 0, cos(azimuth)), target: centre)
         }
         try RenderedHeadFrames.write(truth: truth, model: model, cameras: cameras, to: frames, cullBackFaces: true)
     }

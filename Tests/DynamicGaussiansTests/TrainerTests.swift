@@ -3,8 +3,9 @@ import Foundation
 import HeadModel
 import MediaIO
 import Splatting
-import Testing
 import Tensors
+import Testing
+
 @testable import DynamicGaussians
 
 /// Trainer behaviour on an in-memory problem: a few tracked frames of the procedural head seen by
@@ -16,8 +17,9 @@ import Tensors
         let records = (0..<frames).map { f in
             var expression = [Double](repeating: 0, count: model.expressionCount)
             expression[0] = 0.3 * Double(f)
-            return HeadTracking.Frame(rotation: [0, 0.1 * Double(f), 0], translation: [0, 0, 0], jaw: [0.05 * Double(f), 0, 0],
-                                      expression: expression, landmarks: [], meanResidualPixels: 0, observedViews: 2)
+            return HeadTracking.Frame(
+                rotation: [0, 0.1 * Double(f), 0], translation: [0, 0, 0], jaw: [0.05 * Double(f), 0, 0],
+                expression: expression, landmarks: [], meanResidualPixels: 0, observedViews: 2)
         }
         return HeadTracking(model: model.name, cameras: ["a", "b"], identity: [], scale: 1, frames: records)
     }
@@ -29,15 +31,17 @@ import Tensors
         return tracking.frames.indices.flatMap { frame in
             [Float(-0.4), 0.4].enumerated().map { index, azimuth in
                 let eye = centre + 3 * extent * SIMD3(sin(azimuth), 0, cos(azimuth))
-                let camera = PinholeCamera(width: size, height: size, fx: Float(size), fy: Float(size), cx: Float(size) / 2 - 0.5,
-                                                     cy: Float(size) / 2 - 0.5,
-                                                     worldToCamera: PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, -1, 0)))
+                let camera = PinholeCamera(
+                    width: size, height: size, fx: Float(size), fy: Float(size), cx: Float(size) / 2 - 0.5,
+                    cy: Float(size) / 2 - 0.5,
+                    worldToCamera: PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, -1, 0)))
                 let plane = size * size
                 let target = (0..<(3 * plane)).map { i in 0.5 + 0.4 * sin(Float(i % plane) * 0.05 + Float(i / plane) + Float(frame)) }
                 let low = (0..<(plane / 4 * 3)).map { _ in Float(0.5) }
-                return SupervisedView(frame: frame, cameraID: index == 0 ? "a" : "b", camera: camera,
-                                      target: Tensor(shape: [3, size, size], scalars: target),
-                                      lowResolutionTarget: Tensor(shape: [size / 2, size / 2, 3], scalars: low))
+                return SupervisedView(
+                    frame: frame, cameraID: index == 0 ? "a" : "b", camera: camera,
+                    target: Tensor(shape: [3, size, size], scalars: target),
+                    lowResolutionTarget: Tensor(shape: [size / 2, size / 2, 3], scalars: low))
             }
         }
     }
@@ -52,8 +56,9 @@ import Tensors
         var settings = DynamicTrainingSettings()
         settings.rasterWorkers = workers
         settings.iterations = 20
-        return DynamicTrainer(settings: settings, model: try initialisation.model(from: guidance, generator: &generator),
-                              tracking: tracking, views: try views(tracking: tracking))
+        return DynamicTrainer(
+            settings: settings, model: try initialisation.model(from: guidance, generator: &generator),
+            tracking: tracking, views: try views(tracking: tracking))
     }
 
     static func temporaryDirectory() -> URL {
@@ -126,17 +131,21 @@ import Tensors
     @Test func aCaptureWithoutTrackedFacesIsRefused() throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let calibration = CameraCalibration(id: "a", width: 8, height: 8, fx: 8, fy: 8, cx: 3.5, cy: 3.5,
-                                            worldToCamera: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1])
-        let writer = try FrameSetWriter(directory: directory, cameras: ["a"], calibrations: [calibration], size: PixelSize(width: 8, height: 8),
-                                        channels: 4, frameRate: Rational(25, 1))
+        let calibration = CameraCalibration(
+            id: "a", width: 8, height: 8, fx: 8, fy: 8, cx: 3.5, cy: 3.5,
+            worldToCamera: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1])
+        let writer = try FrameSetWriter(
+            directory: directory, cameras: ["a"], calibrations: [calibration], size: PixelSize(width: 8, height: 8),
+            channels: 4, frameRate: Rational(25, 1))
         for f in 0..<2 {
-            try writer.append([Image8(width: 8, height: 8, channels: 4, samples: [UInt8](repeating: 255, count: 256))], timestamp: Double(f) / 25, sourceIndex: f)
+            try writer.append(
+                [Image8(width: 8, height: 8, channels: 4, samples: [UInt8](repeating: 255, count: 256))], timestamp: Double(f) / 25, sourceIndex: f)
         }
         try writer.finish()
         var tracking = Self.tracking(frames: 2)
         for f in tracking.frames.indices { tracking.frames[f].observedViews = 0 }
-        #expect { _ = try CaptureViews.load(frameSet: try FrameSet.open(directory), tracking: tracking, heldOutCameras: [], heldOutFrames: 0, factor: 2) }
-            throws: { ($0 as? DynamicGaussiansError)?.description.contains("no face was tracked") == true }
+        #expect {
+            _ = try CaptureViews.load(frameSet: try FrameSet.open(directory), tracking: tracking, heldOutCameras: [], heldOutFrames: 0, factor: 2)
+        } throws: { ($0 as? DynamicGaussiansError)?.description.contains("no face was tracked") == true }
     }
 }

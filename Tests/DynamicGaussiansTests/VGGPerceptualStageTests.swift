@@ -1,8 +1,9 @@
 import AvatarFlow
 import Avatars
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import DynamicGaussians
 
 /// `perceptual: vgg` in `gaussians.dynamic`: training with user-supplied weights, and refusals.
@@ -11,9 +12,10 @@ import Tensors
         let harness = try StageHarness(label: "gha-vgg")
         let capture = try SeededHeadCapture(seed: 5, in: harness.file("capture"))
         var generator = Tensors.SplitMix64(seed: 11)
-        let weights = Dictionary(uniqueKeysWithValues: VGGPerceptualLoss.requiredTensors().map { name, shape in
-            (name, Tensor.uniform(shape: shape, low: -0.02, high: 0.02, generator: &generator))
-        })
+        let weights = Dictionary(
+            uniqueKeysWithValues: VGGPerceptualLoss.requiredTensors().map { name, shape in
+                (name, Tensor.uniform(shape: shape, low: -0.02, high: 0.02, generator: &generator))
+            })
         let file = harness.file("vgg16-features.safetensors")
         try Safetensors.write(weights, to: file)
         var settings = SeededHeadCapture.quickTraining
@@ -24,7 +26,8 @@ import Tensors
         settings["perceptual"] = .string("vgg")
         settings["vgg_weights"] = .string(file.path)
         let outputs = try harness.run(DynamicGaussiansStage.self, name: "vgg", inputs: capture.stageInputs, with: settings)
-        let training = try JSONSerialization.jsonObject(with: Data(contentsOf: try #require(outputs["avatar"]).appendingPathComponent("training.json"))) as? [String: Any]
+        let training =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: try #require(outputs["avatar"]).appendingPathComponent("training.json"))) as? [String: Any]
         let psnr = try #require(training?["training_psnr_db"] as? Double)
         #expect(psnr.isFinite && psnr > 5, "training with the VGG term must give a finite, sensible PSNR (\(psnr) dB)")
         func losses(_ stage: String) -> [Double] {

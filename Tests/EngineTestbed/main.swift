@@ -1,5 +1,5 @@
-import AvatarFlowCLI
 import AvatarFlow
+import AvatarFlowCLI
 import EngineTestStages
 
 // The avatarflow CLI with the engine's test stages, so tests can run it as a child process

@@ -1,6 +1,7 @@
-@testable import FaceAnalysis
 import Foundation
 import Testing
+
+@testable import FaceAnalysis
 
 @Suite struct RectangleGroupingTests {
     @Test func averagesClustersAndDropsSmallOnes() {
@@ -79,7 +80,8 @@ import Testing
             let haar = try detector.detect(image.openCVGrey)
             for dlibBox in try FaceOracles.dlibDetections(image: image.url) {
                 func centreDistance(_ box: FaceRectangle) -> Double {
-                    max(abs(Double(2 * box.x + box.width - 2 * dlibBox.x - dlibBox.width)),
+                    max(
+                        abs(Double(2 * box.x + box.width - 2 * dlibBox.x - dlibBox.width)),
                         abs(Double(2 * box.y + box.height - 2 * dlibBox.y - dlibBox.height))) / Double(2 * box.width)
                 }
                 let candidates = haar.filter {

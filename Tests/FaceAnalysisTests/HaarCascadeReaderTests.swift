@@ -1,6 +1,7 @@
-@testable import FaceAnalysis
 import Foundation
 import Testing
+
+@testable import FaceAnalysis
 
 @Suite struct HaarCascadeReaderTests {
     static let defaultCascade = URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)
@@ -18,9 +19,10 @@ import Testing
         #expect(cascade.stages[0].threshold == Float(-5.0425500869750977) - 1e-5)
         #expect(cascade.nodes[0].threshold == Float(-3.1511999666690826e-02))
         #expect(cascade.leaves[0] == Float(2.0875380039215088) && cascade.leaves[1] == Float(-2.2172100543975830))
-        #expect(cascade.features[0].rectangles == [
-            .init(x: 6, y: 4, width: 12, height: 9, weight: -1), .init(x: 6, y: 7, width: 12, height: 3, weight: 3),
-        ])
+        #expect(
+            cascade.features[0].rectangles == [
+                .init(x: 6, y: 4, width: 12, height: 9, weight: -1), .init(x: 6, y: 7, width: 12, height: 3, weight: 3),
+            ])
     }
 
     @Test func readsTreeCascadeWithInternalNodes() throws {
@@ -82,13 +84,13 @@ import Testing
 @Suite struct XMLDocumentParserTests {
     @Test func parsesElementsAttributesTextAndEntities() throws {
         let xml = """
-        <?xml version="1.0"?>
-        <!-- a comment -->
-        <root kind='a&amp;b'>
-          <_>1 2</_><empty/>
-          <value>&lt;x&gt; &#65;&#x42;</value>
-        </root>
-        """
+            <?xml version="1.0"?>
+            <!-- a comment -->
+            <root kind='a&amp;b'>
+              <_>1 2</_><empty/>
+              <value>&lt;x&gt; &#65;&#x42;</value>
+            </root>
+            """
         let root = try XMLDocumentParser.parse(Array(xml.utf8))
         #expect(root.name == "root")
         #expect(root.attributes.first?.value == "a&b")

@@ -26,15 +26,19 @@ import Testing
                 .filter { $0.y + $0.height < bottomEdge }.sorted { ($0.y, $0.x, $0.width) < ($1.y, $1.x, $1.width) }
             let theirs = try #require(expected[image.url.path])
                 .filter { $0.y + $0.height < bottomEdge }.sorted { ($0.y, $0.x, $0.width) < ($1.y, $1.x, $1.width) }
-            #expect(ours == theirs, "\(image.name): \(ours.count) raw hits vs OpenCV's \(theirs.count); only ours: \(Set(ours).subtracting(theirs)), only OpenCV's: \(Set(theirs).subtracting(ours))")
+            #expect(
+                ours == theirs,
+                "\(image.name): \(ours.count) raw hits vs OpenCV's \(theirs.count); only ours: \(Set(ours).subtracting(theirs)), only OpenCV's: \(Set(theirs).subtracting(ours))"
+            )
         }
     }
 
     @Test(arguments: [(1.1, 3), (1.2, 5), (1.05, 2)])
     func groupedBoxesEqualOpenCV(scaleFactor: Double, minNeighbors: Int) throws {
         let images = try FaceOracles.faceImages.get()
-        let expected = try FaceOracles.openCVDetections(cascade: Self.cascadePath, images: images.map(\.url),
-                                                        scaleFactor: scaleFactor, minNeighbors: minNeighbors)
+        let expected = try FaceOracles.openCVDetections(
+            cascade: Self.cascadePath, images: images.map(\.url),
+            scaleFactor: scaleFactor, minNeighbors: minNeighbors)
         let detector = try Self.detector()
         var total = 0
         for image in images {
@@ -51,8 +55,10 @@ import Testing
         #expect(total > 20, "the photographs should contain many detected faces")
     }
 
-    @Test(arguments: ["haarcascade_frontalface_alt.xml", "haarcascade_frontalface_alt2.xml", "haarcascade_profileface.xml", "haarcascade_eye.xml",
-                        "haarcascade_eye_tree_eyeglasses.xml"])
+    @Test(arguments: [
+        "haarcascade_frontalface_alt.xml", "haarcascade_frontalface_alt2.xml", "haarcascade_profileface.xml", "haarcascade_eye.xml",
+        "haarcascade_eye_tree_eyeglasses.xml",
+    ])
     func otherCascadesEqualOpenCV(fileName: String) throws {
         let path = "/usr/share/opencv4/haarcascades/" + fileName
         let images = try FaceOracles.faceImages.get().filter { $0.width * $0.height < 400_000 }

@@ -28,7 +28,10 @@ enum FaceOracles {
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Unavailable(description: "\(executable) \(arguments.prefix(4).joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: errorData.suffix(2000), as: UTF8.self))")
+            throw Unavailable(
+                description:
+                    "\(executable) \(arguments.prefix(4).joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: errorData.suffix(2000), as: UTF8.self))"
+            )
         }
         return String(decoding: outputData, as: UTF8.self)
     }
@@ -86,8 +89,12 @@ enum FaceOracles {
             let ppm = converted.appendingPathComponent(name.replacingOccurrences(of: ".jpg", with: ".ppm"))
             if !FileManager.default.fileExists(atPath: ppm.path) {
                 let partial = ppm.path + ".partial.ppm"
-                try run("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-i", folder.appendingPathComponent(name).path,
-                                         "-pix_fmt", "rgb24", "-f", "image2", "-c:v", "ppm", partial])
+                try run(
+                    "/usr/bin/env",
+                    [
+                        "ffmpeg", "-v", "error", "-y", "-i", folder.appendingPathComponent(name).path,
+                        "-pix_fmt", "rgb24", "-f", "image2", "-c:v", "ppm", partial,
+                    ])
                 try FileManager.default.moveItem(atPath: partial, toPath: ppm.path)
             }
             return try TestImage(ppm: ppm)
@@ -98,16 +105,16 @@ enum FaceOracles {
     static func openCVDetections(cascade: String, images: [URL], scaleFactor: Double, minNeighbors: Int) throws -> [String: [FaceRectangle]] {
         let python = try openCVPython.get()
         let script = """
-        import sys, json, cv2
-        classifier = cv2.CascadeClassifier(sys.argv[1])
-        assert not classifier.empty(), 'cannot load ' + sys.argv[1]
-        result = {}
-        for path in sys.argv[4:]:
-            grey = cv2.cvtColor(cv2.imread(path, cv2.IMREAD_COLOR), cv2.COLOR_BGR2GRAY)
-            boxes = classifier.detectMultiScale(grey, scaleFactor=float(sys.argv[2]), minNeighbors=int(sys.argv[3]))
-            result[path] = [list(map(int, b)) for b in boxes]
-        print(json.dumps(result))
-        """
+            import sys, json, cv2
+            classifier = cv2.CascadeClassifier(sys.argv[1])
+            assert not classifier.empty(), 'cannot load ' + sys.argv[1]
+            result = {}
+            for path in sys.argv[4:]:
+                grey = cv2.cvtColor(cv2.imread(path, cv2.IMREAD_COLOR), cv2.COLOR_BGR2GRAY)
+                boxes = classifier.detectMultiScale(grey, scaleFactor=float(sys.argv[2]), minNeighbors=int(sys.argv[3]))
+                result[path] = [list(map(int, b)) for b in boxes]
+            print(json.dumps(result))
+            """
         let output = try run(python.path, ["-c", script, cascade, String(scaleFactor), String(minNeighbors)] + images.map(\.path))
         let decoded = try JSONDecoder().decode([String: [[Int]]].self, from: Data(output.utf8))
         return decoded.mapValues { $0.map { FaceRectangle(x: $0[0], y: $0[1], width: $0[2], height: $0[3]) } }
@@ -181,7 +188,9 @@ struct TestImage: Sendable {
         func token() -> String {
             while position < data.count, data[position] == 0x20 || data[position] == 0x0A || data[position] == 0x09 || data[position] == 0x0D { position += 1 }
             let start = position
-            while position < data.count, !(data[position] == 0x20 || data[position] == 0x0A || data[position] == 0x09 || data[position] == 0x0D) { position += 1 }
+            while position < data.count, !(data[position] == 0x20 || data[position] == 0x0A || data[position] == 0x09 || data[position] == 0x0D) {
+                position += 1
+            }
             return String(decoding: data[start..<position], as: UTF8.self)
         }
         guard token() == "P6", let width = Int(token()), let height = Int(token()), token() == "255" else {

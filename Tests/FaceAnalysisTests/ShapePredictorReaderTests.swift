@@ -1,6 +1,7 @@
-@testable import FaceAnalysis
 import Foundation
 import Testing
+
+@testable import FaceAnalysis
 
 @Suite struct ShapePredictorReaderTests {
     static let modelURL = URL(fileURLWithPath: ShapePredictor.defaultModelPath)

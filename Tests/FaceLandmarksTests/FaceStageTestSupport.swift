@@ -31,9 +31,10 @@ enum FaceTestImages {
     /// Writes a FrameSet with `frames[f][c]` as camera `c`'s image of frame `f`.
     static func writeFrameSet(_ frames: [[Image8]], to directory: URL) throws -> URL {
         let first = frames[0][0]
-        let writer = try FrameSetWriter(directory: directory, cameras: (0..<frames[0].count).map { "cam\($0)" },
-                                        size: PixelSize(width: first.width, height: first.height), channels: first.channels,
-                                        frameRate: Rational(25, 1))
+        let writer = try FrameSetWriter(
+            directory: directory, cameras: (0..<frames[0].count).map { "cam\($0)" },
+            size: PixelSize(width: first.width, height: first.height), channels: first.channels,
+            frameRate: Rational(25, 1))
         for (index, images) in frames.enumerated() { try writer.append(images, timestamp: Double(index) / 25, sourceIndex: index) }
         _ = try writer.finish()
         return directory

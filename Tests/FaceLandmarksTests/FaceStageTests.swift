@@ -1,9 +1,10 @@
 import AvatarFlow
 import FaceAnalysis
-@testable import FaceLandmarks
 import Foundation
 import MediaIO
 import Testing
+
+@testable import FaceLandmarks
 
 @Suite struct FaceDetectHaarStageTests {
     @Test func boxesEqualLibraryDetectionPerFrameAndCamera() throws {
@@ -25,8 +26,9 @@ import Testing
         let directory = try StageHarness(label: "face-stage-test")
         let photo = try FaceTestImages.threeFaces()
         let frames = try FaceTestImages.writeFrameSet([[photo]], to: directory.file("frames"))
-        let outputs = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames],
-                                   with: ["scale_factor": .double(1.2), "min_neighbors": .int(5), "min_size": .int(85)])
+        let outputs = try directory.run(
+            FaceDetectHaarStage.self, inputs: ["frames": frames],
+            with: ["scale_factor": .double(1.2), "min_neighbors": .int(5), "min_size": .int(85)])
         let boxes = try FaceBoxSet.read(from: try #require(outputs["boxes"])).frames[0][0].map(\.rectangle)
         let detector = HaarCascadeDetector(cascade: try HaarCascade(contentsOf: URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)))
         let options = HaarDetectionOptions(scaleFactor: 1.2, minNeighbors: 5, minWidth: 85, minHeight: 85)

@@ -1,11 +1,12 @@
 import AvatarFlow
 import FaceAnalysis
-@testable import FaceTracking
 import Foundation
 import Geometry
 import HeadModel
 import MediaIO
 import Testing
+
+@testable import FaceTracking
 
 /// A known head performance observed by known cameras: the fitter must recover it.
 struct SyntheticPerformance {
@@ -22,10 +23,13 @@ struct SyntheticPerformance {
 
     init(model: HeadModel, cameraCount: Int, frameCount: Int, seed: UInt64) throws {
         self.model = model
-        cameras = try CameraRig.arc(count: cameraCount, arcDegrees: 120, radius: 1.0, target: .zero, width: 256, height: 256,
-                                    horizontalFieldOfView: 0.45).map { camera in
-            CameraCalibration(id: camera.id, width: 256, height: 256, fx: Double(camera.fx), fy: Double(camera.fy),
-                              cx: Double(camera.cx), cy: Double(camera.cy), worldToCamera: camera.worldToCamera.rowMajor4x4.map(Double.init))
+        cameras = try CameraRig.arc(
+            count: cameraCount, arcDegrees: 120, radius: 1.0, target: .zero, width: 256, height: 256,
+            horizontalFieldOfView: 0.45
+        ).map { camera in
+            CameraCalibration(
+                id: camera.id, width: 256, height: 256, fx: Double(camera.fx), fy: Double(camera.fy),
+                cx: Double(camera.cx), cy: Double(camera.cy), worldToCamera: camera.worldToCamera.rowMajor4x4.map(Double.init))
         }
         var random = SplitMix64(seed: seed)
         func uniform(_ range: ClosedRange<Float>) -> Float { range.lowerBound + (range.upperBound - range.lowerBound) * random.nextUniform() }
@@ -35,9 +39,12 @@ struct SyntheticPerformance {
                 let name = model.expressionNames[k]
                 return Self.landmarkVisible.contains(name) && random.nextUniform() < 0.3 ? uniform(0...0.8) : 0
             }
-            frames.append((SIMD3(uniform(-0.25...0.25), uniform(-0.35...0.35), uniform(-0.1...0.1)),
-                           SIMD3(uniform(-0.02...0.02), uniform(-0.02...0.02), uniform(-0.02...0.02)),
-                           SIMD3(uniform(0...0.2), 0, 0), expression))
+            frames.append(
+                (
+                    SIMD3(uniform(-0.25...0.25), uniform(-0.35...0.35), uniform(-0.1...0.1)),
+                    SIMD3(uniform(-0.02...0.02), uniform(-0.02...0.02), uniform(-0.02...0.02)),
+                    SIMD3(uniform(0...0.2), 0, 0), expression
+                ))
         }
     }
 
@@ -45,8 +52,10 @@ struct SyntheticPerformance {
         var rotations = [SIMD3<Float>](repeating: .zero, count: model.jointCount)
         rotations[model.jointIndex("root")!] = frames[f].rotation
         rotations[model.jointIndex("jaw")!] = frames[f].jaw
-        return try model.evaluate(identity: identity, expression: frames[f].expression,
-                                  pose: HeadPose(jointRotations: rotations, translation: frames[f].translation)).landmarks
+        return try model.evaluate(
+            identity: identity, expression: frames[f].expression,
+            pose: HeadPose(jointRotations: rotations, translation: frames[f].translation)
+        ).landmarks
     }
 
     /// What the cameras see, with Gaussian pixel noise.
@@ -81,7 +90,8 @@ func pearson(_ a: [Double], _ b: [Double]) -> Double {
 
 /// Checks a fit against the truth: rotation error (degrees), expression correlation, landmark error (fraction of head size).
 func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformance, fitter: HeadModelFitter) throws
-    -> (rotationDegrees: Double, expressionCorrelation: Double, landmarkFraction: Double) {
+    -> (rotationDegrees: Double, expressionCorrelation: Double, landmarkFraction: Double)
+{
     var worstRotation = 0.0, worstLandmark = 0.0
     var fitted: [Double] = [], expected: [Double] = []
     let neutral = truth.model.landmarkPositions(vertices: truth.model.templatePositions)
@@ -89,8 +99,11 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
     let headSize = max(xs.max()! - xs.min()!, ys.max()! - ys.min()!) * 1.6
     for f in truth.frames.indices {
         let state = result.frames[f]
-        worstRotation = max(worstRotation, DoubleRotation.angle(between: DoubleRotation(axisAngle: state.rotation),
-                                                                and: DoubleRotation(axisAngle: SIMD3<Double>(truth.frames[f].rotation))) * 180 / .pi)
+        worstRotation = max(
+            worstRotation,
+            DoubleRotation.angle(
+                between: DoubleRotation(axisAngle: state.rotation),
+                and: DoubleRotation(axisAngle: SIMD3<Double>(truth.frames[f].rotation))) * 180 / .pi)
         fitted += state.expression
         expected += truth.frames[f].expression.map(Double.init)
         let points = fitter.landmarks(state, identity: result.identity, scale: result.scale)
@@ -112,8 +125,9 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
         var rotations = [SIMD3<Double>](repeating: .zero, count: model.jointCount)
         rotations[0] = SIMD3<Double>(truth.frames[0].rotation)
         rotations[2] = SIMD3<Double>(truth.frames[0].jaw)
-        let fast = evaluator.landmarks(identity: truth.identity.map(Double.init), expression: truth.frames[0].expression.map(Double.init),
-                                       jointRotations: rotations, scale: 1, translation: SIMD3<Double>(truth.frames[0].translation))
+        let fast = evaluator.landmarks(
+            identity: truth.identity.map(Double.init), expression: truth.frames[0].expression.map(Double.init),
+            jointRotations: rotations, scale: 1, translation: SIMD3<Double>(truth.frames[0].translation))
         for (a, b) in zip(fast, try truth.trueLandmarks(0)) {
             #expect(((a - SIMD3<Double>(b)) * (a - SIMD3<Double>(b))).sum().squareRoot() < 1e-5)
         }
@@ -145,8 +159,10 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
     @Test func singleCameraFitRecoversRotation() throws {
         let truth = try SyntheticPerformance(model: Self.model, cameraCount: 8, frameCount: 6, seed: 21)
         let fitter = try HeadModelFitter(model: Self.model, settings: .init())
-        let result = try fitter.fit(views: try truth.views(noisePixels: 0.5, seed: 6, cameraSubset: [4]),
-                                    cameras: try truth.cameras.map { try $0.pinholeCamera() }) { _, _ in }
+        let result = try fitter.fit(
+            views: try truth.views(noisePixels: 0.5, seed: 6, cameraSubset: [4]),
+            cameras: try truth.cameras.map { try $0.pinholeCamera() }
+        ) { _, _ in }
         let quality = try assess(result, against: truth, fitter: fitter)
         #expect(quality.rotationDegrees < 5, "worst rotation error \(quality.rotationDegrees)°")
         #expect(result.meanResiduals.allSatisfy { $0 < 2 })
@@ -168,8 +184,9 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
         let harness = try StageHarness(label: "fit-test")
         let framesDirectory = harness.file("frames"), landmarksDirectory = harness.file("landmarks")
         try FileManager.default.createDirectory(at: landmarksDirectory, withIntermediateDirectories: true)
-        let writer = try FrameSetWriter(directory: framesDirectory, cameras: truth.cameras.map(\.id), calibrations: truth.cameras,
-                                        size: PixelSize(width: 256, height: 256), frameRate: Rational(25, 1))
+        let writer = try FrameSetWriter(
+            directory: framesDirectory, cameras: truth.cameras.map(\.id), calibrations: truth.cameras,
+            size: PixelSize(width: 256, height: 256), frameRate: Rational(25, 1))
         for f in 0..<4 {
             try writer.append(truth.cameras.map { _ in Image8(width: 256, height: 256, channels: 3) }, timestamp: Double(f) / 25, sourceIndex: f)
         }
@@ -191,10 +208,12 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
         let harness = try StageHarness(label: "fit-test")
         let framesDirectory = harness.file("frames"), landmarksDirectory = harness.file("landmarks")
         try FileManager.default.createDirectory(at: landmarksDirectory, withIntermediateDirectories: true)
-        let calibration = CameraCalibration(id: "cam0", width: 8, height: 8, fx: 10, fy: 10, cx: 4, cy: 4,
-                                            worldToCamera: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1])
-        let writer = try FrameSetWriter(directory: framesDirectory, cameras: ["cam0"], calibrations: [calibration],
-                                        size: PixelSize(width: 8, height: 8), frameRate: Rational(25, 1))
+        let calibration = CameraCalibration(
+            id: "cam0", width: 8, height: 8, fx: 10, fy: 10, cx: 4, cy: 4,
+            worldToCamera: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1])
+        let writer = try FrameSetWriter(
+            directory: framesDirectory, cameras: ["cam0"], calibrations: [calibration],
+            size: PixelSize(width: 8, height: 8), frameRate: Rational(25, 1))
         try writer.append([Image8(width: 8, height: 8, channels: 3)], timestamp: 0, sourceIndex: 0)
         try writer.finish()
         try FaceLandmarkSet(cameras: ["camX"], frames: [[nil]]).write(to: landmarksDirectory)

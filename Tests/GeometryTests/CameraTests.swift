@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import Geometry
 
 @Suite struct CameraTests {
-    let camera = PinholeCamera(id: "c", width: 64, height: 48, horizontalFieldOfView: 0.8,
-                               eye: SIMD3(0.3, 0.1, 1.0), target: SIMD3(0, 0, 0))
+    let camera = PinholeCamera(
+        id: "c", width: 64, height: 48, horizontalFieldOfView: 0.8,
+        eye: SIMD3(0.3, 0.1, 1.0), target: SIMD3(0, 0, 0))
 
     @Test func lookAtPutsTargetOnPrincipalPoint() {
         let p = camera.project(.zero)
@@ -14,8 +16,9 @@ import Testing
     }
 
     @Test func imageAxesFollowOpenCV() {
-        let front = PinholeCamera(id: "f", width: 64, height: 64, horizontalFieldOfView: 0.8,
-                                  eye: SIMD3(0, 0, 1), target: .zero)
+        let front = PinholeCamera(
+            id: "f", width: 64, height: 64, horizontalFieldOfView: 0.8,
+            eye: SIMD3(0, 0, 1), target: .zero)
         let up = front.project(SIMD3(0, 0.1, 0)), right = front.project(SIMD3(0.1, 0, 0))
         #expect(up.y < front.cy, "world up must appear towards the top row (y down)")
         #expect(right.x > front.cx, "+x seen from +z appears on the image right")
@@ -36,8 +39,9 @@ import Testing
     }
 
     @Test func arcRigSpansTheArcAndLooksAtTarget() throws {
-        let rig = try CameraRig.arc(count: 5, arcDegrees: 120, radius: 1, target: SIMD3(0, 0.1, 0),
-                                    width: 32, height: 32, horizontalFieldOfView: 0.5)
+        let rig = try CameraRig.arc(
+            count: 5, arcDegrees: 120, radius: 1, target: SIMD3(0, 0.1, 0),
+            width: 32, height: 32, horizontalFieldOfView: 0.5)
         #expect(rig.map(\.id) == ["cam00", "cam01", "cam02", "cam03", "cam04"])
         let first = rig[0].center - SIMD3(0, 0.1, 0), last = rig[4].center - SIMD3(0, 0.1, 0)
         let angle = acos(simdDot(simdNormalize(first), simdNormalize(last)))
@@ -48,6 +52,8 @@ import Testing
             let p = camera.project(SIMD3(0, 0.1, 0))
             #expect(abs(p.x - camera.cx) < 1e-3 && abs(p.y - camera.cy) < 1e-3)
         }
-        #expect(throws: GeometryError.self) { try CameraRig.arc(count: 0, arcDegrees: 90, radius: 1, target: .zero, width: 8, height: 8, horizontalFieldOfView: 1) }
+        #expect(throws: GeometryError.self) {
+            try CameraRig.arc(count: 0, arcDegrees: 90, radius: 1, target: .zero, width: 8, height: 8, horizontalFieldOfView: 1)
+        }
     }
 }

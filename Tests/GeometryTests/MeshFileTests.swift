@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Geometry
 
 @Suite struct MeshFileTests {
@@ -27,14 +28,14 @@ import Testing
 
     @Test func objParsesPolygonsNegativeIndicesAndSplitsCorners() throws {
         let text = """
-        v 0 0 0
-        v 1 0 0
-        v 1 1 0
-        v 0 1 0
-        vt 0 0
-        vt 1 1
-        f 1/1 2/1 3/2 -1/2
-        """
+            v 0 0 0
+            v 1 0 0
+            v 1 1 0
+            v 0 1 0
+            vt 0 0
+            vt 1 1
+            f 1/1 2/1 3/2 -1/2
+            """
         let mesh = try OBJFormat.parse(text)
         #expect(mesh.triangles.count == 2)
         #expect(mesh.vertexCount == 4)
@@ -54,24 +55,24 @@ import Testing
 
     @Test func plyAsciiWithColoursAndQuadsParses() throws {
         let text = """
-        ply
-        format ascii 1.0
-        element vertex 4
-        property float x
-        property float y
-        property float z
-        property uchar red
-        property uchar green
-        property uchar blue
-        element face 1
-        property list uchar int vertex_indices
-        end_header
-        0 0 0 255 0 0
-        1 0 0 0 255 0
-        1 1 0 0 0 255
-        0 1 0 255 255 255
-        4 0 1 2 3
-        """
+            ply
+            format ascii 1.0
+            element vertex 4
+            property float x
+            property float y
+            property float z
+            property uchar red
+            property uchar green
+            property uchar blue
+            element face 1
+            property list uchar int vertex_indices
+            end_header
+            0 0 0 255 0 0
+            1 0 0 0 255 0
+            1 1 0 0 0 255
+            0 1 0 255 255 255
+            4 0 1 2 3
+            """
         let mesh = try PLYFormat.parse(Data(text.utf8))
         #expect(mesh.triangles == [SIMD3(0, 1, 2), SIMD3(0, 2, 3)])
         #expect(mesh.attributes["color"]!.values[0...2] == [1, 0, 0])

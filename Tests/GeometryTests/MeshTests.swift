@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Geometry
 
 @Suite struct MeshTests {
@@ -14,7 +15,8 @@ import Testing
             #expect(simdDot(simdNormalize(p), n) > 0.95)
         }
         for (t, n) in sphere.faceNormals().enumerated() {
-            let centroid = sphere.positions[Int(sphere.triangles[t].x)] + sphere.positions[Int(sphere.triangles[t].y)]
+            let centroid =
+                sphere.positions[Int(sphere.triangles[t].x)] + sphere.positions[Int(sphere.triangles[t].y)]
                 + sphere.positions[Int(sphere.triangles[t].z)]
             #expect(simdDot(n, centroid) > 0)
         }

@@ -1,11 +1,13 @@
 import Testing
+
 @testable import Geometry
 
 @Suite struct RasterizerTests {
     /// A camera at the origin looking down +z (identity extrinsics).
     static func axisCamera(width: Int = 64, height: Int = 64, focal: Float = 64) -> PinholeCamera {
-        PinholeCamera(id: "a", width: width, height: height, fx: focal, fy: focal,
-                      cx: Float(width - 1) / 2, cy: Float(height - 1) / 2, worldToCamera: .identity)
+        PinholeCamera(
+            id: "a", width: width, height: height, fx: focal, fy: focal,
+            cx: Float(width - 1) / 2, cy: Float(height - 1) / 2, worldToCamera: .identity)
     }
 
     @Test func coveredPixelCountMatchesProjectedArea() {

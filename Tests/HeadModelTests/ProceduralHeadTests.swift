@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Geometry
+import Testing
+
 @testable import HeadModel
 
 /// The model is built once for all tests (it is deterministic).
@@ -44,8 +45,10 @@ func distance(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { simdLength(a - b)
         let counts = mesh.edgeTriangleCounts()
         #expect(counts.allSatisfy { $0.triangles <= 2 })
         let regions = model.vertexRegions
-        let onSeam = { (v: Int32) in model.vertexRegions[Int(v)] != .eyes && model.vertexRegions[Int(v)] != .mouthInterior
-            && (model.uv[2 * Int(v)] == 0 || model.uv[2 * Int(v)] == 1 || v == 0) }
+        let onSeam = { (v: Int32) in
+            model.vertexRegions[Int(v)] != .eyes && model.vertexRegions[Int(v)] != .mouthInterior
+                && (model.uv[2 * Int(v)] == 0 || model.uv[2 * Int(v)] == 1 || v == 0)
+        }
         let seam = counts.filter { $0.triangles == 1 && onSeam($0.edge.a) && onSeam($0.edge.b) }
         #expect(seam.count == 2 * ProceduralHeadSurface(seed: ProceduralHeadBuilder.defaultSeed).rowCount, "the UV seam at the back is duplicated")
         let boundary = counts.filter { $0.triangles == 1 && !(onSeam($0.edge.a) && onSeam($0.edge.b)) }.map(\.edge)
@@ -108,8 +111,9 @@ func distance(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { simdLength(a - b)
         let center = (open[42] + open[45]) / 2
         let template = model.templatePositions
         for v in 0..<model.vertexCount {
-            let d = SIMD3(model.expressionBasis[(k * model.vertexCount + v) * 3], model.expressionBasis[(k * model.vertexCount + v) * 3 + 1],
-                          model.expressionBasis[(k * model.vertexCount + v) * 3 + 2])
+            let d = SIMD3(
+                model.expressionBasis[(k * model.vertexCount + v) * 3], model.expressionBasis[(k * model.vertexCount + v) * 3 + 1],
+                model.expressionBasis[(k * model.vertexCount + v) * 3 + 2])
             if simdLength(d) > 0.0005 { #expect(distance(template[v], center) < 0.04) }
         }
     }
@@ -195,7 +199,8 @@ func distance(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { simdLength(a - b)
         #expect(back.landmarks == sharedModel.landmarks && back.vertexRegions == sharedModel.vertexRegions)
         let bytes = try Data(contentsOf: directory.appendingPathComponent("template_vertices.f32"))
         #expect(bytes.count == sharedModel.vertexCount * 12)
-        #expect(bytes.prefix(4).withUnsafeBytes { Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) } == sharedModel.templateVertices[0])
+        #expect(
+            bytes.prefix(4).withUnsafeBytes { Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) } == sharedModel.templateVertices[0])
     }
 
     @Test func truncatedBlobIsReportedWithItsPath() throws {
@@ -223,8 +228,10 @@ func distance(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { simdLength(a - b)
         let mesh = TriangleMesh(positions: vertices, triangles: sharedModel.triangles)
         let vertexNormals = mesh.vertexNormals()
         var folded = 0, counted = 0
-        for (t, tri) in mesh.triangles.enumerated() where sharedModel.vertexRegions[Int(tri.x)] != .eyes
-            && sharedModel.vertexRegions[Int(tri.x)] != .mouthInterior {
+        for (t, tri) in mesh.triangles.enumerated()
+        where sharedModel.vertexRegions[Int(tri.x)] != .eyes
+            && sharedModel.vertexRegions[Int(tri.x)] != .mouthInterior
+        {
             let n = mesh.scaledFaceNormal(t)
             guard simdLength(n) > 1e-12 else { continue }
             counted += 1

@@ -1,7 +1,8 @@
 import Geometry
 import HeadModel
-@testable import Matting
 import Testing
+
+@testable import Matting
 
 @Suite struct HeadHairParserTests {
     static let model = ProceduralHeadBuilder.build()
@@ -9,8 +10,9 @@ import Testing
     /// A frontal view of the neutral head, with a hair blob around the top of the head and a body block below.
     func scene() -> (alpha: [Float], head: [Bool], hair: [Bool], body: [Bool], fragments: RasterFragments, width: Int, height: Int) {
         let width = 96, height = 96
-        let camera = PinholeCamera(id: "front", width: width, height: height, horizontalFieldOfView: 0.5,
-                                   eye: SIMD3(0, 0.0, 1.0), target: SIMD3(0, 0.0, 0))
+        let camera = PinholeCamera(
+            id: "front", width: width, height: height, horizontalFieldOfView: 0.5,
+            eye: SIMD3(0, 0.0, 1.0), target: SIMD3(0, 0.0, 0))
         let fragments = MeshRasterizer().rasterize(positions: Self.model.templatePositions, triangles: Self.model.triangles, camera: camera)
         let parts = HeadHairParser.triangleParts(model: Self.model, scalpIsHead: false)
         var head = [Bool](repeating: false, count: width * height), hair = head, body = head
@@ -49,8 +51,9 @@ import Testing
     @Test func foregroundIsSplitIntoHeadHairAndBody() {
         let scene = scene()
         let guide = [[Float]](repeating: scene.alpha, count: 3)
-        let masks = HeadHairParser().parse(alpha: scene.alpha, guide: guide, width: scene.width, height: scene.height,
-                                           fragments: scene.fragments, triangleParts: HeadHairParser.triangleParts(model: Self.model, scalpIsHead: false))
+        let masks = HeadHairParser().parse(
+            alpha: scene.alpha, guide: guide, width: scene.width, height: scene.height,
+            fragments: scene.fragments, triangleParts: HeadHairParser.triangleParts(model: Self.model, scalpIsHead: false))
         #expect(iou(masks[0], scene.head) > 0.9)
         #expect(iou(masks[1], scene.hair) > 0.8)
         #expect(iou(masks[2], scene.body) > 0.8)

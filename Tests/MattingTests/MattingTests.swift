@@ -1,8 +1,9 @@
 import AvatarFlow
 import Foundation
-@testable import Matting
 import MediaIO
 import Testing
+
+@testable import Matting
 
 /// A deterministic scene: a textured disc (the subject) over a textured plate, anti-aliased by
 /// 4×4 supersampling so the true alpha is fractional along the edge, plus Gaussian-like noise.
@@ -74,7 +75,12 @@ func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
         for y in 0..<5 {
             for x in 0..<7 {
                 var sum: Float = 0, count: Float = 0
-                for yy in max(0, y - 2)...min(4, y + 2) { for xx in max(0, x - 2)...min(6, x + 2) { sum += plane.values[yy * 7 + xx]; count += 1 } }
+                for yy in max(0, y - 2)...min(4, y + 2) {
+                    for xx in max(0, x - 2)...min(6, x + 2) {
+                        sum += plane.values[yy * 7 + xx]
+                        count += 1
+                    }
+                }
                 #expect(abs(mean.values[y * 7 + x] - sum / count) < 1e-5)
             }
         }
@@ -194,8 +200,9 @@ func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
     /// returns the output FrameSet and the stage's warnings.
     func runStage(_ harness: StageHarness, withPlate: Bool, frames: [Image8], plate: Image8?, background: String = "white") throws -> (FrameSet, [String]) {
         let inputDirectory = harness.file("in")
-        let writer = try FrameSetWriter(directory: inputDirectory, cameras: ["cam0"], size: PixelSize(width: frames[0].width, height: frames[0].height),
-                                        frameRate: Rational(25, 1))
+        let writer = try FrameSetWriter(
+            directory: inputDirectory, cameras: ["cam0"], size: PixelSize(width: frames[0].width, height: frames[0].height),
+            frameRate: Rational(25, 1))
         for (index, frame) in frames.enumerated() { try writer.append([frame], timestamp: Double(index) / 25, sourceIndex: index) }
         try writer.finish()
         if withPlate, let plate {

@@ -2,24 +2,34 @@ import AvatarFlow
 import Foundation
 import MediaIO
 import Testing
+
 @testable import Matting
 
 @Suite struct RemovePartsStageTests {
     /// Four pixels over white: background, head (red), body (blue), and a pixel half head (green)
     /// half body (blue) — the matte of a scene with alpha 1 there, composited as matting.difference does.
-    let frame = Image8(width: 4, height: 1, channels: 4, samples: [255, 255, 255, 0,
-                                                                     255, 0, 0, 255,
-                                                                     0, 0, 255, 255,
-                                                                     0, 128, 128, 255])
+    let frame = Image8(
+        width: 4, height: 1, channels: 4,
+        samples: [
+            255, 255, 255, 0,
+            255, 0, 0, 255,
+            0, 0, 255, 255,
+            0, 128, 128, 255,
+        ])
     /// R = head, G = hair, B = body of the same pixels.
-    let masks = Image8(width: 4, height: 1, channels: 3, samples: [0, 0, 0,
-                                                                     255, 0, 0,
-                                                                     0, 0, 255,
-                                                                     128, 0, 127])
+    let masks = Image8(
+        width: 4, height: 1, channels: 3,
+        samples: [
+            0, 0, 0,
+            255, 0, 0,
+            0, 0, 255,
+            128, 0, 127,
+        ])
 
     func writeFrameSet(_ image: Image8, channels: Int, to directory: URL) throws {
-        let writer = try FrameSetWriter(directory: directory, cameras: ["cam0"], size: PixelSize(width: image.width, height: image.height),
-                                        channels: channels, frameRate: Rational(25, 1))
+        let writer = try FrameSetWriter(
+            directory: directory, cameras: ["cam0"], size: PixelSize(width: image.width, height: image.height),
+            channels: channels, frameRate: Rational(25, 1))
         try writer.append([image], timestamp: 0, sourceIndex: 0)
         _ = try writer.finish()
     }
@@ -28,8 +38,9 @@ import Testing
         let harness = try StageHarness(label: "remove-parts-test")
         try writeFrameSet(frame, channels: 4, to: harness.file("frames"))
         try writeFrameSet(masks, channels: 3, to: harness.file("masks"))
-        let outputs = try harness.run(RemovePartsStage.self, inputs: ["frames": harness.file("frames"), "masks": harness.file("masks")],
-                                      with: ["parts": .list(parts.map(ConfigValue.string))])
+        let outputs = try harness.run(
+            RemovePartsStage.self, inputs: ["frames": harness.file("frames"), "masks": harness.file("masks")],
+            with: ["parts": .list(parts.map(ConfigValue.string))])
         return try FrameSet.open(outputs["frames"]!).image(frame: 0, camera: "cam0")
     }
 
@@ -40,8 +51,9 @@ import Testing
         #expect(Array(result.samples[8..<12]) == [255, 255, 255, 0], "the body becomes white background with alpha 0")
         let mixed = Array(result.samples[12..<16]).map(Int.init)
         #expect(abs(mixed[3] - 128) <= 1, "half of the pixel remains: \(mixed)")
-        #expect(mixed[0] >= 126 && mixed[0] <= 128 && mixed[1] >= 190 && mixed[1] <= 192 && mixed[2] >= 190 && mixed[2] <= 192,
-                "the remaining half is composited over white: \(mixed)")
+        #expect(
+            mixed[0] >= 126 && mixed[0] <= 128 && mixed[1] >= 190 && mixed[1] <= 192 && mixed[2] >= 190 && mixed[2] <= 192,
+            "the remaining half is composited over white: \(mixed)")
     }
 
     @Test func noPartsLeavesTheFramesUnchanged() throws {

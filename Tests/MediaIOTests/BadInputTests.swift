@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MediaIO
 
 @Suite struct BadInputTests {
@@ -37,8 +38,9 @@ import Testing
     @Test func truncatedVideoDecodesReadableFramesThenNamesTheFrame() throws {
         let directory = try TemporaryDirectory()
         let url = directory.file("t.mp4")
-        try makeClip(url, width: 96, height: 64, frames: 30,
-                     codecArguments: ["-c:v", "libx264", "-g", "5", "-movflags", "+faststart"])
+        try makeClip(
+            url, width: 96, height: 64, frames: 30,
+            codecArguments: ["-c:v", "libx264", "-g", "5", "-movflags", "+faststart"])
         let bytes = try Data(contentsOf: url)
         try bytes.prefix(bytes.count * 6 / 10).write(to: url)
         let reader = try VideoReader(url: url)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MediaIO
 
 /// Builds capture directories for tests: FFV1 videos (exact) or PNG folders per camera.
@@ -14,9 +15,10 @@ struct CaptureFixture {
     }
 
     static func calibration(_ id: String, width: Int, height: Int) -> CameraCalibration {
-        CameraCalibration(id: id, width: width, height: height, fx: 100, fy: 100, cx: Double(width - 1) / 2,
-                          cy: Double(height - 1) / 2,
-                          worldToCamera: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1])
+        CameraCalibration(
+            id: id, width: width, height: height, fx: 100, fy: 100, cx: Double(width - 1) / 2,
+            cy: Double(height - 1) / 2,
+            worldToCamera: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1])
     }
 
     func writeCamerasJSON(_ cameras: [CameraCalibration], fps: Double? = nil) throws {
@@ -25,8 +27,9 @@ struct CaptureFixture {
     }
 
     func writeVideo(camera: Int, id: String, frames: Int, width: Int = 32, height: Int = 24, fps: Int = 25) throws {
-        let writer = try VideoWriter(url: root.appendingPathComponent("\(id).mkv"), frameSize: PixelSize(width: width, height: height),
-                                     options: VideoEncodeOptions(codec: .ffv1, frameRate: Rational(fps, 1)))
+        let writer = try VideoWriter(
+            url: root.appendingPathComponent("\(id).mkv"), frameSize: PixelSize(width: width, height: height),
+            options: VideoEncodeOptions(codec: .ffv1, frameRate: Rational(fps, 1)))
         for index in 0..<frames { try writer.append(Self.frame(camera: camera, index: index, width: width, height: height)) }
         try writer.finish()
     }
@@ -35,8 +38,9 @@ struct CaptureFixture {
         let folder = root.appendingPathComponent(id)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for index in 0..<frames {
-            try PNGFile.write(Self.frame(camera: camera, index: index, width: width, height: height),
-                              to: folder.appendingPathComponent(String(format: "img_%04d.png", index)))
+            try PNGFile.write(
+                Self.frame(camera: camera, index: index, width: width, height: height),
+                to: folder.appendingPathComponent(String(format: "img_%04d.png", index)))
         }
     }
 }
@@ -58,8 +62,10 @@ struct CaptureFixture {
         let fixture = try CaptureFixture()
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 4)
         try fixture.writeFolder(camera: 1, id: "cam1", frames: 4)
-        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24),
-                                      CaptureFixture.calibration("cam1", width: 32, height: 24)])
+        try fixture.writeCamerasJSON([
+            CaptureFixture.calibration("cam0", width: 32, height: 24),
+            CaptureFixture.calibration("cam1", width: 32, height: 24),
+        ])
         try FileManager.default.createDirectory(at: fixture.root.appendingPathComponent("background"), withIntermediateDirectories: true)
         try PNGFile.write(syntheticImage(width: 32, height: 24), to: fixture.root.appendingPathComponent("background/cam1.png"))
         try FileManager.default.createDirectory(at: fixture.root.appendingPathComponent("groundtruth"), withIntermediateDirectories: true)
@@ -85,13 +91,17 @@ struct CaptureFixture {
         try FileManager.default.createDirectory(at: extra.appendingPathComponent("held/images"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: extra.appendingPathComponent("background"), withIntermediateDirectories: true)
         for index in 0..<3 {
-            try PNGFile.write(CaptureFixture.frame(camera: 7, index: index, width: 32, height: 24),
-                              to: extra.appendingPathComponent(String(format: "held/images/%06d.png", index)))
+            try PNGFile.write(
+                CaptureFixture.frame(camera: 7, index: index, width: 32, height: 24),
+                to: extra.appendingPathComponent(String(format: "held/images/%06d.png", index)))
         }
         try PNGFile.write(syntheticImage(width: 32, height: 24), to: extra.appendingPathComponent("background/held.png"))
-        let file = CamerasFile(cameras: [CaptureFixture.calibration("cam0", width: 32, height: 24).withMedia("../cam0"),
-                                                 CaptureFixture.calibration("held", width: 32, height: 24).withMedia("held/images")],
-                                       fps: nil, units: nil)
+        let file = CamerasFile(
+            cameras: [
+                CaptureFixture.calibration("cam0", width: 32, height: 24).withMedia("../cam0"),
+                CaptureFixture.calibration("held", width: 32, height: 24).withMedia("held/images"),
+            ],
+            fps: nil, units: nil)
         try JSONEncoder().encode(file).write(to: extra.appendingPathComponent("cameras.json"))
 
         let capture = try Capture.open(fixture.root, camerasFile: "groundtruth/cameras.json")
@@ -124,8 +134,10 @@ struct CaptureFixture {
     @Test func missingCameraMediaNamesTheCameraAndExpectedFile() throws {
         let fixture = try CaptureFixture()
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 2)
-        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24),
-                                      CaptureFixture.calibration("side", width: 32, height: 24)])
+        try fixture.writeCamerasJSON([
+            CaptureFixture.calibration("cam0", width: 32, height: 24),
+            CaptureFixture.calibration("side", width: 32, height: 24),
+        ])
         expectLayoutError(containing: ["'side'", "side.mp4"]) { _ = try Capture.open(fixture.root) }
     }
 
@@ -133,8 +145,10 @@ struct CaptureFixture {
         let fixture = try CaptureFixture()
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 3)
         try fixture.writeVideo(camera: 1, id: "cam1", frames: 5)
-        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24),
-                                      CaptureFixture.calibration("cam1", width: 32, height: 24)])
+        try fixture.writeCamerasJSON([
+            CaptureFixture.calibration("cam0", width: 32, height: 24),
+            CaptureFixture.calibration("cam1", width: 32, height: 24),
+        ])
         expectLayoutError(containing: ["cam0: 3 frames", "cam1: 5 frames", "trim"]) { _ = try Capture.open(fixture.root) }
     }
 
@@ -149,8 +163,10 @@ struct CaptureFixture {
         let fixture = try CaptureFixture()
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 2)
         try fixture.writeVideo(camera: 1, id: "cam1", frames: 2, width: 40, height: 24)
-        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24),
-                                      CaptureFixture.calibration("cam1", width: 40, height: 24)])
+        try fixture.writeCamerasJSON([
+            CaptureFixture.calibration("cam0", width: 32, height: 24),
+            CaptureFixture.calibration("cam1", width: 40, height: 24),
+        ])
         expectLayoutError(containing: ["'cam1'", "40x24"]) { _ = try Capture.open(fixture.root) }
     }
 
@@ -158,8 +174,10 @@ struct CaptureFixture {
         let fixture = try CaptureFixture()
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 2)
         try fixture.writeVideo(camera: 1, id: "cam1", frames: 2, fps: 30)
-        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24),
-                                      CaptureFixture.calibration("cam1", width: 32, height: 24)])
+        try fixture.writeCamerasJSON([
+            CaptureFixture.calibration("cam0", width: 32, height: 24),
+            CaptureFixture.calibration("cam1", width: 32, height: 24),
+        ])
         expectLayoutError(containing: ["cam1.mkv", "30/1", "25/1"]) { _ = try Capture.open(fixture.root) }
     }
 
@@ -175,12 +193,15 @@ struct CaptureFixture {
         let fixture = try CaptureFixture()
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 6)
         try fixture.writeFolder(camera: 1, id: "cam1", frames: 6)
-        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24),
-                                      CaptureFixture.calibration("cam1", width: 32, height: 24)])
+        try fixture.writeCamerasJSON([
+            CaptureFixture.calibration("cam0", width: 32, height: 24),
+            CaptureFixture.calibration("cam1", width: 32, height: 24),
+        ])
         let capture = try Capture.open(fixture.root)
         let output = fixture.root.appendingPathComponent("out")
-        let set = try FrameSetConversion.decode(capture, options: VideoDecodeOptions(frameRange: 1..<6, sampling: .everyNth(2)),
-                                                into: output)
+        let set = try FrameSetConversion.decode(
+            capture, options: VideoDecodeOptions(frameRange: 1..<6, sampling: .everyNth(2)),
+            into: output)
         #expect(set.manifest.frameCount == 3)
         #expect(set.manifest.sourceFrameIndices == [1, 3, 5])
         #expect(set.manifest.timestamps.enumerated().allSatisfy { abs($0.element - Double([1, 3, 5][$0.offset]) / 25) < 1e-9 })
@@ -188,7 +209,8 @@ struct CaptureFixture {
         let reopened = try FrameSet.open(output)
         for (slot, source) in [1, 3, 5].enumerated() {
             for camera in 0..<2 {
-                #expect(try reopened.image(frame: slot, camera: "cam\(camera)")
+                #expect(
+                    try reopened.image(frame: slot, camera: "cam\(camera)")
                         == CaptureFixture.frame(camera: camera, index: source, width: 32, height: 24))
             }
         }
@@ -198,15 +220,18 @@ struct CaptureFixture {
         let fixture = try CaptureFixture()
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 2)
         try fixture.writeVideo(camera: 1, id: "cam1", frames: 2)
-        try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24),
-                                      CaptureFixture.calibration("cam1", width: 32, height: 24)])
+        try fixture.writeCamerasJSON([
+            CaptureFixture.calibration("cam0", width: 32, height: 24),
+            CaptureFixture.calibration("cam1", width: 32, height: 24),
+        ])
         let plate = syntheticImage(width: 32, height: 24, seed: 99)
         try FileManager.default.createDirectory(at: fixture.root.appendingPathComponent("background"), withIntermediateDirectories: true)
         try PNGFile.write(plate, to: fixture.root.appendingPathComponent("background/cam1.png"))
         let capture = try Capture.open(fixture.root)
         let crop = PixelRect(x: 4, y: 2, width: 20, height: 20)
-        let set = try FrameSetConversion.decode(capture, options: VideoDecodeOptions(crop: crop, outputSize: PixelSize(width: 10, height: 10)),
-                                                into: fixture.root.appendingPathComponent("out"))
+        let set = try FrameSetConversion.decode(
+            capture, options: VideoDecodeOptions(crop: crop, outputSize: PixelSize(width: 10, height: 10)),
+            into: fixture.root.appendingPathComponent("out"))
         #expect(try set.backgroundPlate(camera: "cam0") == nil)
         let carried = try #require(try set.backgroundPlate(camera: "cam1"))
         #expect(carried == (try ImageScaling.resize(PixelTransforms.crop(plate, to: crop), to: PixelSize(width: 10, height: 10))))
@@ -217,8 +242,9 @@ struct CaptureFixture {
         try fixture.writeVideo(camera: 0, id: "cam0", frames: 2)
         try fixture.writeCamerasJSON([CaptureFixture.calibration("cam0", width: 32, height: 24)])
         let capture = try Capture.open(fixture.root)
-        let set = try FrameSetConversion.decode(capture, options: VideoDecodeOptions(outputSize: PixelSize(width: 16, height: 12)),
-                                                into: fixture.root.appendingPathComponent("out"))
+        let set = try FrameSetConversion.decode(
+            capture, options: VideoDecodeOptions(outputSize: PixelSize(width: 16, height: 12)),
+            into: fixture.root.appendingPathComponent("out"))
         let calibration = try #require(set.manifest.calibrations?.first)
         #expect(calibration.width == 16 && calibration.height == 12)
         #expect(calibration.fx == 50 && calibration.fy == 50)

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import MediaIO
 
 @Suite struct FrameSetTests {
     private func writeSet(_ url: URL, channels: Int = 3, frames: Int = 3) throws -> [[Image8]] {
-        let writer = try FrameSetWriter(directory: url, cameras: ["a", "b"], size: PixelSize(width: 20, height: 10),
-                                        channels: channels, frameRate: Rational(30, 1))
+        let writer = try FrameSetWriter(
+            directory: url, cameras: ["a", "b"], size: PixelSize(width: 20, height: 10),
+            channels: channels, frameRate: Rational(30, 1))
         var written: [[Image8]] = []
         for index in 0..<frames {
             let images = (0..<2).map { camera in
@@ -57,8 +59,9 @@ import Testing
 
     @Test func wrongImageSizeIsRejectedOnAppend() throws {
         let directory = try TemporaryDirectory()
-        let writer = try FrameSetWriter(directory: directory.file("set"), cameras: ["a"], size: PixelSize(width: 4, height: 4),
-                                        frameRate: Rational(25, 1))
+        let writer = try FrameSetWriter(
+            directory: directory.file("set"), cameras: ["a"], size: PixelSize(width: 4, height: 4),
+            frameRate: Rational(25, 1))
         #expect(throws: MediaIOError.self) {
             try writer.append([syntheticImage(width: 5, height: 4)], timestamp: 0, sourceIndex: 0)
         }

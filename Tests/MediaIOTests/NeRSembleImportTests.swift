@@ -1,20 +1,21 @@
 import Foundation
 import Testing
+
 @testable import MediaIO
 
 @Suite struct NeRSembleImportTests {
     /// Writes a GHA-style NeRSemble folder with numpy (np.savez) and ffmpeg (JPEG), 2 cameras × 3 frames.
     private func makeSource(_ root: URL, movingCamera: Bool = false) throws {
         let script = """
-        import numpy as np, os, sys
-        root = sys.argv[1]
-        for f in range(3):
-            for c, cam in enumerate(["220700191", "221501007"]):
-                os.makedirs(f"{root}/cameras/{f:04d}", exist_ok=True)
-                K = np.array([[500.0 + c, 0, 15.5], [0, 501.0 + c, 11.5], [0, 0, 1]])
-                E = np.array([[1.0, 0, 0, 0.1 * c], [0, 1, 0, 0.2], [0, 0, 1, 1.5 + (0.01 * f if \(movingCamera ? "True" : "False") else 0)]])
-                np.savez(f"{root}/cameras/{f:04d}/camera_{cam}.npz", extrinsic=E, intrinsic=K)
-        """
+            import numpy as np, os, sys
+            root = sys.argv[1]
+            for f in range(3):
+                for c, cam in enumerate(["220700191", "221501007"]):
+                    os.makedirs(f"{root}/cameras/{f:04d}", exist_ok=True)
+                    K = np.array([[500.0 + c, 0, 15.5], [0, 501.0 + c, 11.5], [0, 0, 1]])
+                    E = np.array([[1.0, 0, 0, 0.1 * c], [0, 1, 0, 0.2], [0, 0, 1, 1.5 + (0.01 * f if \(movingCamera ? "True" : "False") else 0)]])
+                    np.savez(f"{root}/cameras/{f:04d}/camera_{cam}.npz", extrinsic=E, intrinsic=K)
+            """
         try run("python3", ["-c", script, root.path])
         for frame in 0..<3 {
             let folder = root.appendingPathComponent(String(format: "images/%04d", frame))
@@ -31,7 +32,13 @@ import Testing
     @Test func npzArraysReadExactlyAsNumPyWroteThem() throws {
         let directory = try TemporaryDirectory()
         let url = directory.file("a.npz")
-        try run("python3", ["-c", "import numpy as np, sys; np.savez(sys.argv[1], a=np.arange(12, dtype=np.float64).reshape(3, 4) / 7, b=np.array([1, -2, 3], dtype=np.int32), c=np.float32([0.1]))", url.path])
+        try run(
+            "python3",
+            [
+                "-c",
+                "import numpy as np, sys; np.savez(sys.argv[1], a=np.arange(12, dtype=np.float64).reshape(3, 4) / 7, b=np.array([1, -2, 3], dtype=np.int32), c=np.float32([0.1]))",
+                url.path,
+            ])
         let arrays = try NumPyArchive.readArchive(url)
         #expect(arrays["a"] == NumPyArray(shape: [3, 4], values: (0..<12).map { Double($0) / 7 }))
         #expect(arrays["b"] == NumPyArray(shape: [3], values: [1, -2, 3]))

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import MediaIO
 
 @Suite struct PNGAndImageTests {
     private func pattern8(width: Int, height: Int, channels: Int) -> Image8 {
-        Image8(width: width, height: height, channels: channels,
-               samples: (0..<(width * height * channels)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ $0 / 7) })
+        Image8(
+            width: width, height: height, channels: channels,
+            samples: (0..<(width * height * channels)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ $0 / 7) })
     }
 
     @Test(arguments: [1, 2, 3, 4])
@@ -19,8 +21,9 @@ import Testing
     @Test(arguments: [1, 2, 3, 4])
     func sixteenBitPNGRoundTripIsExact(channels: Int) throws {
         let directory = try TemporaryDirectory()
-        let image = Image16(width: 11, height: 5, channels: channels,
-                            samples: (0..<(11 * 5 * channels)).map { UInt16(truncatingIfNeeded: $0 &* 4099 &+ 17) })
+        let image = Image16(
+            width: 11, height: 5, channels: channels,
+            samples: (0..<(11 * 5 * channels)).map { UInt16(truncatingIfNeeded: $0 &* 4099 &+ 17) })
         try PNGFile.write(image, to: directory.file("a.png"), compressionLevel: 1)
         #expect(try PNGFile.read(directory.file("a.png")) == .sixteenBit(image))
     }
@@ -73,10 +76,15 @@ import Testing
         let directory = try TemporaryDirectory()
         let image = syntheticImage(width: 40, height: 30)
         try PNGFile.write(image, to: directory.file("in.png"))
-        let expected = try run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", directory.file("in.png").path,
-                                          "-vf", "scale=17:23", "-f", "framemd5", "-pix_fmt", "rgb24", "-"])
-            .split(separator: "\n").filter { !$0.hasPrefix("#") }
-            .map { String($0.split(separator: ",").last!.trimmingCharacters(in: .whitespaces)) }
+        let expected = try run(
+            "ffmpeg",
+            [
+                "-hide_banner", "-loglevel", "error", "-i", directory.file("in.png").path,
+                "-vf", "scale=17:23", "-f", "framemd5", "-pix_fmt", "rgb24", "-",
+            ]
+        )
+        .split(separator: "\n").filter { !$0.hasPrefix("#") }
+        .map { String($0.split(separator: ",").last!.trimmingCharacters(in: .whitespaces)) }
         let resized = try ImageScaling.resize(image, to: PixelSize(width: 17, height: 23))
         #expect([MD5.hex(resized.samples)] == expected)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MediaIO
 
 /// A unique temporary directory, removed when the value is deinitialised.
@@ -46,8 +47,9 @@ func ffmpeg(_ arguments: [String]) throws {
 
 /// Generates a test clip with ffmpeg's testsrc2 source: `frames` frames of `width`×`height` at `fps`.
 func makeClip(_ url: URL, width: Int, height: Int, frames: Int, fps: Int = 25, codecArguments: [String]) throws {
-    try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=\(width)x\(height):rate=\(fps)", "-frames:v", "\(frames)"]
-               + codecArguments + [url.path])
+    try ffmpeg(
+        ["-f", "lavfi", "-i", "testsrc2=size=\(width)x\(height):rate=\(fps)", "-frames:v", "\(frames)"]
+            + codecArguments + [url.path])
 }
 
 /// The per-frame MD5s of `ffmpeg -f framemd5 -pix_fmt rgb24`.

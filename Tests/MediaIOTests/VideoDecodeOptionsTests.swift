@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MediaIO
 
 @Suite struct VideoDecodeOptionsTests {
@@ -53,10 +54,15 @@ import Testing
     @Test func resizeMatchesFFmpegScaleFilter() throws {
         let directory = try TemporaryDirectory()
         let url = try clip(directory, frames: 4)
-        let expected = try run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", url.path, "-vf", "scale=48:40",
-                                          "-f", "framemd5", "-pix_fmt", "rgb24", "-"])
-            .split(separator: "\n").filter { !$0.hasPrefix("#") }
-            .map { String($0.split(separator: ",").last!.trimmingCharacters(in: .whitespaces)) }
+        let expected = try run(
+            "ffmpeg",
+            [
+                "-hide_banner", "-loglevel", "error", "-i", url.path, "-vf", "scale=48:40",
+                "-f", "framemd5", "-pix_fmt", "rgb24", "-",
+            ]
+        )
+        .split(separator: "\n").filter { !$0.hasPrefix("#") }
+        .map { String($0.split(separator: ",").last!.trimmingCharacters(in: .whitespaces)) }
         let frames = try decodeAll(url, options: VideoDecodeOptions(outputSize: PixelSize(width: 48, height: 40)))
         #expect(frames.map { MD5.hex($0.image.samples) } == expected)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MediaIO
 
 @Suite struct VideoEncodingTests {
@@ -59,8 +60,11 @@ import Testing
         let images = (0..<3).map { syntheticImage(width: 61, height: 45, seed: $0) }
         let writer = try encode(images, to: url, options: VideoEncodeOptions(rateControl: .constantQuality(10)))
         #expect(writer.encodedSize == PixelSize(width: 62, height: 46))
-        let decoded = try decodeAll(url, options: VideoDecodeOptions(crop: PixelRect(x: 0, y: 0, width: 61, height: 45),
-                                                                     colourConversion: .accurate))
+        let decoded = try decodeAll(
+            url,
+            options: VideoDecodeOptions(
+                crop: PixelRect(x: 0, y: 0, width: 61, height: 45),
+                colourConversion: .accurate))
         for (original, frame) in zip(images, decoded) {
             #expect(psnr(original, frame.image) >= 40)
         }

@@ -35,9 +35,11 @@ struct GuidanceCapture {
             let t = Double(f) / Double(max(1, frameCount - 1))
             var expression = [Double](repeating: 0, count: model.expressionCount)
             for k in 0..<min(3, expression.count) { expression[k] = 0.3 * t * sin(Double(k) + 2) }
-            records.append(HeadTracking.Frame(rotation: [0.04 * t, 0.1 * sin(2 * .pi * t), 0], translation: [0.01 * t, 0, 0],
-                                              jaw: [0.1 * t, 0, 0], expression: expression, landmarks: [], meanResidualPixels: 0,
-                                              observedViews: ringCameras))
+            records.append(
+                HeadTracking.Frame(
+                    rotation: [0.04 * t, 0.1 * sin(2 * .pi * t), 0], translation: [0.01 * t, 0, 0],
+                    jaw: [0.1 * t, 0, 0], expression: expression, landmarks: [], meanResidualPixels: 0,
+                    observedViews: ringCameras))
         }
         var withLandmarks = HeadTracking(model: model.name, cameras: ids, identity: identity, scale: scale, frames: records)
         for f in 0..<frameCount {
@@ -55,8 +57,9 @@ struct GuidanceCapture {
             let azimuth = 2 * Float.pi * slot / Float(ringCameras)
             let elevation: Float = isHeldOut ? 0.05 : (c % 2 == 0 ? 0.35 : -0.2)
             let eye = centre + distance * SIMD3(sin(azimuth) * cos(elevation), sin(elevation), cos(azimuth) * cos(elevation))
-            return PinholeCamera(id: ids[c], width: size, height: size, horizontalFieldOfView: 2 * atan(1.1 * radius / distance),
-                                 eye: eye, target: centre)
+            return PinholeCamera(
+                id: ids[c], width: size, height: size, horizontalFieldOfView: 2 * atan(1.1 * radius / distance),
+                eye: eye, target: centre)
         }
         try RenderedHeadFrames.write(truth: truth, model: model, cameras: cameras, to: frames)
     }

@@ -1,14 +1,18 @@
 import Geometry
 import Tensors
 import Testing
+
 @testable import MeshGuidance
 
 struct PriorMeshAlignmentTests {
     /// A closed ellipsoid-like mesh (a subdivided octahedron pushed onto an ellipsoid).
     static func ellipsoid() -> TriangleMesh {
-        var mesh = TriangleMesh(positions: [SIMD3(1, 0, 0), SIMD3(-1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, -1, 0), SIMD3(0, 0, 1), SIMD3(0, 0, -1)],
-                                triangles: [SIMD3(0, 2, 4), SIMD3(2, 1, 4), SIMD3(1, 3, 4), SIMD3(3, 0, 4),
-                                            SIMD3(2, 0, 5), SIMD3(1, 2, 5), SIMD3(3, 1, 5), SIMD3(0, 3, 5)])
+        var mesh = TriangleMesh(
+            positions: [SIMD3(1, 0, 0), SIMD3(-1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, -1, 0), SIMD3(0, 0, 1), SIMD3(0, 0, -1)],
+            triangles: [
+                SIMD3(0, 2, 4), SIMD3(2, 1, 4), SIMD3(1, 3, 4), SIMD3(3, 0, 4),
+                SIMD3(2, 0, 5), SIMD3(1, 2, 5), SIMD3(3, 1, 5), SIMD3(0, 3, 5),
+            ])
         for _ in 0..<4 { mesh = mesh.subdividedAtMidpoints() }
         return TriangleMesh(positions: mesh.positions.map { simdNormalize($0) * SIMD3(0.35, 0.5, 0.4) }, triangles: mesh.triangles)
     }

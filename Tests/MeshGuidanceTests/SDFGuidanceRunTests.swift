@@ -5,6 +5,7 @@ import Geometry
 import MediaIO
 import Tensors
 import Testing
+
 @testable import MeshGuidance
 
 /// Short runs of the `guidance.sdf-dmtet` machinery: the prior-mesh option and checkpoints.
@@ -22,8 +23,9 @@ struct SDFGuidanceRunTests {
         var overrides = Self.quick
         overrides["prior_mesh"] = .string(prior.path)
         let harness = try StageHarness(label: "guidance-prior")
-        let outputs = try harness.run(SDFGuidanceStage.self, name: "prior", inputs: ["frames": capture.frames, "tracking": capture.tracking],
-                                      with: overrides)
+        let outputs = try harness.run(
+            SDFGuidanceStage.self, name: "prior", inputs: ["frames": capture.frames, "tracking": capture.tracking],
+            with: overrides)
         let metrics = try GuidanceModel.read(from: try #require(outputs["guidance"])).manifest.metrics
         let residual = try #require(metrics["prior_alignment_rms"])
         let loss = try #require(metrics["loss_prior"])
@@ -36,8 +38,9 @@ struct SDFGuidanceRunTests {
     @Test func aResumedFitContinuesExactlyWhereItsCheckpointLeftOff() throws {
         let capture = try GuidanceCapture(size: 32, frameCount: 2, ringCameras: 4, heldOut: 0)
         defer { capture.remove() }
-        let data = try GuidanceData.load(frameSet: try FrameSet.open(capture.frames), tracking: capture.truth, model: GuidanceCapture.model,
-                                         renderSize: 32, heldOutCameras: [])
+        let data = try GuidanceData.load(
+            frameSet: try FrameSet.open(capture.frames), tracking: capture.truth, model: GuidanceCapture.model,
+            renderSize: 32, heldOutCameras: [])
         let settings = SDFGuidanceSettings(
             iterations: 10, pretrainIterations: 20, gridResolution: 16, gridHalfExtent: 0.7, sphereRadius: 0.45, viewsPerStep: 2,
             fullEvaluationInterval: 1, bandRings: 4, geometryHidden: [16, 16],

@@ -5,6 +5,7 @@ import Geometry
 import HeadModel
 import Tensors
 import Testing
+
 @testable import MeshGuidance
 
 struct TemplateGuidanceStageTests {
@@ -12,8 +13,9 @@ struct TemplateGuidanceStageTests {
         let capture = try GuidanceCapture(size: 32, frameCount: 6, ringCameras: 2, heldOut: 1)
         defer { capture.remove() }
         let harness = try StageHarness(label: "template-guidance")
-        let outputs = try harness.run(TemplateGuidanceStage.self, name: "template", inputs: ["tracking": capture.tracking],
-                                      with: ["iterations": .int(300), "width": .int(32), "feature_width": .int(8), "color_channels": .int(4)])
+        let outputs = try harness.run(
+            TemplateGuidanceStage.self, name: "template", inputs: ["tracking": capture.tracking],
+            with: ["iterations": .int(300), "width": .int(32), "feature_width": .int(8), "color_channels": .int(4)])
         let guidance = try GuidanceModel.read(from: try #require(outputs["guidance"]))
         let model = GuidanceCapture.model
         #expect(guidance.manifest.source == "template")
@@ -31,8 +33,10 @@ struct TemplateGuidanceStageTests {
         let template = try TemplateGuidance.build(model: model, tracking: capture.truth, subdivisions: 1)
         let last = capture.truth.frames.count - 1
         let condition = CanonicalHeadSpace.expressionCondition(of: capture.truth.frames[last])
-        let predicted = guidance.networks.expressionDisplacement(points: Variable(guidance.vertices),
-                                                                 expression: Variable(Tensor(shape: [1, condition.count], scalars: condition)), on: nil).value.scalars
+        let predicted = guidance.networks.expressionDisplacement(
+            points: Variable(guidance.vertices),
+            expression: Variable(Tensor(shape: [1, condition.count], scalars: condition)), on: nil
+        ).value.scalars
         var residual = 0.0, signal = 0.0
         for (i, d) in template.displacements[last].enumerated() {
             let e = SIMD3(predicted[3 * i], predicted[3 * i + 1], predicted[3 * i + 2]) - d

@@ -37,9 +37,11 @@ func axisAngleMatrix(_ v: SIMD3<Double>) -> [[Double]] {
     let angle = (v * v).sum().squareRoot()
     guard angle > 1e-12 else { return [[1, 0, 0], [0, 1, 0], [0, 0, 1]] }
     let k = v / angle, c = cos(angle), s = sin(angle), t = 1 - c
-    return [[c + k.x * k.x * t, k.x * k.y * t - k.z * s, k.x * k.z * t + k.y * s],
-            [k.y * k.x * t + k.z * s, c + k.y * k.y * t, k.y * k.z * t - k.x * s],
-            [k.z * k.x * t - k.y * s, k.z * k.y * t + k.x * s, c + k.z * k.z * t]]
+    return [
+        [c + k.x * k.x * t, k.x * k.y * t - k.z * s, k.x * k.z * t + k.y * s],
+        [k.y * k.x * t + k.z * s, c + k.y * k.y * t, k.y * k.z * t - k.x * s],
+        [k.z * k.x * t - k.y * s, k.z * k.y * t + k.x * s, c + k.z * k.z * t],
+    ]
 }
 
 func multiply(_ a: [[Double]], _ b: [[Double]]) -> [[Double]] {
@@ -120,7 +122,8 @@ func intersectionOverUnion(_ a: [Bool], _ b: [Bool]) -> Double {
         }
         let meanF = fitted.reduce(0, +) / Double(fitted.count), meanE = expected.reduce(0, +) / Double(expected.count)
         let covariance = zip(fitted, expected).reduce(0) { $0 + ($1.0 - meanF) * ($1.1 - meanE) }
-        let correlation = covariance / (fitted.reduce(0) { $0 + ($1 - meanF) * ($1 - meanF) } * expected.reduce(0) { $0 + ($1 - meanE) * ($1 - meanE) }).squareRoot()
+        let correlation =
+            covariance / (fitted.reduce(0) { $0 + ($1 - meanF) * ($1 - meanF) } * expected.reduce(0) { $0 + ($1 - meanE) * ($1 - meanE) }).squareRoot()
         #expect(worstRotation < 2, "worst head rotation error \(worstRotation)°")
         #expect(correlation > 0.9, "expression correlation \(correlation)")
         #expect(landmarkErrors.reduce(0, +) / Double(landmarkErrors.count) < 0.02, "mean 3D landmark error / head height")

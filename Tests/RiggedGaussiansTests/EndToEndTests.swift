@@ -7,6 +7,7 @@ import MediaIO
 import Rendering
 import Splatting
 import Testing
+
 @testable import RiggedGaussians
 
 /// `training.json` fields the tests read.
@@ -49,21 +50,28 @@ struct ReportRecord: Decodable {
         let train = try capture.harness.run(RiggedGaussiansStage.self, name: "train", inputs: inputs, with: Self.training)
         let after = try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: train["avatar"]!.appendingPathComponent("training.json")))
         let heldOut = try #require(after.held_out_camera_psnr_db), heldOutBefore = try #require(before.held_out_camera_psnr_db)
-        print("rigged e2e: held-out camera PSNR \(heldOutBefore) → \(heldOut) dB, training \(after.training_psnr_db) dB, \(after.gaussian_count) Gaussians, \(after.iterations_per_second) it/s")
+        print(
+            "rigged e2e: held-out camera PSNR \(heldOutBefore) → \(heldOut) dB, training \(after.training_psnr_db) dB, \(after.gaussian_count) Gaussians, \(after.iterations_per_second) it/s"
+        )
         #expect(heldOut >= heldOutBefore + 4, "novel-view PSNR must improve clearly: \(heldOutBefore) → \(heldOut) dB")
         #expect(heldOut >= 20)
         #expect(after.gaussian_count > TinyCapture.model.triangles.count, "density control must add Gaussians")
         let trainingFigures = capture.harness.events.events.filter { $0.stage == "train" }.compactMap(\.metrics)
-        #expect(!trainingFigures.isEmpty && trainingFigures.allSatisfy { $0["psnr_db"] != nil && $0["loss"] != nil && $0["iterations_per_second"] != nil },
-                "training reports loss, PSNR and it/s as progress events")
+        #expect(
+            !trainingFigures.isEmpty && trainingFigures.allSatisfy { $0["psnr_db"] != nil && $0["loss"] != nil && $0["iterations_per_second"] != nil },
+            "training reports loss, PSNR and it/s as progress events")
 
         // Self-reenactment of the two held-out frames from every camera, scored against the capture.
-        let reenact = try capture.harness.run(ReenactStage.self, name: "reenact", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames], with: ["last_frames": .int(2)])
+        let reenact = try capture.harness.run(
+            ReenactStage.self, name: "reenact", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames],
+            with: ["last_frames": .int(2)])
         let rendered = try FrameSet.open(reenact["frames"]!)
         #expect(rendered.manifest.frameCount == 2 && rendered.manifest.cameras == capture.cameras && rendered.manifest.channels == 4)
         let score = try capture.harness.run(ImageMetricsStage.self, name: "score", inputs: ["rendered": reenact["frames"]!, "reference": capture.frames])
         let report = try JSONDecoder().decode(ReportRecord.self, from: Data(contentsOf: score["report"]!.appendingPathComponent("metrics.json")))
-        print("rigged e2e: self-reenactment PSNR \(report.overall.psnr_db) dB, SSIM \(report.overall.ssim), masked PSNR \(report.overall.masked_psnr_db ?? .nan) dB")
+        print(
+            "rigged e2e: self-reenactment PSNR \(report.overall.psnr_db) dB, SSIM \(report.overall.ssim), masked PSNR \(report.overall.masked_psnr_db ?? .nan) dB"
+        )
         #expect(report.frames == 2 && report.per_camera.count == 4)
         #expect(report.overall.psnr_db >= 20)
         #expect(report.overall.ssim > 0.7)
@@ -87,8 +95,11 @@ struct ReportRecord: Decodable {
         settings["held_out_cameras"] = .list([])
         settings["held_out_frames"] = .int(0)
         settings["export_ply_frames"] = .list([])
-        let train = try capture.harness.run(RiggedGaussiansStage.self, name: "train", inputs: ["frames": capture.frames, "tracking": capture.tracking], with: settings)
-        let orbit = try capture.harness.run(ReenactStage.self, name: "orbit", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames], with: ["orbit": .bool(true), "smoothing": .int(1)])
+        let train = try capture.harness.run(
+            RiggedGaussiansStage.self, name: "train", inputs: ["frames": capture.frames, "tracking": capture.tracking], with: settings)
+        let orbit = try capture.harness.run(
+            ReenactStage.self, name: "orbit", inputs: ["avatar": train["avatar"]!, "driving": train["tracking"]!, "frames": capture.frames],
+            with: ["orbit": .bool(true), "smoothing": .int(1)])
         let frames = try FrameSet.open(orbit["frames"]!)
         #expect(frames.manifest.cameras == ["orbit"] && frames.manifest.frameCount == 3)
         let first = try frames.image(frame: 0, camera: "orbit"), last = try frames.image(frame: 2, camera: "orbit")

@@ -1,7 +1,8 @@
 import Foundation
 import HeadModel
-import Testing
 import Tensors
+import Testing
+
 @testable import Avatars
 
 /// Central finite differences of the per-frame expression and jaw fine-tuning path: head-model
@@ -27,8 +28,10 @@ struct FinetuneGradientTests {
     /// The procedural model's joint rotations with the root, neck and eyes turned (the jaw comes from the variable).
     static func jointRotations(_ model: HeadModel) -> [SIMD3<Float>] {
         var rotations = [SIMD3<Float>](repeating: .zero, count: model.jointCount)
-        for (name, value) in [("root", SIMD3<Float>(0.1, -0.3, 0.05)), ("neck", SIMD3<Float>(-0.15, 0.2, 0.1)),
-                              ("left_eye", SIMD3<Float>(0.05, 0.1, 0))] {
+        for (name, value) in [
+            ("root", SIMD3<Float>(0.1, -0.3, 0.05)), ("neck", SIMD3<Float>(-0.15, 0.2, 0.1)),
+            ("left_eye", SIMD3<Float>(0.05, 0.1, 0)),
+        ] {
             if let j = model.jointIndex(name) { rotations[j] = value }
         }
         return rotations
@@ -59,8 +62,9 @@ struct FinetuneGradientTests {
                 minus[which].withUnsafeMutableBufferPointer { $0[i] -= steps[which] }
                 let numeric = (loss(plus[0], plus[1]) - loss(minus[0], minus[1])) / Double(2 * steps[which])
                 let value = Double(analytic[which][flat: i])
-                #expect(Swift.abs(numeric - value) <= 2e-3 * max(1, Swift.abs(numeric)),
-                        "\(which == 0 ? "expression" : "jaw") \(i): analytic \(value), numeric \(numeric)")
+                #expect(
+                    Swift.abs(numeric - value) <= 2e-3 * max(1, Swift.abs(numeric)),
+                    "\(which == 0 ? "expression" : "jaw") \(i): analytic \(value), numeric \(numeric)")
             }
         }
     }
@@ -73,9 +77,10 @@ struct FinetuneGradientTests {
         let jaw = SIMD3<Float>(0.2, 0, 0.02)
         let expression = (0..<model.expressionCount).map { Float($0 % 3) * 0.3 }
         let translation = SIMD3<Float>(0.1, 0.2, 0.3)
-        let posed = rig.pose(expression: Variable(Tensor(shape: [1, expression.count], scalars: expression)),
-                             jaw: Variable(Tensor(shape: [1, 3], scalars: [jaw.x, jaw.y, jaw.z])), jointRotations: rotations,
-                             translation: translation)
+        let posed = rig.pose(
+            expression: Variable(Tensor(shape: [1, expression.count], scalars: expression)),
+            jaw: Variable(Tensor(shape: [1, 3], scalars: [jaw.x, jaw.y, jaw.z])), jointRotations: rotations,
+            translation: translation)
         rotations[try #require(model.jointIndex("jaw"))] = jaw
         let reference = try model.evaluate(identity: identity, expression: expression, pose: HeadPose(jointRotations: rotations))
         let values = posed.vertices.value.scalars
@@ -108,14 +113,16 @@ struct FinetuneGradientTests {
         let logScales = Tensor.normal(shape: [n, 3], standardDeviation: 0.3, generator: &rng)
         let probes = (Probe(shape: [n, 3], seed: 12), Probe(shape: [n, 4], seed: 13), Probe(shape: [n, 3], seed: 14))
         func loss(_ mesh: Tensor) -> Double {
-            let world = RiggedTransform.apply(means: Variable(means), rotations: Variable(rotations), logScales: Variable(logScales),
-                                              binding: binding, vertices: Variable(mesh), triangles: triangles)
+            let world = RiggedTransform.apply(
+                means: Variable(means), rotations: Variable(rotations), logScales: Variable(logScales),
+                binding: binding, vertices: Variable(mesh), triangles: triangles)
             return probes.0(world.means.value) + probes.1(world.rotations.value) + probes.2(world.logScales.value)
         }
         let tape = Tape()
         let vv = tape.variable(vertices)
-        let world = RiggedTransform.apply(means: Variable(means), rotations: Variable(rotations), logScales: Variable(logScales),
-                                          binding: binding, vertices: vv, triangles: triangles)
+        let world = RiggedTransform.apply(
+            means: Variable(means), rotations: Variable(rotations), logScales: Variable(logScales),
+            binding: binding, vertices: vv, triangles: triangles)
         let gradients = tape.backward(from: probes.0.variable(world.means) + probes.1.variable(world.rotations) + probes.2.variable(world.logScales))
         let analytic = try #require(gradients[vv])
         let h: Float = 1e-3
@@ -133,17 +140,21 @@ struct FinetuneGradientTests {
         var rng = Tensors.SplitMix64(seed: 21)
         let model = Self.model
         let rig = try HeadMeshRig(model: model, identity: [], scale: 1)
-        let mesh = rig.pose(expression: Variable(Tensor(zeros: [1, model.expressionCount])), jaw: Variable(Tensor(zeros: [1, 3])),
-                            jointRotations: Self.jointRotations(model), translation: .zero).vertices
+        let mesh = rig.pose(
+            expression: Variable(Tensor(zeros: [1, model.expressionCount])), jaw: Variable(Tensor(zeros: [1, 3])),
+            jointRotations: Self.jointRotations(model), translation: .zero
+        ).vertices
         let n = 50
         let binding: [Int32] = (0..<n).map { _ in Int32(rng.next() % UInt64(model.triangles.count)) }
         let means = Variable(Tensor.normal(shape: [n, 3], generator: &rng)), rotations = Variable(Tensor.normal(shape: [n, 4], generator: &rng))
         let logScales = Variable(Tensor.normal(shape: [n, 3], generator: &rng))
         let positions = (0..<model.vertexCount).map { SIMD3(mesh.value[flat: 3 * $0], mesh.value[flat: 3 * $0 + 1], mesh.value[flat: 3 * $0 + 2]) }
-        let viaFrames = RiggedTransform.apply(means: means, rotations: rotations, logScales: logScales, binding: binding,
-                                              frames: TriangleFrames(vertices: positions, triangles: model.triangles))
-        let viaMesh = RiggedTransform.apply(means: means, rotations: rotations, logScales: logScales, binding: binding,
-                                            vertices: mesh, triangles: model.triangles)
+        let viaFrames = RiggedTransform.apply(
+            means: means, rotations: rotations, logScales: logScales, binding: binding,
+            frames: TriangleFrames(vertices: positions, triangles: model.triangles))
+        let viaMesh = RiggedTransform.apply(
+            means: means, rotations: rotations, logScales: logScales, binding: binding,
+            vertices: mesh, triangles: model.triangles)
         #expect(viaMesh.means.value.scalars == viaFrames.means.value.scalars)
         #expect(viaMesh.rotations.value.scalars == viaFrames.rotations.value.scalars)
         #expect(viaMesh.logScales.value.scalars == viaFrames.logScales.value.scalars)

@@ -8,9 +8,11 @@ import Testing
 /// Runs Pipelines/gaussian-avatars.yaml end to end on a tiny synthetic capture and validates its ablations.
 @Suite(.serialized) struct GaussianAvatarsPipelineTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tiny = ["cameras=4", "size=64", "frames=10", "test_frames=2", "iterations=300", "held_out_camera=cam01",
-                       "train.densify_start=100", "train.densify_interval=50", "train.densify_until=250", "train.sh_increase_interval=100",
-                       "train.checkpoint_interval=100", "train.feature_lr=0.01"]
+    static let tiny = [
+        "cameras=4", "size=64", "frames=10", "test_frames=2", "iterations=300", "held_out_camera=cam01",
+        "train.densify_start=100", "train.densify_interval=50", "train.densify_until=250", "train.sh_increase_interval=100",
+        "train.checkpoint_interval=100", "train.feature_lr=0.01",
+    ]
 
     static func plan(_ file: String, overrides: [String]) throws -> ExecutionPlan {
         let parsed = try overrides.enumerated().map { try Override(parsing: $1, location: .commandLine(argument: $0 + 1)) }
@@ -28,9 +30,11 @@ import Testing
         func output(_ stage: String, _ port: String) throws -> URL {
             store.outputDirectory(key: try #require(result.outcomes[stage]?.record?.cacheKey), port: port)
         }
-        let training = try JSONSerialization.jsonObject(with: Data(contentsOf: try output("train", "avatar").appendingPathComponent("training.json"))) as? [String: Any]
+        let training =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: try output("train", "avatar").appendingPathComponent("training.json"))) as? [String: Any]
         let novelView = try #require(training?["held_out_camera_psnr_db"] as? Double)
-        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: try output("score", "report").appendingPathComponent("metrics.json"))) as? [String: Any]
+        let metrics =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: try output("score", "report").appendingPathComponent("metrics.json"))) as? [String: Any]
         let selfReenactment = try #require((metrics?["overall"] as? [String: Any])?["psnr_db"] as? Double)
         print("gaussian-avatars pipeline (64², 4 cameras, 300 iterations): novel view \(novelView) dB, self-reenactment \(selfReenactment) dB")
         // 300 steps at 64² on a textured subject with hair and shoulders the head model does not
@@ -45,9 +49,11 @@ import Testing
         #expect(ply.attributes["binding"] != nil)
     }
 
-    @Test(arguments: ["gaussian-avatars-no-density-control.yaml", "gaussian-avatars-no-scale-loss.yaml",
-                      "gaussian-avatars-scale-loss-no-threshold.yaml", "gaussian-avatars-no-position-loss.yaml",
-                      "gaussian-avatars-position-loss-no-threshold.yaml", "gaussian-avatars-no-tracking-finetune.yaml"])
+    @Test(arguments: [
+        "gaussian-avatars-no-density-control.yaml", "gaussian-avatars-no-scale-loss.yaml",
+        "gaussian-avatars-scale-loss-no-threshold.yaml", "gaussian-avatars-no-position-loss.yaml",
+        "gaussian-avatars-position-loss-no-threshold.yaml", "gaussian-avatars-no-tracking-finetune.yaml",
+    ])
     func ablationPipelinesValidateAndChangeOnlyTheTrainingStage(_ file: String) throws {
         let base = try Self.plan("gaussian-avatars.yaml", overrides: [])
         let ablation = try Self.plan(file, overrides: [])

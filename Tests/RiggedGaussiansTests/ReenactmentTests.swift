@@ -1,12 +1,14 @@
 import Foundation
 import HeadModel
 import Testing
+
 @testable import Rendering
 
 struct DrivingSequenceTests {
     func frame(_ value: Double) -> HeadTracking.Frame {
-        HeadTracking.Frame(rotation: [value, 0, 0], translation: [0, value, 0], jaw: [0, 0, value], expression: [value, 2 * value],
-                           landmarks: [], meanResidualPixels: 0, observedViews: 1)
+        HeadTracking.Frame(
+            rotation: [value, 0, 0], translation: [0, value, 0], jaw: [0, 0, value], expression: [value, 2 * value],
+            landmarks: [], meanResidualPixels: 0, observedViews: 1)
     }
 
     @Test func smoothingAveragesAWindowClampedAtTheEnds() {

@@ -31,8 +31,10 @@ struct TinyCapture {
             let t = Double(f) / Double(max(1, frameCount - 1))
             var expression = [Double](repeating: 0, count: model.expressionCount)
             for k in 0..<min(4, expression.count) { expression[k] = 0.4 * (0.5 + 0.5 * sin(2 * .pi * t + Double(k))) }
-            records.append(HeadTracking.Frame(rotation: [0.05 * sin(2 * .pi * t), 0.25 * sin(2 * .pi * t), 0], translation: [0, 0, 0],
-                                              jaw: [0.2 * t, 0, 0], expression: expression, landmarks: [], meanResidualPixels: 0, observedViews: cameraCount))
+            records.append(
+                HeadTracking.Frame(
+                    rotation: [0.05 * sin(2 * .pi * t), 0.25 * sin(2 * .pi * t), 0], translation: [0, 0, 0],
+                    jaw: [0.2 * t, 0, 0], expression: expression, landmarks: [], meanResidualPixels: 0, observedViews: cameraCount))
         }
         let cameraIDs = (0..<cameraCount).map { "cam\($0)" }
         cameras = cameraIDs
@@ -45,8 +47,9 @@ struct TinyCapture {
             let azimuth = Float(-40 + 80 * Double(c) / Double(max(1, cameraCount - 1))) * .pi / 180
             let elevation: Float = c % 2 == 0 ? 0.15 : -0.1
             let eye = centre + distance * SIMD3(sin(azimuth) * cos(elevation), sin(elevation), cos(azimuth) * cos(elevation))
-            return Geometry.PinholeCamera(id: cameraIDs[c], width: size, height: size, horizontalFieldOfView: 2 * atan(1.15 * radius / distance),
-                                          eye: eye, target: centre)
+            return Geometry.PinholeCamera(
+                id: cameraIDs[c], width: size, height: size, horizontalFieldOfView: 2 * atan(1.15 * radius / distance),
+                eye: eye, target: centre)
         }
         try RenderedHeadFrames.write(truth: truth, model: model, cameras: geometryCameras, to: frames, cullBackFaces: true)
     }

@@ -3,8 +3,9 @@ import Foundation
 import HeadModel
 import MediaIO
 import Splatting
-import Testing
 import Tensors
+import Testing
+
 @testable import RiggedGaussians
 
 @Suite(.serialized) struct RiggedTrainerTests {
@@ -77,8 +78,10 @@ import Tensors
         let a = resumed.gaussians, b = uninterrupted.gaussians
         #expect(a.binding == b.binding)
         #expect(resumed.generator.state == uninterrupted.generator.state)
-        for (name, x, y) in [("means", a.means, b.means), ("log_scales", a.logScales, b.logScales), ("features", a.features, b.features),
-                             ("opacity", a.opacityLogits, b.opacityLogits)] where x.count == y.count {
+        for (name, x, y) in [
+            ("means", a.means, b.means), ("log_scales", a.logScales, b.logScales), ("features", a.features, b.features),
+            ("opacity", a.opacityLogits, b.opacityLogits),
+        ] where x.count == y.count {
             let difference = zip(x, y).map { Swift.abs($0 - $1) }.max() ?? 0
             #expect(difference < 1e-2, "\(name) differs by up to \(difference) after resuming")
         }

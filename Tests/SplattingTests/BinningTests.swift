@@ -1,11 +1,13 @@
 import Testing
+
 @testable import Splatting
 
 struct BinningTests {
     @Test func tileListsHoldEveryOverlappingGaussianInDepthOrderWithAnyWorkerCount() throws {
         // Enough Gaussians that binning counts and scatters in several parallel parts.
-        let scene = TestScenes.scene(count: 14_000, appearance: .features(channels: 1), seed: 21,
-                                     logScale: -4 ... -3)
+        let scene = TestScenes.scene(
+            count: 14_000, appearance: .features(channels: 1), seed: 21,
+            logScale: -4 ... -3)
         let camera = TestScenes.camera(width: 64, height: 48)
         let single = try GaussianRasterizer(workers: 1).render(scene: scene, camera: camera).binning
         let parallel = try GaussianRasterizer(workers: 3).render(scene: scene, camera: camera).binning

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Splatting
 
 struct DensityControlTests {
@@ -21,8 +22,9 @@ struct DensityControlTests {
         var (scene, statistics) = fixture()
         let original = scene
         var rng = SeededGenerator(seed: 1)
-        let edit = DensityControl.densifyAndPrune(&scene, statistics: statistics,
-                                                  settings: DensityControlSettings(sceneExtent: 10), using: &rng)
+        let edit = DensityControl.densifyAndPrune(
+            &scene, statistics: statistics,
+            settings: DensityControlSettings(sceneExtent: 10), using: &rng)
         #expect(edit.cloned == 1 && edit.split == 1 && edit.pruned == 1)
         #expect(edit.sourceIndex == [0, 2, 0, 1, 1])
         #expect(edit.isNew == [false, false, true, true, true])
@@ -44,8 +46,9 @@ struct DensityControlTests {
     }
 
     @Test func splitSamplesFollowTheParentGaussian() throws {
-        var scene = GaussianScene(means: [1, 2, 3], rotations: [0.9, 0.1, -0.3, 0.2], logScales: [log(0.5), log(0.1), log(0.02)],
-                                  opacityLogits: [1], features: [0.5, 0.5, 0.5], appearance: .features(channels: 3))
+        var scene = GaussianScene(
+            means: [1, 2, 3], rotations: [0.9, 0.1, -0.3, 0.2], logScales: [log(0.5), log(0.1), log(0.02)],
+            opacityLogits: [1], features: [0.5, 0.5, 0.5], appearance: .features(channels: 3))
         var statistics = DensificationStatistics(count: 1)
         statistics.gradientNormSum = [1]
         statistics.visibleViews = [1]
@@ -59,9 +62,10 @@ struct DensityControlTests {
         var second = SIMD3<Float>()
         for i in 0..<scene.count {
             let d = SIMD3(scene.means[3 * i] - 1, scene.means[3 * i + 1] - 2, scene.means[3 * i + 2] - 3)
-            let local = SIMD3((SIMD3(rows.0.x, rows.1.x, rows.2.x) * d).sum(),
-                              (SIMD3(rows.0.y, rows.1.y, rows.2.y) * d).sum(),
-                              (SIMD3(rows.0.z, rows.1.z, rows.2.z) * d).sum())
+            let local = SIMD3(
+                (SIMD3(rows.0.x, rows.1.x, rows.2.x) * d).sum(),
+                (SIMD3(rows.0.y, rows.1.y, rows.2.y) * d).sum(),
+                (SIMD3(rows.0.z, rows.1.z, rows.2.z) * d).sum())
             second += local * local
         }
         let std = (second / Float(scene.count)).squareRoot()
@@ -96,8 +100,9 @@ struct DensityControlTests {
     @Test func editRemapsExternalOptimiserState() throws {
         var (scene, statistics) = fixture()
         var rng = SeededGenerator(seed: 4)
-        let edit = DensityControl.densifyAndPrune(&scene, statistics: statistics,
-                                                  settings: DensityControlSettings(sceneExtent: 10), using: &rng)
+        let edit = DensityControl.densifyAndPrune(
+            &scene, statistics: statistics,
+            settings: DensityControlSettings(sceneExtent: 10), using: &rng)
         let moments: [Float] = [1, 1, 2, 2, 3, 3, 4, 4]
         #expect(edit.remap(moments, width: 2) == [1, 1, 3, 3, 0, 0, 0, 0, 0, 0])
         #expect(edit.remap(moments, width: 2, copyToNew: true) == [1, 1, 3, 3, 1, 1, 2, 2, 2, 2])

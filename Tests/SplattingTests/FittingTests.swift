@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import Splatting
 
 /// Trains Gaussians through the Tensors tape (the rasteriser as a custom op) with Tensors' Adam.
@@ -32,8 +33,9 @@ final class SplatTrainer {
     var parameters: [Parameter] { [means, rotations, logScales, opacityLogits, features] }
 
     var scene: GaussianScene {
-        GaussianScene(means: means.value.scalars, rotations: rotations.value.scalars, logScales: logScales.value.scalars,
-                      opacityLogits: opacityLogits.value.scalars, features: features.value.scalars, appearance: appearance)
+        GaussianScene(
+            means: means.value.scalars, rotations: rotations.value.scalars, logScales: logScales.value.scalars,
+            opacityLogits: opacityLogits.value.scalars, features: features.value.scalars, appearance: appearance)
     }
 
     /// One Adam step on the mean squared error against `target` (`[H, W, C]`); returns the loss.
@@ -104,8 +106,9 @@ struct FittingTests {
             }
         }
         // Identity camera; the image plane z = 1 spans x, y ∈ [−0.5, 0.5).
-        let camera = PinholeCamera(width: size, height: size, fx: Float(size), fy: Float(size),
-                                   cx: Float(size - 1) / 2, cy: Float(size - 1) / 2)
+        let camera = PinholeCamera(
+            width: size, height: size, fx: Float(size), fy: Float(size),
+            cx: Float(size - 1) / 2, cy: Float(size - 1) / 2)
         var rng = SeededGenerator(seed: 41)
         var scene = GaussianScene(appearance: .features(channels: 3))
         let grid = 24
@@ -132,9 +135,10 @@ struct FittingTests {
         let size = 48
         func camera(azimuth: Float, elevation: Float) -> PinholeCamera {
             let eye = 3 * SIMD3<Float>(sin(azimuth) * cos(elevation), -sin(elevation), -cos(azimuth) * cos(elevation))
-            return PinholeCamera(width: size, height: size, fx: 1.5 * Float(size), fy: 1.5 * Float(size),
-                                 cx: Float(size - 1) / 2 + 1.5, cy: Float(size - 1) / 2 - 1,
-                                 worldToCamera: PinholeCamera.lookAt(eye: eye, target: .zero, up: SIMD3(0, -1, 0)))
+            return PinholeCamera(
+                width: size, height: size, fx: 1.5 * Float(size), fy: 1.5 * Float(size),
+                cx: Float(size - 1) / 2 + 1.5, cy: Float(size - 1) / 2 - 1,
+                worldToCamera: PinholeCamera.lookAt(eye: eye, target: .zero, up: SIMD3(0, -1, 0)))
         }
         let training = (0..<8).map { camera(azimuth: Float($0) * .pi / 4, elevation: $0 % 2 == 0 ? 0.25 : -0.2) }
         let heldOut = camera(azimuth: .pi / 8 + 0.1, elevation: 0.05)
@@ -207,7 +211,8 @@ struct CustomOperationTests {
             features: tape.variable(Tensor(shape: [n, 27], scalars: scene.features)), appearance: scene.appearance)
         let render = try rasterizer.render(variables, camera: camera)
         #expect(render.image.value.scalars == result.output.image)
-        let loss = (render.image * Variable(Tensor(shape: [camera.height, camera.width, 3], scalars: w.image))).sum()
+        let loss =
+            (render.image * Variable(Tensor(shape: [camera.height, camera.width, 3], scalars: w.image))).sum()
             + (render.alpha * Variable(Tensor(shape: [camera.height, camera.width], scalars: w.alpha))).sum()
             + (render.depth * Variable(Tensor(shape: [camera.height, camera.width], scalars: w.depth))).sum()
         let gradients = tape.backward(from: loss)

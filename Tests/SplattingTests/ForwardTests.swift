@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Splatting
 
 struct ForwardTests {
@@ -22,14 +23,16 @@ struct ForwardTests {
 
     @Test func threeChannelForwardMatchesBruteForceReference() throws {
         let scene = TestScenes.scene(count: 60, appearance: .features(channels: 3), seed: 1)
-        try expectMatchesBruteForce(scene, camera: TestScenes.camera(width: 53, height: 37),
-                                    settings: RasterSettings(background: [0.2, 0.5, 0.9]))
+        try expectMatchesBruteForce(
+            scene, camera: TestScenes.camera(width: 53, height: 37),
+            settings: RasterSettings(background: [0.2, 0.5, 0.9]))
     }
 
     @Test func thirtyTwoChannelForwardMatchesBruteForceReference() throws {
         let scene = TestScenes.scene(count: 40, appearance: .features(channels: 32), seed: 2)
-        try expectMatchesBruteForce(scene, camera: TestScenes.camera(width: 48, height: 40),
-                                    settings: RasterSettings(background: (0..<32).map { Float($0) / 32 }))
+        try expectMatchesBruteForce(
+            scene, camera: TestScenes.camera(width: 48, height: 40),
+            settings: RasterSettings(background: (0..<32).map { Float($0) / 32 }))
     }
 
     @Test func sphericalHarmonicsForwardMatchesBruteForceReference() throws {
@@ -40,8 +43,9 @@ struct ForwardTests {
     }
 
     @Test func earlyTerminationMatchesBruteForceReference() throws {
-        let scene = TestScenes.scene(count: 120, appearance: .features(channels: 3), seed: 9,
-                                     logScale: -1.6 ... -1.0, opacityLogit: 3 ... 6)
+        let scene = TestScenes.scene(
+            count: 120, appearance: .features(channels: 3), seed: 9,
+            logScale: -1.6 ... -1.0, opacityLogit: 3...6)
         let camera = TestScenes.camera(width: 36, height: 30)
         let result = try GaussianRasterizer().render(scene: scene, camera: camera)
         #expect(result.output.alpha.contains { $0 > 0.9999 - 1e-6 }, "some pixels must saturate")
@@ -104,8 +108,9 @@ struct ForwardTests {
 
     @Test func emptySceneRendersTheBackground() throws {
         let rasterizer = GaussianRasterizer()
-        let result = try rasterizer.render(scene: GaussianScene(appearance: .features(channels: 2)), camera: TestScenes.camera(),
-                                           settings: RasterSettings(background: [0.25, 0.75]))
+        let result = try rasterizer.render(
+            scene: GaussianScene(appearance: .features(channels: 2)), camera: TestScenes.camera(),
+            settings: RasterSettings(background: [0.25, 0.75]))
         #expect(result.output.image == [Float](repeating: 0, count: 40 * 32).flatMap { _ in [Float(0.25), 0.75] })
         #expect(result.output.alpha.allSatisfy { $0 == 0 })
         let gradients = try rasterizer.backward(result, outputGradient: RasterOutputGradient(image: result.output.image))

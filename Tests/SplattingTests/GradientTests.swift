@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Splatting
 
 /// Central finite differences of a weighted sum of all outputs against the analytic backward.
@@ -8,13 +9,18 @@ struct GradientTests {
     /// cut-off discontinuities within a finite-difference step.
     static let smooth = RasterSettings(alphaThreshold: 1e-7, transmittanceThreshold: 0)
 
-    struct Weights { var image: [Float]; var alpha: [Float]; var depth: [Float] }
+    struct Weights {
+        var image: [Float]
+        var alpha: [Float]
+        var depth: [Float]
+    }
 
     static func weights(pixels: Int, channels: Int, seed: UInt64) -> Weights {
         var rng = SeededGenerator(seed: seed)
-        return Weights(image: (0..<(pixels * channels)).map { _ in rng.uniform(-1...1) },
-                       alpha: (0..<pixels).map { _ in rng.uniform(-1...1) },
-                       depth: (0..<pixels).map { _ in rng.uniform(-0.3...0.3) })
+        return Weights(
+            image: (0..<(pixels * channels)).map { _ in rng.uniform(-1...1) },
+            alpha: (0..<pixels).map { _ in rng.uniform(-1...1) },
+            depth: (0..<pixels).map { _ in rng.uniform(-0.3...0.3) })
     }
 
     static func loss(_ output: RasterOutput, _ w: Weights) -> Double {
@@ -49,8 +55,10 @@ struct GradientTests {
     }
 
     /// Checks every entry of `field`: |fd − analytic| ≤ 1% of the field's largest gradient + 2% of the entry.
-    static func check(scene: GaussianScene, camera: PinholeCamera, settings: RasterSettings, fields: [Field],
-                      step: Float = 1e-3, sampleLimit: Int = 60) throws {
+    static func check(
+        scene: GaussianScene, camera: PinholeCamera, settings: RasterSettings, fields: [Field],
+        step: Float = 1e-3, sampleLimit: Int = 60
+    ) throws {
         let rasterizer = GaussianRasterizer()
         let result = try rasterizer.render(scene: scene, camera: camera, settings: settings)
         let w = weights(pixels: camera.width * camera.height, channels: result.output.channels, seed: 99)
@@ -78,14 +86,17 @@ struct GradientTests {
 
     @Test func threeChannelGradientsMatchFiniteDifferences() throws {
         let scene = TestScenes.scene(count: 8, appearance: .features(channels: 3), seed: 11)
-        try Self.check(scene: scene, camera: TestScenes.camera(), settings: RasterSettings(
-            background: [0.3, 0.1, 0.7], alphaThreshold: 1e-7, transmittanceThreshold: 0), fields: Field.allCases)
+        try Self.check(
+            scene: scene, camera: TestScenes.camera(),
+            settings: RasterSettings(
+                background: [0.3, 0.1, 0.7], alphaThreshold: 1e-7, transmittanceThreshold: 0), fields: Field.allCases)
     }
 
     @Test func thirtyTwoChannelGradientsMatchFiniteDifferences() throws {
         let scene = TestScenes.scene(count: 6, appearance: .features(channels: 32), seed: 12)
-        try Self.check(scene: scene, camera: TestScenes.camera(width: 34, height: 28), settings: Self.smooth,
-                       fields: Field.allCases)
+        try Self.check(
+            scene: scene, camera: TestScenes.camera(width: 34, height: 28), settings: Self.smooth,
+            fields: Field.allCases)
     }
 
     @Test func gradientsMatchFiniteDifferencesWhenTileListsSpanSeveralStagingBatches() throws {
@@ -113,15 +124,18 @@ struct GradientTests {
 
     @Test func sphericalHarmonicGradientsMatchFiniteDifferences() throws {
         let scene = TestScenes.scene(count: 6, appearance: .sphericalHarmonics(degree: 3), seed: 13)
-        try Self.check(scene: scene, camera: TestScenes.camera(), settings: Self.smooth,
-                       fields: [.means, .features, .rotations])
+        try Self.check(
+            scene: scene, camera: TestScenes.camera(), settings: Self.smooth,
+            fields: [.means, .features, .rotations])
     }
 
     @Test func gradientsMatchFiniteDifferencesWhenTheJacobianIsClamped() throws {
         var scene = TestScenes.scene(count: 4, appearance: .features(channels: 3), seed: 14, logScale: -0.9 ... -0.5)
         // Push two Gaussians beyond the clamp limit (1.15 of the image) on the x and y side.
-        scene.means[0] = 2.6; scene.means[2] = 2.8
-        scene.means[4] = -2.4; scene.means[5] = 2.9
+        scene.means[0] = 2.6
+        scene.means[2] = 2.8
+        scene.means[4] = -2.4
+        scene.means[5] = 2.9
         let settings = RasterSettings(alphaThreshold: 1e-7, transmittanceThreshold: 0)
         let geometry = CameraGeometry(TestScenes.camera(), clampMargin: settings.jacobianClampMargin, near: settings.nearPlane)
         let t0 = geometry.toCamera(SIMD3(scene.means[0], scene.means[1], scene.means[2]))
@@ -143,8 +157,9 @@ struct GradientTests {
             var plus = camera, minus = camera
             plus.pose[entry] += step
             minus.pose[entry] -= step
-            let fd = (Self.loss(try rasterizer.render(scene: scene, camera: plus, settings: Self.smooth).output, w)
-                - Self.loss(try rasterizer.render(scene: scene, camera: minus, settings: Self.smooth).output, w)) / (2 * Double(step))
+            let fd =
+                (Self.loss(try rasterizer.render(scene: scene, camera: plus, settings: Self.smooth).output, w)
+                    - Self.loss(try rasterizer.render(scene: scene, camera: minus, settings: Self.smooth).output, w)) / (2 * Double(step))
             let an = Double(gradients.worldToCamera[entry])
             #expect(abs(fd - an) <= 0.01 * largest + 0.02 * abs(an), "pose[\(entry)]: finite difference \(fd), analytic \(an)")
         }
@@ -152,10 +167,12 @@ struct GradientTests {
 
     @Test func featureGradientsRespectEarlyTermination() throws {
         // Features enter linearly, so finite differences are exact even with the 1/255 and 1e-4 cut-offs on.
-        let scene = TestScenes.scene(count: 60, appearance: .features(channels: 3), seed: 16,
-                                     logScale: -1.6 ... -1.0, opacityLogit: 3 ... 6)
-        try Self.check(scene: scene, camera: TestScenes.camera(width: 36, height: 30), settings: RasterSettings(),
-                       fields: [.features], step: 1e-2)
+        let scene = TestScenes.scene(
+            count: 60, appearance: .features(channels: 3), seed: 16,
+            logScale: -1.6 ... -1.0, opacityLogit: 3...6)
+        try Self.check(
+            scene: scene, camera: TestScenes.camera(width: 36, height: 30), settings: RasterSettings(),
+            fields: [.features], step: 1e-2)
     }
 
     @Test func viewSpaceGradientNormIsTheNormOfTheProjectedMeanGradient() throws {
@@ -170,14 +187,18 @@ struct GradientTests {
         let step: Float = 1e-2
         func shifted(_ du: Float, _ dv: Float) throws -> Double {
             var moved = camera
-            moved.cx += du; moved.cy += dv
-            return Self.loss(try rasterizer.render(scene: scene, camera: moved, settings: Self.smooth).output,
-                             Weights(image: w.image, alpha: [Float](repeating: 0, count: w.alpha.count),
-                                     depth: [Float](repeating: 0, count: w.depth.count)))
+            moved.cx += du
+            moved.cy += dv
+            return Self.loss(
+                try rasterizer.render(scene: scene, camera: moved, settings: Self.smooth).output,
+                Weights(
+                    image: w.image, alpha: [Float](repeating: 0, count: w.alpha.count),
+                    depth: [Float](repeating: 0, count: w.depth.count)))
         }
         let gu = (try shifted(step, 0) - shifted(-step, 0)) / (2 * Double(step))
         let gv = (try shifted(0, step) - shifted(0, -step)) / (2 * Double(step))
-        let expected = ((gu * Double(camera.width) / 2) * (gu * Double(camera.width) / 2)
+        let expected =
+            ((gu * Double(camera.width) / 2) * (gu * Double(camera.width) / 2)
             + (gv * Double(camera.height) / 2) * (gv * Double(camera.height) / 2)).squareRoot()
         #expect(abs(Double(gradients.viewSpaceGradientNorm[0]) - expected) <= 0.02 * expected)
     }

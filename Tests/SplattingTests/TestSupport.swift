@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Splatting
 
 /// Deterministic generator for tests (SplitMix64).
@@ -24,13 +25,16 @@ enum TestScenes {
     /// A camera with an off-centre principal point and a slightly rotated pose.
     static func camera(width: Int = 40, height: Int = 32) -> PinholeCamera {
         let pose = PinholeCamera.lookAt(eye: SIMD3(0.15, -0.1, -0.05), target: SIMD3(0.05, 0.02, 3), up: SIMD3(0, -1, 0))
-        return PinholeCamera(width: width, height: height, fx: Float(width) * 1.1, fy: Float(width) * 1.05,
-                             cx: Float(width) * 0.43, cy: Float(height) * 0.56, worldToCamera: pose)
+        return PinholeCamera(
+            width: width, height: height, fx: Float(width) * 1.1, fy: Float(width) * 1.05,
+            cx: Float(width) * 0.43, cy: Float(height) * 0.56, worldToCamera: pose)
     }
 
     /// `count` Gaussians spread over the view of `camera()` at depths 2.5…3.5.
-    static func scene(count: Int, appearance: GaussianAppearance, seed: UInt64,
-                      logScale: ClosedRange<Float> = -2.2 ... -1.4, opacityLogit: ClosedRange<Float> = -1 ... 1) -> GaussianScene {
+    static func scene(
+        count: Int, appearance: GaussianAppearance, seed: UInt64,
+        logScale: ClosedRange<Float> = -2.2 ... -1.4, opacityLogit: ClosedRange<Float> = -1...1
+    ) -> GaussianScene {
         var rng = SeededGenerator(seed: seed)
         var scene = GaussianScene(appearance: appearance)
         for _ in 0..<count {
@@ -54,10 +58,18 @@ enum TestScenes {
 /// The splatting model written the slow and obvious way in Double: every pixel visits every
 /// Gaussian in depth order, with no tiles, boxes or early rejections.
 enum BruteForceRenderer {
-    struct Output { var image: [Double]; var alpha: [Double]; var depth: [Double]; var count: [Int] }
+    struct Output {
+        var image: [Double]
+        var alpha: [Double]
+        var depth: [Double]
+        var count: [Int]
+    }
 
     static func render(scene: GaussianScene, camera: PinholeCamera, settings: RasterSettings) -> Output {
-        struct Splat { var u, v, a, b, c, opacity, depth: Double; var color: [Double] }
+        struct Splat {
+            var u, v, a, b, c, opacity, depth: Double
+            var color: [Double]
+        }
         let m = camera.pose.map(Double.init)
         let channels = scene.appearance.renderedChannels
         let width = Double(camera.width), height = Double(camera.height)
@@ -73,9 +85,11 @@ enum BruteForceRenderer {
             let norm = q.map { $0 * $0 }.reduce(0, +).squareRoot()
             q = q.map { $0 / norm }
             let (w, x, y, z) = (q[0], q[1], q[2], q[3])
-            let r = [[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-                     [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-                     [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]]
+            let r = [
+                [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+                [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+                [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+            ]
             let s = (0..<3).map { Foundation.exp(Double(scene.logScales[3 * i + $0])) }
             var sigma = [[Double]](repeating: [0, 0, 0], count: 3)
             for a in 0..<3 { for b in 0..<3 { for k in 0..<3 { sigma[a][b] += r[a][k] * s[k] * s[k] * r[b][k] } } }
@@ -87,7 +101,8 @@ enum BruteForceRenderer {
             for a in 0..<2 { for b in 0..<3 { for k in 0..<3 { tm[a][b] += j[a][k] * m[4 * k + b] } } }
             var cov = [[Double]](repeating: [0, 0], count: 2)
             for a in 0..<2 { for b in 0..<2 { for k in 0..<3 { for l in 0..<3 { cov[a][b] += tm[a][k] * sigma[k][l] * tm[b][l] } } } }
-            cov[0][0] += Double(settings.dilation); cov[1][1] += Double(settings.dilation)
+            cov[0][0] += Double(settings.dilation)
+            cov[1][1] += Double(settings.dilation)
             let det = cov[0][0] * cov[1][1] - cov[0][1] * cov[0][1]
             if !(det > 0) { continue }
             var color = (0..<channels).map { Double(scene.features[i * scene.appearance.storedValuesPerGaussian + $0]) }
@@ -103,14 +118,17 @@ enum BruteForceRenderer {
                     return max(0, value)
                 }
             }
-            splats.append(Splat(u: fx * rx + cx, v: fy * ry + cy, a: cov[1][1] / det, b: -cov[0][1] / det,
-                                c: cov[0][0] / det, opacity: 1 / (1 + Foundation.exp(-Double(scene.opacityLogits[i]))),
-                                depth: t[2], color: color))
+            splats.append(
+                Splat(
+                    u: fx * rx + cx, v: fy * ry + cy, a: cov[1][1] / det, b: -cov[0][1] / det,
+                    c: cov[0][0] / det, opacity: 1 / (1 + Foundation.exp(-Double(scene.opacityLogits[i]))),
+                    depth: t[2], color: color))
         }
         let order = splats.indices.sorted { (splats[$0].depth, $0) < (splats[$1].depth, $1) }
         let pixels = camera.width * camera.height
-        var out = Output(image: [Double](repeating: 0, count: pixels * channels), alpha: [Double](repeating: 0, count: pixels),
-                         depth: [Double](repeating: 0, count: pixels), count: [Int](repeating: 0, count: pixels))
+        var out = Output(
+            image: [Double](repeating: 0, count: pixels * channels), alpha: [Double](repeating: 0, count: pixels),
+            depth: [Double](repeating: 0, count: pixels), count: [Int](repeating: 0, count: pixels))
         let background = settings.background.isEmpty ? [Double](repeating: 0, count: channels) : settings.background.map(Double.init)
         for py in 0..<camera.height {
             for px in 0..<camera.width {
@@ -139,14 +157,16 @@ enum BruteForceRenderer {
 
     static func shBasis(_ x: Double, _ y: Double, _ z: Double) -> [Double] {
         let (xx, yy, zz) = (x * x, y * y, z * z)
-        return [0.28209479177387814,
-                -0.4886025119029199 * y, 0.4886025119029199 * z, -0.4886025119029199 * x,
-                1.0925484305920792 * x * y, -1.0925484305920792 * y * z, 0.31539156525252005 * (2 * zz - xx - yy),
-                -1.0925484305920792 * x * z, 0.5462742152960396 * (xx - yy),
-                -0.5900435899266435 * y * (3 * xx - yy), 2.890611442640554 * x * y * z,
-                -0.4570457994644658 * y * (4 * zz - xx - yy), 0.3731763325901154 * z * (2 * zz - 3 * xx - 3 * yy),
-                -0.4570457994644658 * x * (4 * zz - xx - yy), 1.445305721320277 * z * (xx - yy),
-                -0.5900435899266435 * x * (xx - 3 * yy)]
+        return [
+            0.28209479177387814,
+            -0.4886025119029199 * y, 0.4886025119029199 * z, -0.4886025119029199 * x,
+            1.0925484305920792 * x * y, -1.0925484305920792 * y * z, 0.31539156525252005 * (2 * zz - xx - yy),
+            -1.0925484305920792 * x * z, 0.5462742152960396 * (xx - yy),
+            -0.5900435899266435 * y * (3 * xx - yy), 2.890611442640554 * x * y * z,
+            -0.4570457994644658 * y * (4 * zz - xx - yy), 0.3731763325901154 * z * (2 * zz - 3 * xx - 3 * yy),
+            -0.4570457994644658 * x * (4 * zz - xx - yy), 1.445305721320277 * z * (xx - yy),
+            -0.5900435899266435 * x * (xx - 3 * yy),
+        ]
     }
 }
 
@@ -157,10 +177,12 @@ extension PinholeCamera {
     var pose: [Float] {
         get { worldToCamera.rowMajor4x4 }
         set {
-            worldToCamera = RigidTransform(rotation: Matrix3x3(rows: SIMD3(newValue[0], newValue[1], newValue[2]),
-                                                               SIMD3(newValue[4], newValue[5], newValue[6]),
-                                                               SIMD3(newValue[8], newValue[9], newValue[10])),
-                                           translation: SIMD3(newValue[3], newValue[7], newValue[11]))
+            worldToCamera = RigidTransform(
+                rotation: Matrix3x3(
+                    rows: SIMD3(newValue[0], newValue[1], newValue[2]),
+                    SIMD3(newValue[4], newValue[5], newValue[6]),
+                    SIMD3(newValue[8], newValue[9], newValue[10])),
+                translation: SIMD3(newValue[3], newValue[7], newValue[11]))
         }
     }
 }

@@ -4,6 +4,7 @@ import Geometry
 import HeadModel
 import MediaIO
 import Testing
+
 @testable import SyntheticCapture
 
 /// Runs `synthetic.capture` with its defaults merged with `overrides` in `harness` and returns the capture directory.
@@ -11,8 +12,10 @@ func runSyntheticStage(_ harness: StageHarness, _ overrides: [String: ConfigValu
     try harness.run(SyntheticCaptureStage.self, with: overrides)["capture"]!
 }
 
-let tinyOverrides: [String: ConfigValue] = ["cameras": .int(3), "held_out_cameras": .int(1), "width": .int(96), "height": .int(96),
-                                            "frames": .int(4), "held_out_frames": .int(2)]
+let tinyOverrides: [String: ConfigValue] = [
+    "cameras": .int(3), "held_out_cameras": .int(1), "width": .int(96), "height": .int(96),
+    "frames": .int(4), "held_out_frames": .int(2),
+]
 
 func relativeFiles(_ root: URL) -> [String] {
     let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])!
@@ -34,11 +37,15 @@ func relativeFiles(_ root: URL) -> [String] {
         #expect(capture.groundTruthDirectory != nil)
         let model = try HeadModelFormat.read(from: directory.appendingPathComponent("groundtruth/head_model"))
         #expect(model.vertexCount == sharedHeadModel.vertexCount)
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("groundtruth/groundtruth.json"))) as! [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("groundtruth/groundtruth.json"))) as! [String: Any]
         #expect(manifest["held_out_cameras"] as? [String] == ["held00"])
         let sequences = manifest["sequences"] as! [String: [String: Any]]
-        #expect(sequences["training"]?["images"] as? [String: String] == ["cam00": "../cam00", "cam01": "../cam01", "cam02": "../cam02",
-                                                                          "held00": "training/images/held00"])
+        #expect(
+            sequences["training"]?["images"] as? [String: String] == [
+                "cam00": "../cam00", "cam01": "../cam01", "cam02": "../cam02",
+                "held00": "training/images/held00",
+            ])
         #expect(sequences["heldout"]?["frames"] as? Int == 2)
         let heldOutFrame = directory.appendingPathComponent("groundtruth/training/images/held00/000003.png")
         #expect(try PNGFile.read8(heldOutFrame).width == 96)
@@ -80,8 +87,9 @@ func relativeFiles(_ root: URL) -> [String] {
         }
         for (c, camera) in capture.cameras.enumerated() {
             let k = camera.calibration
-            let pinhole = PinholeCamera(id: k.id, width: k.width, height: k.height, fx: Float(k.fx), fy: Float(k.fy), cx: Float(k.cx), cy: Float(k.cy),
-                                        worldToCamera: try RigidTransform(rowMajor4x4: k.worldToCamera.map(Float.init)))
+            let pinhole = PinholeCamera(
+                id: k.id, width: k.width, height: k.height, fx: Float(k.fx), fy: Float(k.fy), cx: Float(k.cx), cy: Float(k.cy),
+                worldToCamera: try RigidTransform(rowMajor4x4: k.worldToCamera.map(Float.init)))
             for frame in 0..<4 {
                 for landmark in stride(from: 0, to: 68, by: 7) {
                     let base = (frame * 68 + landmark) * 3
@@ -94,8 +102,9 @@ func relativeFiles(_ root: URL) -> [String] {
     }
 
     @Test func outOfRangeParametersAreRejectedBeforeRendering() throws {
-        var parameters = SyntheticCaptureStage.Parameters(seed: 1, cameras: 20, arcDegrees: 120, heldOutCameras: 0, width: 64, height: 64,
-                                                          frames: 3, heldOutFrames: 0, fps: 25, supersampling: 1, sway: 0)
+        var parameters = SyntheticCaptureStage.Parameters(
+            seed: 1, cameras: 20, arcDegrees: 120, heldOutCameras: 0, width: 64, height: 64,
+            frames: 3, heldOutFrames: 0, fps: 25, supersampling: 1, sway: 0)
         #expect(throws: SyntheticCaptureError.self) { try parameters.configuration.validate() }
         parameters.cameras = 2
         #expect(throws: Never.self) { try parameters.configuration.validate() }

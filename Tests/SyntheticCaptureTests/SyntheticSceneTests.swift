@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import Geometry
 import HeadModel
+import Testing
+
 @testable import SyntheticCapture
 
 /// A small scene shared by the tests (building is deterministic).
@@ -21,8 +22,10 @@ let smallScene = try! SyntheticScene(configuration: smallConfiguration, model: s
     let scene = smallScene
 
     @Test func configurationRejectsOutOfRangeValues() {
-        for change in [{ (c: inout SyntheticCaptureConfiguration) in c.cameraCount = 0 }, { $0.cameraCount = 17 }, { $0.width = 8 },
-                       { $0.frameCount = 1 }, { $0.supersampling = 5 }, { $0.heldOutCameraCount = 9 }] {
+        for change in [
+            { (c: inout SyntheticCaptureConfiguration) in c.cameraCount = 0 }, { $0.cameraCount = 17 }, { $0.width = 8 },
+            { $0.frameCount = 1 }, { $0.supersampling = 5 }, { $0.heldOutCameraCount = 9 },
+        ] {
             var configuration = SyntheticCaptureConfiguration()
             change(&configuration)
             #expect(throws: SyntheticCaptureError.self) { try configuration.validate() }
@@ -33,8 +36,12 @@ let smallScene = try! SyntheticScene(configuration: smallConfiguration, model: s
     @Test func camerasSpanTheArcAndHeldOutCamerasAreNovel() {
         #expect(scene.cameras.count == 5 && scene.heldOutCameras.count == 2)
         let first = simdNormalize(scene.cameras[0].center), last = simdNormalize(scene.cameras[4].center)
-        #expect(abs(acos(simdDot(SIMD3(first.x, 0, first.z) / simdLength(SIMD3(first.x, 0, first.z)),
-                                 SIMD3(last.x, 0, last.z) / simdLength(SIMD3(last.x, 0, last.z)))) - 2 * .pi / 3) < 0.01)
+        #expect(
+            abs(
+                acos(
+                    simdDot(
+                        SIMD3(first.x, 0, first.z) / simdLength(SIMD3(first.x, 0, first.z)),
+                        SIMD3(last.x, 0, last.z) / simdLength(SIMD3(last.x, 0, last.z)))) - 2 * .pi / 3) < 0.01)
         for held in scene.heldOutCameras {
             #expect(scene.cameras.allSatisfy { simdLength($0.center - held.center) > 0.05 })
         }

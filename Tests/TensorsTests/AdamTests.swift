@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tensors
 
 /// Gradient of Σ (p − 3)² set directly, so the test exercises only the optimiser.
@@ -28,8 +29,10 @@ private func setQuadraticGradient(_ parameter: Parameter) {
 
 @Test func adamUsesPerGroupLearningRates() {
     let fast = Parameter(Tensor(shape: [1], scalars: [0])), slow = Parameter(Tensor(shape: [1], scalars: [0]))
-    let adam = Adam(groups: [.init(name: "fast", parameters: [fast], learningRate: 0.1),
-                             .init(name: "slow", parameters: [slow], learningRate: 0.001)])
+    let adam = Adam(groups: [
+        .init(name: "fast", parameters: [fast], learningRate: 0.1),
+        .init(name: "slow", parameters: [slow], learningRate: 0.001),
+    ])
     setQuadraticGradient(fast)
     setQuadraticGradient(slow)
     adam.step()
@@ -103,8 +106,10 @@ private func setQuadraticGradient(_ parameter: Parameter) {
         adam.step()
     }
     let state = adam.stateTensors(for: [("p", original)])
-    let checkpoint = try Safetensors.decode(try Safetensors.encode(state.tensors.merging(["p": original.value]) { a, _ in a },
-                                                                   metadata: state.metadata))
+    let checkpoint = try Safetensors.decode(
+        try Safetensors.encode(
+            state.tensors.merging(["p": original.value]) { a, _ in a },
+            metadata: state.metadata))
     let (resumed, resumedAdam) = makeModel()
     resumed.value = try #require(checkpoint.tensors["p"])
     try resumedAdam.loadState(checkpoint.tensors, metadata: checkpoint.metadata, for: [("p", resumed)])

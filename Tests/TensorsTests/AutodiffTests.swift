@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 @Test func backwardOfProductGivesOtherFactor() throws {
@@ -50,8 +51,12 @@ import Testing
 struct ProductAndSum: DifferentiableFunction {
     func forward(_ inputs: [Tensor]) throws -> (outputs: [Tensor], context: Int) {
         let a = inputs[0].scalars, b = inputs[1].scalars
-        return ([Tensor(shape: inputs[0].shape, scalars: zip(a, b).map(*)),
-                 Tensor(shape: inputs[0].shape, scalars: zip(a, b).map(+))], a.count)
+        return (
+            [
+                Tensor(shape: inputs[0].shape, scalars: zip(a, b).map(*)),
+                Tensor(shape: inputs[0].shape, scalars: zip(a, b).map(+)),
+            ], a.count
+        )
     }
 
     func backward(context: Int, inputs: [Tensor], outputs: [Tensor], outputGradients: [Tensor]) -> [Tensor?] {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 /// Central finite-difference gradient check.
@@ -6,9 +7,11 @@ import Testing
 /// The scalar checked is L = Σ f(x)·R with a fixed random R (so every output element matters),
 /// evaluated in Double from the Float32 outputs. Each checked input element is perturbed by ±h;
 /// analytic and numeric derivatives must agree within `absolute + relative·|numeric|`.
-func checkGradients(_ inputs: [Tensor], step h: Float = 1e-3, absolute: Double = 2e-3, relative: Double = 2e-2,
-                    maximumChecksPerInput: Int = 48, sourceLocation: SourceLocation = #_sourceLocation,
-                    _ f: ([Variable]) -> Variable) {
+func checkGradients(
+    _ inputs: [Tensor], step h: Float = 1e-3, absolute: Double = 2e-3, relative: Double = 2e-2,
+    maximumChecksPerInput: Int = 48, sourceLocation: SourceLocation = #_sourceLocation,
+    _ f: ([Variable]) -> Variable
+) {
     var generator = SplitMix64(seed: 99)
     let probe = f(inputs.map { Variable($0) }).value
     let projection = Tensor.uniform(shape: probe.shape, low: -1, high: 1, generator: &generator)
@@ -37,8 +40,9 @@ func checkGradients(_ inputs: [Tensor], step h: Float = 1e-3, absolute: Double =
             minus[index][flat: element] -= h
             let numeric = (objective(plus) - objective(minus)) / (2 * Double(h))
             let value = Double(analytic[flat: element])
-            #expect(abs(value - numeric) <= absolute + relative * abs(numeric),
-                    "input \(index) element \(element): analytic \(value) vs numeric \(numeric)", sourceLocation: sourceLocation)
+            #expect(
+                abs(value - numeric) <= absolute + relative * abs(numeric),
+                "input \(index) element \(element): analytic \(value) vs numeric \(numeric)", sourceLocation: sourceLocation)
             element += stride
         }
     }
@@ -57,9 +61,11 @@ func randomTensorAwayFromZero(_ shape: [Int], seed: UInt64) -> Tensor {
 
 /// Central finite-difference check of parameter gradients: `loss(tape)` must build a scalar with the
 /// parameters joined to `tape` (analytic pass) or as constants when `tape` is nil (numeric passes).
-func checkParameterGradients(_ parameters: [Parameter], step h: Float = 1e-3, absolute: Double = 2e-3, relative: Double = 2e-2,
-                             maximumChecksPerParameter: Int = 24, sourceLocation: SourceLocation = #_sourceLocation,
-                             _ loss: (Tape?) -> Variable) {
+func checkParameterGradients(
+    _ parameters: [Parameter], step h: Float = 1e-3, absolute: Double = 2e-3, relative: Double = 2e-2,
+    maximumChecksPerParameter: Int = 24, sourceLocation: SourceLocation = #_sourceLocation,
+    _ loss: (Tape?) -> Variable
+) {
     for parameter in parameters { parameter.zeroGradient() }
     let tape = Tape()
     tape.backward(from: loss(tape))
@@ -76,8 +82,9 @@ func checkParameterGradients(_ parameters: [Parameter], step h: Float = 1e-3, ab
             parameter.value[flat: element] = original
             let numeric = (plus - minus) / (2 * Double(h))
             let value = Double(analytic[flat: element])
-            #expect(abs(value - numeric) <= absolute + relative * abs(numeric),
-                    "parameter \(index) element \(element): analytic \(value) vs numeric \(numeric)", sourceLocation: sourceLocation)
+            #expect(
+                abs(value - numeric) <= absolute + relative * abs(numeric),
+                "parameter \(index) element \(element): analytic \(value) vs numeric \(numeric)", sourceLocation: sourceLocation)
             element += stride
         }
     }

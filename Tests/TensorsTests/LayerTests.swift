@@ -1,11 +1,15 @@
 import Testing
+
 @testable import Tensors
 
 @Test func mlpNamesParametersAndWidensTheSkipLayer() {
     var generator = SplitMix64(seed: 1)
     let mlp = MLP(widths: [27, 64, 64, 64, 3], inputSkipLayers: [2], generator: &generator)
-    #expect(mlp.namedParameters.map(\.name) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias",
-                                                "layers.2.weight", "layers.2.bias", "layers.3.weight", "layers.3.bias"])
+    #expect(
+        mlp.namedParameters.map(\.name) == [
+            "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias",
+            "layers.2.weight", "layers.2.bias", "layers.3.weight", "layers.3.bias",
+        ])
     #expect(mlp.layers[2].inputs == 64 + 27)
     let output = mlp(Variable(randomTensor([5, 27], seed: 2)), on: nil)
     #expect(output.shape == [5, 3])
@@ -34,8 +38,9 @@ import Testing
 
 @Test func mlpParameterGradientsMatchFiniteDifferences() {
     var generator = SplitMix64(seed: 5)
-    let mlp = MLP(widths: [3, 6, 6, 2], activation: .tanh, finalActivation: .sigmoid, outputScale: 2, inputSkipLayers: [1],
-                  generator: &generator)
+    let mlp = MLP(
+        widths: [3, 6, 6, 2], activation: .tanh, finalActivation: .sigmoid, outputScale: 2, inputSkipLayers: [1],
+        generator: &generator)
     for layer in mlp.layers { layer.bias?.value = randomTensor(layer.bias!.shape, seed: 6) }
     let x = Variable(randomTensor([4, 3], seed: 7)), projection = Variable(randomTensor([4, 2], seed: 8))
     checkParameterGradients(mlp.parameters) { tape in (mlp(x, on: tape) * projection).sum() }

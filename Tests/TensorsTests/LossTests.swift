@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tensors
 
 @Test func l1AndL2Values() {
@@ -47,12 +48,16 @@ import Testing
 }
 
 @Test func ssimAndDissimilarityGradients() {
-    checkGradients([randomTensor([1, 2, 13, 14], seed: 11, low: 0, high: 1), randomTensor([1, 2, 13, 14], seed: 12, low: 0, high: 1)],
-                   absolute: 1e-3) {
+    checkGradients(
+        [randomTensor([1, 2, 13, 14], seed: 11, low: 0, high: 1), randomTensor([1, 2, 13, 14], seed: 12, low: 0, high: 1)],
+        absolute: 1e-3
+    ) {
         Losses.ssim($0[0], $0[1])
     }
-    checkGradients([randomTensor([12, 12], seed: 13, low: 0, high: 1), randomTensor([12, 12], seed: 14, low: 0, high: 1)],
-                   absolute: 1e-3) {
+    checkGradients(
+        [randomTensor([12, 12], seed: 13, low: 0, high: 1), randomTensor([12, 12], seed: 14, low: 0, high: 1)],
+        absolute: 1e-3
+    ) {
         Losses.structuralDissimilarity($0[0], $0[1])
     }
 }
@@ -81,16 +86,21 @@ func ssimMatchesScikitImage() throws {
         try writeRawFloat32(x, to: xURL)
         try writeRawFloat32(y, to: yURL)
         let script = """
-        import sys, numpy as np
-        from skimage.metrics import structural_similarity
-        c, h, w = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-        x = np.fromfile(sys.argv[1], dtype='<f4').reshape(c, h, w).astype(np.float64)
-        y = np.fromfile(sys.argv[2], dtype='<f4').reshape(c, h, w).astype(np.float64)
-        print(structural_similarity(x, y, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
-                                    data_range=1, channel_axis=0))
-        """
-        let reference = try #require(Double(try PythonOracle.evaluate(script, arguments: [
-            xURL.path, yURL.path, "\(shape.channels)", "\(shape.height)", "\(shape.width)"])))
+            import sys, numpy as np
+            from skimage.metrics import structural_similarity
+            c, h, w = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+            x = np.fromfile(sys.argv[1], dtype='<f4').reshape(c, h, w).astype(np.float64)
+            y = np.fromfile(sys.argv[2], dtype='<f4').reshape(c, h, w).astype(np.float64)
+            print(structural_similarity(x, y, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+                                        data_range=1, channel_axis=0))
+            """
+        let reference = try #require(
+            Double(
+                try PythonOracle.evaluate(
+                    script,
+                    arguments: [
+                        xURL.path, yURL.path, "\(shape.channels)", "\(shape.height)", "\(shape.width)",
+                    ])))
         let ours = Double(Losses.ssim(Variable(x), Variable(y)).value.scalar)
         #expect(abs(ours - reference) < 1e-4, "case \(index): ours \(ours), scikit-image \(reference)")
         #expect(reference < 0.95, "the test images must differ enough to exercise SSIM")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tensors
 
 @Test func openBLASRunsTheKernelAvatarFlowAskedFor() {
@@ -35,8 +36,9 @@ import Testing
     let bTransposed: [Float] = [1, 0, 1, 1]
     var c: [Float] = [1, 1, 1, 1, 1, 1]
     c.withUnsafeMutableBufferPointer { pc in
-        OpenBLAS.shared.sgemm(transposeA: true, transposeB: true, m: 3, n: 2, k: 2, alpha: 2,
-                              a: aTransposed, lda: 3, b: bTransposed, ldb: 2, beta: 1, c: pc.baseAddress!, ldc: 2)
+        OpenBLAS.shared.sgemm(
+            transposeA: true, transposeB: true, m: 3, n: 2, k: 2, alpha: 2,
+            a: aTransposed, lda: 3, b: bTransposed, ldb: 2, beta: 1, c: pc.baseAddress!, ldc: 2)
     }
     // A = [[1,4],[2,5],[3,6]], B = [[1,1],[0,1]] → A·B = [[1,5],[2,7],[3,9]].
     #expect(c == [3, 11, 5, 15, 7, 19])

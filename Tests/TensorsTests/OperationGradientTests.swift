@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 // Central finite-difference checks, one per differentiable op (see GradientCheck.swift).
@@ -116,8 +117,10 @@ import Testing
 }
 
 @Test func conv2dThreeByThreeGradient() {
-    checkGradients([randomTensor([2, 3, 5, 6], seed: 46), randomTensor([4, 3, 3, 3], seed: 47), randomTensor([4], seed: 48)],
-                   maximumChecksPerInput: 40) {
+    checkGradients(
+        [randomTensor([2, 3, 5, 6], seed: 46), randomTensor([4, 3, 3, 3], seed: 47), randomTensor([4], seed: 48)],
+        maximumChecksPerInput: 40
+    ) {
         $0[0].conv2d(weight: $0[1], bias: $0[2], padding: 1)
     }
 }

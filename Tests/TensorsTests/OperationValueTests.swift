@@ -1,13 +1,15 @@
 import Foundation
 import Testing
+
 @testable import Tensors
 
 @Test func broadcastingAddsRowsAndColumns() {
     let a = Variable(Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]))
     #expect((a + Variable(Tensor(shape: [3], scalars: [10, 20, 30]))).value.scalars == [11, 22, 33, 14, 25, 36])
     #expect((a * Variable(Tensor(shape: [2, 1], scalars: [2, 3]))).value.scalars == [2, 4, 6, 12, 15, 18])
-    #expect((Variable(Tensor(shape: [2, 1], scalars: [1, 2])) + Variable(Tensor(shape: [1, 3], scalars: [0, 10, 20]))).value.scalars
-        == [1, 11, 21, 2, 12, 22])
+    #expect(
+        (Variable(Tensor(shape: [2, 1], scalars: [1, 2])) + Variable(Tensor(shape: [1, 3], scalars: [0, 10, 20]))).value.scalars
+            == [1, 11, 21, 2, 12, 22])
 }
 
 @Test func matmulMatchesNaiveProductAtParallelSize() {
@@ -54,14 +56,24 @@ import Testing
     let y = Variable(x).conv2d(weight: Variable(w), bias: Variable(b), padding: 1).value
     #expect(y.shape == [2, 4, 6, 5])
     var worst: Float = 0
-    for n in 0..<2 { for o in 0..<4 { for i in 0..<6 { for j in 0..<5 {
-        var s = b[o]
-        for c in 0..<3 { for ky in 0..<3 { for kx in 0..<3 {
-            let yy = i + ky - 1, xx = j + kx - 1
-            if yy >= 0 && yy < 6 && xx >= 0 && xx < 5 { s += w[o, c, ky, kx] * x[n, c, yy, xx] }
-        } } }
-        worst = max(worst, abs(s - y[n, o, i, j]))
-    } } } }
+    for n in 0..<2 {
+        for o in 0..<4 {
+            for i in 0..<6 {
+                for j in 0..<5 {
+                    var s = b[o]
+                    for c in 0..<3 {
+                        for ky in 0..<3 {
+                            for kx in 0..<3 {
+                                let yy = i + ky - 1, xx = j + kx - 1
+                                if yy >= 0 && yy < 6 && xx >= 0 && xx < 5 { s += w[o, c, ky, kx] * x[n, c, yy, xx] }
+                            }
+                        }
+                    }
+                    worst = max(worst, abs(s - y[n, o, i, j]))
+                }
+            }
+        }
+    }
     #expect(worst < 1e-5)
 }
 

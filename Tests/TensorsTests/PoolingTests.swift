@@ -1,11 +1,16 @@
 import Testing
+
 @testable import Tensors
 
 struct MaxPoolingTests {
     @Test func maxPoolingKeepsTheMaximumOfEachWindowAndDropsIncompleteOnes() {
-        let input = Tensor(shape: [1, 1, 3, 5], scalars: [1, 9, 2, 3, 7,
-                                                         4, 0, 8, 5, 7,
-                                                         6, 6, 6, 6, 6])
+        let input = Tensor(
+            shape: [1, 1, 3, 5],
+            scalars: [
+                1, 9, 2, 3, 7,
+                4, 0, 8, 5, 7,
+                6, 6, 6, 6, 6,
+            ])
         let pooled = Variable(input).maxPooled2d()
         #expect(pooled.shape == [1, 1, 1, 2])
         #expect(pooled.value.scalars == [9, 8])

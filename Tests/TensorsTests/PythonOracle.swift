@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Tensors
 
 /// A Python interpreter with numpy, scikit-image and safetensors, used as an external oracle.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tensors
 
 @Test func safetensorsRoundTripsTensorsAndMetadata() throws {
@@ -55,20 +56,21 @@ func safetensorsInteroperatesWithPythonPackage() throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let ours = directory.url.appendingPathComponent("ours.safetensors")
-    try Safetensors.write(["w": Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6.5]), "b": Tensor(shape: [1], scalars: [-1])],
-                          metadata: ["note": "hello"], to: ours)
+    try Safetensors.write(
+        ["w": Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6.5]), "b": Tensor(shape: [1], scalars: [-1])],
+        metadata: ["note": "hello"], to: ours)
     let theirs = directory.url.appendingPathComponent("theirs.safetensors")
     let script = """
-    import sys, numpy as np
-    from safetensors.numpy import load_file, save_file
-    from safetensors import safe_open
-    t = load_file(sys.argv[1])
-    with safe_open(sys.argv[1], framework='np') as f:
-        meta = f.metadata()
-    assert t['w'].dtype == np.float32 and t['w'].shape == (2, 3), t['w']
-    save_file({'twice': (t['w'] * 2).astype(np.float32), 'empty': np.zeros((0, 4), np.float32)}, sys.argv[2], metadata={'from': 'python'})
-    print(float(t['w'].sum()), float(t['b'][0]), meta['note'])
-    """
+        import sys, numpy as np
+        from safetensors.numpy import load_file, save_file
+        from safetensors import safe_open
+        t = load_file(sys.argv[1])
+        with safe_open(sys.argv[1], framework='np') as f:
+            meta = f.metadata()
+        assert t['w'].dtype == np.float32 and t['w'].shape == (2, 3), t['w']
+        save_file({'twice': (t['w'] * 2).astype(np.float32), 'empty': np.zeros((0, 4), np.float32)}, sys.argv[2], metadata={'from': 'python'})
+        print(float(t['w'].sum()), float(t['b'][0]), meta['note'])
+        """
     let output = try PythonOracle.evaluate(script, arguments: [ours.path, theirs.path])
     #expect(output == "21.5 -1.0 hello")
     let read = try Safetensors.read(from: theirs)

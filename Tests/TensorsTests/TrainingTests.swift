@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tensors
 
 @Test func mlpFitsAKnownFunction() {
@@ -11,10 +12,14 @@ import Testing
     }
     let train = samples(512, seed: 1), test = samples(256, seed: 2)
     var generator = SplitMix64(seed: 3)
-    let mlp = MLP(widths: [2, 64, 64, 64, 1], activation: .tanh, inputSkipLayers: [2], initialization: .xavierUniform,
-                  generator: &generator)
-    let adam = Adam(groups: [.init(name: "mlp", parameters: mlp.parameters, learningRate: 3e-3,
-                                   schedule: .exponential(gamma: 0.999))])
+    let mlp = MLP(
+        widths: [2, 64, 64, 64, 1], activation: .tanh, inputSkipLayers: [2], initialization: .xavierUniform,
+        generator: &generator)
+    let adam = Adam(groups: [
+        .init(
+            name: "mlp", parameters: mlp.parameters, learningRate: 3e-3,
+            schedule: .exponential(gamma: 0.999))
+    ])
     for _ in 0..<1500 {
         adam.zeroGradients()
         let tape = Tape()

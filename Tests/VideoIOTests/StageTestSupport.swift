@@ -2,6 +2,7 @@ import AvatarFlow
 import Foundation
 import MediaIO
 import Testing
+
 @testable import VideoIO
 
 struct CommandFailure: Error, CustomStringConvertible {
@@ -48,12 +49,15 @@ func makeCapture(_ root: URL, cameras: Int = 2, frames: Int = 6) throws {
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     var calibrations: [[String: Any]] = []
     for camera in 0..<cameras {
-        let writer = try VideoWriter(url: root.appendingPathComponent("cam\(camera).mkv"), frameSize: PixelSize(width: 32, height: 24),
-                                     options: VideoEncodeOptions(codec: .ffv1))
+        let writer = try VideoWriter(
+            url: root.appendingPathComponent("cam\(camera).mkv"), frameSize: PixelSize(width: 32, height: 24),
+            options: VideoEncodeOptions(codec: .ffv1))
         for index in 0..<frames { try writer.append(captureFrame(camera: camera, index: index)) }
         try writer.finish()
-        calibrations.append(["id": "cam\(camera)", "width": 32, "height": 24, "fx": 40.0, "fy": 40.0, "cx": 15.5, "cy": 11.5,
-                             "world_to_camera": [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1]])
+        calibrations.append([
+            "id": "cam\(camera)", "width": 32, "height": 24, "fx": 40.0, "fy": 40.0, "cx": 15.5, "cy": 11.5,
+            "world_to_camera": [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1],
+        ])
     }
     let json = try JSONSerialization.data(withJSONObject: ["cameras": calibrations])
     try json.write(to: root.appendingPathComponent("cameras.json"))
@@ -65,8 +69,9 @@ func captureFrame(camera: Int, index: Int) -> Image8 {
 
 /// A FrameSet of `cameras` cameras × `frames` frames of 20×10 (RGB or RGBA).
 func makeFrameSet(_ url: URL, cameras: Int = 2, frames: Int = 3, channels: Int = 3) throws -> [[Image8]] {
-    let writer = try FrameSetWriter(directory: url, cameras: (0..<cameras).map { "cam\($0)" }, size: PixelSize(width: 20, height: 10),
-                                    channels: channels, frameRate: Rational(25, 1))
+    let writer = try FrameSetWriter(
+        directory: url, cameras: (0..<cameras).map { "cam\($0)" }, size: PixelSize(width: 20, height: 10),
+        channels: channels, frameRate: Rational(25, 1))
     var written: [[Image8]] = []
     for frame in 0..<frames {
         let images = (0..<cameras).map { syntheticImage(width: 20, height: 10, seed: frame * 7 + $0).withChannels(channels, opaque: 128) }

@@ -2,6 +2,7 @@ import AvatarFlow
 import Foundation
 import MediaIO
 import Testing
+
 @testable import VideoIO
 
 @Suite struct VideoIOPipelineTests {

@@ -2,6 +2,7 @@ import AvatarFlow
 import Foundation
 import MediaIO
 import Testing
+
 @testable import VideoIO
 
 private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
@@ -21,8 +22,9 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
     @Test func decodeStageWritesTheSelectedCamerasResizedAndSampled() throws {
         let directory = try StageHarness(label: "videoio-test")
         try makeCapture(directory.file("capture"))
-        let outputs = try directory.run(VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
-                                   with: ["size": .int(16), "every_nth": .int(2), "cameras": .list([.string("cam1")])])
+        let outputs = try directory.run(
+            VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
+            with: ["size": .int(16), "every_nth": .int(2), "cameras": .list([.string("cam1")])])
         let set = try FrameSet.open(try #require(outputs["frames"]))
         #expect(set.manifest.cameras == ["cam1"])
         #expect(set.manifest.frameCount == 3 && set.manifest.sourceFrameIndices == [0, 2, 4])
@@ -35,8 +37,9 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
     @Test func decodeStageAtNativeSizeIsExact() throws {
         let directory = try StageHarness(label: "videoio-test")
         try makeCapture(directory.file("capture"), frames: 4)
-        let outputs = try directory.run(VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
-                                   with: ["first_frame": .int(1), "frame_count": .int(2)])
+        let outputs = try directory.run(
+            VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
+            with: ["first_frame": .int(1), "frame_count": .int(2)])
         let set = try FrameSet.open(try #require(outputs["frames"]))
         #expect(set.manifest.sourceFrameIndices == [1, 2])
         #expect(try set.image(frame: 0, camera: "cam0") == captureFrame(camera: 0, index: 1))
@@ -47,8 +50,9 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
         let directory = try StageHarness(label: "videoio-test")
         try makeCapture(directory.file("capture"), cameras: 1, frames: 2)
         #expect(throws: VideoIOStageError.self) {
-            try directory.run(VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
-                         with: ["fps": .double(10), "every_nth": .int(2)])
+            try directory.run(
+                VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
+                with: ["fps": .double(10), "every_nth": .int(2)])
         }
     }
 
@@ -56,16 +60,18 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
         let directory = try StageHarness(label: "videoio-test")
         try makeCapture(directory.file("capture"), cameras: 1, frames: 2)
         #expect {
-            try directory.run(VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
-                         with: ["cameras": .list([.string("left")])])
+            try directory.run(
+                VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
+                with: ["cameras": .list([.string("left")])])
         } throws: { ($0 as? MediaIOError)?.message.contains("'left'") == true }
     }
 
     @Test func encodeStageTilesCamerasLosslesslyWithAManifest() throws {
         let directory = try StageHarness(label: "videoio-test")
         let written = try makeFrameSet(directory.file("frames"))
-        let outputs = try directory.run(VideoEncodeStage.self, inputs: ["frames": directory.file("frames")],
-                                   with: ["codec": .string("ffv1")])
+        let outputs = try directory.run(
+            VideoEncodeStage.self, inputs: ["frames": directory.file("frames")],
+            with: ["codec": .string("ffv1")])
         let (artifact, file) = try VideoArtifact.open(try #require(outputs["video"]))
         #expect(artifact.encoder == "ffv1" && artifact.width == 40 && artifact.height == 10 && artifact.frameCount == 3)
         #expect(file.lastPathComponent == "video.mkv")
@@ -84,15 +90,17 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
         let directory = try StageHarness(label: "videoio-test")
         let pixel: [UInt8] = [200, 100, 50, 128]
         let image = Image8(width: 4, height: 2, channels: 4, samples: Array((0..<8).map { _ in pixel }.joined()))
-        let writer = try FrameSetWriter(directory: directory.file("rgba"), cameras: ["cam0"], size: PixelSize(width: 4, height: 2),
-                                        channels: 4, frameRate: Rational(25, 1))
+        let writer = try FrameSetWriter(
+            directory: directory.file("rgba"), cameras: ["cam0"], size: PixelSize(width: 4, height: 2),
+            channels: 4, frameRate: Rational(25, 1))
         try writer.append([image], timestamp: 0, sourceIndex: 0)
         _ = try writer.finish()
         func encodedPixel(_ alpha: String?) throws -> [UInt8] {
             var parameters: [String: ConfigValue] = ["codec": .string("ffv1")]
             if let alpha { parameters["alpha"] = .string(alpha) }
-            let outputs = try directory.run(VideoEncodeStage.self, name: "encode-\(alpha ?? "default")",
-                                            inputs: ["frames": directory.file("rgba")], with: parameters)
+            let outputs = try directory.run(
+                VideoEncodeStage.self, name: "encode-\(alpha ?? "default")",
+                inputs: ["frames": directory.file("rgba")], with: parameters)
             let frames = try decodeAll(try VideoArtifact.open(try #require(outputs["video"])).1)
             return Array(frames[0].samples[0..<3])
         }
@@ -104,8 +112,9 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
     @Test func encodeStageDefaultsToH264MP4() throws {
         let directory = try StageHarness(label: "videoio-test")
         let written = try makeFrameSet(directory.file("frames"), cameras: 1, frames: 4)
-        let outputs = try directory.run(VideoEncodeStage.self, inputs: ["frames": directory.file("frames")],
-                                   with: ["fps": .double(30)])
+        let outputs = try directory.run(
+            VideoEncodeStage.self, inputs: ["frames": directory.file("frames")],
+            with: ["fps": .double(30)])
         let (artifact, file) = try VideoArtifact.open(try #require(outputs["video"]))
         #expect(artifact.encoder == "libx264" && file.pathExtension == "mp4")
         #expect(artifact.frameRate == Rational(30, 1))
@@ -139,8 +148,9 @@ private func defaultsDecode<S: Stage>(_ stage: S.Type) -> Bool {
         for index in 0..<4 {
             try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=24x16", "-frames:v", "1", folder.appendingPathComponent("p\(index).jpg").path])
         }
-        let outputs = try directory.run(ImagesReadStage.self, inputs: ["images": folder],
-                                   with: ["camera": .string("phone"), "every_nth": .int(2), "fps": .double(10)])
+        let outputs = try directory.run(
+            ImagesReadStage.self, inputs: ["images": folder],
+            with: ["camera": .string("phone"), "every_nth": .int(2), "fps": .double(10)])
         let set = try FrameSet.open(try #require(outputs["frames"]))
         #expect(set.manifest.cameras == ["phone"])
         #expect(set.manifest.frameCount == 2 && set.manifest.width == 24 && set.manifest.height == 16)

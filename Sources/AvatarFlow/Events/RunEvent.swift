@@ -49,9 +49,11 @@ public struct RunEvent: Sendable, Codable, Equatable {
     public var metrics: [String: Double]?
 
     /// Creates an event stamped with the current time.
-    public init(_ kind: Kind, run: String, stage: String? = nil, completed: Int? = nil, total: Int? = nil,
-                unit: String? = nil, durationSeconds: Double? = nil, message: String? = nil, cacheKey: String? = nil,
-                metrics: [String: Double]? = nil) {
+    public init(
+        _ kind: Kind, run: String, stage: String? = nil, completed: Int? = nil, total: Int? = nil,
+        unit: String? = nil, durationSeconds: Double? = nil, message: String? = nil, cacheKey: String? = nil,
+        metrics: [String: Double]? = nil
+    ) {
         self.kind = kind
         self.time = Date().timeIntervalSince1970
         self.run = run

@@ -27,8 +27,9 @@ public final class ArtifactStore: Sendable {
             do {
                 try FileManager.default.createDirectory(at: self.root.appendingPathComponent(sub), withIntermediateDirectories: true)
             } catch {
-                throw ArtifactStoreError(path: self.root.path, message: "cannot create the cache directory: \(error.localizedDescription)",
-                                         fix: "choose a writable location with --cache DIR")
+                throw ArtifactStoreError(
+                    path: self.root.path, message: "cannot create the cache directory: \(error.localizedDescription)",
+                    fix: "choose a writable location with --cache DIR")
             }
         }
     }
@@ -78,21 +79,25 @@ public final class ArtifactStore: Sendable {
 
     /// Digests the outputs, writes the manifests, fsyncs and renames the workspace into place.
     /// Returns the committed record. With the key's lock held.
-    func commit(workspace: URL, key: String, stageID: String, version: Int, parameters: ConfigValue,
-                inputs: [String: String], outputTypes: [String: ArtifactType], duration: Double) throws -> StageRecord {
+    func commit(
+        workspace: URL, key: String, stageID: String, version: Int, parameters: ConfigValue,
+        inputs: [String: String], outputTypes: [String: ArtifactType], duration: Double
+    ) throws -> StageRecord {
         var outputs: [String: ArtifactManifest] = [:]
         for (port, type) in outputTypes {
             let directory = workspace.appendingPathComponent("outputs").appendingPathComponent(port)
             let files = try ArtifactDigest.files(under: directory)
             let bytes = try files.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: $1.1.path)[.size] as? Int) ?? 0) }
-            let manifest = ArtifactManifest(type: type.name, digest: try ArtifactDigest.of(directory: directory),
-                                            fileCount: files.count, byteCount: bytes)
+            let manifest = ArtifactManifest(
+                type: type.name, digest: try ArtifactDigest.of(directory: directory),
+                fileCount: files.count, byteCount: bytes)
             try Self.writeJSON(manifest, to: directory.appendingPathComponent(Self.manifestName))
             outputs[port] = manifest
         }
-        let record = StageRecord(stageID: stageID, version: version, cacheKey: key, parameters: parameters, inputs: inputs,
-                                 outputs: outputs, durationSeconds: duration, peakMemoryBytes: ResourceUsage.peakResidentBytes(),
-                                 committedAt: Date().timeIntervalSince1970)
+        let record = StageRecord(
+            stageID: stageID, version: version, cacheKey: key, parameters: parameters, inputs: inputs,
+            outputs: outputs, durationSeconds: duration, peakMemoryBytes: ResourceUsage.peakResidentBytes(),
+            committedAt: Date().timeIntervalSince1970)
         try Self.writeJSON(record, to: workspace.appendingPathComponent("stage.json"))
         try Durability.syncTree(workspace)
         let destination = objects.appendingPathComponent(key)
@@ -101,8 +106,9 @@ public final class ArtifactStore: Sendable {
             return self.record(for: key) ?? record
         }
         guard rename(workspace.path, destination.path) == 0 else {
-            throw ArtifactStoreError(path: destination.path, message: "cannot commit: \(String(cString: strerror(errno)))",
-                                     fix: "check free space and permissions of the cache directory")
+            throw ArtifactStoreError(
+                path: destination.path, message: "cannot commit: \(String(cString: strerror(errno)))",
+                fix: "check free space and permissions of the cache directory")
         }
         Durability.syncDirectory(objects)
         try? FileManager.default.removeItem(at: root.appendingPathComponent("checkpoints").appendingPathComponent(key))
@@ -116,8 +122,9 @@ public final class ArtifactStore: Sendable {
         guard FileManager.default.fileExists(atPath: object.path) else { return }
         let aside = root.appendingPathComponent("tmp").appendingPathComponent("\(key).evicted-\(UUID().uuidString)")
         guard rename(object.path, aside.path) == 0 else {
-            throw ArtifactStoreError(path: object.path, message: "cannot remove the old result: \(String(cString: strerror(errno)))",
-                                     fix: "check permissions of the cache directory")
+            throw ArtifactStoreError(
+                path: object.path, message: "cannot remove the old result: \(String(cString: strerror(errno)))",
+                fix: "check permissions of the cache directory")
         }
         try? FileManager.default.removeItem(at: aside)
     }

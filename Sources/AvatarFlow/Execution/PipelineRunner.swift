@@ -44,7 +44,10 @@ public struct PipelineRunner: Sendable {
                 while index < pending.count {
                     let stage = pending[index]
                     let failedDependency = stage.dependencies.first { dependency in
-                        switch outcomes[dependency] { case .failed, .skipped: return true; default: return false }
+                        switch outcomes[dependency] {
+                        case .failed, .skipped: return true
+                        default: return false
+                        }
                     }
                     if let failedDependency {
                         outcomes[stage.name] = .skipped("upstream stage '\(failedDependency)' did not complete")
@@ -52,10 +55,14 @@ public struct PipelineRunner: Sendable {
                         pending.remove(at: index)
                         continue
                     }
-                    guard !stopLaunching, stage.dependencies.allSatisfy({ outcomes[$0]?.record != nil }) else { index += 1; continue }
+                    guard !stopLaunching, stage.dependencies.allSatisfy({ outcomes[$0]?.record != nil }) else {
+                        index += 1
+                        continue
+                    }
                     let inputs = resolveInputs(stage, plan: plan, outcomes: outcomes, externalDigests: externalDigests)
-                    let key = CacheKey(stageID: stage.descriptor.id, version: stage.descriptor.version,
-                                       parameters: stage.parameters, inputDigests: inputs.digests)
+                    let key = CacheKey(
+                        stageID: stage.descriptor.id, version: stage.descriptor.version,
+                        parameters: stage.parameters, inputDigests: inputs.digests)
                     if !forced.contains(stage.name), let record = store.record(for: key.value) {
                         outcomes[stage.name] = .cached(record)
                         store.remember(record, pipeline: plan.spec.name, stage: stage.name)
@@ -64,13 +71,17 @@ public struct PipelineRunner: Sendable {
                         pending.remove(at: index)
                         continue
                     }
-                    guard running < options.jobs else { index += 1; continue }
+                    guard running < options.jobs else {
+                        index += 1
+                        continue
+                    }
                     pending.remove(at: index)
                     running += 1
                     let force = forced.contains(stage.name)
                     group.addTask {
-                        let outcome = await execute(stage, key: key, inputs: inputs, force: force, plan: plan,
-                                                    runName: runName, runDirectory: runDirectory)
+                        let outcome = await execute(
+                            stage, key: key, inputs: inputs, force: force, plan: plan,
+                            runName: runName, runDirectory: runDirectory)
                         return (stage.name, outcome)
                     }
                 }
@@ -97,8 +108,10 @@ public struct PipelineRunner: Sendable {
         var sources: [String: String]
     }
 
-    private func resolveInputs(_ stage: ExecutionPlan.PlannedStage, plan: ExecutionPlan, outcomes: [String: StageOutcome],
-                               externalDigests: [String: String]) -> ResolvedInputs {
+    private func resolveInputs(
+        _ stage: ExecutionPlan.PlannedStage, plan: ExecutionPlan, outcomes: [String: StageOutcome],
+        externalDigests: [String: String]
+    ) -> ResolvedInputs {
         var resolved = ResolvedInputs(directories: [:], digests: [:], sources: [:])
         for (port, reference) in stage.inputs {
             resolved.sources[port] = reference.description
@@ -116,8 +129,10 @@ public struct PipelineRunner: Sendable {
         return resolved
     }
 
-    private func execute(_ stage: ExecutionPlan.PlannedStage, key: CacheKey, inputs: ResolvedInputs, force: Bool, plan: ExecutionPlan,
-                         runName: String, runDirectory: RunDirectory) async -> StageOutcome {
+    private func execute(
+        _ stage: ExecutionPlan.PlannedStage, key: CacheKey, inputs: ResolvedInputs, force: Bool, plan: ExecutionPlan,
+        runName: String, runDirectory: RunDirectory
+    ) async -> StageOutcome {
         let store = self.store, sink = self.sink
         let result: Result<StageOutcome, Error> = await Self.onDedicatedThread {
             // Held until this closure returns; another process computing the same key waits here.
@@ -127,12 +142,13 @@ public struct PipelineRunner: Sendable {
             if force { try store.evict(key: key.value) }
             let (workspace, outputs) = try store.prepareWorkspace(key: key.value, ports: stage.descriptor.outputs.map(\.name))
             let stageDirectory = runDirectory.stageDirectory(stage.name)
-            let context = StageContext(stageName: stage.name, stageID: stage.descriptor.id, runName: runName,
-                                       inputs: inputs.directories, outputs: outputs,
-                                       workDirectory: stageDirectory.appendingPathComponent("work"),
-                                       checkpointDirectory: try store.checkpointDirectory(key: key.value),
-                                       pipelineDirectory: plan.spec.directory,
-                                       logFile: stageDirectory.appendingPathComponent("log.txt"), sink: sink)
+            let context = StageContext(
+                stageName: stage.name, stageID: stage.descriptor.id, runName: runName,
+                inputs: inputs.directories, outputs: outputs,
+                workDirectory: stageDirectory.appendingPathComponent("work"),
+                checkpointDirectory: try store.checkpointDirectory(key: key.value),
+                pipelineDirectory: plan.spec.directory,
+                logFile: stageDirectory.appendingPathComponent("log.txt"), sink: sink)
             context.log("cache key \(key.value)")
             context.log("key material \(key.material)")
             sink.receive(RunEvent(.started, run: runName, stage: stage.name, cacheKey: key.value))
@@ -140,10 +156,11 @@ public struct PipelineRunner: Sendable {
             try stage.descriptor.run(context, parameters: stage.parameters)
             let duration = Date().timeIntervalSince(start)
             context.log("finished in \(String(format: "%.2f", duration)) s; committing")
-            let record = try store.commit(workspace: workspace, key: key.value, stageID: stage.descriptor.id,
-                                          version: stage.descriptor.version, parameters: stage.parameters, inputs: inputs.digests,
-                                          outputTypes: Dictionary(uniqueKeysWithValues: stage.descriptor.outputs.map { ($0.name, $0.type) }),
-                                          duration: duration)
+            let record = try store.commit(
+                workspace: workspace, key: key.value, stageID: stage.descriptor.id,
+                version: stage.descriptor.version, parameters: stage.parameters, inputs: inputs.digests,
+                outputTypes: Dictionary(uniqueKeysWithValues: stage.descriptor.outputs.map { ($0.name, $0.type) }),
+                duration: duration)
             return .ran(record)
         }
         let outcome: StageOutcome
@@ -154,8 +171,10 @@ public struct PipelineRunner: Sendable {
             if case .cached = value {
                 sink.receive(RunEvent(.cached, run: runName, stage: stage.name, cacheKey: key.value))
             } else {
-                sink.receive(RunEvent(.finished, run: runName, stage: stage.name,
-                                      durationSeconds: value.record!.durationSeconds, cacheKey: key.value))
+                sink.receive(
+                    RunEvent(
+                        .finished, run: runName, stage: stage.name,
+                        durationSeconds: value.record!.durationSeconds, cacheKey: key.value))
             }
         case .failure(let error):
             let failure = StageFailure(stage: stage.name, stageID: stage.descriptor.id, runDirectory: runDirectory.url, message: "\(error)")

@@ -23,8 +23,9 @@ public struct RunDirectory: Sendable {
             try FileManager.default.createDirectory(at: url.appendingPathComponent("outputs"), withIntermediateDirectories: true)
             try Self.resolvedYAML(plan).write(to: url.appendingPathComponent("pipeline.yaml"), atomically: true, encoding: .utf8)
         } catch {
-            throw ArtifactStoreError(path: url.path, message: "cannot create the run directory: \(error.localizedDescription)",
-                                     fix: "choose a writable location with --runs DIR")
+            throw ArtifactStoreError(
+                path: url.path, message: "cannot create the run directory: \(error.localizedDescription)",
+                fix: "choose a writable location with --runs DIR")
         }
         return RunDirectory(url: url)
     }

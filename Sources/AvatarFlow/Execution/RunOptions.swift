@@ -18,8 +18,10 @@ public struct RunOptions: Sendable {
     public var runName: String?
 
     /// Creates options; defaults: 2 jobs (the cores of the reference machine), nothing forced.
-    public init(jobs: Int = 2, force: Bool = false, from: String? = nil, until: String? = nil, keepGoing: Bool = false,
-                runsDirectory: URL = URL(fileURLWithPath: "runs"), runName: String? = nil) {
+    public init(
+        jobs: Int = 2, force: Bool = false, from: String? = nil, until: String? = nil, keepGoing: Bool = false,
+        runsDirectory: URL = URL(fileURLWithPath: "runs"), runName: String? = nil
+    ) {
         self.jobs = max(1, jobs)
         self.force = force
         self.from = from

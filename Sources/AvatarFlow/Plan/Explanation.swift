@@ -67,8 +67,9 @@ public struct PipelineExplainer: Sendable {
                 result.append(.init(stage: stage.name, decision: .willRun(["upstream \(names) will run, so its input will be new"])))
                 continue
             }
-            let key = CacheKey(stageID: stage.descriptor.id, version: stage.descriptor.version, parameters: stage.parameters,
-                               inputDigests: digests)
+            let key = CacheKey(
+                stageID: stage.descriptor.id, version: stage.descriptor.version, parameters: stage.parameters,
+                inputDigests: digests)
             if let record = store.record(for: key.value) {
                 records[stage.name] = record
                 result.append(.init(stage: stage.name, decision: .cached(key: key.value)))
@@ -84,8 +85,9 @@ public struct PipelineExplainer: Sendable {
             return ["no result of this stage is cached yet"]
         }
         var reasons: [String] = []
-        if last.stageID != stage.descriptor.id { reasons.append("it now uses \(stage.descriptor.id) instead of \(last.stageID)") }
-        else if last.version != stage.descriptor.version {
+        if last.stageID != stage.descriptor.id {
+            reasons.append("it now uses \(stage.descriptor.id) instead of \(last.stageID)")
+        } else if last.version != stage.descriptor.version {
             reasons.append("\(stage.descriptor.id) changed from version \(last.version) to \(stage.descriptor.version)")
         }
         let old = Self.flatten(last.parameters), new = Self.flatten(stage.parameters)

@@ -156,7 +156,8 @@ extension ConfigNode {
             result.unicodeScalars.append(contentsOf: scalars[..<index])
             let rest = scalars[index...]
             if rest.dropFirst().first == "{", let close = rest.firstIndex(where: { $0 == "}" || $0 == "\n" }), rest[close] == "}",
-               !rest[rest.index(index, offsetBy: 2)..<close].contains("{") {
+                !rest[rest.index(index, offsetBy: 2)..<close].contains("{")
+            {
                 result += "$⦃"
                 result.unicodeScalars.append(contentsOf: rest[rest.index(index, offsetBy: 2)..<close])
                 result += "⦄"
@@ -206,8 +207,9 @@ extension ConfigNode {
             return ConfigNode(.sequence(sequence.map { convert($0, file: file) }), at: here)
         case .mapping(let mapping):
             let entries = mapping.map { key, value in
-                Entry(key: key.string ?? "\(key)", keyLocation: location(key.mark, file: file),
-                      value: convert(value, file: file))
+                Entry(
+                    key: key.string ?? "\(key)", keyLocation: location(key.mark, file: file),
+                    value: convert(value, file: file))
             }
             return ConfigNode(.mapping(entries), at: here)
         case .alias(let alias):
@@ -229,14 +231,16 @@ extension ConfigNode {
     private static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             let detail = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
-            return .error(.yamlSyntax, at: location(mark, file: file), "YAML syntax: \(problem)\(detail)",
-                          hint: "check indentation and that every `key: value` pair has a space after the colon")
+            return .error(
+                .yamlSyntax, at: location(mark, file: file), "YAML syntax: \(problem)\(detail)",
+                hint: "check indentation and that every `key: value` pair has a space after the colon")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return .error(.duplicateName, at: location(context.mark, file: file),
-                          "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping",
-                          hint: "each stage, input, parameter and port name may appear only once; rename or remove one")
+            return .error(
+                .duplicateName, at: location(context.mark, file: file),
+                "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping",
+                hint: "each stage, input, parameter and port name may appear only once; rename or remove one")
         default:
             return .error(.yamlSyntax, at: SourceLocation(file: file, line: 1, column: 1), "YAML: \(error)")
         }

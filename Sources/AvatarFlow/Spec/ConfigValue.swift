@@ -16,13 +16,21 @@ public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Decodes from any JSON value.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Int.self) { self = .int(value) }
-        else if let value = try? container.decode(Double.self) { self = .double(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([ConfigValue].self) { self = .list(value) }
-        else { self = .object(try container.decode([String: ConfigValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .double(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([ConfigValue].self) {
+            self = .list(value)
+        } else {
+            self = .object(try container.decode([String: ConfigValue].self))
+        }
     }
 
     /// Encodes as the natural JSON value.
@@ -51,7 +59,8 @@ public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
         case .string(let value): return ConfigValue.quoted(value)
         case .list(let values): return "[" + values.map(\.canonicalJSON).joined(separator: ",") + "]"
         case .object(let fields):
-            return "{" + fields.keys.sorted().map { ConfigValue.quoted($0) + ":" + fields[$0]!.canonicalJSON }
+            return "{"
+                + fields.keys.sorted().map { ConfigValue.quoted($0) + ":" + fields[$0]!.canonicalJSON }
                 .joined(separator: ",") + "}"
         }
     }

@@ -16,8 +16,9 @@ public enum Matrix {
             points = points.flatMap { point in
                 axis.values.map { value in
                     let override = Override(path: path, value: value, location: value.location)
-                    return Point(overrides: point.overrides + [override],
-                                 label: point.label.isEmpty ? override.label : point.label + "-" + override.label)
+                    return Point(
+                        overrides: point.overrides + [override],
+                        label: point.label.isEmpty ? override.label : point.label + "-" + override.label)
                 }
             }
         }

@@ -20,14 +20,20 @@ public struct Override: Sendable, Hashable {
     /// Parses `a.b=value`; throws when there is no `=` or the path is empty.
     public init(parsing text: String, location: SourceLocation) throws {
         guard let equals = text.firstIndex(of: "=") else {
-            throw PipelineValidationError([.error(.override, at: location, "override '\(text)' has no '='",
-                                                  hint: "write --set stage.parameter=value, e.g. --set train.iterations=2000")])
+            throw PipelineValidationError([
+                .error(
+                    .override, at: location, "override '\(text)' has no '='",
+                    hint: "write --set stage.parameter=value, e.g. --set train.iterations=2000")
+            ])
         }
         let key = text[..<equals].trimmingCharacters(in: .whitespaces)
         let path = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard !key.isEmpty, !path.contains("") else {
-            throw PipelineValidationError([.error(.override, at: location, "override '\(text)' has an empty name",
-                                                  hint: "write --set stage.parameter=value")])
+            throw PipelineValidationError([
+                .error(
+                    .override, at: location, "override '\(text)' has an empty name",
+                    hint: "write --set stage.parameter=value")
+            ])
         }
         self.path = path
         self.value = ConfigNode.parseValue(String(text[text.index(after: equals)...]), at: location)

@@ -34,25 +34,33 @@ public struct PipelineLoader: Sendable {
 
     // MARK: Files and extends
 
-    private func loadWithExtends(_ file: URL, chain: [URL], referencedFrom: SourceLocation?,
-                                 diagnostics: inout [Diagnostic]) -> ConfigNode? {
+    private func loadWithExtends(
+        _ file: URL, chain: [URL], referencedFrom: SourceLocation?,
+        diagnostics: inout [Diagnostic]
+    ) -> ConfigNode? {
         let display = Self.displayPath(file)
         guard let data = FileManager.default.contents(atPath: file.path), let text = String(data: data, encoding: .utf8) else {
             let exists = FileManager.default.fileExists(atPath: file.path)
             if let referencedFrom {
-                diagnostics.append(.error(.missingExtends, at: referencedFrom,
-                                          "extends '\(display)', which \(exists ? "is not readable UTF-8 text" : "does not exist")",
-                                          hint: "paths in `extends:` are relative to the file that names them"))
+                diagnostics.append(
+                    .error(
+                        .missingExtends, at: referencedFrom,
+                        "extends '\(display)', which \(exists ? "is not readable UTF-8 text" : "does not exist")",
+                        hint: "paths in `extends:` are relative to the file that names them"))
             } else {
-                diagnostics.append(.error(.schema, at: nil, "pipeline file '\(display)' \(exists ? "is not readable UTF-8 text" : "does not exist")",
-                                          hint: "pass the path of a .yaml file, e.g. Pipelines/quickstart.yaml"))
+                diagnostics.append(
+                    .error(
+                        .schema, at: nil, "pipeline file '\(display)' \(exists ? "is not readable UTF-8 text" : "does not exist")",
+                        hint: "pass the path of a .yaml file, e.g. Pipelines/quickstart.yaml"))
             }
             return nil
         }
         var tree: ConfigNode
         switch ConfigNode.parse(yaml: text, file: display) {
         case .success(let node): tree = node
-        case .failure(let diagnostic): diagnostics.append(diagnostic); return nil
+        case .failure(let diagnostic):
+            diagnostics.append(diagnostic)
+            return nil
         }
         guard tree.entries != nil else {
             diagnostics.append(.error(.schema, at: tree.location, "a pipeline file must be a mapping (pipeline:, stages:, …)"))
@@ -64,14 +72,19 @@ public struct PipelineLoader: Sendable {
             diagnostics.append(.error(.schema, at: extends.value.location, "`extends:` must name one pipeline file"))
             return tree
         }
-        let baseURL = basePath.hasPrefix("/") ? URL(fileURLWithPath: basePath)
+        let baseURL =
+            basePath.hasPrefix("/")
+            ? URL(fileURLWithPath: basePath)
             : file.deletingLastPathComponent().appendingPathComponent(basePath).standardizedFileURL
         if chain.contains(baseURL) || baseURL == file.standardizedFileURL {
             diagnostics.append(.error(.cycle, at: extends.value.location, "`extends:` chain loops back to '\(basePath)'"))
             return tree
         }
-        guard var base = loadWithExtends(baseURL, chain: chain + [file.standardizedFileURL], referencedFrom: extends.value.location,
-                                         diagnostics: &diagnostics) else { return tree }
+        guard
+            var base = loadWithExtends(
+                baseURL, chain: chain + [file.standardizedFileURL], referencedFrom: extends.value.location,
+                diagnostics: &diagnostics)
+        else { return tree }
         // A stage that switches to another `use:` replaces the base's entry: ports and parameters of
         // the old stage type do not carry over. Otherwise stages merge key by key.
         if var baseStages = base["stages"], let overlayStages = tree["stages"]?.entries {
@@ -92,12 +105,16 @@ public struct PipelineLoader: Sendable {
 
     private func checkTopLevel(_ tree: ConfigNode, diagnostics: inout [Diagnostic]) {
         for entry in tree.entries ?? [] where !Self.topLevelKeys.contains(entry.key) {
-            diagnostics.append(.error(.schema, at: entry.keyLocation, "unknown top-level key '\(entry.key)'",
-                                      hint: Suggestions.hint(for: entry.key, in: Self.topLevelKeys, noun: "top-level key")))
+            diagnostics.append(
+                .error(
+                    .schema, at: entry.keyLocation, "unknown top-level key '\(entry.key)'",
+                    hint: Suggestions.hint(for: entry.key, in: Self.topLevelKeys, noun: "top-level key")))
         }
         if tree["pipeline"]?.scalarText == nil {
-            diagnostics.append(.error(.schema, at: tree.location, "the pipeline has no name",
-                                      hint: "add `pipeline: my-experiment` at the top of the file"))
+            diagnostics.append(
+                .error(
+                    .schema, at: tree.location, "the pipeline has no name",
+                    hint: "add `pipeline: my-experiment` at the top of the file"))
         }
     }
 
@@ -122,19 +139,25 @@ public struct PipelineLoader: Sendable {
                 stages.set(head, to: stage, keyLocation: override.location)
                 tree.set("stages", to: stages, keyLocation: override.location)
             } else {
-                let hint = stageNames.contains(head)
+                let hint =
+                    stageNames.contains(head)
                     ? "name a parameter of stage '\(head)': --set \(head).<parameter>=value"
                     : Suggestions.hint(for: head, in: paramNames + stageNames, noun: "parameter or stage name")
-                diagnostics.append(.error(.override, at: override.location,
-                                          "override '\(override.path.joined(separator: "."))' names neither a pipeline parameter nor a stage",
-                                          hint: hint))
+                diagnostics.append(
+                    .error(
+                        .override, at: override.location,
+                        "override '\(override.path.joined(separator: "."))' names neither a pipeline parameter nor a stage",
+                        hint: hint))
             }
         }
     }
 
     private static func setNested(_ node: inout ConfigNode, path: ArraySlice<String>, value: ConfigNode, location: SourceLocation) {
         guard let head = path.first else { return }
-        if path.count == 1 { node.set(head, to: value, keyLocation: location); return }
+        if path.count == 1 {
+            node.set(head, to: value, keyLocation: location)
+            return
+        }
         var child = node[head] ?? ConfigNode(.mapping([]), at: location)
         if child.entries == nil { child = ConfigNode(.mapping([]), at: location) }
         setNested(&child, path: path.dropFirst(), value: value, location: location)
@@ -156,11 +179,12 @@ public struct PipelineLoader: Sendable {
         switch node.content {
         case .mapping(let entries):
             var copy = node
-            copy.content = .mapping(entries.map { entry in
-                var entry = entry
-                entry.value = substitute(entry.value, params: params, diagnostics: &diagnostics)
-                return entry
-            })
+            copy.content = .mapping(
+                entries.map { entry in
+                    var entry = entry
+                    entry.value = substitute(entry.value, params: params, diagnostics: &diagnostics)
+                    return entry
+                })
             return copy
         case .sequence(let items):
             var copy = node
@@ -182,10 +206,12 @@ public struct PipelineLoader: Sendable {
                     result += value.value.description
                 } else {
                     failed = true
-                    diagnostics.append(.error(.unresolvedReference, at: node.location,
-                                              "unresolved '${\(reference.name)}': no such parameter",
-                                              hint: Suggestions.hint(for: reference.name, in: Array(params.keys), noun: "parameter")
-                                                + " (declare it under `params:` or pass --set \(reference.name)=…)"))
+                    diagnostics.append(
+                        .error(
+                            .unresolvedReference, at: node.location,
+                            "unresolved '${\(reference.name)}': no such parameter",
+                            hint: Suggestions.hint(for: reference.name, in: Array(params.keys), noun: "parameter")
+                                + " (declare it under `params:` or pass --set \(reference.name)=…)"))
                 }
             }
             result += text[cursor...]
@@ -198,8 +224,11 @@ public struct PipelineLoader: Sendable {
         var search = text.startIndex
         while let open = text.range(of: "${", range: search..<text.endIndex) {
             guard let close = text.range(of: "}", range: open.upperBound..<text.endIndex) else { break }
-            found.append((String(text[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespaces),
-                          open.lowerBound..<close.upperBound))
+            found.append(
+                (
+                    String(text[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespaces),
+                    open.lowerBound..<close.upperBound
+                ))
             search = close.upperBound
         }
         return found
@@ -213,8 +242,10 @@ public struct PipelineLoader: Sendable {
         for entry in mapping(tree["inputs"], what: "inputs", diagnostics: &diagnostics) {
             let typeName = entry.value["type"]?.scalarText ?? entry.value.scalarText
             guard let typeName, !(entry.value.isNull) else {
-                diagnostics.append(.error(.schema, at: entry.keyLocation, "input '\(entry.key)' has no type",
-                                          hint: "write `\(entry.key): {type: Capture}`"))
+                diagnostics.append(
+                    .error(
+                        .schema, at: entry.keyLocation, "input '\(entry.key)' has no type",
+                        hint: "write `\(entry.key): {type: Capture}`"))
                 continue
             }
             var path = inputPaths[entry.key]
@@ -224,47 +255,62 @@ public struct PipelineLoader: Sendable {
             inputs.append(.init(name: entry.key, type: ArtifactType(typeName), path: path, location: entry.keyLocation))
         }
         for name in inputPaths.keys where !inputs.contains(where: { $0.name == name }) {
-            diagnostics.append(.error(.unknownInput, at: .commandLine(argument: 0), "--input '\(name)': the pipeline declares no such input",
-                                      hint: Suggestions.hint(for: name, in: inputs.map(\.name), noun: "input")))
+            diagnostics.append(
+                .error(
+                    .unknownInput, at: .commandLine(argument: 0), "--input '\(name)': the pipeline declares no such input",
+                    hint: Suggestions.hint(for: name, in: inputs.map(\.name), noun: "input")))
         }
 
         var stages: [PipelineSpec.StageEntry] = []
         for entry in mapping(tree["stages"], what: "stages", diagnostics: &diagnostics) {
             guard entry.value.entries != nil else {
-                diagnostics.append(.error(.schema, at: entry.value.location, "stage '\(entry.key)' must be a mapping with `use:`",
-                                          hint: "write `\(entry.key): {use: video.decode, in: {…}, with: {…}}`"))
+                diagnostics.append(
+                    .error(
+                        .schema, at: entry.value.location, "stage '\(entry.key)' must be a mapping with `use:`",
+                        hint: "write `\(entry.key): {use: video.decode, in: {…}, with: {…}}`"))
                 continue
             }
             for key in entry.value.entries! where !Self.stageKeys.contains(key.key) {
-                diagnostics.append(.error(.schema, at: key.keyLocation, "stage '\(entry.key)': unknown key '\(key.key)'",
-                                          hint: Suggestions.hint(for: key.key, in: Self.stageKeys, noun: "stage key")))
+                diagnostics.append(
+                    .error(
+                        .schema, at: key.keyLocation, "stage '\(entry.key)': unknown key '\(key.key)'",
+                        hint: Suggestions.hint(for: key.key, in: Self.stageKeys, noun: "stage key")))
             }
             let use = entry.value.entry("use")
             if use?.value.scalarText == nil {
-                diagnostics.append(.error(.schema, at: entry.keyLocation, "stage '\(entry.key)' has no `use:`",
-                                          hint: "name the stage to run, e.g. `use: video.decode` (see `avatarflow stages`)"))
+                diagnostics.append(
+                    .error(
+                        .schema, at: entry.keyLocation, "stage '\(entry.key)' has no `use:`",
+                        hint: "name the stage to run, e.g. `use: video.decode` (see `avatarflow stages`)"))
             }
             var bindings: [PipelineSpec.Binding] = []
             for binding in mapping(entry.value["in"], what: "in", diagnostics: &diagnostics) {
                 guard let text = binding.value.scalarText, let reference = ArtifactReference(parsing: text) else {
-                    diagnostics.append(.error(.schema, at: binding.value.location,
-                                              "input '\(binding.key)' of stage '\(entry.key)' must be `$input` or `stage.port`",
-                                              hint: "e.g. `\(binding.key): decode.frames` or `\(binding.key): $capture`"))
+                    diagnostics.append(
+                        .error(
+                            .schema, at: binding.value.location,
+                            "input '\(binding.key)' of stage '\(entry.key)' must be `$input` or `stage.port`",
+                            hint: "e.g. `\(binding.key): decode.frames` or `\(binding.key): $capture`"))
                     continue
                 }
-                bindings.append(.init(port: binding.key, source: reference, location: binding.keyLocation,
-                                      sourceLocation: binding.value.location))
+                bindings.append(
+                    .init(
+                        port: binding.key, source: reference, location: binding.keyLocation,
+                        sourceLocation: binding.value.location))
             }
-            stages.append(.init(name: entry.key, use: use?.value.scalarText ?? "",
-                                useLocation: use?.value.location ?? entry.keyLocation, bindings: bindings,
-                                with: mapping(entry.value["with"], what: "with", diagnostics: &diagnostics),
-                                location: entry.keyLocation))
+            stages.append(
+                .init(
+                    name: entry.key, use: use?.value.scalarText ?? "",
+                    useLocation: use?.value.location ?? entry.keyLocation, bindings: bindings,
+                    with: mapping(entry.value["with"], what: "with", diagnostics: &diagnostics),
+                    location: entry.keyLocation))
         }
 
         var outputs: [PipelineSpec.Output] = []
         for entry in mapping(tree["outputs"], what: "outputs", diagnostics: &diagnostics) {
             guard let text = entry.value.scalarText, let reference = ArtifactReference(parsing: text),
-                  case .stageOutput = reference else {
+                case .stageOutput = reference
+            else {
                 diagnostics.append(.error(.schema, at: entry.value.location, "output '\(entry.key)' must name `stage.port`"))
                 continue
             }
@@ -274,16 +320,19 @@ public struct PipelineLoader: Sendable {
         var matrix: [PipelineSpec.MatrixAxis] = []
         for entry in mapping(tree["matrix"], what: "matrix", diagnostics: &diagnostics) {
             guard case .sequence(let values) = entry.value.content, !values.isEmpty else {
-                diagnostics.append(.error(.schema, at: entry.value.location, "matrix axis '\(entry.key)' must be a non-empty list",
-                                          hint: "write `\(entry.key): [1000, 2000]`"))
+                diagnostics.append(
+                    .error(
+                        .schema, at: entry.value.location, "matrix axis '\(entry.key)' must be a non-empty list",
+                        hint: "write `\(entry.key): [1000, 2000]`"))
                 continue
             }
             matrix.append(.init(key: entry.key, values: values, location: entry.keyLocation))
         }
 
-        return PipelineSpec(name: tree["pipeline"]?.scalarText ?? "pipeline", summary: tree["summary"]?.scalarText ?? "",
-                            file: file, params: tree["params"]?.entries ?? [], inputs: inputs, stages: stages,
-                            outputs: outputs, matrix: matrix, resolved: tree)
+        return PipelineSpec(
+            name: tree["pipeline"]?.scalarText ?? "pipeline", summary: tree["summary"]?.scalarText ?? "",
+            file: file, params: tree["params"]?.entries ?? [], inputs: inputs, stages: stages,
+            outputs: outputs, matrix: matrix, resolved: tree)
     }
 
     private func mapping(_ node: ConfigNode?, what: String, diagnostics: inout [Diagnostic]) -> [ConfigNode.Entry] {

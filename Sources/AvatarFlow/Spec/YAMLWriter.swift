@@ -41,7 +41,8 @@ public enum YAMLWriter {
     private static func scalar(_ value: ConfigValue) -> String {
         switch value {
         case .string(let text):
-            let plain = !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "_-./$".contains($0) }
+            let plain =
+                !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "_-./$".contains($0) }
                 && !["true", "false", "null", "yes", "no", "on", "off", "~"].contains(text.lowercased())
                 && Double(text) == nil && Int(text) == nil
             return plain ? text : value.canonicalJSON

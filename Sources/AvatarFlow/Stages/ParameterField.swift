@@ -25,8 +25,10 @@ public struct ParameterField: Sendable, Hashable, Codable {
     public var doc: String
 
     /// Creates a field; prefer the static constructors.
-    public init(name: String, kind: Kind, defaultValue: ConfigValue, minimum: Double? = nil, maximum: Double? = nil,
-                choices: [String] = [], doc: String) {
+    public init(
+        name: String, kind: Kind, defaultValue: ConfigValue, minimum: Double? = nil, maximum: Double? = nil,
+        choices: [String] = [], doc: String
+    ) {
         self.name = name
         self.kind = kind
         self.defaultValue = defaultValue
@@ -38,14 +40,16 @@ public struct ParameterField: Sendable, Hashable, Codable {
 
     /// An integer parameter with an inclusive range.
     public static func int(_ name: String, _ defaultValue: Int, range: ClosedRange<Int>? = nil, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .int, defaultValue: .int(defaultValue),
-                       minimum: range.map { Double($0.lowerBound) }, maximum: range.map { Double($0.upperBound) }, doc: doc)
+        ParameterField(
+            name: name, kind: .int, defaultValue: .int(defaultValue),
+            minimum: range.map { Double($0.lowerBound) }, maximum: range.map { Double($0.upperBound) }, doc: doc)
     }
 
     /// A real parameter with an inclusive range.
     public static func double(_ name: String, _ defaultValue: Double, range: ClosedRange<Double>? = nil, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .double, defaultValue: .double(defaultValue),
-                       minimum: range?.lowerBound, maximum: range?.upperBound, doc: doc)
+        ParameterField(
+            name: name, kind: .double, defaultValue: .double(defaultValue),
+            minimum: range?.lowerBound, maximum: range?.upperBound, doc: doc)
     }
 
     /// A boolean parameter.
@@ -70,14 +74,16 @@ public struct ParameterField: Sendable, Hashable, Codable {
 
     /// A list of integers, each within the range.
     public static func intList(_ name: String, _ defaultValue: [Int], range: ClosedRange<Int>? = nil, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .intList, defaultValue: .list(defaultValue.map(ConfigValue.int)),
-                       minimum: range.map { Double($0.lowerBound) }, maximum: range.map { Double($0.upperBound) }, doc: doc)
+        ParameterField(
+            name: name, kind: .intList, defaultValue: .list(defaultValue.map(ConfigValue.int)),
+            minimum: range.map { Double($0.lowerBound) }, maximum: range.map { Double($0.upperBound) }, doc: doc)
     }
 
     /// A list of reals, each within the range.
     public static func doubleList(_ name: String, _ defaultValue: [Double], range: ClosedRange<Double>? = nil, doc: String) -> ParameterField {
-        ParameterField(name: name, kind: .doubleList, defaultValue: .list(defaultValue.map(ConfigValue.double)),
-                       minimum: range?.lowerBound, maximum: range?.upperBound, doc: doc)
+        ParameterField(
+            name: name, kind: .doubleList, defaultValue: .list(defaultValue.map(ConfigValue.double)),
+            minimum: range?.lowerBound, maximum: range?.upperBound, doc: doc)
     }
 
     /// A list of strings.
@@ -121,8 +127,9 @@ public struct ParameterField: Sendable, Hashable, Codable {
             if choices.contains(text) { return .success(value) }
             return .failure(.notAllowed(text, choices: choices))
         case (.intList, .list(let items)), (.doubleList, .list(let items)), (.stringList, .list(let items)):
-            let element = ParameterField(name: name, kind: kind == .intList ? .int : kind == .doubleList ? .double : .string,
-                                         defaultValue: .null, minimum: minimum, maximum: maximum, doc: doc)
+            let element = ParameterField(
+                name: name, kind: kind == .intList ? .int : kind == .doubleList ? .double : .string,
+                defaultValue: .null, minimum: minimum, maximum: maximum, doc: doc)
             var checked: [ConfigValue] = []
             for item in items {
                 switch element.check(item) {

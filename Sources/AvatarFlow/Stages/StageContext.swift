@@ -27,8 +27,10 @@ public final class StageContext: @unchecked Sendable {
     private var completedUnits = 0
 
     /// Creates a context; the engine does this, tests may too.
-    public init(stageName: String, stageID: String, runName: String, inputs: [String: URL], outputs: [String: URL],
-                workDirectory: URL, checkpointDirectory: URL, pipelineDirectory: URL, logFile: URL?, sink: any RunEventSink) {
+    public init(
+        stageName: String, stageID: String, runName: String, inputs: [String: URL], outputs: [String: URL],
+        workDirectory: URL, checkpointDirectory: URL, pipelineDirectory: URL, logFile: URL?, sink: any RunEventSink
+    ) {
         self.stageName = stageName
         self.stageID = stageID
         self.runName = runName

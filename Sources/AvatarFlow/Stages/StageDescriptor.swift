@@ -59,7 +59,10 @@ public struct StageDescriptor: Sendable {
 
     private static func insert(_ value: ConfigValue, path: ArraySlice<String>, into object: inout [String: ConfigValue]) {
         guard let head = path.first else { return }
-        if path.count == 1 { object[head] = value; return }
+        if path.count == 1 {
+            object[head] = value
+            return
+        }
         var child: [String: ConfigValue] = [:]
         if case .object(let existing) = object[head] { child = existing }
         insert(value, path: path.dropFirst(), into: &child)

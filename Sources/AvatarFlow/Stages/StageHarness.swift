@@ -28,8 +28,10 @@ public final class StageHarness {
     /// - Throws: `StageHarnessError` for an unknown port or parameter, a missing required input or a
     ///   bad parameter value; otherwise whatever the stage throws.
     @discardableResult
-    public func run<S: Stage>(_ stage: S.Type, name: String = "under-test", inputs: [String: URL] = [:],
-                              with overrides: [String: ConfigValue] = [:]) throws -> [String: URL] {
+    public func run<S: Stage>(
+        _ stage: S.Type, name: String = "under-test", inputs: [String: URL] = [:],
+        with overrides: [String: ConfigValue] = [:]
+    ) throws -> [String: URL] {
         let descriptor = StageDescriptor(stage)
         for port in inputs.keys where descriptor.input(port) == nil {
             throw StageHarnessError("\(S.id) has no input '\(port)' (inputs: \(descriptor.inputs.map(\.name).joined(separator: ", ")))")
@@ -57,9 +59,10 @@ public final class StageHarness {
         for directory in Array(outputs.values) + [work, checkpoint] {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
-        let context = StageContext(stageName: name, stageID: S.id, runName: "harness", inputs: inputs, outputs: outputs,
-                                   workDirectory: work, checkpointDirectory: checkpoint, pipelineDirectory: root,
-                                   logFile: stageRoot.appendingPathComponent("log.txt"), sink: events)
+        let context = StageContext(
+            stageName: name, stageID: S.id, runName: "harness", inputs: inputs, outputs: outputs,
+            workDirectory: work, checkpointDirectory: checkpoint, pipelineDirectory: root,
+            logFile: stageRoot.appendingPathComponent("log.txt"), sink: events)
         try descriptor.run(context, parameters: StageDescriptor.nest(flat))
         return outputs
     }

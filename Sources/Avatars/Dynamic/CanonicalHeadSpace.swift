@@ -38,8 +38,9 @@ public struct CanonicalHeadSpace: Codable, Sendable, Equatable {
     /// subject's neutral head (identity applied, zero expression, rest pose), pivot = its root
     /// joint, reference translation = the mean tracked translation.
     public static func of(tracking: HeadTracking, model: HeadModel) throws -> CanonicalHeadSpace {
-        let neutral = try model.shapedVertices(identity: tracking.identity.map(Float.init),
-                                               expression: [Float](repeating: 0, count: model.expressionCount))
+        let neutral = try model.shapedVertices(
+            identity: tracking.identity.map(Float.init),
+            expression: [Float](repeating: 0, count: model.expressionCount))
         var low = SIMD3<Double>(repeating: .infinity), high = SIMD3<Double>(repeating: -.infinity)
         for vertex in neutral {
             low = pointwiseMin(low, SIMD3<Double>(vertex))
@@ -51,8 +52,9 @@ public struct CanonicalHeadSpace: Codable, Sendable, Equatable {
         var translation = SIMD3<Double>.zero
         for frame in tracking.frames { translation += SIMD3(frame.translation[0], frame.translation[1], frame.translation[2]) }
         translation /= Double(max(1, tracking.frames.count))
-        return CanonicalHeadSpace(centre: (low + high) / 2, length: max(extent.x, extent.y, extent.z), pivot: pivot,
-                                  referenceTranslation: translation)
+        return CanonicalHeadSpace(
+            centre: (low + high) / 2, length: max(extent.x, extent.y, extent.z), pivot: pivot,
+            referenceTranslation: translation)
     }
 
     /// Canonical coordinates of a model-space point.
@@ -69,9 +71,10 @@ public struct CanonicalHeadSpace: Codable, Sendable, Equatable {
     public func worldTransform(of frame: HeadTracking.Frame, scale: Double) -> CanonicalToWorld {
         let rotation = SIMD3<Float>(frame.rotation.map(Float.init))
         let s = Float(scale)
-        return CanonicalToWorld(stretch: s * Float(length), offset: s * SIMD3<Float>(centre.map(Float.init)),
-                                rotation: rotation, pivot: s * SIMD3<Float>(pivot.map(Float.init)),
-                                translation: SIMD3<Float>(frame.translation.map(Float.init)))
+        return CanonicalToWorld(
+            stretch: s * Float(length), offset: s * SIMD3<Float>(centre.map(Float.init)),
+            rotation: rotation, pivot: s * SIMD3<Float>(pivot.map(Float.init)),
+            translation: SIMD3<Float>(frame.translation.map(Float.init)))
     }
 
     /// GHA's 6-D head-pose condition β of a frame: the root rotation (axis-angle, radians) and the
@@ -113,9 +116,10 @@ public struct CanonicalToWorld: Sendable, Equatable {
     /// per-frame correction is `RigidOffset.apply` on the result).
     public func apply(means: Variable, rotations: Variable) -> (means: Variable, rotations: Variable) {
         let scaled = means * stretch + Variable(Tensor(shape: [1, 3], scalars: [offset.x, offset.y, offset.z]))
-        return RigidOffset.apply(means: scaled, rotations: rotations,
-                                 rotationOffset: Variable(Tensor(shape: [1, 3], scalars: [rotation.x, rotation.y, rotation.z])),
-                                 translationOffset: Variable(Tensor(shape: [1, 3], scalars: [translation.x, translation.y, translation.z])),
-                                 pivot: pivot)
+        return RigidOffset.apply(
+            means: scaled, rotations: rotations,
+            rotationOffset: Variable(Tensor(shape: [1, 3], scalars: [rotation.x, rotation.y, rotation.z])),
+            translationOffset: Variable(Tensor(shape: [1, 3], scalars: [translation.x, translation.y, translation.z])),
+            pivot: pivot)
     }
 }

@@ -18,14 +18,18 @@ public struct DynamicAttributeNetworks: Layer {
     public let encoding: PositionalEncoding
 
     /// Randomly initialised networks with zero last layers.
-    public init(featureWidth: Int, expressionWidth: Int, frequencies: Int, expressionHidden: [Int], poseHidden: [Int],
-                outputScale: Float, generator: inout SplitMix64) {
+    public init(
+        featureWidth: Int, expressionWidth: Int, frequencies: Int, expressionHidden: [Int], poseHidden: [Int],
+        outputScale: Float, generator: inout SplitMix64
+    ) {
         encoding = PositionalEncoding(frequencies: frequencies)
         let encodedPose = encoding.outputWidth(inputWidth: 6)
-        expression = MLP(widths: [featureWidth + expressionWidth] + expressionHidden + [Self.outputWidth], activation: .leakyReLU(slope: 0.01),
-                         outputScale: outputScale, zeroLastLayer: true, generator: &generator)
-        pose = MLP(widths: [featureWidth + encodedPose] + poseHidden + [Self.outputWidth], activation: .leakyReLU(slope: 0.01),
-                   outputScale: outputScale, zeroLastLayer: true, generator: &generator)
+        expression = MLP(
+            widths: [featureWidth + expressionWidth] + expressionHidden + [Self.outputWidth], activation: .leakyReLU(slope: 0.01),
+            outputScale: outputScale, zeroLastLayer: true, generator: &generator)
+        pose = MLP(
+            widths: [featureWidth + encodedPose] + poseHidden + [Self.outputWidth], activation: .leakyReLU(slope: 0.01),
+            outputScale: outputScale, zeroLastLayer: true, generator: &generator)
     }
 
     /// `exp_attributes.*`, `pose_attributes.*`.
@@ -36,8 +40,10 @@ public struct DynamicAttributeNetworks: Layer {
 
     /// λ_exp·f_att^exp(F, θ) + λ_pose·f_att^pose(F, β) for `features [N, F]`, θ `[1, E]`, β `[1, 6]`,
     /// λ_exp `[N, 1]`: `[N, 8]` (log-scale 0..<3, rotation 3..<7, opacity 7).
-    public func shifts(features: Variable, expression condition: Variable, pose beta: Variable, expressionWeights: Tensor,
-                       on tape: Tape?) -> Variable {
+    public func shifts(
+        features: Variable, expression condition: Variable, pose beta: Variable, expressionWeights: Tensor,
+        on tape: Tape?
+    ) -> Variable {
         let n = features.shape[0]
         let exp = expression(Variable.concat([features, DynamicHeadNetworks.rows(condition, n)], axis: 1), on: tape)
         let posed = pose(Variable.concat([features, DynamicHeadNetworks.rows(encoding(beta), n)], axis: 1), on: tape)

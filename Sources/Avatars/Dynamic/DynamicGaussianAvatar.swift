@@ -55,15 +55,18 @@ public struct DynamicGaussianAvatar: GaussianAvatarRenderer {
         do {
             let positions = try tensor("neutral.positions")
             let n = positions.rank == 2 ? positions.shape[0] : -1
-            let expected: [(String, [Int])] = [("neutral.positions", [n, 3]), ("neutral.features", [n, configuration.networks.featureWidth]),
-                                               ("neutral.rotations", [n, 4]), ("neutral.log_scales", [n, 3]), ("neutral.opacity_logits", [n, 1])]
+            let expected: [(String, [Int])] = [
+                ("neutral.positions", [n, 3]), ("neutral.features", [n, configuration.networks.featureWidth]),
+                ("neutral.rotations", [n, 4]), ("neutral.log_scales", [n, 3]), ("neutral.opacity_logits", [n, 1]),
+            ]
             for (name, shape) in expected where try tensor(name).shape != shape {
                 throw AvatarError("tensor '\(name)' has shape \(try tensor(name).shape), expected \(shape)")
             }
-            model = try DynamicGaussianModel(configuration: configuration, positions: positions, features: try tensor("neutral.features"),
-                                             rotations: try tensor("neutral.rotations"), logScales: try tensor("neutral.log_scales"),
-                                             opacityLogits: try tensor("neutral.opacity_logits"), landmarks: try tensor("landmarks"),
-                                             networks: networks, generator: &generator)
+            model = try DynamicGaussianModel(
+                configuration: configuration, positions: positions, features: try tensor("neutral.features"),
+                rotations: try tensor("neutral.rotations"), logScales: try tensor("neutral.log_scales"),
+                opacityLogits: try tensor("neutral.opacity_logits"), landmarks: try tensor("landmarks"),
+                networks: networks, generator: &generator)
             try model.loadParameters(parameters)
         } catch let error as AvatarError {
             throw error
@@ -81,16 +84,22 @@ public struct DynamicGaussianAvatar: GaussianAvatarRenderer {
 
     /// Generates the Gaussians once, renders the feature image per camera and super-resolves it;
     /// alpha is the feature image's opacity upsampled bilinearly to the camera size.
-    public func render(driving frame: HeadTracking.Frame, cameras: [PinholeCamera],
-                       rasterizer: GaussianRasterizer) throws -> [FloatImage] {
+    public func render(
+        driving frame: HeadTracking.Frame, cameras: [PinholeCamera],
+        rasterizer: GaussianRasterizer
+    ) throws -> [FloatImage] {
         let model = try model()
         let gaussians = model.gaussians(model.condition(of: frame, scale: manifest.scale), on: nil)
         return try cameras.map { camera in
             let render = try model.render(gaussians, camera: camera, rasterizer: rasterizer, on: nil)
             let factor = configuration.superResolution.factor
             let lowAlpha = render.alpha.reshaped([1, 1, camera.height / factor, camera.width / factor])
-            let alpha = factor == 1 ? lowAlpha : (factor == 2 ? lowAlpha.upsampledBilinear(scale: 2)
-                                                  : lowAlpha.upsampledBilinear(scale: 2).upsampledBilinear(scale: 2))
+            let alpha =
+                factor == 1
+                ? lowAlpha
+                : (factor == 2
+                    ? lowAlpha.upsampledBilinear(scale: 2)
+                    : lowAlpha.upsampledBilinear(scale: 2).upsampledBilinear(scale: 2))
             let rgb = render.rgb.reshaped([3, camera.height * camera.width]).permuted([1, 0])
             let (colour, opacity) = (rgb.value.scalars, alpha.value.scalars)
             var rgba = [Float](repeating: 0, count: camera.width * camera.height * 4)
@@ -125,8 +134,9 @@ public struct DynamicGaussianAvatar: GaussianAvatarRenderer {
         } catch {
             throw AvatarError("\(url.path): cannot read the avatar parameters (\(error)); the file is damaged, re-run gaussians.dynamic")
         }
-        let avatar = DynamicGaussianAvatar(manifest: manifest, headModel: try AvatarLoader.headModel(manifest.headModel),
-                                           configuration: configuration, parameters: parameters)
+        let avatar = DynamicGaussianAvatar(
+            manifest: manifest, headModel: try AvatarLoader.headModel(manifest.headModel),
+            configuration: configuration, parameters: parameters)
         do {
             _ = try avatar.model()
         } catch let error as AvatarError {

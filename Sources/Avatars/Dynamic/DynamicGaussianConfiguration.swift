@@ -31,9 +31,11 @@ public struct DynamicGaussianConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Creates a configuration.
-    public init(canonicalSpace: CanonicalHeadSpace, blend: ExpressionBlend, networks: DynamicHeadNetworkConfiguration,
-                attributeExpressionHidden: [Int], attributePoseHidden: [Int], attributeScale: Float = 0.2,
-                superResolution: SuperResolutionConfiguration, background: [Float]) {
+    public init(
+        canonicalSpace: CanonicalHeadSpace, blend: ExpressionBlend, networks: DynamicHeadNetworkConfiguration,
+        attributeExpressionHidden: [Int], attributePoseHidden: [Int], attributeScale: Float = 0.2,
+        superResolution: SuperResolutionConfiguration, background: [Float]
+    ) {
         self.canonicalSpace = canonicalSpace
         self.blend = blend
         self.networks = networks

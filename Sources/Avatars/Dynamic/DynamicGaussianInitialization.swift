@@ -25,8 +25,10 @@ public struct DynamicGaussianInitialization: Sendable {
     public var background: [Float]
 
     /// Creates settings.
-    public init(gaussianCount: Int, mouthPoints: Int, initialOpacity: Float = 0.1, attributeExpressionHidden: [Int],
-                attributePoseHidden: [Int], superResolution: SuperResolutionConfiguration, background: [Float]) {
+    public init(
+        gaussianCount: Int, mouthPoints: Int, initialOpacity: Float = 0.1, attributeExpressionHidden: [Int],
+        attributePoseHidden: [Int], superResolution: SuperResolutionConfiguration, background: [Float]
+    ) {
         self.gaussianCount = gaussianCount
         self.mouthPoints = mouthPoints
         self.initialOpacity = initialOpacity
@@ -47,7 +49,8 @@ public struct DynamicGaussianInitialization: Sendable {
         guard vertexCount > 0 else { throw AvatarError("the guidance mesh has no vertices; re-run the guidance stage") }
         var superResolution = self.superResolution
         superResolution.inputChannels = guidance.networks.configuration.colorChannels
-        var points = (0..<vertexCount).map { v in SIMD3(guidance.vertices[flat: 3 * v], guidance.vertices[flat: 3 * v + 1], guidance.vertices[flat: 3 * v + 2]) }
+        var points = (0..<vertexCount).map { v in SIMD3(guidance.vertices[flat: 3 * v], guidance.vertices[flat: 3 * v + 1], guidance.vertices[flat: 3 * v + 2])
+        }
         var features = guidance.features.scalars
         let surfaceCount = max(0, gaussianCount - vertexCount - mouthPoints)
         if surfaceCount > 0 && !guidance.faces.isEmpty {
@@ -67,7 +70,8 @@ public struct DynamicGaussianInitialization: Sendable {
         }
         if mouthPoints > 0 {
             guard guidance.landmarks.shape[0] >= Self.mouthLandmarks.upperBound else {
-                throw AvatarError("the guidance has \(guidance.landmarks.shape[0]) landmarks; the mouth points need the iBUG-68 lips (48–67); set mouth_points to 0")
+                throw AvatarError(
+                    "the guidance has \(guidance.landmarks.shape[0]) landmarks; the mouth points need the iBUG-68 lips (48–67); set mouth_points to 0")
             }
             let surface = KDTree(points: points)
             for point in Self.mouthSamples(count: mouthPoints, landmarks: guidance.landmarks, generator: &generator) {
@@ -99,8 +103,10 @@ public struct DynamicGaussianInitialization: Sendable {
     }
 
     /// Area-weighted uniform samples on the triangles: face index and barycentric weights.
-    static func surfaceSamples(count: Int, points: [SIMD3<Float>], faces: [SIMD3<Int32>],
-                               generator: inout Tensors.SplitMix64) -> [(face: Int, weights: SIMD3<Float>)] {
+    static func surfaceSamples(
+        count: Int, points: [SIMD3<Float>], faces: [SIMD3<Int32>],
+        generator: inout Tensors.SplitMix64
+    ) -> [(face: Int, weights: SIMD3<Float>)] {
         var cumulative: [Double] = []
         var total = 0.0
         for face in faces {

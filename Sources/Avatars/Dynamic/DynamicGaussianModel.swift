@@ -30,12 +30,15 @@ public struct DynamicGaussianModel: Layer {
     public let superResolution: SuperResolutionNetwork
 
     /// Bundles the parts; shapes must agree (programmer error otherwise).
-    public init(configuration: DynamicGaussianConfiguration, positions: Tensor, features: Tensor, rotations: Tensor, logScales: Tensor,
-                opacityLogits: Tensor, landmarks: Tensor, networks: DynamicHeadNetworks, attributes: DynamicAttributeNetworks,
-                superResolution: SuperResolutionNetwork) {
+    public init(
+        configuration: DynamicGaussianConfiguration, positions: Tensor, features: Tensor, rotations: Tensor, logScales: Tensor,
+        opacityLogits: Tensor, landmarks: Tensor, networks: DynamicHeadNetworks, attributes: DynamicAttributeNetworks,
+        superResolution: SuperResolutionNetwork
+    ) {
         let n = positions.shape[0]
-        precondition(positions.shape == [n, 3] && features.shape == [n, configuration.networks.featureWidth] && rotations.shape == [n, 4]
-                     && logScales.shape == [n, 3] && opacityLogits.shape == [n, 1], "neutral Gaussian shapes disagree")
+        precondition(
+            positions.shape == [n, 3] && features.shape == [n, configuration.networks.featureWidth] && rotations.shape == [n, 4]
+                && logScales.shape == [n, 3] && opacityLogits.shape == [n, 1], "neutral Gaussian shapes disagree")
         self.configuration = configuration
         self.positions = Parameter(positions)
         self.features = Parameter(features)
@@ -49,16 +52,19 @@ public struct DynamicGaussianModel: Layer {
     }
 
     /// Fresh networks of `configuration` (random attribute MLPs and Ψ) around given neutral Gaussians.
-    public init(configuration: DynamicGaussianConfiguration, positions: Tensor, features: Tensor, rotations: Tensor, logScales: Tensor,
-                opacityLogits: Tensor, landmarks: Tensor, networks: DynamicHeadNetworks, generator: inout SplitMix64) throws {
+    public init(
+        configuration: DynamicGaussianConfiguration, positions: Tensor, features: Tensor, rotations: Tensor, logScales: Tensor,
+        opacityLogits: Tensor, landmarks: Tensor, networks: DynamicHeadNetworks, generator: inout SplitMix64
+    ) throws {
         let attributes = DynamicAttributeNetworks(
             featureWidth: configuration.networks.featureWidth, expressionWidth: configuration.networks.expressionWidth,
             frequencies: configuration.networks.frequencies, expressionHidden: configuration.attributeExpressionHidden,
             poseHidden: configuration.attributePoseHidden, outputScale: configuration.attributeScale, generator: &generator)
         let superResolution = try SuperResolutionNetwork(configuration: configuration.superResolution, generator: &generator)
-        self.init(configuration: configuration, positions: positions, features: features, rotations: rotations, logScales: logScales,
-                  opacityLogits: opacityLogits, landmarks: landmarks, networks: networks, attributes: attributes,
-                  superResolution: superResolution)
+        self.init(
+            configuration: configuration, positions: positions, features: features, rotations: rotations, logScales: logScales,
+            opacityLogits: opacityLogits, landmarks: landmarks, networks: networks, attributes: attributes,
+            superResolution: superResolution)
     }
 
     /// Number of Gaussians.
@@ -66,8 +72,10 @@ public struct DynamicGaussianModel: Layer {
 
     /// The neutral Gaussians by name.
     public var neutralParameters: [(name: String, parameter: Parameter)] {
-        [("neutral.positions", positions), ("neutral.features", features), ("neutral.rotations", rotations),
-         ("neutral.log_scales", logScales), ("neutral.opacity_logits", opacityLogits)]
+        [
+            ("neutral.positions", positions), ("neutral.features", features), ("neutral.rotations", rotations),
+            ("neutral.log_scales", logScales), ("neutral.opacity_logits", opacityLogits),
+        ]
     }
 
     /// Every parameter: `neutral.*`, `networks.*`, `attributes.*`, `superres.*`.
@@ -80,9 +88,10 @@ public struct DynamicGaussianModel: Layer {
 
     /// The conditions and rigid map of one driving frame for a subject of model scale `scale`.
     public func condition(of frame: HeadTracking.Frame, scale: Double) -> DynamicCondition {
-        DynamicCondition(expression: CanonicalHeadSpace.expressionCondition(of: frame),
-                         pose: configuration.canonicalSpace.poseCondition(of: frame, scale: scale),
-                         transform: configuration.canonicalSpace.worldTransform(of: frame, scale: scale))
+        DynamicCondition(
+            expression: CanonicalHeadSpace.expressionCondition(of: frame),
+            pose: configuration.canonicalSpace.poseCondition(of: frame, scale: scale),
+            transform: configuration.canonicalSpace.worldTransform(of: frame, scale: scale))
     }
 
     /// λ_exp of the current X0 (eq. 3), `[N, 1]`.
@@ -93,8 +102,10 @@ public struct DynamicGaussianModel: Layer {
     /// The world-space Gaussians of eq. 2–7 on `tape` (nil: constants): X' = X0 + λ_exp f_def^exp + λ_pose f_def^pose,
     /// C from the colour MLPs, {Q', S', A'} = neutral + attribute shifts, then the head pose (and, when given,
     /// a learnable rigid correction `[1, 3]` axis-angle + `[1, 3]` translation about the posed pivot).
-    public func gaussians(_ condition: DynamicCondition, correction: (rotation: Variable, translation: Variable)? = nil,
-                          on tape: Tape?) -> GaussianVariables {
+    public func gaussians(
+        _ condition: DynamicCondition, correction: (rotation: Variable, translation: Variable)? = nil,
+        on tape: Tape?
+    ) -> GaussianVariables {
         let lambda = expressionWeights
         let x0 = positions.variable(on: tape), f0 = features.variable(on: tape)
         let theta = Variable(Tensor(shape: [1, condition.expression.count], scalars: condition.expression))
@@ -107,12 +118,14 @@ public struct DynamicGaussianModel: Layer {
         let opacity = opacityLogits.variable(on: tape) + shifts.slice(7..<8, axis: 1)
         var world = condition.transform.apply(means: deformed, rotations: localRotations)
         if let correction {
-            world = RigidOffset.apply(means: world.means, rotations: world.rotations, rotationOffset: correction.rotation,
-                                      translationOffset: correction.translation,
-                                      pivot: condition.transform.pivot + condition.transform.translation)
+            world = RigidOffset.apply(
+                means: world.means, rotations: world.rotations, rotationOffset: correction.rotation,
+                translationOffset: correction.translation,
+                pivot: condition.transform.pivot + condition.transform.translation)
         }
-        return GaussianVariables(means: world.means, rotations: world.rotations, logScales: scales, opacityLogits: opacity,
-                                 features: colors, appearance: .features(channels: configuration.networks.colorChannels))
+        return GaussianVariables(
+            means: world.means, rotations: world.rotations, logScales: scales, opacityLogits: opacity,
+            features: colors, appearance: .features(channels: configuration.networks.colorChannels))
     }
 
     /// The camera of the feature image: `camera` at 1/factor of its size (intrinsics scaled about pixel centres).
@@ -120,18 +133,23 @@ public struct DynamicGaussianModel: Layer {
     public func featureCamera(for camera: PinholeCamera) throws -> PinholeCamera {
         let factor = configuration.superResolution.factor
         guard camera.width % factor == 0, camera.height % factor == 0 else {
-            throw AvatarError("the camera is \(camera.width)x\(camera.height), not a multiple of the super-resolution factor \(factor); render at a size divisible by \(factor)")
+            throw AvatarError(
+                "the camera is \(camera.width)x\(camera.height), not a multiple of the super-resolution factor \(factor); render at a size divisible by \(factor)"
+            )
         }
         // Factors are 1, 2 or 4, so 1/factor is exact and `scaled(by:)` divides sizes and intrinsics exactly.
         return camera.scaled(by: 1 / Float(factor))
     }
 
     /// Renders the C-channel feature image at camera size / factor and runs Ψ (eq. 1 and §4.2).
-    public func render(_ gaussians: GaussianVariables, camera: PinholeCamera, rasterizer: GaussianRasterizer,
-                       on tape: Tape?) throws -> DynamicRender {
+    public func render(
+        _ gaussians: GaussianVariables, camera: PinholeCamera, rasterizer: GaussianRasterizer,
+        on tape: Tape?
+    ) throws -> DynamicRender {
         let featureCamera = try featureCamera(for: camera)
-        let raster = try rasterizer.render(gaussians, camera: featureCamera,
-                                           settings: RasterSettings(background: configuration.featureBackground))
+        let raster = try rasterizer.render(
+            gaussians, camera: featureCamera,
+            settings: RasterSettings(background: configuration.featureBackground))
         let image = raster.image.permuted([2, 0, 1]).reshaped([1, configuration.networks.colorChannels, featureCamera.height, featureCamera.width])
         let rgb = superResolution(image, on: tape)
         return DynamicRender(features: raster.image, rgb: rgb, alpha: raster.alpha, raster: raster)

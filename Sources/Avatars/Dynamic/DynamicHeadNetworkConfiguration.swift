@@ -38,9 +38,11 @@ public struct DynamicHeadNetworkConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Creates a configuration; defaults are the paper's widths.
-    public init(featureWidth: Int = 128, colorChannels: Int = 32, expressionWidth: Int, frequencies: Int = 4,
-                expressionDeformationHidden: [Int] = [256, 256, 256, 256, 256], poseDeformationHidden: [Int] = [256, 256],
-                expressionColorHidden: [Int] = [256, 256], poseColorHidden: [Int] = [128], deformationScale: Float = 0.3) {
+    public init(
+        featureWidth: Int = 128, colorChannels: Int = 32, expressionWidth: Int, frequencies: Int = 4,
+        expressionDeformationHidden: [Int] = [256, 256, 256, 256, 256], poseDeformationHidden: [Int] = [256, 256],
+        expressionColorHidden: [Int] = [256, 256], poseColorHidden: [Int] = [128], deformationScale: Float = 0.3
+    ) {
         self.featureWidth = featureWidth
         self.colorChannels = colorChannels
         self.expressionWidth = expressionWidth
@@ -55,9 +57,10 @@ public struct DynamicHeadNetworkConfiguration: Codable, Sendable, Equatable {
     /// The paper's widths with every hidden width and the feature width set to `width`
     /// (a CPU preset: e.g. 64), keeping the layer counts.
     public static func uniform(width: Int, featureWidth: Int, colorChannels: Int, expressionWidth: Int) -> Self {
-        DynamicHeadNetworkConfiguration(featureWidth: featureWidth, colorChannels: colorChannels, expressionWidth: expressionWidth,
-                                        expressionDeformationHidden: Array(repeating: width, count: 5),
-                                        poseDeformationHidden: [width, width], expressionColorHidden: [width, width],
-                                        poseColorHidden: [max(1, width / 2)])
+        DynamicHeadNetworkConfiguration(
+            featureWidth: featureWidth, colorChannels: colorChannels, expressionWidth: expressionWidth,
+            expressionDeformationHidden: Array(repeating: width, count: 5),
+            poseDeformationHidden: [width, width], expressionColorHidden: [width, width],
+            poseColorHidden: [max(1, width / 2)])
     }
 }

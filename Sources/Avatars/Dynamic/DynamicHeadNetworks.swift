@@ -28,14 +28,16 @@ public struct DynamicHeadNetworks: Layer {
         self.encoding = encoding
         let point = encoding.outputWidth(inputWidth: 3), pose = encoding.outputWidth(inputWidth: 6)
         func mlp(_ input: Int, _ hidden: [Int], _ output: Int, deformation: Bool) -> MLP {
-            MLP(widths: [input] + hidden + [output], activation: .leakyReLU(slope: 0.01),
+            MLP(
+                widths: [input] + hidden + [output], activation: .leakyReLU(slope: 0.01),
                 finalActivation: deformation ? .tanh : .none, outputScale: deformation ? configuration.deformationScale : 1,
                 inputSkipLayers: hidden.count >= 4 ? [hidden.count / 2 + 1] : [], zeroLastLayer: deformation, generator: &generator)
         }
         expressionDeformation = mlp(point + configuration.expressionWidth, configuration.expressionDeformationHidden, 3, deformation: true)
         poseDeformation = mlp(point + pose, configuration.poseDeformationHidden, 3, deformation: true)
-        expressionColor = mlp(configuration.featureWidth + configuration.expressionWidth, configuration.expressionColorHidden,
-                              configuration.colorChannels, deformation: false)
+        expressionColor = mlp(
+            configuration.featureWidth + configuration.expressionWidth, configuration.expressionColorHidden,
+            configuration.colorChannels, deformation: false)
         poseColor = mlp(configuration.featureWidth + pose, configuration.poseColorHidden, configuration.colorChannels, deformation: false)
     }
 

@@ -21,18 +21,20 @@ public struct ExpressionBlend: Codable, Sendable, Equatable {
         let n = points.shape[0], l = landmarks.shape[0]
         var weights = Tensor(zeros: [n, 1])
         points.withUnsafeBufferPointer { p in
-        landmarks.withUnsafeBufferPointer { q in
-        weights.withUnsafeMutableBufferPointer { w in
-            for i in 0..<n {
-                let x = SIMD3(p[3 * i], p[3 * i + 1], p[3 * i + 2])
-                var nearest = Float.infinity
-                for j in 0..<l {
-                    let d = x - SIMD3(q[3 * j], q[3 * j + 1], q[3 * j + 2])
-                    nearest = min(nearest, (d * d).sum())
+            landmarks.withUnsafeBufferPointer { q in
+                weights.withUnsafeMutableBufferPointer { w in
+                    for i in 0..<n {
+                        let x = SIMD3(p[3 * i], p[3 * i + 1], p[3 * i + 2])
+                        var nearest = Float.infinity
+                        for j in 0..<l {
+                            let d = x - SIMD3(q[3 * j], q[3 * j + 1], q[3 * j + 2])
+                            nearest = min(nearest, (d * d).sum())
+                        }
+                        w[i] = weight(distance: nearest.squareRoot())
+                    }
                 }
-                w[i] = weight(distance: nearest.squareRoot())
             }
-        }}}
+        }
         return weights
     }
 

@@ -47,9 +47,11 @@ public struct GuidanceManifest: ArtifactManifest, Sendable, Equatable {
     public static let fileName = "guidance.json"
 
     /// Creates a manifest of the current format version (counts are filled in by `GuidanceModel.write`).
-    public init(source: String, headModel: HeadModelReference, identity: [Double], scale: Double,
-                canonicalSpace: CanonicalHeadSpace, blend: ExpressionBlend, networks: DynamicHeadNetworkConfiguration,
-                metrics: [String: Double] = [:]) {
+    public init(
+        source: String, headModel: HeadModelReference, identity: [Double], scale: Double,
+        canonicalSpace: CanonicalHeadSpace, blend: ExpressionBlend, networks: DynamicHeadNetworkConfiguration,
+        metrics: [String: Double] = [:]
+    ) {
         format = Self.formatTag
         version = 1
         self.source = source

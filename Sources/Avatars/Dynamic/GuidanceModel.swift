@@ -32,12 +32,17 @@ public struct GuidanceModel {
     public var extras: [String: Tensor]
 
     /// Bundles a guidance model; shapes are checked.
-    public init(manifest: GuidanceManifest, vertices: Tensor, faces: [SIMD3<Int32>], features: Tensor, landmarks: Tensor,
-                networks: DynamicHeadNetworks, extras: [String: Tensor] = [:]) throws {
+    public init(
+        manifest: GuidanceManifest, vertices: Tensor, faces: [SIMD3<Int32>], features: Tensor, landmarks: Tensor,
+        networks: DynamicHeadNetworks, extras: [String: Tensor] = [:]
+    ) throws {
         let v = vertices.shape.first ?? 0
         guard vertices.shape == [v, 3], features.shape == [v, networks.configuration.featureWidth],
-              landmarks.rank == 2, landmarks.shape[1] == 3, manifest.networks == networks.configuration else {
-            throw AvatarError("guidance shapes disagree: vertices \(vertices.shape), features \(features.shape) (feature width \(networks.configuration.featureWidth)), landmarks \(landmarks.shape)")
+            landmarks.rank == 2, landmarks.shape[1] == 3, manifest.networks == networks.configuration
+        else {
+            throw AvatarError(
+                "guidance shapes disagree: vertices \(vertices.shape), features \(features.shape) (feature width \(networks.configuration.featureWidth)), landmarks \(landmarks.shape)"
+            )
         }
         guard faces.allSatisfy({ $0.x >= 0 && $0.y >= 0 && $0.z >= 0 && Int($0.x) < v && Int($0.y) < v && Int($0.z) < v }) else {
             throw AvatarError("guidance faces index vertices outside 0..<\(v)")
@@ -101,9 +106,10 @@ public struct GuidanceModel {
         let known: Set<String> = ["mesh.vertices", "mesh.faces", "mesh.features", "landmarks"]
         let extras = tensors.filter { !known.contains($0.key) && !$0.key.hasPrefix("networks.") }
         do {
-            return try GuidanceModel(manifest: manifest, vertices: try tensor("mesh.vertices"), faces: faces,
-                                     features: try tensor("mesh.features"), landmarks: try tensor("landmarks"),
-                                     networks: networks, extras: extras)
+            return try GuidanceModel(
+                manifest: manifest, vertices: try tensor("mesh.vertices"), faces: faces,
+                features: try tensor("mesh.features"), landmarks: try tensor("landmarks"),
+                networks: networks, extras: extras)
         } catch let error as AvatarError {
             throw AvatarError("\(url.path): \(error.description); re-run the guidance stage")
         }

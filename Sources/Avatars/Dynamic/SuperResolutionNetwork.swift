@@ -36,7 +36,9 @@ public struct SuperResolutionConfiguration: Codable, Sendable, Equatable {
             throw AvatarError("super-resolution factor \(factor) is not supported; use 1, 2 or 4")
         }
         guard widths.count == upsamplingSteps + 1, widths.allSatisfy({ $0 > 0 }), inputChannels >= 3 else {
-            throw AvatarError("super-resolution widths \(widths) need \(upsamplingSteps + 1) positive entries for factor \(factor) (and at least 3 input channels, got \(inputChannels))")
+            throw AvatarError(
+                "super-resolution widths \(widths) need \(upsamplingSteps + 1) positive entries for factor \(factor) (and at least 3 input channels, got \(inputChannels))"
+            )
         }
     }
 }
@@ -63,8 +65,9 @@ public struct SuperResolutionNetwork: Layer {
             channels = width
         }
         self.blocks = blocks
-        output = Conv2d(inputChannels: channels, outputChannels: 3, kernelSize: 1,
-                        initialization: configuration.residual ? .zeros : .kaimingUniform, activation: .sigmoid, generator: &generator)
+        output = Conv2d(
+            inputChannels: channels, outputChannels: 3, kernelSize: 1,
+            initialization: configuration.residual ? .zeros : .kaimingUniform, activation: .sigmoid, generator: &generator)
     }
 
     /// `blocks.<i>.first|second.weight`, `output.weight|bias`.

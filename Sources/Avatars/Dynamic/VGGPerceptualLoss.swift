@@ -77,8 +77,10 @@ public struct VGGPerceptualLoss: Sendable {
 
     /// Takes the weights from named tensors (torchvision names); `source` names them in errors.
     /// - Throws: `VGGWeightsError` naming the first missing or mis-shaped tensor.
-    public init(weights: [String: Tensor], widths: [Int] = vgg16Widths, source: String,
-                advice: String = "supply torchvision vgg16 `features` weights or use perceptual: dssim") throws {
+    public init(
+        weights: [String: Tensor], widths: [Int] = vgg16Widths, source: String,
+        advice: String = "supply torchvision vgg16 `features` weights or use perceptual: dssim"
+    ) throws {
         guard widths.count >= 1, widths.count <= Self.blockDepths.count, widths.allSatisfy({ $0 > 0 }) else {
             throw VGGWeightsError("VGG block widths \(widths) are invalid: give 1 to \(Self.blockDepths.count) positive widths")
         }
@@ -88,7 +90,9 @@ public struct VGGPerceptualLoss: Sendable {
             var values: [Tensor] = []
             for (name, shape) in required[pair...(pair + 1)] {
                 guard let tensor = weights[name] else {
-                    throw VGGWeightsError("\(source) lacks tensor '\(name)' (shape \(shape)); the file must hold torchvision vgg16 `features` weights up to relu\(widths.count)_\(Self.blockDepths[widths.count - 1]); \(advice)")
+                    throw VGGWeightsError(
+                        "\(source) lacks tensor '\(name)' (shape \(shape)); the file must hold torchvision vgg16 `features` weights up to relu\(widths.count)_\(Self.blockDepths[widths.count - 1]); \(advice)"
+                    )
                 }
                 guard tensor.shape == shape else {
                     throw VGGWeightsError("\(source): tensor '\(name)' has shape \(tensor.shape), expected \(shape) (torchvision vgg16 `features`); \(advice)")
