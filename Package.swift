@@ -61,17 +61,17 @@ let package = Package(
         // Splatting: AVX2/FMA codegen (x86-64-v3) on Linux release builds; the baseline is SSE2, which splits every
         // SIMD8<Float> in two and roughly doubles the rasteriser's instruction count.
         .target(
-            name: "Splatting", dependencies: ["Tensors"],
+            name: "Splatting", dependencies: ["Tensors", "Geometry"],
             swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
         .target(name: "Geometry", dependencies: ["Randomness"], swiftSettings: numericSettings),
         // LinearAlgebra: small dense solvers in Double (Cholesky, Jacobi eigen) and Levenberg–Marquardt.
         .target(name: "LinearAlgebra", swiftSettings: numericSettings),
         // ImageFilters: single-channel planes, box mean, guided filter, closed-form matting, binary morphology.
-        .target(name: "ImageFilters", swiftSettings: numericSettings),
+        .target(name: "ImageFilters", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
-        .target(name: "FaceAnalysis", swiftSettings: numericSettings),
-        .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry"], swiftSettings: numericSettings),
+        .target(name: "FaceAnalysis", dependencies: ["Geometry"], swiftSettings: numericSettings),
+        .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"], swiftSettings: numericSettings),
         // DifferentiableMesh: deformable marching tetrahedra and a soft mesh rasteriser as autodiff ops (mesh guidance).
         .target(
             name: "DifferentiableMesh", dependencies: ["Tensors", "Geometry"],
@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["TestSupport", "AvatarFlowStages", "AvatarFlow", "MediaIO", "HeadModel", "FaceAnalysis"]),
         .testTarget(name: "VideoIOTests", dependencies: ["TestSupport", "VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
-        .testTarget(name: "AvatarsTests", dependencies: ["TestSupport", "Avatars", "Splatting", "Tensors", "HeadModel", "Geometry"]),
+        .testTarget(name: "AvatarsTests", dependencies: ["TestSupport", "Avatars", "Splatting", "Tensors", "HeadModel", "Geometry", "MediaIO"]),
         .testTarget(
             name: "RiggedGaussiansTests",
             dependencies: [

@@ -65,7 +65,7 @@ try run(
     "/usr/bin/env",
     ["ffmpeg", "-v", "error", "-y", "-i", photograph, "-vf", "scale=640:480", "-pix_fmt", "gray", "-f", "image2", "-c:v", "pgm", framePath.path])
 let (frameWidth, frameHeight, _, frameBytes) = try readNetpbm(framePath)
-let frame = GreyImage(width: frameWidth, height: frameHeight, pixels: frameBytes)!
+let frame = GreyImage(width: frameWidth, height: frameHeight, grey: frameBytes)!
 var cascade: HaarCascade!
 report["haar_cascade_parse_ms"] = rounded(
     try seconds { cascade = try HaarCascade(contentsOf: URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)) } * 1000)

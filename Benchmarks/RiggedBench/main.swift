@@ -38,10 +38,10 @@ for (label, size, copies) in [("64px_1x", 64, 1), ("128px_1x", 128, 1), ("128px_
     let gaussians = base.gathered((0..<(base.count * copies)).map { $0 % base.count })
     let n = gaussians.count
     let eye = centre + SIMD3<Float>(0, 0, 4 * radius)
-    let camera = Splatting.PinholeCamera(
+    let camera = PinholeCamera(
         width: size, height: size, fx: Float(size) * 1.6, fy: Float(size) * 1.6,
         cx: Float(size - 1) / 2, cy: Float(size - 1) / 2,
-        worldToCamera: Splatting.PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, 1, 0)))
+        worldToCamera: PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, 1, 0)))
     let target = Tensor.uniform(shape: [size, size, 3], generator: &generator)
     let parameters = [
         Parameter(Tensor(shape: [n, 3], scalars: gaussians.means)), Parameter(Tensor(shape: [n, 4], scalars: gaussians.rotations)),

@@ -1,5 +1,6 @@
 import Foundation
 import HeadModel
+import MediaIO
 import Splatting
 
 /// An avatar that turns a driving head-model state into world-space Gaussians and images. Each
@@ -18,51 +19,29 @@ public protocol GaussianAvatarRenderer: Sendable {
     /// GHA's feature vectors before super-resolution); use `render` for images.
     func scene(driving frame: HeadTracking.Frame) throws -> GaussianScene
     /// RGBA images of one driving state seen from `cameras`, each at its camera's size: RGB over
-    /// `manifest.background`, A the accumulated opacity. Families whose images are not the splatted
+    /// `manifest.background` (may leave [0, 1] slightly; `Image8(rounding:)` clamps), A the accumulated opacity. Families whose images are not the splatted
     /// colours (GHA's feature image + super-resolution) implement it; scene-based families use the
     /// default, which splats `scene(driving:)`.
-    func render(driving frame: HeadTracking.Frame, cameras: [Splatting.PinholeCamera], rasterizer: GaussianRasterizer) throws -> [AvatarImage]
+    func render(driving frame: HeadTracking.Frame, cameras: [PinholeCamera], rasterizer: GaussianRasterizer) throws -> [FloatImage]
 }
 
 extension GaussianAvatarRenderer {
     /// Splats `scene(driving:)` once per camera over `manifest.background`.
     public func render(
-        driving frame: HeadTracking.Frame, cameras: [Splatting.PinholeCamera],
+        driving frame: HeadTracking.Frame, cameras: [PinholeCamera],
         rasterizer: GaussianRasterizer
-    ) throws -> [AvatarImage] {
+    ) throws -> [FloatImage] {
         let scene = try scene(driving: frame)
         let settings = RasterSettings(background: manifest.background)
         return try cameras.map { camera in
             let output = try rasterizer.render(scene: scene, camera: camera, settings: settings).output
-            return AvatarImage(
-                width: output.width, height: output.height,
-                rgb: output.channels == 3
-                    ? output.image
-                    : (0..<(output.width * output.height)).flatMap { p in (0..<3).map { output.image[p * output.channels + $0] } },
-                alpha: output.alpha)
+            var rgba = [Float](repeating: 0, count: output.width * output.height * 4)
+            for p in 0..<(output.width * output.height) {
+                for c in 0..<3 { rgba[4 * p + c] = output.image[p * output.channels + c] }
+                rgba[4 * p + 3] = output.alpha[p]
+            }
+            return FloatImage(width: output.width, height: output.height, channels: 4, samples: rgba)
         }
-    }
-}
-
-/// A rendered avatar image: interleaved RGB `[H·W·3]` and alpha `[H·W]`, floats in [0, 1] (RGB
-/// may leave the range slightly; writers clamp).
-public struct AvatarImage: Sendable, Equatable {
-    /// Width in pixels.
-    public var width: Int
-    /// Height in pixels.
-    public var height: Int
-    /// Row-major interleaved RGB.
-    public var rgb: [Float]
-    /// Row-major accumulated opacity.
-    public var alpha: [Float]
-
-    /// Creates an image; array sizes must match the dimensions.
-    public init(width: Int, height: Int, rgb: [Float], alpha: [Float]) {
-        precondition(rgb.count == width * height * 3 && alpha.count == width * height, "avatar image arrays do not match \(width)x\(height)")
-        self.width = width
-        self.height = height
-        self.rgb = rgb
-        self.alpha = alpha
     }
 }
 

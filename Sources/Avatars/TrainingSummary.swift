@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// `training.json` in an AvatarModel artifact, the same for every avatar family: final PSNR on a
 /// sample of training views and on the held-out cameras (novel views of the training frames),
@@ -52,13 +53,26 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
         try encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
     }
 
-    /// PSNR in dB of a render (clamped to [0, 1]) against its target, both in [0, 1] and equally long.
-    public static func psnr(_ rendered: [Float], _ target: [Float]) -> Double {
-        var squared = 0.0
-        for i in 0..<rendered.count {
-            let d = Double(Swift.min(Swift.max(rendered[i], 0), 1)) - Double(target[i])
-            squared += d * d
-        }
-        return 10 * log10(1 / max(squared / Double(max(1, rendered.count)), 1e-12))
+    /// Indices of the training views `training.json` scores, shared by every avatar family: all of
+    /// them when there are at most `limit` (16), otherwise `limit` views spread over frames *and*
+    /// cameras — views are stored frame-major over `cameras` training cameras, and view `k` is
+    /// `(k·count / limit + k mod cameras) mod count`. A plain stride `count / limit` is a multiple of
+    /// the camera count whenever the frame count is a multiple of 16, and then sees one camera only;
+    /// the spread rule on `count ≤ limit` views would repeat some views and skip others.
+    public static func trainingSample(count: Int, cameras: Int, limit: Int = 16) -> [Int] {
+        guard count > limit else { return Array(0..<count) }
+        let cameras = Swift.max(1, cameras)
+        return (0..<limit).map { k in (k * count / limit + k % cameras) % count }
+    }
+
+    /// Mean `ImageQuality.psnr` (dB, render clamped to [0, 1]) over `views`, each rendered by
+    /// `render` into `(rendered, target)` samples of equal length; nil when `views` is empty.
+    /// Every avatar family scores `training.json` with it.
+    public static func meanPSNR<View>(_ views: [View], render: (View) throws -> (rendered: [Float], target: [Float])) rethrows -> Double? {
+        guard !views.isEmpty else { return nil }
+        return try views.map { view in
+            let (rendered, target) = try render(view)
+            return ImageQuality.psnr(rendered, target)
+        }.reduce(0, +) / Double(views.count)
     }
 }

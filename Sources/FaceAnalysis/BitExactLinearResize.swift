@@ -13,11 +13,11 @@ public enum BitExactLinearResize {
         if width == image.width && height == image.height { return image }
         let horizontal = Coefficients(sourceSize: image.width, destinationSize: width)
         let vertical = Coefficients(sourceSize: image.height, destinationSize: height)
-        var output = GreyImage(width: width, height: height)
+        var output = GreyImage(width: width, height: height, channels: 1)
         var lineAbove = [UInt16](repeating: 0, count: width)
         var lineBelow = [UInt16](repeating: 0, count: width)
-        image.pixels.withUnsafeBufferPointer { source in
-            output.pixels.withUnsafeMutableBufferPointer { destination in
+        image.samples.withUnsafeBufferPointer { source in
+            output.samples.withUnsafeMutableBufferPointer { destination in
                 lineAbove.withUnsafeMutableBufferPointer { aboveBuffer in
                     lineBelow.withUnsafeMutableBufferPointer { belowBuffer in
                         var above = aboveBuffer.baseAddress!, below = belowBuffer.baseAddress!

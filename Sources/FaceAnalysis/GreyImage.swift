@@ -1,31 +1,13 @@
-/// An 8-bit single-channel image, row-major and tightly packed (`pixels[y * width + x]`).
+import Geometry
+
+/// An 8-bit single-channel image, row-major and tightly packed (`samples[y * width + x]`): the
+/// project's image family (`Image8`) with one channel.
 ///
 /// Both detectors work on grey levels; the two conversions from RGB8 reproduce the exact
 /// integer formulas of the reference implementations, so results match them bit for bit.
-public struct GreyImage: Sendable, Equatable {
-    /// Width in pixels.
-    public let width: Int
-    /// Height in pixels.
-    public let height: Int
-    /// Grey levels, `width * height` bytes, row-major.
-    public var pixels: [UInt8]
+public typealias GreyImage = Image8
 
-    /// Wraps existing grey levels; returns nil when `pixels.count != width * height` or a side is negative.
-    public init?(width: Int, height: Int, pixels: [UInt8]) {
-        guard width >= 0, height >= 0, pixels.count == width * height else { return nil }
-        self.width = width
-        self.height = height
-        self.pixels = pixels
-    }
-
-    /// A black image of the given size.
-    public init(width: Int, height: Int) {
-        precondition(width >= 0 && height >= 0, "image sides must be non-negative")
-        self.width = width
-        self.height = height
-        self.pixels = [UInt8](repeating: 0, count: width * height)
-    }
-
+extension Image where Sample == UInt8 {
     /// How RGB8 is reduced to grey.
     public enum RGBConversion: Sendable {
         /// OpenCV's `cvtColor(RGB2GRAY)` for 8-bit: (4899·R + 9617·G + 1868·B + 8192) >> 14
@@ -36,7 +18,15 @@ public struct GreyImage: Sendable, Equatable {
         case dlibMean
     }
 
-    /// Converts interleaved RGB8 (`rgb[3 * (y * width + x) + c]`); returns nil on a size mismatch.
+    /// Wraps existing grey levels as a one-channel image; nil when `grey.count != width * height`
+    /// or a side is negative.
+    public init?(width: Int, height: Int, grey: [UInt8]) {
+        guard width >= 0, height >= 0, grey.count == width * height else { return nil }
+        self.init(width: width, height: height, channels: 1, samples: grey)
+    }
+
+    /// Converts interleaved RGB8 (`rgb[3 * (y * width + x) + c]`) to a one-channel grey image;
+    /// returns nil on a size mismatch.
     public init?(rgb: [UInt8], width: Int, height: Int, conversion: RGBConversion) {
         guard width >= 0, height >= 0, rgb.count == width * height * 3 else { return nil }
         var grey = [UInt8](repeating: 0, count: width * height)
@@ -53,8 +43,6 @@ public struct GreyImage: Sendable, Equatable {
                 }
             }
         }
-        self.width = width
-        self.height = height
-        self.pixels = grey
+        self.init(width: width, height: height, channels: 1, samples: grey)
     }
 }

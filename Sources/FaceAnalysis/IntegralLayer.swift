@@ -26,7 +26,7 @@ struct IntegralLayer: Sendable {
         var sums = [Int32](repeating: 0, count: cascade.hasTiltedFeatures ? 2 * planeSize : planeSize)
         var squareSums = [Int32](repeating: 0, count: stride * rows)
         let width = image.width, stride = self.stride
-        image.pixels.withUnsafeBufferPointer { pixels in
+        image.samples.withUnsafeBufferPointer { pixels in
             sums.withUnsafeMutableBufferPointer { sum in
                 squareSums.withUnsafeMutableBufferPointer { square in
                     for y in 0..<image.height {
@@ -90,7 +90,7 @@ struct IntegralLayer: Sendable {
         var above = [Int32](repeating: 0, count: paddedWidth)
         var current = [Int32](repeating: 0, count: paddedWidth)
         guard height > 0 else { return }
-        image.pixels.withUnsafeBufferPointer { pixels in
+        image.samples.withUnsafeBufferPointer { pixels in
             @inline(__always) func pixel(_ y: Int, _ x: Int) -> Int32 {
                 y >= 0 && y < height && x >= 0 && x < width ? Int32(pixels[y * width + x]) : 0
             }

@@ -5,7 +5,7 @@ public enum MatteFaceBox {
     /// The box, or nil when no pixel reaches `threshold` (0…255).
     public static func box(alpha: GreyImage, threshold: UInt8 = 128) -> FaceRectangle? {
         var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
-        alpha.pixels.withUnsafeBufferPointer { pixels in
+        alpha.samples.withUnsafeBufferPointer { pixels in
             for y in 0..<alpha.height {
                 for x in 0..<alpha.width where pixels[y * alpha.width + x] >= threshold {
                     minX = min(minX, x)

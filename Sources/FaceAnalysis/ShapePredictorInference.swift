@@ -18,7 +18,7 @@ extension ShapePredictor {
         let leavesPerTree = splitsPerTree + 1
         shape.withUnsafeMutableBufferPointer { shape in
             featureValues.withUnsafeMutableBufferPointer { values in
-                image.pixels.withUnsafeBufferPointer { pixels in
+                image.samples.withUnsafeBufferPointer { pixels in
                     anchors.withUnsafeBufferPointer { anchors in
                         deltas.withUnsafeBufferPointer { deltas in
                             splitFirst.withUnsafeBufferPointer { firsts in

@@ -105,10 +105,10 @@ public struct MeshRasterizer: Sendable {
     /// Rasterises a mesh and shades it: RGBA with colour from `texture` sampled at the "uv"
     /// attribute when a texture is given, else from the "color" attribute, else white; alpha is
     /// coverage and colour is 0 on the background (i.e. premultiplied).
-    public func renderColor(_ mesh: TriangleMesh, camera: PinholeCamera, texture: Texture? = nil) throws -> (rgba: RasterImage, fragments: RasterFragments) {
+    public func renderColor(_ mesh: TriangleMesh, camera: PinholeCamera, texture: Texture? = nil) throws -> (rgba: FloatImage, fragments: RasterFragments) {
         try mesh.validate()
         let fragments = rasterize(positions: mesh.positions, triangles: mesh.triangles, camera: camera)
-        let colour: RasterImage
+        let colour: FloatImage
         if let texture {
             guard let uv = mesh.attributes["uv"], uv.channels == 2 else {
                 throw GeometryError("rendering with a texture needs a 2-channel 'uv' vertex attribute")
@@ -121,10 +121,10 @@ public struct MeshRasterizer: Sendable {
                 VertexAttribute(channels: 1, values: [Float](repeating: 1, count: mesh.vertexCount)),
                 triangles: mesh.triangles)
         }
-        var rgba = RasterImage(width: camera.width, height: camera.height, channels: 4)
+        var rgba = FloatImage(width: camera.width, height: camera.height, channels: 4)
         for p in 0..<(camera.width * camera.height) where fragments.triangleIndex[p] >= 0 {
-            for k in 0..<3 { rgba.pixels[4 * p + k] = colour.pixels[p * colour.channels + min(k, colour.channels - 1)] }
-            rgba.pixels[4 * p + 3] = 1
+            for k in 0..<3 { rgba.samples[4 * p + k] = colour.samples[p * colour.channels + min(k, colour.channels - 1)] }
+            rgba.samples[4 * p + 3] = 1
         }
         return (rgba, fragments)
     }

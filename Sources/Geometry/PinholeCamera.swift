@@ -4,7 +4,8 @@ import Foundation
 /// in pixels; the centre of pixel column `i` lies at `u = i` (so an image centred on the axis
 /// has `cx = (width − 1) / 2`). Lens distortion is not modelled.
 public struct PinholeCamera: Sendable, Equatable, Hashable {
-    /// Identifier, e.g. "cam03" (used as folder name in captures).
+    /// Identifier, e.g. "cam03" (the camera's id in cameras.json and its folder name in captures);
+    /// empty for a camera that belongs to no capture (a novel orbit view, a test view).
     public var id: String
     /// Image width in pixels.
     public var width: Int
@@ -21,10 +22,11 @@ public struct PinholeCamera: Sendable, Equatable, Hashable {
     /// World-to-camera extrinsics: `p_cam = R p_world + t`.
     public var worldToCamera: RigidTransform
 
-    /// Creates a camera from intrinsics in pixels and world-to-camera extrinsics.
+    /// Creates a camera from intrinsics in pixels and world-to-camera extrinsics (default: the
+    /// identity, a camera at the world origin looking down +z).
     public init(
-        id: String, width: Int, height: Int, fx: Float, fy: Float, cx: Float, cy: Float,
-        worldToCamera: RigidTransform
+        id: String = "", width: Int, height: Int, fx: Float, fy: Float, cx: Float, cy: Float,
+        worldToCamera: RigidTransform = .identity
     ) {
         self.id = id
         self.width = width

@@ -28,28 +28,28 @@ public struct RasterFragments: Sendable {
     }
 
     /// Coverage: 1 where a triangle is visible, 0 elsewhere (one channel).
-    public func alpha() -> RasterImage {
-        RasterImage(width: width, height: height, channels: 1, pixels: triangleIndex.map { $0 >= 0 ? 1 : 0 })
+    public func alpha() -> FloatImage {
+        FloatImage(width: width, height: height, channels: 1, samples: triangleIndex.map { $0 >= 0 ? 1 : 0 })
     }
 
     /// Depth as a one-channel image, `background` where nothing is visible.
-    public func depthImage(background: Float = 0) -> RasterImage {
-        RasterImage(width: width, height: height, channels: 1, pixels: depth.map { $0.isFinite ? $0 : background })
+    public func depthImage(background: Float = 0) -> FloatImage {
+        FloatImage(width: width, height: height, channels: 1, samples: depth.map { $0.isFinite ? $0 : background })
     }
 
     /// Barycentric coordinates as a three-channel image.
-    public func barycentricImage() -> RasterImage {
-        RasterImage(width: width, height: height, channels: 3, pixels: barycentrics)
+    public func barycentricImage() -> FloatImage {
+        FloatImage(width: width, height: height, channels: 3, samples: barycentrics)
     }
 
     /// Interpolates a per-vertex attribute at every covered pixel with the perspective-correct
     /// barycentrics; background pixels get `background`. `triangles` must be the list that was
     /// rasterised.
-    public func interpolate(_ attribute: VertexAttribute, triangles: [SIMD3<Int32>], background: Float = 0) -> RasterImage {
+    public func interpolate(_ attribute: VertexAttribute, triangles: [SIMD3<Int32>], background: Float = 0) -> FloatImage {
         let c = attribute.channels
-        var image = RasterImage(width: width, height: height, channels: c, fill: background)
+        var image = FloatImage(width: width, height: height, channels: c, filledWith: background)
         let rows = height, w = width
-        image.pixels.withUnsafeMutableBufferPointer { out in
+        image.samples.withUnsafeMutableBufferPointer { out in
             let outBase = out.baseAddress!
             attribute.values.withUnsafeBufferPointer { values in
                 triangleIndex.withUnsafeBufferPointer { ids in
@@ -78,15 +78,15 @@ public struct RasterFragments: Sendable {
 
     /// Samples `texture` bilinearly at the interpolated "uv" attribute of every covered pixel;
     /// background pixels are 0.
-    public func sampleTexture(_ texture: Texture, uv: VertexAttribute, triangles: [SIMD3<Int32>]) -> RasterImage {
+    public func sampleTexture(_ texture: Texture, uv: VertexAttribute, triangles: [SIMD3<Int32>]) -> FloatImage {
         precondition(uv.channels == 2, "texture coordinates have 2 channels")
         let coordinates = interpolate(uv, triangles: triangles)
         let c = texture.image.channels
-        var image = RasterImage(width: width, height: height, channels: c)
+        var image = FloatImage(width: width, height: height, channels: c)
         let w = width
-        image.pixels.withUnsafeMutableBufferPointer { out in
+        image.samples.withUnsafeMutableBufferPointer { out in
             let outBase = out.baseAddress!
-            coordinates.pixels.withUnsafeBufferPointer { uvs in
+            coordinates.samples.withUnsafeBufferPointer { uvs in
                 triangleIndex.withUnsafeBufferPointer { ids in
                     parallelFor(height) { y in
                         for x in 0..<w where ids[y * w + x] >= 0 {

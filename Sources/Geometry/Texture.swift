@@ -3,10 +3,10 @@
 /// (repeat) so that cylindrical unwraps have no seam; v clamps.
 public struct Texture: Sendable, Equatable {
     /// The texels.
-    public var image: RasterImage
+    public var image: FloatImage
 
     /// Wraps an image as a texture.
-    public init(image: RasterImage) {
+    public init(image: FloatImage) {
         self.image = image
     }
 
@@ -20,7 +20,7 @@ public struct Texture: Sendable, Equatable {
         if x0 < 0 { x0 += w }
         let x1 = (x0 + 1) % w
         let y0 = Int(yf), y1 = min(y0 + 1, h - 1)
-        image.pixels.withUnsafeBufferPointer { texels in
+        image.samples.withUnsafeBufferPointer { texels in
             let r00 = (y0 * w + x0) * c, r01 = (y0 * w + x1) * c, r10 = (y1 * w + x0) * c, r11 = (y1 * w + x1) * c
             for k in 0..<c {
                 let top = texels[r00 + k] + tx * (texels[r01 + k] - texels[r00 + k])

@@ -1,45 +1,45 @@
+import Geometry
+
 /// A single-channel Float32 raster, row-major (value of pixel (x, y) at `values[y * width + x]`):
 /// the working type of the image filters (box mean, guided filter, closed-form matting,
-/// morphology). Values are in whatever units the caller uses (alpha and colour in [0, 1] for
-/// the matting algorithms).
-public struct Plane: Sendable, Equatable {
-    /// Width in pixels.
-    public let width: Int
-    /// Height in pixels.
-    public let height: Int
-    /// `width * height` values, row-major.
-    public var values: [Float]
+/// morphology). It is a one-channel `FloatImage` of the one image family, with the names the
+/// filters use. Values are in whatever units the caller uses (alpha and colour in [0, 1] for the
+/// matting algorithms).
+public typealias Plane = FloatImage
 
-    /// A plane filled with `value`.
+extension Image where Sample == Float {
+    /// A one-channel plane filled with `value`.
     public init(width: Int, height: Int, value: Float = 0) {
-        self.width = width
-        self.height = height
-        values = [Float](repeating: value, count: width * height)
+        self.init(width: width, height: height, channels: 1, filledWith: value)
     }
 
-    /// Wraps `values` (row-major, exactly `width * height` of them).
+    /// Wraps `width * height` row-major values as a one-channel plane.
     public init(width: Int, height: Int, values: [Float]) {
         precondition(values.count == width * height, "plane size mismatch")
-        self.width = width
-        self.height = height
-        self.values = values
+        self.init(width: width, height: height, channels: 1, samples: values)
+    }
+
+    /// The samples of a one-channel plane, `width * height` values, row-major (in-place access).
+    public var values: [Float] {
+        _read { yield samples }
+        _modify { yield &samples }
     }
 
     /// Applies `transform` to every value.
     public func map(_ transform: (Float) -> Float) -> Plane {
-        Plane(width: width, height: height, values: values.map(transform))
+        Plane(width: width, height: height, channels: channels, samples: samples.map(transform))
     }
 
     /// Combines two planes of the same size value by value.
     public func combined(with other: Plane, _ combine: (Float, Float) -> Float) -> Plane {
-        precondition(width == other.width && height == other.height, "plane size mismatch")
-        return Plane(width: width, height: height, values: zip(values, other.values).map(combine))
+        precondition(width == other.width && height == other.height && channels == other.channels, "plane size mismatch")
+        return Plane(width: width, height: height, channels: channels, samples: zip(samples, other.samples).map(combine))
     }
 
     /// The mean over the (2r+1)² box around each pixel, clipped at the borders: each output is the
     /// sum over the pixels inside the image divided by their count (so borders are exact).
-    /// Separable running sums, O(1) per pixel whatever the radius; radius 0 returns the plane.
     public func boxMean(radius: Int) -> Plane {
+        precondition(channels == 1, "boxMean needs a one-channel plane")
         guard radius > 0 else { return self }
         var rows = [Float](repeating: 0, count: values.count)
         values.withUnsafeBufferPointer { source in

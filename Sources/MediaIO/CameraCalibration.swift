@@ -1,4 +1,8 @@
-/// A pinhole camera as stored in `cameras.json` and `frameset.json` (see docs/capture-format.md).
+/// One camera's entry in `cameras.json` (`CamerasFile`) and `frameset.json`, as stored: the
+/// on-disk record, in Double as written, with the capture-only `media` path. It is not a camera
+/// to compute with: `pinholeCamera()` (CameraCalibration+Geometry.swift) is the one conversion to
+/// the project's camera type, Geometry's `PinholeCamera`, used by fitting, splatting and mesh
+/// rasterisation alike. See docs/capture-format.md.
 ///
 /// Conventions (OpenCV): image x right, y down, pixel centres at integer coordinates; camera axes
 /// x right, y down, z forward (looking direction). Intrinsics are in pixels. `worldToCamera` is a

@@ -36,13 +36,6 @@ public struct Capture: Sendable {
         public let backgroundPlate: URL?
     }
 
-    /// The `cameras.json` document.
-    struct CamerasFile: Codable {
-        var cameras: [CameraCalibration]
-        var fps: Double?
-        var units: String?
-    }
-
     /// The capture directory.
     public let directory: URL
     /// Cameras in cameras.json order.
@@ -76,7 +69,7 @@ public struct Capture: Sendable {
         }
         let camerasURL = captureRoot.appendingPathComponent(camerasFile)
         let root = camerasURL.deletingLastPathComponent().standardizedFileURL
-        let file = try readCamerasFile(camerasURL)
+        let file = try CamerasFile.read(from: camerasURL)
         let declaredRate = file.fps.map { Rational(approximating: $0) }
         var cameras: [Camera] = []
         var frameCounts: [(String, Int, String)] = []
@@ -164,56 +157,6 @@ public struct Capture: Sendable {
             return try CameraFrameReader(video: VideoReader(url: url, options: options))
         case .images(_, let files):
             return try CameraFrameReader(images: files, frameRate: frameRate, size: size, options: options)
-        }
-    }
-
-    private static func readCamerasFile(_ url: URL) throws -> CamerasFile {
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw MediaIOError(
-                .invalidLayout, path: url.path,
-                "cameras.json is missing; create it with one entry per camera (id, width, height, fx, fy, cx, cy, world_to_camera) — see docs/capture-format.md"
-            )
-        }
-        let file: CamerasFile
-        do {
-            file = try JSONDecoder().decode(CamerasFile.self, from: Data(contentsOf: url))
-        } catch let error as DecodingError {
-            throw MediaIOError(.invalidLayout, path: url.path, "invalid cameras.json: \(describe(error)); see docs/capture-format.md")
-        }
-        guard !file.cameras.isEmpty else {
-            throw MediaIOError(.invalidLayout, path: url.path, "cameras.json lists no cameras; add one entry per camera")
-        }
-        var seen = Set<String>()
-        for (index, camera) in file.cameras.enumerated() {
-            guard !camera.id.isEmpty, !camera.id.contains("/"), seen.insert(camera.id).inserted else {
-                throw MediaIOError(
-                    .invalidLayout, path: url.path,
-                    "camera #\(index) has an empty, duplicate or path-like id '\(camera.id)'; ids must be unique file-name-safe strings")
-            }
-            guard camera.worldToCamera.count == 16 else {
-                throw MediaIOError(
-                    .invalidLayout, path: url.path,
-                    "camera '\(camera.id)': world_to_camera has \(camera.worldToCamera.count) values, expected 16 (4×4 row-major)")
-            }
-            guard camera.width > 0, camera.height > 0, camera.fx > 0, camera.fy > 0 else {
-                throw MediaIOError(
-                    .invalidLayout, path: url.path,
-                    "camera '\(camera.id)': width, height, fx and fy must be positive")
-            }
-        }
-        return file
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "missing key '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "wrong value at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
-        case .dataCorrupted(let context):
-            return context.debugDescription
-        @unknown default:
-            return "\(error)"
         }
     }
 

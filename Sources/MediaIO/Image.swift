@@ -1,58 +1,4 @@
-/// A sample type an `Image` can hold: 8-bit, 16-bit unsigned integers or Float32.
-public protocol ImageSample: Sendable, Equatable, Numeric {}
-extension UInt8: ImageSample {}
-extension UInt16: ImageSample {}
-extension Float: ImageSample {}
-
-/// A raster image stored row-major, interleaved (HWC): sample `(x, y, c)` is at
-/// `(y * width + x) * channels + c`. Channel order is grey; grey+alpha; R,G,B; or R,G,B,A.
-///
-/// Integer images use the full range of their type (0…255, 0…65535). `Image<Float>` (see
-/// `FloatImage`) holds values in [0, 1] with the same channel layout, so conversions between them
-/// are a per-sample scale.
-public struct Image<Sample: ImageSample>: Sendable, Equatable {
-    /// Width in pixels.
-    public let width: Int
-    /// Height in pixels.
-    public let height: Int
-    /// Channels per pixel: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA.
-    public let channels: Int
-    /// `width * height * channels` samples, row-major interleaved.
-    public var samples: [Sample]
-
-    /// Wraps existing samples; `samples.count` must equal `width * height * channels`.
-    public init(width: Int, height: Int, channels: Int, samples: [Sample]) {
-        precondition(width >= 0 && height >= 0 && (1...4).contains(channels), "invalid image shape")
-        precondition(samples.count == width * height * channels, "sample count does not match the image shape")
-        self.width = width
-        self.height = height
-        self.channels = channels
-        self.samples = samples
-    }
-
-    /// An image filled with `value`.
-    public init(width: Int, height: Int, channels: Int, filledWith value: Sample = .zero) {
-        self.init(
-            width: width, height: height, channels: channels,
-            samples: [Sample](repeating: value, count: width * height * channels))
-    }
-
-    /// Bytes (or samples) per row.
-    public var samplesPerRow: Int { width * channels }
-
-    /// The sample at column `x`, row `y`, channel `channel`.
-    @inlinable public subscript(x: Int, y: Int, channel: Int) -> Sample {
-        get { samples[(y * width + x) * channels + channel] }
-        set { samples[(y * width + x) * channels + channel] = newValue }
-    }
-}
-
-/// 8-bit interleaved image (RGB8 when `channels == 3`).
-public typealias Image8 = Image<UInt8>
-/// 16-bit interleaved image (as read from 16-bit PNGs).
-public typealias Image16 = Image<UInt16>
-/// Float32 interleaved HWC image with values in [0, 1].
-public typealias FloatImage = Image<Float>
+import Geometry
 
 extension Image where Sample == Float {
     /// Converts 8-bit samples to [0, 1] by dividing by 255 (exactly invertible by `Image8(rounding:)`).
@@ -75,15 +21,45 @@ extension Image where Sample == Float {
     }
 }
 
+extension Image where Sample == Float {
+    /// The colour as interleaved RGB (`height × width × 3`): grey replicated to R, G and B, alpha
+    /// dropped. For metrics and picture grids that compare images of any channel layout.
+    public var rgbSamples: [Float] {
+        let pixels = width * height, colour = channels == 2 || channels == 4 ? channels - 1 : channels
+        var rgb = [Float](repeating: 0, count: pixels * 3)
+        for p in 0..<pixels {
+            for c in 0..<3 { rgb[3 * p + c] = samples[p * channels + Swift.min(c, colour - 1)] }
+        }
+        return rgb
+    }
+
+    /// The alpha of every pixel (`height × width`), in [0, 1]; 1 for images without alpha.
+    public var alphaSamples: [Float] {
+        let pixels = width * height
+        guard channels == 2 || channels == 4 else { return [Float](repeating: 1, count: pixels) }
+        return (0..<pixels).map { samples[$0 * channels + channels - 1] }
+    }
+}
+
 extension Image where Sample == UInt8 {
-    /// Converts [0, 1] floats to 8 bits: clamps to [0, 1], multiplies by 255 and rounds to nearest.
+    /// The project's one float → 8-bit conversion of a value in [0, 1]: clamps to [0, 1], multiplies
+    /// by 255 and rounds to nearest, halves away from zero (NaN → 0). Every stage that writes 8-bit
+    /// pixels from floats uses it (or `byte(scaled:)` for values already on the 0…255 scale).
+    @inlinable public static func byte(unit value: Float) -> UInt8 {
+        byte(scaled: Swift.min(Swift.max(value, 0), 1) * 255)
+    }
+
+    /// The 8-bit sample of a value on the 0…255 scale: rounds to nearest, halves away from zero, and
+    /// clamps to 0…255 (NaN → 0). `byte(unit:)` is this after scaling by 255.
+    @inlinable public static func byte(scaled value: Float) -> UInt8 {
+        UInt8(Swift.min(255, Swift.max(0, value.rounded())))
+    }
+
+    /// Converts [0, 1] floats to 8 bits with `byte(unit:)` (clamp, ×255, round to nearest).
     public init(rounding image: FloatImage) {
         let converted = image.samples.withUnsafeBufferPointer { source in
             [UInt8](unsafeUninitializedCapacity: source.count) { destination, count in
-                for index in 0..<source.count {
-                    let clamped = min(max(source[index], 0), 1)
-                    destination[index] = UInt8((clamped * 255).rounded())
-                }
+                for index in 0..<source.count { destination[index] = Self.byte(unit: source[index]) }
                 count = source.count
             }
         }

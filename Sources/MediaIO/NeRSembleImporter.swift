@@ -67,10 +67,7 @@ public enum NeRSembleImporter {
                 try PNGFile.write(try CameraFrameReader.readImage(plate), to: backgroundFolder.appendingPathComponent("\(id).png"))
             }
         }
-        let file = Capture.CamerasFile(cameras: calibrations, fps: fps, units: "metres")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(file).write(to: destination.appendingPathComponent(Capture.camerasFileName))
+        try CamerasFile(cameras: calibrations, fps: fps, units: "metres").write(to: destination.appendingPathComponent(Capture.camerasFileName))
         return try Capture.open(destination)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Standard 3DGS PLY files (graphdeco `save_ply` layout), readable by common 3DGS viewers.
+/// Standard 3DGS PLY files (graphdeco `save_ply` layout), readable by common 3DGS viewers; the
+/// container (header, binary body) is read and written by Geometry's `PLY`.
 ///
 /// Binary little endian, one `vertex` element with float properties in this order:
 /// `x y z`, `nx ny nz` (zeros), `f_dc_0..2`, `f_rest_*` (channel-major: `f_rest_{c·(K−1)+k−1}` is
@@ -59,9 +60,13 @@ public enum GaussianPLY {
                 }
             }
         }
-        var header = "ply\nformat binary_little_endian 1.0\nelement vertex \(n)\n"
-        for column in columns { header += "property \(column.isInteger ? "int" : "float") \(column.name)\n" }
-        header += "end_header\n"
+        let header = PLY.binaryHeader(elements: [
+            PLY.Element(
+                name: "vertex", count: n,
+                properties: columns.map {
+                    PLY.Property(name: $0.name, type: $0.isInteger ? .int32 : .float32)
+                })
+        ])
         var data = Data(header.utf8)
         var body = [UInt32](repeating: 0, count: n * columns.count)
         for i in 0..<n {
@@ -79,7 +84,8 @@ public enum GaussianPLY {
         }
     }
 
-    /// Reads a 3DGS PLY file (any property order; float, double and integer property types).
+    /// Reads a 3DGS PLY file (any property order; float, double and integer property types; other
+    /// elements than `vertex` are skipped).
     public static func read(from url: URL) throws(SplattingError) -> GaussianScene {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
@@ -90,31 +96,29 @@ public enum GaussianPLY {
 
     /// Decodes PLY bytes; `source` names the file in error messages.
     public static func decode(_ data: Data, source: String = "PLY data") throws(SplattingError) -> GaussianScene {
-        let header = try parseHeader(data, source: source)
-        let rowSize = header.properties.reduce(0) { $0 + $1.type.size }
-        let n = header.vertexCount
-        guard data.count - header.bodyOffset >= n * rowSize else {
-            throw SplattingError(
-                "\(source): the header announces \(n) vertices of \(rowSize) bytes but only \(data.count - header.bodyOffset) bytes follow; the file is truncated"
-            )
+        let vertices: PLY.ElementValues
+        do {
+            let header = try PLY.parseHeader(data, source: source)
+            guard header.encoding == .binaryLittleEndian else {
+                throw SplattingError("\(source): format 'ascii' is unsupported; 3DGS PLY files are binary_little_endian")
+            }
+            guard let values = try PLY.readBody(data, header: header, source: source).first(where: { $0.element.name == "vertex" }) else {
+                throw SplattingError("\(source): no 'element vertex' line")
+            }
+            vertices = values
+        } catch let error as SplattingError {
+            throw error
+        } catch {
+            throw SplattingError("\(error)")
         }
+        let n = vertices.element.count
         var columns: [String: [Float]] = [:]
         var integerColumns: [String: [Int32]] = [:]
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var offset = 0
-            for property in header.properties {
-                var floats = [Float](repeating: 0, count: n)
-                var integers = property.type.isInteger ? [Int32](repeating: 0, count: n) : []
-                for i in 0..<n {
-                    let base = header.bodyOffset + i * rowSize + offset
-                    let value = property.type.read(raw, at: base)
-                    floats[i] = Float(value)
-                    if property.type.isInteger { integers[i] = Int32(clamping: Int64(value)) }
-                }
-                columns[property.name] = floats
-                if property.type.isInteger { integerColumns[property.name] = integers }
-                offset += property.type.size
-            }
+        var propertyNames: [String] = []
+        for (p, property) in vertices.element.properties.enumerated() where property.listCountType == nil {
+            propertyNames.append(property.name)
+            columns[property.name] = vertices.columns[p].map { Float($0) }
+            if property.type.isInteger { integerColumns[property.name] = vertices.columns[p].map { Int32(clamping: Int64($0)) } }
         }
         func column(_ name: String) throws(SplattingError) -> [Float] {
             guard let values = columns[name] else {
@@ -140,7 +144,7 @@ public enum GaussianPLY {
         let dcNames = (0..<3).map { "f_dc_\($0)" }
         let restCount = columns.keys.filter { $0.hasPrefix("f_rest_") }.count
         used.formUnion(dcNames + (0..<restCount).map { "f_rest_\($0)" })
-        let groups = groupExtras(header.properties.map(\.name).filter { !used.contains($0) })
+        let groups = groupExtras(propertyNames.filter { !used.contains($0) })
         if let featureGroup = groups.first(where: { $0.name == featurePrefix }) {
             scene.appearance = .features(channels: featureGroup.properties.count)
             scene.features = try interleave(featureGroup.properties)
@@ -197,104 +201,5 @@ public enum GaussianPLY {
             }
         }
         return groups
-    }
-
-    enum PropertyType {
-        case int8, uint8, int16, uint16, int32, uint32, float32, float64
-
-        init?(_ name: String) {
-            switch name {
-            case "char", "int8": self = .int8
-            case "uchar", "uint8": self = .uint8
-            case "short", "int16": self = .int16
-            case "ushort", "uint16": self = .uint16
-            case "int", "int32": self = .int32
-            case "uint", "uint32": self = .uint32
-            case "float", "float32": self = .float32
-            case "double", "float64": self = .float64
-            default: return nil
-            }
-        }
-
-        var size: Int {
-            switch self {
-            case .int8, .uint8: return 1
-            case .int16, .uint16: return 2
-            case .int32, .uint32, .float32: return 4
-            case .float64: return 8
-            }
-        }
-
-        var isInteger: Bool { self != .float32 && self != .float64 }
-
-        func read(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Double {
-            switch self {
-            case .int8: return Double(raw.loadUnaligned(fromByteOffset: offset, as: Int8.self))
-            case .uint8: return Double(raw.loadUnaligned(fromByteOffset: offset, as: UInt8.self))
-            case .int16: return Double(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
-            case .uint16: return Double(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
-            case .int32: return Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
-            case .uint32: return Double(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-            case .float32:
-                return Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
-            case .float64:
-                return Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-            }
-        }
-    }
-
-    struct Header {
-        var vertexCount: Int
-        var properties: [(name: String, type: PropertyType)]
-        var bodyOffset: Int
-    }
-
-    static func parseHeader(_ data: Data, source: String) throws(SplattingError) -> Header {
-        guard let end = data.range(of: Data("end_header\n".utf8)) else {
-            throw SplattingError("\(source): no 'end_header' line; not a PLY file")
-        }
-        let text = String(decoding: data[data.startIndex..<end.lowerBound], as: UTF8.self)
-        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard lines.first == "ply" else { throw SplattingError("\(source): does not start with 'ply'") }
-        var vertexCount: Int?
-        var properties: [(name: String, type: PropertyType)] = []
-        var inVertex = false
-        for (number, line) in lines.enumerated() {
-            let words = line.split(separator: " ").map(String.init)
-            guard let keyword = words.first else { continue }
-            switch keyword {
-            case "format":
-                guard words.count >= 2, words[1] == "binary_little_endian" else {
-                    throw SplattingError(
-                        "\(source) line \(number + 1): format '\(words.dropFirst().joined(separator: " "))' is unsupported; 3DGS PLY files are binary_little_endian"
-                    )
-                }
-            case "element":
-                guard words.count == 3, let count = Int(words[2]) else {
-                    throw SplattingError("\(source) line \(number + 1): malformed element line '\(line)'")
-                }
-                if words[1] == "vertex" {
-                    guard vertexCount == nil, properties.isEmpty else {
-                        throw SplattingError("\(source) line \(number + 1): the vertex element must come first and only once")
-                    }
-                    vertexCount = count
-                    inVertex = true
-                } else {
-                    guard vertexCount != nil else {
-                        throw SplattingError("\(source) line \(number + 1): element '\(words[1])' precedes the vertex element; unsupported")
-                    }
-                    inVertex = false
-                }
-            case "property" where inVertex:
-                guard words.count == 3, let type = PropertyType(words[1]) else {
-                    throw SplattingError("\(source) line \(number + 1): unsupported vertex property '\(line)' (lists and unknown types cannot be read)")
-                }
-                properties.append((words[2], type))
-            default:
-                continue
-            }
-        }
-        guard let vertexCount else { throw SplattingError("\(source): no 'element vertex' line") }
-        return Header(vertexCount: vertexCount, properties: properties, bodyOffset: end.upperBound - data.startIndex)
     }
 }

@@ -35,7 +35,7 @@ public final class GaussianRasterizer {
     {
         try scene.validateShapes()
         try scene.validateFinite()
-        if let bad = ([camera.fx, camera.fy, camera.cx, camera.cy, camera.near] + camera.worldToCamera).first(where: { !$0.isFinite }) {
+        if let bad = ([camera.fx, camera.fy, camera.cx, camera.cy, settings.nearPlane] + camera.worldToCamera.rowMajor4x4).first(where: { !$0.isFinite }) {
             throw SplattingError("camera has a non-finite intrinsic or pose entry (\(bad)); check the calibration or the pose optimisation")
         }
         guard camera.width > 0, camera.height > 0, camera.fx > 0, camera.fy > 0 else {
@@ -47,7 +47,7 @@ public final class GaussianRasterizer {
             throw SplattingError("background has \(settings.background.count) values but the scene renders \(channels) channels")
         }
         if scene.count == 0 { return renderEmpty(scene: scene, camera: camera, settings: settings) }
-        let geometry = CameraGeometry(camera, clampMargin: settings.jacobianClampMargin)
+        let geometry = CameraGeometry(camera, clampMargin: settings.jacobianClampMargin, near: settings.nearPlane)
         let projectedByIndex = projectAll(scene: scene, geometry: geometry, settings: settings)
         let binning = projectedByIndex.withUnsafeBufferPointer {
             TileBinning(projected: $0, width: camera.width, height: camera.height, workers: workers)
@@ -306,7 +306,7 @@ public final class GaussianRasterizer {
         let scene = result.scene
         let count = scene.count
         let channels = result.output.channels
-        let geometry = CameraGeometry(result.camera, clampMargin: result.settings.jacobianClampMargin)
+        let geometry = CameraGeometry(result.camera, clampMargin: result.settings.jacobianClampMargin, near: result.settings.nearPlane)
         let settings = result.settings
         func uninitialized(_ count: Int) -> [Float] {
             [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }

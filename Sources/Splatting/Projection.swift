@@ -11,23 +11,24 @@ struct CameraGeometry: Sendable {
     var ratioXLow: Float, ratioXHigh: Float, ratioYLow: Float, ratioYHigh: Float
     var centre: SIMD3<Float>
 
-    init(_ camera: PinholeCamera, clampMargin: Float) {
-        let m = camera.worldToCamera
-        rotationRows = (SIMD3(m[0], m[1], m[2]), SIMD3(m[4], m[5], m[6]), SIMD3(m[8], m[9], m[10]))
-        translation = SIMD3(m[3], m[7], m[11])
+    /// Unpacks `camera`; `clampMargin` and `near` come from the render's `RasterSettings`.
+    init(_ camera: PinholeCamera, clampMargin: Float, near: Float) {
+        let rotation = camera.worldToCamera.rotation
+        rotationRows = (rotation.row0, rotation.row1, rotation.row2)
+        translation = camera.worldToCamera.translation
         fx = camera.fx
         fy = camera.fy
         cx = camera.cx
         cy = camera.cy
         width = camera.width
         height = camera.height
-        near = camera.near
+        self.near = near
         let w = Float(camera.width), h = Float(camera.height)
         ratioXLow = (-clampMargin * w - camera.cx) / camera.fx
         ratioXHigh = (w + clampMargin * w - camera.cx) / camera.fx
         ratioYLow = (-clampMargin * h - camera.cy) / camera.fy
         ratioYHigh = (h + clampMargin * h - camera.cy) / camera.fy
-        centre = camera.centre
+        centre = camera.center
     }
 
     @inline(__always) func toCamera(_ p: SIMD3<Float>) -> SIMD3<Float> {

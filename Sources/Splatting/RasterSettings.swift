@@ -16,11 +16,14 @@ public struct RasterSettings: Sendable, Equatable {
     /// The EWA Jacobian clamps the view-space ratios `tx/tz`, `ty/tz` to the image extent widened by
     /// this fraction of the image on each side (graphdeco: 1.3·tan(fov/2), i.e. 0.15 of the width).
     public var jacobianClampMargin: Float
+    /// Gaussians whose centre has camera depth `tz ≤ nearPlane` are culled (world units, e.g. metres;
+    /// graphdeco: 0.2 in its scenes' units, 0.01 here for heads a metre from the camera).
+    public var nearPlane: Float
 
     /// Creates settings with 3DGS defaults.
     public init(
         background: [Float] = [], alphaThreshold: Float = 1.0 / 255.0, transmittanceThreshold: Float = 1e-4,
-        maxAlpha: Float = 0.99, dilation: Float = 0.3, jacobianClampMargin: Float = 0.15
+        maxAlpha: Float = 0.99, dilation: Float = 0.3, jacobianClampMargin: Float = 0.15, nearPlane: Float = 0.01
     ) {
         self.background = background
         self.alphaThreshold = alphaThreshold
@@ -28,5 +31,6 @@ public struct RasterSettings: Sendable, Equatable {
         self.maxAlpha = maxAlpha
         self.dilation = dilation
         self.jacobianClampMargin = jacobianClampMargin
+        self.nearPlane = nearPlane
     }
 }

@@ -1,3 +1,4 @@
+import Avatars
 import Foundation
 import HeadModel
 import MediaIO
@@ -12,7 +13,7 @@ struct SupervisedView {
     /// Camera id.
     var cameraID: String
     /// The full-size camera.
-    var camera: Splatting.PinholeCamera
+    var camera: PinholeCamera
     /// RGB over the background, channel-first `[3, H, W]`.
     var target: Tensor
     /// RGB box-averaged by the super-resolution factor, `[H/f, W/f, 3]`.
@@ -32,49 +33,23 @@ struct CaptureViews {
         frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int,
         factor: Int
     ) throws -> CaptureViews {
-        let manifest = frameSet.manifest
-        guard let calibrations = manifest.calibrations else {
-            throw DynamicGaussiansError(
-                "\(frameSet.directory.path): the frames carry no camera calibrations; gaussians.dynamic needs calibrated cameras (a capture with cameras.json)")
+        let split: CalibratedViews
+        do {
+            split = try CalibratedViews.open(
+                frameSet: frameSet, tracking: tracking, heldOutCameras: heldOutCameras, heldOutFrames: heldOutFrames,
+                consumer: "gaussians.dynamic", sizeMultiple: factor, trackedFramesOnly: true)
+        } catch let error as AvatarError {
+            throw DynamicGaussiansError(error.description)
         }
-        guard tracking.frames.count == manifest.frameCount else {
-            throw DynamicGaussiansError(
-                "the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
-        }
-        guard manifest.width % factor == 0, manifest.height % factor == 0 else {
-            throw DynamicGaussiansError(
-                "the frames are \(manifest.width)x\(manifest.height), not divisible by the super-resolution factor \(factor); decode at a multiple of \(factor) or change sr_factor"
-            )
-        }
-        for camera in heldOutCameras where !manifest.cameras.contains(camera) {
-            throw DynamicGaussiansError("held_out_cameras names '\(camera)', which the frames do not have (\(manifest.cameras.joined(separator: ", ")))")
-        }
-        let trainingCameras = manifest.cameras.filter { !heldOutCameras.contains($0) }
-        guard !trainingCameras.isEmpty else {
-            throw DynamicGaussiansError("held_out_cameras holds out every camera; keep at least one for training")
-        }
-        let candidateFrames = manifest.frameCount - heldOutFrames
-        guard candidateFrames >= 1 else {
-            throw DynamicGaussiansError("held_out_frames = \(heldOutFrames) leaves no training frame of \(manifest.frameCount); lower it")
-        }
-        let frames = (0..<candidateFrames).filter { tracking.frames[$0].observedViews > 0 }
-        guard !frames.isEmpty else {
-            throw DynamicGaussiansError(
-                "no face was tracked in any of the \(candidateFrames) training frames (every tracking frame has 0 observed views); the capture shows no detectable face — check the landmark stage's output or the footage"
-            )
-        }
-        var training: [SupervisedView] = [], heldOut: [SupervisedView] = []
-        for frame in frames {
-            for (index, camera) in manifest.cameras.enumerated() {
-                let view = try loadView(frameSet: frameSet, frame: frame, camera: camera, calibration: calibrations[index], factor: factor)
-                if heldOutCameras.contains(camera) { heldOut.append(view) } else { training.append(view) }
-            }
-        }
-        return CaptureViews(training: training, heldOutCameraViews: heldOut, trainingCameras: trainingCameras, trainingFrames: frames)
+        let views = split.views(frames: split.trainingFrames)
+        return CaptureViews(
+            training: try views.training.map { try loadView(frameSet: frameSet, $0, factor: factor) },
+            heldOutCameraViews: try views.heldOut.map { try loadView(frameSet: frameSet, $0, factor: factor) },
+            trainingCameras: split.trainingCameras, trainingFrames: split.trainingFrames)
     }
 
-    static func loadView(frameSet: FrameSet, frame: Int, camera: String, calibration: CameraCalibration, factor: Int) throws -> SupervisedView {
-        let image = try frameSet.floatImage(frame: frame, camera: camera)
+    static func loadView(frameSet: FrameSet, _ view: CalibratedViews.View, factor: Int) throws -> SupervisedView {
+        let image = try frameSet.floatImage(frame: view.frame, camera: view.cameraID)
         let (width, height) = (image.width, image.height)
         let plane = width * height
         var channelFirst = [Float](repeating: 0, count: 3 * plane)
@@ -94,12 +69,8 @@ struct CaptureViews {
                 }
             }
         }
-        let pinhole = Splatting.PinholeCamera(
-            width: calibration.width, height: calibration.height, fx: Float(calibration.fx),
-            fy: Float(calibration.fy), cx: Float(calibration.cx), cy: Float(calibration.cy),
-            worldToCamera: calibration.worldToCamera.map(Float.init))
         return SupervisedView(
-            frame: frame, cameraID: camera, camera: pinhole,
+            frame: view.frame, cameraID: view.cameraID, camera: view.camera,
             target: Tensor(shape: [3, height, width], scalars: channelFirst),
             lowResolutionTarget: Tensor(shape: [h, w, 3], scalars: low))
     }

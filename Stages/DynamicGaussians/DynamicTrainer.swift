@@ -114,7 +114,7 @@ final class DynamicTrainer: CheckpointedTrainer {
         adam.zeroGradients()
         iteration += 1
         if let problem = firstNonFiniteParameter() { throw NonFiniteTraining(iteration: iteration, what: problem) }
-        return StepReport(loss: lossValue, psnr: TrainingSummary.psnr(image.value.scalars, view.target.scalars))
+        return StepReport(loss: lossValue, psnr: ImageQuality.psnr(image.value.scalars, view.target.scalars))
     }
 
     /// Names the first parameter holding NaN or ±Inf, or nil.

@@ -2,19 +2,16 @@ import Avatars
 import Foundation
 
 extension TrainingSummary {
-    /// Renders every held-out-camera view and 16 training views spread over frames and cameras, and averages PSNR.
+    /// Renders every held-out-camera view and up to 16 training views spread over frames and cameras
+    /// (`TrainingSummary.trainingSample`) and averages their PSNR (`TrainingSummary.meanPSNR`).
     static func measure(
         trainer: DynamicTrainer, views: CaptureViews, guidanceSource: String, seconds: Double,
         steps: Int
     ) throws -> TrainingSummary {
         func meanPSNR(_ views: [SupervisedView]) throws -> Double? {
-            guard !views.isEmpty else { return nil }
-            return try views.map { TrainingSummary.psnr(try trainer.render($0), $0.target.scalars) }.reduce(0, +) / Double(views.count)
+            try TrainingSummary.meanPSNR(views) { (try trainer.render($0), $0.target.scalars) }
         }
-        // 16 views spread over frames and cameras (views are stored frame-major, so a plain stride
-        // that is a multiple of the camera count would see one camera only).
-        let count = views.training.count, cameras = max(1, views.trainingCameras.count)
-        let sample = (0..<min(16, count)).map { k in views.training[(k * count / min(16, count) + k % cameras) % count] }
+        let sample = TrainingSummary.trainingSample(count: views.training.count, cameras: views.trainingCameras.count).map { views.training[$0] }
         return TrainingSummary(
             iterations: trainer.iteration, gaussianCount: trainer.model.count, guidanceSource: guidanceSource,
             trainingPSNR: try meanPSNR(sample) ?? 0, heldOutCameraPSNR: try meanPSNR(views.heldOutCameraViews),

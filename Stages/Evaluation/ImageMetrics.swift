@@ -2,7 +2,7 @@ import Foundation
 import Tensors
 
 /// Full-reference image metrics of one rendered image against its reference, on RGB in [0, 1]:
-/// PSNR (dB, peak 1), SSIM (scikit-image Gaussian-window conventions, `Losses.ssim`) and mean L1;
+/// PSNR (dB, peak 1) and SSIM (scikit-image Gaussian-window conventions) from `ImageQuality`, and mean L1;
 /// the masked variants restrict PSNR and L1 to pixels where the reference alpha is ≥ 0.5 and take
 /// SSIM of both images multiplied by the soft alpha.
 public struct ImageMetrics: Codable, Sendable, Equatable {
@@ -38,48 +38,31 @@ public struct ImageMetrics: Codable, Sendable, Equatable {
     }
 
     /// Metrics of `rendered` vs `reference`, both `height × width × 3` RGB in [0, 1]; `mask` is the
-    /// reference alpha (`height × width`) or nil.
+    /// reference alpha (`height × width`) or nil. PSNR and SSIM are `ImageQuality`'s (the rendered
+    /// image clamped to [0, 1], a no-op for frames decoded from 8-bit files); L1 is taken as given.
     public static func measure(rendered: [Float], reference: [Float], mask: [Float]?, width: Int, height: Int) -> ImageMetrics {
         let pixels = width * height
-        var squared = 0.0, absolute = 0.0, maskedSquared = 0.0, maskedAbsolute = 0.0, maskedCount = 0.0
+        var absolute = 0.0, maskedAbsolute = 0.0, maskedCount = 0.0
         for p in 0..<pixels {
             let inside = (mask?[p] ?? 0) >= 0.5
             for c in 0..<3 {
-                let d = Double(rendered[3 * p + c]) - Double(reference[3 * p + c])
-                squared += d * d
-                absolute += Swift.abs(d)
-                if inside {
-                    maskedSquared += d * d
-                    maskedAbsolute += Swift.abs(d)
-                }
+                let d = Swift.abs(Double(rendered[3 * p + c]) - Double(reference[3 * p + c]))
+                absolute += d
+                if inside { maskedAbsolute += d }
             }
             if inside { maskedCount += 3 }
         }
         let count = Double(pixels * 3)
-        func psnr(_ mse: Double) -> Double { 10 * log10(1 / max(mse, 1e-12)) }
-        let ssim = structuralSimilarity(rendered, reference, width: width, height: height)
+        let ssim = ImageQuality.ssim(rendered, reference, width: width, height: height)
         var maskedPSNR: Double?, maskedSSIM: Double?, maskedL1: Double?
         if let mask, maskedCount > 0 {
-            maskedPSNR = psnr(maskedSquared / maskedCount)
+            maskedPSNR = ImageQuality.psnr(rendered, reference, mask: mask, channels: 3)
             maskedL1 = maskedAbsolute / maskedCount
-            var a = rendered, b = reference
-            for p in 0..<pixels {
-                for c in 0..<3 {
-                    a[3 * p + c] *= mask[p]
-                    b[3 * p + c] *= mask[p]
-                }
-            }
-            maskedSSIM = structuralSimilarity(a, b, width: width, height: height)
+            maskedSSIM = ImageQuality.ssim(rendered, reference, width: width, height: height, weights: mask)
         }
         return ImageMetrics(
-            psnr: psnr(squared / count), ssim: ssim, l1: absolute / count,
+            psnr: ImageQuality.psnr(rendered, reference), ssim: ssim, l1: absolute / count,
             maskedPSNR: maskedPSNR, maskedSSIM: maskedSSIM, maskedL1: maskedL1)
-    }
-
-    static func structuralSimilarity(_ a: [Float], _ b: [Float], width: Int, height: Int) -> Double {
-        let x = Variable(Tensor(shape: [height, width, 3], scalars: a)).permuted([2, 0, 1])
-        let y = Variable(Tensor(shape: [height, width, 3], scalars: b)).permuted([2, 0, 1])
-        return Double(Losses.ssim(x, y).value.scalar)
     }
 
     /// The mean of several records (masked means only over records that have them).

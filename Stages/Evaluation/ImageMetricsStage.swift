@@ -80,7 +80,7 @@ public struct ImageMetricsStage: Stage {
         var done = 0
         for camera in cameras {
             var records: [ImageMetrics] = []
-            var gridRows: [[FloatImageRGB]] = []
+            var gridRows: [[FloatImage]] = []
             let gridIndices = Set(
                 parameters.gridFrames == 0
                     ? []
@@ -88,13 +88,15 @@ public struct ImageMetricsStage: Stage {
                         parameters.gridFrames == 1 ? 0 : $0 * (frames - 1) / max(1, min(parameters.gridFrames, frames) - 1)
                     })
             for frame in 0..<frames {
-                let image = FloatImageRGB(try rendered.floatImage(frame: pairs[frame].rendered, camera: camera))
-                let truth = FloatImageRGB(try reference.floatImage(frame: pairs[frame].reference, camera: camera))
+                let renderedImage = try rendered.floatImage(frame: pairs[frame].rendered, camera: camera)
+                let truthImage = try reference.floatImage(frame: pairs[frame].reference, camera: camera)
+                let image = FloatImage(width: renderedImage.width, height: renderedImage.height, channels: 3, samples: renderedImage.rgbSamples)
+                let truth = FloatImage(width: truthImage.width, height: truthImage.height, channels: 3, samples: truthImage.rgbSamples)
                 let metrics = ImageMetrics.measure(
-                    rendered: image.rgb, reference: truth.rgb,
-                    mask: parameters.masked ? truth.alpha : nil, width: image.width, height: image.height)
+                    rendered: image.samples, reference: truth.samples,
+                    mask: parameters.masked ? truthImage.alphaSamples : nil, width: image.width, height: image.height)
                 records.append(metrics)
-                if gridIndices.contains(frame) { gridRows.append([truth, image, image.amplifiedDifference(truth, gain: 4)]) }
+                if gridIndices.contains(frame) { gridRows.append([truth, image, ImageGrid.amplifiedDifference(image, truth, gain: 4)]) }
                 done += 1
                 context.reportProgress(completed: done, total: frames * cameras.count, unit: "images")
             }
@@ -103,7 +105,7 @@ public struct ImageMetricsStage: Stage {
             if !gridRows.isEmpty {
                 let grids = output.appendingPathComponent("grids")
                 try FileManager.default.createDirectory(at: grids, withIntermediateDirectories: true)
-                try PNGFile.write(FloatImageRGB.grid(gridRows), to: grids.appendingPathComponent("\(camera).png"))
+                try PNGFile.write(ImageGrid.grid(gridRows), to: grids.appendingPathComponent("\(camera).png"))
             }
         }
         let report = MetricsReport(frames: frames, cameras: cameras, overall: ImageMetrics.mean(all), perCamera: perCamera)

@@ -5,10 +5,10 @@ import MediaIO
 enum FrameImageConversion {
     /// Grey levels of an RGB or RGBA image with the given reference formula (alpha ignored).
     static func grey(_ image: Image8, conversion: GreyImage.RGBConversion) -> GreyImage {
-        var grey = GreyImage(width: image.width, height: image.height)
+        var grey = GreyImage(width: image.width, height: image.height, channels: 1)
         let channels = image.channels
         image.samples.withUnsafeBufferPointer { samples in
-            grey.pixels.withUnsafeMutableBufferPointer { output in
+            grey.samples.withUnsafeMutableBufferPointer { output in
                 for pixel in 0..<(image.width * image.height) {
                     if channels < 3 {
                         output[pixel] = samples[pixel * channels]
@@ -28,8 +28,8 @@ enum FrameImageConversion {
     /// The alpha channel of an RGBA image, or nil for images without alpha.
     static func alpha(_ image: Image8) -> GreyImage? {
         guard image.channels == 4 else { return nil }
-        var alpha = GreyImage(width: image.width, height: image.height)
-        for pixel in 0..<(image.width * image.height) { alpha.pixels[pixel] = image.samples[pixel * 4 + 3] }
+        var alpha = GreyImage(width: image.width, height: image.height, channels: 1)
+        for pixel in 0..<(image.width * image.height) { alpha.samples[pixel] = image.samples[pixel * 4 + 3] }
         return alpha
     }
 }

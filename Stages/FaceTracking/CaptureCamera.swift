@@ -1,49 +1,48 @@
+import Geometry
 import HeadModel
 import MediaIO
 
-/// A calibrated pinhole camera in Double (OpenCV axes), projecting world points to pixels.
-struct CaptureCamera: Sendable {
-    /// World-to-camera rotation.
-    let rotation: DoubleRotation
-    /// World-to-camera translation.
-    let translation: SIMD3<Double>
-    /// Intrinsics in pixels.
-    let fx: Double, fy: Double, cx: Double, cy: Double
-
-    /// From a FrameSet/capture calibration.
-    init(_ calibration: CameraCalibration) {
-        let m = calibration.worldToCamera
-        rotation = DoubleRotation(rows: (SIMD3(m[0], m[1], m[2]), SIMD3(m[4], m[5], m[6]), SIMD3(m[8], m[9], m[10])))
-        translation = SIMD3(m[3], m[7], m[11])
-        fx = calibration.fx
-        fy = calibration.fy
-        cx = calibration.cx
-        cy = calibration.cy
+/// The fitter works in Double; these read the one camera type (Geometry's `PinholeCamera`, Float32,
+/// built from the calibration by `CameraCalibration.pinholeCamera()`) widened to Double. Widening is
+/// exact, so a calibration written from Float32 values (every synthetic capture) projects exactly as
+/// the Double calibration did.
+extension PinholeCamera {
+    /// World-to-camera rotation `R` in Double.
+    var rotation64: DoubleRotation {
+        let r = worldToCamera.rotation
+        return DoubleRotation(rows: (SIMD3<Double>(r.row0), SIMD3<Double>(r.row1), SIMD3<Double>(r.row2)))
     }
+    /// World-to-camera translation `t` in Double (world units, metres).
+    var translation64: SIMD3<Double> { SIMD3<Double>(worldToCamera.translation) }
+    /// Focal length along x in Double, pixels.
+    var fx64: Double { Double(fx) }
+    /// Focal length along y in Double, pixels.
+    var fy64: Double { Double(fy) }
+    /// Principal point x in Double, pixels.
+    var cx64: Double { Double(cx) }
+    /// Principal point y in Double, pixels.
+    var cy64: Double { Double(cy) }
 
-    /// Camera-space point.
-    func toCamera(_ point: SIMD3<Double>) -> SIMD3<Double> { rotation.apply(point) + translation }
+    /// Camera-space point `R p + t` of a world point, in Double.
+    func toCamera(_ point: SIMD3<Double>) -> SIMD3<Double> { rotation64.apply(point) + translation64 }
 
-    /// Pixel coordinates of a world point (nil behind the camera).
+    /// Pixel coordinates of a world point, in Double (nil behind the camera, depth ≤ 1e-9).
     func project(_ point: SIMD3<Double>) -> SIMD2<Double>? {
         let p = toCamera(point)
         guard p.z > 1e-9 else { return nil }
-        return SIMD2(fx * p.x / p.z + cx, fy * p.y / p.z + cy)
+        return SIMD2(fx64 * p.x / p.z + cx64, fy64 * p.y / p.z + cy64)
     }
-
-    /// The camera centre in world coordinates.
-    var centre: SIMD3<Double> { -rotation.transposed.apply(translation) }
 }
 
 /// Linear multi-view triangulation and similarity alignment, used to initialise the fit.
 enum MultiViewGeometry {
     /// The least-squares 3D point whose projections best match `pixels` (one per camera, ≥ 2).
-    static func triangulate(_ pixels: [(CaptureCamera, SIMD2<Double>)]) -> SIMD3<Double>? {
+    static func triangulate(_ pixels: [(PinholeCamera, SIMD2<Double>)]) -> SIMD3<Double>? {
         guard pixels.count >= 2 else { return nil }
         var normal = [Double](repeating: 0, count: 9), right = [Double](repeating: 0, count: 3)
         for (camera, pixel) in pixels {
-            let xn = (pixel.x - camera.cx) / camera.fx, yn = (pixel.y - camera.cy) / camera.fy
-            let r = camera.rotation.rows, t = camera.translation
+            let xn = (pixel.x - camera.cx64) / camera.fx64, yn = (pixel.y - camera.cy64) / camera.fy64
+            let r = camera.rotation64.rows, t = camera.translation64
             for (row, value) in [(xn * r.2 - r.0, t.x - xn * t.z), (yn * r.2 - r.1, t.y - yn * t.z)] {
                 let coefficients = [row.x, row.y, row.z]
                 for i in 0..<3 {

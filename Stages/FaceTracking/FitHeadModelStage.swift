@@ -86,7 +86,7 @@ public struct FitHeadModelStage: Stage {
         settings.expressionBounds = parameters.expressionRange == .unit ? 0...1.5 : nil
         let fitter = try HeadModelFitter(model: model, settings: settings)
 
-        let cameras = landmarks.cameras.map { CaptureCamera(calibrations[cameraIndex[$0]!]) }
+        let cameras = try landmarks.cameras.map { try calibrations[cameraIndex[$0]!].pinholeCamera() }
         let views: [[LandmarkView?]] = landmarks.frames.map { frame in
             frame.map { detection in
                 detection.map { LandmarkView(points: $0.points.map { SIMD2($0[0], $0[1]) }, confidence: $0.confidence) }

@@ -65,13 +65,13 @@ public struct FitOverlayStage: Stage {
                 let shading = fragments.interpolate(VertexAttribute(vectors: normals), triangles: model.triangles)
                 let toCamera = camera.worldToCamera.rotation
                 for pixel in 0..<(image.width * image.height) where fragments.triangleIndex[pixel] >= 0 {
-                    let normal = toCamera * SIMD3(shading.pixels[pixel * 3], shading.pixels[pixel * 3 + 1], shading.pixels[pixel * 3 + 2])
+                    let normal = toCamera * SIMD3(shading.samples[pixel * 3], shading.samples[pixel * 3 + 1], shading.samples[pixel * 3 + 2])
                     let light = Float(0.25 + 0.75 * max(0, -normal.z / max(1e-6, (normal * normal).sum().squareRoot())))
                     let tint: SIMD3<Float> = SIMD3(0.55, 0.75, 1.0) * light * 255
                     let opacity = Float(parameters.meshOpacity)
                     for channel in 0..<3 {
                         let blended = (1 - opacity) * Float(image.samples[pixel * 3 + channel]) + opacity * tint[channel]
-                        image.samples[pixel * 3 + channel] = UInt8(min(255, max(0, blended.rounded())))
+                        image.samples[pixel * 3 + channel] = Image8.byte(scaled: blended)
                     }
                 }
                 for point in fitted {

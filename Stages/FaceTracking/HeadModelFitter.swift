@@ -1,5 +1,6 @@
 import AvatarFlow
 import Foundation
+import Geometry
 import HeadModel
 import LinearAlgebra
 
@@ -120,7 +121,7 @@ struct HeadModelFitter: Sendable {
     /// Reprojection residuals (2 per observed landmark, Huber- and confidence-weighted with `weights`).
     func reprojection(
         _ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?],
-        cameras: [CaptureCamera], weights: [Double]?, into residuals: inout [Double]
+        cameras: [PinholeCamera], weights: [Double]?, into residuals: inout [Double]
     ) {
         let points = landmarks(state, identity: identity, scale: scale)
         var index = 0
@@ -142,7 +143,7 @@ struct HeadModelFitter: Sendable {
     }
 
     /// Huber IRLS weights from the current residuals (one per observed landmark).
-    func huberWeights(_ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?], cameras: [CaptureCamera]) -> [Double] {
+    func huberWeights(_ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?], cameras: [PinholeCamera]) -> [Double] {
         var raw: [Double] = []
         reprojection(state, identity: identity, scale: scale, views: views, cameras: cameras, weights: nil, into: &raw)
         var weights: [Double] = []
@@ -160,7 +161,7 @@ struct HeadModelFitter: Sendable {
 
     /// All residuals of one frame: reprojection, priors and smoothness towards the neighbours.
     func frameResiduals(
-        _ vector: [Double], identity: [Double], scale: Double, views: [LandmarkView?], cameras: [CaptureCamera],
+        _ vector: [Double], identity: [Double], scale: Double, views: [LandmarkView?], cameras: [PinholeCamera],
         weights: [Double], neighbours: [[Double]]
     ) -> [Double] {
         let state = FrameState(vector: vector)
@@ -179,7 +180,7 @@ struct HeadModelFitter: Sendable {
     // MARK: The fit
 
     /// Fits every frame. `views[f][c]` is camera c's landmarks in frame f (nil when not seen).
-    func fit(views: [[LandmarkView?]], cameras: [CaptureCamera], progress: (Int, Int) -> Void) throws -> Result {
+    func fit(views: [[LandmarkView?]], cameras: [PinholeCamera], progress: (Int, Int) -> Void) throws -> Result {
         let frameCount = views.count
         let neutral = evaluator.landmarks(identity: [], expression: [], jointRotations: [], scale: 1, translation: .zero)
         var scale = 1.0
@@ -238,7 +239,7 @@ struct HeadModelFitter: Sendable {
     }
 
     /// LM on (β, log s) with every frame's reprojection residuals and the identity prior.
-    func fitIdentity(states: [FrameState], identity: [Double], scale: Double, views: [[LandmarkView?]], cameras: [CaptureCamera]) -> ([Double], Double) {
+    func fitIdentity(states: [FrameState], identity: [Double], scale: Double, views: [[LandmarkView?]], cameras: [PinholeCamera]) -> ([Double], Double) {
         let weights = states.indices.map { huberWeights(states[$0], identity: identity, scale: scale, views: views[$0], cameras: cameras) }
         let frames = states.indices.filter { views[$0].contains { $0 != nil } }
         let prior = settings.identityPrior * Double(max(frames.count, 1)).squareRoot()
@@ -259,7 +260,7 @@ struct HeadModelFitter: Sendable {
     }
 
     /// Mean pixel distance between projected and observed landmarks.
-    func meanResidual(_ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?], cameras: [CaptureCamera]) -> Double {
+    func meanResidual(_ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?], cameras: [PinholeCamera]) -> Double {
         let points = landmarks(state, identity: identity, scale: scale)
         var total = 0.0, count = 0
         for (camera, view) in zip(cameras, views) {
@@ -277,13 +278,13 @@ struct HeadModelFitter: Sendable {
     // MARK: Initialisation
 
     /// Per-frame similarity from triangulated landmarks (≥ 2 views), or a camera-facing guess (1 view).
-    func initialStates(views: [[LandmarkView?]], cameras: [CaptureCamera], neutral: [SIMD3<Double>], scale: inout Double) throws -> [FrameState] {
+    func initialStates(views: [[LandmarkView?]], cameras: [PinholeCamera], neutral: [SIMD3<Double>], scale: inout Double) throws -> [FrameState] {
         var states: [FrameState?] = []
         var scales: [Double] = []
         for frame in views {
             var model: [SIMD3<Double>] = [], world: [SIMD3<Double>] = []
             for k in 0..<neutral.count {
-                let seen = zip(cameras, frame).compactMap { camera, view -> (CaptureCamera, SIMD2<Double>)? in
+                let seen = zip(cameras, frame).compactMap { camera, view -> (PinholeCamera, SIMD2<Double>)? in
                     guard let view, view.confidence[k] > 0 else { return nil }
                     return (camera, view.points[k])
                 }
@@ -316,21 +317,21 @@ struct HeadModelFitter: Sendable {
     }
 
     /// Head facing `camera`, placed on the ray through the landmarks' centre at the depth that matches their spread.
-    func facingGuess(camera: CaptureCamera, view: LandmarkView, neutral: [SIMD3<Double>]) -> FrameState {
+    func facingGuess(camera: PinholeCamera, view: LandmarkView, neutral: [SIMD3<Double>]) -> FrameState {
         let seen = view.points.indices.filter { view.confidence[$0] > 0 }
         let centre = seen.map { view.points[$0] }.reduce(.zero, +) / Double(max(seen.count, 1))
         let pixelSpread = seen.map { ((view.points[$0] - centre) * (view.points[$0] - centre)).sum() }.reduce(0, +) / Double(max(seen.count, 1))
         let modelCentre = seen.map { neutral[$0] }.reduce(.zero, +) / Double(max(seen.count, 1))
         let modelSpread = seen.map { ((neutral[$0] - modelCentre) * (neutral[$0] - modelCentre)).sum() }.reduce(0, +) / Double(max(seen.count, 1))
-        let depth = camera.fx * (modelSpread / max(pixelSpread, 1e-9)).squareRoot()
-        let toWorld = camera.rotation.transposed
+        let depth = camera.fx64 * (modelSpread / max(pixelSpread, 1e-9)).squareRoot()
+        let toWorld = camera.rotation64.transposed
         // Model axes: x to the subject's left, y up, z out of the face. Facing the camera means model z → −camera z,
         // model y → −camera y (image y points down), model x = y × z.
         let zAxis = toWorld.apply(SIMD3(0, 0, -1)), yAxis = toWorld.apply(SIMD3(0, -1, 0))
         let xAxis = SIMD3(yAxis.y * zAxis.z - yAxis.z * zAxis.y, yAxis.z * zAxis.x - yAxis.x * zAxis.z, yAxis.x * zAxis.y - yAxis.y * zAxis.x)
         let rotation = DoubleRotation(rows: (SIMD3(xAxis.x, yAxis.x, zAxis.x), SIMD3(xAxis.y, yAxis.y, zAxis.y), SIMD3(xAxis.z, yAxis.z, zAxis.z)))
-        let ray = SIMD3((centre.x - camera.cx) / camera.fx, (centre.y - camera.cy) / camera.fy, 1) * depth
-        let target = toWorld.apply(ray - camera.translation)
+        let ray = SIMD3((centre.x - camera.cx64) / camera.fx64, (centre.y - camera.cy64) / camera.fy64, 1) * depth
+        let target = toWorld.apply(ray - camera.translation64)
         return FrameState(
             rotation: rotation.axisAngle, translation: target - rotation.apply(modelCentre), jaw: .zero,
             expression: [Double](repeating: 0, count: expressionCount))

@@ -129,9 +129,9 @@ public struct DifferenceMattingStage: Stage {
                 case .black: value = min(a * 255, max(0, observed - (1 - a) * behind))
                 case .white: value = min(a * 255, max(0, observed - (1 - a) * behind)) + (1 - a) * 255
                 }
-                samples[pixel * 4 + channel] = UInt8(min(255, max(0, value.rounded())))
+                samples[pixel * 4 + channel] = Image8.byte(scaled: value)
             }
-            samples[pixel * 4 + 3] = UInt8(min(255, max(0, (a * 255).rounded())))
+            samples[pixel * 4 + 3] = Image8.byte(scaled: a * 255)
         }
         return Image8(width: image.width, height: image.height, channels: 4, samples: samples)
     }

@@ -84,7 +84,7 @@ public struct HeadHairParsingStage: Stage {
                     fragments: fragments, triangleParts: parts)
                 var samples = [UInt8](repeating: 0, count: pixels * 3)
                 for pixel in 0..<pixels {
-                    for part in 0..<3 { samples[pixel * 3 + part] = UInt8(min(255, max(0, (masks[part][pixel] * 255).rounded()))) }
+                    for part in 0..<3 { samples[pixel * 3 + part] = Image8.byte(scaled: masks[part][pixel] * 255) }
                 }
                 return Image8(width: manifest.width, height: manifest.height, channels: 3, samples: samples)
             }

@@ -103,9 +103,9 @@ public struct RemovePartsStage: Stage {
             for channel in 0..<3 {
                 let premultiplied = Float(image.samples[pixel * 4 + channel]) / 255 - (1 - alpha) * background
                 let value = premultiplied * fraction + (1 - kept) * background
-                samples[pixel * 4 + channel] = UInt8(min(255, max(0, (value * 255).rounded())))
+                samples[pixel * 4 + channel] = Image8.byte(scaled: value * 255)
             }
-            samples[pixel * 4 + 3] = UInt8(min(255, max(0, (kept * 255).rounded())))
+            samples[pixel * 4 + 3] = Image8.byte(scaled: kept * 255)
         }
         return Image8(width: image.width, height: image.height, channels: 4, samples: samples)
     }

@@ -41,23 +41,13 @@ struct GuidanceData {
         frameSet: FrameSet, tracking: HeadTracking, model: HeadModel, renderSize: Int,
         heldOutCameras: [String], heldOutFrames: Int = 0
     ) throws -> GuidanceData {
-        let manifest = frameSet.manifest
-        guard let calibrations = manifest.calibrations else {
-            throw MeshGuidanceError(
-                "\(frameSet.directory.path): the frames carry no camera calibrations; the guidance fit needs calibrated cameras (a capture with cameras.json)")
-        }
-        guard tracking.frames.count == manifest.frameCount else {
-            throw MeshGuidanceError(
-                "the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
-        }
-        for camera in heldOutCameras where !manifest.cameras.contains(camera) {
-            throw MeshGuidanceError("held_out_cameras names '\(camera)', which the frames do not have (\(manifest.cameras.joined(separator: ", ")))")
-        }
-        guard manifest.cameras.contains(where: { !heldOutCameras.contains($0) }) else {
-            throw MeshGuidanceError("held_out_cameras holds out every camera; keep at least one for the fit")
-        }
-        guard heldOutFrames < manifest.frameCount else {
-            throw MeshGuidanceError("held_out_frames \(heldOutFrames) leaves none of the \(manifest.frameCount) frames for the fit; hold out fewer frames")
+        let split: CalibratedViews
+        do {
+            split = try CalibratedViews.open(
+                frameSet: frameSet, tracking: tracking, heldOutCameras: heldOutCameras, heldOutFrames: heldOutFrames,
+                consumer: "the guidance fit", requiresAlpha: true)
+        } catch let error as AvatarError {
+            throw MeshGuidanceError(error.description)
         }
         let space = try CanonicalHeadSpace.of(tracking: tracking, model: model)
         let neutral = try model.shapedVertices(
@@ -82,29 +72,23 @@ struct GuidanceData {
                     pose: Tensor(shape: [1, pose.count], scalars: pose), transform: transform,
                     landmarks: Tensor(shape: [canonical.count, 3], scalars: canonical.flatMap { [$0.x, $0.y, $0.z] })))
         }
-        var training: [[GuidanceView]] = [], heldOut: [GuidanceView] = []
-        for frame in 0..<manifest.frameCount {
-            var views: [GuidanceView] = []
-            for (index, camera) in manifest.cameras.enumerated() {
-                let view = try loadView(frameSet: frameSet, frame: frame, camera: camera, calibration: calibrations[index], renderSize: renderSize)
-                if heldOutCameras.contains(camera) { heldOut.append(view) } else { views.append(view) }
-            }
-            training.append(frame < manifest.frameCount - heldOutFrames ? views : [])
+        let frameCount = frameSet.manifest.frameCount
+        let views = split.views(frames: Array(0..<frameCount))
+        let trainingFrames = Set(split.trainingFrames)
+        var training = [[GuidanceView]](repeating: [], count: frameCount)
+        for view in views.training where trainingFrames.contains(view.frame) {
+            training[view.frame].append(try loadView(frameSet: frameSet, view, renderSize: renderSize))
         }
+        let heldOut = try views.heldOut.map { try loadView(frameSet: frameSet, $0, renderSize: renderSize) }
         return GuidanceData(
             frames: frames, trainingByFrame: training, heldOut: heldOut, canonicalSpace: space,
             neutralLandmarks: Tensor(shape: [neutralLandmarks.count, 3], scalars: neutralLandmarks.flatMap { [$0.x, $0.y, $0.z] }))
     }
 
     /// Loads one view, resized so its longer side is `renderSize` (intrinsics scaled alike).
-    static func loadView(frameSet: FrameSet, frame: Int, camera: String, calibration: CameraCalibration, renderSize: Int) throws -> GuidanceView {
-        var image = try frameSet.image(frame: frame, camera: camera)
-        guard image.channels == 4 else {
-            throw MeshGuidanceError(
-                "\(frameSet.directory.path): frame \(frame) of camera \(camera) has \(image.channels) channels; the guidance fit needs matted RGBA frames (connect matting's output)"
-            )
-        }
-        var calibration = calibration
+    static func loadView(frameSet: FrameSet, _ view: CalibratedViews.View, renderSize: Int) throws -> GuidanceView {
+        var image = try frameSet.image(frame: view.frame, camera: view.cameraID)
+        var calibration = view.calibration
         let longer = max(image.width, image.height)
         if longer != renderSize {
             let size = PixelSize(width: max(1, image.width * renderSize / longer), height: max(1, image.height * renderSize / longer))
@@ -118,7 +102,7 @@ struct GuidanceData {
             alpha[p] = Float(image.samples[4 * p + 3]) / 255
         }
         return GuidanceView(
-            frame: frame, cameraID: camera, camera: try calibration.pinholeCamera(),
+            frame: view.frame, cameraID: view.cameraID, camera: try calibration.pinholeCamera(),
             rgb: Tensor(shape: [image.height, image.width, 3], scalars: rgb),
             alpha: Tensor(shape: [image.height, image.width], scalars: alpha))
     }

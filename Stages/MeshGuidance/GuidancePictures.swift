@@ -27,7 +27,7 @@ enum GuidancePictures {
         let h = view.rgb.shape[0], w = view.rgb.shape[1]
         var samples = [UInt8](repeating: 255, count: 3 * w * 3 * h)
         let frame = view.rgb.scalars, render = rgb.scalars, target = view.alpha.scalars, coverage = alpha.scalars
-        func byte(_ value: Float) -> UInt8 { UInt8(min(max(value, 0), 1) * 255 + 0.5) }
+        let byte = Image8.byte(unit:)
         for y in 0..<h {
             for x in 0..<w {
                 let p = y * w + x, row = y * 3 * w

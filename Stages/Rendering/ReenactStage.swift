@@ -78,7 +78,7 @@ public struct ReenactStage: Stage {
         let rasterizer = GaussianRasterizer()
         for (index, state) in sequence.enumerated() {
             let cameras = (0..<views.ids.count).map { views.camera($0, index, count) }
-            let images = try avatar.render(driving: state, cameras: cameras, rasterizer: rasterizer).map(Self.rgba)
+            let images = try avatar.render(driving: state, cameras: cameras, rasterizer: rasterizer).map(Image8.init(rounding:))
             let seconds = Double(index) * Double(frameRate.denominator) / Double(frameRate.numerator)
             try writer.append(images, timestamp: seconds, sourceIndex: first + index)
             context.reportProgress(completed: index + 1, total: count, unit: "frames")
@@ -90,7 +90,7 @@ public struct ReenactStage: Stage {
     struct Views {
         var ids: [String]
         var calibrations: [CameraCalibration]
-        var camera: (Int, Int, Int) -> Splatting.PinholeCamera
+        var camera: (Int, Int, Int) -> PinholeCamera
     }
 
     func cameraViews(
@@ -109,18 +109,17 @@ public struct ReenactStage: Stage {
             return calibration
         }
         if !parameters.orbit {
-            let cameras = chosen.map(Self.pinholeCamera)
+            let cameras = try chosen.map { try $0.pinholeCamera() }
             return Views(ids: wanted, calibrations: chosen, camera: { view, _, _ in cameras[view] })
         }
         let base = chosen[0]
-        let baseCamera = Self.pinholeCamera(base)
+        let baseCamera = try base.pinholeCamera()
         let scene = try avatar.scene(driving: firstFrame)
         var centre = SIMD3<Float>.zero
         for i in 0..<scene.count { centre += SIMD3(scene.means[3 * i], scene.means[3 * i + 1], scene.means[3 * i + 2]) }
         centre /= Float(max(1, scene.count))
-        let m = baseCamera.worldToCamera
-        let up = -SIMD3<Float>(m[4], m[5], m[6])
-        let offset = baseCamera.centre - centre
+        let up = -baseCamera.worldToCamera.rotation.row1
+        let offset = baseCamera.center - centre
         let sweep = Float(parameters.orbitDegrees * .pi / 180)
         return Views(
             ids: ["orbit"], calibrations: [base],
@@ -128,7 +127,8 @@ public struct ReenactStage: Stage {
                 let angle = count > 1 ? -sweep + 2 * sweep * Float(index) / Float(count - 1) : 0
                 let eye = centre + Self.rotate(offset, about: up, by: angle)
                 var camera = baseCamera
-                camera.worldToCamera = Splatting.PinholeCamera.lookAt(eye: eye, target: centre, up: up)
+                camera.id = "orbit"
+                camera.worldToCamera = PinholeCamera.lookAt(eye: eye, target: centre, up: up)
                 return camera
             })
     }
@@ -138,22 +138,5 @@ public struct ReenactStage: Stage {
         let c = cos(angle), s = sin(angle)
         let kxv = SIMD3(k.y * v.z - k.z * v.y, k.z * v.x - k.x * v.z, k.x * v.y - k.y * v.x)
         return v * c + kxv * s + k * ((k * v).sum() * (1 - c))
-    }
-
-    static func pinholeCamera(_ c: CameraCalibration) -> Splatting.PinholeCamera {
-        Splatting.PinholeCamera(
-            width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
-            worldToCamera: c.worldToCamera.map(Float.init))
-    }
-
-    static func rgba(_ image: AvatarImage) -> Image8 {
-        let pixels = image.width * image.height
-        var samples = [UInt8](repeating: 0, count: pixels * 4)
-        func byte(_ value: Float) -> UInt8 { UInt8(min(max(value, 0), 1) * 255 + 0.5) }
-        for p in 0..<pixels {
-            for c in 0..<3 { samples[4 * p + c] = byte(image.rgb[3 * p + c]) }
-            samples[4 * p + 3] = byte(image.alpha[p])
-        }
-        return Image8(width: image.width, height: image.height, channels: 4, samples: samples)
     }
 }

@@ -264,7 +264,7 @@ final class RiggedTrainer: CheckpointedTrainer {
         {
             resetOpacity()
         }
-        return StepReport(loss: lossValue, psnr: TrainingSummary.psnr(render.image.value.scalars, view.target.scalars))
+        return StepReport(loss: lossValue, psnr: ImageQuality.psnr(render.image.value.scalars, view.target.scalars))
     }
 
     /// Names the first parameter holding NaN or ±Inf, or nil.

@@ -1,3 +1,4 @@
+import Avatars
 import Foundation
 import HeadModel
 import MediaIO
@@ -17,56 +18,31 @@ struct TrainingData {
     var sceneExtent: Float
 
     static func load(frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int) throws -> TrainingData {
-        let manifest = frameSet.manifest
-        guard let calibrations = manifest.calibrations else {
-            throw RiggedGaussiansError(
-                "\(frameSet.directory.path): the frames carry no camera calibrations; gaussians.rigged needs calibrated cameras (a capture with cameras.json)")
+        let split: CalibratedViews
+        do {
+            split = try CalibratedViews.open(
+                frameSet: frameSet, tracking: tracking, heldOutCameras: heldOutCameras,
+                heldOutFrames: heldOutFrames, consumer: "gaussians.rigged")
+        } catch let error as AvatarError {
+            throw RiggedGaussiansError(error.description)
         }
-        guard tracking.frames.count == manifest.frameCount else {
-            throw RiggedGaussiansError(
-                "the tracking has \(tracking.frames.count) frames but the FrameSet has \(manifest.frameCount); connect the tracking fitted to these frames")
-        }
-        for camera in heldOutCameras where !manifest.cameras.contains(camera) {
-            throw RiggedGaussiansError("held_out_cameras names '\(camera)', which the frames do not have (\(manifest.cameras.joined(separator: ", ")))")
-        }
-        let trainingCameras = manifest.cameras.filter { !heldOutCameras.contains($0) }
-        guard !trainingCameras.isEmpty else {
-            throw RiggedGaussiansError("held_out_cameras holds out every camera; keep at least one for training")
-        }
-        let trainingFrames = manifest.frameCount - heldOutFrames
-        guard trainingFrames >= 1 else {
-            throw RiggedGaussiansError("held_out_frames = \(heldOutFrames) leaves no training frame of \(manifest.frameCount); lower it")
-        }
-        var training: [TrainingView] = [], validation: [TrainingView] = []
-        for frame in 0..<trainingFrames {
-            for (index, camera) in manifest.cameras.enumerated() {
-                let view = try loadView(frameSet: frameSet, frame: frame, camera: camera, calibration: calibrations[index])
-                if heldOutCameras.contains(camera) { validation.append(view) } else { training.append(view) }
-            }
-        }
-        let centres = calibrations.map { pinholeCamera($0).centre }
-        let mean = centres.reduce(SIMD3<Float>.zero, +) / Float(centres.count)
-        let radius = centres.map { (($0 - mean) * ($0 - mean)).sum().squareRoot() }.max() ?? 0
+        let views = split.views(frames: split.trainingFrames)
         return TrainingData(
-            training: training, validation: validation, trainingCameras: trainingCameras,
-            trainingFrames: trainingFrames, sceneExtent: max(radius, 0.1) * 1.1)
+            training: try views.training.map { try loadView(frameSet: frameSet, $0) },
+            validation: try views.heldOut.map { try loadView(frameSet: frameSet, $0) },
+            trainingCameras: split.trainingCameras, trainingFrames: split.trainingFrames.count,
+            sceneExtent: split.sceneExtent)
     }
 
-    static func loadView(frameSet: FrameSet, frame: Int, camera: String, calibration: CameraCalibration) throws -> TrainingView {
-        let image = try frameSet.floatImage(frame: frame, camera: camera)
+    static func loadView(frameSet: FrameSet, _ view: CalibratedViews.View) throws -> TrainingView {
+        let image = try frameSet.floatImage(frame: view.frame, camera: view.cameraID)
         let pixels = image.width * image.height
         var rgb = [Float](repeating: 0, count: pixels * 3)
         for p in 0..<pixels {
             for c in 0..<3 { rgb[3 * p + c] = image.samples[p * image.channels + c] }
         }
         return TrainingView(
-            frame: frame, cameraID: camera, camera: pinholeCamera(calibration),
+            frame: view.frame, cameraID: view.cameraID, camera: view.camera,
             target: Tensor(shape: [image.height, image.width, 3], scalars: rgb))
-    }
-
-    static func pinholeCamera(_ c: CameraCalibration) -> Splatting.PinholeCamera {
-        Splatting.PinholeCamera(
-            width: c.width, height: c.height, fx: Float(c.fx), fy: Float(c.fy), cx: Float(c.cx), cy: Float(c.cy),
-            worldToCamera: c.worldToCamera.map(Float.init))
     }
 }

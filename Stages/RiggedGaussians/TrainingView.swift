@@ -9,7 +9,7 @@ struct TrainingView: Sendable {
     /// Camera id.
     var cameraID: String
     /// The camera.
-    var camera: Splatting.PinholeCamera
+    var camera: PinholeCamera
     /// RGB target over the background, `[H, W, 3]`.
     var target: Tensor
 }

@@ -2,6 +2,7 @@ import AvatarFlow
 import FaceAnalysis
 import Foundation
 import Geometry
+import MediaIO
 
 /// `synthetic.landmarks`: the synthetic capture's ground-truth 2D landmarks as a Landmarks
 /// artifact, optionally with Gaussian pixel noise — a perfect (or known-noisy) detector, for tests
@@ -87,13 +88,11 @@ public struct GroundTruthLandmarksStage: Stage {
 
     /// The ids in the capture's cameras.json, in order (the cameras video.decode puts in the FrameSet).
     static func trainingCameras(of capture: URL) throws -> [String] {
-        let url = capture.appendingPathComponent("cameras.json")
-        guard let data = FileManager.default.contents(atPath: url.path),
-            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let cameras = json["cameras"] as? [[String: Any]]
-        else {
-            throw SyntheticCaptureError("\(url.path): missing or unreadable cameras.json")
+        let url = capture.appendingPathComponent(Capture.camerasFileName)
+        do {
+            return try CamerasFile.read(from: url).cameras.map(\.id)
+        } catch {
+            throw SyntheticCaptureError("\(url.path): missing or unreadable cameras.json (\(error))")
         }
-        return cameras.compactMap { $0["id"] as? String }
     }
 }

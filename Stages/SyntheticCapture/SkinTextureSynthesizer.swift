@@ -23,8 +23,8 @@ enum SkinTextureSynthesizer {
         let brows = [Array(17...21), Array(22...26)].map { $0.map { SIMD2(landmarks[$0].x, landmarks[$0].y + 0.002) } }
         let eyes = [Array(36...41) + [36], Array(42...47) + [42]].map { $0.map { SIMD2(landmarks[$0].x, landmarks[$0].y) } }
         let nostrils = [SIMD2(landmarks[32].x - 0.001, landmarks[32].y + 0.0025), SIMD2(landmarks[34].x + 0.001, landmarks[34].y + 0.0025)]
-        var image = RasterImage(width: size, height: size, channels: 4)
-        image.pixels.withUnsafeMutableBufferPointer { out in
+        var image = FloatImage(width: size, height: size, channels: 4)
+        image.samples.withUnsafeMutableBufferPointer { out in
             let texels = UncheckedPointer(out.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: size) { y in
                 for x in 0..<size {

@@ -22,12 +22,6 @@ public enum SyntheticCaptureWriter {
     /// zlib level of the written PNGs (fast, as the FrameSet writer).
     static let compressionLevel = 1
 
-    struct CamerasFile: Encodable {
-        var fps: Double
-        var units: String
-        var cameras: [CameraCalibration]
-    }
-
     struct ArrayEntry: Encodable {
         var file: String
         var dtype: String
@@ -83,17 +77,17 @@ public enum SyntheticCaptureWriter {
         }
         try createDirectory(groundTruth.appendingPathComponent("background"))
         try writeJSON(
-            CamerasFile(fps: fps, units: "metres", cameras: training.map { calibration($0, media: $0.id) }),
+            CamerasFile(cameras: training.map { calibration($0, media: $0.id) }, fps: fps, units: "metres"),
             to: directory.appendingPathComponent("cameras.json"))
         try writeJSON(
             CamerasFile(
-                fps: fps, units: "metres",
                 cameras: training.map { calibration($0, media: "../\($0.id)") }
-                    + heldOut.map { calibration($0, media: "training/images/\($0.id)") }),
+                    + heldOut.map { calibration($0, media: "training/images/\($0.id)") },
+                fps: fps, units: "metres"),
             to: groundTruth.appendingPathComponent("cameras.json"))
         try HeadModelFormat.write(scene.model, to: groundTruth.appendingPathComponent("head_model"))
 
-        var renderedPlates: [String: RasterImage] = [:]
+        var renderedPlates: [String: FloatImage] = [:]
         for camera in training + heldOut {
             let plate = scene.backgroundPlate(camera: camera)
             renderedPlates[camera.id] = plate
@@ -183,11 +177,9 @@ public enum SyntheticCaptureWriter {
         return sequence.appendingPathComponent("images").appendingPathComponent(camera.id)
     }
 
-    /// Rounds [0, 1] Float samples to 8 bits.
-    static func image8(_ image: RasterImage) -> Image8 {
-        Image8(
-            width: image.width, height: image.height, channels: image.channels,
-            samples: image.pixels.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) })
+    /// Rounds [0, 1] Float samples to 8 bits (`Image8(rounding:)`).
+    static func image8(_ image: FloatImage) -> Image8 {
+        Image8(rounding: image)
     }
 
     static func createDirectory(_ url: URL) throws {

@@ -13,7 +13,7 @@ extension SyntheticScene {
 
     /// Renders frame `frame` of sequence `kind` seen by `camera`, composited over `plate`
     /// (the camera's `backgroundPlate`), with the landmark ground truth for that view.
-    public func render(_ kind: PerformanceKind, frame: Int, camera: PinholeCamera, plate: RasterImage) -> SyntheticView {
+    public func render(_ kind: PerformanceKind, frame: Int, camera: PinholeCamera, plate: FloatImage) -> SyntheticView {
         let geometry = self.geometry[kind]![frame]
         let s = configuration.supersampling
         let fine = s == 1 ? camera : camera.scaled(by: Float(s))
@@ -111,11 +111,11 @@ extension SyntheticScene {
     /// Box-filters the supersampled buffers, composites over the plate and projects the landmarks.
     func finish(
         fragments: RasterFragments, foreground: [Float], labels fineLabels: [UInt8], camera: PinholeCamera, fine: PinholeCamera,
-        plate: RasterImage, landmarks: [SIMD3<Float>]
+        plate: FloatImage, landmarks: [SIMD3<Float>]
     ) -> SyntheticView {
         let s = configuration.supersampling, w = camera.width, h = camera.height, fw = fine.width
-        var image = RasterImage(width: w, height: h, channels: 3)
-        var alpha = RasterImage(width: w, height: h, channels: 1)
+        var image = FloatImage(width: w, height: h, channels: 3)
+        var alpha = FloatImage(width: w, height: h, channels: 1)
         var labels = [SyntheticLabel](repeating: .background, count: w * h)
         let weight = 1 / Float(s * s)
         for y in 0..<h {
@@ -136,9 +136,9 @@ extension SyntheticScene {
                 }
                 let p = y * w + x
                 let a = Float(covered) * weight
-                alpha.pixels[p] = a
+                alpha.samples[p] = a
                 if covered == 0 {
-                    for c in 0..<3 { image.pixels[3 * p + c] = plate.pixels[3 * p + c] }
+                    for c in 0..<3 { image.samples[3 * p + c] = plate.samples[3 * p + c] }
                     continue
                 }
                 if 2 * covered >= s * s {
@@ -147,8 +147,8 @@ extension SyntheticScene {
                     labels[p] = SyntheticLabel(rawValue: UInt8(best))!
                 }
                 for c in 0..<3 {
-                    let background = covered == s * s ? 0 : SyntheticScene.decodeSRGB(plate.pixels[3 * p + c])
-                    image.pixels[3 * p + c] = SRGBTable.shared.encode(colour[c] * weight + (1 - a) * background)
+                    let background = covered == s * s ? 0 : SyntheticScene.decodeSRGB(plate.samples[3 * p + c])
+                    image.samples[3 * p + c] = SRGBTable.shared.encode(colour[c] * weight + (1 - a) * background)
                 }
             }
         }

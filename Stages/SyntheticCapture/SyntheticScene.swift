@@ -170,14 +170,14 @@ public struct SyntheticScene: Sendable {
     }
 
     /// The static background plate seen by `camera` (sRGB RGB in [0, 1]): the backdrop wall alone.
-    public func backgroundPlate(camera: PinholeCamera) -> RasterImage {
+    public func backgroundPlate(camera: PinholeCamera) -> FloatImage {
         let fragments = MeshRasterizer().rasterize(positions: backdrop.positions, triangles: backdrop.triangles, camera: camera)
         let uv = fragments.interpolate(backdrop.attributes["uv"]!, triangles: backdrop.triangles)
         let noise = ValueNoise(seed: subject.noiseSeed ^ 0x4241_434B)
         let palette = wallPalette()
-        var plate = RasterImage(width: camera.width, height: camera.height, channels: 3)
+        var plate = FloatImage(width: camera.width, height: camera.height, channels: 3)
         for p in 0..<(camera.width * camera.height) {
-            let u = uv.pixels[2 * p], v = uv.pixels[2 * p + 1]
+            let u = uv.samples[2 * p], v = uv.samples[2 * p + 1]
             var colour = palette.wall * (1 - 0.25 * v) + palette.accent * 0.08 * v
             colour *= 1 + 0.05 * noise.fractal(SIMD3(u * 90, v * 22, 0)) + 0.02 * noise.value(SIMD3(u * 900, v * 220, 1))
             let panel = (u * 24).truncatingRemainder(dividingBy: 1)
@@ -187,7 +187,7 @@ public struct SyntheticScene: Sendable {
                 colour = inner ? palette.accent * (0.8 + 0.2 * noise.value(SIMD3(u * 60, v * 16, 5))) : SIMD3(0.2, 0.17, 0.14)
             }
             if v > 0.78 { colour = palette.floor * (1 + 0.08 * noise.value(SIMD3(u * 400, v * 30, 9))) }
-            for c in 0..<3 { plate.pixels[3 * p + c] = SyntheticScene.encodeSRGB(colour[c]) }
+            for c in 0..<3 { plate.samples[3 * p + c] = SyntheticScene.encodeSRGB(colour[c]) }
         }
         return plate
     }

@@ -15,9 +15,9 @@ public enum SyntheticLabel: UInt8, Sendable, CaseIterable {
 /// One camera's rendering of one frame, with its ground truth.
 public struct SyntheticView: Sendable {
     /// The captured image: foreground composited over the camera's background plate, sRGB in [0, 1], RGB.
-    public var image: RasterImage
+    public var image: FloatImage
     /// Foreground coverage in [0, 1] (fractional on edges when supersampling).
-    public var alpha: RasterImage
+    public var alpha: FloatImage
     /// Per-pixel label (majority of the covered samples; background when coverage < 0.5).
     public var labels: [SyntheticLabel]
     /// The 68 landmarks projected into this camera, pixels (OpenCV convention, pixel centres at integers).
@@ -32,7 +32,7 @@ public struct SyntheticView: Sendable {
     public var landmarkTriangles: [Int32]
 
     /// The binary mask of one label (1 inside, 0 outside) as a one-channel image.
-    public func mask(_ label: SyntheticLabel) -> RasterImage {
-        RasterImage(width: alpha.width, height: alpha.height, channels: 1, pixels: labels.map { $0 == label ? 1 : 0 })
+    public func mask(_ label: SyntheticLabel) -> FloatImage {
+        FloatImage(width: alpha.width, height: alpha.height, channels: 1, samples: labels.map { $0 == label ? 1 : 0 })
     }
 }

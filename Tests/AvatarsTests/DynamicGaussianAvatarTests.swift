@@ -1,6 +1,7 @@
 import Foundation
 import Geometry
 import HeadModel
+import MediaIO
 import Splatting
 import Tensors
 import TestSupport
@@ -58,14 +59,14 @@ struct DynamicGaussianAvatarTests {
             background: [1, 1, 1])
     }
 
-    static func camera(size: Int) -> Splatting.PinholeCamera {
+    static func camera(size: Int) -> PinholeCamera {
         let space = try! sphereGuidance().manifest.canonicalSpace
         let centre = SIMD3<Float>(space.centre.map(Float.init))
         let eye = centre + SIMD3(0, 0, 3 * Float(space.length))
-        return Splatting.PinholeCamera(
+        return PinholeCamera(
             width: size, height: size, fx: Float(size), fy: Float(size), cx: Float(size) / 2 - 0.5,
             cy: Float(size) / 2 - 0.5,
-            worldToCamera: Splatting.PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, -1, 0)))
+            worldToCamera: PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, -1, 0)))
     }
 
     @Test func initialisationKeepsTheGuidanceAndFillsSurfaceAndMouth() throws {
@@ -200,7 +201,7 @@ struct DynamicGaussianAvatarTests {
         let images = try loaded.render(driving: Self.frame, cameras: [Self.camera(size: 32)], rasterizer: rasterizer)
         #expect(images == (try original.render(driving: Self.frame, cameras: [Self.camera(size: 32)], rasterizer: rasterizer)))
         #expect(images[0].width == 32 && images[0].height == 32)
-        #expect(images[0].alpha.contains { $0 > 0.5 }, "the sphere covers the image centre")
+        #expect(images[0].alphaSamples.contains { $0 > 0.5 }, "the sphere covers the image centre")
         #expect(try loaded.scene(driving: Self.frame).appearance == .features(channels: 5))
     }
 

@@ -32,10 +32,10 @@ import Testing
         return tracking.frames.indices.flatMap { frame in
             [Float(-0.4), 0.4].enumerated().map { index, azimuth in
                 let eye = centre + 3 * extent * SIMD3(sin(azimuth), 0, cos(azimuth))
-                let camera = Splatting.PinholeCamera(
+                let camera = PinholeCamera(
                     width: size, height: size, fx: Float(size), fy: Float(size), cx: Float(size) / 2 - 0.5,
                     cy: Float(size) / 2 - 0.5,
-                    worldToCamera: Splatting.PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, -1, 0)))
+                    worldToCamera: PinholeCamera.lookAt(eye: eye, target: centre, up: SIMD3(0, -1, 0)))
                 let plane = size * size
                 let target = (0..<(3 * plane)).map { i in 0.5 + 0.4 * sin(Float(i % plane) * 0.05 + Float(i / plane) + Float(frame)) }
                 let low = (0..<(plane / 4 * 3)).map { _ in Float(0.5) }

@@ -28,23 +28,23 @@ import Testing
     @Test func greyConversionsUseReferenceFormulas() throws {
         let rgb: [UInt8] = [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 31]
         let luma = try #require(GreyImage(rgb: rgb, width: 4, height: 1, conversion: .openCVLuma))
-        #expect(luma.pixels == [76, 150, 29, 18])
+        #expect(luma.samples == [76, 150, 29, 18])
         let mean = try #require(GreyImage(rgb: rgb, width: 4, height: 1, conversion: .dlibMean))
-        #expect(mean.pixels == [85, 85, 85, 20])
+        #expect(mean.samples == [85, 85, 85, 20])
         #expect(GreyImage(rgb: rgb, width: 3, height: 1, conversion: .dlibMean) == nil)
     }
 
     @Test func sameSizeResizeIsIdentityAndHalvingAveragesPairs() throws {
-        let image = try #require(GreyImage(width: 4, height: 2, pixels: [0, 10, 20, 30, 40, 50, 60, 70]))
+        let image = try #require(GreyImage(width: 4, height: 2, grey: [0, 10, 20, 30, 40, 50, 60, 70]))
         #expect(BitExactLinearResize.resize(image, width: 4, height: 2) == image)
         let half = BitExactLinearResize.resize(image, width: 2, height: 1)
-        #expect(half.pixels == [25, 45])
+        #expect(half.samples == [25, 45])
     }
 
     @Test func tiltedIntegralEqualsTriangleSums() throws {
         let width = 9, height = 7
         let pixels = (0..<(width * height)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
-        let image = try #require(GreyImage(width: width, height: height, pixels: pixels))
+        let image = try #require(GreyImage(width: width, height: height, grey: pixels))
         var sums = [Int32](repeating: -1, count: 5 + (width + 1) * (height + 1))
         IntegralLayer.addTiltedIntegral(of: image, to: &sums, at: 5)
         for row in 1...height {
@@ -57,10 +57,10 @@ import Testing
     }
 
     @Test func matteBoxIsTopSquareOfForeground() throws {
-        var alpha = GreyImage(width: 20, height: 30)
-        for y in 5..<28 { for x in 4..<14 { alpha.pixels[y * 20 + x] = 255 } }
+        var alpha = GreyImage(width: 20, height: 30, channels: 1)
+        for y in 5..<28 { for x in 4..<14 { alpha.samples[y * 20 + x] = 255 } }
         #expect(MatteFaceBox.box(alpha: alpha) == FaceRectangle(x: 4, y: 5, width: 10, height: 10))
-        #expect(MatteFaceBox.box(alpha: GreyImage(width: 5, height: 5)) == nil)
+        #expect(MatteFaceBox.box(alpha: GreyImage(width: 5, height: 5, channels: 1)) == nil)
     }
 
     @Test func calibrationShiftsAndScalesAboutTheCentre() {

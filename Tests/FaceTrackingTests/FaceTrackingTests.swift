@@ -67,9 +67,9 @@ struct SyntheticPerformance {
         }
         return try frames.indices.map { f in
             let points = try trueLandmarks(f)
-            return cameras.indices.map { c -> LandmarkView? in
+            return try cameras.indices.map { c -> LandmarkView? in
                 if let cameraSubset, !cameraSubset.contains(c) { return nil }
-                let camera = CaptureCamera(cameras[c])
+                let camera = try cameras[c].pinholeCamera()
                 let pixels = points.map { camera.project(SIMD3<Double>($0))! + SIMD2(gaussian(), gaussian()) * noisePixels }
                 return LandmarkView(points: pixels, confidence: [Double](repeating: 1, count: pixels.count))
             }
@@ -146,7 +146,7 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
     @Test func multiViewFitRecoversPoseExpressionAndLandmarks() throws {
         let truth = try SyntheticPerformance(model: Self.model, cameraCount: 8, frameCount: 30, seed: 11)
         let fitter = try HeadModelFitter(model: Self.model, settings: .init())
-        let result = try fitter.fit(views: try truth.views(noisePixels: 0.5, seed: 5), cameras: truth.cameras.map(CaptureCamera.init)) { _, _ in }
+        let result = try fitter.fit(views: try truth.views(noisePixels: 0.5, seed: 5), cameras: try truth.cameras.map { try $0.pinholeCamera() }) { _, _ in }
         let quality = try assess(result, against: truth, fitter: fitter)
         #expect(quality.rotationDegrees < 2, "worst rotation error \(quality.rotationDegrees)°")
         // Random, uncorrelated activations of 14 landmark-visible expressions with an unknown identity:
@@ -161,7 +161,7 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
         let fitter = try HeadModelFitter(model: Self.model, settings: .init())
         let result = try fitter.fit(
             views: try truth.views(noisePixels: 0.5, seed: 6, cameraSubset: [4]),
-            cameras: truth.cameras.map(CaptureCamera.init)
+            cameras: try truth.cameras.map { try $0.pinholeCamera() }
         ) { _, _ in }
         let quality = try assess(result, against: truth, fitter: fitter)
         #expect(quality.rotationDegrees < 5, "worst rotation error \(quality.rotationDegrees)°")
@@ -172,7 +172,7 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
         let fitter = try HeadModelFitter(model: Self.model, settings: .init())
         let truth = try SyntheticPerformance(model: Self.model, cameraCount: 2, frameCount: 2, seed: 1)
         #expect(throws: FaceTrackingError.self) {
-            try fitter.fit(views: [[nil, nil], [nil, nil]], cameras: truth.cameras.map(CaptureCamera.init)) { _, _ in }
+            try fitter.fit(views: [[nil, nil], [nil, nil]], cameras: try truth.cameras.map { try $0.pinholeCamera() }) { _, _ in }
         }
     }
 }

@@ -76,16 +76,16 @@ import Testing
         let facingAway = TriangleMesh.grid(width: 4, height: 4, columns: 1, rows: 1)
             .transformed(by: RigidTransform(translation: SIMD3(0, 0, 3)))
         let culling = MeshRasterizer(cullBackFaces: true)
-        #expect(culling.rasterize(positions: facingCamera.positions, triangles: facingCamera.triangles, camera: camera).alpha().pixels.allSatisfy { $0 == 1 })
-        #expect(culling.rasterize(positions: facingAway.positions, triangles: facingAway.triangles, camera: camera).alpha().pixels.allSatisfy { $0 == 0 })
+        #expect(culling.rasterize(positions: facingCamera.positions, triangles: facingCamera.triangles, camera: camera).alpha().samples.allSatisfy { $0 == 1 })
+        #expect(culling.rasterize(positions: facingAway.positions, triangles: facingAway.triangles, camera: camera).alpha().samples.allSatisfy { $0 == 0 })
     }
 
     @Test func texturedQuadShowsTheTexture() throws {
         let camera = Self.axisCamera(width: 32, height: 32, focal: 32)
         let quad = TriangleMesh.grid(width: 1, height: 1, columns: 1, rows: 1)
             .transformed(by: RigidTransform(rotation: Matrix3x3(rotationVector: SIMD3(0, .pi, 0)), translation: SIMD3(0, 0, 1)))
-        var texels = RasterImage(width: 2, height: 2, channels: 3)
-        for (i, value) in [Float(1), 0, 0, 1].enumerated() { for c in 0..<3 { texels.pixels[i * 3 + c] = value } }
+        var texels = FloatImage(width: 2, height: 2, channels: 3)
+        for (i, value) in [Float(1), 0, 0, 1].enumerated() { for c in 0..<3 { texels.samples[i * 3 + c] = value } }
         let (rgba, _) = try MeshRasterizer().renderColor(quad, camera: camera, texture: Texture(image: texels))
         // Identity extrinsics: image x = world x, image y (down) = world y. The quad was turned by π
         // about y, so u grows towards the image left and v (down the texture) towards the image top.
@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func textureSamplingIsBilinearAndWrapsU() {
-        let texture = Texture(image: RasterImage(width: 2, height: 1, channels: 1, pixels: [0, 1]))
+        let texture = Texture(image: FloatImage(width: 2, height: 1, channels: 1, samples: [0, 1]))
         #expect(abs(texture.sample(u: 0.5, v: 0.5)[0] - 0.5) < 1e-6)
         #expect(abs(texture.sample(u: 0.25, v: 0.5)[0] - 0) < 1e-6)
         #expect(abs(texture.sample(u: 0.0, v: 0.5)[0] - 0.5) < 1e-6, "u = 0 blends the last and first columns")
@@ -118,11 +118,11 @@ import Testing
         let alpha = fragments.alpha(), depth = fragments.depthImage(background: -1), bary = fragments.barycentricImage()
         for p in 0..<(16 * 16) {
             let covered = fragments.triangleIndex[p] == 0
-            #expect(alpha.pixels[p] == (covered ? 1 : 0))
-            #expect(depth.pixels[p] == (covered ? fragments.depth[p] : -1))
-            let sum = bary.pixels[3 * p] + bary.pixels[3 * p + 1] + bary.pixels[3 * p + 2]
+            #expect(alpha.samples[p] == (covered ? 1 : 0))
+            #expect(depth.samples[p] == (covered ? fragments.depth[p] : -1))
+            let sum = bary.samples[3 * p] + bary.samples[3 * p + 1] + bary.samples[3 * p + 2]
             #expect(abs(sum - (covered ? 1 : 0)) < 1e-5)
         }
-        #expect(alpha.pixels.contains(1) && alpha.pixels.contains(0))
+        #expect(alpha.samples.contains(1) && alpha.samples.contains(0))
     }
 }

@@ -36,9 +36,9 @@ public enum RenderedHeadFrames {
                 let pixels = camera.width * camera.height
                 var samples = [UInt8](repeating: 0, count: pixels * 4)
                 for p in 0..<pixels {
-                    let a = rgba.pixels[4 * p + 3]
-                    for c in 0..<3 { samples[4 * p + c] = UInt8(min(max(rgba.pixels[4 * p + c] + (1 - a), 0), 1) * 255 + 0.5) }
-                    samples[4 * p + 3] = UInt8(a * 255 + 0.5)
+                    let a = rgba.samples[4 * p + 3]
+                    for c in 0..<3 { samples[4 * p + c] = Image8.byte(unit: rgba.samples[4 * p + c] + (1 - a)) }
+                    samples[4 * p + 3] = Image8.byte(unit: a)
                 }
                 return Image8(width: camera.width, height: camera.height, channels: 4, samples: samples)
             }

@@ -23,7 +23,7 @@ struct CaptureFixture {
     }
 
     func writeCamerasJSON(_ cameras: [CameraCalibration], fps: Double? = nil) throws {
-        let file = Capture.CamerasFile(cameras: cameras, fps: fps, units: nil)
+        let file = CamerasFile(cameras: cameras, fps: fps, units: nil)
         try JSONEncoder().encode(file).write(to: root.appendingPathComponent("cameras.json"))
     }
 
@@ -97,7 +97,7 @@ struct CaptureFixture {
                 to: extra.appendingPathComponent(String(format: "held/images/%06d.png", index)))
         }
         try PNGFile.write(syntheticImage(width: 32, height: 24), to: extra.appendingPathComponent("background/held.png"))
-        let file = Capture.CamerasFile(
+        let file = CamerasFile(
             cameras: [
                 CaptureFixture.calibration("cam0", width: 32, height: 24).withMedia("../cam0"),
                 CaptureFixture.calibration("held", width: 32, height: 24).withMedia("held/images"),

@@ -64,8 +64,8 @@ struct ForwardTests {
     @Test func gaussiansBehindTheNearPlaneAreCulled() throws {
         var scene = TestScenes.scene(count: 1, appearance: .features(channels: 3), seed: 5)
         let camera = TestScenes.camera()
-        let centre = camera.centre
-        let m = camera.worldToCamera
+        let centre = camera.center
+        let m = camera.pose
         // Put the Gaussian on the optical axis at depth 0.005, closer than `near` (0.01).
         scene.means = (0..<3).map { centre[$0] + 0.005 * m[8 + $0] }
         scene.logScales = [-1, -1, -1]
@@ -119,7 +119,7 @@ struct ForwardTests {
 
     @Test func nonFiniteCameraIsReported() throws {
         var camera = TestScenes.camera()
-        camera.worldToCamera[7] = .nan
+        camera.pose[7] = .nan
         let scene = TestScenes.scene(count: 2, appearance: .features(channels: 3), seed: 10)
         #expect(throws: SplattingError.self) { _ = try GaussianRasterizer().render(scene: scene, camera: camera) }
     }

@@ -106,7 +106,7 @@ struct GradientTests {
         // evenly so that no finite-difference step swaps two Gaussians' order (a true jump).
         var scene = TestScenes.scene(count: 80, appearance: .features(channels: 9), seed: 18)
         let camera = TestScenes.camera(width: 40, height: 30)
-        let view = camera.worldToCamera
+        let view = camera.pose
         for i in 0..<scene.count {
             // Camera depth 2.5 + i/80: solve the depth row of the pose for the world z.
             let x = scene.means[3 * i], y = scene.means[3 * i + 1]
@@ -138,7 +138,7 @@ struct GradientTests {
         scene.means[4] = -2.4
         scene.means[5] = 2.9
         let settings = RasterSettings(alphaThreshold: 1e-7, transmittanceThreshold: 0)
-        let geometry = CameraGeometry(TestScenes.camera(), clampMargin: settings.jacobianClampMargin)
+        let geometry = CameraGeometry(TestScenes.camera(), clampMargin: settings.jacobianClampMargin, near: settings.nearPlane)
         let t0 = geometry.toCamera(SIMD3(scene.means[0], scene.means[1], scene.means[2]))
         let t1 = geometry.toCamera(SIMD3(scene.means[3], scene.means[4], scene.means[5]))
         #expect(t0.x / t0.z > geometry.ratioXHigh && t1.y / t1.z < geometry.ratioYLow, "the setup must exercise the clamp")
@@ -156,8 +156,8 @@ struct GradientTests {
         for entry in 0..<12 {
             let step: Float = 1e-3
             var plus = camera, minus = camera
-            plus.worldToCamera[entry] += step
-            minus.worldToCamera[entry] -= step
+            plus.pose[entry] += step
+            minus.pose[entry] -= step
             let fd =
                 (Self.loss(try rasterizer.render(scene: scene, camera: plus, settings: Self.smooth).output, w)
                     - Self.loss(try rasterizer.render(scene: scene, camera: minus, settings: Self.smooth).output, w)) / (2 * Double(step))

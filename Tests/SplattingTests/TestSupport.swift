@@ -53,17 +53,17 @@ enum BruteForceRenderer {
             var u, v, a, b, c, opacity, depth: Double
             var color: [Double]
         }
-        let m = camera.worldToCamera.map(Double.init)
+        let m = camera.pose.map(Double.init)
         let channels = scene.appearance.renderedChannels
         let width = Double(camera.width), height = Double(camera.height)
         let fx = Double(camera.fx), fy = Double(camera.fy), cx = Double(camera.cx), cy = Double(camera.cy)
         let margin = Double(settings.jacobianClampMargin)
-        let centre = camera.centre
+        let centre = camera.center
         var splats: [Splat] = []
         for i in 0..<scene.count {
             let p = (0..<3).map { Double(scene.means[3 * i + $0]) }
             let t = (0..<3).map { r in m[4 * r] * p[0] + m[4 * r + 1] * p[1] + m[4 * r + 2] * p[2] + m[4 * r + 3] }
-            if !(t[2] > Double(camera.near)) { continue }
+            if !(t[2] > Double(settings.nearPlane)) { continue }
             var q = (0..<4).map { Double(scene.rotations[4 * i + $0]) }
             let norm = q.map { $0 * $0 }.reduce(0, +).squareRoot()
             q = q.map { $0 / norm }
@@ -150,5 +150,22 @@ enum BruteForceRenderer {
             -0.4570457994644658 * x * (4 * zz - xx - yy), 1.445305721320277 * z * (xx - yy),
             -0.5900435899266435 * x * (xx - 3 * yy),
         ]
+    }
+}
+
+extension PinholeCamera {
+    /// The world-to-camera transform as 16 row-major values `[R t; 0 0 0 1]`. Setting it stores the
+    /// entries as given, without the rigidity check of `RigidTransform(rowMajor4x4:)`, because the
+    /// finite-difference tests step single entries of R on purpose.
+    var pose: [Float] {
+        get { worldToCamera.rowMajor4x4 }
+        set {
+            worldToCamera = RigidTransform(
+                rotation: Matrix3x3(
+                    rows: SIMD3(newValue[0], newValue[1], newValue[2]),
+                    SIMD3(newValue[4], newValue[5], newValue[6]),
+                    SIMD3(newValue[8], newValue[9], newValue[10])),
+                translation: SIMD3(newValue[3], newValue[7], newValue[11]))
+        }
     }
 }

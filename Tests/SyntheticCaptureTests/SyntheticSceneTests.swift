@@ -52,13 +52,13 @@ let smallScene = try! SyntheticScene(configuration: smallConfiguration, model: s
         let camera = scene.cameras[1]
         let a = scene.render(.training, frame: 7, camera: camera, plate: scene.backgroundPlate(camera: camera))
         let b = again.render(.training, frame: 7, camera: camera, plate: again.backgroundPlate(camera: camera))
-        #expect(a.image.pixels == b.image.pixels && a.alpha.pixels == b.alpha.pixels && a.labels == b.labels && a.landmarks == b.landmarks)
+        #expect(a.image.samples == b.image.samples && a.alpha.samples == b.alpha.samples && a.labels == b.labels && a.landmarks == b.landmarks)
         var other = smallConfiguration
         other.seed = 2
         let different = try SyntheticScene(configuration: other, model: sharedHeadModel)
         #expect(different.subject.identity != scene.subject.identity)
         let c = different.render(.training, frame: 7, camera: camera, plate: different.backgroundPlate(camera: camera))
-        #expect(c.image.pixels != a.image.pixels)
+        #expect(c.image.samples != a.image.samples)
     }
 
     @Test func landmarksReprojectOntoFacialTriangles() {
@@ -96,10 +96,10 @@ let smallScene = try! SyntheticScene(configuration: smallConfiguration, model: s
         for camera in [scene.cameras[0], scene.cameras[2], scene.heldOutCameras[0]] {
             let view = scene.render(.training, frame: 10, camera: camera, plate: scene.backgroundPlate(camera: camera))
             for p in 0..<view.labels.count {
-                #expect((view.labels[p] != .background) == (view.alpha.pixels[p] == 1))
+                #expect((view.labels[p] != .background) == (view.alpha.samples[p] == 1))
             }
             for label in [SyntheticLabel.head, .hair, .body] {
-                #expect(view.mask(label).pixels.contains(1), "\(label) is visible from \(camera.id)")
+                #expect(view.mask(label).samples.contains(1), "\(label) is visible from \(camera.id)")
             }
         }
     }
@@ -111,9 +111,9 @@ let smallScene = try! SyntheticScene(configuration: smallConfiguration, model: s
         let supersampled = try SyntheticScene(configuration: configuration, model: sharedHeadModel)
         let camera = supersampled.cameras[2]
         let view = supersampled.render(.training, frame: 1, camera: camera, plate: supersampled.backgroundPlate(camera: camera))
-        #expect(view.alpha.pixels.contains { $0 > 0 && $0 < 1 }, "edges are antialiased")
+        #expect(view.alpha.samples.contains { $0 > 0 && $0 < 1 }, "edges are antialiased")
         for p in 0..<view.labels.count {
-            #expect((view.labels[p] != .background) == (view.alpha.pixels[p] >= 0.5))
+            #expect((view.labels[p] != .background) == (view.alpha.samples[p] >= 0.5))
         }
     }
 
@@ -122,9 +122,9 @@ let smallScene = try! SyntheticScene(configuration: smallConfiguration, model: s
         let plate = scene.backgroundPlate(camera: camera)
         let view = scene.render(.training, frame: 4, camera: camera, plate: plate)
         var background = 0
-        for p in 0..<view.labels.count where view.alpha.pixels[p] == 0 {
+        for p in 0..<view.labels.count where view.alpha.samples[p] == 0 {
             background += 1
-            for c in 0..<3 { #expect(view.image.pixels[3 * p + c] == plate.pixels[3 * p + c]) }
+            for c in 0..<3 { #expect(view.image.samples[3 * p + c] == plate.samples[3 * p + c]) }
         }
         #expect(background > view.labels.count / 4)
     }

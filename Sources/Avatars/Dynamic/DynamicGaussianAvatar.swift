@@ -1,5 +1,6 @@
 import Foundation
 import HeadModel
+import MediaIO
 import Splatting
 import Tensors
 
@@ -84,9 +85,9 @@ public struct DynamicGaussianAvatar: GaussianAvatarRenderer {
     /// Generates the Gaussians once, renders the feature image per camera and super-resolves it;
     /// alpha is the feature image's opacity upsampled bilinearly to the camera size.
     public func render(
-        driving frame: HeadTracking.Frame, cameras: [Splatting.PinholeCamera],
+        driving frame: HeadTracking.Frame, cameras: [PinholeCamera],
         rasterizer: GaussianRasterizer
-    ) throws -> [AvatarImage] {
+    ) throws -> [FloatImage] {
         let model = try model()
         let gaussians = model.gaussians(model.condition(of: frame, scale: manifest.scale), on: nil)
         return try cameras.map { camera in
@@ -100,7 +101,13 @@ public struct DynamicGaussianAvatar: GaussianAvatarRenderer {
                     ? lowAlpha.upsampledBilinear(scale: 2)
                     : lowAlpha.upsampledBilinear(scale: 2).upsampledBilinear(scale: 2))
             let rgb = render.rgb.reshaped([3, camera.height * camera.width]).permuted([1, 0])
-            return AvatarImage(width: camera.width, height: camera.height, rgb: rgb.value.scalars, alpha: alpha.value.scalars)
+            let (colour, opacity) = (rgb.value.scalars, alpha.value.scalars)
+            var rgba = [Float](repeating: 0, count: camera.width * camera.height * 4)
+            for p in 0..<(camera.width * camera.height) {
+                for c in 0..<3 { rgba[4 * p + c] = colour[3 * p + c] }
+                rgba[4 * p + 3] = opacity[p]
+            }
+            return FloatImage(width: camera.width, height: camera.height, channels: 4, samples: rgba)
         }
     }
 

@@ -130,27 +130,20 @@ public struct DynamicGaussianModel: Layer {
 
     /// The camera of the feature image: `camera` at 1/factor of its size (intrinsics scaled about pixel centres).
     /// - Throws: `AvatarError` if the camera's size is not a multiple of the factor.
-    public func featureCamera(for camera: Splatting.PinholeCamera) throws -> Splatting.PinholeCamera {
+    public func featureCamera(for camera: PinholeCamera) throws -> PinholeCamera {
         let factor = configuration.superResolution.factor
         guard camera.width % factor == 0, camera.height % factor == 0 else {
             throw AvatarError(
                 "the camera is \(camera.width)x\(camera.height), not a multiple of the super-resolution factor \(factor); render at a size divisible by \(factor)"
             )
         }
-        let f = Float(factor)
-        var scaled = camera
-        scaled.width = camera.width / factor
-        scaled.height = camera.height / factor
-        scaled.fx = camera.fx / f
-        scaled.fy = camera.fy / f
-        scaled.cx = (camera.cx + 0.5) / f - 0.5
-        scaled.cy = (camera.cy + 0.5) / f - 0.5
-        return scaled
+        // Factors are 1, 2 or 4, so 1/factor is exact and `scaled(by:)` divides sizes and intrinsics exactly.
+        return camera.scaled(by: 1 / Float(factor))
     }
 
     /// Renders the C-channel feature image at camera size / factor and runs Ψ (eq. 1 and §4.2).
     public func render(
-        _ gaussians: GaussianVariables, camera: Splatting.PinholeCamera, rasterizer: GaussianRasterizer,
+        _ gaussians: GaussianVariables, camera: PinholeCamera, rasterizer: GaussianRasterizer,
         on tape: Tape?
     ) throws -> DynamicRender {
         let featureCamera = try featureCamera(for: camera)
