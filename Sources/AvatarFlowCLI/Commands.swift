@@ -38,6 +38,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Directory for run directories.") var runs: String = "runs"
     @Option(help: "Also write every event as a JSON line to this file (every run keeps its own in RUN_DIR/events.jsonl).") var events: String?
     @Flag(help: "Write RUN_DIR/report.html, rewritten as stages finish (see `avatarflow report`).") var report = false
+    @Option(help: "After each run, write its training metrics as TensorBoard event files under this directory (DIR/<run>/<stage>/).")
+    var tensorboard: String?
 
     func run() async throws {
         let registry = CLIRegistry.current
@@ -65,6 +67,10 @@ struct Run: AsyncParsableCommand {
                 let result = try await runner.run(plan, options: options)
                 print("run directory: \(result.runDirectory.path)")
                 if report { print("  report: \(result.runDirectory.appendingPathComponent(RunDirectory.reportFileName).path)") }
+                if let tensorboard {
+                    let files = try TensorBoardExport.write(try RunContents(directory: result.runDirectory), to: URL(fileURLWithPath: tensorboard))
+                    print("  tensorboard: \(files.count) event file\(files.count == 1 ? "" : "s") under \(tensorboard)")
+                }
                 for output in plan.spec.outputs {
                     print("  \(output.name): \(result.runDirectory.appendingPathComponent("outputs").appendingPathComponent(output.name).path)")
                 }

@@ -8,7 +8,7 @@ extension ProcessTests {
     @Test func runWithReportThenReportAndCompareFromTheCommandLine() throws {
         let workspace = try Workspace()
         try workspace.write("p.yaml", trainingPipeline)
-        let first = try runToEnd(workspace, ["run", "p.yaml", "--report"], name: "first")
+        let first = try runToEnd(workspace, ["run", "p.yaml", "--report", "--tensorboard", "tb"], name: "first")
         #expect(first.status == 0, "\(first.error)")
         let runs = try FileManager.default.contentsOfDirectory(atPath: workspace.runs.path)
         let runA = try #require(runs.first)
@@ -16,6 +16,9 @@ extension ProcessTests {
         let report = try XMLNode.parse(try Data(contentsOf: workspace.runs.appendingPathComponent("\(runA)/report.html")))
         #expect(report.elements("span").contains { $0.text == "succeeded" })
         #expect(FileManager.default.fileExists(atPath: workspace.runs.appendingPathComponent("\(runA)/events.jsonl").path))
+        #expect(first.output.contains("tensorboard: 1 event file under tb"))
+        let exported = try FileManager.default.contentsOfDirectory(atPath: workspace.root.appendingPathComponent("tb/\(runA)/train").path)
+        #expect(exported.count == 1 && exported[0].hasPrefix("events.out.tfevents."))
 
         let second = try runToEnd(workspace, ["run", "p.yaml", "--set", "steps=10"], name: "second")
         #expect(second.status == 0)

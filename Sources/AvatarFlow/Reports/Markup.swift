@@ -58,6 +58,16 @@ public enum Markup {
         return String(format: "%.4g", value)
     }
 
+    /// A tick label: `number` without trailing zeros after the decimal point (`0.08`, `2.5`, `100`).
+    public static func tick(_ value: Double) -> String {
+        let text = number(value)
+        guard text.contains("."), !text.contains("e") else { return text }
+        var trimmed = Substring(text)
+        while trimmed.hasSuffix("0") { trimmed = trimmed.dropLast() }
+        if trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
+        return String(trimmed)
+    }
+
     /// A number for SVG coordinates: fixed two decimals, no exponent.
     static func coordinate(_ value: Double) -> String { String(format: "%.2f", value) }
 

@@ -28,6 +28,8 @@ public final class ReportWriterSink: RunEventSink, @unchecked Sendable {
 
     /// Rewrites the report on stage and run ends.
     public func receive(_ event: RunEvent) {
+        // Progress events arrive from training threads many times a second: never wait for a report.
+        if [.started, .progress, .warning].contains(event.kind) { return }
         lock.lock()
         defer { lock.unlock() }
         switch event.kind {

@@ -50,7 +50,7 @@ public struct RunReport: Sendable {
         h1{font-size:1.5em;margin-bottom:4px}h2{font-size:1.2em;border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:28px}
         h3{font-size:1em;margin:16px 0 6px}
         table{border-collapse:collapse;font-size:0.9em;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-        th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+        th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td{overflow-wrap:anywhere}
         .status{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-size:0.85em}
         .ran,.succeeded{background:#2ca02c}.cached{background:#7f7f7f}.failed{background:#d62728}.skipped,.pending{background:#bbb}
         .running,.in-progress{background:#ff7f0e}

@@ -94,13 +94,13 @@ public struct LinePlot: Sendable {
             body += Markup.element(
                 "line", ["x1": c(x), "y1": c(area.top), "x2": c(x), "y2": c(area.top + area.height), "stroke": "#eee"])
             body += Markup.text(
-                "text", ["x": c(x), "y": c(area.top + area.height + 14), "text-anchor": "middle", "class": "tick"], Markup.number(tick))
+                "text", ["x": c(x), "y": c(area.top + area.height + 14), "text-anchor": "middle", "class": "tick"], Markup.tick(tick))
         }
         for tick in Self.ticks(yDomain) {
             let y = position(SIMD2(xDomain.lowerBound, tick)).y
             body += Markup.element(
                 "line", ["x1": c(area.left), "y1": c(y), "x2": c(area.left + area.width), "y2": c(y), "stroke": "#eee"])
-            body += Markup.text("text", ["x": c(area.left - 4), "y": c(y + 4), "text-anchor": "end", "class": "tick"], Markup.number(tick))
+            body += Markup.text("text", ["x": c(area.left - 4), "y": c(y + 4), "text-anchor": "end", "class": "tick"], Markup.tick(tick))
         }
         body += Markup.text("text", ["x": c(area.left), "y": "16", "class": "plot-title"], title)
         body += Markup.text(
