@@ -151,6 +151,28 @@ let trainingPipeline = """
         }
     }
 
+    @Test func reportOfAFailedRunShowsTheErrorTheLogAndWhatWasSkipped() async throws {
+        let workspace = try Workspace()
+        try workspace.write(
+            "p.yaml",
+            "pipeline: broken\nstages:\n  a: {use: test.emit}\n  bad: {use: test.fail, in: {number: a.number}}\n  after: {use: test.add, in: {a: bad.number}}\n"
+        )
+        let result = try await workspace.run("p.yaml")
+        #expect(!result.succeeded)
+        let root = try XMLNode.parse(try Data(contentsOf: try RunReport.write(runDirectory: result.runDirectory)))
+        #expect(root.elements("h1").first?.elements("span").first?.text == "failed")
+        let statuses = Dictionary(
+            uniqueKeysWithValues: root.elements("tr").compactMap { row -> (String, String)? in
+                guard let status = row.elements("span").first(where: { $0.attributes["class"]?.hasPrefix("status") == true }) else { return nil }
+                return (row.children.first!.text, status.text)
+            })
+        #expect(statuses == ["a": "ran", "bad": "failed", "after": "skipped"])
+        let pre = root.elements("pre").map(\.text)
+        #expect(pre.contains { $0.contains("test.fail failed on purpose") })
+        #expect(pre.contains { $0.contains("cache key") }, "the failed stage's log tail")
+        #expect(root.elements("h3").map(\.text).contains("after: skipped"))
+    }
+
     @Test func aMissingOrNonRunDirectoryIsNamedWithTheFix() throws {
         let workspace = try Workspace()
         let missing = workspace.root.appendingPathComponent("runs/nope")

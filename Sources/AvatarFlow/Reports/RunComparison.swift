@@ -116,7 +116,8 @@ public struct RunComparison: Sendable {
                 "html", ["xmlns": "http://www.w3.org/1999/xhtml", "lang": "en"],
                 Markup.element(
                     "head", [:],
-                    "<meta charset=\"utf-8\"/>" + Markup.text("title", [:], "AvatarFlow comparison") + Markup.text("style", [:], RunReport.style))
+                    "<meta charset=\"utf-8\"/>" + Markup.text("title", [:], "AvatarFlow comparison")
+                        + Markup.text("style", [:], RunReport.style + "\nbody{max-width:none}td,th{white-space:nowrap}"))
                     + Markup.element("body", [:], body)) + "\n"
     }
 }

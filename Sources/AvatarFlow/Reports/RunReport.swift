@@ -50,13 +50,13 @@ public struct RunReport: Sendable {
         h1{font-size:1.5em;margin-bottom:4px}h2{font-size:1.2em;border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:28px}
         h3{font-size:1em;margin:16px 0 6px}
         table{border-collapse:collapse;font-size:0.9em;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-        th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td{overflow-wrap:anywhere}
+        th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.path{overflow-wrap:anywhere}
         .status{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-size:0.85em}
         .ran,.succeeded{background:#2ca02c}.cached{background:#7f7f7f}.failed{background:#d62728}.skipped,.pending{background:#bbb}
         .running,.in-progress{background:#ff7f0e}
         .muted{color:#777}pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:0.85em}
-        figure{display:inline-block;margin:4px 8px 8px 0;vertical-align:top}figcaption{font-size:0.8em;color:#555;max-width:320px;word-break:break-all}
-        img{max-width:320px;height:auto;border:1px solid #ddd;image-rendering:pixelated}
+        figure{display:inline-block;margin:4px 8px 8px 0;vertical-align:top}figcaption{font-size:0.8em;color:#555;max-width:240px;word-break:break-all}
+        img{max-width:240px;height:auto;border:1px solid #ddd;image-rendering:pixelated}
         svg .tick{font-size:10px;fill:#555}svg .axis{font-size:11px;fill:#333}svg .plot-title{font-size:12px;font-weight:bold}
         svg .legend{font-size:10px}svg.plot{margin:4px 8px 4px 0}
         """
@@ -140,7 +140,7 @@ public struct RunReport: Sendable {
                 Markup.text("td", [:], output.name) + Markup.text("td", [:], m?.type ?? "?")
                     + Markup.text("td", ["class": "num"], m.map { "\($0.fileCount)" } ?? "?")
                     + Markup.text("td", ["class": "num"], m.map { Markup.bytes($0.byteCount) } ?? "?")
-                    + Markup.text("td", [:], m.map { String($0.digest.prefix(12)) } ?? "?") + Markup.text("td", [:], output.url.path))
+                    + Markup.text("td", [:], m.map { String($0.digest.prefix(12)) } ?? "?") + Markup.text("td", ["class": "path"], output.url.path))
         }
         text += Markup.element("table", [:], rows)
         var budget = images.totalBytes
