@@ -81,7 +81,7 @@ public struct RunComparison: Sendable {
             "p", [:],
             differingSettings.isEmpty
                 ? "The runs have the same settings."
-                : "Columns after the run: the \(differingSettings.count) setting\(differingSettings.count == 1 ? "" : "s") that differ (as --set spells them), then the metrics."
+                : "Columns after the run: the \(differingSettings.count == 1 ? "setting that differs" : "\(differingSettings.count) settings that differ") (as --set spells them), then the metrics."
         )
         let settingCount = differingSettings.count
         var rowsMarkup = Markup.element(
