@@ -173,7 +173,7 @@ let trainingPipeline = """
         #expect(root.elements("h3").map(\.text).contains("after: skipped"))
     }
 
-    @Test func aMissingOrNonRunDirectoryIsNamedWithTheFix() throws {
+    @Test func aMissingOrNonRunDirectoryIsNamedWithTheFix() async throws {
         let workspace = try Workspace()
         let missing = workspace.root.appendingPathComponent("runs/nope")
         do {
@@ -188,6 +188,16 @@ let trainingPipeline = """
             Issue.record("no error")
         } catch let error as RunDirectoryError {
             #expect("\(error)".contains("\(workspace.root.path): not a run directory (no pipeline.yaml and stages/)"))
+        }
+        // The runs/ parent: the newest run directory in it is named.
+        try workspace.write("p.yaml", diamondPipeline)
+        _ = try await workspace.run("p.yaml")
+        let newest = try await workspace.run("p.yaml")
+        do {
+            _ = try RunContents(directory: workspace.runs)
+            Issue.record("no error")
+        } catch let error as RunDirectoryError {
+            #expect(error.fix == "it holds 2 run directories; pass one, e.g. \(newest.runDirectory.path)")
         }
         let file = try workspace.write("file.txt", "x")
         #expect(throws: RunDirectoryError.self) { try RunContents(directory: file) }

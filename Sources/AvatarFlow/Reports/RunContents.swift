@@ -97,9 +97,14 @@ public struct RunContents: Sendable {
         guard let yaml = try? String(contentsOf: pipelineFile, encoding: .utf8),
             fileManager.fileExists(atPath: url.appendingPathComponent("stages").path)
         else {
+            // Pointed at the parent (`runs/`)? Name its newest run directory.
+            let (children, newest) = Self.runDirectories(in: url)
             throw RunDirectoryError(
                 path: url.path, problem: "not a run directory (no pipeline.yaml and stages/)",
-                fix: "pass a directory created by `avatarflow run` under runs/, e.g. runs/<pipeline>-<timestamp>/")
+                fix: newest.map {
+                    "it holds \(children) run director\(children == 1 ? "y" : "ies"); pass one, e.g. \($0.path)"
+                }
+                    ?? "pass a directory created by `avatarflow run` under runs/, e.g. runs/<pipeline>-<timestamp>/")
         }
         pipelineYAML = yaml
         switch ConfigNode.parse(yaml: yaml, file: pipelineFile.path) {
@@ -162,6 +167,17 @@ public struct RunContents: Sendable {
             outputs.append(Output(name: name, url: target, manifest: manifest))
         }
         self.outputs = outputs
+    }
+
+    /// How many run directories `parent` holds, and the newest (latest modified) of them.
+    static func runDirectories(in parent: URL) -> (count: Int, newest: URL?) {
+        let fileManager = FileManager.default
+        let children = ((try? fileManager.contentsOfDirectory(atPath: parent.path)) ?? []).map { parent.appendingPathComponent($0) }
+            .filter { fileManager.fileExists(atPath: $0.appendingPathComponent("pipeline.yaml").path) }
+        func modified(_ url: URL) -> Date {
+            ((try? fileManager.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date) ?? .distantPast
+        }
+        return (children.count, children.max { (modified($0), $0.path) < (modified($1), $1.path) })
     }
 
     static func readEvents(_ url: URL) -> [RunEvent] {
