@@ -13,6 +13,7 @@ packages=(
   ffmpeg                                                        # test oracle (framemd5) and fixtures
   libdlib-dev                                                   # test oracle: dlib's own landmarks (C++), face photos
   g++                                                           # builds the dlib oracle program
+  python3-venv                                                  # test oracles' venvs (PyPI tensorboard, scikit-image, safetensors)
 )
 
 missing=()

@@ -22,7 +22,7 @@ struct AvatarFlowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "avatarflow",
         abstract: "Run head-avatar experiments declared as YAML pipelines of typed stages.",
-        subcommands: [Run.self, Validate.self, Explain.self, Graph.self, Stages.self, Cache.self])
+        subcommands: [Run.self, Validate.self, Explain.self, Graph.self, Stages.self, Cache.self, Report.self, Compare.self])
 }
 
 /// `avatarflow run FILE`.
@@ -36,13 +36,18 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Run only this stage and what it needs.") var until: String?
     @Flag(help: "After a failure, keep running what does not depend on it (and later matrix points).") var keepGoing = false
     @Option(help: "Directory for run directories.") var runs: String = "runs"
-    @Option(help: "Also write every event as a JSON line to this file.") var events: String?
+    @Option(help: "Also write every event as a JSON line to this file (every run keeps its own in RUN_DIR/events.jsonl).") var events: String?
+    @Flag(help: "Write RUN_DIR/report.html, rewritten as stages finish (see `avatarflow report`).") var report = false
+    @Option(help: "After each run, write its training metrics as TensorBoard event files under this directory (DIR/<run>/<stage>/).")
+    var tensorboard: String?
 
     func run() async throws {
         let registry = CLIRegistry.current
         var sinks: [any RunEventSink] = [ConsoleProgress()]
         do {
             if let events { sinks.append(try JSONLinesEventWriter(url: URL(fileURLWithPath: events))) }
+            let reportWriter = report ? ReportWriterSink() : nil
+            if let reportWriter { sinks.append(reportWriter) }
             let base = try pipeline.load()
             let points = Matrix.points(of: base.matrix)
             let store = try ArtifactStore(root: pipeline.cacheURL)
@@ -61,6 +66,11 @@ struct Run: AsyncParsableCommand {
                     runsDirectory: URL(fileURLWithPath: runs), runName: name)
                 let result = try await runner.run(plan, options: options)
                 print("run directory: \(result.runDirectory.path)")
+                if report { print("  report: \(result.runDirectory.appendingPathComponent(RunDirectory.reportFileName).path)") }
+                if let tensorboard {
+                    let files = try TensorBoardExport.write(try RunContents(directory: result.runDirectory), to: URL(fileURLWithPath: tensorboard))
+                    print("  tensorboard: \(files.count) event file\(files.count == 1 ? "" : "s") under \(tensorboard)")
+                }
                 for output in plan.spec.outputs {
                     print("  \(output.name): \(result.runDirectory.appendingPathComponent("outputs").appendingPathComponent(output.name).path)")
                 }
@@ -69,6 +79,7 @@ struct Run: AsyncParsableCommand {
                     if !keepGoing { break }
                 }
             }
+            for problem in reportWriter?.problems ?? [] { FileHandle.standardError.write(Data("warning: report: \(problem)\n".utf8)) }
             if !failures.isEmpty {
                 throw CLIFailure("failed: \(failures.joined(separator: ", ")) (see the messages above; logs are under each run directory's stages/)")
             }

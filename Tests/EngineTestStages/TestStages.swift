@@ -5,7 +5,7 @@ import Foundation
 /// sleep (to show overlap and to be killed mid-way), one fails on demand, one checkpoints.
 public enum EngineTestStages {
     /// Every test stage.
-    public static let all: [any Stage.Type] = [EmitNumber.self, AddNumbers.self, SlowCopy.self, CheckpointedCount.self, Fail.self]
+    public static let all: [any Stage.Type] = [EmitNumber.self, AddNumbers.self, SlowCopy.self, CheckpointedCount.self, Fail.self, TrainNumber.self]
 
     /// The artifact type the test stages exchange: a directory holding `value.txt`.
     public static let numbers: ArtifactType = "Numbers"
@@ -172,5 +172,48 @@ public struct Fail: Stage {
     public init() {}
     public func run(_ context: StageContext, _ parameters: NoParameters) throws {
         throw TestStageError(description: "test.fail failed on purpose")
+    }
+}
+
+/// `test.train`: a stand-in trainer for report tests. Reports `loss` = start / (step + 1) and
+/// `psnr_db` = 10 + step at every `log_interval` steps (as the real trainers do through
+/// `reportMetrics`), warns once when `warning` is set, and writes `training.json` with final figures.
+public struct TrainNumber: Stage {
+    /// Parameters of `test.train`.
+    public struct Parameters: StageParameters {
+        @Param("Steps to take.", range: 1...100_000)
+        public var steps: Int = 20
+        @Param("Report metrics every this many steps.", range: 1...100_000)
+        public var logInterval: Int = 5
+        @Param("A warning to log (nothing when empty); free text, to test escaping.")
+        public var warning: String = ""
+
+        /// Every parameter at its default.
+        public init() {}
+    }
+    public static let id = "test.train"
+    public static let version = 1
+    public static let summary = "Pretend to train: reports metrics (engine tests)."
+    public static let inputs: [StagePort] = [StagePort("number", EngineTestStages.numbers, doc: "Start value (the initial loss).")]
+    public static let outputs: [StagePort] = [
+        StagePort("number", EngineTestStages.numbers, doc: "The input number; training.json holds final_loss and steps.")
+    ]
+    public init() {}
+
+    /// The loss reported at `step` (1-based) for a start value.
+    public static func loss(start: Int, step: Int) -> Double { Double(start) / Double(step + 1) }
+
+    public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        let start = try EngineTestStages.read(try context.input("number"))
+        if !parameters.warning.isEmpty { context.warn(parameters.warning) }
+        for step in 1...parameters.steps where step % parameters.logInterval == 0 || step == parameters.steps {
+            context.reportMetrics(
+                ["loss": Self.loss(start: start, step: step), "psnr_db": 10 + Double(step)], completed: step, total: parameters.steps,
+                unit: "iterations")
+        }
+        let output = try context.output("number")
+        try EngineTestStages.write(start, to: output)
+        let summary = "{\"final_loss\": \(Self.loss(start: start, step: parameters.steps)), \"steps\": \(parameters.steps), \"name\": \"text\"}\n"
+        try summary.write(to: output.appendingPathComponent("training.json"), atomically: false, encoding: .utf8)
     }
 }

@@ -19,6 +19,10 @@ public struct PipelineRunner: Sendable {
     public func run(_ plan: ExecutionPlan, options: RunOptions) async throws -> RunResult {
         let runName = options.runName ?? plan.spec.name
         let runDirectory = try RunDirectory.create(in: options.runsDirectory, name: runName, plan: plan)
+        // Every run keeps its events (curves, timings, warnings) next to its manifests; the file is
+        // written before the other sinks see an event, so a report made from a sink finds it there.
+        let eventLog = try JSONLinesEventWriter(url: runDirectory.url.appendingPathComponent(RunDirectory.eventsFileName))
+        let sink = FanOutEventSink([eventLog, self.sink])
         sink.receive(RunEvent(.runStarted, run: runName, message: runDirectory.url.path))
 
         var selected = Set(plan.stages.map(\.name))
@@ -81,7 +85,7 @@ public struct PipelineRunner: Sendable {
                     group.addTask {
                         let outcome = await execute(
                             stage, key: key, inputs: inputs, force: force, plan: plan,
-                            runName: runName, runDirectory: runDirectory)
+                            runName: runName, runDirectory: runDirectory, sink: sink)
                         return (stage.name, outcome)
                     }
                 }
@@ -131,9 +135,9 @@ public struct PipelineRunner: Sendable {
 
     private func execute(
         _ stage: ExecutionPlan.PlannedStage, key: CacheKey, inputs: ResolvedInputs, force: Bool, plan: ExecutionPlan,
-        runName: String, runDirectory: RunDirectory
+        runName: String, runDirectory: RunDirectory, sink: FanOutEventSink
     ) async -> StageOutcome {
-        let store = self.store, sink = self.sink
+        let store = self.store
         let result: Result<StageOutcome, Error> = await Self.onDedicatedThread {
             // Held until this closure returns; another process computing the same key waits here.
             let lock = try store.lock(key: key.value)
@@ -165,8 +169,14 @@ public struct PipelineRunner: Sendable {
         }
         let outcome: StageOutcome
         switch result {
+        case .success(let value): outcome = value
+        case .failure(let error): outcome = .failed("\(error)")
+        }
+        // The manifest is written before the event, so a sink that reads the run directory
+        // (the report writer) sees the stage's final state.
+        runDirectory.recordStage(stage, outcome: outcome, inputs: inputs.sources)
+        switch result {
         case .success(let value):
-            outcome = value
             store.remember(value.record!, pipeline: plan.spec.name, stage: stage.name)
             if case .cached = value {
                 sink.receive(RunEvent(.cached, run: runName, stage: stage.name, cacheKey: key.value))
@@ -178,10 +188,8 @@ public struct PipelineRunner: Sendable {
             }
         case .failure(let error):
             let failure = StageFailure(stage: stage.name, stageID: stage.descriptor.id, runDirectory: runDirectory.url, message: "\(error)")
-            outcome = .failed("\(error)")
             sink.receive(RunEvent(.failed, run: runName, stage: stage.name, message: failure.description))
         }
-        runDirectory.recordStage(stage, outcome: outcome, inputs: inputs.sources)
         return outcome
     }
 

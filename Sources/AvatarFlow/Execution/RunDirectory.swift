@@ -1,10 +1,16 @@
 import Foundation
 
 /// `runs/<run>-<timestamp>/`: the resolved pipeline, a manifest, log and work directory per stage,
-/// `outputs/` links to the declared outputs, and `summary.json`.
+/// `outputs/` links to the declared outputs, `events.jsonl` (every event of the run) and `summary.json`.
 public struct RunDirectory: Sendable {
     /// The directory.
     public let url: URL
+
+    /// The event log every run keeps (JSON lines, as `--events FILE` writes): reports and
+    /// `compare` read training curves, timings and warnings from it after the run.
+    public static let eventsFileName = "events.jsonl"
+    /// The report `avatarflow run --report` and `avatarflow report` write by default.
+    public static let reportFileName = "report.html"
 
     /// Creates a fresh run directory and writes `pipeline.yaml` (after extends, params and overrides).
     static func create(in parent: URL, name: String, plan: ExecutionPlan) throws -> RunDirectory {
