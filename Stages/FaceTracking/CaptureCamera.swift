@@ -1,5 +1,6 @@
 import Geometry
 import HeadModel
+import LinearAlgebra
 import MediaIO
 
 /// The fitter works in Double; these read the one camera type (Geometry's `PinholeCamera`, Float32,

@@ -338,10 +338,6 @@ struct HeadModelFitter: Sendable {
     }
 }
 
-/// The dense solver moved to the LinearAlgebra library; this alias keeps the stage's other files
-/// (CaptureCamera.swift's triangulation and similarity) compiling without their own import.
-typealias DenseLinearAlgebra = LinearAlgebra.DenseLinearAlgebra
-
 /// A fitting problem a user can act on.
 public struct FaceTrackingError: Error, CustomStringConvertible {
     /// What went wrong and what to do.
