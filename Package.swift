@@ -49,8 +49,8 @@ let package = Package(
         .target(
             name: "AvatarFlowStages",
             dependencies: [
-                "AvatarFlow", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting", "FaceTracking",
-                "RiggedGaussians", "MeshGuidance", "DynamicGaussians", "Rendering", "Evaluation",
+                "AvatarFlow", "AvatarFlowCLI", "MediaIO", "Tensors", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting",
+                "FaceTracking", "RiggedGaussians", "MeshGuidance", "DynamicGaussians", "Rendering", "Evaluation",
             ]),
         .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "AvatarFlowStages"]),
 

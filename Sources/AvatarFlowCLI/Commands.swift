@@ -6,13 +6,33 @@ import Foundation
 /// command is parsed and only read afterwards, hence `nonisolated(unsafe)`.
 enum CLIRegistry {
     nonisolated(unsafe) static var current = StageRegistry()
+    nonisolated(unsafe) static var host = CLIHost()
+
+    /// What reports get: the catalogue (for defaults) and the host's media previews.
+    static var reportContext: ReportContext { ReportContext(registry: current, previews: host.previews) }
+}
+
+/// What the binary embedding the CLI adds beyond the engine, which links no media or numeric
+/// library: facts for `environment.json` and media previews for reports.
+public struct CLIHost: Sendable {
+    /// Library versions and settings to record with each run (OpenBLAS kernel, FFmpeg versions).
+    public var environmentComponents: @Sendable () -> [String: String]
+    /// Video frames and thumbnails for reports.
+    public var previews: (any MediaPreviewing)?
+
+    /// A host; the default adds nothing (the engine testbed's).
+    public init(environmentComponents: @escaping @Sendable () -> [String: String] = { [:] }, previews: (any MediaPreviewing)? = nil) {
+        self.environmentComponents = environmentComponents
+        self.previews = previews
+    }
 }
 
 /// Entry point shared by `avatarflow` and the engine testbed: runs the CLI with `registry`.
 public enum AvatarFlowCLI {
-    /// Parses the process arguments and runs the chosen command.
-    public static func main(registry: StageRegistry) async {
+    /// Parses the process arguments and runs the chosen command with `registry` and `host`'s additions.
+    public static func main(registry: StageRegistry, host: CLIHost = CLIHost()) async {
         CLIRegistry.current = registry
+        CLIRegistry.host = host
         await AvatarFlowCommand.main()
     }
 }
@@ -46,7 +66,7 @@ struct Run: AsyncParsableCommand {
         var sinks: [any RunEventSink] = [ConsoleProgress()]
         do {
             if let events { sinks.append(try JSONLinesEventWriter(url: URL(fileURLWithPath: events))) }
-            let reportWriter = report ? ReportWriterSink() : nil
+            let reportWriter = report ? ReportWriterSink(context: CLIRegistry.reportContext) : nil
             if let reportWriter { sinks.append(reportWriter) }
             let base = try pipeline.load()
             let points = Matrix.points(of: base.matrix)
@@ -60,15 +80,17 @@ struct Run: AsyncParsableCommand {
                 plans.append((plan, point.label.isEmpty ? base.name : "\(base.name)-\(point.label)"))
             }
             var failures: [String] = []
+            let components = CLIRegistry.host.environmentComponents()
             for (plan, name) in plans {
                 let options = RunOptions(
                     jobs: jobs, force: force, from: from, until: until, keepGoing: keepGoing,
-                    runsDirectory: URL(fileURLWithPath: runs), runName: name)
+                    runsDirectory: URL(fileURLWithPath: runs), runName: name, environmentComponents: components)
                 let result = try await runner.run(plan, options: options)
                 print("run directory: \(result.runDirectory.path)")
                 if report { print("  report: \(result.runDirectory.appendingPathComponent(RunDirectory.reportFileName).path)") }
                 if let tensorboard {
-                    let files = try TensorBoardExport.write(try RunContents(directory: result.runDirectory), to: URL(fileURLWithPath: tensorboard))
+                    let files = try TensorBoardExport.write(
+                        try RunContents(directory: result.runDirectory), to: URL(fileURLWithPath: tensorboard), context: CLIRegistry.reportContext)
                     print("  tensorboard: \(files.count) event file\(files.count == 1 ? "" : "s") under \(tensorboard)")
                 }
                 for output in plan.spec.outputs {

@@ -16,14 +16,16 @@ struct Report: ParsableCommand {
     func run() throws {
         do {
             let start = Date()
-            let file = try RunReport.write(runDirectory: URL(fileURLWithPath: runDirectory), to: output.map { URL(fileURLWithPath: $0) })
+            let file = try RunReport.write(
+                runDirectory: URL(fileURLWithPath: runDirectory), to: output.map { URL(fileURLWithPath: $0) }, context: CLIRegistry.reportContext)
             let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
             print("report: \(file.path) (\(Markup.bytes(size)), \(String(format: "%.2f", Date().timeIntervalSince(start))) s)")
             if let tensorboard {
                 let files = try TensorBoardExport.write(
-                    try RunContents(directory: URL(fileURLWithPath: runDirectory)), to: URL(fileURLWithPath: tensorboard))
+                    try RunContents(directory: URL(fileURLWithPath: runDirectory)), to: URL(fileURLWithPath: tensorboard),
+                    context: CLIRegistry.reportContext)
                 print(
-                    "tensorboard: \(files.count) event file\(files.count == 1 ? "" : "s") under \(tensorboard)\(files.isEmpty ? " (no stage reported metrics)" : "")"
+                    "tensorboard: \(files.count) event file\(files.count == 1 ? "" : "s") under \(tensorboard)\(files.isEmpty ? " (no stage reported metrics and no output has pictures)" : "")"
                 )
                 for file in files { print("  \(file.path)") }
             }

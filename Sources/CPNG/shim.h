@@ -87,11 +87,12 @@ static inline int cpng_read_file(const char *path, cpng_image *image) {
     return 0;
 }
 
-/* Writes a PNG file from interleaved rows (channels 1-4, bit depth 8 or 16 with host-order samples).
-   compression_level is zlib's 0-9; low levels write much faster. Returns 0 on success. */
-static inline int cpng_write_file(const char *path, const unsigned char *pixels, unsigned int width,
-                                  unsigned int height, int channels, int bit_depth, int compression_level,
-                                  char *message, size_t message_size) {
+/* Writes a PNG to an open stream from interleaved rows (channels 1-4, bit depth 8 or 16 with
+   host-order samples). compression_level is zlib's 0-9; low levels write much faster. Returns 0 on
+   success; the caller closes the stream. */
+static inline int cpng_write_stream(FILE *file, const unsigned char *pixels, unsigned int width,
+                                    unsigned int height, int channels, int bit_depth, int compression_level,
+                                    char *message, size_t message_size) {
     static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
                                        PNG_COLOR_TYPE_RGB_ALPHA};
     cpng_image state;
@@ -100,20 +101,16 @@ static inline int cpng_write_file(const char *path, const unsigned char *pixels,
         snprintf(message, message_size, "unsupported layout: %d channels, %d bits", channels, bit_depth);
         return -1;
     }
-    FILE *file = fopen(path, "wb");
-    if (file == NULL) { snprintf(message, message_size, "cannot create file"); return -1; }
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, cpng_error_handler, cpng_warning_handler);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     png_bytep *volatile rows = NULL;
     if (png == NULL || info == NULL) {
         png_destroy_write_struct(&png, &info);
-        fclose(file);
         snprintf(message, message_size, "out of memory");
         return -1;
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
-        fclose(file);
         free(rows);
         snprintf(message, message_size, "%s", state.message);
         return -1;
@@ -133,6 +130,36 @@ static inline int cpng_write_file(const char *path, const unsigned char *pixels,
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     free(rows);
-    if (fclose(file) != 0) { snprintf(message, message_size, "cannot finish writing the file (disk full?)"); return -1; }
     return 0;
 }
+
+/* Writes a PNG file (see cpng_write_stream). Returns 0 on success. */
+static inline int cpng_write_file(const char *path, const unsigned char *pixels, unsigned int width,
+                                  unsigned int height, int channels, int bit_depth, int compression_level,
+                                  char *message, size_t message_size) {
+    FILE *file = fopen(path, "wb");
+    if (file == NULL) { snprintf(message, message_size, "cannot create file"); return -1; }
+    int status = cpng_write_stream(file, pixels, width, height, channels, bit_depth, compression_level, message, message_size);
+    if (fclose(file) != 0 && status == 0) { snprintf(message, message_size, "cannot finish writing the file (disk full?)"); return -1; }
+    return status;
+}
+
+/* Encodes a PNG in memory (see cpng_write_stream): on success *out holds *out_size bytes, which
+   the caller releases with cpng_free_bytes. Returns 0 on success. */
+static inline int cpng_write_memory(unsigned char **out, size_t *out_size, const unsigned char *pixels, unsigned int width,
+                                    unsigned int height, int channels, int bit_depth, int compression_level,
+                                    char *message, size_t message_size) {
+    char *buffer = NULL;
+    size_t size = 0;
+    FILE *file = open_memstream(&buffer, &size);
+    if (file == NULL) { snprintf(message, message_size, "out of memory"); return -1; }
+    int status = cpng_write_stream(file, pixels, width, height, channels, bit_depth, compression_level, message, message_size);
+    if (fclose(file) != 0 && status == 0) { snprintf(message, message_size, "out of memory"); status = -1; }
+    if (status != 0) { free(buffer); return status; }
+    *out = (unsigned char *)buffer;
+    *out_size = size;
+    return 0;
+}
+
+/* Releases memory returned by cpng_write_memory. */
+static inline void cpng_free_bytes(unsigned char *bytes) { free(bytes); }

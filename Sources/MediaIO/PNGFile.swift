@@ -69,6 +69,27 @@ public enum PNGFile {
         }
     }
 
+    /// Encodes an 8-bit image as PNG bytes in memory (for embedding, e.g. in reports).
+    public static func encode(_ image: Image8, compressionLevel: Int = 6) throws -> Data {
+        guard image.width > 0, image.height > 0 else {
+            throw MediaIOError(.invalidArgument, path: "<memory>", "cannot encode an empty (\(image.width)×\(image.height)) PNG")
+        }
+        var message = [CChar](repeating: 0, count: 256)
+        var bytes: UnsafeMutablePointer<UInt8>?
+        var count = 0
+        let status = image.samples.withUnsafeBufferPointer { samples in
+            cpng_write_memory(
+                &bytes, &count, samples.baseAddress!, UInt32(image.width), UInt32(image.height), Int32(image.channels), 8,
+                Int32(min(max(compressionLevel, 0), 9)), &message, message.count)
+        }
+        guard status == 0, let bytes else {
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw MediaIOError(.writeFailed, path: "<memory>", "cannot encode PNG (\(reason))")
+        }
+        defer { cpng_free_bytes(bytes) }
+        return Data(bytes: bytes, count: count)
+    }
+
     /// Writes a 16-bit image.
     public static func write(_ image: Image16, to url: URL, compressionLevel: Int = 6) throws {
         try image.samples.withUnsafeBytes { bytes in

@@ -2,4 +2,4 @@ import AvatarFlow
 import AvatarFlowCLI
 import AvatarFlowStages
 
-await AvatarFlowCLI.main(registry: StageRegistry(ProductionStages.all))
+await AvatarFlowCLI.main(registry: StageRegistry(ProductionStages.all), host: ProductionHost.services)

@@ -24,6 +24,11 @@ public struct PipelineRunner: Sendable {
         let eventLog = try JSONLinesEventWriter(url: runDirectory.url.appendingPathComponent(RunDirectory.eventsFileName))
         let sink = FanOutEventSink([eventLog, self.sink])
         sink.receive(RunEvent(.runStarted, run: runName, message: runDirectory.url.path))
+        do {
+            try RunEnvironment.current(stageJobs: options.jobs, components: options.environmentComponents).write(into: runDirectory.url)
+        } catch {
+            sink.receive(RunEvent(.warning, run: runName, message: "could not record \(RunEnvironment.fileName): \(error.localizedDescription)"))
+        }
 
         var selected = Set(plan.stages.map(\.name))
         if let until = options.until { selected = plan.ancestors(of: until) }

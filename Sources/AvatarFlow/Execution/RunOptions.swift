@@ -16,11 +16,14 @@ public struct RunOptions: Sendable {
     public var runsDirectory: URL
     /// The run's name; defaults to the pipeline name. Matrix runs append `-key=value`.
     public var runName: String?
+    /// What the host binary records in `environment.json` besides the engine's own facts
+    /// (library versions, OpenBLAS kernel and threads), by name.
+    public var environmentComponents: [String: String]
 
     /// Creates options; defaults: 2 jobs (the cores of the reference machine), nothing forced.
     public init(
         jobs: Int = 2, force: Bool = false, from: String? = nil, until: String? = nil, keepGoing: Bool = false,
-        runsDirectory: URL = URL(fileURLWithPath: "runs"), runName: String? = nil
+        runsDirectory: URL = URL(fileURLWithPath: "runs"), runName: String? = nil, environmentComponents: [String: String] = [:]
     ) {
         self.jobs = max(1, jobs)
         self.force = force
@@ -29,6 +32,7 @@ public struct RunOptions: Sendable {
         self.keepGoing = keepGoing
         self.runsDirectory = runsDirectory
         self.runName = runName
+        self.environmentComponents = environmentComponents
     }
 }
 

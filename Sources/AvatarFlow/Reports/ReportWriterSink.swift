@@ -8,9 +8,10 @@ public final class ReportWriterSink: RunEventSink, @unchecked Sendable {
     private let lock = NSLock()
     private var directories: [String: URL] = [:]
     private var failures: [String] = []
+    private let context: ReportContext
 
-    /// Creates the sink.
-    public init() {}
+    /// Creates the sink; `context` gives the reports the stage catalogue and media previews.
+    public init(context: ReportContext = ReportContext()) { self.context = context }
 
     /// Problems met while writing reports (a report that cannot be written never stops the run).
     public var problems: [String] {
@@ -40,7 +41,7 @@ public final class ReportWriterSink: RunEventSink, @unchecked Sendable {
         case .finished, .cached, .failed, .skipped, .runFinished:
             guard let directory = directories[event.run] else { return }
             do {
-                try RunReport.write(runDirectory: directory)
+                try RunReport.write(runDirectory: directory, context: context)
             } catch {
                 failures.append("\(error)")
             }

@@ -65,6 +65,8 @@ public struct RunContents: Sendable {
     public var hasEventLog: Bool
     /// The declared outputs that were linked.
     public var outputs: [Output]
+    /// Where the run ran (`environment.json`); nil for runs made before it was recorded.
+    public var environment: RunEnvironment?
 
     /// The names of the numeric summary files read from output artifacts: `metrics.json`
     /// (Report artifacts, `eval.images`) and `training.json` (AvatarModel artifacts, every
@@ -124,6 +126,7 @@ public struct RunContents: Sendable {
         let eventsFile = url.appendingPathComponent(RunDirectory.eventsFileName)
         hasEventLog = fileManager.fileExists(atPath: eventsFile.path)
         events = Self.readEvents(eventsFile)
+        environment = RunEnvironment.read(from: url)
 
         // Stages: declared in the pipeline, plus any manifest directory (a stage removed since).
         var names = Set(pipeline["stages"]?.objectValue?.keys.map { $0 } ?? [])

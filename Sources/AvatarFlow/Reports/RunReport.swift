@@ -1,8 +1,9 @@
 import Foundation
 
 /// The self-contained HTML report of one run (`avatarflow report RUN_DIR`, `avatarflow run --report`):
-/// status, outputs with their figures and pictures, training curves, the stage table and timeline,
-/// warnings and failures with log tails, and the resolved pipeline.
+/// status, the pipeline graph, outputs with their figures, pictures and video frames, training
+/// curves, the stage table and timeline, the parameters that differ from the defaults, warnings
+/// and failures with log tails, the environment, and the resolved pipeline.
 ///
 /// One file that opens anywhere: no network, no JavaScript, pictures embedded as `data:` URIs,
 /// charts drawn as inline SVG by `LinePlot` / `TimelineChart`. The markup is XHTML-compatible
@@ -16,6 +17,12 @@ public struct RunReport: Sendable {
         public var maxFileBytes = 600_000
         /// The sum of embedded PNG bytes over the report.
         public var totalBytes = 6_000_000
+        /// Width of thumbnails made of pictures over `maxFileBytes` (when a previewer is available).
+        public var thumbnailWidth = 480
+        /// Frames shown of each output video (when a previewer is available).
+        public var framesPerVideo = 4
+        /// Width of those frames.
+        public var videoFrameWidth = 240
         /// The default budget (about 8 MB of HTML at most).
         public init() {}
     }
@@ -24,18 +31,23 @@ public struct RunReport: Sendable {
     public var run: RunContents
     /// Picture limits.
     public var images = ImageBudget()
+    /// The stage catalogue and media previewer, when the binary has them.
+    public var context: ReportContext
 
     /// A report of `run`.
-    public init(run: RunContents) { self.run = run }
+    public init(run: RunContents, context: ReportContext = ReportContext()) {
+        self.run = run
+        self.context = context
+    }
 
     /// Reads `directory` and writes its report to `file` (default `<directory>/report.html`),
     /// atomically (a browser never sees half a file). Returns the file written.
     @discardableResult
-    public static func write(runDirectory directory: URL, to file: URL? = nil) throws -> URL {
+    public static func write(runDirectory directory: URL, to file: URL? = nil, context: ReportContext = ReportContext()) throws -> URL {
         let run = try RunContents(directory: directory)
         let target = file ?? run.url.appendingPathComponent(RunDirectory.reportFileName)
         do {
-            try Data(RunReport(run: run).html().utf8).write(to: target, options: .atomic)
+            try Data(RunReport(run: run, context: context).html().utf8).write(to: target, options: .atomic)
         } catch {
             throw RunDirectoryError(
                 path: target.path, problem: "cannot write the report: \(error.localizedDescription)",
@@ -58,7 +70,8 @@ public struct RunReport: Sendable {
         figure{display:inline-block;margin:4px 8px 8px 0;vertical-align:top}figcaption{font-size:0.8em;color:#555;max-width:240px;word-break:break-all}
         img{max-width:240px;height:auto;border:1px solid #ddd;image-rendering:pixelated}
         svg .tick{font-size:10px;fill:#555}svg .axis{font-size:11px;fill:#333}svg .plot-title{font-size:12px;font-weight:bold}
-        svg .legend{font-size:10px}svg.plot{margin:4px 8px 4px 0}
+        svg .legend{font-size:10px}svg.plot{margin:4px 8px 4px 0}svg .node-name{font-size:12px;font-weight:bold;fill:#222}
+        .strip img{max-width:200px}
         """
 
     /// The report as a complete XHTML-compatible HTML document.
@@ -66,10 +79,13 @@ public struct RunReport: Sendable {
         let title = "AvatarFlow report — \(run.name)"
         var body = ""
         body += header()
+        body += graphSection()
         body += outputsSection()
         body += curvesSection()
         body += stagesSection()
+        body += changedParametersSection()
         body += problemsSection()
+        body += environmentSection()
         body += Markup.text("h2", [:], "Resolved pipeline")
         body += Markup.element(
             "details", [:],
@@ -125,6 +141,80 @@ public struct RunReport: Sendable {
         return text
     }
 
+    func graphSection() -> String {
+        Markup.text("h2", [:], "Pipeline")
+            + Markup.text(
+                "p", ["class": "muted"],
+                "Each box is a stage (its id and wall time, or how it ended); arrows are its wired inputs. Green ran, grey cached, red failed, orange running.")
+            + PipelineGraphChart(run: run).svg()
+    }
+
+    /// Each stage's parameters whose values differ from the stage's defaults (the catalogue's), as
+    /// `--set` spells them; what the pipeline file or the command line changed.
+    func changedParameters() -> [(stage: String, parameter: String, value: String, defaultValue: String)]? {
+        guard let registry = context.registry else { return nil }
+        var rows: [(String, String, String, String)] = []
+        for stage in run.stages {
+            guard let descriptor = registry[stage.stageID],
+                let parameters = stage.record?.parameters ?? run.pipeline["stages"]?[stage.name]?["with"]
+            else { continue }
+            var values: [String: String] = [:]
+            RunContents.flattenSettings(parameters, prefix: "", into: &values)
+            var defaults: [String: String] = [:]
+            RunContents.flattenSettings(descriptor.defaultParameters, prefix: "", into: &defaults)
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                let standard = defaults[key]
+                guard standard == nil || !Self.sameSetting(value, standard!) else { continue }
+                rows.append((stage.name, String(key.dropFirst()), value, standard ?? "(no default)"))
+            }
+        }
+        return rows
+    }
+
+    /// Equal as settings: numbers by value (`1` and `1.0`), everything else as text.
+    static func sameSetting(_ a: String, _ b: String) -> Bool {
+        if let x = Double(a), let y = Double(b) { return x == y }
+        return a == b
+    }
+
+    func changedParametersSection() -> String {
+        var text = Markup.text("h2", [:], "Parameters that differ from the defaults")
+        guard let rows = changedParameters() else {
+            return text + Markup.text("p", ["class": "muted"], "Not shown: this report was written without the stage catalogue.")
+        }
+        guard !rows.isEmpty else { return text + Markup.text("p", ["class": "muted"], "None: every stage ran with its defaults.") }
+        let header = Markup.element("tr", [:], ["stage", "parameter", "value", "default"].map { Markup.text("th", [:], $0) }.joined())
+        let body = rows.map {
+            Markup.element(
+                "tr", ["data-setting": "\($0.stage).\($0.parameter)"],
+                Markup.text("td", [:], $0.stage) + Markup.text("td", [:], $0.parameter) + Markup.text("td", [:], $0.value)
+                    + Markup.text("td", ["class": "muted"], $0.defaultValue))
+        }
+        text += Markup.text(
+            "p", ["class": "muted"],
+            "\(rows.count) setting\(rows.count == 1 ? "" : "s") set by the pipeline file, its params or the command line (`--set stage.parameter=value` spells them)."
+        )
+        return text + Markup.element("table", ["class": "changed-parameters"], header + body.joined())
+    }
+
+    func environmentSection() -> String {
+        let text = Markup.text("h2", [:], "Environment")
+        guard let environment = run.environment else {
+            return text + Markup.text("p", ["class": "muted"], "Not recorded (the run was made before runs kept environment.json).")
+        }
+        var facts: [(String, String)] = [
+            ("CPU", "\(environment.cpuModel) — \(environment.activeCPUs) of \(environment.logicalCPUs) logical CPUs usable"),
+            ("memory", Markup.bytes(Int(clamping: environment.memoryBytes))), ("system", environment.system), ("host", environment.host),
+            ("stage jobs", "\(environment.stageJobs) (--jobs)"), ("compiler", environment.swiftCompiler),
+        ]
+        facts += environment.components.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        facts += environment.variables.sorted { $0.key < $1.key }.map { ("$\($0.key)", $0.value) }
+        return text
+            + Markup.element(
+                "table", ["class": "environment"],
+                facts.map { Markup.element("tr", [:], Markup.text("th", [:], $0.0) + Markup.text("td", [:], $0.1)) }.joined())
+    }
+
     func outputsSection() -> String {
         var text = Markup.text("h2", [:], "Outputs")
         guard !run.outputs.isEmpty else {
@@ -147,27 +237,27 @@ public struct RunReport: Sendable {
         for output in run.outputs {
             let figures = metrics.filter { $0.key.hasPrefix(output.name + ".") }.sorted { $0.key < $1.key }
             let pictures = Self.pictures(in: output.url, limit: images.perOutput)
-            guard !figures.isEmpty || !pictures.isEmpty else { continue }
+            let videos = Self.videos(in: output.url)
+            guard !figures.isEmpty || !pictures.isEmpty || !videos.isEmpty else { continue }
             text += Markup.text("h3", [:], "\(output.name) (\(output.manifest?.type ?? "artifact"))")
             if !figures.isEmpty { text += Self.figureTable(figures.map { (String($0.key.dropFirst(output.name.count + 1)), $0.value) }) }
             for picture in pictures {
                 let relative = String(picture.path.dropFirst(output.url.path.count + 1))
-                let size = (try? FileManager.default.attributesOfItem(atPath: picture.path)[.size] as? Int) ?? Int.max
-                guard size <= images.maxFileBytes, size <= budget, let data = try? Data(contentsOf: picture), PNGInfo(data) != nil else {
-                    text += Markup.text(
-                        "p", ["class": "muted"], "\(relative): not embedded (\(Markup.bytes(size)); the report's picture budget is spent)")
+                guard let (data, info, note) = embeddable(picture, budget: budget) else {
+                    let size = (try? FileManager.default.attributesOfItem(atPath: picture.path)[.size] as? Int) ?? 0
+                    let why =
+                        size > images.maxFileBytes && context.previews == nil
+                        ? "over the \(Markup.bytes(images.maxFileBytes)) limit per picture, and this report was written without an image scaler"
+                        : "the report's picture budget is spent"
+                    text += Markup.text("p", ["class": "muted"], "\(relative): not embedded (\(Markup.bytes(size)); \(why))")
                     continue
                 }
-                budget -= size
-                let info = PNGInfo(data)!
-                text += Markup.element(
-                    "figure", [:],
-                    Markup.element(
-                        "img",
-                        [
-                            "src": Markup.pngDataURI(data), "alt": "\(output.name)/\(relative)", "width": "\(info.width)",
-                            "height": "\(info.height)",
-                        ]) + Markup.text("figcaption", [:], "\(relative) — \(info.width)×\(info.height)"))
+                budget -= data.count
+                text += Self.figure(data, info: info, alt: "\(output.name)/\(relative)", caption: "\(relative) — \(note)")
+            }
+            for video in videos {
+                let relative = String(video.path.dropFirst(output.url.path.count + 1))
+                text += videoStrip(video, name: "\(output.name)/\(relative)", budget: &budget)
             }
         }
         return text
@@ -210,6 +300,62 @@ public struct RunReport: Sendable {
                     + Markup.element("table", ["class": "figures"], rows))
         }
         return text
+    }
+
+    /// A picture as embedded: the PNG file itself when it is small enough, else a thumbnail from
+    /// the previewer; nil when neither fits `budget` (or the file is not a PNG).
+    func embeddable(_ picture: URL, budget: Int) -> (Data, PNGInfo, String)? {
+        let size = (try? FileManager.default.attributesOfItem(atPath: picture.path)[.size] as? Int) ?? Int.max
+        if size <= images.maxFileBytes, size <= budget, let data = try? Data(contentsOf: picture), let info = PNGInfo(data) {
+            return (data, info, "\(info.width)×\(info.height)")
+        }
+        guard let previews = context.previews, let original = (try? FileHandle(forReadingFrom: picture))?.readData(ofLength: 26),
+            let full = PNGInfo(original), let data = try? previews.thumbnail(ofPNG: picture, maxWidth: images.thumbnailWidth),
+            data.count <= budget, let info = PNGInfo(data)
+        else { return nil }
+        return (data, info, "\(full.width)×\(full.height), shown as a \(info.width)×\(info.height) thumbnail")
+    }
+
+    /// `<figure>` with an embedded PNG.
+    static func figure(_ data: Data, info: PNGInfo, alt: String, caption: String) -> String {
+        Markup.element(
+            "figure", [:],
+            Markup.element("img", ["src": Markup.pngDataURI(data), "alt": alt, "width": "\(info.width)", "height": "\(info.height)"])
+                + Markup.text("figcaption", [:], caption))
+    }
+
+    /// A few evenly spaced frames of a video, side by side; without a previewer (or when the
+    /// video cannot be decoded) a line naming it and why.
+    func videoStrip(_ video: URL, name: String, budget: inout Int) -> String {
+        let size = (try? FileManager.default.attributesOfItem(atPath: video.path)[.size] as? Int) ?? 0
+        let heading = Markup.text("p", [:], "\(name) (\(Markup.bytes(size)))")
+        guard let previews = context.previews else {
+            return heading + Markup.text("p", ["class": "muted"], "Frames not shown: this report was written without a video decoder.")
+        }
+        let frames: [Data]
+        do {
+            frames = try previews.videoFrames(of: video, count: images.framesPerVideo, maxWidth: images.videoFrameWidth)
+        } catch {
+            return heading + Markup.text("p", ["class": "muted"], "Frames not shown: \(error)")
+        }
+        var strip = ""
+        for (index, data) in frames.enumerated() {
+            guard let info = PNGInfo(data), data.count <= budget else { continue }
+            budget -= data.count
+            strip += Self.figure(data, info: info, alt: "\(name) frame \(index + 1)", caption: "frame \(index + 1) of \(frames.count)")
+        }
+        return heading + Markup.element("div", ["class": "strip", "data-video": name], strip)
+    }
+
+    /// Video files of an artifact (`.mp4`, `.mkv`, `.mov`, `.webm`), sorted.
+    static func videos(in directory: URL) -> [URL] {
+        guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else { return [] }
+        var files: [URL] = []
+        for case let file as URL in enumerator where ["mp4", "mkv", "mov", "webm"].contains(file.pathExtension.lowercased()) {
+            files.append(file)
+            if files.count >= 8 { break }
+        }
+        return files.sorted { $0.path < $1.path }
     }
 
     /// PNG files of an artifact worth showing: the first of each sub-directory (one frame per
@@ -335,16 +481,24 @@ public struct RunReport: Sendable {
 public struct PNGInfo: Sendable, Equatable {
     /// Pixels.
     public var width: Int, height: Int
+    /// Channels of the decoded image: 1 grey, 2 grey + alpha, 3 colour (also palette), 4 colour + alpha.
+    public var channels: Int
 
     /// Nil unless `data` starts with the PNG signature and an IHDR chunk.
     public init?(_ data: Data) {
-        let bytes = [UInt8](data.prefix(24))
-        guard bytes.count == 24, bytes[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+        let bytes = [UInt8](data.prefix(26))
+        guard bytes.count == 26, bytes[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
             bytes[12..<16].elementsEqual(Array("IHDR".utf8))
         else { return nil }
         func big(_ offset: Int) -> Int { bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
         width = big(16)
         height = big(20)
+        switch bytes[25] {
+        case 0: channels = 1
+        case 4: channels = 2
+        case 6: channels = 4
+        default: channels = 3
+        }
         guard width > 0, height > 0 else { return nil }
     }
 }

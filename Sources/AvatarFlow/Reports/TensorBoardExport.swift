@@ -9,10 +9,16 @@ import Foundation
 /// Layout: `DIR/<run>/<stage>/events.out.tfevents.<seconds>.avatarflow`, one scalar tag per
 /// metric (`loss`, `psnr_db`, …) at the step the stage reported it, with the event's wall time —
 /// so `tensorboard --logdir DIR` shows each run's stages as runs and overlays runs exported to the same DIR.
+/// The pictures the report shows of the outputs (score grids, first frames) go to
+/// `DIR/<run>/outputs/` as image summaries tagged `<output>/<file>` (`Summary.Value.image`).
 public enum TensorBoardExport {
-    /// Exports every training curve of `run` under `directory`; returns the files written.
+    /// Exports every training curve of `run` under `directory`, and up to `imagesPerOutput`
+    /// pictures of each output (large ones as thumbnails when `context` has a previewer); returns
+    /// the files written.
     @discardableResult
-    public static func write(_ run: RunContents, to directory: URL) throws -> [URL] {
+    public static func write(_ run: RunContents, to directory: URL, context: ReportContext = ReportContext(), imagesPerOutput: Int = 4)
+        throws -> [URL]
+    {
         var files: [URL] = []
         var scalars: [String: [(time: Double, step: Int, values: [String: Double])]] = [:]
         for event in run.events where event.kind == .progress {
@@ -20,25 +26,57 @@ public enum TensorBoardExport {
             scalars[stage, default: []].append((event.time, step, metrics))
         }
         for stage in scalars.keys.sorted() {
-            let folder = directory.appendingPathComponent(run.name).appendingPathComponent(stage)
             let points = scalars[stage]!
             var data = Data()
             data += record(event(wallTime: points.first!.time, step: 0, fileVersion: "brain.Event:2"))
             for point in points {
                 data += record(event(wallTime: point.time, step: point.step, scalars: point.values.sorted { $0.key < $1.key }))
             }
-            let file = folder.appendingPathComponent("events.out.tfevents.\(Int(points.first!.time)).avatarflow")
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                try data.write(to: file, options: .atomic)
-            } catch {
-                throw RunDirectoryError(
-                    path: folder.path, problem: "cannot write TensorBoard events: \(error.localizedDescription)",
-                    fix: "choose a writable directory with --tensorboard DIR")
+            files.append(try writeEvents(data, folder: directory.appendingPathComponent(run.name).appendingPathComponent(stage), time: points.first!.time))
+        }
+
+        let report = RunReport(run: run, context: context)
+        var images: [(tag: String, png: Data, info: PNGInfo)] = []
+        for output in run.outputs {
+            for picture in RunReport.pictures(in: output.url, limit: imagesPerOutput) {
+                guard let (png, info, _) = report.embeddable(picture, budget: report.images.maxFileBytes) else { continue }
+                images.append(("\(output.name)/\(picture.path.dropFirst(output.url.path.count + 1))", png, info))
             }
-            files.append(file)
+        }
+        if !images.isEmpty {
+            let time = run.events.last?.time ?? Date().timeIntervalSince1970
+            var data = record(event(wallTime: time, step: 0, fileVersion: "brain.Event:2"))
+            for image in images { data += record(event(wallTime: time, step: 0, image: image)) }
+            files.append(try writeEvents(data, folder: directory.appendingPathComponent(run.name).appendingPathComponent("outputs"), time: time))
         }
         return files
+    }
+
+    /// Writes `events.out.tfevents.<seconds>.avatarflow` in `folder` (created).
+    static func writeEvents(_ data: Data, folder: URL, time: Double) throws -> URL {
+        let file = folder.appendingPathComponent("events.out.tfevents.\(Int(time)).avatarflow")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try data.write(to: file, options: .atomic)
+        } catch {
+            throw RunDirectoryError(
+                path: folder.path, problem: "cannot write TensorBoard events: \(error.localizedDescription)",
+                fix: "choose a writable directory with --tensorboard DIR")
+        }
+        return file
+    }
+
+    /// A `tensorflow.Event` holding one image summary: Summary { Value { tag = 1; image = 4 {
+    /// height = 1, width = 2, colorspace = 3 (channels), encoded_image_string = 4 (the PNG) } } }.
+    static func event(wallTime: Double, step: Int, image: (tag: String, png: Data, info: PNGInfo)) -> Data {
+        var out = event(wallTime: wallTime, step: step)
+        var picture = Data([0x08]) + varint(UInt64(image.info.height))
+        picture += Data([0x10]) + varint(UInt64(image.info.width))
+        picture += Data([0x18]) + varint(UInt64(image.info.channels))
+        picture += lengthDelimited(field: 4, image.png)
+        let value = lengthDelimited(field: 1, Data(image.tag.utf8)) + lengthDelimited(field: 4, picture)
+        out += lengthDelimited(field: 5, lengthDelimited(field: 1, value))
+        return out
     }
 
     /// One TFRecord: length, masked CRC of the length, payload, masked CRC of the payload.
