@@ -33,7 +33,22 @@ public enum AvatarFlowCLI {
     public static func main(registry: StageRegistry, host: CLIHost = CLIHost()) async {
         CLIRegistry.current = registry
         CLIRegistry.host = host
+        if let problem = unknownVerbMessage(CommandLine.arguments.dropFirst().first) {
+            FileHandle.standardError.write(Data("error: \(problem)\n".utf8))
+            exit(64)
+        }
         await AvatarFlowCommand.main()
+    }
+
+    /// The message for a first argument that is neither an option nor a command, with a did-you-mean.
+    static func unknownVerbMessage(_ verb: String?) -> String? {
+        guard let verb, !verb.hasPrefix("-") else { return nil }
+        let verbs = AvatarFlowCommand.configuration.subcommands.compactMap { $0.configuration.commandName ?? "\($0)".lowercased() } + ["help"]
+        guard !verbs.contains(verb) else { return nil }
+        let visible = AvatarFlowCommand.configuration.subcommands.filter { $0.configuration.shouldDisplay }
+            .compactMap { $0.configuration.commandName ?? "\($0)".lowercased() }
+        return "'\(verb)' is not an avatarflow command; " + Suggestions.hint(for: verb, in: visible, noun: "command")
+            + " (`avatarflow --help` explains each)"
     }
 }
 
@@ -60,6 +75,10 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Write RUN_DIR/report.html, rewritten as stages finish (see `avatarflow report`).") var report = false
     @Option(help: "After each run, write its training metrics as TensorBoard event files under this directory (DIR/<run>/<stage>/).")
     var tensorboard: String?
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (stages executed at once), not \(jobs)") }
+    }
 
     func run() async throws {
         let registry = CLIRegistry.current
@@ -116,6 +135,8 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Check a pipeline against the stage catalogue; report every problem.")
 
     @OptionGroup var pipeline: PipelineOptions
+    @Flag(help: "Check structure and parameters only, not that every pipeline input has a path (as `run` requires).")
+    var withoutInputs = false
 
     func run() throws {
         do {
@@ -125,7 +146,7 @@ struct Validate: ParsableCommand {
             for point in Matrix.points(of: base.matrix) {
                 do {
                     let spec = point.label.isEmpty ? base : try pipeline.load(extra: point.overrides)
-                    stageCount = try PipelineValidator(registry: CLIRegistry.current, requireInputPaths: false).plan(spec).stages.count
+                    stageCount = try PipelineValidator(registry: CLIRegistry.current, requireInputPaths: !withoutInputs).plan(spec).stages.count
                 } catch let error as PipelineValidationError {
                     diagnostics += error.diagnostics.filter { !diagnostics.contains($0) }
                 }
@@ -213,16 +234,30 @@ struct Cache: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: cache ?? ProcessInfo.processInfo.environment["AVATARFLOW_CACHE"] ?? ".avatarflow/cache")
-        switch action {
-        case "info":
-            let store = try ArtifactStore(root: url)
-            let (entries, bytes) = store.statistics()
-            print("\(url.path): \(entries) committed stage results, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB")
-        case "clean":
-            try? FileManager.default.removeItem(at: url)
-            print("removed \(url.path)")
-        default:
-            throw ValidationError("cache action must be info or clean, not '\(action)'")
+        do {
+            switch action {
+            case "info":
+                guard FileManager.default.fileExists(atPath: url.appendingPathComponent("objects").path) else {
+                    throw CLIFailure("\(url.path): no cache here (no objects/); pass the cache with --cache DIR")
+                }
+                let store = try ArtifactStore(root: url)
+                let (entries, bytes) = store.statistics()
+                let leftovers = store.leftovers()
+                print("\(url.path): \(entries) committed stage results, \(Markup.bytes(bytes))")
+                if leftovers.entries > 0 {
+                    print(
+                        "  \(leftovers.entries) leftover\(leftovers.entries == 1 ? "" : "s") of failed or killed attempts in tmp/, \(Markup.bytes(leftovers.bytes)) (the next run removes them)"
+                    )
+                }
+            case "clean":
+                let bytes = try ArtifactStore.clean(url)
+                print("removed \(url.path) (\(Markup.bytes(bytes)))")
+            default:
+                throw CLIFailure(
+                    "cache action must be info or clean, not '\(action)'; " + Suggestions.hint(for: action, in: ["info", "clean"], noun: "action"))
+            }
+        } catch {
+            throw fail(error)
         }
     }
 }

@@ -56,8 +56,14 @@ public struct Capture: Sendable {
     /// `camerasFile` names the calibration file relative to `directory` (default `cameras.json`);
     /// another one, e.g. a synthetic capture's `groundtruth/cameras.json` listing its held-out
     /// cameras, makes its own folder the base of the media paths and of `background/<id>.png`.
-    public static func open(_ directory: URL, camerasFile: String = camerasFileName) throws -> Capture {
+    ///
+    /// Every file read must lie inside the capture directory once symbolic links are followed (a
+    /// `media` of `../elsewhere`, or a frame or cameras.json that links outside, is refused): a
+    /// capture given to the tool makes it read only that capture. `readsOutside` lifts this for a
+    /// user who knowingly links shared media.
+    public static func open(_ directory: URL, camerasFile: String = camerasFileName, readsOutside: Bool = false) throws -> Capture {
         let captureRoot = directory.standardizedFileURL
+        let boundary = Confinement(root: captureRoot.resolvingSymlinksInPath(), allowsOutside: readsOutside)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: captureRoot.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw MediaIOError(.fileNotFound, path: captureRoot.path, "capture directory not found; pass the folder that holds cameras.json")
@@ -69,13 +75,14 @@ public struct Capture: Sendable {
         }
         let camerasURL = captureRoot.appendingPathComponent(camerasFile)
         let root = camerasURL.deletingLastPathComponent().standardizedFileURL
+        try boundary.check(camerasURL, "the calibration file")
         let file = try CamerasFile.read(from: camerasURL)
         let declaredRate = file.fps.map { Rational(approximating: $0) }
         var cameras: [Camera] = []
         var frameCounts: [(String, Int, String)] = []
         var rates: [(String, Rational, String)] = []
         for calibration in file.cameras {
-            let media = try locateMedia(for: calibration, in: root, camerasURL: camerasURL)
+            let media = try locateMedia(for: calibration, in: root, camerasURL: camerasURL, boundary: boundary)
             let (mediaSize, count, rate, mediaPath) = try probe(media, camera: calibration.id)
             guard mediaSize.width == calibration.width && mediaSize.height == calibration.height else {
                 throw MediaIOError(
@@ -88,6 +95,7 @@ public struct Capture: Sendable {
             let plateURL = root.appendingPathComponent("background").appendingPathComponent("\(calibration.id).png")
             var plate: URL?
             if FileManager.default.fileExists(atPath: plateURL.path) {
+                try boundary.check(plateURL, "the background plate of camera '\(calibration.id)'")
                 let plateImage = try PNGFile.read(plateURL).image8
                 guard plateImage.width == calibration.width && plateImage.height == calibration.height else {
                     throw MediaIOError(
@@ -160,7 +168,25 @@ public struct Capture: Sendable {
         }
     }
 
-    private static func locateMedia(for calibration: CameraCalibration, in root: URL, camerasURL: URL) throws -> Media {
+    /// Keeps reads inside the capture: a path is inside when, with every symbolic link followed,
+    /// it lies under the (resolved) capture directory.
+    struct Confinement {
+        let root: URL
+        let allowsOutside: Bool
+
+        func check(_ url: URL, _ what: String) throws {
+            guard !allowsOutside else { return }
+            let resolved = url.resolvingSymlinksInPath().standardizedFileURL.path
+            guard resolved == root.path || resolved.hasPrefix(root.path + "/") else {
+                throw MediaIOError(
+                    .invalidLayout, path: url.path,
+                    "\(what) resolves to \(resolved), outside the capture directory \(root.path); copy it into the capture (a capture must hold its own files), or allow reads outside it with `allow_outside_capture: true` on video.decode"
+                )
+            }
+        }
+    }
+
+    private static func locateMedia(for calibration: CameraCalibration, in root: URL, camerasURL: URL, boundary: Confinement) throws -> Media {
         let manager = FileManager.default
         var candidates: [URL] = []
         if let media = calibration.media {
@@ -173,10 +199,12 @@ public struct Capture: Sendable {
         for candidate in candidates {
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: candidate.path, isDirectory: &isDirectory) else { continue }
+            try boundary.check(candidate, "the media of camera '\(calibration.id)'")
             if !isDirectory.boolValue { return .video(candidate) }
             let files = try manager.contentsOfDirectory(at: candidate, includingPropertiesForKeys: nil)
                 .filter { imageExtensions.contains($0.pathExtension.lowercased()) }
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
+            for file in files { try boundary.check(file, "frame \(file.lastPathComponent) of camera '\(calibration.id)'") }
             guard !files.isEmpty else {
                 throw MediaIOError(
                     .noFrames, path: candidate.path,

@@ -134,6 +134,15 @@ public struct FrameSetManifest: Codable, Sendable, Hashable {
         guard width > 0, height > 0, channels == 3 || channels == 4, !cameras.isEmpty else {
             throw MediaIOError(.invalidLayout, path: path, "manifest declares an empty or unsupported frame layout")
         }
+        guard Set(cameras).count == cameras.count else {
+            throw MediaIOError(.invalidLayout, path: path, "camera ids must be unique, got \(cameras)")
+        }
+        if let bad = cameras.first(where: { CamerasFile.cameraIDProblem($0) != nil || $0 == FrameSet.backgroundFolderName }) {
+            throw MediaIOError(
+                .invalidLayout, path: path,
+                "camera id '\(bad)' cannot name a folder of the FrameSet: ids use letters, digits, '.', '_' and '-', do not start with '.', and '\(FrameSet.backgroundFolderName)' is reserved for plates"
+            )
+        }
     }
 }
 
@@ -156,15 +165,7 @@ public final class FrameSetWriter {
             format: FrameSetManifest.formatTag, version: 1, cameras: cameras, calibrations: calibrations,
             width: size.width, height: size.height, channels: channels, frameCount: 0,
             frameRate: frameRate, timestamps: [], sourceFrameIndices: [])
-        let manifestPath = directory.appendingPathComponent(FrameSet.manifestFileName).path
-        guard Set(cameras).count == cameras.count,
-            !cameras.contains(where: { $0.isEmpty || $0.contains("/") || $0 == FrameSet.backgroundFolderName })
-        else {
-            throw MediaIOError(
-                .invalidArgument, path: manifestPath,
-                "camera ids must be unique, non-empty, contain no '/' and not be '\(FrameSet.backgroundFolderName)' (reserved for plates)")
-        }
-        try manifest.validate(path: manifestPath)
+        try manifest.validate(path: directory.appendingPathComponent(FrameSet.manifestFileName).path)
         do {
             for camera in cameras {
                 try FileManager.default.createDirectory(at: directory.appendingPathComponent(camera), withIntermediateDirectories: true)

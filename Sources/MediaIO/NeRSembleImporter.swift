@@ -6,8 +6,9 @@ import Foundation
 ///     source/cameras/<frame>/camera_<cam>.npz      (np.savez: intrinsic 3×3, extrinsic 3×4 or 4×4 world-to-camera)
 ///     source/background/image_<cam>.jpg            (optional)
 ///
-/// The capture gets one image folder per camera made of symbolic links to the source images (no
-/// copy, exact), background plates converted to PNG, and cameras.json from the first frame's
+/// The capture gets one image folder per camera made of hard links to the source images (no
+/// copy, exact; a copy when the destination is on another file system — a capture reads only
+/// files inside itself, so no symbolic links), background plates converted to PNG, and cameras.json from the first frame's
 /// cameras. The cameras must be static: the last frame's parameters must equal the first's.
 public enum NeRSembleImporter {
     /// Imports `source` into a new capture directory `destination`; returns the opened capture.
@@ -52,7 +53,11 @@ public enum NeRSembleImporter {
                 }
                 let link = folder.appendingPathComponent("\(frame).jpg")
                 if manager.fileExists(atPath: link.path) { try manager.removeItem(at: link) }
-                try manager.createSymbolicLink(at: link, withDestinationURL: image.standardizedFileURL)
+                do {
+                    try manager.linkItem(at: image.standardizedFileURL, to: link)
+                } catch {
+                    try manager.copyItem(at: image.standardizedFileURL, to: link)
+                }
             }
             calibrations.append(
                 CameraCalibration(

@@ -29,11 +29,18 @@ public enum PNGFile {
         }
     }
 
-    /// Reads a PNG file of any bit depth and colour type.
+    /// Reads a PNG file of any bit depth and colour type. A file whose header declares more than
+    /// `ImageLimits.current.pixels` pixels is refused before anything is allocated.
     public static func read(_ url: URL) throws -> Contents {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else {
             throw MediaIOError(.fileNotFound, path: path, "PNG file not found; check the path")
+        }
+        if let header = try? FileHandle(forReadingFrom: url).readData(ofLength: 24), header.count == 24,
+            header.prefix(8).elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        {
+            func big(_ offset: Int) -> Int { header[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
+            try ImageLimits.current.check(width: big(16), height: big(20), path: path)
         }
         var decoded = cpng_image()
         defer { cpng_free(&decoded) }

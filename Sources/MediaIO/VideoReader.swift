@@ -108,6 +108,7 @@ public final class VideoReader {
             durationSeconds: duration)
         self.options = options
         selector = FrameSelector(range: options.frameRange, sampling: options.sampling)
+        try ImageLimits.current.check(width: Int(codedWidth), height: Int(codedHeight), path: path)
         outputSize = try Self.validate(options: options, info: info)
     }
 

@@ -32,6 +32,10 @@ public struct VideoDecodeStage: Stage {
             "Calibration file inside the capture; media and background/<id>.png resolve from its folder (synthetic.capture's groundtruth/cameras.json adds the held-out cameras held00…)."
         )
         public var camerasFile: String = Capture.camerasFileName
+        @Param(
+            "Read media, frames or plates that lie (or link) outside the capture directory; off by default, so a capture makes the tool read only itself. Files outside are not part of the capture's fingerprint: re-run with --force after changing them."
+        )
+        public var allowOutsideCapture: Bool = false
 
         /// Every parameter at its default.
         public init() {}
@@ -49,7 +53,8 @@ public struct VideoDecodeStage: Stage {
 
     /// Validates the capture, then decodes it frame by frame into the output FrameSet.
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
-        let capture = try Capture.open(try context.input("capture"), camerasFile: parameters.camerasFile)
+        let capture = try Capture.open(
+            try context.input("capture"), camerasFile: parameters.camerasFile, readsOutside: parameters.allowOutsideCapture)
         let options = try DecodeParameterSupport.options(
             stage: Self.id, size: parameters.size, crop: parameters.crop, firstFrame: parameters.firstFrame,
             frameCount: parameters.frameCount, everyNth: parameters.everyNth, fps: parameters.fps,

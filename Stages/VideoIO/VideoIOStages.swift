@@ -31,7 +31,7 @@ public struct VideoIOStageError: Error, CustomStringConvertible {
 enum DecodeParameterSupport {
     /// Output size with the longer side `longerSide` and the aspect ratio of `source` kept (nil when 0).
     static func outputSize(longerSide: Int, source: PixelSize) -> PixelSize? {
-        guard longerSide > 0 else { return nil }
+        guard longerSide > 0, source.width > 0, source.height > 0 else { return nil }
         let scale = Double(longerSide) / Double(max(source.width, source.height))
         return PixelSize(
             width: max(1, Int((Double(source.width) * scale).rounded())),
@@ -47,6 +47,11 @@ enum DecodeParameterSupport {
         if !crop.isEmpty {
             guard crop.count == 4 else {
                 throw VideoIOStageError(stage: stage, "crop needs [x, y, width, height] (4 integers), got \(crop.count) values")
+            }
+            guard crop[0] >= 0, crop[1] >= 0, crop[2] > 0, crop[3] > 0 else {
+                throw VideoIOStageError(
+                    stage: stage,
+                    "crop \(crop) is empty or starts outside the picture: [x, y, width, height] needs x, y ≥ 0 and width, height > 0 (or `crop: []` for none)")
             }
             options.crop = PixelRect(x: crop[0], y: crop[1], width: crop[2], height: crop[3])
         }

@@ -11,6 +11,9 @@ struct CaptureFixture {
 
     init() throws { directory = try TemporaryDirectory() }
 
+    /// A fixture writing into an existing temporary directory.
+    init(directory: TemporaryDirectory) { self.directory = directory }
+
     static func frame(camera: Int, index: Int, width: Int, height: Int) -> Image8 {
         syntheticImage(width: width, height: height, seed: camera * 100 + index)
     }

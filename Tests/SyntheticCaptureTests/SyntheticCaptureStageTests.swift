@@ -77,8 +77,8 @@ func relativeFiles(_ root: URL) -> [String] {
             #expect(zip(alpha.samples, labels.samples).allSatisfy { ($0 == 255) == ($1 != 0) })
             #expect(Set(labels.samples).isSubset(of: [0, 85, 170, 255]))
         }
-        let capture = try Capture.open(groundTruth)
-        #expect(capture.cameras.count == 4, "groundtruth/ opens as a capture of all cameras")
+        let capture = try Capture.open(directory, camerasFile: "groundtruth/cameras.json")
+        #expect(capture.cameras.count == 4, "groundtruth/cameras.json lists all cameras, media inside the capture")
         let landmarks3D = try Data(contentsOf: groundTruth.appendingPathComponent("training/landmarks3d.f32"))
         let landmarks2D = try Data(contentsOf: groundTruth.appendingPathComponent("training/landmarks2d.f32"))
         #expect(landmarks3D.count == 4 * 68 * 3 * 4 && landmarks2D.count == 4 * 4 * 68 * 2 * 4)

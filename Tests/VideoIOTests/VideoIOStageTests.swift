@@ -52,6 +52,18 @@ import Testing
         }
     }
 
+    @Test func decodeStageRefusesAnEmptyCropInsteadOfCrashing() throws {
+        let directory = try StageHarness(label: "videoio-test")
+        try makeCapture(directory.file("capture"), cameras: 1, frames: 2)
+        for crop in [[0, 0, 0, 0], [0, 0, 8, 0]] {
+            #expect {
+                try directory.run(
+                    VideoDecodeStage.self, inputs: ["capture": directory.file("capture")],
+                    with: ["crop": .list(crop.map { .int($0) }), "size": .int(32)])
+            } throws: { "\($0)".contains("width, height > 0") }
+        }
+    }
+
     @Test func decodeStageNamesAnUnknownCamera() throws {
         let directory = try StageHarness(label: "videoio-test")
         try makeCapture(directory.file("capture"), cameras: 1, frames: 2)

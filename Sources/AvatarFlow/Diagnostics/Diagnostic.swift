@@ -7,7 +7,7 @@ public struct Diagnostic: Error, Sendable, Hashable, Codable, CustomStringConver
     public enum Kind: String, Sendable, Codable {
         case yamlSyntax, schema, unknownStage, unknownPort, missingPort, typeMismatch, cycle
         case duplicateName, unknownParameter, parameterType, parameterRange, missingExtends
-        case unresolvedReference, unknownInput, override
+        case unresolvedReference, unknownInput, override, limit, unsafeName
     }
 
     /// Error or warning.

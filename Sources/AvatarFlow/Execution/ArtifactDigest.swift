@@ -9,7 +9,7 @@ public enum ArtifactDigest {
     public static func of(directory: URL) throws -> String {
         var hasher = SHA256()
         for (relative, url) in try files(under: directory) where relative != ArtifactStore.manifestName {
-            let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int ?? 0
+            let size = try FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)[.size] as? Int ?? 0
             hasher.update(data: Data(relative.utf8))
             hasher.update(data: Data([0]))
             withUnsafeBytes(of: UInt64(size).littleEndian) { hasher.update(bufferPointer: $0) }
@@ -23,10 +23,14 @@ public enum ArtifactDigest {
     public static func statFingerprint(of directory: URL) throws -> String {
         var hasher = SHA256()
         for (relative, url) in try files(under: directory) {
-            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+            // Symbolic links count by their targets: where they point, the target's size and time,
+            // so a changed target is noticed (the link itself never changes).
+            let target = url.resolvingSymlinksInPath()
+            let attributes = try FileManager.default.attributesOfItem(atPath: target.path)
             let size = attributes[.size] as? Int ?? 0
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            hasher.update(data: Data("\(relative)\u{0}\(size)\u{0}\(modified)\n".utf8))
+            let pointsTo = target.path == url.path ? "" : target.path
+            hasher.update(data: Data("\(relative)\u{0}\(size)\u{0}\(modified)\u{0}\(pointsTo)\n".utf8))
         }
         hasher.update(data: Data(directory.standardizedFileURL.path.utf8))
         return hex(hasher.finalize())
@@ -44,7 +48,8 @@ public enum ArtifactDigest {
         return hex(hasher.finalize())
     }
 
-    /// Regular files under `directory` (or the file itself) as (relative path, URL), sorted by path.
+    /// Regular files under `directory` (or the file itself) as (relative path, URL), sorted by path;
+    /// a symbolic link to a regular file counts as that file, under the link's own path.
     static func files(under directory: URL) throws -> [(String, URL)] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
@@ -55,8 +60,11 @@ public enum ArtifactDigest {
         var result: [(String, URL)] = []
         let enumerator = FileManager.default.enumerator(at: directory.resolvingSymlinksInPath(), includingPropertiesForKeys: [.isRegularFileKey])
         while let url = enumerator?.nextObject() as? URL {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
-            let path = url.resolvingSymlinksInPath().path
+            // Followed through links: a link to a regular file is taken; dangling links, folders,
+            // devices and pipes (which would block a read) are not.
+            let target = url.resolvingSymlinksInPath()
+            guard (try? FileManager.default.attributesOfItem(atPath: target.path))?[.type] as? FileAttributeType == .typeRegular else { continue }
+            let path = url.path
             let relative = path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : url.lastPathComponent
             result.append((relative, url))
         }

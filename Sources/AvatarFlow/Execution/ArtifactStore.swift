@@ -9,7 +9,9 @@ import Foundation
 ///   commit the same key at once; the kernel drops it if the process is killed;
 /// - `checkpoints/<key>/` — a long stage's own checkpoints, kept across killed runs;
 /// - `index/<pipeline>/<stage>.json` — the last committed record per pipeline stage, for `explain`;
-/// - `inputs/<fingerprint>` — digests of external input directories keyed by a stat fingerprint.
+/// - `inputs/<fingerprint>` — digests of external input directories keyed by a stat fingerprint;
+/// - `locks/cache.lock` — held shared by every open store (every run), exclusive by `clean`, so
+///   the cache is never removed under a run.
 ///
 /// Commit is atomic: outputs are written into `tmp/`, fsynced, digested, then renamed into
 /// `objects/`. A crash at any moment leaves either no object or a complete one.
@@ -19,11 +21,16 @@ public final class ArtifactStore: Sendable {
 
     /// The cache directory.
     public let root: URL
+    /// The shared hold on `locks/cache.lock` while this store is open.
+    private let usage: FileLock
 
-    /// Opens (creating) a cache at `root`.
+    /// The entries of a cache directory.
+    static let layout = ["objects", "tmp", "locks", "checkpoints", "index", "inputs"]
+
+    /// Opens (creating) a cache at `root`, and holds it open (shared) until the store is released.
     public init(root: URL) throws {
         self.root = root.standardizedFileURL
-        for sub in ["objects", "tmp", "locks", "checkpoints", "index", "inputs"] {
+        for sub in Self.layout {
             do {
                 try FileManager.default.createDirectory(at: self.root.appendingPathComponent(sub), withIntermediateDirectories: true)
             } catch {
@@ -32,7 +39,10 @@ public final class ArtifactStore: Sendable {
                     fix: "choose a writable location with --cache DIR")
             }
         }
+        usage = try FileLock(self.root.appendingPathComponent("locks").appendingPathComponent(Self.usageLockName), shared: true)
     }
+
+    static let usageLockName = "cache.lock"
 
     private var objects: URL { root.appendingPathComponent("objects") }
 
@@ -131,6 +141,8 @@ public final class ArtifactStore: Sendable {
 
     /// Remembers `record` as the latest result of `stage` in `pipeline` (for `explain`).
     func remember(_ record: StageRecord, pipeline: String, stage: String) {
+        // The index is a convenience; names that are not safe file names are simply not indexed.
+        guard PathComponent.problem(pipeline) == nil, PathComponent.problem(stage) == nil else { return }
         let directory = root.appendingPathComponent("index").appendingPathComponent(pipeline)
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let final = directory.appendingPathComponent(stage + ".json")
@@ -141,6 +153,7 @@ public final class ArtifactStore: Sendable {
 
     /// The latest result of `stage` in `pipeline`, if any.
     public func lastRecord(pipeline: String, stage: String) -> StageRecord? {
+        guard PathComponent.problem(pipeline) == nil, PathComponent.problem(stage) == nil else { return nil }
         let url = root.appendingPathComponent("index").appendingPathComponent(pipeline).appendingPathComponent(stage + ".json")
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
         return try? JSONDecoder().decode(StageRecord.self, from: data)
@@ -159,6 +172,82 @@ public final class ArtifactStore: Sendable {
         try Data(digest.utf8).write(to: temporary)
         if rename(temporary.path, stored.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
         return digest
+    }
+
+    /// Removes what killed or failed attempts left in `tmp/` (`<key>.<uuid>` workspaces, evicted
+    /// objects): an entry goes only when its key's lock can be taken at once, i.e. no process is
+    /// computing that key now. Returns how many entries and bytes went.
+    @discardableResult
+    public func sweepLeftovers() -> (entries: Int, bytes: Int) {
+        var removed = (entries: 0, bytes: 0)
+        for (entry, key, bytes) in leftoverEntries() {
+            guard let lock = FileLock.attempt(root.appendingPathComponent("locks").appendingPathComponent(key + ".lock")) else { continue }
+            if (try? FileManager.default.removeItem(at: root.appendingPathComponent("tmp").appendingPathComponent(entry))) != nil {
+                removed.entries += 1
+                removed.bytes += bytes
+            }
+            withExtendedLifetime(lock) {}
+        }
+        return removed
+    }
+
+    /// Entries of `tmp/` with their key and size in bytes.
+    func leftoverEntries() -> [(entry: String, key: String, bytes: Int)] {
+        let tmp = root.appendingPathComponent("tmp")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []).sorted().map { entry in
+            (entry, String(entry.prefix { $0 != "." }), Self.bytes(under: tmp.appendingPathComponent(entry)))
+        }
+    }
+
+    /// Leftovers in `tmp/`: entries and bytes (`cache info` counts them; the next run sweeps them).
+    public func leftovers() -> (entries: Int, bytes: Int) {
+        leftoverEntries().reduce((0, 0)) { ($0.0 + 1, $0.1 + $1.bytes) }
+    }
+
+    static func bytes(under url: URL) -> Int {
+        guard let enumerator = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.fileSizeKey]) else { return 0 }
+        var total = 0
+        for case let file as URL in enumerator { total += (try? file.resourceValues(forKeys: [.fileSizeKey]))?.fileSize ?? 0 }
+        return total
+    }
+
+    /// Deletes the cache at `root`: only a directory laid out as a cache (objects/, locks/ and
+    /// nothing but cache entries), and only when no run has it open. Returns the bytes freed.
+    /// - Throws: `ArtifactStoreError` naming the directory and why it was left alone, or what could
+    ///   not be removed (a read-only mount).
+    public static func clean(_ root: URL) throws -> Int {
+        let root = root.standardizedFileURL
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
+            throw ArtifactStoreError(path: root.path, message: "no such cache directory", fix: "pass the cache with --cache DIR (nothing was removed)")
+        }
+        let entries = (try? manager.contentsOfDirectory(atPath: root.path)) ?? []
+        let strangers = entries.filter { !layout.contains($0) }
+        guard isDirectory.boolValue, entries.contains("objects"), entries.contains("locks"), strangers.isEmpty else {
+            let why = strangers.isEmpty ? "it has no objects/ and locks/" : "it also holds \(strangers.prefix(3).joined(separator: ", "))"
+            throw ArtifactStoreError(
+                path: root.path, message: "not an AvatarFlow cache (\(why)); nothing was removed",
+                fix: "pass the directory `avatarflow run` uses as --cache (default .avatarflow/cache)")
+        }
+        guard let hold = FileLock.attempt(root.appendingPathComponent("locks").appendingPathComponent(usageLockName)) else {
+            throw ArtifactStoreError(
+                path: root.path, message: "a run is using this cache; nothing was removed",
+                fix: "wait for it to finish (or stop it), then clean again")
+        }
+        let bytes = Self.bytes(under: root)
+        var failures: [String] = []
+        for entry in entries where entry != "locks" {
+            do { try manager.removeItem(at: root.appendingPathComponent(entry)) } catch { failures.append(entry) }
+        }
+        withExtendedLifetime(hold) {}
+        if failures.isEmpty { try? manager.removeItem(at: root) }
+        guard failures.isEmpty, !manager.fileExists(atPath: root.appendingPathComponent("objects").path) else {
+            throw ArtifactStoreError(
+                path: root.path, message: "could not remove \(failures.joined(separator: ", ")) (read-only or permission denied); the cache is partly cleaned",
+                fix: "make the directory writable and clean again")
+        }
+        return bytes
     }
 
     /// Number of committed results and their total size in bytes.

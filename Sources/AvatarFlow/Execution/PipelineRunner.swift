@@ -30,6 +30,9 @@ public struct PipelineRunner: Sendable {
             sink.receive(RunEvent(.warning, run: runName, message: "could not record \(RunEnvironment.fileName): \(error.localizedDescription)"))
         }
 
+        // Workspaces of attempts that died (killed, failed) are swept now, under each key's lock.
+        store.sweepLeftovers()
+
         var selected = Set(plan.stages.map(\.name))
         if let until = options.until { selected = plan.ancestors(of: until) }
         var forced: Set<String> = options.force ? selected : []
@@ -173,9 +176,12 @@ public struct PipelineRunner: Sendable {
             return .ran(record)
         }
         let outcome: StageOutcome
+        var failureText = ""
         switch result {
         case .success(let value): outcome = value
-        case .failure(let error): outcome = .failed("\(error)")
+        case .failure(let error):
+            failureText = "\(error)" + Self.cacheCorruptionHint(for: "\(error)", inputs: inputs, stage: stage)
+            outcome = .failed(failureText)
         }
         // The manifest is written before the event, so a sink that reads the run directory
         // (the report writer) sees the stage's final state.
@@ -191,11 +197,27 @@ public struct PipelineRunner: Sendable {
                         .finished, run: runName, stage: stage.name,
                         durationSeconds: value.record!.durationSeconds, cacheKey: key.value))
             }
-        case .failure(let error):
-            let failure = StageFailure(stage: stage.name, stageID: stage.descriptor.id, runDirectory: runDirectory.url, message: "\(error)")
+        case .failure:
+            let failure = StageFailure(stage: stage.name, stageID: stage.descriptor.id, runDirectory: runDirectory.url, message: failureText)
             sink.receive(RunEvent(.failed, run: runName, stage: stage.name, message: failure.description))
         }
         return outcome
+    }
+
+    /// When a stage's error names a file of one of its inputs in the cache, that committed result
+    /// is damaged (edited or truncated by hand; commits are atomic): says which stage made it and
+    /// how to make it again, instead of the reader's advice for a user's own file.
+    static func cacheCorruptionHint(
+        for message: String, inputs: ResolvedInputs, stage: ExecutionPlan.PlannedStage
+    ) -> String {
+        for (port, source) in stage.inputs.sorted(by: { $0.key < $1.key }) {
+            guard case .stageOutput(let producer, _) = source, let directory = inputs.directories[port],
+                message.contains(directory.path)
+            else { continue }
+            return
+                "\n    the file is part of the cached output of stage '\(producer)', which is damaged: re-run that stage with `--from \(producer)` (or everything with `--force`)"
+        }
+        return ""
     }
 
     /// Runs blocking stage work on its own thread (large stack) so the async scheduler stays responsive.

@@ -13,7 +13,10 @@ public struct RunDirectory: Sendable {
     public static let reportFileName = "report.html"
 
     /// Creates a fresh run directory and writes `pipeline.yaml` (after extends, params and overrides).
+    /// `name` must be a safe path component (`PathComponent`; the pipeline name plus a matrix label
+    /// may reach 229 characters): the directory is created inside `parent`, never elsewhere.
     static func create(in parent: URL, name: String, plan: ExecutionPlan) throws -> RunDirectory {
+        try PathComponent.checked(name, "run name", limit: 229)
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -84,7 +87,9 @@ public struct RunDirectory: Sendable {
     /// Creates `outputs/<name>` symbolic links to the committed artifacts of the declared outputs.
     func linkOutputs(_ outputs: [PipelineSpec.Output], outcomes: [String: StageOutcome], store: ArtifactStore) {
         for output in outputs {
-            guard case .stageOutput(let stage, let port) = output.source, let record = outcomes[stage]?.record else { continue }
+            guard case .stageOutput(let stage, let port) = output.source, let record = outcomes[stage]?.record,
+                PathComponent.problem(output.name) == nil
+            else { continue }
             let link = url.appendingPathComponent("outputs").appendingPathComponent(output.name)
             try? FileManager.default.createSymbolicLink(at: link, withDestinationURL: store.outputDirectory(key: record.cacheKey, port: port))
         }

@@ -20,6 +20,8 @@ public struct PipelineValidator: Sendable {
         var diagnostics: [Diagnostic] = []
         var planned: [ExecutionPlan.PlannedStage] = []
         let stageNames = spec.stages.map(\.name)
+        // Looked up per binding: a dictionary keeps validation linear in the stage count.
+        let stagesByName = Dictionary(spec.stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let inputsByName = Dictionary(spec.inputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
         for stage in spec.stages {
@@ -67,7 +69,7 @@ public struct PipelineValidator: Sendable {
                                 hint: "declare `\(name): {type: \(port.type)}` or connect a \(port.type) producer"))
                     }
                 case .stageOutput(let producerName, let portName):
-                    guard let producer = spec.stage(producerName) else {
+                    guard let producer = stagesByName[producerName] else {
                         diagnostics.append(
                             .error(
                                 .unresolvedReference, at: binding.sourceLocation, "'\(binding.source)' names no stage '\(producerName)'",
@@ -130,7 +132,7 @@ public struct PipelineValidator: Sendable {
 
         for output in spec.outputs {
             guard case .stageOutput(let stageName, let portName) = output.source else { continue }
-            guard let stage = spec.stage(stageName) else {
+            guard let stage = stagesByName[stageName] else {
                 diagnostics.append(
                     .error(
                         .unresolvedReference, at: output.location, "output '\(output.name)' names no stage '\(stageName)'",

@@ -124,12 +124,35 @@ public struct ConfigNode: Sendable, Hashable {
 
 extension ConfigNode {
     /// Parses YAML text into a located tree; syntax errors come back as diagnostics with positions.
-    public static func parse(yaml text: String, file: String) -> Result<ConfigNode, Diagnostic> {
+    /// Refuses, before building anything large, text over `limits.pipelineBytes`, collections
+    /// nested deeper than `limits.yamlDepth` and trees over `limits.yamlNodes` nodes once aliases
+    /// are expanded (an alias bomb of a few hundred bytes names billions of nodes).
+    public static func parse(yaml text: String, file: String, limits: InputLimits = .current) -> Result<ConfigNode, Diagnostic> {
+        let start = SourceLocation(file: file, line: 1, column: 1)
+        guard text.utf8.count <= limits.pipelineBytes else {
+            return .failure(
+                .error(
+                    .limit, at: start, "the file is \(text.utf8.count) bytes, more than a pipeline file may be",
+                    hint: InputLimits.raise("PIPELINE_BYTES", limits.pipelineBytes)))
+        }
+        if let deep = flowNestingExceeding(limits.yamlDepth, in: text, file: file) {
+            return .failure(
+                .error(
+                    .limit, at: deep, "YAML collections nested more than \(limits.yamlDepth) deep",
+                    hint: InputLimits.raise("YAML_DEPTH", limits.yamlDepth)))
+        }
         do {
             guard let root = try Yams.compose(yaml: shieldingReferences(text)) else {
-                return .success(ConfigNode(.mapping([]), at: SourceLocation(file: file, line: 1, column: 1)))
+                return .success(ConfigNode(.mapping([]), at: start))
             }
-            return .success(convert(root, file: file))
+            var budget = NodeBudget(remaining: limits.yamlNodes, depth: limits.yamlDepth)
+            return .success(try convert(root, file: file, budget: &budget))
+        } catch let exceeded as NodeBudget.Exceeded {
+            let (what, name, limit) =
+                exceeded.depth
+                ? ("YAML collections nested more than \(limits.yamlDepth) deep", "YAML_DEPTH", limits.yamlDepth)
+                : ("the YAML expands to more than \(limits.yamlNodes) nodes (are aliases `*name` repeating large anchors?)", "YAML_NODES", limits.yamlNodes)
+            return .failure(.error(.limit, at: exceeded.location, what, hint: InputLimits.raise(name, limit)))
         } catch let error as YamlError {
             return .failure(diagnostic(for: error, file: file))
         } catch {
@@ -139,8 +162,12 @@ extension ConfigNode {
 
     /// Parses a command-line value (`--set key=VALUE`) as a YAML scalar or flow collection.
     public static func parseValue(_ text: String, at location: SourceLocation) -> ConfigNode {
-        guard let node = try? Yams.compose(yaml: shieldingReferences(text)) else { return .scalar(.string(text), at: location) }
-        var converted = convert(node, file: location.file)
+        let limits = InputLimits.current
+        guard flowNestingExceeding(limits.yamlDepth, in: text, file: location.file) == nil,
+            let node = try? Yams.compose(yaml: shieldingReferences(text))
+        else { return .scalar(.string(text), at: location) }
+        var budget = NodeBudget(remaining: limits.yamlNodes, depth: limits.yamlDepth)
+        guard var converted = try? convert(node, file: location.file, budget: &budget) else { return .scalar(.string(text), at: location) }
         converted.relocate(to: location)
         return converted
     }
@@ -196,20 +223,77 @@ extension ConfigNode {
         SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
-    private static func convert(_ node: Node, file: String) -> ConfigNode {
+    /// How many more nodes a conversion may create, and how much deeper it may go.
+    struct NodeBudget {
+        /// Thrown when the budget runs out: where, and whether it was the depth.
+        struct Exceeded: Error {
+            var location: SourceLocation
+            var depth: Bool
+        }
+        var remaining: Int
+        var depth: Int
+
+        mutating func spend(at location: SourceLocation) throws {
+            remaining -= 1
+            if remaining < 0 { throw Exceeded(location: location, depth: false) }
+        }
+    }
+
+    /// The first place where `[` / `{` flow collections nest deeper than `limit` (outside quotes
+    /// and comments), found before the YAML parser recurses into them; nil when none does.
+    static func flowNestingExceeding(_ limit: Int, in text: String, file: String) -> SourceLocation? {
+        var depth = 0, line = 1, column = 0
+        var quote: UInt8?
+        var comment = false
+        var previous: UInt8 = 0x0A
+        for byte in text.utf8 {
+            column += 1
+            defer { previous = byte }
+            if byte == 0x0A {
+                line += 1
+                column = 0
+                comment = false
+                continue
+            }
+            if comment { continue }
+            if let open = quote {
+                if byte == open { quote = nil }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "#") where previous == 0x20 || previous == 0x0A || previous == 0x09: comment = true
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): if depth > 0 { quote = byte }
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > limit { return SourceLocation(file: file, line: line, column: column) }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return nil
+    }
+
+    private static func convert(_ node: Node, file: String, budget: inout NodeBudget) throws -> ConfigNode {
         let here = location(node.mark, file: file)
+        try budget.spend(at: here)
         switch node {
         case .scalar(let scalar):
             let text = restoringReferences(scalar.string)
             if text != scalar.string { return ConfigNode(.scalar(text, .string(text)), at: here) }
             return ConfigNode(.scalar(text, typedValue(scalar, tag: node.tag)), at: here)
         case .sequence(let sequence):
-            return ConfigNode(.sequence(sequence.map { convert($0, file: file) }), at: here)
+            guard budget.depth > 0 else { throw NodeBudget.Exceeded(location: here, depth: true) }
+            budget.depth -= 1
+            defer { budget.depth += 1 }
+            return ConfigNode(.sequence(try sequence.map { try convert($0, file: file, budget: &budget) }), at: here)
         case .mapping(let mapping):
-            let entries = mapping.map { key, value in
+            guard budget.depth > 0 else { throw NodeBudget.Exceeded(location: here, depth: true) }
+            budget.depth -= 1
+            defer { budget.depth += 1 }
+            let entries = try mapping.map { key, value in
                 Entry(
                     key: key.string ?? "\(key)", keyLocation: location(key.mark, file: file),
-                    value: convert(value, file: file))
+                    value: try convert(value, file: file, budget: &budget))
             }
             return ConfigNode(.mapping(entries), at: here)
         case .alias(let alias):

@@ -4,7 +4,8 @@ public enum Matrix {
     public struct Point: Sendable {
         /// Overrides applied on top of the command line's.
         public var overrides: [Override]
-        /// `key=value` parts joined by `-`.
+        /// `key=value` parts joined by `-`, made a safe file name (`PathComponent.sanitized`): it
+        /// names the point's run directory.
         public var label: String
     }
 
@@ -18,7 +19,7 @@ public enum Matrix {
                     let override = Override(path: path, value: value, location: value.location)
                     return Point(
                         overrides: point.overrides + [override],
-                        label: point.label.isEmpty ? override.label : point.label + "-" + override.label)
+                        label: PathComponent.sanitized(point.label.isEmpty ? override.label : point.label + "-" + override.label))
                 }
             }
         }

@@ -48,6 +48,22 @@ public struct PipelineLoader: Sendable {
         diagnostics: inout [Diagnostic]
     ) -> ConfigNode? {
         let display = Self.displayPath(file)
+        let limits = InputLimits.current
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file.path)
+        if let attributes, attributes[.type] as? FileAttributeType != .typeRegular {
+            diagnostics.append(
+                .error(
+                    .schema, at: referencedFrom, "'\(display)' is not a regular file",
+                    hint: "a pipeline is a .yaml file, e.g. Pipelines/quickstart.yaml"))
+            return nil
+        }
+        if let size = attributes?[.size] as? Int, size > limits.pipelineBytes {
+            diagnostics.append(
+                .error(
+                    .limit, at: referencedFrom ?? SourceLocation(file: display, line: 1, column: 1),
+                    "'\(display)' is \(size) bytes, more than a pipeline file may be", hint: InputLimits.raise("PIPELINE_BYTES", limits.pipelineBytes)))
+            return nil
+        }
         guard let data = FileManager.default.contents(atPath: file.path), let text = String(data: data, encoding: .utf8) else {
             let exists = FileManager.default.fileExists(atPath: file.path)
             if let referencedFrom {
@@ -263,6 +279,7 @@ public struct PipelineLoader: Sendable {
             if path == nil, let defaultPath = entry.value["default"]?.scalarText {
                 path = defaultPath.hasPrefix("/") ? URL(fileURLWithPath: defaultPath) : directory.appendingPathComponent(defaultPath)
             }
+            checkName(entry.key, "input name", at: entry.keyLocation, diagnostics: &diagnostics)
             inputs.append(.init(name: entry.key, type: ArtifactType(typeName), path: path, location: entry.keyLocation))
         }
         for name in inputPaths.keys where !inputs.contains(where: { $0.name == name }) {
@@ -273,7 +290,18 @@ public struct PipelineLoader: Sendable {
         }
 
         var stages: [PipelineSpec.StageEntry] = []
-        for entry in mapping(tree["stages"], what: "stages", diagnostics: &diagnostics) {
+        let stageEntries = mapping(tree["stages"], what: "stages", diagnostics: &diagnostics)
+        let limits = InputLimits.current
+        if stageEntries.count > limits.stages {
+            diagnostics.append(
+                .error(
+                    .limit, at: tree.entry("stages")?.keyLocation, "the pipeline has \(stageEntries.count) stages",
+                    hint: InputLimits.raise("STAGES", limits.stages)))
+            return PipelineSpec(
+                name: "pipeline", summary: "", file: file, params: [], inputs: [], stages: [], outputs: [], matrix: [], resolved: tree)
+        }
+        for entry in stageEntries {
+            checkName(entry.key, "stage name", at: entry.keyLocation, diagnostics: &diagnostics)
             guard entry.value.entries != nil else {
                 diagnostics.append(
                     .error(
@@ -325,6 +353,7 @@ public struct PipelineLoader: Sendable {
                 diagnostics.append(.error(.schema, at: entry.value.location, "output '\(entry.key)' must name `stage.port`"))
                 continue
             }
+            checkName(entry.key, "output name", at: entry.keyLocation, diagnostics: &diagnostics)
             outputs.append(.init(name: entry.key, source: reference, location: entry.value.location))
         }
 
@@ -339,11 +368,38 @@ public struct PipelineLoader: Sendable {
             }
             matrix.append(.init(key: entry.key, values: values, location: entry.keyLocation))
         }
+        // Counted before anything is expanded: 5 axes of 30 values are 24 million runs.
+        var points = 1
+        for axis in matrix {
+            points = points.multipliedReportingOverflow(by: axis.values.count).overflow ? Int.max : points * axis.values.count
+            if points > limits.matrixPoints {
+                diagnostics.append(
+                    .error(
+                        .limit, at: tree.entry("matrix")?.keyLocation,
+                        "the matrix has more than \(limits.matrixPoints) points (\(matrix.map { "\($0.values.count)" }.joined(separator: " × ")) values)",
+                        hint: InputLimits.raise("MATRIX_POINTS", limits.matrixPoints)))
+                matrix = []
+                break
+            }
+        }
+
+        let name = tree["pipeline"]?.scalarText ?? "pipeline"
+        if let entry = tree.entry("pipeline"), tree["pipeline"]?.scalarText != nil {
+            checkName(name, "pipeline name", at: entry.value.location, diagnostics: &diagnostics)
+        }
 
         return PipelineSpec(
-            name: tree["pipeline"]?.scalarText ?? "pipeline", summary: tree["summary"]?.scalarText ?? "",
+            name: name, summary: tree["summary"]?.scalarText ?? "",
             file: file, params: tree["params"]?.entries ?? [], inputs: inputs, stages: stages,
             outputs: outputs, matrix: matrix, resolved: tree)
+    }
+
+    /// Names become directory entries (`runs/<pipeline>-…`, `stages/<stage>/`, `outputs/<output>`):
+    /// each must be one safe path component.
+    private func checkName(_ name: String, _ what: String, at location: SourceLocation, diagnostics: inout [Diagnostic]) {
+        guard let problem = PathComponent.problem(name) else { return }
+        diagnostics.append(
+            .error(.unsafeName, at: location, "\(what) '\(name)' \(problem); it becomes a file name", hint: PathComponent.rule))
     }
 
     private func mapping(_ node: ConfigNode?, what: String, diagnostics: inout [Diagnostic]) -> [ConfigNode.Entry] {
