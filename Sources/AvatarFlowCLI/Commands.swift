@@ -87,6 +87,7 @@ struct Run: AsyncParsableCommand {
             if let events { sinks.append(try JSONLinesEventWriter(url: URL(fileURLWithPath: events))) }
             let reportWriter = report ? ReportWriterSink(context: CLIRegistry.reportContext) : nil
             if let reportWriter { sinks.append(reportWriter) }
+            sinks.append(InterruptReporter())
             let base = try pipeline.load()
             let points = Matrix.points(of: base.matrix)
             let store = try ArtifactStore(root: pipeline.cacheURL)

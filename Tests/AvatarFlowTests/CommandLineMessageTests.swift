@@ -44,3 +44,25 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: workspace.root.appendingPathComponent("precious/notes.txt").path))
     }
 }
+
+/// SIGINT and SIGTERM end a run with what was finished and how to resume.
+@Suite(.serialized) struct InterruptMessageTests {
+    let cli = ProcessTests()
+
+    @Test func anInterruptedRunSaysWhatWasFinishedAndHowToResume() throws {
+        for (signal, status) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+            let workspace = try Workspace()
+            try workspace.write("p.yaml", faultPipeline)
+            let events = workspace.root.appendingPathComponent("events.jsonl")
+            let process = try cli.launch(workspace, ["run", "p.yaml", "--events", events.path], name: "interrupted")
+            #expect(cli.waitFor(30) { cli.events(events).contains { $0.kind == .progress && $0.stage == "count" } })
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == status)
+            let error = try String(contentsOf: workspace.root.appendingPathComponent("interrupted.err"), encoding: .utf8)
+            #expect(error.contains("Committed, reused when you run again: 1 stage (seed)."), "\(error)")
+            #expect(error.contains("Stopped: count; a stage that keeps checkpoints resumes from its last one."))
+            #expect(error.contains("Run the same command again to continue."))
+        }
+    }
+}
