@@ -130,6 +130,22 @@ let faultPipeline = """
     }
 }
 
+extension FaultInjectionTests {
+    @Test(.enabled(if: getuid() == 0, "remounts a tmpfs read-only"))
+    func cleaningAReadOnlyCacheFailsAndSaysSo() throws {
+        let workspace = try Workspace()
+        try workspace.write("p.yaml", diamondPipeline)
+        let cache = workspace.root.appendingPathComponent("cache-fs")
+        let unmount = try mountScratch(cache, size: "4m")
+        defer { unmount() }
+        #expect(try cli.runToEnd(workspace, ["run", "p.yaml", "--cache", cache.path]).status == 0)
+        try runCommand("mount", ["-o", "remount,ro", cache.path])
+        let clean = try cli.runToEnd(workspace, ["cache", "clean", "--cache", cache.path])
+        #expect(clean.status == 1)
+        #expect(clean.error.contains("the cache is not writable (Read-only file system); nothing was removed"), "\(clean.error)")
+    }
+}
+
 /// A small seeded generator (SplitMix64), so the kill moments are the same on every run.
 struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64

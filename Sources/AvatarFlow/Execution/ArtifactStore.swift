@@ -230,6 +230,11 @@ public final class ArtifactStore: Sendable {
                 path: root.path, message: "not an AvatarFlow cache (\(why)); nothing was removed",
                 fix: "pass the directory `avatarflow run` uses as --cache (default .avatarflow/cache)")
         }
+        guard access(root.path, W_OK) == 0, access(root.appendingPathComponent("objects").path, W_OK) == 0 else {
+            throw ArtifactStoreError(
+                path: root.path, message: "the cache is not writable (\(String(cString: strerror(errno)))); nothing was removed",
+                fix: "clean it where it is mounted writable, or as its owner")
+        }
         guard let hold = FileLock.attempt(root.appendingPathComponent("locks").appendingPathComponent(usageLockName)) else {
             throw ArtifactStoreError(
                 path: root.path, message: "a run is using this cache; nothing was removed",
