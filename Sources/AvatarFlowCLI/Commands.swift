@@ -22,7 +22,10 @@ struct AvatarFlowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "avatarflow",
         abstract: "Run head-avatar experiments declared as YAML pipelines of typed stages.",
-        subcommands: [Run.self, Validate.self, Explain.self, Graph.self, Stages.self, Cache.self, Report.self, Compare.self])
+        subcommands: [
+            Run.self, Status.self, Validate.self, Explain.self, Graph.self, Stages.self, Cache.self, Report.self, Compare.self,
+            SlurmStageCommand.self,
+        ])
 }
 
 /// `avatarflow run FILE`.
@@ -30,7 +33,10 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a pipeline (every matrix point), reusing cached stages.")
 
     @OptionGroup var pipeline: PipelineOptions
-    @Option(help: "Stages executed at once.") var jobs: Int = 2
+    @Option(help: "Stages executed at once (local executor).") var jobs: Int = 2
+    @Option(help: "local (threads on this machine) or slurm (one sbatch job per stage; see docs/slurm.md).") var executor: Executor = .local
+    @Option(help: "Slurm jobs in the queue at once, over every matrix point.") var maxJobs: Int = 100
+    @Flag(help: "Submit the Slurm jobs and exit; follow them with `avatarflow status RUN_DIR`.") var detach = false
     @Flag(help: "Re-run every stage, ignoring the cache.") var force = false
     @Option(help: "Re-run this stage and everything downstream of it.") var from: String?
     @Option(help: "Run only this stage and what it needs.") var until: String?
@@ -60,11 +66,26 @@ struct Run: AsyncParsableCommand {
                 plans.append((plan, point.label.isEmpty ? base.name : "\(base.name)-\(point.label)"))
             }
             var failures: [String] = []
-            for (plan, name) in plans {
-                let options = RunOptions(
+            let runOptions = plans.map { plan, name in
+                RunOptions(
                     jobs: jobs, force: force, from: from, until: until, keepGoing: keepGoing,
                     runsDirectory: URL(fileURLWithPath: runs), runName: name)
-                let result = try await runner.run(plan, options: options)
+            }
+            if detach && executor != .slurm { throw ValidationError("--detach needs --executor slurm") }
+            var slurmResults: [RunResult]?
+            if executor == .slurm {
+                slurmResults = try await SlurmDriver.run(
+                    zip(plans.map(\.0), runOptions).map { ($0, $1) }, store: store, sink: FanOutEventSink(sinks), maxJobs: maxJobs,
+                    detach: detach)
+                guard slurmResults != nil else { return }
+            }
+            for (index, (plan, name)) in plans.enumerated() {
+                let result: RunResult
+                if let slurmResults {
+                    result = slurmResults[index]
+                } else {
+                    result = try await runner.run(plan, options: runOptions[index])
+                }
                 print("run directory: \(result.runDirectory.path)")
                 if report { print("  report: \(result.runDirectory.appendingPathComponent(RunDirectory.reportFileName).path)") }
                 if let tensorboard {
@@ -76,7 +97,7 @@ struct Run: AsyncParsableCommand {
                 }
                 if !result.succeeded {
                     failures.append(name)
-                    if !keepGoing { break }
+                    if !keepGoing && slurmResults == nil { break }
                 }
             }
             for problem in reportWriter?.problems ?? [] { FileHandle.standardError.write(Data("warning: report: \(problem)\n".utf8)) }
