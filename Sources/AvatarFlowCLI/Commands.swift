@@ -74,6 +74,7 @@ struct Run: AsyncParsableCommand {
             if detach && executor != .slurm { throw ValidationError("--detach needs --executor slurm") }
             var slurmResults: [RunResult]?
             if executor == .slurm {
+                if plans.count > 1 { sinks[0] = MatrixLabelSink(base: sinks[0], pipeline: base.name) }
                 slurmResults = try await SlurmDriver.run(
                     zip(plans.map(\.0), runOptions).map { ($0, $1) }, store: store, sink: FanOutEventSink(sinks), maxJobs: maxJobs,
                     detach: detach)

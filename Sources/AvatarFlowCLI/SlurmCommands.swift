@@ -29,12 +29,31 @@ enum SlurmDriver {
             }
             return nil
         }
-        if interrupt?.isRaised == true { printToStandardError("interrupted: the run's Slurm jobs were cancelled") }
+        if interrupt?.isRaised == true {
+            throw CLIFailure("interrupted: the run's Slurm jobs were cancelled; run again to continue (committed stages are reused)")
+        }
         return results
     }
 
     @Sendable static func printToStandardError(_ line: String) {
         FileHandle.standardError.write(Data("\(line)\n".utf8))
+    }
+}
+
+/// Prefixes stage names with their matrix point (`label=b/train`) for the console, where the
+/// points of a sweep run side by side.
+struct MatrixLabelSink: RunEventSink {
+    /// The console.
+    var base: any RunEventSink
+    /// The pipeline name, stripped from run names to leave the point's label.
+    var pipeline: String
+
+    func receive(_ event: RunEvent) {
+        var labelled = event
+        if let stage = event.stage, event.run.hasPrefix(pipeline + "-") {
+            labelled.stage = String(event.run.dropFirst(pipeline.count + 1)) + "/" + stage
+        }
+        base.receive(labelled)
     }
 }
 

@@ -163,7 +163,7 @@ public struct SlurmExecutor: Sendable {
         let spec = SlurmJobSpec(
             runName: runName, pipelineName: plan.spec.name, pipelineDirectory: plan.spec.directory.path, runDirectory: runDirectory.url.path,
             stage: stage.name, stageID: stage.descriptor.id, version: stage.descriptor.version, parameters: stage.parameters,
-            inputs: inputs, force: force, cache: store.root.path)
+            canonicalParameters: stage.parameters.canonicalJSON, inputs: inputs, force: force, cache: store.root.path)
         let url = runDirectory.stageDirectory(stage.name).appendingPathComponent(SlurmJobSpec.fileName)
         try ArtifactStore.writeJSON(spec, to: url)
         return url
@@ -212,7 +212,7 @@ public struct SlurmExecutor: Sendable {
                 let active = session.units.indices.filter { session.units[$0].status == .submitted && session.units[$0].owner == nil }
                 if active.isEmpty && !session.units.contains(where: { $0.status == .waiting }) { break }
                 let states = client.states(of: active.compactMap { session.units[$0].job })
-                for index in active {
+                for index in active where session.units[index].status == .submitted {
                     forwardEvents(&session, index, sinks: sinks)
                     guard let job = session.units[index].job, let state = states[job] else {
                         session.units[index].unknownPolls += 1

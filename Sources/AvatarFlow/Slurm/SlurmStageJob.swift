@@ -26,7 +26,11 @@ struct SlurmJobSpec: Codable, Sendable {
     var stage: String
     var stageID: String
     var version: Int
+    /// Resolved parameters. JSON does not keep `1.0` apart from `1`, so the job normalises them
+    /// against the stage's schema again and checks the result against `canonicalParameters`.
     var parameters: ConfigValue
+    /// The parameters' canonical JSON as the driver keyed them.
+    var canonicalParameters: String
     var inputs: [String: Input]
     var force: Bool
     var cache: String
@@ -59,6 +63,12 @@ public enum SlurmStageJob {
                 "stage \(spec.stageID) is version \(descriptor.version) here but \(spec.version) when submitted",
                 fix: "run the jobs with the same avatarflow build that submitted them")
         }
+        let parameters = try normalised(spec.parameters, for: descriptor)
+        guard parameters.canonicalJSON == spec.canonicalParameters else {
+            throw SlurmError(
+                "the parameters of \(spec.stage) read back as \(parameters.canonicalJSON), not \(spec.canonicalParameters)",
+                fix: "this is a bug in the Slurm executor; please report it")
+        }
         let store = try ArtifactStore(root: URL(fileURLWithPath: spec.cache))
         let runDirectory = RunDirectory(url: URL(fileURLWithPath: spec.runDirectory), job: jobID)
         let events = try AppendingEventWriter(url: runDirectory.stageDirectory(spec.stage).appendingPathComponent(eventsFileName))
@@ -86,13 +96,35 @@ public enum SlurmStageJob {
             }
         }
         let stage = ExecutionPlan.PlannedStage(
-            name: spec.stage, descriptor: descriptor, parameters: spec.parameters, inputs: references, dependencies: [],
+            name: spec.stage, descriptor: descriptor, parameters: parameters, inputs: references, dependencies: [],
             location: SourceLocation(file: spec.pipelineDirectory, line: 1, column: 1))
-        let key = CacheKey(stageID: descriptor.id, version: descriptor.version, parameters: spec.parameters, inputDigests: resolved.digests)
+        let key = CacheKey(stageID: descriptor.id, version: descriptor.version, parameters: parameters, inputDigests: resolved.digests)
         return await PipelineRunner(store: store, sink: sink).execute(
             stage, key: key, inputs: resolved, force: spec.force,
             pipeline: (spec.pipelineName, URL(fileURLWithPath: spec.pipelineDirectory)),
             runName: spec.runName, runDirectory: runDirectory, sink: sink)
+    }
+
+    /// Each field's value checked and normalised by its schema, as the validator does (so a
+    /// `Double` parameter that JSON turned into `0` is `0.0` again).
+    static func normalised(_ parameters: ConfigValue, for descriptor: StageDescriptor) throws -> ConfigValue {
+        var flat: [String: ConfigValue] = [:]
+        for field in descriptor.fields {
+            var value = parameters
+            for component in field.name.split(separator: ".") {
+                guard case .object(let object) = value, let child = object[String(component)] else {
+                    value = field.defaultValue
+                    break
+                }
+                value = child
+            }
+            switch field.check(value) {
+            case .success(let checked): flat[field.name] = checked
+            case .failure(let problem):
+                throw SlurmError("parameter \(field.name) of \(descriptor.id) does not check: \(problem)", fix: "submit the run again")
+            }
+        }
+        return StageDescriptor.nest(flat)
     }
 }
 
