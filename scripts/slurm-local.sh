@@ -85,6 +85,7 @@ start() {
   as_root chown munge:munge /run/munge 2>/dev/null || true
   if ! pgrep -x munged >/dev/null; then
     as_root munged --force 2>/dev/null || as_root munged
+    touch "$scratch/munged.started-here"
   fi
   [ -f "$scratch/slurmctld.pid" ] && kill -0 "$(cat "$scratch/slurmctld.pid")" 2>/dev/null || as_root slurmctld
   [ -f "$scratch/slurmd.pid" ] && kill -0 "$(cat "$scratch/slurmd.pid")" 2>/dev/null || as_root slurmd
@@ -111,7 +112,11 @@ stop() {
       done
     fi
   done
-  echo "slurm-local: stopped (munged is left running; it serves nothing else here)"
+  if [ -f "$scratch/munged.started-here" ] && [ -f /run/munge/munged.pid ]; then
+    as_root kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true
+    rm -f "$scratch/munged.started-here"
+  fi
+  echo "slurm-local: stopped"
 }
 
 case "${1:-}" in

@@ -180,9 +180,16 @@ public struct SlurmExecutor: Sendable {
             "--kill-on-invalid-dep=yes",
             // Preempted or node-failed jobs go back to the queue and resume from their checkpoint.
             "--requeue",
-        ] + stage.resources.sbatchArguments + settings.sbatchArguments + [
+        ] + stage.resources.sbatchArguments + runSettings(for: stage.resources).sbatchArguments + [
             "--wrap=exec \(Self.shellQuoted(executable.path)) slurm-stage \(Self.shellQuoted(specFile.path))"
         ]
+    }
+
+    /// The run's settings, without its partition when the stage names its own.
+    private func runSettings(for resources: StageResources) -> SlurmSettings {
+        var settings = self.settings
+        if resources.partition != nil { settings.partition = nil }
+        return settings
     }
 
     static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }

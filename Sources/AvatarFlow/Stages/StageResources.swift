@@ -13,27 +13,32 @@ public struct StageResources: Sendable, Hashable, Codable, CustomStringConvertib
     public var timeMinutes: Int
     /// GPUs (`--gres=gpu:N`); 0 asks for none.
     public var gpus: Int
+    /// The partition for this stage's job, instead of the run's (`executor.slurm.partition`); only
+    /// pipelines set it (e.g. the trainer on the GPU partition).
+    public var partition: String?
 
     /// Creates a request; the defaults fit a small CPU stage: 1 core, 2 GiB, one hour, no GPU.
-    public init(cpus: Int = 1, memoryMiB: Int = 2048, timeMinutes: Int = 60, gpus: Int = 0) {
+    public init(cpus: Int = 1, memoryMiB: Int = 2048, timeMinutes: Int = 60, gpus: Int = 0, partition: String? = nil) {
         self.cpus = cpus
         self.memoryMiB = memoryMiB
         self.timeMinutes = timeMinutes
         self.gpus = gpus
+        self.partition = partition
     }
 
     /// The names a pipeline may set under `resources:`.
-    public static let keys = ["cpus", "memory", "time", "gpus"]
+    public static let keys = ["cpus", "memory", "time", "gpus", "partition"]
 
     /// `cpus=1 memory=2048M time=1:00:00 gpus=0`.
     public var description: String {
-        "cpus=\(cpus) memory=\(memoryMiB)M time=\(Self.slurmTime(timeMinutes)) gpus=\(gpus)"
+        "cpus=\(cpus) memory=\(memoryMiB)M time=\(Self.slurmTime(timeMinutes)) gpus=\(gpus)" + (partition.map { " partition=\($0)" } ?? "")
     }
 
     /// The `sbatch` options requesting these resources.
     public var sbatchArguments: [String] {
         var arguments = ["--cpus-per-task=\(cpus)", "--mem=\(memoryMiB)M", "--time=\(Self.slurmTime(timeMinutes))"]
         if gpus > 0 { arguments.append("--gres=gpu:\(gpus)") }
+        if let partition { arguments.append("--partition=\(partition)") }
         return arguments
     }
 
@@ -52,7 +57,7 @@ public struct StageResources: Sendable, Hashable, Codable, CustomStringConvertib
             diagnostics.append(
                 .error(
                     .schema, at: node.location, "stage '\(stage)': `resources:` must be a mapping",
-                    hint: "write `resources: {cpus: 4, memory: 8G, time: 2h, gpus: 1}`"))
+                    hint: "write `resources: {cpus: 4, memory: 8G, time: 2h, gpus: 1, partition: gpu}`"))
             return self
         }
         var result = self
@@ -88,6 +93,13 @@ public struct StageResources: Sendable, Hashable, Codable, CustomStringConvertib
                     continue
                 }
                 result.timeMinutes = minutes
+            case "partition":
+                guard !entry.value.isNull, !text.isEmpty, entry.value.entries == nil else {
+                    diagnostics.append(
+                        .error(.parameterType, at: location, "\(stage).resources.partition must be a partition name", hint: "e.g. `partition: gpu`"))
+                    continue
+                }
+                result.partition = text
             default:
                 diagnostics.append(
                     .error(
