@@ -37,6 +37,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "local (threads on this machine) or slurm (one sbatch job per stage; see docs/slurm.md).") var executor: Executor = .local
     @Option(help: "Slurm jobs in the queue at once, over every matrix point.") var maxJobs: Int = 100
     @Flag(help: "Submit the Slurm jobs and exit; follow them with `avatarflow status RUN_DIR`.") var detach = false
+    @Option(help: "Submit a stage again when Slurm ends its job (time limit, preemption, node failure, scancel); it resumes from its checkpoint.")
+    var retries: Int = 0
     @Flag(help: "Re-run every stage, ignoring the cache.") var force = false
     @Option(help: "Re-run this stage and everything downstream of it.") var from: String?
     @Option(help: "Run only this stage and what it needs.") var until: String?
@@ -77,7 +79,7 @@ struct Run: AsyncParsableCommand {
                 if plans.count > 1 { sinks[0] = MatrixLabelSink(base: sinks[0], pipeline: base.name) }
                 slurmResults = try await SlurmDriver.run(
                     zip(plans.map(\.0), runOptions).map { ($0, $1) }, store: store, sink: FanOutEventSink(sinks), maxJobs: maxJobs,
-                    detach: detach)
+                    retries: retries, detach: detach)
                 guard slurmResults != nil else { return }
             }
             for (index, (plan, name)) in plans.enumerated() {

@@ -14,13 +14,14 @@ enum Executor: String, ExpressibleByArgument, CaseIterable {
 enum SlurmDriver {
     /// Submits `plans` and follows their jobs; nil after `--detach`.
     static func run(
-        _ plans: [(plan: ExecutionPlan, options: RunOptions)], store: ArtifactStore, sink: any RunEventSink, maxJobs: Int, detach: Bool
+        _ plans: [(plan: ExecutionPlan, options: RunOptions)], store: ArtifactStore, sink: any RunEventSink, maxJobs: Int, retries: Int,
+        detach: Bool
     ) async throws -> [RunResult]? {
         guard let first = plans.first else { return [] }
         let settings = try SlurmSettings.resolve(for: first.plan.spec)
         let executor = SlurmExecutor(store: store, settings: settings, log: printToStandardError)
         try executor.client.checkAvailable()
-        var session = try executor.prepare(plans, maxJobs: maxJobs, sink: sink)
+        var session = try executor.prepare(plans, maxJobs: maxJobs, retries: retries, sink: sink)
         let interrupt = detach ? nil : InterruptFlag()
         guard let results = try await executor.follow(&session, sink: sink, detach: detach, interrupted: { interrupt?.isRaised ?? false }) else {
             for directory in session.runDirectories {

@@ -12,10 +12,10 @@ import Testing
           one: {use: test.emit, with: {value: 4}}
           two: {use: test.emit, with: {value: 5}}
           sum: {use: test.add, in: {a: one.number, b: two.number}, with: {offset: 1}, resources: {memory: 256M, time: 10}}
-          train: {use: test.train, in: {number: sum.number}, with: {steps: 10}}
+          train: {use: test.train, in: {number: sum.sum}, with: {steps: 10}}
           count: {use: test.checkpointed, in: {number: train.number}, with: {steps: 3, seconds_per_step: 0.01}}
         outputs:
-          sum: sum.number
+          sum: sum.sum
           trained: train.number
           counted: count.number
         """
@@ -31,7 +31,7 @@ import Testing
         outputs:
           first: first.number
           second: second.number
-          sum: sum.number
+          sum: sum.sum
         """
 
     /// A shared upstream stage and one slow stage per matrix point.
@@ -200,6 +200,32 @@ import Testing
         #expect((resumedFrom ?? 0) >= 5)
         #expect(try String(contentsOf: resumedRun.appendingPathComponent("outputs/result/value.txt"), encoding: .utf8) == "41\n")
         #expect(try workspace.manifest(resumedRun, "count")["job"] as? String != job)
+    }
+
+    @Test func withRetriesAJobEndedBySlurmIsSubmittedAgainAndResumesInTheSameRun() throws {
+        let workspace = try SlurmWorkspace()
+        try workspace.write("p.yaml", Self.checkpointPipeline)
+        let driver = try workspace.launch(["run", "p.yaml", "--executor", "slurm", "--runs", "runs", "--retries", "1"], name: "retried")
+        let checkpoints = workspace.cache.appendingPathComponent("checkpoints")
+        #expect(
+            waitFor(60) {
+                let keys = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
+                return keys.contains { key in
+                    let text = try? String(contentsOf: checkpoints.appendingPathComponent("\(key)/step.txt"), encoding: .utf8)
+                    return (text.flatMap { Int($0) } ?? 0) >= 5
+                }
+            })
+        let run = try #require(try workspace.runDirectories("resume").first)
+        let killed = try #require(try workspace.manifest(run, "count")["job"] as? String)
+        try LocalCluster.command("/usr/bin/env", ["scancel", killed])
+        driver.waitUntilExit()
+        #expect(driver.terminationStatus == 0, "\(workspace.text("retried.err"))")
+        #expect(workspace.text("retried.err").contains("Slurm ended job \(killed) (CANCELLED); submitting the stage again (retry 1 of 1)"))
+        let manifest = try workspace.manifest(run, "count")
+        #expect(manifest["status"] as? String == "ran")
+        #expect(manifest["job"] as? String != killed)
+        let resumedFrom = Int(try String(contentsOf: run.appendingPathComponent("outputs/result/resumed.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect((resumedFrom ?? 0) >= 5)
     }
 
     @Test func aThreePointMatrixRunsItsPointsConcurrentlyAndSharesTheUpstreamJob() throws {

@@ -87,7 +87,8 @@ final class SlurmWorkspace {
     func launch(_ arguments: [String], name: String) throws -> Process {
         let process = Process()
         process.executableURL = try testbedExecutable()
-        process.arguments = arguments + ["--cache", cache.path]
+        // Every `run` gets the workspace cache unless the test names one; `status` reads it from the run.
+        process.arguments = arguments.first == "run" && !arguments.contains("--cache") ? arguments + ["--cache", cache.path] : arguments
         process.currentDirectoryURL = root
         _ = FileManager.default.createFile(atPath: root.appendingPathComponent("\(name).out").path, contents: nil)
         _ = FileManager.default.createFile(atPath: root.appendingPathComponent("\(name).err").path, contents: nil)

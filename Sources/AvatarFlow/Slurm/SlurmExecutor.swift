@@ -45,13 +45,15 @@ public struct SlurmExecutor: Sendable {
 
     /// Creates a run directory per plan, reuses every stage already in the cache, writes a job
     /// description for each other stage and returns the session (saved, nothing submitted yet).
-    /// Stages equal across plans (same stage, parameters and upstream) become one job.
+    /// Stages equal across plans (same stage, parameters and upstream) become one job. A stage whose
+    /// job Slurm ends (time limit, cancel, preemption, node failure) is submitted again up to
+    /// `retries` times, resuming from its checkpoint.
     public func prepare(
-        _ plans: [(plan: ExecutionPlan, options: RunOptions)], maxJobs: Int, sink: any RunEventSink
+        _ plans: [(plan: ExecutionPlan, options: RunOptions)], maxJobs: Int, retries: Int = 0, sink: any RunEventSink
     ) throws -> SlurmSession {
         var session = SlurmSession(
-            runs: [], units: [], maxJobs: max(1, maxJobs), keepGoing: plans.contains { $0.options.keepGoing }, cache: store.root.path,
-            finished: false)
+            runs: [], units: [], maxJobs: max(1, maxJobs), keepGoing: plans.contains { $0.options.keepGoing }, retries: max(0, retries),
+            cache: store.root.path, finished: false)
         var ownerByIdentity: [String: Int] = [:]
         let runner = PipelineRunner(store: store, sink: sink)
         let workingDirectory = FileManager.default.currentDirectoryPath
@@ -300,12 +302,16 @@ public struct SlurmExecutor: Sendable {
             }
             return
         }
+        if let state, Self.endedBySlurm.contains(state.name), manifest?.status != "failed", unit.retries < session.retries {
+            retry(&session, index, state: state, sinks: sinks)
+            return
+        }
         var message: String
         if manifest?.status == "failed", let text = manifest?.message {
             message = text
         } else if let state {
             message = "Slurm ended the job: \(state.name)\(state.reason == "None" ? "" : " (\(state.reason))")"
-            if ["TIMEOUT", "PREEMPTED", "NODE_FAIL", "CANCELLED", "DEADLINE"].contains(state.name) {
+            if Self.endedBySlurm.contains(state.name) {
                 message += "; its checkpoint is kept: run again to resume from it"
                 if state.name == "TIMEOUT" { message += " (or raise the stage's resources.time)" }
             }
@@ -313,6 +319,36 @@ public struct SlurmExecutor: Sendable {
             message = "Slurm no longer knows the job and it committed nothing"
         }
         fail(&session, index, message: message, sinks: sinks)
+    }
+
+    /// Job states in which Slurm, not the stage, ended the job: the stage's checkpoint is intact.
+    static let endedBySlurm: Set<String> = ["TIMEOUT", "PREEMPTED", "NODE_FAIL", "CANCELLED", "DEADLINE"]
+
+    /// Puts a unit Slurm ended back in the queue (it resumes from its checkpoint); its submitted
+    /// dependants, whose `afterok` can no longer be met, are cancelled and submitted again after it.
+    private func retry(_ session: inout SlurmSession, _ index: Int, state: SlurmClient.JobState, sinks: [FanOutEventSink]) {
+        let unit = session.units[index]
+        var dependants: Set<Int> = []
+        var grew = true
+        while grew {
+            grew = false
+            for other in session.units.indices where !dependants.contains(other) && session.units[other].status == .submitted {
+                if session.units[other].dependencies.contains(where: { $0 == index || dependants.contains($0) }) {
+                    dependants.insert(other)
+                    grew = true
+                }
+            }
+        }
+        client.cancel(dependants.compactMap { session.units[$0].job })
+        for member in dependants.union([index]) {
+            session.units[member].status = .waiting
+            session.units[member].job = nil
+        }
+        session.units[index].retries += 1
+        let message =
+            "Slurm ended job \(unit.job ?? "?") (\(state.name)); submitting the stage again (retry \(unit.retries + 1) of \(session.retries)), it resumes from its checkpoint"
+        log("\(session.runs[unit.run].name): \(unit.stage): \(message)")
+        sinks[unit.run].receive(RunEvent(.warning, run: session.runs[unit.run].name, stage: unit.stage, message: message))
     }
 
     /// Marks a unit (and the matrix points sharing it) failed, reports it with the job id and log,

@@ -48,6 +48,8 @@ public struct SlurmSession: Codable, Sendable {
         var eventOffset: UInt64
         /// Polls in a row in which Slurm did not know the job.
         var unknownPolls: Int
+        /// Times the unit was submitted again after Slurm ended its job.
+        var retries: Int = 0
     }
 
     var runs: [Run]
@@ -55,6 +57,8 @@ public struct SlurmSession: Codable, Sendable {
     /// Jobs in the queue at once (`--max-jobs`).
     var maxJobs: Int
     var keepGoing: Bool
+    /// Times a stage is submitted again after Slurm ended its job (`--retries`).
+    var retries: Int = 0
     /// The cache directory.
     var cache: String
     /// True once every run was finalised (summary, output links, `run-finished`).
