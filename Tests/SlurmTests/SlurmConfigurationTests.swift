@@ -1,7 +1,8 @@
-@testable import AvatarFlow
 import EngineTestStages
 import Foundation
 import Testing
+
+@testable import AvatarFlow
 
 /// `resources:` and `executor:` blocks: parsed, validated with located diagnostics, turned into
 /// sbatch options. No cluster needed.

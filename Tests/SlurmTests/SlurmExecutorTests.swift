@@ -196,7 +196,9 @@ import Testing
         let again = try workspace.run(["run", "p.yaml", "--executor", "slurm", "--runs", "runs"], name: "again")
         #expect(again.status == 0, "\(again.error)")
         let resumedRun = try #require(try workspace.runDirectories("resume").last)
-        let resumedFrom = Int(try String(contentsOf: resumedRun.appendingPathComponent("outputs/result/resumed.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        let resumedFrom = Int(
+            try String(contentsOf: resumedRun.appendingPathComponent("outputs/result/resumed.txt"), encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines))
         #expect((resumedFrom ?? 0) >= 5)
         #expect(try String(contentsOf: resumedRun.appendingPathComponent("outputs/result/value.txt"), encoding: .utf8) == "41\n")
         #expect(try workspace.manifest(resumedRun, "count")["job"] as? String != job)
@@ -224,7 +226,8 @@ import Testing
         let manifest = try workspace.manifest(run, "count")
         #expect(manifest["status"] as? String == "ran")
         #expect(manifest["job"] as? String != killed)
-        let resumedFrom = Int(try String(contentsOf: run.appendingPathComponent("outputs/result/resumed.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        let resumedFrom = Int(
+            try String(contentsOf: run.appendingPathComponent("outputs/result/resumed.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
         #expect((resumedFrom ?? 0) >= 5)
     }
 

@@ -20,7 +20,9 @@ enum LocalCluster {
         guard let result = try? command("/bin/bash", [script, "start"]), result.status == 0 else {
             return .failure(
                 ClusterUnavailable(
-                    description: "no Slurm cluster answers and `scripts/slurm-local.sh start` failed; start it by hand (it needs root for apt-get and the daemons) and see /tmp/avatarflow-slurm/log"))
+                    description:
+                        "no Slurm cluster answers and `scripts/slurm-local.sh start` failed; start it by hand (it needs root for apt-get and the daemons) and see /tmp/avatarflow-slurm/log"
+                ))
         }
         return .success(())
     }()

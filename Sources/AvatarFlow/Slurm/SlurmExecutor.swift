@@ -130,7 +130,8 @@ public struct SlurmExecutor: Sendable {
                 if owner == nil {
                     let specFile = try writeJobSpec(
                         stage, plan: plan, runName: runName, runDirectory: runDirectory, force: forced.contains(stage.name),
-                        externalDigests: externalDigests, manifestOf: { producer in
+                        externalDigests: externalDigests,
+                        manifestOf: { producer in
                             if let producerUnit = unitOf[producer] {
                                 let ownerUnit = session.units[session.units[producerUnit].owner ?? producerUnit]
                                 return session.stageDirectory(ownerUnit).appendingPathComponent("manifest.json").path
@@ -263,7 +264,9 @@ public struct SlurmExecutor: Sendable {
                 writeManifest(
                     session, session.units[index], status: "submitted",
                     message: "Slurm job \(job)\(pending.isEmpty ? "" : " after job \(pending.joined(separator: ", "))")", record: nil)
-                log("\(session.runs[unit.run].name): \(unit.stage) submitted as Slurm job \(job)\(pending.isEmpty ? "" : " (after \(pending.joined(separator: ", ")))")")
+                log(
+                    "\(session.runs[unit.run].name): \(unit.stage) submitted as Slurm job \(job)\(pending.isEmpty ? "" : " (after \(pending.joined(separator: ", ")))")"
+                )
             } catch {
                 fail(&session, index, message: "\(error)", sinks: sinks)
             }
@@ -297,7 +300,9 @@ public struct SlurmExecutor: Sendable {
             for follower in session.units.indices where session.units[follower].owner == index {
                 session.units[follower].status = .succeeded
                 let shared = session.units[follower]
-                writeManifest(session, shared, status: "cached", message: "computed by Slurm job \(unit.job ?? "?") of run \(session.runs[unit.run].name)", record: record)
+                writeManifest(
+                    session, shared, status: "cached", message: "computed by Slurm job \(unit.job ?? "?") of run \(session.runs[unit.run].name)", record: record
+                )
                 sinks[shared.run].receive(RunEvent(.cached, run: session.runs[shared.run].name, stage: shared.stage, cacheKey: record.cacheKey))
             }
             return
@@ -380,7 +385,9 @@ public struct SlurmExecutor: Sendable {
             }
         }
         let reason = "upstream stage '\(unit.stage)' failed\(job.map { " (Slurm job \($0))" } ?? "")"
-        skip(&session, doomed.subtracting([index]).filter { session.units[$0].status == .waiting || session.units[$0].status == .submitted }, reason: reason, sinks: sinks)
+        skip(
+            &session, doomed.subtracting([index]).filter { session.units[$0].status == .waiting || session.units[$0].status == .submitted }, reason: reason,
+            sinks: sinks)
         if !session.keepGoing {
             stopAll(&session, sinks: sinks, reason: "the run stopped after a failure (use --keep-going to continue independent stages)")
         }

@@ -88,7 +88,8 @@ public struct StageResources: Sendable, Hashable, Codable, CustomStringConvertib
                 guard let minutes = Self.parseTime(text) else {
                     diagnostics.append(
                         .error(
-                            .parameterType, at: location, "\(stage).resources.time must be a duration such as 90 (minutes), 2h, 1:30:00 or 1-12:00:00, got '\(text)'",
+                            .parameterType, at: location,
+                            "\(stage).resources.time must be a duration such as 90 (minutes), 2h, 1:30:00 or 1-12:00:00, got '\(text)'",
                             hint: "at least one minute; Slurm ends the job when it runs longer"))
                     continue
                 }
