@@ -132,6 +132,11 @@ struct Validate: ParsableCommand {
                     diagnostics += error.diagnostics.filter { !diagnostics.contains($0) }
                 }
             }
+            do {
+                _ = try SlurmSettings.resolve(for: base)
+            } catch let error as PipelineValidationError {
+                diagnostics += error.diagnostics
+            }
             if !diagnostics.isEmpty { throw PipelineValidationError(diagnostics) }
             let points = Matrix.points(of: base.matrix).count
             print("\(pipeline.file): ok (\(stageCount) stages\(points > 1 ? ", \(points) matrix points" : ""))")

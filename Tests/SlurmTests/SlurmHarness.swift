@@ -15,8 +15,8 @@ enum LocalCluster {
     }
 
     private static let started: Result<Void, ClusterUnavailable> = {
-        if (try? command("/usr/bin/env", ["sinfo", "-h"]).status) == 0 { return .success(()) }
         let script = repository.appendingPathComponent("scripts/slurm-local.sh").path
+        if (try? command("/bin/bash", [script, "status"]).status) == 0 { return .success(()) }
         guard let result = try? command("/bin/bash", [script, "start"]), result.status == 0 else {
             return .failure(
                 ClusterUnavailable(
@@ -100,11 +100,22 @@ final class SlurmWorkspace {
         return process
     }
 
-    /// Runs the testbed CLI to its end.
-    func run(_ arguments: [String], name: String = "cli") throws -> (status: Int32, output: String, error: String) {
+    /// Runs the testbed CLI to its end; after `timeout` seconds it is interrupted (the driver then
+    /// cancels its jobs), so a stuck cluster fails the test instead of hanging the suite.
+    func run(_ arguments: [String], name: String = "cli", timeout: Double = 120) throws -> (status: Int32, output: String, error: String) {
         let process = try launch(arguments, name: name)
-        process.waitUntilExit()
+        finish(process, timeout: timeout)
         return (process.terminationStatus, text("\(name).out"), text("\(name).err"))
+    }
+
+    /// Waits for `process`; interrupts it after `timeout` seconds and records that as a test failure.
+    func finish(_ process: Process, timeout: Double = 120) {
+        if !waitFor(timeout, { !process.isRunning }) {
+            Issue.record("the CLI did not finish within \(timeout) s; interrupting it (is the Slurm node up? sinfo)")
+            process.interrupt()
+            if !waitFor(10, { !process.isRunning }) { process.terminate() }
+        }
+        process.waitUntilExit()
     }
 
     func text(_ name: String) -> String {
