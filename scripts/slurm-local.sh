@@ -20,6 +20,12 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# True when the daemon's pid file names a live process of that name (a stale pid may be reused).
+running() {
+  local pidfile="$scratch/$1.pid"
+  [ -f "$pidfile" ] && [ "$(cat "/proc/$(cat "$pidfile")/comm" 2>/dev/null)" = "$1" ]
+}
+
 node_up() {
   sinfo -h -o %T 2>/dev/null | grep -Eq '^(idle|mixed|allocated|completing)'
 }
@@ -87,8 +93,8 @@ start() {
     as_root munged --force 2>/dev/null || as_root munged
     touch "$scratch/munged.started-here"
   fi
-  [ -f "$scratch/slurmctld.pid" ] && kill -0 "$(cat "$scratch/slurmctld.pid")" 2>/dev/null || as_root slurmctld
-  [ -f "$scratch/slurmd.pid" ] && kill -0 "$(cat "$scratch/slurmd.pid")" 2>/dev/null || as_root slurmd
+  running slurmctld || as_root slurmctld
+  running slurmd || as_root slurmd
   for _ in $(seq 1 60); do
     if node_up; then
       echo "slurm-local: node $(hostname -s) is up (logs: $scratch/log)"
@@ -103,11 +109,10 @@ start() {
 
 stop() {
   for daemon in slurmd slurmctld; do
-    local pidfile="$scratch/$daemon.pid"
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-      as_root kill "$(cat "$pidfile")"
+    if running "$daemon"; then
+      as_root kill "$(cat "$scratch/$daemon.pid")"
       for _ in $(seq 1 40); do
-        kill -0 "$(cat "$pidfile")" 2>/dev/null || break
+        running "$daemon" || break
         sleep 0.25
       done
     fi
