@@ -233,7 +233,7 @@ import Testing
 
     @Test func aThreePointMatrixRunsItsPointsConcurrentlyAndSharesTheUpstreamJob() throws {
         let workspace = try SlurmWorkspace()
-        try workspace.write("p.yaml", Self.sweepPipeline(seconds: 2))
+        try workspace.write("p.yaml", Self.sweepPipeline(seconds: 3))
         let result = try workspace.run(["run", "p.yaml", "--executor", "slurm", "--runs", "runs"])
         #expect(result.status == 0, "\(result.error)")
         let runs = try workspace.runDirectories("sweep-label=")
