@@ -46,6 +46,12 @@ struct SlurmConfigurationTests {
         #expect(plan.stage("two")?.resources.sbatchArguments == ["--cpus-per-task=4", "--mem=8192M", "--time=1:30:00", "--gres=gpu:1"])
     }
 
+    @Test func aStageWithoutDeclaredResourcesAsksForTheDefaultJob() throws {
+        #expect(registry["test.slow"]?.resources == StageResources())
+        #expect(StageResources().sbatchArguments == ["--cpus-per-task=1", "--mem=2048M", "--time=1:00:00"])
+        #expect(StageResources(partition: "gpu").sbatchArguments.last == "--partition=gpu")
+    }
+
     @Test func timeAndMemoryAcceptSlurmsSpellings() {
         #expect(StageResources.parseTime("90") == 90)
         #expect(StageResources.parseTime("2h") == 120)
