@@ -53,7 +53,7 @@ import Testing
         pipeline: resume
         stages:
           one: {use: test.emit, with: {value: 1}}
-          count: {use: test.checkpointed, in: {number: one.number}, with: {steps: 40, seconds_per_step: 0.1}}
+          count: {use: test.checkpointed, in: {number: one.number}, with: {steps: 60, seconds_per_step: 0.1}}
         outputs:
           result: count.number
         """
@@ -200,7 +200,7 @@ import Testing
             try String(contentsOf: resumedRun.appendingPathComponent("outputs/result/resumed.txt"), encoding: .utf8).trimmingCharacters(
                 in: .whitespacesAndNewlines))
         #expect((resumedFrom ?? 0) >= 5)
-        #expect(try String(contentsOf: resumedRun.appendingPathComponent("outputs/result/value.txt"), encoding: .utf8) == "41\n")
+        #expect(try String(contentsOf: resumedRun.appendingPathComponent("outputs/result/value.txt"), encoding: .utf8) == "61\n")
         #expect(try workspace.manifest(resumedRun, "count")["job"] as? String != job)
     }
 
