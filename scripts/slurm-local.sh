@@ -115,6 +115,9 @@ stop() {
         running "$daemon" || break
         sleep 0.25
       done
+      # A daemon started from a process that blocks SIGTERM (e.g. a test runner's thread) inherits
+      # the blocked mask and never sees the TERM: end it for good.
+      if running "$daemon"; then as_root kill -KILL "$(cat "$scratch/$daemon.pid")"; fi
     fi
   done
   if [ -f "$scratch/munged.started-here" ] && [ -f /run/munge/munged.pid ]; then
