@@ -57,7 +57,10 @@ struct AvatarFlowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "avatarflow",
         abstract: "Run head-avatar experiments declared as YAML pipelines of typed stages.",
-        subcommands: [Run.self, Validate.self, Explain.self, Graph.self, Stages.self, Cache.self, Report.self, Compare.self])
+        subcommands: [
+            Run.self, Status.self, Validate.self, Explain.self, Graph.self, Stages.self, Cache.self, Report.self, Compare.self,
+            SlurmStageCommand.self,
+        ])
 }
 
 /// `avatarflow run FILE`.
@@ -65,7 +68,12 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a pipeline (every matrix point), reusing cached stages.")
 
     @OptionGroup var pipeline: PipelineOptions
-    @Option(help: "Stages executed at once.") var jobs: Int = 2
+    @Option(help: "Stages executed at once (local executor).") var jobs: Int = 2
+    @Option(help: "local (threads on this machine) or slurm (one sbatch job per stage; see docs/slurm.md).") var executor: Executor = .local
+    @Option(help: "Slurm jobs in the queue at once, over every matrix point.") var maxJobs: Int = 100
+    @Flag(help: "Submit the Slurm jobs and exit; follow them with `avatarflow status RUN_DIR`.") var detach = false
+    @Option(help: "Submit a stage again when Slurm ends its job (time limit, preemption, node failure, scancel); it resumes from its checkpoint.")
+    var retries: Int = 0
     @Flag(help: "Re-run every stage, ignoring the cache.") var force = false
     @Option(help: "Re-run this stage and everything downstream of it.") var from: String?
     @Option(help: "Run only this stage and what it needs.") var until: String?
@@ -78,6 +86,8 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (stages executed at once), not \(jobs)") }
+        guard maxJobs >= 1 else { throw ValidationError("--max-jobs must be at least 1 (Slurm jobs queued at once), not \(maxJobs)") }
+        guard retries >= 0 else { throw ValidationError("--retries must be 0 or more, not \(retries)") }
     }
 
     func run() async throws {
@@ -87,7 +97,8 @@ struct Run: AsyncParsableCommand {
             if let events { sinks.append(try JSONLinesEventWriter(url: URL(fileURLWithPath: events))) }
             let reportWriter = report ? ReportWriterSink(context: CLIRegistry.reportContext) : nil
             if let reportWriter { sinks.append(reportWriter) }
-            sinks.append(InterruptReporter())
+            // The Slurm driver handles SIGINT/SIGTERM itself (it cancels its jobs).
+            if executor == .local { sinks.append(InterruptReporter()) }
             let base = try pipeline.load()
             let points = Matrix.points(of: base.matrix)
             let store = try ArtifactStore(root: pipeline.cacheURL)
@@ -101,11 +112,27 @@ struct Run: AsyncParsableCommand {
             }
             var failures: [String] = []
             let components = CLIRegistry.host.environmentComponents()
-            for (plan, name) in plans {
-                let options = RunOptions(
+            let runOptions = plans.map { plan, name in
+                RunOptions(
                     jobs: jobs, force: force, from: from, until: until, keepGoing: keepGoing,
                     runsDirectory: URL(fileURLWithPath: runs), runName: name, environmentComponents: components)
-                let result = try await runner.run(plan, options: options)
+            }
+            if detach && executor != .slurm { throw ValidationError("--detach needs --executor slurm") }
+            var slurmResults: [RunResult]?
+            if executor == .slurm {
+                if plans.count > 1 { sinks[0] = MatrixLabelSink(base: sinks[0], pipeline: base.name) }
+                slurmResults = try await SlurmDriver.run(
+                    zip(plans.map(\.0), runOptions).map { ($0, $1) }, store: store, sink: FanOutEventSink(sinks), maxJobs: maxJobs,
+                    retries: retries, detach: detach)
+                guard slurmResults != nil else { return }
+            }
+            for (index, (plan, name)) in plans.enumerated() {
+                let result: RunResult
+                if let slurmResults {
+                    result = slurmResults[index]
+                } else {
+                    result = try await runner.run(plan, options: runOptions[index])
+                }
                 print("run directory: \(result.runDirectory.path)")
                 if report { print("  report: \(result.runDirectory.appendingPathComponent(RunDirectory.reportFileName).path)") }
                 if let tensorboard {
@@ -118,7 +145,7 @@ struct Run: AsyncParsableCommand {
                 }
                 if !result.succeeded {
                     failures.append(name)
-                    if !keepGoing { break }
+                    if !keepGoing && slurmResults == nil { break }
                 }
             }
             for problem in reportWriter?.problems ?? [] { FileHandle.standardError.write(Data("warning: report: \(problem)\n".utf8)) }
@@ -151,6 +178,11 @@ struct Validate: ParsableCommand {
                 } catch let error as PipelineValidationError {
                     diagnostics += error.diagnostics.filter { !diagnostics.contains($0) }
                 }
+            }
+            do {
+                _ = try SlurmSettings.resolve(for: base)
+            } catch let error as PipelineValidationError {
+                diagnostics += error.diagnostics
             }
             if !diagnostics.isEmpty { throw PipelineValidationError(diagnostics) }
             let points = Matrix.points(of: base.matrix).count

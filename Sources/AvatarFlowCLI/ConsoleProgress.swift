@@ -37,7 +37,8 @@ public final class ConsoleProgress: RunEventSink, @unchecked Sendable {
         switch event.kind {
         case .runStarted: permanent = "run \(event.run): \(event.message ?? "")"
         case .started:
-            live[stage] = Live(started: Date())
+            // The event's own time: a Slurm job's events reach the driver a moment after they happen.
+            live[stage] = Live(started: Date(timeIntervalSince1970: event.time))
             order.append(stage)
             if !interactive { permanent = "\(stage) started" }
         case .progress:

@@ -15,6 +15,7 @@ enum StageCatalogue {
             for field in stage.fields {
                 text += "    with \(field.name) = \(field.defaultValue)  [\(field.typeDescription)] — \(field.doc)\n"
             }
+            text += "    resources \(stage.resources)  (per job with --executor slurm; override with `resources:`)\n"
             text += "\n"
         }
         return text
@@ -29,13 +30,14 @@ enum StageCatalogue {
             var inputs: [StagePort]
             var outputs: [StagePort]
             var parameters: [ParameterField]
+            var resources: StageResources
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let entries = stages.map {
             Entry(
                 id: $0.id, version: $0.version, summary: $0.summary, inputs: $0.inputs,
-                outputs: $0.outputs, parameters: $0.fields)
+                outputs: $0.outputs, parameters: $0.fields, resources: $0.resources)
         }
         return String(decoding: (try? encoder.encode(entries)) ?? Data("[]".utf8), as: UTF8.self)
     }

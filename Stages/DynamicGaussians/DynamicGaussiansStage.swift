@@ -98,6 +98,9 @@ public struct DynamicGaussiansStage: Stage {
     public static let id = "gaussians.dynamic"
     /// Output version (2: the avatar folder holds `ply/`).
     public static let version = 2
+    /// A trainer: several cores for its thread pool, room for its Gaussians or grids, a long time limit
+    /// (it checkpoints, so a job ended by the limit resumes in the next one). See docs/slurm.md.
+    public static let resources = StageResources(cpus: 4, memoryMiB: 8192, timeMinutes: 12 * 60)
     public static let summary = "Gaussian Head Avatar: MLP-deformed neutral Gaussians, C-channel feature image and super-resolution."
     public static let inputs = [
         StagePort("init", .guidance, doc: "Guidance artifact: neutral mesh, features, landmarks, four MLPs (guidance.sdf-dmtet or guidance.template)."),

@@ -83,6 +83,9 @@ public struct SDFGuidanceStage: Stage {
 
     public static let id = "guidance.sdf-dmtet"
     public static let version = 1
+    /// A trainer: several cores for its thread pool, room for its Gaussians or grids, a long time limit
+    /// (it checkpoints, so a job ended by the limit resumes in the next one). See docs/slurm.md.
+    public static let resources = StageResources(cpus: 4, memoryMiB: 8192, timeMinutes: 12 * 60)
     public static let summary = "GHA mesh guidance: SDF + DMTet mesh with expression/pose deformation and colour MLPs (eq. 9–14)."
     public static let inputs = [
         StagePort("frames", .frameSet, doc: "Matted RGBA frames (RGB over white, A = silhouette) with camera calibrations."),

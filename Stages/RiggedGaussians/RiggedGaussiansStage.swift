@@ -88,6 +88,9 @@ public struct RiggedGaussiansStage: Stage {
 
     public static let id = "gaussians.rigged"
     public static let version = 2
+    /// A trainer: several cores for its thread pool, room for its Gaussians or grids, a long time limit
+    /// (it checkpoints, so a job ended by the limit resumes in the next one). See docs/slurm.md.
+    public static let resources = StageResources(cpus: 4, memoryMiB: 8192, timeMinutes: 12 * 60)
     public static let summary = "GaussianAvatars: Gaussians rigged to head-model triangles, densified with binding inheritance."
     public static let inputs = [
         StagePort("frames", .frameSet, doc: "Matted RGBA frames with camera calibrations."),

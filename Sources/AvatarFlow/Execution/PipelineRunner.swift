@@ -92,7 +92,7 @@ public struct PipelineRunner: Sendable {
                     let force = forced.contains(stage.name)
                     group.addTask {
                         let outcome = await execute(
-                            stage, key: key, inputs: inputs, force: force, plan: plan,
+                            stage, key: key, inputs: inputs, force: force, pipeline: (plan.spec.name, plan.spec.directory),
                             runName: runName, runDirectory: runDirectory, sink: sink)
                         return (stage.name, outcome)
                     }
@@ -120,7 +120,7 @@ public struct PipelineRunner: Sendable {
         var sources: [String: String]
     }
 
-    private func resolveInputs(
+    func resolveInputs(
         _ stage: ExecutionPlan.PlannedStage, plan: ExecutionPlan, outcomes: [String: StageOutcome],
         externalDigests: [String: String]
     ) -> ResolvedInputs {
@@ -141,9 +141,12 @@ public struct PipelineRunner: Sendable {
         return resolved
     }
 
-    private func execute(
-        _ stage: ExecutionPlan.PlannedStage, key: CacheKey, inputs: ResolvedInputs, force: Bool, plan: ExecutionPlan,
-        runName: String, runDirectory: RunDirectory, sink: FanOutEventSink
+    /// Executes one stage under its key's lock: reuses a result committed meanwhile, otherwise runs
+    /// it in a fresh workspace and commits atomically; writes its manifest and events. The local
+    /// executor calls it per stage, and so does a Slurm job (`SlurmStageJob`).
+    func execute(
+        _ stage: ExecutionPlan.PlannedStage, key: CacheKey, inputs: ResolvedInputs, force: Bool,
+        pipeline: (name: String, directory: URL), runName: String, runDirectory: RunDirectory, sink: FanOutEventSink
     ) async -> StageOutcome {
         let store = self.store
         let result: Result<StageOutcome, Error> = await Self.onDedicatedThread {
@@ -159,7 +162,7 @@ public struct PipelineRunner: Sendable {
                 inputs: inputs.directories, outputs: outputs,
                 workDirectory: stageDirectory.appendingPathComponent("work"),
                 checkpointDirectory: try store.checkpointDirectory(key: key.value),
-                pipelineDirectory: plan.spec.directory,
+                pipelineDirectory: pipeline.directory,
                 logFile: stageDirectory.appendingPathComponent("log.txt"), sink: sink)
             context.log("cache key \(key.value)")
             context.log("key material \(key.material)")
@@ -188,7 +191,7 @@ public struct PipelineRunner: Sendable {
         runDirectory.recordStage(stage, outcome: outcome, inputs: inputs.sources)
         switch result {
         case .success(let value):
-            store.remember(value.record!, pipeline: plan.spec.name, stage: stage.name)
+            store.remember(value.record!, pipeline: pipeline.name, stage: stage.name)
             if case .cached = value {
                 sink.receive(RunEvent(.cached, run: runName, stage: stage.name, cacheKey: key.value))
             } else {

@@ -5,6 +5,8 @@ import Foundation
 public struct RunDirectory: Sendable {
     /// The directory.
     public let url: URL
+    /// The Slurm job executing stages of this run in this process, recorded in their manifests.
+    var job: String? = nil
 
     /// The event log every run keeps (JSON lines, as `--events FILE` writes): reports and
     /// `compare` read training curves, timings and warnings from it after the run.
@@ -36,7 +38,7 @@ public struct RunDirectory: Sendable {
                 path: url.path, message: "cannot create the run directory: \(error.localizedDescription)",
                 fix: "choose a writable location with --runs DIR")
         }
-        return RunDirectory(url: url)
+        return RunDirectory(url: url, job: nil)
     }
 
     /// The resolved pipeline as YAML, with every stage's complete parameters (defaults included).
@@ -69,6 +71,8 @@ public struct RunDirectory: Sendable {
         var message: String?
         var inputs: [String: String]
         var record: StageRecord?
+        /// The Slurm job that executed the stage (nil for local runs).
+        var job: String? = nil
     }
 
     /// Writes `stages/<name>/manifest.json`.
@@ -80,7 +84,8 @@ public struct RunDirectory: Sendable {
         case .failed(let error): (status, message) = ("failed", error)
         case .skipped(let reason): (status, message) = ("skipped", reason)
         }
-        let manifest = StageManifest(stage: stage.descriptor.id, status: status, message: message, inputs: inputs, record: outcome.record)
+        let manifest = StageManifest(
+            stage: stage.descriptor.id, status: status, message: message, inputs: inputs, record: outcome.record, job: job)
         try? ArtifactStore.writeJSON(manifest, to: stageDirectory(stage.name).appendingPathComponent("manifest.json"))
     }
 

@@ -15,6 +15,8 @@ public struct ExecutionPlan: Sendable {
         public var inputs: [String: ArtifactReference]
         /// Names of the stages this one reads from.
         public var dependencies: [String]
+        /// Cluster resources: the stage's defaults with the pipeline's `resources:` applied.
+        public var resources: StageResources = StageResources()
         /// Where the stage is declared.
         public var location: SourceLocation
     }

@@ -108,10 +108,11 @@ public struct PipelineValidator: Sendable {
                             ?? "add `in: {\(port.name): <stage>.<port>}` with a \(port.type) producer"))
             }
             let parameters = resolveParameters(stage, descriptor, diagnostics: &diagnostics)
+            let resources = descriptor.resources.overridden(by: stage.resources, stage: stage.name, diagnostics: &diagnostics)
             planned.append(
                 .init(
                     name: stage.name, descriptor: descriptor, parameters: parameters, inputs: inputs,
-                    dependencies: Array(Set(dependencies)).sorted(), location: stage.location))
+                    dependencies: Array(Set(dependencies)).sorted(), resources: resources, location: stage.location))
         }
 
         for input in spec.inputs {

@@ -9,8 +9,8 @@ public struct PipelineLoader: Sendable {
     /// Paths for pipeline inputs from `--input name=path`.
     public var inputPaths: [String: URL]
 
-    static let topLevelKeys = ["pipeline", "summary", "abstract", "extends", "params", "inputs", "stages", "outputs", "matrix"]
-    static let stageKeys = ["use", "in", "with", "summary"]
+    static let topLevelKeys = ["pipeline", "summary", "abstract", "extends", "params", "inputs", "stages", "outputs", "matrix", "executor"]
+    static let stageKeys = ["use", "in", "with", "summary", "resources"]
 
     /// Creates a loader.
     public init(overrides: [Override] = [], inputPaths: [String: URL] = [:]) {
@@ -342,7 +342,7 @@ public struct PipelineLoader: Sendable {
                     name: entry.key, use: use?.value.scalarText ?? "",
                     useLocation: use?.value.location ?? entry.keyLocation, bindings: bindings,
                     with: mapping(entry.value["with"], what: "with", diagnostics: &diagnostics),
-                    location: entry.keyLocation))
+                    location: entry.keyLocation, resources: entry.value["resources"]))
         }
 
         var outputs: [PipelineSpec.Output] = []

@@ -70,6 +70,8 @@ public struct PipelineSpec: Sendable {
         public var with: [ConfigNode.Entry]
         /// Where the stage's name is written.
         public var location: SourceLocation
+        /// The `resources:` mapping (cluster request overrides), if any.
+        public var resources: ConfigNode? = nil
     }
 
     /// A declared pipeline output.

@@ -20,12 +20,20 @@ public protocol Stage: Sendable {
     static var inputs: [StagePort] { get }
     /// Typed output ports; each becomes one committed artifact directory.
     static var outputs: [StagePort] { get }
+    /// What one execution needs on a cluster node (the Slurm executor's job request); a pipeline
+    /// overrides it per stage under `resources:`. Defaults to `StageResources()`.
+    static var resources: StageResources { get }
 
     /// Creates the stage (stages hold no state between runs).
     init()
 
     /// Reads `context.input(…)`, writes every `context.output(…)`; throws a typed error on bad input.
     func run(_ context: StageContext, _ parameters: Parameters) throws
+}
+
+extension Stage {
+    /// 1 core, 2 GiB, one hour, no GPU: enough for the small stages.
+    public static var resources: StageResources { StageResources() }
 }
 
 /// A stage's parameters: a `ParameterGroup` whose stored properties are `@Param` declarations (and

@@ -14,6 +14,8 @@ public struct StageDescriptor: Sendable {
     public let outputs: [StagePort]
     /// Parameter schema.
     public let fields: [ParameterField]
+    /// Default cluster resources of one execution.
+    public let resources: StageResources
     /// Stored properties of the stage's `Parameters` that are not declared with `@Param` (a bug in
     /// the stage: pipelines cannot set them); empty for a well-formed stage.
     public let undeclaredParameterProperties: [String]
@@ -27,6 +29,7 @@ public struct StageDescriptor: Sendable {
         summary = S.summary
         inputs = S.inputs
         outputs = S.outputs
+        resources = S.resources
         let fields = S.Parameters.fields
         self.fields = fields
         undeclaredParameterProperties = ParameterSchema.undeclaredProperties(of: S.Parameters.self)
