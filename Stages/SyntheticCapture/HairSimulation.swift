@@ -18,7 +18,14 @@ public struct HairSimulation: Sendable {
     public private(set) var particles: [SIMD3<Float>]
     var previous: [SIMD3<Float>]
     static let gravity = SIMD3<Float>(0, -9.81, 0)
-    static let damping: Float = 0.96
+    /// Velocity kept per substep (4 substeps per frame): 0.96 for the talking capture's short hair,
+    /// higher for hair that swings longer.
+    public var damping: Float = 0.96
+    /// An optional ellipsoid around the shoulders (rest centre and radii, metres, moved by the body
+    /// offset of each step) that long hair collides with; nil for short hair.
+    public var shoulders: (center: SIMD3<Float>, radii: SIMD3<Float>)?
+    /// Segments per card.
+    static let segments = 6
     static let substeps = 4
     static let cranium = (center: SIMD3<Float>(0, 0.012, -0.008), radii: SIMD3<Float>(0.088, 0.124, 0.11))
     static let neck = (centerZ: Float(-0.025), radiusX: Float(0.062), radiusZ: Float(0.062))
@@ -40,8 +47,8 @@ public struct HairSimulation: Sendable {
             if roots.allSatisfy({ simdLength(template[$0] - template[v]) > 0.012 }) { roots.append(v) }
         }
         rootVertices = roots
-        segmentCount = 6
-        segmentLength = hairLength / 6
+        segmentCount = Self.segments
+        segmentLength = hairLength / Float(Self.segments)
         var start: [SIMD3<Float>] = []
         for v in roots {
             for i in 0...6 {
@@ -53,8 +60,11 @@ public struct HairSimulation: Sendable {
     }
 
     /// Advances the simulation by one frame of `frameDuration` seconds with the head's posed
-    /// vertices, normals and rigid head transform (model space to world).
-    public mutating func step(frameDuration: Float, vertices: [SIMD3<Float>], normals: [SIMD3<Float>], head: RigidTransform) {
+    /// vertices, normals and rigid head transform (model space to world); `bodyOffset` is the
+    /// translation of the shoulders (for the shoulder collision).
+    public mutating func step(
+        frameDuration: Float, vertices: [SIMD3<Float>], normals: [SIMD3<Float>], head: RigidTransform, bodyOffset: SIMD3<Float> = .zero
+    ) {
         let h = frameDuration / Float(Self.substeps)
         let toHead = head.inverse
         let n = segmentCount + 1
@@ -65,7 +75,7 @@ public struct HairSimulation: Sendable {
                 particles[base] = root
                 previous[base] = root
                 for i in 1..<n {
-                    let velocity = (particles[base + i] - previous[base + i]) * Self.damping
+                    let velocity = (particles[base + i] - previous[base + i]) * damping
                     previous[base + i] = particles[base + i]
                     particles[base + i] += velocity + Self.gravity * h * h
                 }
@@ -75,6 +85,9 @@ public struct HairSimulation: Sendable {
                         let offset = particles[base + i] - particles[base + i - 1]
                         particles[base + i] = particles[base + i - 1] + simdNormalize(offset) * segmentLength
                         particles[base + i] = collide(particles[base + i], toHead: toHead, head: head)
+                        if let shoulders {
+                            particles[base + i] = Self.pushOut(particles[base + i], center: shoulders.center + bodyOffset, radii: shoulders.radii)
+                        }
                     }
                 }
             }
@@ -101,6 +114,13 @@ public struct HairSimulation: Sendable {
             }
         }
         return moved ? head.apply(q) : p
+    }
+
+    /// Moves a point inside an axis-aligned ellipsoid radially onto its surface.
+    static func pushOut(_ p: SIMD3<Float>, center: SIMD3<Float>, radii: SIMD3<Float>) -> SIMD3<Float> {
+        let scaled = (p - center) / radii
+        let r = simdLength(scaled)
+        return r < 1 && r > 0 ? center + scaled / r * radii : p
     }
 
     /// Ribbon geometry of the cards: two vertices per particle offset sideways along the scalp,

@@ -24,6 +24,16 @@ public struct SyntheticCaptureConfiguration: Sendable, Codable, Equatable {
     /// period 4 s); 0 keeps the subject seated. Estimating a background plate as the temporal
     /// median needs every part of the subject to move off every pixel at some point.
     public var sway: Float = 0
+    /// What the subject does (`talking`, `hair-swing`, `expressive`); each has its own held-out sequence.
+    public var motion: SyntheticMotion = .talking
+    /// Amplitude in metres of a slow, smooth hand-held motion of the training cameras (sums of
+    /// 0.1–0.35 Hz sinusoids on the eye and a third of it on the look-at point); 0 = tripods.
+    /// The true per-frame cameras are in groundtruth/<sequence>/cameras.f32.
+    public var handheld: Float = 0
+    /// Write the training cameras' images as H.264 MP4 files (`<camera>.mp4`, as from a phone)
+    /// instead of PNG folders, with their background plates only under groundtruth/ — the
+    /// own-video test clip. Lossless PNGs stay in groundtruth/<sequence>/images/.
+    public var video: Bool = false
 
     /// Creates the default configuration.
     public init() {}
@@ -42,5 +52,6 @@ public struct SyntheticCaptureConfiguration: Sendable, Codable, Equatable {
         try check(framesPerSecond >= 1 && framesPerSecond <= 240, "framesPerSecond must be in 1…240, got \(framesPerSecond)")
         try check((1...4).contains(supersampling), "supersampling must be in 1…4, got \(supersampling)")
         try check(sway >= 0 && sway <= 0.5, "sway must be in 0…0.5 m, got \(sway)")
+        try check(handheld >= 0 && handheld <= 0.2, "handheld must be in 0…0.2 m, got \(handheld)")
     }
 }

@@ -5,8 +5,10 @@ import HeadModel
 /// The SyntheticCapture stage family.
 public enum SyntheticCaptureStages {
     /// Every stage of the family, for the catalogue.
-    public static let all: [any Stage.Type] = [SyntheticCaptureStage.self, GroundTruthLandmarksStage.self]
+    public static let all: [any Stage.Type] = [SyntheticCaptureStage.self, GroundTruthLandmarksStage.self, RegionMasksStage.self]
 }
+
+extension SyntheticMotion: ParameterChoice {}
 
 /// `synthetic.capture`: renders the embedded default data set — a deterministic multi-view
 /// capture of a procedural head (expressions, head motion, swinging hair, background plates,
@@ -38,6 +40,18 @@ public struct SyntheticCaptureStage: Stage {
             "Amplitude in metres of a slow sideways sway of the whole subject (period 4 s); 0 keeps it seated. Plate-free matting needs motion.", range: 0...0.5
         )
         public var sway: Double = 0
+        @Param(
+            "What the subject does: talking (the default), hair-swing (turns, shakes and nods with long swinging hair) or expressive (strong expressions). Each has its own held-out sequence."
+        )
+        public var motion: SyntheticMotion = .talking
+        @Param(
+            "Amplitude in metres of slow, smooth hand-held motion of the training cameras (true per-frame cameras in groundtruth/<sequence>/cameras.f32); 0 = tripods.",
+            range: 0...0.2)
+        public var handheld: Double = 0
+        @Param(
+            "Write the training cameras as H.264 <camera>.mp4 files (plates only under groundtruth/): with cameras 1 and held_out_cameras 0, the monocular own-video test clip."
+        )
+        public var video: Bool = false
 
         /// Every parameter at its default.
         public init() {}
@@ -56,6 +70,9 @@ public struct SyntheticCaptureStage: Stage {
             configuration.framesPerSecond = Float(fps)
             configuration.supersampling = supersampling
             configuration.sway = Float(sway)
+            configuration.motion = motion
+            configuration.handheld = Float(handheld)
+            configuration.video = video
             return configuration
         }
     }

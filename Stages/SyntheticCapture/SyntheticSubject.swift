@@ -49,3 +49,33 @@ public struct SyntheticSubject: Sendable {
         noiseSeed = generator.next()
     }
 }
+
+/// How the hair cards of a capture are simulated: length, damping, settling and collisions,
+/// from the subject and the motion preset.
+struct HairStyle: Sendable {
+    /// Card length, metres.
+    var length: Float
+    /// Velocity kept per simulation substep.
+    var damping: Float
+    /// Seconds of settling in the first frame's pose before frame 0.
+    var settlingSeconds: Float
+    /// Whether the cards collide with the shoulders (long hair).
+    var collidesWithShoulders: Bool
+
+    /// The talking and expressive presets keep the subject's hair as drawn (damping 0.96); the
+    /// hair-swing preset grows it to 0.24–0.30 m (to the shoulders), lets it swing longer
+    /// (damping 0.985) and settle for two seconds, colliding with the shoulders.
+    init(subject: SyntheticSubject, motion: SyntheticMotion) {
+        if motion == .hairSwing {
+            length = 0.24 + (subject.hairLength - 0.07)
+            damping = 0.985
+            settlingSeconds = 2
+            collidesWithShoulders = true
+        } else {
+            length = subject.hairLength
+            damping = 0.96
+            settlingSeconds = 1
+            collidesWithShoulders = false
+        }
+    }
+}
