@@ -26,6 +26,12 @@ public struct HairSimulation: Sendable {
     public var shoulders: (center: SIMD3<Float>, radii: SIMD3<Float>)?
     /// Segments per card.
     static let segments = 6
+    /// Full width of a card at its root, metres (tapering to 40 % at the tip).
+    public var width: Float = 0.028
+    /// Offset of the ribbons from the simulated strand along the outward direction, metres.
+    public var lift: Float = 0.0015
+    /// Per card: −1 or +1 when combed to that side of a parting (head x axis), 0 otherwise.
+    let combSides: [Float]
     static let substeps = 4
     static let cranium = (center: SIMD3<Float>(0, 0.012, -0.008), radii: SIMD3<Float>(0.088, 0.124, 0.11))
     static let neck = (centerZ: Float(-0.025), radiusX: Float(0.062), radiusZ: Float(0.062))
@@ -33,7 +39,13 @@ public struct HairSimulation: Sendable {
     /// Chooses card roots on the scalp (Poisson-disk spacing of 1.2 cm, none in front of the crown so
     /// that the face stays visible) and
     /// hangs the cards straight out of the scalp at the given posed vertices.
-    public init(model: HeadModel, vertices: [SIMD3<Float>], normals: [SIMD3<Float>], hairLength: Float, seed: UInt64) {
+    /// `spacing` is the Poisson-disk distance between roots (metres); with a `parting` (x of the
+    /// parting line on the scalp, metres) no root lies within 6 mm of the line on the top of the
+    /// head and the cards there are combed away from it.
+    public init(
+        model: HeadModel, vertices: [SIMD3<Float>], normals: [SIMD3<Float>], hairLength: Float, seed: UInt64, spacing: Float = 0.012,
+        parting: Float? = nil
+    ) {
         var generator = SplitMix64(seed: seed ^ 0x4841_4952)
         let template = model.templatePositions
         var candidates = (0..<model.vertexCount).filter {
@@ -42,11 +54,19 @@ public struct HairSimulation: Sendable {
         for i in stride(from: candidates.count - 1, to: 0, by: -1) {
             candidates.swapAt(i, Int(generator.next() % UInt64(i + 1)))
         }
+        if let parting {
+            candidates.removeAll { abs(template[$0].x - parting) < 0.006 && template[$0].y > 0.04 && template[$0].z > -0.05 }
+        }
         var roots: [Int] = []
-        for v in candidates where roots.count < 220 {
-            if roots.allSatisfy({ simdLength(template[$0] - template[v]) > 0.012 }) { roots.append(v) }
+        let limit = spacing >= 0.012 ? 220 : Int(220 * 0.012 * 0.012 / (spacing * spacing))
+        for v in candidates where roots.count < limit {
+            if roots.allSatisfy({ simdLength(template[$0] - template[v]) > spacing }) { roots.append(v) }
         }
         rootVertices = roots
+        combSides = roots.map { v in
+            guard let parting, template[v].y > 0.02 else { return 0 }
+            return template[v].x > parting ? 1 : -1
+        }
         segmentCount = Self.segments
         segmentLength = hairLength / Float(Self.segments)
         var start: [SIMD3<Float>] = []
@@ -69,9 +89,11 @@ public struct HairSimulation: Sendable {
         let toHead = head.inverse
         let n = segmentCount + 1
         for _ in 0..<Self.substeps {
+            let sideways = head.applyToDirection(SIMD3(1, 0, 0))
             for (card, v) in rootVertices.enumerated() {
                 let base = card * n
-                let root = vertices[v], normal = normals[v]
+                let root = vertices[v]
+                let normal = combSides[card] == 0 ? normals[v] : simdNormalize(normals[v] + 0.8 * combSides[card] * sideways)
                 particles[base] = root
                 previous[base] = root
                 for i in 1..<n {
@@ -144,8 +166,8 @@ public struct HairSimulation: Sendable {
                 var side = simdCross(simdNormalize(along), radial)
                 if simdLength(side) < 1e-6 { side = SIMD3(1, 0, 0) }
                 side = simdNormalize(side)
-                let width: Float = 0.028 * (1 - 0.6 * Float(i) / Float(n - 1))
-                let lifted = p + radial * 0.0015
+                let width = self.width * (1 - 0.6 * Float(i) / Float(n - 1))
+                let lifted = p + radial * lift
                 positions.append(lifted - side * width / 2)
                 positions.append(lifted + side * width / 2)
                 normals.append(radial)

@@ -6,6 +6,10 @@ public struct SyntheticCaptureConfiguration: Sendable, Codable, Equatable {
     public var cameraCount: Int = 8
     /// Angle spanned by the training cameras, degrees (0–180).
     public var arcDegrees: Float = 120
+    /// Rows of the training camera arc (1–2): with 2, cameras alternate between 10 cm above and
+    /// 6 cm below the single-row height, staggered along the arc (a NeRSemble-like 16-camera rig
+    /// is `cameraCount` 16, `cameraRows` 2 over 120°).
+    public var cameraRows: Int = 1
     /// Extra held-out cameras for novel-view evaluation (0–4), placed between the training cameras and slightly higher.
     public var heldOutCameraCount: Int = 2
     /// Image width in pixels (32–2048).
@@ -34,6 +38,10 @@ public struct SyntheticCaptureConfiguration: Sendable, Codable, Equatable {
     /// instead of PNG folders, with their background plates only under groundtruth/ — the
     /// own-video test clip. Lossless PNGs stay in groundtruth/<sequence>/images/.
     public var video: Bool = false
+    /// Draw the subject's appearance from the population's wider ranges (skin tone and texture,
+    /// seven hair colours, eye colour, hair length 4–30 cm, volume and parting); off keeps the
+    /// default subject of each seed.
+    public var identityVariety: Bool = false
 
     /// Creates the default configuration.
     public init() {}
@@ -45,6 +53,7 @@ public struct SyntheticCaptureConfiguration: Sendable, Codable, Equatable {
         }
         try check((1...16).contains(cameraCount), "cameraCount must be in 1…16, got \(cameraCount)")
         try check(arcDegrees >= 0 && arcDegrees <= 180, "arcDegrees must be in 0…180, got \(arcDegrees)")
+        try check((1...2).contains(cameraRows), "cameraRows must be 1 or 2, got \(cameraRows)")
         try check((0...4).contains(heldOutCameraCount), "heldOutCameraCount must be in 0…4, got \(heldOutCameraCount)")
         try check((32...2048).contains(width) && (32...2048).contains(height), "width and height must be in 32…2048, got \(width)×\(height)")
         try check((2...1000).contains(frameCount), "frameCount must be in 2…1000, got \(frameCount)")

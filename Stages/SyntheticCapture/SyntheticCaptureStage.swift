@@ -22,6 +22,8 @@ public struct SyntheticCaptureStage: Stage {
         public var cameras: Int = 8
         @Param("Angle spanned by the training cameras, degrees.", range: 0...180)
         public var arcDegrees: Double = 120
+        @Param("Rows of the training arc: 2 alternates cameras 10 cm above and 6 cm below (cameras 16, camera_rows 2: a NeRSemble-like rig).", range: 1...2)
+        public var cameraRows: Int = 1
         @Param("Extra cameras between and above the arc for novel-view evaluation (ground truth only).", range: 0...4)
         public var heldOutCameras: Int = 2
         @Param("Image width, pixels.", range: 32...2048)
@@ -52,6 +54,10 @@ public struct SyntheticCaptureStage: Stage {
             "Write the training cameras as H.264 <camera>.mp4 files (plates only under groundtruth/): with cameras 1 and held_out_cameras 0, the monocular own-video test clip."
         )
         public var video: Bool = false
+        @Param(
+            "Draw the subject from the population's wider appearance ranges (skin tone and texture, hair colour, length 4–30 cm, volume, parting, eye colour); off keeps each seed's default subject."
+        )
+        public var identityVariety: Bool = false
 
         /// Every parameter at its default.
         public init() {}
@@ -62,6 +68,7 @@ public struct SyntheticCaptureStage: Stage {
             configuration.seed = UInt64(max(0, seed))
             configuration.cameraCount = cameras
             configuration.arcDegrees = Float(arcDegrees)
+            configuration.cameraRows = cameraRows
             configuration.heldOutCameraCount = heldOutCameras
             configuration.width = width
             configuration.height = height
@@ -73,6 +80,7 @@ public struct SyntheticCaptureStage: Stage {
             configuration.motion = motion
             configuration.handheld = Float(handheld)
             configuration.video = video
+            configuration.identityVariety = identityVariety
             return configuration
         }
     }

@@ -54,13 +54,21 @@ public struct SyntheticScene: Sendable {
         }
         self.configuration = configuration
         self.model = model
-        subject = SyntheticSubject(seed: configuration.seed, identityCount: model.identityCount)
+        subject = SyntheticSubject(seed: configuration.seed, identityCount: model.identityCount, varied: configuration.identityVariety)
         texture = SkinTextureSynthesizer.paint(model: model, subject: subject, size: 512)
         let target = SyntheticScene.cameraTarget
         let fieldOfView = SyntheticScene.fieldOfView
-        cameras = try CameraRig.arc(
+        let arc = try CameraRig.arc(
             count: configuration.cameraCount, arcDegrees: configuration.arcDegrees, radius: 0.95, elevation: 0.03,
             target: target, width: configuration.width, height: configuration.height, horizontalFieldOfView: fieldOfView)
+        cameras =
+            configuration.cameraRows == 1
+            ? arc
+            : arc.enumerated().map { index, camera in
+                PinholeCamera(
+                    id: camera.id, width: camera.width, height: camera.height, horizontalFieldOfView: fieldOfView,
+                    eye: camera.center + SIMD3(0, index % 2 == 0 ? 0.10 : -0.06, 0), target: target)
+            }
         heldOutCameras = (0..<configuration.heldOutCameraCount).map { k in
             let fraction = (Float(k) + 0.5) / Float(configuration.heldOutCameraCount)
             let azimuth = (fraction - 0.5) * configuration.arcDegrees * 0.8 * .pi / 180
@@ -132,8 +140,10 @@ public struct SyntheticScene: Sendable {
         let (initial, initialNormals) = try posed(first)
         var hair = HairSimulation(
             model: model, vertices: initial.vertices, normals: initialNormals,
-            hairLength: style.length, seed: subject.noiseSeed)
+            hairLength: style.length, seed: subject.noiseSeed, spacing: 0.012 / style.volume.squareRoot(), parting: style.parting)
         hair.damping = style.damping
+        hair.width = 0.028 * style.volume
+        hair.lift = 0.0015 * style.volume
         if style.collidesWithShoulders {
             hair.shoulders = (center: SyntheticScene.torsoCenter, radii: SyntheticScene.torsoRadii)
         }

@@ -19,9 +19,19 @@ public struct SyntheticSubject: Sendable {
     public let hairLength: Float
     /// Seed for noise fields derived from the subject.
     public let noiseSeed: UInt64
+    /// Hair volume: scales the cards' width and lift and their density (1 = the talking capture's).
+    public let hairVolume: Float
+    /// Parting of the hair: x of the parting line on the scalp in metres (negative = subject's
+    /// right), nil for no parting.
+    public let hairParting: Float?
+    /// Strength of the skin's blotches and freckles (1 = the talking capture's blotches, no freckles).
+    public let skinTexture: Float
 
-    /// Draws a subject from a seed for a model with `identityCount` coefficients.
-    public init(seed: UInt64, identityCount: Int) {
+    /// Draws a subject from a seed for a model with `identityCount` coefficients. `varied` draws
+    /// the wider appearance of a population (continuous skin tones with texture and freckles,
+    /// seven hair colours, five eye colours, hair from 4 to 30 cm with volume and parting) from a
+    /// second stream, so the default subject (`varied` false) is unchanged.
+    public init(seed: UInt64, identityCount: Int, varied: Bool = false) {
         var generator = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ 0x1234_5678)
         identity = (0..<identityCount).map { _ in max(-1.8, min(1.8, 0.8 * generator.nextGaussianLike())) }
         let skinTones: [SIMD3<Float>] = [
@@ -47,6 +57,36 @@ public struct SyntheticSubject: Sendable {
         lipColor = skinColor * SIMD3(0.85, 0.55, 0.55)
         hairLength = generator.nextFloat(in: 0.07, 0.13)
         noiseSeed = generator.next()
+        guard varied else {
+            (hairVolume, hairParting, skinTexture) = (1, nil, 1)
+            return
+        }
+        var style = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x5641_5259)
+        func linear(_ encoded: SIMD3<Float>) -> SIMD3<Float> {
+            let clamped = pointwiseMin(pointwiseMax(encoded, .zero), SIMD3(repeating: 1))
+            return clamped * clamped * (0.2 + 0.8 * clamped)
+        }
+        func jitter(_ amount: Float) -> SIMD3<Float> {
+            SIMD3(style.nextFloat(in: 1 - amount, 1 + amount), style.nextFloat(in: 1 - amount, 1 + amount), style.nextFloat(in: 1 - amount, 1 + amount))
+        }
+        let tone = style.nextUniform()
+        let lightest = SIMD3<Float>(0.97, 0.82, 0.72), darkest = SIMD3<Float>(0.36, 0.23, 0.16)
+        skinColor = linear((lightest + (darkest - lightest) * tone) * jitter(0.04))
+        let hairPalette: [SIMD3<Float>] = [
+            SIMD3(0.05, 0.04, 0.035), SIMD3(0.18, 0.11, 0.06), SIMD3(0.36, 0.23, 0.12), SIMD3(0.55, 0.25, 0.1),
+            SIMD3(0.85, 0.7, 0.42), SIMD3(0.93, 0.88, 0.75), SIMD3(0.62, 0.6, 0.58),
+        ]
+        hairColor = linear(hairPalette[Int(style.next() % UInt64(hairPalette.count))] * jitter(0.06))
+        let irisPalette: [SIMD3<Float>] = [
+            SIMD3(0.25, 0.15, 0.07), SIMD3(0.2, 0.38, 0.62), SIMD3(0.25, 0.42, 0.22), SIMD3(0.42, 0.33, 0.15), SIMD3(0.5, 0.55, 0.58),
+        ]
+        irisColor = linear(irisPalette[Int(style.next() % UInt64(irisPalette.count))] * jitter(0.06))
+        lipColor = skinColor * SIMD3(style.nextFloat(in: 0.8, 0.9), style.nextFloat(in: 0.45, 0.6), style.nextFloat(in: 0.5, 0.6))
+        hairLength = style.nextFloat(in: 0.04, 0.30)
+        hairVolume = style.nextFloat(in: 0.6, 1.5)
+        let parting = style.next() % 4
+        hairParting = parting == 0 ? nil : (parting == 1 ? -0.025 : (parting == 2 ? 0 : 0.025)) + style.nextFloat(in: -0.005, 0.005)
+        skinTexture = style.nextFloat(in: 0.5, 2.5)
     }
 }
 
@@ -55,6 +95,10 @@ public struct SyntheticSubject: Sendable {
 struct HairStyle: Sendable {
     /// Card length, metres.
     var length: Float
+    /// Volume (card width, lift and density scale).
+    var volume: Float = 1
+    /// x of the parting line, metres, or nil.
+    var parting: Float?
     /// Velocity kept per simulation substep.
     var damping: Float
     /// Seconds of settling in the first frame's pose before frame 0.
@@ -64,10 +108,12 @@ struct HairStyle: Sendable {
 
     /// The talking and expressive presets keep the subject's hair as drawn (damping 0.96); the
     /// hair-swing preset grows it to 0.24–0.30 m (to the shoulders), lets it swing longer
-    /// (damping 0.985) and settle for two seconds, colliding with the shoulders.
+    /// (damping 0.985) and settle for two seconds. Hair longer than 16 cm collides with the shoulders.
     init(subject: SyntheticSubject, motion: SyntheticMotion) {
+        volume = subject.hairVolume
+        parting = subject.hairParting
         if motion == .hairSwing {
-            length = 0.24 + (subject.hairLength - 0.07)
+            length = 0.24 + 0.06 * min(1, max(0, (subject.hairLength - 0.04) / 0.26))
             damping = 0.985
             settlingSeconds = 2
             collidesWithShoulders = true
@@ -75,7 +121,7 @@ struct HairStyle: Sendable {
             length = subject.hairLength
             damping = 0.96
             settlingSeconds = 1
-            collidesWithShoulders = false
+            collidesWithShoulders = subject.hairLength > 0.16
         }
     }
 }
