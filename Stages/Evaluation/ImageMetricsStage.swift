@@ -154,7 +154,8 @@ public struct ImageMetricsStage: Stage {
             )
         }
         for camera in cameras where !manifest.cameras.contains(camera) {
-            throw EvaluationError("camera '\(camera)' has no masks (masks cameras: \(manifest.cameras.joined(separator: ", "))); connect masks of the reference frames")
+            throw EvaluationError(
+                "camera '\(camera)' has no masks (masks cameras: \(manifest.cameras.joined(separator: ", "))); connect masks of the reference frames")
         }
         for name in requested where !masks.names.contains(name) {
             throw EvaluationError("region '\(name)' is not in the masks (regions: \(masks.names.joined(separator: ", "))); fix `regions`")

@@ -18,9 +18,7 @@ public struct HairSimulation: Sendable {
     public private(set) var particles: [SIMD3<Float>]
     var previous: [SIMD3<Float>]
     static let gravity = SIMD3<Float>(0, -9.81, 0)
-    /// Velocity kept per substep (4 substeps per frame): 0.96 for the talking capture's short hair,
-    /// higher for hair that swings longer.
-    public var damping: Float = 0.96
+    static let damping: Float = 0.96
     /// An optional ellipsoid around the shoulders (rest centre and radii, metres, moved by the body
     /// offset of each step) that long hair collides with; nil for short hair.
     public var shoulders: (center: SIMD3<Float>, radii: SIMD3<Float>)?
@@ -32,6 +30,14 @@ public struct HairSimulation: Sendable {
     public var lift: Float = 0.0015
     /// Per card: −1 or +1 when combed to that side of a parting (head x axis), 0 otherwise.
     let combSides: [Float]
+    /// Long-hair mode: the roots move linearly over the substeps of a frame (instead of jumping in
+    /// the first), and follow-the-leader velocity correction (Müller et al. 2012, "Fast simulation
+    /// of inextensible hair and fur", eq. 9, s = 0.9) removes the energy the projection injects.
+    /// Without it, 25–30 cm cards keep jittering after fast turns. Off (the default) keeps the
+    /// talking capture's short-hair simulation — and its bytes — unchanged.
+    public var stabilised = false
+    /// Root positions at the end of the previous step (for the stabilised root interpolation).
+    var lastRoots: [SIMD3<Float>]
     static let substeps = 4
     static let cranium = (center: SIMD3<Float>(0, 0.012, -0.008), radii: SIMD3<Float>(0.088, 0.124, 0.11))
     static let neck = (centerZ: Float(-0.025), radiusX: Float(0.062), radiusZ: Float(0.062))
@@ -77,6 +83,7 @@ public struct HairSimulation: Sendable {
         }
         particles = start
         previous = start
+        lastRoots = roots.map { vertices[$0] }
     }
 
     /// Advances the simulation by one frame of `frameDuration` seconds with the head's posed
@@ -88,18 +95,21 @@ public struct HairSimulation: Sendable {
         let h = frameDuration / Float(Self.substeps)
         let toHead = head.inverse
         let n = segmentCount + 1
-        for _ in 0..<Self.substeps {
+        var corrections = [SIMD3<Float>](repeating: .zero, count: n)
+        for substep in 0..<Self.substeps {
             let sideways = head.applyToDirection(SIMD3(1, 0, 0))
+            let progress = Float(substep + 1) / Float(Self.substeps)
             for (card, v) in rootVertices.enumerated() {
                 let base = card * n
-                let root = vertices[v]
+                let root = stabilised ? lastRoots[card] + (vertices[v] - lastRoots[card]) * progress : vertices[v]
                 let normal = combSides[card] == 0 ? normals[v] : simdNormalize(normals[v] + 0.8 * combSides[card] * sideways)
                 particles[base] = root
                 previous[base] = root
                 for i in 1..<n {
-                    let velocity = (particles[base + i] - previous[base + i]) * damping
+                    let velocity = (particles[base + i] - previous[base + i]) * Self.damping
                     previous[base + i] = particles[base + i]
                     particles[base + i] += velocity + Self.gravity * h * h
+                    corrections[i] = particles[base + i]
                 }
                 for _ in 0..<3 {
                     particles[base + 1] = particles[base] + normal * segmentLength * 0.2 + (particles[base + 1] - particles[base]) * 0.8
@@ -112,8 +122,13 @@ public struct HairSimulation: Sendable {
                         }
                     }
                 }
+                if stabilised {
+                    for i in 1..<n { corrections[i] = particles[base + i] - corrections[i] }
+                    for i in 1..<(n - 1) { previous[base + i] += 0.9 * corrections[i + 1] }
+                }
             }
         }
+        if stabilised { lastRoots = rootVertices.map { vertices[$0] } }
     }
 
     /// Pushes a world point out of the head's collision ellipsoid and neck cylinder.

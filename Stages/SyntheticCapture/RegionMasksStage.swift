@@ -65,7 +65,8 @@ public struct RegionMasksStage: Stage {
                 let url = regionFolder.appendingPathComponent(camera.id).appendingPathComponent(String(format: "%06d.png", frame))
                 let grey = try PNGFile.read8(url)
                 guard grey.width == first.width, grey.height == first.height else {
-                    throw SyntheticCaptureError("\(url.path): is \(grey.width)x\(grey.height), the cameras are \(first.width)x\(first.height); regenerate the capture")
+                    throw SyntheticCaptureError(
+                        "\(url.path): is \(grey.width)x\(grey.height), the cameras are \(first.width)x\(first.height); regenerate the capture")
                 }
                 return grey.withChannels(3, opaque: 255)
             }

@@ -5,7 +5,9 @@ import HeadModel
 /// The SyntheticCapture stage family.
 public enum SyntheticCaptureStages {
     /// Every stage of the family, for the catalogue.
-    public static let all: [any Stage.Type] = [SyntheticCaptureStage.self, GroundTruthLandmarksStage.self, RegionMasksStage.self]
+    public static let all: [any Stage.Type] = [
+        SyntheticCaptureStage.self, GroundTruthLandmarksStage.self, RegionMasksStage.self, PopulationStage.self,
+    ]
 }
 
 extension SyntheticMotion: ParameterChoice {}

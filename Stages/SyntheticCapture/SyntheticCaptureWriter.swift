@@ -111,7 +111,9 @@ public enum SyntheticCaptureWriter {
             let frames = scene.frameCount(kind)
             let sequenceDirectory = groundTruth.appendingPathComponent(name)
             for camera in cameras {
-                for part in ["alpha", "labels", "regions"] { try createDirectory(sequenceDirectory.appendingPathComponent(part).appendingPathComponent(camera.id)) }
+                for part in ["alpha", "labels", "regions"] {
+                    try createDirectory(sequenceDirectory.appendingPathComponent(part).appendingPathComponent(camera.id))
+                }
                 try createDirectory(imageFolder(camera: camera, kind: kind, capture: directory, sequence: sequenceDirectory, training: training, video: video))
             }
             var landmarks2D = [Float](repeating: 0, count: cameras.count * frames * IBUG68.count * 2)

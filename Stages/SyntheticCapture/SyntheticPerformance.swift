@@ -44,6 +44,10 @@ public enum SyntheticMotion: String, Sendable, Codable, CaseIterable {
     /// Strong expressions held briefly from neutral: wide mouth opening, lip funnel and press, cheek
     /// puff, brow raise, squint, jaw sideways (EAvatar's expressive regions). Mild head motion.
     case expressive
+    /// One held expression per frame from `SyntheticPerformance.expressionSet` (the training
+    /// sequence takes the first `frames`, the held-out sequence the next ones), head still, no
+    /// blinks: the population capture's expressions for GPHM.
+    case expressions
 }
 
 /// Generates a deterministic facial performance: expression keyframes every ~0.8 s blended with
@@ -51,17 +55,26 @@ public enum SyntheticMotion: String, Sendable, Codable, CaseIterable {
 /// quick turns that make the hair swing) and gaze shifts.
 public enum SyntheticPerformance {
     /// The per-frame states of a sequence of `frameCount` frames at `framesPerSecond` for `motion`.
+    /// `trainingFrames` is the training sequence's length (where the `expressions` motion's
+    /// held-out sequence starts in `expressionSet`).
     public static func generate(
         motion: SyntheticMotion, kind: PerformanceKind, seed: UInt64, frameCount: Int, framesPerSecond: Float,
-        expressionCount: Int, jointCount: Int
+        expressionCount: Int, jointCount: Int, trainingFrames: Int = 0
     ) -> [PerformanceFrame] {
         switch motion {
         case .talking:
             generate(kind: kind, seed: seed, frameCount: frameCount, framesPerSecond: framesPerSecond, expressionCount: expressionCount, jointCount: jointCount)
         case .hairSwing:
-            hairSwing(kind: kind, seed: seed, frameCount: frameCount, framesPerSecond: framesPerSecond, expressionCount: expressionCount, jointCount: jointCount)
+            hairSwing(
+                kind: kind, seed: seed, frameCount: frameCount, framesPerSecond: framesPerSecond, expressionCount: expressionCount, jointCount: jointCount)
         case .expressive:
-            expressive(kind: kind, seed: seed, frameCount: frameCount, framesPerSecond: framesPerSecond, expressionCount: expressionCount, jointCount: jointCount)
+            expressive(
+                kind: kind, seed: seed, frameCount: frameCount, framesPerSecond: framesPerSecond, expressionCount: expressionCount, jointCount: jointCount)
+        case .expressions:
+            (0..<frameCount).map { f in
+                let index = (kind == .training ? f : trainingFrames + f) % expressionSet.count
+                return expressionSet[index].frame(expressionCount: expressionCount, jointCount: jointCount)
+            }
         }
     }
 
@@ -162,12 +175,21 @@ extension SyntheticPerformance {
             var move = HeadMove(target: .zero, oscillation: .zero, duration: generator.nextFloat(in: 0.3, 0.45), hold: generator.nextFloat(in: 1.1, 1.4))
             switch pattern {
             case 0: move.target = SIMD3(0, side * generator.nextFloat(in: 0.5, 0.7), 0)
-            case 1: move.target = .zero; move.oscillation = SIMD3(0, generator.nextFloat(in: 0.3, 0.4), 0); move.duration += 0.4
+            case 1:
+                move.target = .zero
+                move.oscillation = SIMD3(0, generator.nextFloat(in: 0.3, 0.4), 0)
+                move.duration += 0.4
             case 2: move.target = SIMD3(0, -side * generator.nextFloat(in: 0.5, 0.7), 0)
-            case 3: move.target = .zero; move.oscillation = SIMD3(generator.nextFloat(in: 0.2, 0.28), 0, 0); move.duration += 0.4
+            case 3:
+                move.target = .zero
+                move.oscillation = SIMD3(generator.nextFloat(in: 0.2, 0.28), 0, 0)
+                move.duration += 0.4
             case 4: move.target = SIMD3(0, side * generator.nextFloat(in: 0.6, 0.8), side * 0.15)
             case 5: move.target = SIMD3(generator.nextFloat(in: -0.2, 0.2), -side * generator.nextFloat(in: 0.4, 0.6), -side * 0.2)
-            default: move.target = .zero; move.oscillation = SIMD3(0.1, generator.nextFloat(in: 0.35, 0.45), 0); move.duration += 0.4
+            default:
+                move.target = .zero
+                move.oscillation = SIMD3(0.1, generator.nextFloat(in: 0.35, 0.45), 0)
+                move.duration += 0.4
             }
             side = -side
             moves.append(move)
@@ -234,10 +256,44 @@ extension SyntheticPerformance {
     /// One strong expression of the expressive performance: coefficients, jaw opening (pitch) and
     /// jaw sideways (yaw), radians.
     struct ExpressiveTarget {
+        var name = ""
         var coefficients: [(ExpressionCoefficient, Float)]
         var jawOpen: Float = 0
         var jawSideways: Float = 0
+
+        /// The target held fully, head at rest.
+        func frame(expressionCount: Int, jointCount: Int) -> PerformanceFrame {
+            var expression = [Float](repeating: 0, count: expressionCount)
+            for (coefficient, value) in coefficients { expression[coefficient.rawValue] = value }
+            var pose = HeadPose.rest(jointCount: jointCount)
+            pose.jointRotations[2] = SIMD3(jawOpen, jawSideways, 0)
+            return PerformanceFrame(expression: expression, pose: pose)
+        }
     }
+
+    /// The population's expressions, in order (the first twelve are GPHM's default set: ten for
+    /// training, two held out): neutral, smile, mouth open, pucker, lip press, cheek puff, brow
+    /// raise, squint, jaw left, frown, surprise, disgust, mouth stretch, lips apart, jaw right,
+    /// sneer-smile.
+    static let expressionSet: [ExpressiveTarget] = [
+        ExpressiveTarget(name: "neutral", coefficients: []),
+        ExpressiveTarget(name: "smile", coefficients: [(.smileLeft, 1), (.smileRight, 1), (.squintLeft, 0.3), (.squintRight, 0.3)]),
+        ExpressiveTarget(name: "mouth_open", coefficients: [(.lipsPart, 1), (.lowerLipDepress, 0.5)], jawOpen: 0.32),
+        ExpressiveTarget(name: "pucker", coefficients: [(.pucker, 1.2)]),
+        ExpressiveTarget(name: "lip_press", coefficients: [(.lipPress, 1.2)]),
+        ExpressiveTarget(name: "cheek_puff", coefficients: [(.cheekPuffLeft, 1.2), (.cheekPuffRight, 1.2)]),
+        ExpressiveTarget(name: "brow_raise", coefficients: [(.browRaiseLeft, 1.2), (.browRaiseRight, 1.2), (.eyesWide, 0.6)]),
+        ExpressiveTarget(name: "squint", coefficients: [(.squintLeft, 1.2), (.squintRight, 1.2)]),
+        ExpressiveTarget(name: "jaw_left", coefficients: [(.mouthLeft, 1)], jawOpen: 0.06, jawSideways: 0.12),
+        ExpressiveTarget(name: "frown", coefficients: [(.browFrown, 1), (.mouthFrownLeft, 1), (.mouthFrownRight, 1)]),
+        ExpressiveTarget(
+            name: "surprise", coefficients: [(.browRaiseLeft, 1), (.browRaiseRight, 1), (.eyesWide, 1), (.lipsPart, 0.8)], jawOpen: 0.25),
+        ExpressiveTarget(name: "disgust", coefficients: [(.noseWrinkle, 1), (.upperLipRaise, 1), (.browFrown, 0.5)]),
+        ExpressiveTarget(name: "mouth_stretch", coefficients: [(.mouthStretch, 1.2), (.lipsPart, 0.4)], jawOpen: 0.08),
+        ExpressiveTarget(name: "lips_apart", coefficients: [(.lipsPart, 1)], jawOpen: 0.12),
+        ExpressiveTarget(name: "jaw_right", coefficients: [(.mouthRight, 1)], jawOpen: 0.06, jawSideways: -0.12),
+        ExpressiveTarget(name: "sneer_smile", coefficients: [(.smileLeft, 1.1), (.noseWrinkle, 0.5), (.upperLipRaise, 0.5)]),
+    ]
 
     /// Training targets: one expressive region each. Held-out targets: other combinations and sides
     /// of the same regions, so reenactment meets unseen strong expressions.

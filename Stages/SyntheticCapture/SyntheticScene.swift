@@ -94,7 +94,7 @@ public struct SyntheticScene: Sendable {
             var frames = SyntheticPerformance.generate(
                 motion: configuration.motion, kind: kind, seed: configuration.seed, frameCount: count,
                 framesPerSecond: configuration.framesPerSecond,
-                expressionCount: model.expressionCount, jointCount: model.jointCount)
+                expressionCount: model.expressionCount, jointCount: model.jointCount, trainingFrames: configuration.frameCount)
             if configuration.sway > 0 {
                 for index in frames.indices {
                     let time = Float(index) / configuration.framesPerSecond
@@ -141,7 +141,7 @@ public struct SyntheticScene: Sendable {
         var hair = HairSimulation(
             model: model, vertices: initial.vertices, normals: initialNormals,
             hairLength: style.length, seed: subject.noiseSeed, spacing: 0.012 / style.volume.squareRoot(), parting: style.parting)
-        hair.damping = style.damping
+        hair.stabilised = style.stabilised
         hair.width = 0.028 * style.volume
         hair.lift = 0.0015 * style.volume
         if style.collidesWithShoulders {

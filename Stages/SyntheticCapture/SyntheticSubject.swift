@@ -6,26 +6,26 @@ public struct SyntheticSubject: Sendable {
     /// Identity coefficients of the head model (about ±1.5 standard deviations).
     public let identity: [Float]
     /// Linear RGB skin albedo (palettes are given in sRGB-like values and linearised).
-    public let skinColor: SIMD3<Float>
+    public private(set) var skinColor: SIMD3<Float>
     /// Linear RGB hair albedo.
-    public let hairColor: SIMD3<Float>
+    public private(set) var hairColor: SIMD3<Float>
     /// Linear RGB iris albedo.
-    public let irisColor: SIMD3<Float>
+    public private(set) var irisColor: SIMD3<Float>
     /// Linear RGB lip albedo.
-    public let lipColor: SIMD3<Float>
+    public private(set) var lipColor: SIMD3<Float>
     /// Linear RGB shirt albedo.
     public let shirtColor: SIMD3<Float>
     /// Length of the hair cards, metres.
-    public let hairLength: Float
+    public private(set) var hairLength: Float
     /// Seed for noise fields derived from the subject.
     public let noiseSeed: UInt64
     /// Hair volume: scales the cards' width and lift and their density (1 = the talking capture's).
-    public let hairVolume: Float
+    public private(set) var hairVolume: Float
     /// Parting of the hair: x of the parting line on the scalp in metres (negative = subject's
     /// right), nil for no parting.
-    public let hairParting: Float?
+    public private(set) var hairParting: Float?
     /// Strength of the skin's blotches and freckles (1 = the talking capture's blotches, no freckles).
-    public let skinTexture: Float
+    public private(set) var skinTexture: Float
 
     /// Draws a subject from a seed for a model with `identityCount` coefficients. `varied` draws
     /// the wider appearance of a population (continuous skin tones with texture and freckles,
@@ -90,7 +90,7 @@ public struct SyntheticSubject: Sendable {
     }
 }
 
-/// How the hair cards of a capture are simulated: length, damping, settling and collisions,
+/// How the hair cards of a capture are simulated: length, volume, parting, settling and collisions,
 /// from the subject and the motion preset.
 struct HairStyle: Sendable {
     /// Card length, metres.
@@ -99,29 +99,29 @@ struct HairStyle: Sendable {
     var volume: Float = 1
     /// x of the parting line, metres, or nil.
     var parting: Float?
-    /// Velocity kept per simulation substep.
-    var damping: Float
     /// Seconds of settling in the first frame's pose before frame 0.
     var settlingSeconds: Float
     /// Whether the cards collide with the shoulders (long hair).
     var collidesWithShoulders: Bool
+    /// Whether the simulation runs stabilised (`HairSimulation.stabilised`; long hair).
+    var stabilised: Bool
 
-    /// The talking and expressive presets keep the subject's hair as drawn (damping 0.96); the
-    /// hair-swing preset grows it to 0.24–0.30 m (to the shoulders), lets it swing longer
-    /// (damping 0.985) and settle for two seconds. Hair longer than 16 cm collides with the shoulders.
+    /// The talking and expressive presets keep the subject's hair as drawn; the hair-swing preset
+    /// grows it to 0.24–0.30 m (to the shoulders) and settles it for two seconds. Hair longer than
+    /// 16 cm collides with the shoulders and is simulated stabilised (`HairSimulation.stabilised`).
     init(subject: SyntheticSubject, motion: SyntheticMotion) {
         volume = subject.hairVolume
         parting = subject.hairParting
         if motion == .hairSwing {
             length = 0.24 + 0.06 * min(1, max(0, (subject.hairLength - 0.04) / 0.26))
-            damping = 0.985
             settlingSeconds = 2
             collidesWithShoulders = true
+            stabilised = true
         } else {
             length = subject.hairLength
-            damping = 0.96
             settlingSeconds = 1
             collidesWithShoulders = subject.hairLength > 0.16
+            stabilised = subject.hairLength > 0.16
         }
     }
 }

@@ -23,7 +23,7 @@ let monocularOverrides: [String: ConfigValue] = [
         let steps = zip(path, path.dropFirst()).map { simdLength($1 - $0) }
         #expect(steps.max()! < 0.005, "at most 5 mm per frame at 25 fps")
         #expect(path.map { simdLength($0 - tripod.center) }.max()! > 0.01, "it does move")
-        #expect(path.map { simdLength($0 - tripod.center) }.max()! <= 0.03 * 3.0.squareRoot() + 1e-4)
+        #expect(path.map { simdLength($0 - tripod.center) }.max()! <= 0.03 * Float(3).squareRoot() + 1e-4)
         #expect(scene.camera(scene.heldOutCameras[0], frame: 7, kind: .training) == scene.heldOutCameras[0], "held-out cameras stay on tripods")
         #expect(scene.camera(tripod, frame: 7, kind: .training) == scene.camera(tripod, frame: 7, kind: .training))
     }
