@@ -2,12 +2,6 @@ import AvatarFlow
 import Foundation
 import HeadModel
 
-extension ArtifactType {
-    /// A population of subject captures: `population.json` indexing one synthetic capture
-    /// directory per subject (`synthetic.population`).
-    public static let population: ArtifactType = "Population"
-}
-
 /// `synthetic.population`: N seeded identities × E expressions × C cameras with the full ground
 /// truth, identities and expressions split into training and held-out — GPHM's multi-identity data.
 ///

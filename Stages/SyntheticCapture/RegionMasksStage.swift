@@ -4,8 +4,8 @@ import MediaIO
 
 /// `synthetic.region-masks`: the synthetic capture's region ground truth (hair, face skin, eyes,
 /// mouth interior, neck/body) as a Masks artifact in the `labels` encoding, for `eval.images`'
-/// region scores. Cameras are those of the capture's cameras.json (what `video.decode` puts in
-/// the FrameSet), frames all frames of the chosen sequence.
+/// region scores. Cameras are those of `cameras_file` (by default the capture's cameras.json, what
+/// `video.decode` puts in the FrameSet), frames all frames of the chosen sequence.
 public struct RegionMasksStage: Stage {
     /// Parameters of `synthetic.region-masks`.
     public struct Parameters: StageParameters {
@@ -16,6 +16,10 @@ public struct RegionMasksStage: Stage {
 
         @Param("The recorded (training) sequence or the held-out one.")
         public var sequence: RecordedSequence = .training
+        @Param(
+            "Calibration file inside the capture whose cameras get masks, as video.decode's cameras_file (groundtruth/cameras.json adds the held-out cameras, training sequence only)."
+        )
+        public var camerasFile: String = Capture.camerasFileName
 
         /// Every parameter at its default.
         public init() {}
@@ -38,12 +42,14 @@ public struct RegionMasksStage: Stage {
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
         let capture = try context.input("capture")
         let groundTruth = capture.appendingPathComponent("groundtruth")
-        let cameras: [CameraCalibration]
+        let camerasURL = capture.appendingPathComponent(parameters.camerasFile)
+        let calibration: CamerasFile
         do {
-            cameras = try CamerasFile.read(from: capture.appendingPathComponent(Capture.camerasFileName)).cameras
+            calibration = try CamerasFile.read(from: camerasURL)
         } catch {
-            throw SyntheticCaptureError("\(capture.path): missing or unreadable cameras.json (\(error)); connect a synthetic.capture output")
+            throw SyntheticCaptureError("\(camerasURL.path): missing or unreadable (\(error)); connect a synthetic.capture output or fix cameras_file")
         }
+        let cameras = calibration.cameras
         let sequence = groundTruth.appendingPathComponent(parameters.sequence.rawValue)
         let regionFolder = sequence.appendingPathComponent("regions")
         guard let first = cameras.first, FileManager.default.fileExists(atPath: regionFolder.path) else {
@@ -51,10 +57,15 @@ public struct RegionMasksStage: Stage {
                 "\(regionFolder.path): no region ground truth for sequence '\(parameters.sequence.rawValue)'; regenerate the capture with this version of synthetic.capture"
             )
         }
+        for camera in cameras where !FileManager.default.fileExists(atPath: regionFolder.appendingPathComponent(camera.id).path) {
+            throw SyntheticCaptureError(
+                "\(regionFolder.path): camera \(camera.id) has no region ground truth in sequence '\(parameters.sequence.rawValue)' (held-out cameras are rendered for the training sequence only); pick the training sequence or another cameras_file"
+            )
+        }
         let frameCount =
             ((try? FileManager.default.contentsOfDirectory(atPath: regionFolder.appendingPathComponent(first.id).path)) ?? [])
             .filter { $0.hasSuffix(".png") }.count
-        let fps = (try? CamerasFile.read(from: capture.appendingPathComponent(Capture.camerasFileName)).fps) ?? nil
+        let fps = calibration.fps
         let output = try context.output("masks")
         let writer = try FrameSetWriter(
             directory: output, cameras: cameras.map(\.id), calibrations: cameras,

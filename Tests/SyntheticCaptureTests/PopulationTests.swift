@@ -71,6 +71,10 @@ import Testing
         #expect(
             simdLength(means[0] - means[1]) > 5 && simdLength(means[0] - means[2]) > 5 && simdLength(means[1] - means[2]) > 5,
             "subjects look different: \(means)")
+        let population = try Population.open(output)
+        #expect(population.trainingSubjects.count == 2 && population.heldOutSubjects.map(\.id) == ["subject002"])
+        #expect(population.index.heldOutExpressions == ["mouth_open"])
+        #expect(try Capture.open(population.captureDirectory(of: population.heldOutSubjects[0])).frameCount == 2)
     }
 
     @Test func expressionsMotionHoldsOneExpressionPerFrameAndContinuesInTheHeldOutSequence() {

@@ -55,6 +55,8 @@ import Testing
         }
         let heldOut = try harness.run(RegionMasksStage.self, inputs: ["capture": capture], with: ["sequence": "heldout"])["masks"]!
         #expect(try MaskSet.open(heldOut).frames.manifest.frameCount == 2)
+        let novel = try harness.run(RegionMasksStage.self, inputs: ["capture": capture], with: ["cameras_file": "groundtruth/cameras.json"])["masks"]!
+        #expect(try MaskSet.open(novel).frames.manifest.cameras == ["cam00", "cam01", "cam02", "held00"])
     }
 
     /// The training frames of `capture`'s cameras as a FrameSet (what video.decode would give).
