@@ -84,6 +84,7 @@ public struct ImageMetricsStage: Stage {
         let frames = pairs.count
         let masks = try context.optionalInput("masks").map { try MaskSet.open($0) }
         let regionNames = try masks.map { try Self.regionNames(parameters.regions, masks: $0, reference: reference, cameras: cameras) } ?? []
+        let maskFrames = try masks.map { try Self.maskFrames($0, reference: reference) } ?? []
         var regionRecords: [String: [String: [RegionMetrics]]] = [:]
         let output = try context.output("report")
         var perCamera: [String: ImageMetrics] = [:]
@@ -108,7 +109,7 @@ public struct ImageMetricsStage: Stage {
                     mask: parameters.masked ? truthImage.alphaSamples : nil, width: image.width, height: image.height)
                 records.append(metrics)
                 if let masks, !regionNames.isEmpty {
-                    let regionMasks = try masks.masks(frame: pairs[frame].reference, camera: camera)
+                    let regionMasks = try masks.masks(frame: maskFrames[pairs[frame].reference], camera: camera)
                     for name in regionNames {
                         if let scores = ImageMetrics.region(
                             rendered: image.samples, reference: truth.samples, mask: regionMasks[name]!, width: image.width, height: image.height)
@@ -143,14 +144,12 @@ public struct ImageMetricsStage: Stage {
     }
 
     /// The regions to score: the requested ones (each must be named by the masks) or all of them;
-    /// checks the masks cover the reference's cameras, size and frames.
+    /// checks the masks cover the reference's cameras and size.
     static func regionNames(_ requested: [String], masks: MaskSet, reference: FrameSet, cameras: [String]) throws -> [String] {
         let manifest = masks.frames.manifest
-        guard manifest.width == reference.manifest.width, manifest.height == reference.manifest.height,
-            manifest.frameCount == reference.manifest.frameCount
-        else {
+        guard manifest.width == reference.manifest.width, manifest.height == reference.manifest.height else {
             throw EvaluationError(
-                "the masks are \(manifest.frameCount) frames of \(manifest.width)x\(manifest.height) but the reference is \(reference.manifest.frameCount) frames of \(reference.manifest.width)x\(reference.manifest.height); connect masks of the reference frames"
+                "the masks are \(manifest.width)x\(manifest.height) but the reference is \(reference.manifest.width)x\(reference.manifest.height); connect masks of the reference frames"
             )
         }
         for camera in cameras where !manifest.cameras.contains(camera) {
@@ -161,5 +160,22 @@ public struct ImageMetricsStage: Stage {
             throw EvaluationError("region '\(name)' is not in the masks (regions: \(masks.names.joined(separator: ", "))); fix `regions`")
         }
         return requested.isEmpty ? masks.names : requested
+    }
+
+    /// The masks frame of each reference frame: the same index when both have as many frames,
+    /// else the masks frame with the same source frame index (masks of a whole capture scoring a
+    /// decoded subset of it).
+    static func maskFrames(_ masks: MaskSet, reference: FrameSet) throws -> [Int] {
+        let manifest = masks.frames.manifest
+        if manifest.frameCount == reference.manifest.frameCount { return Array(0..<manifest.frameCount) }
+        let bySource = Dictionary(manifest.sourceFrameIndices.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        return try reference.manifest.sourceFrameIndices.enumerated().map { frame, source in
+            guard let index = bySource[source] else {
+                throw EvaluationError(
+                    "reference frame \(frame) (source frame \(source)) has no masks: the masks hold \(manifest.frameCount) frames of source frames \(manifest.sourceFrameIndices.first ?? 0)…\(manifest.sourceFrameIndices.last ?? 0); connect masks of the reference frames"
+                )
+            }
+            return index
+        }
     }
 }

@@ -1,11 +1,11 @@
 import AvatarFlow
-import Evaluation
 import Foundation
 import Geometry
 import HeadModel
 import MediaIO
 import Testing
 
+@testable import Evaluation
 @testable import SyntheticCapture
 
 @Suite struct RegionTruthTests {
@@ -59,16 +59,19 @@ import Testing
         #expect(try MaskSet.open(novel).frames.manifest.cameras == ["cam00", "cam01", "cam02", "held00"])
     }
 
-    /// The training frames of `capture`'s cameras as a FrameSet (what video.decode would give).
-    func frameSet(of capture: URL, in harness: StageHarness, name: String, alter: (Int, String, inout Image8) -> Void = { _, _, _ in }) throws -> URL {
+    /// The training frames of `capture`'s cameras as a FrameSet (what video.decode would give):
+    /// `frames` are the source frame indices (images of frame `index % 4`, the tiny capture's length).
+    func frameSet(
+        of capture: URL, in harness: StageHarness, name: String, frames: [Int] = Array(0..<4), alter: (Int, String, inout Image8) -> Void = { _, _, _ in }
+    ) throws -> URL {
         let calibrations = try CamerasFile.read(from: capture.appendingPathComponent("cameras.json")).cameras
         let directory = harness.file(name)
         let writer = try FrameSetWriter(
             directory: directory, cameras: calibrations.map(\.id), calibrations: calibrations, size: PixelSize(width: 96, height: 96),
             frameRate: Rational(25, 1))
-        for frame in 0..<4 {
+        for frame in frames {
             let images = try calibrations.map { calibration -> Image8 in
-                var image = try PNGFile.read8(capture.appendingPathComponent("\(calibration.id)/\(String(format: "%06d.png", frame))"))
+                var image = try PNGFile.read8(capture.appendingPathComponent("\(calibration.id)/\(String(format: "%06d.png", frame % 4))"))
                 alter(frame, calibration.id, &image)
                 return image
             }
@@ -105,5 +108,15 @@ import Testing
                 ImageMetricsStage.self, inputs: ["rendered": rendered, "reference": reference, "masks": masks],
                 with: ["regions": .list([.string("beard")])])
         }
+    }
+
+    @Test func masksOfTheWholeCaptureFollowTheSourceFramesOfADecodedSubset() throws {
+        let harness = try StageHarness(label: "region-eval-test")
+        let capture = try runSyntheticStage(harness, tinyOverrides)
+        let masks = try MaskSet.open(try harness.run(RegionMasksStage.self, inputs: ["capture": capture])["masks"]!)
+        let subset = try FrameSet.open(try frameSet(of: capture, in: harness, name: "subset", frames: [1, 3]))
+        #expect(try ImageMetricsStage.maskFrames(masks, reference: subset) == [1, 3])
+        let beyond = try FrameSet.open(try frameSet(of: capture, in: harness, name: "beyond", frames: [2, 5]))
+        #expect(throws: EvaluationError.self) { try ImageMetricsStage.maskFrames(masks, reference: beyond) }
     }
 }
