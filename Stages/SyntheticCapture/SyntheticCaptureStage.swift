@@ -88,7 +88,8 @@ public struct SyntheticCaptureStage: Stage {
     }
 
     public static let id = "synthetic.capture"
-    public static let version = 1
+    /// 2: region ground truth (`regions/`) and the new parameters; default images are unchanged.
+    public static let version = 2
     public static let summary = "Render the deterministic synthetic multi-view head capture (the embedded default) with ground truth."
     /// No inputs: the scene is procedural.
     public static let inputs: [StagePort] = []
