@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(name: "FaceTrackingTests", dependencies: ["FaceTracking", "HeadModel", "AvatarFlow", "MediaIO", "FaceAnalysis", "Geometry"]),
         .testTarget(name: "PipelineTests", dependencies: ["TestSupport", "AvatarFlowStages", "AvatarFlow", "MediaIO", "HeadModel", "FaceAnalysis"]),
         .testTarget(name: "VideoIOTests", dependencies: ["TestSupport", "VideoIO", "AvatarFlow", "MediaIO"]),
-        .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "AvatarFlow", "HeadModel", "MediaIO"]),
+        .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "Evaluation", "AvatarFlow", "HeadModel", "MediaIO"]),
         .testTarget(name: "AvatarsTests", dependencies: ["TestSupport", "Avatars", "Splatting", "Tensors", "HeadModel", "Geometry", "MediaIO"]),
         .testTarget(
             name: "RiggedGaussiansTests",

@@ -5,6 +5,7 @@ import MediaIO
 /// `eval.images`: PSNR, SSIM and L1 (and masked variants) of rendered frames against reference
 /// frames, per camera and overall, written as `metrics.json`, a Markdown table `metrics.md` and
 /// side-by-side grids `grids/<camera>.png` (rows: frames; columns: reference, render, |error| × 4).
+/// With a Masks input, also masked PSNR/SSIM/L1 inside each region (`regions` in metrics.json).
 public struct ImageMetricsStage: Stage {
     /// Parameters of `eval.images`.
     public struct Parameters: StageParameters {
@@ -26,6 +27,10 @@ public struct ImageMetricsStage: Stage {
         public var masked: Bool = true
         @Param("Frames shown per side-by-side grid PNG (0 = no grids).", range: 0...64)
         public var gridFrames: Int = 4
+        @Param(
+            "Regions of the masks input to score inside (masked PSNR/SSIM/L1 per region); empty = every region the masks name. Only used with a masks input."
+        )
+        public var regions: [String] = []
 
         /// Every parameter at its default.
         public init() {}
@@ -37,6 +42,9 @@ public struct ImageMetricsStage: Stage {
     public static let inputs = [
         StagePort("rendered", .frameSet, doc: "Rendered frames."),
         StagePort("reference", .frameSet, doc: "Ground-truth frames (RGBA after matting for masked metrics)."),
+        StagePort(
+            "masks", .masks, optional: true,
+            doc: "Region masks of the reference frames (same cameras and frame count), e.g. synthetic.region-masks or parsing.head-hair; adds region scores."),
     ]
     public static let outputs = [StagePort("report", .report, doc: "metrics.json, metrics.md, grids/<camera>.png.")]
 
@@ -74,6 +82,10 @@ public struct ImageMetricsStage: Stage {
             )
         }
         let frames = pairs.count
+        let masks = try context.optionalInput("masks").map { try MaskSet.open($0) }
+        let regionNames = try masks.map { try Self.regionNames(parameters.regions, masks: $0, reference: reference, cameras: cameras) } ?? []
+        let maskFrames = try masks.map { try Self.maskFrames($0, reference: reference) } ?? []
+        var regionRecords: [String: [String: [RegionMetrics]]] = [:]
         let output = try context.output("report")
         var perCamera: [String: ImageMetrics] = [:]
         var all: [ImageMetrics] = []
@@ -96,6 +108,16 @@ public struct ImageMetricsStage: Stage {
                     rendered: image.samples, reference: truth.samples,
                     mask: parameters.masked ? truthImage.alphaSamples : nil, width: image.width, height: image.height)
                 records.append(metrics)
+                if let masks, !regionNames.isEmpty {
+                    let regionMasks = try masks.masks(frame: maskFrames[pairs[frame].reference], camera: camera)
+                    for name in regionNames {
+                        if let scores = ImageMetrics.region(
+                            rendered: image.samples, reference: truth.samples, mask: regionMasks[name]!, width: image.width, height: image.height)
+                        {
+                            regionRecords[name, default: [:]][camera, default: []].append(scores)
+                        }
+                    }
+                }
                 if gridIndices.contains(frame) { gridRows.append([truth, image, ImageGrid.amplifiedDifference(image, truth, gain: 4)]) }
                 done += 1
                 context.reportProgress(completed: done, total: frames * cameras.count, unit: "images")
@@ -108,8 +130,52 @@ public struct ImageMetricsStage: Stage {
                 try PNGFile.write(ImageGrid.grid(gridRows), to: grids.appendingPathComponent("\(camera).png"))
             }
         }
-        let report = MetricsReport(frames: frames, cameras: cameras, overall: ImageMetrics.mean(all), perCamera: perCamera)
+        var regionReports: [String: MetricsReport.RegionReport] = [:]
+        for name in regionNames {
+            let byCamera = regionRecords[name] ?? [:]
+            guard let overall = RegionMetrics.mean(cameras.flatMap { byCamera[$0] ?? [] }) else { continue }
+            regionReports[name] = MetricsReport.RegionReport(overall: overall, perCamera: byCamera.compactMapValues(RegionMetrics.mean))
+        }
+        let report = MetricsReport(
+            frames: frames, cameras: cameras, overall: ImageMetrics.mean(all), perCamera: perCamera,
+            regions: masks == nil ? nil : regionReports)
         try report.write(to: output)
         context.log(report.markdown)
+    }
+
+    /// The regions to score: the requested ones (each must be named by the masks) or all of them;
+    /// checks the masks cover the reference's cameras and size.
+    static func regionNames(_ requested: [String], masks: MaskSet, reference: FrameSet, cameras: [String]) throws -> [String] {
+        let manifest = masks.frames.manifest
+        guard manifest.width == reference.manifest.width, manifest.height == reference.manifest.height else {
+            throw EvaluationError(
+                "the masks are \(manifest.width)x\(manifest.height) but the reference is \(reference.manifest.width)x\(reference.manifest.height); connect masks of the reference frames"
+            )
+        }
+        for camera in cameras where !manifest.cameras.contains(camera) {
+            throw EvaluationError(
+                "camera '\(camera)' has no masks (masks cameras: \(manifest.cameras.joined(separator: ", "))); connect masks of the reference frames")
+        }
+        for name in requested where !masks.names.contains(name) {
+            throw EvaluationError("region '\(name)' is not in the masks (regions: \(masks.names.joined(separator: ", "))); fix `regions`")
+        }
+        return requested.isEmpty ? masks.names : requested
+    }
+
+    /// The masks frame of each reference frame: the same index when both have as many frames,
+    /// else the masks frame with the same source frame index (masks of a whole capture scoring a
+    /// decoded subset of it).
+    static func maskFrames(_ masks: MaskSet, reference: FrameSet) throws -> [Int] {
+        let manifest = masks.frames.manifest
+        if manifest.frameCount == reference.manifest.frameCount { return Array(0..<manifest.frameCount) }
+        let bySource = Dictionary(manifest.sourceFrameIndices.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        return try reference.manifest.sourceFrameIndices.enumerated().map { frame, source in
+            guard let index = bySource[source] else {
+                throw EvaluationError(
+                    "reference frame \(frame) (source frame \(source)) has no masks: the masks hold \(manifest.frameCount) frames of source frames \(manifest.sourceFrameIndices.first ?? 0)…\(manifest.sourceFrameIndices.last ?? 0); connect masks of the reference frames"
+                )
+            }
+            return index
+        }
     }
 }

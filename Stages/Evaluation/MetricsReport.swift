@@ -6,9 +6,22 @@ struct MetricsReport: Codable {
     var cameras: [String]
     var overall: ImageMetrics
     var perCamera: [String: ImageMetrics]
+    /// Region scores (`regions:`), absent without a masks input.
+    var regions: [String: RegionReport]?
+
+    /// One region's scores: overall and per camera (cameras where it never appears are left out).
+    struct RegionReport: Codable {
+        var overall: RegionMetrics
+        var perCamera: [String: RegionMetrics]
+
+        enum CodingKeys: String, CodingKey {
+            case overall
+            case perCamera = "per_camera"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case frames, cameras, overall
+        case frames, cameras, overall, regions
         case perCamera = "per_camera"
     }
 
@@ -20,7 +33,16 @@ struct MetricsReport: Codable {
                 "| \(name) | \(cell(m.psnr, "%.2f")) | \(cell(m.ssim, "%.4f")) | \(cell(m.l1, "%.4f")) | "
                     + "\(cell(m.maskedPSNR, "%.2f")) | \(cell(m.maskedSSIM, "%.4f")) | \(cell(m.maskedL1, "%.4f")) |")
         }
-        return lines.joined(separator: "\n") + "\n\n\(frames) frames per camera.\n"
+        var text = lines.joined(separator: "\n") + "\n\n\(frames) frames per camera.\n"
+        if let regions, !regions.isEmpty {
+            var table = ["| region | PSNR (dB) | SSIM | L1 | coverage |", "|---|---|---|---|---|"]
+            for name in regions.keys.sorted() {
+                let m = regions[name]!.overall
+                table.append("| \(name) | \(cell(m.psnr, "%.2f")) | \(cell(m.ssim, "%.4f")) | \(cell(m.l1, "%.4f")) | \(cell(m.coverage, "%.4f")) |")
+            }
+            text += "\nInside each region (all cameras):\n\n" + table.joined(separator: "\n") + "\n"
+        }
+        return text
     }
 
     func write(to directory: URL) throws {

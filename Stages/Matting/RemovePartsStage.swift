@@ -58,6 +58,14 @@ public struct RemovePartsStage: Stage {
         let frames = try FrameSet.open(try context.input("frames"))
         let masks = try FrameSet.open(try context.input("masks"))
         let manifest = frames.manifest
+        let description = masks.directory.appendingPathComponent(MaskSet.descriptionFileName)
+        if let data = FileManager.default.contents(atPath: description.path),
+            (try? JSONDecoder().decode(MaskSet.Description.self, from: data))?.encoding == .labels
+        {
+            throw MattingError(
+                camera: manifest.cameras.first ?? "", path: description.path,
+                "these masks are label maps (e.g. synthetic.region-masks), not head/hair/body channels; connect parsing.head-hair's masks")
+        }
         let channels = Set(parameters.parts).map(\.channel).sorted()
         guard manifest.channels == 4 else {
             throw MattingError(

@@ -64,7 +64,11 @@ enum SkinTextureSynthesizer {
         lips: [SIMD2<Float>], brows: [[SIMD2<Float>]], eyes: [[SIMD2<Float>]], nostrils: [SIMD2<Float>]
     ) -> (SIMD3<Float>, Float) {
         let q = SIMD2(p.x, p.y)
-        var colour = subject.skinColor * (1 + 0.06 * noise.fractal(p * 60) + 0.025 * noise.value(p * 900))
+        var colour = subject.skinColor * (1 + 0.06 * subject.skinTexture * noise.fractal(p * 60) + 0.025 * noise.value(p * 900))
+        if subject.skinTexture > 1.5 && p.z > 0 {
+            let freckle = max(0, noise.value(p * 1400 + SIMD3(repeating: 17)) - 0.72) * (subject.skinTexture - 1.5) * 2.5
+            colour *= 1 - min(0.35, freckle)
+        }
         if region == .ears { colour *= SIMD3(1.02, 0.94, 0.92) }
         if region == .neck { colour *= 0.93 }
         let front = p.z > 0.02
@@ -103,6 +107,7 @@ enum SkinTextureSynthesizer {
         let hairline = c >= 0 ? 0.035 + (0.082 - 0.035) * smooth(0.1, 0.75, c) : 0.035 + (-0.085 - 0.035) * smooth(-0.05, -0.55, c)
         var hair = region == .ears || region == .neck ? 0 : smooth(hairline - 0.003, hairline + 0.004, p.y + 0.002 * noise.value(p * 300))
         if region == .scalp && hair < 1 && p.y > hairline + 0.004 { hair = 1 }
+        if let parting = subject.hairParting, region == .scalp, abs(p.x - parting) < 0.002, p.y > 0.04, p.z > -0.05 { hair = 0 }
         if hair > 0 {
             let strands = 0.7 + 0.3 * noise.value(SIMD3(theta * 400, p.y * 40, 0))
             colour = colour * (1 - hair) + subject.hairColor * strands * hair

@@ -5,8 +5,12 @@ import HeadModel
 /// The SyntheticCapture stage family.
 public enum SyntheticCaptureStages {
     /// Every stage of the family, for the catalogue.
-    public static let all: [any Stage.Type] = [SyntheticCaptureStage.self, GroundTruthLandmarksStage.self]
+    public static let all: [any Stage.Type] = [
+        SyntheticCaptureStage.self, GroundTruthLandmarksStage.self, RegionMasksStage.self, PopulationStage.self,
+    ]
 }
+
+extension SyntheticMotion: ParameterChoice {}
 
 /// `synthetic.capture`: renders the embedded default data set — a deterministic multi-view
 /// capture of a procedural head (expressions, head motion, swinging hair, background plates,
@@ -20,6 +24,8 @@ public struct SyntheticCaptureStage: Stage {
         public var cameras: Int = 8
         @Param("Angle spanned by the training cameras, degrees.", range: 0...180)
         public var arcDegrees: Double = 120
+        @Param("Rows of the training arc: 2 alternates cameras 10 cm above and 6 cm below (cameras 16, camera_rows 2: a NeRSemble-like rig).", range: 1...2)
+        public var cameraRows: Int = 1
         @Param("Extra cameras between and above the arc for novel-view evaluation (ground truth only).", range: 0...4)
         public var heldOutCameras: Int = 2
         @Param("Image width, pixels.", range: 32...2048)
@@ -38,6 +44,22 @@ public struct SyntheticCaptureStage: Stage {
             "Amplitude in metres of a slow sideways sway of the whole subject (period 4 s); 0 keeps it seated. Plate-free matting needs motion.", range: 0...0.5
         )
         public var sway: Double = 0
+        @Param(
+            "What the subject does: talking (the default), hair-swing (turns, shakes and nods with long swinging hair) or expressive (strong expressions). Each has its own held-out sequence."
+        )
+        public var motion: SyntheticMotion = .talking
+        @Param(
+            "Amplitude in metres of slow, smooth hand-held motion of the training cameras (true per-frame cameras in groundtruth/<sequence>/cameras.f32); 0 = tripods.",
+            range: 0...0.2)
+        public var handheld: Double = 0
+        @Param(
+            "Write the training cameras as H.264 <camera>.mp4 files (plates only under groundtruth/): with cameras 1 and held_out_cameras 0, the monocular own-video test clip."
+        )
+        public var video: Bool = false
+        @Param(
+            "Draw the subject from the population's wider appearance ranges (skin tone and texture, hair colour, length 4–30 cm, volume, parting, eye colour); off keeps each seed's default subject."
+        )
+        public var identityVariety: Bool = false
 
         /// Every parameter at its default.
         public init() {}
@@ -48,6 +70,7 @@ public struct SyntheticCaptureStage: Stage {
             configuration.seed = UInt64(max(0, seed))
             configuration.cameraCount = cameras
             configuration.arcDegrees = Float(arcDegrees)
+            configuration.cameraRows = cameraRows
             configuration.heldOutCameraCount = heldOutCameras
             configuration.width = width
             configuration.height = height
@@ -56,12 +79,17 @@ public struct SyntheticCaptureStage: Stage {
             configuration.framesPerSecond = Float(fps)
             configuration.supersampling = supersampling
             configuration.sway = Float(sway)
+            configuration.motion = motion
+            configuration.handheld = Float(handheld)
+            configuration.video = video
+            configuration.identityVariety = identityVariety
             return configuration
         }
     }
 
     public static let id = "synthetic.capture"
-    public static let version = 1
+    /// 2: region ground truth (`regions/`) and the new parameters; default images are unchanged.
+    public static let version = 2
     public static let summary = "Render the deterministic synthetic multi-view head capture (the embedded default) with ground truth."
     /// No inputs: the scene is procedural.
     public static let inputs: [StagePort] = []

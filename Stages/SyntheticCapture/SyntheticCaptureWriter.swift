@@ -11,7 +11,8 @@ import MediaIO
 ///     groundtruth/groundtruth.json, cameras.json (all cameras), head_model/,
 ///     groundtruth/background/held00.png …,
 ///     groundtruth/<sequence>/{pose.f32, expression.f32, landmarks3d.f32, landmarks2d.f32,
-///                             landmark_visible.i32, alpha/<cam>/, labels/<cam>/, images/<cam>/}
+///                             landmark_visible.i32, alpha/<cam>/, labels/<cam>/, regions/<cam>/,
+///                             images/<cam>/}
 ///
 /// Images of the training sequence seen by the training cameras are the capture itself; all other
 /// images (held-out cameras, held-out sequence) live under groundtruth/. Output bytes depend only
@@ -34,6 +35,7 @@ public enum SyntheticCaptureWriter {
         var images: [String: String]
         var alpha: String
         var labels: String
+        var regions: String
         var arrays: [String: ArrayEntry]
     }
 
@@ -49,12 +51,15 @@ public enum SyntheticCaptureWriter {
         var joints: [String]
         var poseLayout: String
         var labels: [String: String]
+        var regionLabels: [String: String]
+        var motion: String
         var trainingCameras: [String]
         var heldOutCameras: [String]
         var sequences: [String: SequenceEntry]
 
         enum CodingKeys: String, CodingKey {
-            case format, version, seed, world, identity, joints, labels, sequences
+            case format, version, seed, world, identity, joints, labels, sequences, motion
+            case regionLabels = "region_labels"
             case headModel = "head_model"
             case identityNames = "identity_names"
             case expressionNames = "expression_names"
@@ -76,12 +81,13 @@ public enum SyntheticCaptureWriter {
                 media: media)
         }
         try createDirectory(groundTruth.appendingPathComponent("background"))
+        let video = scene.configuration.video
         try writeJSON(
-            CamerasFile(cameras: training.map { calibration($0, media: $0.id) }, fps: fps, units: "metres"),
+            CamerasFile(cameras: training.map { calibration($0, media: video ? "\($0.id).mp4" : $0.id) }, fps: fps, units: "metres"),
             to: directory.appendingPathComponent("cameras.json"))
         try writeJSON(
             CamerasFile(
-                cameras: training.map { calibration($0, media: "../\($0.id)") }
+                cameras: training.map { calibration($0, media: video ? "training/images/\($0.id)" : "../\($0.id)") }
                     + heldOut.map { calibration($0, media: "training/images/\($0.id)") },
                 fps: fps, units: "metres"),
             to: groundTruth.appendingPathComponent("cameras.json"))
@@ -91,7 +97,8 @@ public enum SyntheticCaptureWriter {
         for camera in training + heldOut {
             let plate = scene.backgroundPlate(camera: camera)
             renderedPlates[camera.id] = plate
-            let folder = training.contains(camera) ? directory.appendingPathComponent("background") : groundTruth.appendingPathComponent("background")
+            let folder =
+                training.contains(camera) && !video ? directory.appendingPathComponent("background") : groundTruth.appendingPathComponent("background")
             try createDirectory(folder)
             try PNGFile.write(image8(plate), to: folder.appendingPathComponent("\(camera.id).png"), compressionLevel: compressionLevel)
         }
@@ -104,18 +111,24 @@ public enum SyntheticCaptureWriter {
             let frames = scene.frameCount(kind)
             let sequenceDirectory = groundTruth.appendingPathComponent(name)
             for camera in cameras {
-                for part in ["alpha", "labels"] { try createDirectory(sequenceDirectory.appendingPathComponent(part).appendingPathComponent(camera.id)) }
-                try createDirectory(imageFolder(camera: camera, kind: kind, capture: directory, sequence: sequenceDirectory, training: training))
+                for part in ["alpha", "labels", "regions"] {
+                    try createDirectory(sequenceDirectory.appendingPathComponent(part).appendingPathComponent(camera.id))
+                }
+                try createDirectory(imageFolder(camera: camera, kind: kind, capture: directory, sequence: sequenceDirectory, training: training, video: video))
             }
             var landmarks2D = [Float](repeating: 0, count: cameras.count * frames * IBUG68.count * 2)
             var visible = [Int32](repeating: 0, count: cameras.count * frames * IBUG68.count)
+            var worldToCamera = [Float](repeating: 0, count: cameras.count * frames * 16)
+            let videoWriters = try videoWriters(scene, kind: kind, cameras: cameras, capture: directory)
             for frame in 0..<frames {
-                let results = try parallelMap(cameras.count) { c throws -> ([SIMD2<Float>], [Bool]) in
-                    let camera = cameras[c]
-                    let view = scene.render(kind, frame: frame, camera: camera, plate: plates[camera.id]!)
+                let results = try parallelMap(cameras.count) { c throws -> ([SIMD2<Float>], [Bool], Image8, [Float]) in
+                    let mounted = cameras[c], camera = scene.camera(mounted, frame: frame, kind: kind)
+                    let plate = camera == mounted ? plates[camera.id]! : scene.backgroundPlate(camera: camera)
+                    let view = scene.render(kind, frame: frame, camera: camera, plate: plate)
                     let file = String(format: "%06d.png", frame)
-                    let images = imageFolder(camera: camera, kind: kind, capture: directory, sequence: sequenceDirectory, training: training)
-                    try PNGFile.write(image8(view.image), to: images.appendingPathComponent(file), compressionLevel: compressionLevel)
+                    let images = imageFolder(camera: mounted, kind: kind, capture: directory, sequence: sequenceDirectory, training: training, video: video)
+                    let picture = image8(view.image)
+                    try PNGFile.write(picture, to: images.appendingPathComponent(file), compressionLevel: compressionLevel)
                     try PNGFile.write(
                         image8(view.alpha),
                         to: sequenceDirectory.appendingPathComponent("alpha").appendingPathComponent(camera.id)
@@ -125,11 +138,17 @@ public enum SyntheticCaptureWriter {
                         Image8(width: camera.width, height: camera.height, channels: 1, samples: grey),
                         to: sequenceDirectory.appendingPathComponent("labels").appendingPathComponent(camera.id)
                             .appendingPathComponent(file), compressionLevel: compressionLevel)
+                    try PNGFile.write(
+                        Image8(width: camera.width, height: camera.height, channels: 1, samples: view.regions.map(\.grey)),
+                        to: sequenceDirectory.appendingPathComponent("regions").appendingPathComponent(camera.id)
+                            .appendingPathComponent(file), compressionLevel: compressionLevel)
                     viewRendered(total)
-                    return (view.landmarks, view.landmarkVisible)
+                    return (view.landmarks, view.landmarkVisible, picture, camera.worldToCamera.rowMajor4x4)
                 }
                 for c in 0..<cameras.count {
-                    let (points, flags) = results[c]
+                    let (points, flags, picture, matrix) = results[c]
+                    try videoWriters[cameras[c].id]?.append(picture)
+                    for k in 0..<16 { worldToCamera[(c * frames + frame) * 16 + k] = matrix[k] }
                     for k in 0..<IBUG68.count {
                         let index = (c * frames + frame) * IBUG68.count + k
                         landmarks2D[2 * index] = points[k].x
@@ -138,6 +157,7 @@ public enum SyntheticCaptureWriter {
                     }
                 }
             }
+            for writer in videoWriters.values { try writer.finish() }
             let performance = scene.performances[kind]!
             let poses = performance.flatMap { $0.pose.flattened }
             let expressions = performance.flatMap(\.expression)
@@ -151,15 +171,17 @@ public enum SyntheticCaptureWriter {
             try put("expression", floats: expressions, shape: [frames, scene.model.expressionCount])
             try put("landmarks3d", floats: landmarks3D, shape: [frames, IBUG68.count, 3])
             try put("landmarks2d", floats: landmarks2D, shape: [cameras.count, frames, IBUG68.count, 2])
+            if scene.isHandheld { try put("cameras", floats: worldToCamera, shape: [cameras.count, frames, 4, 4]) }
             arrays["landmark_visible"] = ArrayEntry(file: "\(name)/landmark_visible.i32", dtype: "int32", shape: [cameras.count, frames, IBUG68.count])
             try writeBlob(visible.map { $0.littleEndian }, to: sequenceDirectory.appendingPathComponent("landmark_visible.i32"))
             entries[name] = SequenceEntry(
                 frames: frames, cameras: cameras.map(\.id),
                 images: Dictionary(
                     uniqueKeysWithValues: cameras.map { camera in
-                        (camera.id, kind == .training && training.contains(camera) ? "../\(camera.id)" : "\(name)/images/\(camera.id)")
+                        (camera.id, kind == .training && training.contains(camera) && !video ? "../\(camera.id)" : "\(name)/images/\(camera.id)")
                     }),
-                alpha: "\(name)/alpha/<camera>/%06d.png", labels: "\(name)/labels/<camera>/%06d.png", arrays: arrays)
+                alpha: "\(name)/alpha/<camera>/%06d.png", labels: "\(name)/labels/<camera>/%06d.png",
+                regions: "\(name)/regions/<camera>/%06d.png", arrays: arrays)
         }
         let manifest = Manifest(
             seed: scene.configuration.seed,
@@ -168,12 +190,26 @@ public enum SyntheticCaptureWriter {
             expressionNames: scene.model.expressionNames, joints: scene.model.joints.map(\.name),
             poseLayout: "per frame: axis-angle (radians) of each joint in `joints` order, then the translation (metres)",
             labels: ["0": "background", "85": "head (face, ears, eyes, mouth)", "170": "hair (cards and hair-covered scalp)", "255": "body (neck, shoulders)"],
-            trainingCameras: training.map(\.id), heldOutCameras: heldOut.map(\.id), sequences: entries)
+            regionLabels: Dictionary(uniqueKeysWithValues: SyntheticRegion.allCases.map { ("\($0.grey)", $0.name) }),
+            motion: scene.configuration.motion.rawValue, trainingCameras: training.map(\.id), heldOutCameras: heldOut.map(\.id), sequences: entries)
         try writeJSON(manifest, to: groundTruth.appendingPathComponent("groundtruth.json"))
     }
 
-    static func imageFolder(camera: PinholeCamera, kind: PerformanceKind, capture: URL, sequence: URL, training: [PinholeCamera]) -> URL {
-        if kind == .training && training.contains(camera) { return capture.appendingPathComponent(camera.id) }
+    /// One H.264 writer per training camera for the training sequence of a `video` capture
+    /// (`<capture>/<camera>.mp4`, single-threaded so the bytes are reproducible); none otherwise.
+    static func videoWriters(_ scene: SyntheticScene, kind: PerformanceKind, cameras: [PinholeCamera], capture: URL) throws -> [String: VideoWriter] {
+        guard scene.configuration.video, kind == .training else { return [:] }
+        var writers: [String: VideoWriter] = [:]
+        for camera in cameras where scene.cameras.contains(camera) {
+            writers[camera.id] = try VideoWriter(
+                url: capture.appendingPathComponent("\(camera.id).mp4"), frameSize: PixelSize(width: camera.width, height: camera.height),
+                options: VideoEncodeOptions(frameRate: Rational(approximating: Double(scene.configuration.framesPerSecond)), threadCount: 1))
+        }
+        return writers
+    }
+
+    static func imageFolder(camera: PinholeCamera, kind: PerformanceKind, capture: URL, sequence: URL, training: [PinholeCamera], video: Bool = false) -> URL {
+        if kind == .training && training.contains(camera) && !video { return capture.appendingPathComponent(camera.id) }
         return sequence.appendingPathComponent("images").appendingPathComponent(camera.id)
     }
 

@@ -30,6 +30,10 @@ public struct SyntheticScene: Sendable {
     let hairTriangleCount: Int
     let triangleRegions: [HeadRegion]
     let cardShades: [Float]
+    /// The point every camera looks at, world metres.
+    static let cameraTarget = SIMD3<Float>(0, -0.035, 0)
+    /// Horizontal field of view of every camera, radians.
+    static let fieldOfView: Float = 26 * .pi / 180
 
     /// The animated geometry of one frame.
     struct FrameGeometry: Sendable {
@@ -50,13 +54,21 @@ public struct SyntheticScene: Sendable {
         }
         self.configuration = configuration
         self.model = model
-        subject = SyntheticSubject(seed: configuration.seed, identityCount: model.identityCount)
+        subject = SyntheticSubject(seed: configuration.seed, identityCount: model.identityCount, varied: configuration.identityVariety)
         texture = SkinTextureSynthesizer.paint(model: model, subject: subject, size: 512)
-        let target = SIMD3<Float>(0, -0.035, 0)
-        let fieldOfView: Float = 26 * .pi / 180
-        cameras = try CameraRig.arc(
+        let target = SyntheticScene.cameraTarget
+        let fieldOfView = SyntheticScene.fieldOfView
+        let arc = try CameraRig.arc(
             count: configuration.cameraCount, arcDegrees: configuration.arcDegrees, radius: 0.95, elevation: 0.03,
             target: target, width: configuration.width, height: configuration.height, horizontalFieldOfView: fieldOfView)
+        cameras =
+            configuration.cameraRows == 1
+            ? arc
+            : arc.enumerated().map { index, camera in
+                PinholeCamera(
+                    id: camera.id, width: camera.width, height: camera.height, horizontalFieldOfView: fieldOfView,
+                    eye: camera.center + SIMD3(0, index % 2 == 0 ? 0.10 : -0.06, 0), target: target)
+            }
         heldOutCameras = (0..<configuration.heldOutCameraCount).map { k in
             let fraction = (Float(k) + 0.5) / Float(configuration.heldOutCameraCount)
             let azimuth = (fraction - 0.5) * configuration.arcDegrees * 0.8 * .pi / 180
@@ -70,7 +82,7 @@ public struct SyntheticScene: Sendable {
         let unitTorso = TriangleMesh.uvSphere(radius: 1, rings: 16, segments: 32)
             .transformed(by: RigidTransform(rotation: Matrix3x3(rotationVector: SIMD3(-.pi / 2, 0, 0))))
         var scaledTorso = unitTorso
-        scaledTorso.positions = unitTorso.positions.map { SIMD3(0, -0.30, -0.025) + $0 * SIMD3(0.2, 0.13, 0.13) }
+        scaledTorso.positions = unitTorso.positions.map { SyntheticScene.torsoCenter + $0 * SyntheticScene.torsoRadii }
         scaledTorso.attributes["normal"] = VertexAttribute(vectors: scaledTorso.vertexNormals())
         backdrop = SyntheticScene.makeBackdrop()
 
@@ -80,9 +92,9 @@ public struct SyntheticScene: Sendable {
         for kind in PerformanceKind.allCases {
             let count = kind == .training ? configuration.frameCount : configuration.heldOutFrameCount
             var frames = SyntheticPerformance.generate(
-                kind: kind, seed: configuration.seed, frameCount: count,
+                motion: configuration.motion, kind: kind, seed: configuration.seed, frameCount: count,
                 framesPerSecond: configuration.framesPerSecond,
-                expressionCount: model.expressionCount, jointCount: model.jointCount)
+                expressionCount: model.expressionCount, jointCount: model.jointCount, trainingFrames: configuration.frameCount)
             if configuration.sway > 0 {
                 for index in frames.indices {
                     let time = Float(index) / configuration.framesPerSecond
@@ -92,7 +104,7 @@ public struct SyntheticScene: Sendable {
             performances[kind] = frames
             geometry[kind] = try SyntheticScene.simulate(
                 model: model, subject: subject, frames: frames, torso: scaledTorso,
-                framesPerSecond: configuration.framesPerSecond, cardShades: cardShades,
+                framesPerSecond: configuration.framesPerSecond, hair: HairStyle(subject: subject, motion: configuration.motion), cardShades: cardShades,
                 hairTriangles: &hairTriangles)
         }
         self.performances = performances
@@ -108,11 +120,16 @@ public struct SyntheticScene: Sendable {
         triangleRegions = model.triangles.map { model.vertexRegions[Int($0.x)] }
     }
 
+    /// Centre of the shoulders ellipsoid at rest, metres.
+    static let torsoCenter = SIMD3<Float>(0, -0.30, -0.025)
+    /// Radii of the shoulders ellipsoid, metres.
+    static let torsoRadii = SIMD3<Float>(0.2, 0.13, 0.13)
+
     /// Runs the hair simulation through a sequence (after a one-second settling phase in the first
     /// frame's pose) and assembles each frame's geometry.
     static func simulate(
         model: HeadModel, subject: SyntheticSubject, frames: [PerformanceFrame], torso: TriangleMesh,
-        framesPerSecond: Float, cardShades: [Float], hairTriangles: inout [SIMD3<Int32>]
+        framesPerSecond: Float, hair style: HairStyle, cardShades: [Float], hairTriangles: inout [SIMD3<Int32>]
     ) throws -> [FrameGeometry] {
         guard let first = frames.first else { return [] }
         func posed(_ frame: PerformanceFrame) throws -> (HeadModelInstance, [SIMD3<Float>]) {
@@ -123,15 +140,25 @@ public struct SyntheticScene: Sendable {
         let (initial, initialNormals) = try posed(first)
         var hair = HairSimulation(
             model: model, vertices: initial.vertices, normals: initialNormals,
-            hairLength: subject.hairLength, seed: subject.noiseSeed)
-        for _ in 0..<Int(framesPerSecond) {
-            hair.step(frameDuration: 1 / framesPerSecond, vertices: initial.vertices, normals: initialNormals, head: initial.jointTransforms[1])
+            hairLength: style.length, seed: subject.noiseSeed, spacing: 0.012 / style.volume.squareRoot(), parting: style.parting)
+        hair.stabilised = style.stabilised
+        hair.width = 0.028 * style.volume
+        hair.lift = 0.0015 * style.volume
+        if style.collidesWithShoulders {
+            hair.shoulders = (center: SyntheticScene.torsoCenter, radii: SyntheticScene.torsoRadii)
+        }
+        for _ in 0..<Int(framesPerSecond * style.settlingSeconds) {
+            hair.step(
+                frameDuration: 1 / framesPerSecond, vertices: initial.vertices, normals: initialNormals, head: initial.jointTransforms[1],
+                bodyOffset: first.pose.translation)
         }
         var result: [FrameGeometry] = []
         for (index, frame) in frames.enumerated() {
             let (instance, normals) = index == 0 ? (initial, initialNormals) : try posed(frame)
             if index > 0 {
-                hair.step(frameDuration: 1 / framesPerSecond, vertices: instance.vertices, normals: normals, head: instance.jointTransforms[1])
+                hair.step(
+                    frameDuration: 1 / framesPerSecond, vertices: instance.vertices, normals: normals, head: instance.jointTransforms[1],
+                    bodyOffset: frame.pose.translation)
             }
             let headCenter = instance.jointTransforms[1].apply(SIMD3(0, 0.012, -0.008))
             let ribbons = hair.ribbons(headCenter: headCenter, cardShades: cardShades)
@@ -147,6 +174,18 @@ public struct SyntheticScene: Sendable {
         return result
     }
 
+    /// The hair tips (last particle's ribbon midpoint of each card) of a frame, world metres.
+    func hairTips(_ kind: PerformanceKind, frame: Int) -> [SIMD3<Float>] {
+        let positions = geometry[kind]![frame].positions
+        let hairVertices = positions.count - model.vertexCount - torso.vertexCount
+        let cards = hairTriangleCount / (2 * HairSimulation.segments)
+        let perCard = hairVertices / max(1, cards)
+        return (0..<cards).map { card in
+            let last = model.vertexCount + card * perCard + perCard - 2
+            return (positions[last] + positions[last + 1]) / 2
+        }
+    }
+
     /// A cylinder of radius 1.6 m around the scene, seen from inside, carrying the wall pattern.
     static func makeBackdrop() -> TriangleMesh {
         var mesh = TriangleMesh.grid(width: 1, height: 1, columns: 72, rows: 6)
@@ -157,6 +196,30 @@ public struct SyntheticScene: Sendable {
             return SIMD3(1.6 * sin(angle + .pi), 1.4 - 2.8 * t, 1.6 * cos(angle + .pi))
         }
         return mesh
+    }
+
+    /// Whether the training cameras move per frame (`handheld` > 0).
+    public var isHandheld: Bool { configuration.handheld > 0 }
+
+    /// Camera `camera` at `frame` of sequence `kind`: itself on a tripod (held-out cameras, or
+    /// `handheld` = 0), else displaced by a slow smooth hand-held motion — eye offsets of two
+    /// sinusoids per axis (0.1–0.35 Hz, amplitude `handheld`) and a third of that on the look-at point.
+    public func camera(_ camera: PinholeCamera, frame: Int, kind: PerformanceKind) -> PinholeCamera {
+        guard isHandheld, cameras.contains(camera) else { return camera }
+        var generator = SplitMix64(seed: subject.noiseSeed ^ 0x4841_4E44 ^ UInt64(kind == .training ? 0 : 1))
+        let t = Float(frame) / configuration.framesPerSecond
+        func wobble() -> SIMD3<Float> {
+            SIMD3<Float>(
+                (0..<3).map { _ -> Float in
+                    let f1 = generator.nextFloat(in: 0.1, 0.2), f2 = generator.nextFloat(in: 0.2, 0.35)
+                    let p1 = generator.nextFloat(in: 0, 2 * .pi), p2 = generator.nextFloat(in: 0, 2 * .pi)
+                    return 0.7 * sin(2 * .pi * f1 * t + p1) + 0.3 * sin(2 * .pi * f2 * t + p2)
+                })
+        }
+        let eye = camera.center + configuration.handheld * wobble()
+        let target = SyntheticScene.cameraTarget + configuration.handheld / 3 * wobble()
+        return PinholeCamera(
+            id: camera.id, width: camera.width, height: camera.height, horizontalFieldOfView: SyntheticScene.fieldOfView, eye: eye, target: target)
     }
 
     /// Number of frames of a sequence.

@@ -49,6 +49,18 @@ import Testing
             "the remaining half is composited over white: \(mixed)")
     }
 
+    @Test func labelEncodedRegionMasksAreRefused() throws {
+        let harness = try StageHarness(label: "remove-parts-test")
+        try writeFrameSet([[frame]], to: harness.file("frames"))
+        try writeFrameSet([[masks]], to: harness.file("masks"))
+        try MaskSet.write(MaskSet.Description(channels: ["face"], encoding: .labels, labels: ["face": 51]), to: harness.file("masks"))
+        #expect {
+            try harness.run(RemovePartsStage.self, inputs: ["frames": harness.file("frames"), "masks": harness.file("masks")])
+        } throws: { error in
+            "\(error)".contains("label maps")
+        }
+    }
+
     @Test func noPartsLeavesTheFramesUnchanged() throws {
         let result = try run(frame: frame, masks: masks, parts: [])
         #expect(result.samples == frame.samples)

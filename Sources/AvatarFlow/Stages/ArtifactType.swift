@@ -27,8 +27,10 @@ public struct ArtifactType: Sendable, Hashable, Codable, CustomStringConvertible
     public static let landmarks: ArtifactType = "Landmarks"
     /// Per-frame head-model pose and expression with shared identity.
     public static let tracking: ArtifactType = "Tracking"
-    /// Head, hair and body masks per frame per camera.
+    /// Part or region masks per frame per camera (MediaIO's `MaskSet`).
     public static let masks: ArtifactType = "Masks"
+    /// A population of subject captures indexed by population.json (MediaIO's `Population`).
+    public static let population: ArtifactType = "Population"
     /// A neutral mesh with features and deformation networks (mesh guidance).
     public static let guidance: ArtifactType = "Guidance"
     /// A trained avatar that `render.reenact` can drive.
