@@ -26,7 +26,8 @@ public struct SuperResolutionTrainStage: Stage {
         public var width: Int = 32
         @Param("Predict a zero-initialised correction of the bilinear upsample instead of sigmoid(conv) (GHA: false; converges much faster).")
         public var residual: Bool = true
-        @Param("Side of the random crops in low-resolution pixels (the reference crop is factor × larger; D-SSIM needs ≥ 11 reference pixels).", range: 4...4096)
+        @Param(
+            "Side of the random crops in low-resolution pixels (the reference crop is factor × larger; D-SSIM needs ≥ 11 reference pixels).", range: 4...4096)
         public var crop: Int = 32
         @Param("Crops per step.", range: 1...1024)
         public var batch: Int = 4
@@ -142,7 +143,8 @@ public struct SuperResolutionTrainStage: Stage {
                 )
             }
             guard referenceCrop >= VGGPerceptualLoss.minimumSide else {
-                throw SuperResolutionError("perceptual: vgg needs reference crops of at least \(VGGPerceptualLoss.minimumSide) pixels, got \(referenceCrop); raise crop")
+                throw SuperResolutionError(
+                    "perceptual: vgg needs reference crops of at least \(VGGPerceptualLoss.minimumSide) pixels, got \(referenceCrop); raise crop")
             }
             do {
                 return .vgg(try VGGPerceptualLoss(contentsOf: context.resolvePath(parameters.vggWeights)))

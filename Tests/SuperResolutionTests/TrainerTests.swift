@@ -46,7 +46,7 @@ import Testing
         let configuration = SuperResolutionConfiguration(factor: 2, inputChannels: 3, widths: [16, 8], residual: true, instanceNormalization: false)
         let network = try SuperResolutionNetwork(configuration: configuration, generator: &generator)
         let trainer = SuperResolutionTrainer(
-            settings: quickSettings(iterations: 300, crop: 16, batch: 4), network: network,
+            settings: quickSettings(iterations: 800, crop: 16, batch: 4), network: network,
             pairs: edgePairs(count: 8, size: 64, factor: 2, firstSeed: 200))
         for _ in 0..<trainer.settings.iterations { _ = try trainer.step() }
         let truth = edgeImage(width: 64, height: 64, seed: 999)
@@ -78,4 +78,3 @@ import Testing
         #expect(error.description.contains("6×6") && error.description.contains("18×18"))
     }
 }
-
