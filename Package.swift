@@ -50,7 +50,7 @@ let package = Package(
             name: "AvatarFlowStages",
             dependencies: [
                 "AvatarFlow", "AvatarFlowCLI", "MediaIO", "Tensors", "VideoIO", "SyntheticCapture", "FaceLandmarks", "Matting",
-                "FaceTracking", "RiggedGaussians", "MeshGuidance", "DynamicGaussians", "Rendering", "Evaluation",
+                "FaceTracking", "RiggedGaussians", "MeshGuidance", "DynamicGaussians", "Rendering", "Evaluation", "SuperResolution",
             ]),
         .executableTarget(name: "avatarflow", dependencies: ["AvatarFlowCLI", "AvatarFlowStages"]),
 
@@ -108,6 +108,9 @@ let package = Package(
         .target(
             name: "Evaluation", dependencies: ["AvatarFlow", "Tensors", "MediaIO"],
             path: "Stages/Evaluation", swiftSettings: numericSettings),
+        .target(
+            name: "SuperResolution", dependencies: ["AvatarFlow", "Avatars", "Tensors", "MediaIO"],
+            path: "Stages/SuperResolution", swiftSettings: numericSettings),
 
         // MARK: Benchmarks (print JSON; run by scripts/bench.sh)
         .executableTarget(
@@ -119,6 +122,9 @@ let package = Package(
             swiftSettings: numericSettings),
         .executableTarget(
             name: "SplattingBench", dependencies: ["Splatting", "Tensors"], path: "Benchmarks/SplattingBench",
+            swiftSettings: numericSettings),
+        .executableTarget(
+            name: "SuperResolutionBench", dependencies: ["Avatars", "Tensors", "MediaIO"], path: "Benchmarks/SuperResolutionBench",
             swiftSettings: numericSettings),
         .executableTarget(
             name: "RiggedBench", dependencies: ["Avatars", "Splatting", "Tensors", "HeadModel"], path: "Benchmarks/RiggedBench",
@@ -169,6 +175,9 @@ let package = Package(
                 "TestSupport", "DynamicGaussians", "HeadCaptureFixtures", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
                 "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors",
             ]),
+        .testTarget(
+            name: "SuperResolutionTests",
+            dependencies: ["TestSupport", "SuperResolution", "Avatars", "AvatarFlow", "AvatarFlowStages", "MediaIO", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]
 )

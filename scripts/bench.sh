@@ -33,7 +33,7 @@ PY
 echo "{"
 echo "  \"engine\": {\"validate_200_stages_ms\": $engine_ms},"
 first=1
-for bench in TensorsBench SplattingBench MediaBench FaceBench; do
+for bench in TensorsBench SplattingBench MediaBench FaceBench SuperResolutionBench; do
   [ -x "$bin/$bench" ] || continue
   [ $first -eq 1 ] || echo ","
   first=0

@@ -7,6 +7,7 @@ import Matting
 import MeshGuidance
 import Rendering
 import RiggedGaussians
+import SuperResolution
 import SyntheticCapture
 import VideoIO
 
@@ -16,5 +17,5 @@ public enum ProductionStages {
     public static let all: [any Stage.Type] =
         SyntheticCaptureStages.all + VideoIOStages.all + MattingStages.all
         + FaceLandmarksStages.all + FaceTrackingStages.all + RiggedGaussiansStages.all + DynamicGaussiansStages.all + RenderingStages.all + EvaluationStages.all
-        + MeshGuidanceStages.all
+        + MeshGuidanceStages.all + SuperResolutionStages.all
 }

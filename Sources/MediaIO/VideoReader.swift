@@ -335,14 +335,14 @@ public final class VideoReader {
         return ImageScaling.resize(image, with: resizer!, scratch: resizeScratch!)
     }
 
-    static func copyRows(from buffer: AlignedPixelBuffer, width: Int, height: Int) -> Image8 {
-        let rowBytes = width * 3
+    static func copyRows(from buffer: AlignedPixelBuffer, width: Int, height: Int, channels: Int = 3) -> Image8 {
+        let rowBytes = width * channels
         let samples = [UInt8](unsafeUninitializedCapacity: rowBytes * height) { destination, count in
             for row in 0..<height {
                 (destination.baseAddress! + row * rowBytes).update(from: buffer.bytes + row * buffer.stride, count: rowBytes)
             }
             count = rowBytes * height
         }
-        return Image8(width: width, height: height, channels: 3, samples: samples)
+        return Image8(width: width, height: height, channels: channels, samples: samples)
     }
 }

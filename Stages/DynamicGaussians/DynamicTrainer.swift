@@ -100,12 +100,8 @@ final class DynamicTrainer: CheckpointedTrainer {
             let lowRGB = channels == 3 ? render.features : render.features.slice(0..<3, axis: 2)
             loss = loss + settings.lowResolutionWeight * Losses.l1(lowRGB, Variable(view.lowResolutionTarget))
         }
-        if settings.perceptualWeight > 0 {
-            switch settings.perceptual {
-            case .none: break
-            case .dssim: loss = loss + settings.perceptualWeight * Losses.structuralDissimilarity(image, target)
-            case .vgg(let vgg): loss = loss + settings.perceptualWeight * vgg(image, target)
-            }
+        if settings.perceptualWeight > 0, let perceptual = settings.perceptual(image, target) {
+            loss = loss + settings.perceptualWeight * perceptual
         }
         let lossValue = loss.value.scalar
         guard lossValue.isFinite else { throw NonFiniteTraining(iteration: iteration + 1, what: "the loss is \(lossValue)") }

@@ -28,11 +28,3 @@ struct DynamicTrainingSettings: Sendable {
     /// Rasteriser threads (nil: one per core); one makes runs bit-reproducible.
     var rasterWorkers: Int?
 }
-
-/// The perceptual term of eq. 8: none, D-SSIM (the default stand-in) or the VGG16 feature distance
-/// with user-supplied weights (`VGGPerceptualLoss`).
-enum PerceptualTerm: Sendable {
-    case none
-    case dssim
-    case vgg(VGGPerceptualLoss)
-}

@@ -35,6 +35,8 @@ public struct ArtifactType: Sendable, Hashable, Codable, CustomStringConvertible
     public static let guidance: ArtifactType = "Guidance"
     /// A trained avatar that `render.reenact` can drive.
     public static let avatar: ArtifactType = "AvatarModel"
+    /// A trained image upsampler that `superres.apply` runs on any FrameSet.
+    public static let superResolutionModel: ArtifactType = "SuperResolutionModel"
     /// Metrics as JSON plus a human-readable table.
     public static let report: ArtifactType = "Report"
 }

@@ -18,13 +18,48 @@ public struct SuperResolutionConfiguration: Codable, Sendable, Equatable {
     /// sigmoid. Not in the paper (false reproduces it); short CPU schedules converge much faster,
     /// since the output starts at the directly supervised I_lr — background included.
     public var residual: Bool
+    /// Instance normalisation after each 3×3 convolution of the DoubleConv blocks (paper: true).
+    /// Without it every output pixel depends only on a bounded neighbourhood
+    /// (`receptiveFieldRadius`), so an image can be upsampled tile by tile with the same result as
+    /// whole; the `superres.*` stages train without it. Absent in older files: true.
+    public var instanceNormalization: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case factor, inputChannels, widths, residual, instanceNormalization
+    }
 
     /// Creates a configuration; `widths.count` must be log2(factor) + 1 (checked by `validate`).
-    public init(factor: Int, inputChannels: Int, widths: [Int], residual: Bool = false) {
+    public init(factor: Int, inputChannels: Int, widths: [Int], residual: Bool = false, instanceNormalization: Bool = true) {
         self.factor = factor
         self.inputChannels = inputChannels
         self.widths = widths
         self.residual = residual
+        self.instanceNormalization = instanceNormalization
+    }
+
+    /// Decodes a configuration; files written before `instanceNormalization` existed get true.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        factor = try container.decode(Int.self, forKey: .factor)
+        inputChannels = try container.decode(Int.self, forKey: .inputChannels)
+        widths = try container.decode([Int].self, forKey: .widths)
+        residual = try container.decode(Bool.self, forKey: .residual)
+        instanceNormalization = try container.decodeIfPresent(Bool.self, forKey: .instanceNormalization) ?? true
+    }
+
+    /// How far, in input pixels, an output pixel's value reaches (without instance normalisation):
+    /// each DoubleConv adds two 3×3 taps at its resolution, each bilinear ×2 one source pixel at the
+    /// lower one; rounded up. With instance normalisation the network is global.
+    public var receptiveFieldRadius: Int {
+        var radius = 0.0, scale = 1.0
+        for index in widths.indices {
+            if index > 0 {
+                radius += 1 / scale
+                scale *= 2
+            }
+            radius += 2 / scale
+        }
+        return Int(radius.rounded(.up))
     }
 
     /// Number of bilinear ×2 steps.
@@ -43,7 +78,7 @@ public struct SuperResolutionConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// GHA's super-resolution network Ψ: DoubleConv blocks (3×3 conv, instance norm, ReLU, twice) with
+/// GHA's super-resolution network Ψ: DoubleConv blocks (3×3 conv, optional instance norm, ReLU, twice) with
 /// bilinear ×2 upsampling between them, then a 1×1 convolution and a sigmoid to RGB in [0, 1]
 /// (or, with `residual`, a zero-initialised 1×1 convolution added to the upsampled I_lr).
 public struct SuperResolutionNetwork: Layer {
@@ -61,7 +96,10 @@ public struct SuperResolutionNetwork: Layer {
         var blocks: [DoubleConv] = []
         var channels = configuration.inputChannels
         for width in configuration.widths {
-            blocks.append(DoubleConv(inputChannels: channels, outputChannels: width, activation: .relu, generator: &generator))
+            blocks.append(
+                DoubleConv(
+                    inputChannels: channels, outputChannels: width, instanceNormalization: configuration.instanceNormalization,
+                    activation: .relu, generator: &generator))
             channels = width
         }
         self.blocks = blocks
