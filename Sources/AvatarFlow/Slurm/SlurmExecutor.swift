@@ -75,6 +75,8 @@ public struct SlurmExecutor: Sendable {
                     stages: stages.map(\.name)))
             let events = try runSink(runDirectory.url, sink)
             events.receive(RunEvent(.runStarted, run: runName, message: runDirectory.url.path))
+            // Where the driver ran; each job's own node is in its log (`slurm-<job>.log`).
+            try? RunEnvironment.current(stageJobs: session.maxJobs, components: options.environmentComponents).write(into: runDirectory.url)
 
             var externalDigests: [String: String] = [:]
             for input in plan.spec.inputs {
