@@ -17,6 +17,9 @@ public struct CamerasFile: Codable, Sendable, Equatable {
     /// Unit of the `world_to_camera` translations, e.g. "metres" (nil: metres).
     public var units: String?
 
+    /// The largest `fps` a cameras.json may declare (frames per second).
+    public static let maximumFrameRate: Double = 10_000
+
     /// Creates a document.
     public init(cameras: [CameraCalibration], fps: Double? = nil, units: String? = nil) {
         self.cameras = cameras
@@ -60,6 +63,11 @@ public struct CamerasFile: Codable, Sendable, Equatable {
                     .invalidLayout, path: url.path,
                     "camera '\(camera.id)': width, height, fx and fy must be positive")
             }
+        }
+        if let fps = file.fps, !(fps > 0 && fps <= maximumFrameRate) {
+            throw MediaIOError(
+                .invalidLayout, path: url.path,
+                "fps is \(fps); give the frame rate in frames per second, above 0 and at most \(Int(maximumFrameRate)), or leave it out")
         }
         return file
     }
