@@ -4,10 +4,12 @@
 #   scripts/fuzz.sh --list                                       the targets
 #   scripts/fuzz.sh --build                                      build every target, run none
 #   scripts/fuzz.sh TARGET --replay FILE…                        run the target once on each FILE (a crash reproducer)
-# The build is `swift build -c release -Xswiftc -sanitize=fuzzer,address` with AVATARFLOW_FUZZ=1 in
-# .build-fuzz (the regular .build is untouched). Bounds: -rss_limit_mb=2048 -malloc_limit_mb=1024, a
-# 10 s timeout per input; scratch files of loaders that read paths go to /dev/shm. The committed seeds in Fuzz/Corpus/<TARGET>/ are never written; new corpus
-# entries and crash files go to .build-fuzz/corpus/<TARGET>/ and .build-fuzz/artifacts/<TARGET>/.
+# The build is `swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld` with
+# AVATARFLOW_FUZZ=1 in .build-fuzz (the regular .build is untouched; AVATARFLOW_FUZZ_SKIP_BUILD=1 skips
+# it). Bounds: -rss_limit_mb=2048 -malloc_limit_mb=1024, a 10 s timeout per input; scratch files of
+# loaders that read paths go to /dev/shm. The committed seeds in Fuzz/Corpus/<TARGET>/ are never
+# written; new corpus entries and crash files go to .build-fuzz/corpus/<TARGET>/ and
+# .build-fuzz/artifacts/<TARGET>/.
 # Prints the executions, the time and the result (exit status 0: no crash, leak or over-limit allocation).
 # See docs/fuzzing.md.
 set -euo pipefail
@@ -32,7 +34,7 @@ max_len() {
 }
 
 case "${1:-}" in
-    "" | -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    "" | -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2 ;;
     --list) printf '%s\n' "${targets[@]}"; exit 0 ;;
     --build) for target in "${targets[@]}"; do build "$target"; done; exit 0 ;;
 esac
