@@ -2,8 +2,12 @@
 // AvatarFlow — YAML pipelines of typed stages for head-avatar research. See README.md and DESIGN.md.
 import PackageDescription
 
-/// Release-mode numeric code relies on these; debug builds stay debuggable.
-let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+/// `AVATARFLOW_FUZZ=1` turns the package into the libFuzzer build of docs/fuzzing.md (scripts/fuzz.sh sets it).
+let fuzzing = Context.environment["AVATARFLOW_FUZZ"] == "1"
+
+/// Release-mode numeric code relies on these; debug builds stay debuggable. The fuzz build keeps
+/// bounds and overflow checks, so that a bad index in a loader is a crash the fuzzer reports.
+let numericSettings: [SwiftSetting] = fuzzing ? [] : [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "AvatarFlow",
@@ -181,3 +185,36 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: Fuzzing (docs/fuzzing.md)
+// Only with AVATARFLOW_FUZZ=1: one libFuzzer executable per file format, built by scripts/fuzz.sh with
+// `-sanitize=fuzzer,address` in .build-fuzz. libFuzzer supplies `main`, so the fuzz build drops every other
+// executable and the tests; the regular build never sees these targets.
+if fuzzing {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzPipeline", ["AvatarFlow", "EngineTestStages"]),
+        ("FuzzCameras", ["MediaIO"]),
+        ("FuzzFrameSet", ["MediaIO"]),
+        ("FuzzArtifactManifest", ["Avatars", "AvatarFlow"]),
+        ("FuzzPNG", ["MediaIO"]),
+        ("FuzzVideoProbe", ["MediaIO"]),
+        ("FuzzDlib", ["FaceAnalysis"]),
+        ("FuzzHaar", ["FaceAnalysis"]),
+        ("FuzzPLYMesh", ["Geometry"]),
+        ("FuzzGaussianPLY", ["Splatting"]),
+        ("FuzzSafetensors", ["Tensors"]),
+        ("FuzzNPZ", ["MediaIO"]),
+        ("FuzzHeadModel", ["HeadModel"]),
+        ("FuzzCheckpoint", ["Avatars"]),
+    ]
+    package.targets.removeAll { $0.type == .executable || $0.type == .test }
+    package.products.removeAll { $0.name == "avatarflow" }
+    package.targets.append(.systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Fuzz/FuzzSupport"))
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: ["FuzzSupport"] + target.dependencies, path: "Fuzz/\(target.name)"))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

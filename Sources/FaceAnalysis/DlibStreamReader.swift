@@ -18,6 +18,10 @@ struct DlibStreamReader {
 
     var isAtEnd: Bool { position >= bytes.count }
 
+    /// The most values the rest of the stream can hold: every encoded integer takes at least 2
+    /// bytes and every float 4, so counts declared in a header never justify reserving more.
+    var maximumRemainingValues: Int { max(0, bytes.count - position) / 2 }
+
     func error(_ message: String, at offset: Int? = nil) -> ShapePredictorError {
         ShapePredictorError(file: file, byteOffset: offset ?? position, message: message)
     }

@@ -34,11 +34,14 @@ enum ShapePredictorParser {
                     guard splitCount > 0, (splitCount + 1) & splitCount == 0 else {
                         throw reader.error("a tree has \(splitCount) splits; a complete binary tree needs 2^depth − 1")
                     }
-                    let capacity = cascadeCount * treesPerCascade * splitCount
+                    // Reserve what the declared counts need, but never more than the rest of the file can hold,
+                    // so that corrupt counts end in the truncation error instead of a huge allocation.
+                    let available = reader.maximumRemainingValues
+                    let capacity = min(cascadeCount * treesPerCascade * splitCount, available)
                     splitFirst.reserveCapacity(capacity)
                     splitSecond.reserveCapacity(capacity)
                     thresholds.reserveCapacity(capacity)
-                    leaves.reserveCapacity(cascadeCount * treesPerCascade * (splitCount + 1) * shapeLength)
+                    leaves.reserveCapacity(min(cascadeCount * treesPerCascade * (splitCount + 1) * shapeLength, available))
                 }
                 guard splitCount == splitsPerTree else {
                     throw reader.error(
@@ -86,7 +89,7 @@ enum ShapePredictorParser {
         let deltaCascades = try reader.count(what: "number of delta lists", atMost: 1000)
         guard deltaCascades == cascadeCount else { throw reader.error("\(deltaCascades) delta lists for \(cascadeCount) cascades") }
         var deltas: [Float] = []
-        deltas.reserveCapacity(2 * cascadeCount * featuresPerCascade)
+        deltas.reserveCapacity(min(2 * cascadeCount * featuresPerCascade, reader.maximumRemainingValues))
         for cascade in 0..<cascadeCount {
             let deltaCount = try reader.count(what: "number of deltas in cascade \(cascade)", atMost: 1 << 20)
             guard deltaCount == featuresPerCascade else {

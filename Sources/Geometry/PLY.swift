@@ -267,17 +267,23 @@ public enum PLY {
 
         mutating func read(_ element: Element, ascii: Bool) throws -> ElementValues {
             let properties = element.properties, n = element.count
+            // Every row holds at least one token per property (ASCII) or its scalars and list counts
+            // (binary), so a count the rest of the file cannot hold is refused before allocating columns.
+            if !properties.isEmpty {
+                let available = ascii ? tokens.count - tokenIndex : raw.count - offset
+                let minimumRow = ascii ? properties.count : properties.reduce(0) { $0 + ($1.listCountType ?? $1.type).size }
+                guard n <= available / minimumRow else {
+                    throw GeometryError(
+                        "\(source): element '\(element.name)' announces \(n) rows but only \(available) \(ascii ? "values" : "bytes") follow; the PLY file is truncated"
+                    )
+                }
+            }
             var values = ElementValues(
                 element: element, columns: properties.map { $0.listCountType == nil ? [Double](repeating: 0, count: n) : [] },
                 listItems: properties.map { _ in [] },
                 listStarts: properties.map { $0.listCountType == nil ? [] : [0] })
             if !ascii && properties.allSatisfy({ $0.listCountType == nil }) {
                 let rowSize = properties.reduce(0) { $0 + $1.type.size }
-                guard raw.count - offset >= n * rowSize else {
-                    throw GeometryError(
-                        "\(source): element '\(element.name)' announces \(n) rows of \(rowSize) bytes but only \(raw.count - offset) bytes follow; the PLY file is truncated"
-                    )
-                }
                 var column = offset
                 for (p, property) in properties.enumerated() {
                     values.columns[p].withUnsafeMutableBufferPointer { out in
@@ -288,7 +294,7 @@ public enum PLY {
                 offset += n * rowSize
                 return values
             }
-            for i in 0..<n {
+            for i in 0..<(properties.isEmpty ? 0 : n) {
                 for (p, property) in properties.enumerated() {
                     if let countType = property.listCountType {
                         let count = try next(countType, ascii: ascii)

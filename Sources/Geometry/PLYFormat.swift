@@ -93,7 +93,12 @@ public enum PLYFormat {
                 where property.listCountType != nil && (property.name == "vertex_indices" || property.name == "vertex_index") {
                     let items = values.listItems[p], starts = values.listStarts[p]
                     for row in 0..<element.count {
-                        let corners = items[starts[row]..<starts[row + 1]].map { Int32($0) }
+                        let corners = try items[starts[row]..<starts[row + 1]].map { value in
+                            guard let index = Int32(exactly: value) else {
+                                throw GeometryError("\(source): face \(row) has the vertex index \(value); indices are integers in 0..<vertex count")
+                            }
+                            return index
+                        }
                         guard corners.count >= 3 else { throw GeometryError("\(source): a face has \(corners.count) corners, need ≥ 3") }
                         for k in 1..<(corners.count - 1) { triangles.append(SIMD3(corners[0], corners[k], corners[k + 1])) }
                     }

@@ -114,12 +114,12 @@ public enum HeadModelFormat {
         }
         func floats(_ key: String, _ shape: [Int]) throws -> [Float] {
             let blob = try entry(key, "float32", shape)
-            let raw: [UInt32] = try readBlob(directory.appendingPathComponent(blob.file), count: shape.reduce(1, *))
+            let raw: [UInt32] = try readBlob(directory.appendingPathComponent(blob.file), shape: shape)
             return raw.map { Float(bitPattern: UInt32(littleEndian: $0)) }
         }
         func ints(_ key: String, _ shape: [Int]) throws -> [Int32] {
             let blob = try entry(key, "int32", shape)
-            let raw: [Int32] = try readBlob(directory.appendingPathComponent(blob.file), count: shape.reduce(1, *))
+            let raw: [Int32] = try readBlob(directory.appendingPathComponent(blob.file), shape: shape)
             return raw.map { Int32(littleEndian: $0) }
         }
         let flatTriangles = try ints("triangles", [f, 3])
@@ -161,7 +161,16 @@ public enum HeadModelFormat {
         }
     }
 
-    static func readBlob<T>(_ url: URL, count: Int) throws -> [T] {
+    /// Reads a blob of `shape` (extents from the manifest, checked here: non-negative, product in range).
+    static func readBlob<T>(_ url: URL, shape: [Int]) throws -> [T] {
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard extent >= 0, !overflow, product <= Int.max / MemoryLayout<T>.stride else {
+                throw HeadModelError("blob \(url.path) has the shape \(shape) in manifest.json, which is negative or too large; the manifest is corrupt")
+            }
+            count = product
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw HeadModelError("blob \(url.path) is missing or unreadable")
         }

@@ -17,6 +17,9 @@ public struct CamerasFile: Codable, Sendable, Equatable {
     /// Unit of the `world_to_camera` translations, e.g. "metres" (nil: metres).
     public var units: String?
 
+    /// The largest `fps` a cameras.json may declare (frames per second).
+    public static let maximumFrameRate: Double = 10_000
+
     /// Creates a document.
     public init(cameras: [CameraCalibration], fps: Double? = nil, units: String? = nil) {
         self.cameras = cameras
@@ -49,9 +52,11 @@ public struct CamerasFile: Codable, Sendable, Equatable {
         guard !file.cameras.isEmpty else {
             throw MediaIOError(.invalidLayout, path: url.path, "cameras.json lists no cameras; add one entry per camera")
         }
-        if let fps = file.fps, !(fps > 0 && fps <= 10_000) {
+        if let fps = file.fps, !(fps > 0 && fps <= maximumFrameRate) {
             throw MediaIOError(
-                .invalidLayout, path: url.path, "\"fps\": \(fps) is not a frame rate; write the capture's frames per second (e.g. 25) or remove the key")
+                .invalidLayout, path: url.path,
+                "\"fps\": \(fps) is not a frame rate; write the capture's frames per second, above 0 and at most \(Int(maximumFrameRate)) (e.g. 25), or remove the key"
+            )
         }
         var seen = Set<String>()
         for (index, camera) in file.cameras.enumerated() {

@@ -34,13 +34,14 @@ public enum NumPyArchive {
             let extraEnd = extra + extraLength
             while extra + 4 <= extraEnd {
                 let id = readUInt16(bytes, extra), size = Int(readUInt16(bytes, extra + 2))
+                let fieldEnd = min(extra + 4 + size, extraEnd)
                 if id == 0x0001 {
                     var field = extra + 4
-                    if uncompressedSize == 0xFFFF_FFFF {
+                    if uncompressedSize == 0xFFFF_FFFF, field + 8 <= fieldEnd {
                         uncompressedSize = readUInt64(bytes, field)
                         field += 8
                     }
-                    if compressedSize == 0xFFFF_FFFF { compressedSize = readUInt64(bytes, field) }
+                    if compressedSize == 0xFFFF_FFFF, field + 8 <= fieldEnd { compressedSize = readUInt64(bytes, field) }
                 }
                 extra += 4 + size
             }
@@ -52,10 +53,11 @@ public enum NumPyArchive {
             guard flags & 0x8 == 0 || compressedSize > 0 else {
                 throw MediaIOError(.unsupportedFormat, path: url.path, "member '\(name)' uses a streamed zip entry without sizes")
             }
-            let start = extraEnd, end = start + Int(compressedSize)
-            guard end <= bytes.count else {
+            let start = extraEnd
+            guard compressedSize <= UInt64(bytes.count - start) else {
                 throw MediaIOError(.corruptData, path: url.path, "member '\(name)' runs past the end of the file; the archive is truncated")
             }
+            let end = start + Int(compressedSize)
             let key = name.hasSuffix(".npy") ? String(name.dropLast(4)) : name
             arrays[key] = try parseNPY(Array(bytes[start..<end]), path: "\(url.path)/\(name)")
             offset = end + (flags & 0x8 != 0 ? 16 : 0)
@@ -72,8 +74,14 @@ public enum NumPyArchive {
             throw MediaIOError(.corruptData, path: path, "not a .npy array (bad magic)")
         }
         let major = bytes[6]
-        let headerLength = major == 1 ? Int(readUInt16(bytes, 8)) : Int(readUInt32(bytes, 8))
+        guard (1...3).contains(major) else {
+            throw MediaIOError(.unsupportedFormat, path: path, ".npy format version \(major) is not supported (1, 2 and 3 are); re-save the array with NumPy")
+        }
         let headerStart = major == 1 ? 10 : 12
+        guard headerStart <= bytes.count else {
+            throw MediaIOError(.corruptData, path: path, ".npy header is truncated")
+        }
+        let headerLength = major == 1 ? Int(readUInt16(bytes, 8)) : Int(readUInt32(bytes, 8))
         guard headerStart + headerLength <= bytes.count else {
             throw MediaIOError(.corruptData, path: path, ".npy header is truncated")
         }
@@ -84,16 +92,30 @@ public enum NumPyArchive {
         guard !header.contains("'fortran_order': True") else {
             throw MediaIOError(.unsupportedFormat, path: path, "Fortran-ordered arrays are not supported; save with np.ascontiguousarray")
         }
-        let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
-            .split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let count = shape.reduce(1, *)
+        var shape: [Int] = []
+        for part in shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() ")).split(separator: ",") {
+            let text = part.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            guard let dimension = Int(text), dimension >= 0 else {
+                throw MediaIOError(.corruptData, path: path, ".npy shape \(shapeText) has the dimension '\(text)'; dimensions are non-negative integers")
+            }
+            shape.append(dimension)
+        }
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow else {
+                throw MediaIOError(.corruptData, path: path, ".npy shape \(shapeText) has more than \(Int.max) values; the header is corrupt")
+            }
+            count = product
+        }
         let type = descr.trimmingCharacters(in: CharacterSet(charactersIn: "' "))
         let widths = ["<f8": 8, "<f4": 4, "<i8": 8, "<i4": 4, "|u1": 1]
         guard let width = widths[type] else {
             throw MediaIOError(.unsupportedFormat, path: path, "dtype \(type) is not supported (use float32/float64/int32/int64)")
         }
         let start = headerStart + headerLength
-        guard start + count * width <= bytes.count else {
+        guard count <= (bytes.count - start) / width else {
             throw MediaIOError(.corruptData, path: path, ".npy data is truncated")
         }
         let values: [Double] = (0..<count).map { index in

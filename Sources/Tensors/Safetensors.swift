@@ -89,11 +89,21 @@ public enum Safetensors {
             }
             guard dtype == "F32" else { throw TensorsError("\(source): tensor \"\(name)\" has dtype \(dtype); only F32 is supported, convert it to float32") }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw TensorsError("\(source): tensor \"\(name)\" has a negative extent in \(shape)") }
-            let count = shape.reduce(1, *)
-            let begin = dataStart + offsets[0], end = dataStart + offsets[1]
-            guard offsets[0] >= 0, offsets[1] - offsets[0] == count * 4, end <= bytes.count else {
+            // Checked arithmetic throughout: shapes and offsets come from the file and may be anything.
+            let dataLength = bytes.count - dataStart
+            var count = 1
+            for extent in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+                guard !overflow else {
+                    throw TensorsError("\(source): tensor \"\(name)\" has shape \(shape), more than \(Int.max) values; the header is corrupt")
+                }
+                count = product
+            }
+            guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataLength, count <= dataLength / 4, offsets[1] - offsets[0] == count * 4
+            else {
                 throw TensorsError("\(source): tensor \"\(name)\" data_offsets \(offsets) do not match shape \(shape) or exceed the file")
             }
+            let begin = dataStart + offsets[0]
             var tensor = Tensor(zeros: shape)
             tensor.withUnsafeMutableBufferPointer { destination in
                 bytes.withUnsafeBytes { source in

@@ -61,6 +61,18 @@ import Testing
         #expect(throws: ShapePredictorError.self) { try ShapePredictor(serialized: Data()) }
     }
 
+    @Test func implausibleForestSizeIsATruncationErrorNotAHugeReservation() throws {
+        // Found by Fuzz/FuzzDlib: a header declaring 1000 cascades × 100 000 trees × 65 535 splits made
+        // the parser reserve terabytes for the split tables before reading the first split.
+        let version: [UInt8] = [0x01, 0x01]
+        let initialShape: [UInt8] = [0x81, 0x02, 0x81, 0x01] + [0x01, 0x01, 0x01, 0x00] + [0x01, 0x01, 0x01, 0x00]
+        let counts: [UInt8] = [0x02, 0xE8, 0x03] + [0x03, 0xA0, 0x86, 0x01] + [0x02, 0xFF, 0xFF]
+        let error = #expect(throws: ShapePredictorError.self) {
+            try ShapePredictor(serialized: Data(version + initialShape + counts), source: "huge-forest.dat")
+        }
+        #expect(error?.message.contains("truncated") == true)
+    }
+
     @Test func decodesDlibIntegerAndFloatEncodings() throws {
         let bytes: [UInt8] = [0x01, 0x00, 0x81, 0x88, 0x03, 0x4D, 0x38, 0xF1, 0x81, 0x1D, 0x01, 0x00, 0x02, 0x00, 0x7D]
         func decode(_ raw: UnsafeRawBufferPointer) throws -> [Double] {

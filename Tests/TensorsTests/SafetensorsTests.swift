@@ -79,3 +79,26 @@ func safetensorsInteroperatesWithPythonPackage() throws {
     #expect(try #require(read.tensors["twice"]).scalars == [2, 4, 6, 8, 10, 13])
     #expect(try #require(read.tensors["empty"]).shape == [0, 4])
 }
+
+/// A safetensors file with the header `json` followed by `payload` bytes.
+private func safetensors(header json: String, payload: [UInt8] = []) -> Data {
+    let header = Array(json.utf8)
+    return Data((0..<8).map { UInt8(truncatingIfNeeded: header.count >> (8 * $0)) } + header + payload)
+}
+
+// The next three inputs crashed the reader on overflowing arithmetic (found with Fuzz/FuzzSafetensors, docs/fuzzing.md).
+
+@Test func safetensorsShapeWhoseElementCountOverflowsIsRejected() {
+    let data = safetensors(header: #"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}}"#)
+    #expect { try Safetensors.decode(data) } throws: { "\($0)".contains("more than") }
+}
+
+@Test func safetensorsOffsetsNearIntMaxAreRejected() {
+    let data = safetensors(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[9223372036854775800,9223372036854775804]}}"#, payload: [0, 0, 0, 0])
+    #expect { try Safetensors.decode(data) } throws: { "\($0)".contains("data_offsets") }
+}
+
+@Test func safetensorsOffsetsWhoseDifferenceOverflowsAreRejected() {
+    let data = safetensors(header: #"{"a":{"dtype":"F32","shape":[0],"data_offsets":[5,-9223372036854775807]}}"#, payload: [0, 0, 0, 0])
+    #expect { try Safetensors.decode(data) } throws: { "\($0)".contains("data_offsets") }
+}
