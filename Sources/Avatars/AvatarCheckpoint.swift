@@ -90,7 +90,12 @@ public struct AvatarCheckpoint: Codable, Sendable, Equatable {
         } catch {
             throw AvatarError("\(recordURL.path): unreadable checkpoint record (\(error)); \(advice(directory))")
         }
-        let url = directory.appendingPathComponent(record.parametersFile)
+        // The tensor file is one the trainer wrote next to the record: a plain file name.
+        let name = record.parametersFile
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw AvatarError("\(recordURL.path): parameters_file '\(name)' is not a file in the checkpoint folder; \(advice(directory))")
+        }
+        let url = directory.appendingPathComponent(name)
         do {
             let file = try Safetensors.read(from: url)
             return Loaded(record: record, tensors: file.tensors, metadata: file.metadata, url: url)

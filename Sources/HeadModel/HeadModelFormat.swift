@@ -110,6 +110,11 @@ public enum HeadModelFormat {
             guard blob.dtype == dtype, blob.shape == shape else {
                 throw HeadModelError("\(manifestURL.path): blob '\(key)' is \(blob.dtype) \(blob.shape), expected \(dtype) \(shape)")
             }
+            // A model reads only its own folder: a blob is a plain file name next to manifest.json.
+            guard !blob.file.isEmpty, !blob.file.contains("/"), blob.file != ".", blob.file != ".." else {
+                throw HeadModelError(
+                    "\(manifestURL.path): blob '\(key)' names the file '\(blob.file)'; blobs must be plain file names in the model's folder")
+            }
             return blob
         }
         func floats(_ key: String, _ shape: [Int]) throws -> [Float] {

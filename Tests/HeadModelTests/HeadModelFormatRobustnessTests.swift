@@ -29,4 +29,11 @@ import Testing
         try Data().write(to: directory.file("triangles.i32"))
         #expect { _ = try HeadModelFormat.read(from: directory.url) } throws: { "\($0)".contains("manifest is corrupt") }
     }
+
+    @Test func aBlobOutsideTheModelFolderIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let manifest = Self.manifest(triangleCount: 1).replacingOccurrences(of: "\"triangles.i32\"", with: "\"../../etc/triangles.i32\"")
+        try manifest.write(to: directory.file("manifest.json"), atomically: true, encoding: .utf8)
+        #expect { _ = try HeadModelFormat.read(from: directory.url) } throws: { "\($0)".contains("blobs must be plain file names in the model's folder") }
+    }
 }
