@@ -143,7 +143,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Randomness", "Tensors", "MediaIO"], path: "Tests/TestSupport"),
         .testTarget(name: "AvatarFlowTests", dependencies: ["TestSupport", "AvatarFlow", "AvatarFlowCLI", "EngineTestStages", "EngineTestbed"]),
         // SlurmTests: the Slurm executor end to end on a real slurmctld/slurmd (scripts/slurm-local.sh; the tests start it).
-        .testTarget(name: "SlurmTests", dependencies: ["AvatarFlow", "EngineTestStages", "EngineTestbed"]),
+        .testTarget(name: "SlurmTests", dependencies: ["TestSupport", "AvatarFlow", "EngineTestStages", "EngineTestbed"]),
         .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors"]),
         .testTarget(name: "SplattingTests", dependencies: ["TestSupport", "Splatting", "Tensors"]),
         .testTarget(name: "GeometryTests", dependencies: ["TestSupport", "Geometry"]),

@@ -10,14 +10,15 @@ public struct ImageLimits: Sendable, Equatable {
     /// The default limit.
     public init() {}
 
-    /// The default with `AVATARFLOW_LIMIT_IMAGE_PIXELS` applied when it is a positive integer.
-    public static var current: ImageLimits {
+    /// The default with `AVATARFLOW_LIMIT_IMAGE_PIXELS` applied when it is a positive integer; read
+    /// once per process (every frame read consults it).
+    public static let current: ImageLimits = {
         var limits = ImageLimits()
         if let text = ProcessInfo.processInfo.environment["AVATARFLOW_LIMIT_IMAGE_PIXELS"], let value = Int(text), value > 0 {
             limits.pixels = value
         }
         return limits
-    }
+    }()
 
     /// Throws when a `width` × `height` picture at `path` is empty or over the limit.
     public func check(width: Int, height: Int, path: String) throws {

@@ -9,7 +9,8 @@ public enum MediaPreviews {
     public static func videoFrames(of url: URL, count: Int, maxWidth: Int) throws -> [Data] {
         guard count > 0 else { return [] }
         let info = try VideoReader(url: url).info
-        let total = try VideoReader.countFrames(url: url)
+        // The container's count when it declares one (as Capture.open does); packets are counted only otherwise.
+        let total = try info.declaredFrameCount ?? VideoReader.countFrames(url: url)
         guard total > 0 else { throw MediaIOError(.noFrames, path: url.path, "the video has no frames") }
         let step = max(1, total / count)
         let options = VideoDecodeOptions(

@@ -1,5 +1,6 @@
 import AvatarFlow
 import Foundation
+import TestSupport
 import Testing
 
 /// The CLI as a child process: exit codes, killing a run mid-stage, two runs on one cache.
@@ -7,7 +8,7 @@ import Testing
     /// Starts the testbed CLI in `workspace` with `arguments`; stdout and stderr go to files.
     func launch(_ workspace: Workspace, _ arguments: [String], name: String) throws -> Process {
         let process = Process()
-        process.executableURL = try testbedExecutable()
+        process.executableURL = try builtExecutable("EngineTestbed")
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(["AVATARFLOW_CACHE": workspace.cache.path]) { $1 }
         process.currentDirectoryURL = workspace.root

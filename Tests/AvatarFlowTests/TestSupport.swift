@@ -92,18 +92,6 @@ extension RunResult {
     var statuses: [String: String] { outcomes.mapValues(\.status) }
 }
 
-/// The EngineTestbed executable (the CLI with the test stages), built next to the test bundle.
-func testbedExecutable() throws -> URL {
-    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    var directory = exe.deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = directory.appendingPathComponent("EngineTestbed")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    throw TestStageError(description: "EngineTestbed not found next to \(exe.path); build with `swift build --build-tests`")
-}
-
 /// A chain `one → slow → sum` plus an independent `two → sum`, used by several tests.
 let diamondPipeline = """
     pipeline: diamond

@@ -1,6 +1,7 @@
 import AvatarFlow
 import EngineTestStages
 import Foundation
+import TestSupport
 import Testing
 
 /// The one-node cluster of scripts/slurm-local.sh: started once per test process when `sinfo`
@@ -65,15 +66,13 @@ struct ClusterUnavailable: Error, CustomStringConvertible {
 
 /// A temporary directory with a cache and runs, and the testbed CLI run as a child process.
 final class SlurmWorkspace {
-    let root: URL
+    private let directory: TemporaryDirectory
+    var root: URL { directory.url }
 
     init() throws {
         try LocalCluster.require()
-        root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("avatarflow-slurm-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        directory = try TemporaryDirectory(prefix: "avatarflow-slurm-tests")
     }
-
-    deinit { try? FileManager.default.removeItem(at: root) }
 
     var cache: URL { root.appendingPathComponent("cache") }
     var runs: URL { root.appendingPathComponent("runs") }
@@ -88,7 +87,7 @@ final class SlurmWorkspace {
     /// Starts the testbed CLI; `--cache` is added, output goes to `<name>.out`/`<name>.err`.
     func launch(_ arguments: [String], name: String) throws -> Process {
         let process = Process()
-        process.executableURL = try testbedExecutable()
+        process.executableURL = try builtExecutable("EngineTestbed")
         // Every `run` gets the workspace cache unless the test names one; `status` reads it from the run.
         process.arguments = arguments.first == "run" && !arguments.contains("--cache") ? arguments + ["--cache", cache.path] : arguments
         process.currentDirectoryURL = root
@@ -139,18 +138,6 @@ final class SlurmWorkspace {
         let parts = text.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
         return (parts[0], parts[1])
     }
-}
-
-/// The testbed CLI (avatarflow with the engine's test stages), built next to the test bundle.
-func testbedExecutable() throws -> URL {
-    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    var directory = exe.deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = directory.appendingPathComponent("EngineTestbed")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    throw TestStageError(description: "EngineTestbed not found next to \(exe.path); build with `swift build --build-tests`")
 }
 
 /// Polls until `condition` holds (at most `timeout` seconds).

@@ -56,3 +56,17 @@ public func ensureDebianPackage(_ package: String, probe: String) throws {
         throw CommandFailure(description: "\(package) installed but \(probe) is still missing")
     }
 }
+
+/// An executable product built next to the running test bundle (`.build/<config>/<name>`), e.g.
+/// the engine testbed the CLI tests launch as a child process.
+/// - Throws: `CommandFailure` naming where it looked and the build command that makes it.
+public func builtExecutable(_ name: String) throws -> URL {
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    var directory = exe.deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    throw CommandFailure(description: "\(name) not found next to \(exe.path); build with `swift build --build-tests`")
+}
