@@ -71,7 +71,7 @@ let package = Package(
         // LinearAlgebra: small dense solvers in Double (Cholesky, Jacobi eigen) and Levenberg–Marquardt.
         .target(name: "LinearAlgebra", swiftSettings: numericSettings),
         // ImageFilters: single-channel planes, box mean, guided filter, closed-form matting, binary morphology.
-        .target(name: "ImageFilters", dependencies: ["Geometry"], swiftSettings: numericSettings),
+        .target(name: "ImageFilters", dependencies: ["Geometry", "LinearAlgebra"], swiftSettings: numericSettings),
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", dependencies: ["Geometry"], swiftSettings: numericSettings),

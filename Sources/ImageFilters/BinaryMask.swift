@@ -120,4 +120,17 @@ public struct BinaryMask: Sendable, Equatable {
         }
         return BinaryMask(width: width, height: height, bits: zip(bits, labels).map { $0 || ($1 >= 0 && !touchesBorder[Int($1)]) })
     }
+
+    /// The mask as an alpha matte whose edge follows the image: 1 inside the mask eroded by
+    /// `bandRadius`, 0 outside it dilated by `bandRadius`, and in the band between the colour
+    /// guided filter of the mask (`GuidedFilter`, clamped to [0, 1]). `bandRadius` 0 returns the
+    /// hard mask.
+    public func softenedAlpha(guide: [Plane], bandRadius: Int, guidedRadius: Int, epsilon: Float) -> Plane {
+        guard bandRadius > 0 else { return plane }
+        let inner = eroded(radius: bandRadius).bits, outer = dilated(radius: bandRadius).bits
+        let refined = GuidedFilter.apply(guide: guide, input: plane, radius: guidedRadius, epsilon: epsilon).values
+        return Plane(
+            width: width, height: height,
+            values: (0..<bits.count).map { inner[$0] ? 1 : (outer[$0] ? min(1, max(0, refined[$0])) : 0) })
+    }
 }

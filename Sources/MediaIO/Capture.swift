@@ -219,7 +219,7 @@ public struct Capture: Sendable {
         )
     }
 
-    private static func probe(_ media: Media, camera: String) throws -> (PixelSize, Int, Rational?, String) {
+    static func probe(_ media: Media, camera: String) throws -> (PixelSize, Int, Rational?, String) {
         switch media {
         case .video(let url):
             let reader = try VideoReader(url: url)

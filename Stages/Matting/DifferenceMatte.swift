@@ -71,18 +71,11 @@ struct DifferenceMatte: Sendable {
             .keepingLargeComponents(fraction: settings.minimumComponentFraction)
         if settings.fillHoles { mask = mask.fillingHoles() }
 
+        var alpha = mask.softenedAlpha(
+            guide: image, bandRadius: settings.bandRadius, guidedRadius: settings.guidedRadius, epsilon: settings.guidedEpsilon)
+        guard settings.closedForm else { return alpha }
         let sureForeground = mask.eroded(radius: settings.bandRadius)
         let sureBackground = mask.dilated(radius: settings.bandRadius)
-        let refined = GuidedFilter.apply(guide: image, input: mask.plane, radius: settings.guidedRadius, epsilon: settings.guidedEpsilon)
-        var alpha = Plane(width: frame.width, height: frame.height)
-        for pixel in 0..<pixels {
-            if sureForeground.bits[pixel] {
-                alpha.values[pixel] = 1
-            } else if sureBackground.bits[pixel] {
-                alpha.values[pixel] = min(1, max(0, refined.values[pixel]))
-            }
-        }
-        guard settings.closedForm else { return alpha }
         let closedForm = closedFormBand(image: image, start: alpha, sureForeground: sureForeground, inBand: sureBackground)
         for pixel in 0..<pixels where sureBackground.bits[pixel] && !sureForeground.bits[pixel] {
             alpha.values[pixel] = closedForm.values[pixel]

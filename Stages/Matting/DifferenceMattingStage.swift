@@ -99,10 +99,7 @@ public struct DifferenceMattingStage: Stage {
                     images[index], alpha: matte.alpha(frame: images[index], plate: plates[index]),
                     plate: plates[index], background: background)
             }
-            coverage +=
-                composites.reduce(0.0) { sum, image in
-                    sum + stride(from: 3, to: image.samples.count, by: 4).reduce(0.0) { $0 + Double(image.samples[$1]) } / 255
-                } / Double(composites.count * manifest.width * manifest.height)
+            coverage += MattingStages.meanAlpha(composites)
             try writer.append(composites, timestamp: manifest.timestamps[frame], sourceIndex: manifest.sourceFrameIndices[frame])
             context.reportProgress(completed: frame + 1, total: manifest.frameCount, unit: "frames")
         }

@@ -4,7 +4,9 @@ import MediaIO
 /// The VideoIO stage family: decode captures, encode and import/export frames.
 public enum VideoIOStages {
     /// Every stage of the family, for the catalogue.
-    public static let all: [any Stage.Type] = [VideoDecodeStage.self, VideoEncodeStage.self, ImagesReadStage.self, ImagesWriteStage.self]
+    public static let all: [any Stage.Type] = [
+        VideoDecodeStage.self, VideoReadStage.self, VideoEncodeStage.self, ImagesReadStage.self, ImagesWriteStage.self,
+    ]
 }
 
 extension ArtifactType {

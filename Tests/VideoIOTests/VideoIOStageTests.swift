@@ -12,7 +12,7 @@ import Testing
             let decoded = try? stage.decodedValues(stage.defaultParameters)
             #expect(decoded == stage.flatDefaults, "\(stage.id): defaults do not decode into its Parameters")
         }
-        #expect(Set(VideoIOStages.all.map { $0.id }) == ["video.decode", "video.encode", "images.read", "images.write"])
+        #expect(Set(VideoIOStages.all.map { $0.id }) == ["video.decode", "video.read", "video.encode", "images.read", "images.write"])
     }
 
     @Test func decodeStageWritesTheSelectedCamerasResizedAndSampled() throws {

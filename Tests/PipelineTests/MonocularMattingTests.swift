@@ -1,0 +1,38 @@
+import AvatarFlow
+import AvatarFlowStages
+import Foundation
+import MediaIO
+import TestSupport
+import Testing
+
+/// Runs examples/monocular-matting.yaml (the synthetic hand-held clip, GrabCut seeded by the fitted
+/// head) at a small size and scores the plate-free matte against the clip's true alpha.
+@Suite struct MonocularMattingTests {
+    @Test func plateFreeMatteOfTheHandheldClipMatchesTheTrueAlpha() async throws {
+        let root = uniqueTemporaryURL("monocular-matting")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let overrides = try ["size=96", "frames=12"].enumerated().map {
+            try Override(parsing: $1, location: .commandLine(argument: $0 + 1))
+        }
+        let spec = try PipelineLoader(overrides: overrides).load(
+            QuickstartPipelineTests.repository.appendingPathComponent("examples/monocular-matting.yaml"))
+        let plan = try PipelineValidator(registry: StageRegistry(ProductionStages.all)).plan(spec)
+        let store = try ArtifactStore(root: root.appendingPathComponent("cache"))
+        let result = try await PipelineRunner(store: store, sink: FanOutEventSink([]))
+            .run(plan, options: RunOptions(runsDirectory: root.appendingPathComponent("runs")))
+        #expect(result.succeeded, "\(result.outcomes)")
+        let truth = try GroundTruth(capture: try QuickstartPipelineTests.output(result, "clip", "capture", store: store))
+        let matte = try FrameSet.open(try QuickstartPipelineTests.output(result, "matte", "frames", store: store))
+        var ious: [Double] = []
+        for frame in 0..<matte.manifest.frameCount {
+            let alpha = try matte.image(frame: frame, camera: "cam00")
+            let expected = try truth.image("alpha", camera: "cam00", frame: frame)
+            let estimated = stride(from: 3, to: alpha.samples.count, by: 4).map { alpha.samples[$0] > 127 }
+            let reference = stride(from: 0, to: expected.samples.count, by: expected.channels).map { expected.samples[$0] > 127 }
+            ious.append(intersectionOverUnion(estimated, reference))
+        }
+        let mean = ious.reduce(0, +) / Double(ious.count)
+        #expect(mean >= 0.95, "mean IoU \(mean), per frame \(ious.map { String(format: "%.3f", $0) })")
+        #expect(ious.min()! >= 0.9, "worst frame IoU \(ious.min()!)")
+    }
+}
