@@ -36,3 +36,38 @@ import Testing
         #expect(ious.min()! >= 0.9, "worst frame IoU \(ious.min()!)")
     }
 }
+
+/// Pipelines/monocular/gaussian-avatars.yaml end to end on a tiny synthetic phone clip given as a plain MP4.
+@Suite struct MonocularPipelineTests {
+    @Test func monocularGaussianAvatarsRunsFromAPlainVideoFile() async throws {
+        let root = uniqueTemporaryURL("monocular-pipeline")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let store = try ArtifactStore(root: root.appendingPathComponent("cache"))
+        let clipFile = root.appendingPathComponent("clip.yaml")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try """
+        pipeline: tiny-phone-clip
+        stages:
+          clip: {use: synthetic.capture, with: {cameras: 1, held_out_cameras: 0, video: true, handheld: 0.02, width: 96, height: 96, frames: 16, held_out_frames: 0, motion: expressive}}
+        outputs: {clip: clip.capture}
+        """.write(to: clipFile, atomically: true, encoding: .utf8)
+        let registry = StageRegistry(ProductionStages.all)
+        let options = RunOptions(runsDirectory: root.appendingPathComponent("runs"))
+        let clipRun = try await PipelineRunner(store: store, sink: FanOutEventSink([]))
+            .run(try PipelineValidator(registry: registry).plan(try PipelineLoader().load(clipFile)), options: options)
+        let video = try QuickstartPipelineTests.output(clipRun, "clip", "capture", store: store).appendingPathComponent("cam00.mp4")
+
+        let overrides = try ["size=96", "fov=26", "iterations=40", "test_frames=4"].enumerated().map {
+            try Override(parsing: $1, location: .commandLine(argument: $0 + 1))
+        }
+        let spec = try PipelineLoader(overrides: overrides, inputPaths: ["video": video]).load(
+            QuickstartPipelineTests.repository.appendingPathComponent("Pipelines/monocular/gaussian-avatars.yaml"))
+        let result = try await PipelineRunner(store: store, sink: FanOutEventSink([]))
+            .run(try PipelineValidator(registry: registry).plan(spec), options: options)
+        #expect(result.succeeded, "\(result.outcomes)")
+        let rendered = try FrameSet.open(try QuickstartPipelineTests.output(result, "reenact", "frames", store: store))
+        #expect(rendered.manifest.frameCount == 4 && rendered.manifest.cameras == ["cam0"])
+        let (orbit, _) = try VideoArtifact.open(result.runDirectory.appendingPathComponent("outputs/video"))
+        #expect(orbit.frameCount == 16)
+    }
+}

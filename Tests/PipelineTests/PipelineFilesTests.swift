@@ -8,8 +8,19 @@ import Testing
 @Suite struct PipelineFilesTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// Pipelines/, its sub-folders except the abstract bases, and examples/.
+    static var folders: [String] {
+        let pipelines = repository.appendingPathComponent("Pipelines")
+        let subfolders = ((try? FileManager.default.contentsOfDirectory(atPath: pipelines.path)) ?? []).sorted().filter { name in
+            var isDirectory: ObjCBool = false
+            return name != "base" && FileManager.default.fileExists(atPath: pipelines.appendingPathComponent(name).path, isDirectory: &isDirectory)
+                && isDirectory.boolValue
+        }
+        return ["Pipelines"] + subfolders.map { "Pipelines/\($0)" } + ["examples"]
+    }
+
     static var files: [URL] {
-        ["Pipelines", "examples"].flatMap { folder -> [URL] in
+        folders.flatMap { folder -> [URL] in
             let directory = repository.appendingPathComponent(folder)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
             return names.filter { $0.hasSuffix(".yaml") }.sorted().map { directory.appendingPathComponent($0) }
@@ -39,6 +50,7 @@ import Testing
 
     @Test func thereArePipelineFiles() {
         #expect(Self.files.contains { $0.lastPathComponent == "quickstart.yaml" })
+        #expect(Self.files.contains { $0.path.hasSuffix("Pipelines/monocular/gaussian-avatars.yaml") })
     }
 
     @Test(arguments: PipelineFilesTests.files)
