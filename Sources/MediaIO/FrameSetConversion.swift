@@ -115,36 +115,70 @@ public enum FrameSetConversion {
     /// top to bottom in `columns` columns (default: all in one row). RGBA frames lose their alpha when
     /// `alphaBackground` is nil (the RGB of AvatarFlow's RGBA FrameSets is already composited onto
     /// their background), else they are composited over that grey level (0 = black, 255 = white).
+    ///
+    /// With `beside`, each picture shows the same tiling of `beside` to the right (e.g. the input
+    /// frames | an avatar's renders): only the frames of `beside` are encoded, each next to the frame
+    /// of `frameSet` with the same source frame index, so a render of the last frames of a sequence
+    /// lines up with those frames. Both need the selected cameras at one frame size.
     public static func encode(
         _ frameSet: FrameSet, cameras selected: [String]? = nil, columns: Int? = nil,
-        alphaBackground: UInt8? = 0,
+        alphaBackground: UInt8? = 0, beside: FrameSet? = nil,
         to url: URL, options: VideoEncodeOptions = VideoEncodeOptions()
     ) throws -> VideoWriter {
         let manifest = frameSet.manifest
         let ids = selected ?? manifest.cameras
-        for id in ids where !manifest.cameras.contains(id) {
-            throw MediaIOError(
-                .invalidArgument, path: frameSet.directory.path,
-                "no camera '\(id)' in this FrameSet; cameras are \(manifest.cameras.joined(separator: ", "))")
+        for set in [frameSet] + (beside.map { [$0] } ?? []) {
+            for id in ids where !set.manifest.cameras.contains(id) {
+                throw MediaIOError(
+                    .invalidArgument, path: set.directory.path,
+                    "no camera '\(id)' in this FrameSet; cameras are \(set.manifest.cameras.joined(separator: ", "))")
+            }
         }
         guard !ids.isEmpty else {
             throw MediaIOError(.invalidArgument, path: frameSet.directory.path, "no cameras selected")
         }
+        let pairs = try framePairs(frameSet, beside: beside)
         let columnCount = max(1, min(columns ?? ids.count, ids.count))
         let rowCount = (ids.count + columnCount - 1) / columnCount
         let tileSize = PixelSize(width: manifest.width, height: manifest.height)
-        let canvasSize = PixelSize(width: tileSize.width * columnCount, height: tileSize.height * rowCount)
+        let gridWidth = tileSize.width * columnCount
+        let canvasSize = PixelSize(width: gridWidth * (beside == nil ? 1 : 2), height: tileSize.height * rowCount)
         let writer = try VideoWriter(url: url, frameSize: canvasSize, options: options)
-        for frame in 0..<manifest.frameCount {
+        for (frame, besideFrame) in pairs {
             var canvas = Image8(width: canvasSize.width, height: canvasSize.height, channels: 3)
             for (slot, id) in ids.enumerated() {
-                let tile = opaqueRGB(try frameSet.image(frame: frame, camera: id), background: alphaBackground)
-                paste(tile, into: &canvas, x: (slot % columnCount) * tileSize.width, y: (slot / columnCount) * tileSize.height)
+                let x = (slot % columnCount) * tileSize.width, y = (slot / columnCount) * tileSize.height
+                paste(opaqueRGB(try frameSet.image(frame: frame, camera: id), background: alphaBackground), into: &canvas, x: x, y: y)
+                if let beside, let besideFrame {
+                    paste(opaqueRGB(try beside.image(frame: besideFrame, camera: id), background: alphaBackground), into: &canvas, x: gridWidth + x, y: y)
+                }
             }
             try writer.append(canvas)
         }
         try writer.finish()
         return writer
+    }
+
+    /// The frames to encode: every frame of `frameSet` alone, or each frame of `beside` with the
+    /// frame of `frameSet` of the same source index.
+    static func framePairs(_ frameSet: FrameSet, beside: FrameSet?) throws -> [(Int, Int?)] {
+        guard let beside else { return (0..<frameSet.manifest.frameCount).map { ($0, nil) } }
+        guard beside.manifest.width == frameSet.manifest.width, beside.manifest.height == frameSet.manifest.height else {
+            throw MediaIOError(
+                .invalidArgument, path: beside.directory.path,
+                "frames to show beside are \(beside.manifest.width)x\(beside.manifest.height) but the frames are \(frameSet.manifest.width)x\(frameSet.manifest.height); render or decode both at one size"
+            )
+        }
+        var bySource: [Int: Int] = [:]
+        for (frame, source) in frameSet.manifest.sourceFrameIndices.enumerated() where bySource[source] == nil { bySource[source] = frame }
+        return try beside.manifest.sourceFrameIndices.enumerated().map { besideFrame, source in
+            guard let frame = bySource[source] else {
+                throw MediaIOError(
+                    .invalidArgument, path: beside.directory.path, frameIndex: besideFrame,
+                    "frame \(besideFrame) to show beside comes from source frame \(source), which the frames do not hold; connect frames of the same sequence")
+            }
+            return (frame, besideFrame)
+        }
     }
 
     /// RGB of an RGB or RGBA image: alpha dropped when `background` is nil, else RGBA composited

@@ -65,7 +65,12 @@ public struct VideoEncodeStage: Stage {
     public static let version = 1
     public static let summary = "Encode a FrameSet into a video (H.264 MP4 by default), tiling several cameras."
     /// Frames to encode.
-    public static let inputs: [StagePort] = [StagePort("frames", .frameSet, doc: "Frames to encode (RGBA: see `alpha`).")]
+    public static let inputs: [StagePort] = [
+        StagePort("frames", .frameSet, doc: "Frames to encode (RGBA: see `alpha`)."),
+        StagePort(
+            "beside", .frameSet, optional: true,
+            doc: "Frames shown to the right, matched by source frame index (e.g. an avatar's renders beside the input); only these frames are encoded."),
+    ]
     /// The video.
     public static let outputs: [StagePort] = [StagePort("video", .video, doc: "Directory with video.mp4 (or video.mkv) and video.json.")]
 
@@ -91,19 +96,21 @@ public struct VideoEncodeStage: Stage {
             chroma: parameters.chroma == .yuv444 ? .full : .subsampled)
         let output = try context.output("video")
         let fileName = codec == .ffv1 ? "video.mkv" : "video.mp4"
+        let beside = try context.optionalInput("beside").map { try FrameSet.open($0) }
+        let frameCount = beside?.manifest.frameCount ?? frameSet.manifest.frameCount
         let writer = try FrameSetConversion.encode(
             frameSet, cameras: parameters.cameras.isEmpty ? nil : parameters.cameras,
             columns: parameters.columns > 0 ? parameters.columns : nil,
-            alphaBackground: parameters.alpha.background,
+            alphaBackground: parameters.alpha.background, beside: beside,
             to: output.appendingPathComponent(fileName), options: options)
         if codec == .h264 && writer.encoderName != "libx264" {
             context.warn("libx264 is not available; encoded with \(writer.encoderName) instead")
         }
         try VideoArtifact(
             file: fileName, width: writer.encodedSize.width, height: writer.encodedSize.height,
-            frameCount: frameSet.manifest.frameCount, frameRate: rate, encoder: writer.encoderName
+            frameCount: frameCount, frameRate: rate, encoder: writer.encoderName
         ).write(to: output)
-        context.reportProgress(completed: frameSet.manifest.frameCount, total: frameSet.manifest.frameCount, unit: "frames")
-        context.log("encoded \(frameSet.manifest.frameCount) frames with \(writer.encoderName) at \(writer.encodedSize)")
+        context.reportProgress(completed: frameCount, total: frameCount, unit: "frames")
+        context.log("encoded \(frameCount) frames with \(writer.encoderName) at \(writer.encodedSize)")
     }
 }

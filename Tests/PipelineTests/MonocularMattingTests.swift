@@ -69,5 +69,7 @@ import Testing
         #expect(rendered.manifest.frameCount == 4 && rendered.manifest.cameras == ["cam0"])
         let (orbit, _) = try VideoArtifact.open(result.runDirectory.appendingPathComponent("outputs/video"))
         #expect(orbit.frameCount == 16)
+        let (sideBySide, _) = try VideoArtifact.open(result.runDirectory.appendingPathComponent("outputs/side_by_side"))
+        #expect(sideBySide.width == 2 * rendered.manifest.width && sideBySide.frameCount == 4)
     }
 }

@@ -117,6 +117,28 @@ import Testing
         #expect(try encodedPixel("white") == [227, 177, 152])
     }
 
+    @Test func encodeStagePutsTheBesideFramesToTheRightMatchedBySourceFrame() throws {
+        let directory = try StageHarness(label: "videoio-test")
+        let written = try makeFrameSet(directory.file("frames"), cameras: 1, frames: 3)
+        let writer = try FrameSetWriter(
+            directory: directory.file("renders"), cameras: ["cam0"], size: PixelSize(width: 20, height: 10), channels: 3, frameRate: Rational(25, 1))
+        let renders = [1, 2].map { syntheticImage(width: 20, height: 10, seed: 100 + $0) }
+        for (index, image) in renders.enumerated() { try writer.append([image], timestamp: Double(index + 1) / 25, sourceIndex: index + 1) }
+        try writer.finish()
+        let outputs = try directory.run(
+            VideoEncodeStage.self, inputs: ["frames": directory.file("frames"), "beside": directory.file("renders")],
+            with: ["codec": .string("ffv1")])
+        let (artifact, file) = try VideoArtifact.open(try #require(outputs["video"]))
+        #expect(artifact.width == 40 && artifact.height == 10 && artifact.frameCount == 2)
+        let frames = try decodeAll(file)
+        #expect(frames.count == 2)
+        for (index, frame) in frames.enumerated() {
+            let left = try frame.cropped(to: PixelRect(x: 0, y: 0, width: 20, height: 10), path: file.path)
+            let right = try frame.cropped(to: PixelRect(x: 20, y: 0, width: 20, height: 10), path: file.path)
+            #expect(left == written[index + 1][0] && right == renders[index], "frame \(index): input frame \(index + 1) | render \(index)")
+        }
+    }
+
     @Test func encodeStageDefaultsToH264MP4() throws {
         let directory = try StageHarness(label: "videoio-test")
         let written = try makeFrameSet(directory.file("frames"), cameras: 1, frames: 4)
