@@ -37,9 +37,9 @@ import Testing
     }
 }
 
-/// Pipelines/monocular/gaussian-avatars.yaml end to end on a tiny synthetic phone clip given as a plain MP4.
+/// Pipelines/monocular/gaussian-avatars.yaml and gaussian-head-avatar.yaml end to end on a tiny synthetic phone clip given as a plain MP4.
 @Suite struct MonocularPipelineTests {
-    @Test func monocularGaussianAvatarsRunsFromAPlainVideoFile() async throws {
+    @Test func monocularPipelinesRunFromAPlainVideoFile() async throws {
         let root = uniqueTemporaryURL("monocular-pipeline")
         defer { try? FileManager.default.removeItem(at: root) }
         let store = try ArtifactStore(root: root.appendingPathComponent("cache"))
@@ -71,5 +71,17 @@ import Testing
         #expect(orbit.frameCount == 16)
         let (sideBySide, _) = try VideoArtifact.open(result.runDirectory.appendingPathComponent("outputs/side_by_side"))
         #expect(sideBySide.width == 2 * rendered.manifest.width && sideBySide.frameCount == 4)
+
+        let ghaOverrides = try ["size=96", "fov=26", "iterations=20", "test_frames=4", "guide.iterations=20"].enumerated().map {
+            try Override(parsing: $1, location: .commandLine(argument: $0 + 1))
+        }
+        let ghaSpec = try PipelineLoader(overrides: ghaOverrides, inputPaths: ["video": video]).load(
+            QuickstartPipelineTests.repository.appendingPathComponent("Pipelines/monocular/gaussian-head-avatar.yaml"))
+        let gha = try await PipelineRunner(store: store, sink: FanOutEventSink([]))
+            .run(try PipelineValidator(registry: registry).plan(ghaSpec), options: options)
+        #expect(gha.succeeded, "\(gha.outcomes)")
+        #expect(gha.outcomes["read"]?.record?.cacheKey == result.outcomes["read"]?.record?.cacheKey, "the two pipelines share the decode")
+        let (ghaSideBySide, _) = try VideoArtifact.open(gha.runDirectory.appendingPathComponent("outputs/side_by_side"))
+        #expect(ghaSideBySide.frameCount == 4)
     }
 }
