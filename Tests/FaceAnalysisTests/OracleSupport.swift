@@ -117,6 +117,25 @@ enum FaceOracles {
         return boxes
     }
 
+    /// dlib's CNN (MMOD) detections on `image` with the model scripts/setup.sh fetched: box and confidence.
+    static func dlibCNNDetections(image: URL) throws -> [(rectangle: FaceRectangle, confidence: Double)] {
+        let output = try runCommand(try dlibProgram.get().path, ["cnn", try cnnModel().path, image.path])
+        return output.split(separator: "\n").map { line in
+            let v = line.split(separator: " ")
+            return (FaceRectangle(left: Int(v[0])!, top: Int(v[1])!, right: Int(v[2])!, bottom: Int(v[3])!), Double(v[4])!)
+        }
+    }
+
+    /// mmod_human_face_detector.dat as scripts/setup.sh installs it; a missing file is a setup
+    /// error (the test fails with the instruction), never a silent skip.
+    static func cnnModel() throws -> URL {
+        let url = DlibModelFiles.mmodFaceDetector
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw Unavailable(description: "\(url.path) is missing; run scripts/setup.sh")
+        }
+        return url
+    }
+
     static let detectionCache = DetectionCache()
 
     /// dlib detections by image path, shared by concurrently running tests.
@@ -139,7 +158,7 @@ enum FaceOracles {
     }
 
     /// Bump when `dlibOracleSource` changes so that the cached binary is rebuilt.
-    static let dlibOracleVersion = 2
+    static let dlibOracleVersion = 3
 }
 
 /// An RGB8 test image loaded from binary PPM.
