@@ -34,11 +34,10 @@ import Testing
     }
 
     @Test func detectionsEqualDlibOnExampleFaces() throws {
-        let detector = try Self.detector()
         var faces = 0, worst = 1.0
         for image in try FaceOracles.faceImages.get() {
             let expected = try FaceOracles.dlibCNNDetections(image: image.url)
-            let ours = try detector.detect(rgb: image.rgb, width: image.width, height: image.height)
+            let ours = try FaceOracles.cnnDetections(image: image)
             #expect(ours.count == expected.count, "\(image.name): \(ours.count) detections, dlib \(expected.count)")
             for reference in expected {
                 let best = ours.map { $0.rectangle.intersectionOverUnion(reference.rectangle) }.max() ?? 0

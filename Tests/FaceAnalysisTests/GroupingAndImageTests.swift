@@ -79,7 +79,7 @@ import Testing
         for image in try FaceOracles.faceImages.get() {
             let haar =
                 cnn
-                ? try MMODFaceDetector.cached(contentsOf: try FaceOracles.cnnModel()).detect(rgb: image.rgb, width: image.width, height: image.height).map(\.rectangle)
+                ? try FaceOracles.cnnDetections(image: image).map(\.rectangle)
                 : try detector.detect(image.openCVGrey)
             for dlibBox in try FaceOracles.dlibDetections(image: image.url) {
                 func centreDistance(_ box: FaceRectangle) -> Double {

@@ -126,6 +126,16 @@ enum FaceOracles {
         }
     }
 
+    /// Our CNN detector's boxes on `image`, computed once per image and process (two suites need them).
+    static func cnnDetections(image: TestImage) throws -> [MMODDetection] {
+        if let known = cnnCache.value(for: image.url.path) { return known }
+        let detections = try MMODFaceDetector.cached(contentsOf: try cnnModel()).detect(rgb: image.rgb, width: image.width, height: image.height)
+        cnnCache.store(detections, for: image.url.path)
+        return detections
+    }
+
+    static let cnnCache = DetectionCache<[MMODDetection]>()
+
     /// mmod_human_face_detector.dat as scripts/setup.sh installs it; a missing file is a setup
     /// error (the test fails with the instruction), never a silent skip.
     static func cnnModel() throws -> URL {
@@ -136,21 +146,21 @@ enum FaceOracles {
         return url
     }
 
-    static let detectionCache = DetectionCache()
+    static let detectionCache = DetectionCache<[FaceRectangle]>()
 
-    /// dlib detections by image path, shared by concurrently running tests.
-    final class DetectionCache: @unchecked Sendable {
+    /// Detections by image path, shared by concurrently running tests.
+    final class DetectionCache<Value>: @unchecked Sendable {
         // @unchecked: `boxes` is only touched while holding `lock`.
         private let lock = NSLock()
-        private var boxes: [String: [FaceRectangle]] = [:]
+        private var boxes: [String: Value] = [:]
 
-        func value(for path: String) -> [FaceRectangle]? {
+        func value(for path: String) -> Value? {
             lock.lock()
             defer { lock.unlock() }
             return boxes[path]
         }
 
-        func store(_ value: [FaceRectangle], for path: String) {
+        func store(_ value: Value, for path: String) {
             lock.lock()
             boxes[path] = value
             lock.unlock()
