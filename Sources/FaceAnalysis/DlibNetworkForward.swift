@@ -31,7 +31,9 @@ extension DlibNetwork {
             case .tag(let id):
                 tagged[id] = x
             case .skip(let id):
-                guard let remembered = tagged[id] else { throw DlibNetworkError(file: "<network>", message: "layer \(index) skips to tag \(id), which no layer set") }
+                guard let remembered = tagged[id] else {
+                    throw DlibNetworkError(file: "<network>", message: "layer \(index) skips to tag \(id), which no layer set")
+                }
                 x = remembered
             case .addPrevious(let id):
                 guard let remembered = tagged[id], remembered.shape == x.shape else {

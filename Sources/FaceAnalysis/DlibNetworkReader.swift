@@ -246,7 +246,9 @@ public enum DlibNetworkReader {
             guard mode == 0 || gamma[2] * gamma[3] == 1 else {
                 throw reader.error("affine layer \(index) works per element (fc mode); only per-channel affine layers are supported", at: start)
             }
-            guard params.count == 2 * channels else { throw reader.error("affine layer \(index) has \(params.count) parameters for \(channels) channels", at: start) }
+            guard params.count == 2 * channels else {
+                throw reader.error("affine layer \(index) has \(params.count) parameters for \(channels) channels", at: start)
+            }
             return .affine(scale: Array(params[0..<channels]), shift: Array(params[channels...]))
         case ("affine", "bn_con2"):
             // dlib's affine_(const bn_&): scale = γ/√(running variance + ε), shift = β − scale·running mean.

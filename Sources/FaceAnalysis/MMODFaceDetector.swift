@@ -100,7 +100,8 @@ public final class MMODFaceDetector: Sendable {
         return try detectAtScale(rgb: big, width: bigWidth, height: bigHeight, channels: 3, threshold: threshold).map { detection in
             let r = detection.rectangle
             func down(_ v: Int) -> Int { Int((Double(v) / Double(factor)).rounded()) }
-            return MMODDetection(rectangle: FaceRectangle(left: down(r.x), top: down(r.y), right: down(r.right), bottom: down(r.bottom)), confidence: detection.confidence)
+            return MMODDetection(
+                rectangle: FaceRectangle(left: down(r.x), top: down(r.y), right: down(r.right), bottom: down(r.bottom)), confidence: detection.confidence)
         }
     }
 

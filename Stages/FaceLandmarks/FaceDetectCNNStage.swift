@@ -44,7 +44,9 @@ public struct FaceDetectCNNStage: Stage {
         for job in 0..<jobs {
             let frame = job / cameras.count, camera = cameras[job % cameras.count]
             let image = try frameSet.image(frame: frame, camera: camera)
-            let faces = try detector.detect(rgb: image.samples, width: image.width, height: image.height, channels: image.channels, threshold: parameters.threshold, upsample: parameters.upsample)
+            let faces = try detector.detect(
+                rgb: image.samples, width: image.width, height: image.height, channels: image.channels, threshold: parameters.threshold,
+                upsample: parameters.upsample)
             boxes.append(faces.map { FaceBoxSet.Box($0.rectangle, source: "cnn") })
             context.advanceProgress(total: jobs, unit: "images")
         }

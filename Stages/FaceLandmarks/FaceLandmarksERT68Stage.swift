@@ -128,7 +128,9 @@ public struct FaceLandmarksERT68Stage: Stage {
             propagated += outcomes[camera].filter { if case .propagated = $0 { true } else { false } }.count
             missing += untracked.count
             if !untracked.isEmpty {
-                context.warn("camera \(cameras[camera]): \(untracked.count) of \(frameCount) frames untracked (\(FrameList.describe(untracked))); their landmarks are null")
+                context.warn(
+                    "camera \(cameras[camera]): \(untracked.count) of \(frameCount) frames untracked (\(FrameList.describe(untracked))); their landmarks are null"
+                )
             }
         }
         try FaceLandmarkSet(cameras: cameras, frames: perFrame, untracked: reasons).write(to: try context.output("landmarks"))

@@ -90,7 +90,10 @@ public struct FitQualityStage: Stage {
                     let world = tracking.frames[f].landmarks[k]
                     let projected = camera.project(SIMD3(Float(world[0]), Float(world[1]), Float(world[2])))
                     guard projected.z > 0 else { continue }
-                    sum += ((Double(projected.x) - point[0]) * (Double(projected.x) - point[0]) + (Double(projected.y) - point[1]) * (Double(projected.y) - point[1])).squareRoot()
+                    sum +=
+                        ((Double(projected.x) - point[0]) * (Double(projected.x) - point[0]) + (Double(projected.y) - point[1])
+                            * (Double(projected.y) - point[1]))
+                        .squareRoot()
                     count += 1
                 }
                 errors.append(count > 0 ? sum / Double(count) : nil)
@@ -125,7 +128,8 @@ public struct FitQualityStage: Stage {
         var lines = ["# Fit quality", "", "| camera | tracked | mean error (px) |", "|---|---|---|"]
         for camera in report.cameras {
             lines.append(
-                "| \(camera.id) | \(String(format: "%.1f%%", 100 * camera.trackingRate)) | \(camera.meanErrorPixels.map { String(format: "%.2f", $0) } ?? "–") |")
+                "| \(camera.id) | \(String(format: "%.1f%%", 100 * camera.trackingRate)) | \(camera.meanErrorPixels.map { String(format: "%.2f", $0) } ?? "–") |"
+            )
         }
         let ranked = report.cameras.flatMap { camera in
             camera.errorPixels.enumerated().compactMap { f, error in error.map { (camera.id, f, $0) } }
@@ -153,7 +157,9 @@ public struct FitQualityStage: Stage {
         let width = 640, height = 240, margin = 10
         var image = Image8(width: width, height: height, channels: 3, filledWith: 255)
         let maximum = max(report.cameras.flatMap { $0.errorPixels.compactMap { $0 } }.max() ?? 1, 1e-6)
-        let palette: [SIMD3<UInt8>] = [[31, 119, 180], [44, 160, 44], [148, 103, 189], [140, 86, 75], [23, 190, 207], [127, 127, 127], [188, 189, 34], [255, 127, 14]]
+        let palette: [SIMD3<UInt8>] = [
+            [31, 119, 180], [44, 160, 44], [148, 103, 189], [140, 86, 75], [23, 190, 207], [127, 127, 127], [188, 189, 34], [255, 127, 14],
+        ]
         func set(_ x: Int, _ y: Int, _ colour: SIMD3<UInt8>) {
             guard x >= 0, x < width, y >= 0, y < height else { return }
             for k in 0..<3 { image.samples[(y * width + x) * 3 + k] = colour[k] }

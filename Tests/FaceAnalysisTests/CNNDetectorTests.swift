@@ -13,16 +13,24 @@ import Testing
     @Test func readerFindsTheLayersOfDlibsFaceDetectorExample() throws {
         let network = try Self.detector().network
         let kinds = network.layers.map(\.kindName)
-        #expect(kinds == ["con", "affine", "relu", "con", "affine", "relu", "con", "affine", "relu"] + Array(repeating: ["con", "affine", "relu"], count: 3).joined() + ["con"])
+        #expect(
+            kinds == ["con", "affine", "relu", "con", "affine", "relu", "con", "affine", "relu"]
+                + Array(repeating: ["con", "affine", "relu"], count: 3).joined() + ["con"])
         let convolutions = network.layers.compactMap { layer -> DlibConvolution? in
             if case .convolution(let c) = layer { c } else { nil }
         }
         #expect(convolutions.map(\.outputChannels) == [16, 32, 32, 45, 45, 45, 1])
         #expect(convolutions.map(\.strideX) == [2, 2, 2, 1, 1, 1, 1])
         #expect(convolutions.map(\.kernelWidth) == [5, 5, 5, 5, 5, 5, 9])
-        guard case .mmod(let options) = network.loss else { Issue.record("not an MMOD loss"); return }
+        guard case .mmod(let options) = network.loss else {
+            Issue.record("not an MMOD loss")
+            return
+        }
         #expect(options.detectorWindows.map { [$0.width, $0.height] } == [[80, 80]])
-        guard case .rgbImagePyramid(let pyramid) = network.input else { Issue.record("not a pyramid input"); return }
+        guard case .rgbImagePyramid(let pyramid) = network.input else {
+            Issue.record("not a pyramid input")
+            return
+        }
         #expect(pyramid.downscale == 6)
     }
 
@@ -85,7 +93,8 @@ import Testing
         let convolution = DlibConvolution(filters: filters, bias: [0.5, -1, 2], strideY: 2, strideX: 2, paddingY: 1, paddingX: 1)
         let network = DlibNetwork(
             input: .rgbImagePyramid(DlibImagePyramid(mean: .zero, padding: 0, outerPadding: 0, downscale: 2)),
-            layers: [.convolution(convolution)], loss: .mmod(MMODOptions(detectorWindows: [], nmsIntersectionOverUnion: 0, nmsPercentCovered: 1, usesBoundingBoxRegression: false)))
+            layers: [.convolution(convolution)],
+            loss: .mmod(MMODOptions(detectorWindows: [], nmsIntersectionOverUnion: 0, nmsPercentCovered: 1, usesBoundingBoxRegression: false)))
         let output = try network.forward(input)
         #expect(output.shape == [3, 3, 2])
         for f in 0..<3 {
