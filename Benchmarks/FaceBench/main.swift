@@ -1,12 +1,13 @@
-// FaceBench: Haar detection per 640×480 frame and 68-point landmarks per face, against the
-// reference implementations (OpenCV's cv2.CascadeClassifier, dlib's shape_predictor) when the
+// FaceBench: Haar detection per 640×480 frame, 68-point landmarks per face and the CNN (MMOD)
+// face detector per photograph, against the reference implementations (OpenCV's
+// cv2.CascadeClassifier, dlib's shape_predictor and dlib's DNN `net(image)`) when the
 // oracle tools built by FaceAnalysisTests exist in ~/.cache/avatarflow/face-oracles.
 // Prints one JSON object. Input: a real photograph from Debian's libdlib19.1 examples.
 import FaceAnalysis
 import Foundation
 
 let oracleDirectory = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/avatarflow/face-oracles")
-let dlibOracle = oracleDirectory.appendingPathComponent("dlib_oracle_v2")
+let dlibOracle = oracleDirectory.appendingPathComponent("dlib_oracle_v3")
 let openCVPython = oracleDirectory.appendingPathComponent("opencv-venv/bin/python")
 let photograph = "/usr/share/doc/libdlib19.1/examples/faces/2008_001322.jpg"
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("facebench-\(UUID().uuidString)")
@@ -127,6 +128,28 @@ if FileManager.default.isExecutableFile(atPath: dlibOracle.path) {
     report["dlib_note"] = "run FaceAnalysisTests first to build \(dlibOracle.path)"
 }
 report["landmarks_checksum"] = checksum.isFinite ? 1 : 0
+
+// MARK: CNN (MMOD) face detector on the whole photograph
+if FileManager.default.fileExists(atPath: DlibModelFiles.mmodFaceDetector.path) {
+    var cnn: MMODFaceDetector!
+    report["cnn_model_parse_ms"] = rounded(try seconds { cnn = try MMODFaceDetector() } * 1000)
+    var detections = try cnn.detect(rgb: photoBytes, width: photoWidth, height: photoHeight)
+    let cnnRepeats = 5
+    let cnnSeconds = try seconds { for _ in 0..<cnnRepeats { detections = try cnn.detect(rgb: photoBytes, width: photoWidth, height: photoHeight) } }
+    let cnnMilliseconds = cnnSeconds * 1000 / Double(cnnRepeats)
+    report["cnn_image_size"] = "\(photoWidth)x\(photoHeight)"
+    report["cnn_faces_found"] = detections.count
+    report["cnn_ms_per_image"] = rounded(cnnMilliseconds)
+    if FileManager.default.isExecutableFile(atPath: dlibOracle.path) {
+        let fields = try run(dlibOracle.path, ["cnn-time", DlibModelFiles.mmodFaceDetector.path, photoPath.path, String(cnnRepeats)]).split(separator: " ")
+        if let dlibMilliseconds = Double(fields[0]) {
+            report["dlib_cnn_ms_per_image"] = rounded(dlibMilliseconds)
+            report["cnn_time_ratio_to_dlib"] = rounded(cnnMilliseconds / dlibMilliseconds, 100)
+        }
+    }
+} else {
+    report["cnn_note"] = "run scripts/setup.sh to fetch \(DlibModelFiles.mmodFaceDetector.path)"
+}
 
 let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
 print(String(decoding: json, as: UTF8.self))

@@ -9,7 +9,7 @@
 struct DlibStreamReader {
     let bytes: UnsafeRawBufferPointer
     let file: String
-    private(set) var position = 0
+    var position = 0
 
     init(bytes: UnsafeRawBufferPointer, file: String) {
         self.bytes = bytes

@@ -24,6 +24,11 @@ public struct FaceBoxCalibration: Sendable, Equatable, Codable {
     /// OpenCV `haarcascade_frontalface_default` (scale 1.1, 3 neighbours) → dlib frontal-face detector.
     public static let haarToDlib = FaceBoxCalibration(scale: 0.906, offsetX: 0.0, offsetY: 0.080)
 
+    /// dlib's CNN (MMOD) face detector → dlib frontal-face detector, fitted like `haarToDlib` on
+    /// the 35 faces both detectors find in dlib's example photographs (docs/face-landmarks.md):
+    /// dlib side = 1.068·CNN side, dlib centre = CNN centre + (0.029, 0.102)·CNN side.
+    public static let cnnToDlib = FaceBoxCalibration(scale: 1.068, offsetX: 0.029, offsetY: 0.102)
+
     /// The identity mapping (boxes already in dlib's convention).
     public static let identity = FaceBoxCalibration(scale: 1, offsetX: 0, offsetY: 0)
 

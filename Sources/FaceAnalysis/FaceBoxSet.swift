@@ -11,7 +11,8 @@ public struct FaceBoxSet: Codable, Sendable, Equatable {
         /// x, y, width, height in pixels (OpenCV `Rect`: columns x ..< x + width).
         public var rect: [Int]
         /// Which detector produced it: `haar` (OpenCV cascade convention), `dlib` (dlib's
-        /// frontal-face detector convention) or `matte` (top square of the foreground matte).
+        /// frontal-face detector convention), `cnn` (dlib's CNN/MMOD face detector convention)
+        /// or `matte` (top square of the foreground matte).
         public var source: String
 
         /// Creates a box from a rectangle and its source.
@@ -40,7 +41,7 @@ public struct FaceBoxSet: Codable, Sendable, Equatable {
     /// Value of `format`.
     public static let formatTag = "avatarflow.boxes"
     /// Box sources the format defines.
-    public static let sources: Set<String> = ["haar", "dlib", "matte"]
+    public static let sources: Set<String> = ["haar", "dlib", "cnn", "matte"]
 
     /// Creates a box set.
     public init(cameras: [String], imageWidth: Int, imageHeight: Int, frames: [[[Box]]]) {

@@ -32,17 +32,28 @@ public struct FaceLandmarkSet: Codable, Sendable, Equatable {
     public var cameras: [String]
     /// `frames[frame][camera]`.
     public var frames: [[Detection?]]
+    /// `untracked[frame][camera]`: why that detection is nil (no face, shot cut, lost track), or
+    /// nil where a face was tracked; absent in files from before tracking.
+    public var untracked: [[String?]]?
 
     /// File name inside a Landmarks artifact directory.
     public static let fileName = "landmarks.json"
 
     /// Creates a landmark set.
-    public init(cameras: [String], frames: [[Detection?]]) {
+    public init(cameras: [String], frames: [[Detection?]], untracked: [[String?]]? = nil) {
         format = "avatarflow.landmarks"
         version = 1
         convention = "ibug68"
         self.cameras = cameras
         self.frames = frames
+        self.untracked = untracked
+    }
+
+    /// The reason frame `frame` of camera `camera` (an index) has no landmarks: the recorded one,
+    /// or "no face found" for files without reasons; nil when it has landmarks.
+    public func untrackedReason(frame: Int, camera: Int) -> String? {
+        guard frames[frame][camera] == nil else { return nil }
+        return untracked?[frame][camera] ?? "no face found"
     }
 
     /// Writes `landmarks.json` into `directory`.

@@ -4,8 +4,9 @@ import Foundation
 import MediaIO
 
 /// `face.detect-haar`: face boxes in every frame of every camera with an OpenCV Haar cascade,
-/// equal to `cv2.CascadeClassifier.detectMultiScale` on the same grey image. When no face is
-/// found and the frames carry an alpha matte, a box from the matte is used instead (with a warning).
+/// equal to `cv2.CascadeClassifier.detectMultiScale` on the same grey image. Only when asked
+/// (`matte_fallback: true`, for plate captures whose matte holds just the subject) does an image
+/// without a face get the top square of its alpha matte instead (with a warning).
 public struct FaceDetectHaarStage: Stage {
     /// Parameters of `face.detect-haar`.
     public struct Parameters: StageParameters {
@@ -17,16 +18,16 @@ public struct FaceDetectHaarStage: Stage {
         public var minNeighbors: Int = 3
         @Param("Smallest face side in pixels; 0 = the cascade's window (24 px).", range: 0...100_000)
         public var minSize: Int = 0
-        @Param("When no face is found and the frames have alpha, use the top square of the matte (warns).")
-        public var matteFallback: Bool = true
+        @Param("Opt-in for plate captures: when no face is found and the frames have alpha, use the top square of the matte (warns).")
+        public var matteFallback: Bool = false
 
         /// Every parameter at its default.
         public init() {}
     }
 
     public static let id = "face.detect-haar"
-    public static let version = 1
-    public static let summary = "Detect faces with an OpenCV Haar cascade (boxes per frame per camera; matte fallback)."
+    public static let version = 2
+    public static let summary = "Detect faces with an OpenCV Haar cascade (boxes per frame per camera; opt-in matte fallback)."
     /// The frames to search.
     public static let inputs = [StagePort("frames", .frameSet, doc: "Frames to search (RGBA frames enable the matte fallback).")]
     /// The boxes.

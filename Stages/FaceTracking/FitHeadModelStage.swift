@@ -92,9 +92,11 @@ public struct FitHeadModelStage: Stage {
                 detection.map { LandmarkView(points: $0.points.map { SIMD2($0[0], $0[1]) }, confidence: $0.confidence) }
             }
         }
-        let missing = views.filter { !$0.contains { $0 != nil } }.count
-        if missing > 0 {
-            context.warn("\(missing) of \(views.count) frames have no landmarks in any camera; their pose is copied from a fitted frame")
+        let missing = views.indices.filter { !views[$0].contains { $0 != nil } }
+        if !missing.isEmpty {
+            context.warn(
+                "\(missing.count) of \(views.count) frames have no landmarks in any camera (\(FrameList.describe(missing))); their pose is copied from a fitted frame and their tracking records 0 observed views"
+            )
         }
         let start = Date()
         let result = try fitter.fit(views: views, cameras: cameras) { done, total in
@@ -125,5 +127,5 @@ public struct FitHeadModelStage: Stage {
 /// The face-tracking stage family.
 public enum FaceTrackingStages {
     /// Every face-tracking stage.
-    public static let all: [any Stage.Type] = [FitHeadModelStage.self, FitOverlayStage.self]
+    public static let all: [any Stage.Type] = [FitHeadModelStage.self, FitOverlayStage.self, FitQualityStage.self]
 }

@@ -1,8 +1,11 @@
 /// The C++ oracle: `landmarks MODEL IMAGE.ppm BOXES` prints, per box and landmark, dlib's
 /// sub-pixel point and `shape_predictor`'s integer point; `detect IMAGE.ppm` prints dlib's HOG
-/// detector boxes (left top right bottom, inclusive); `time MODEL IMAGE BOXES N` prints ms per face.
+/// detector boxes (left top right bottom, inclusive); `time MODEL IMAGE BOXES N` prints ms per face;
+/// `cnn MODEL IMAGE.ppm` prints dlib's CNN (MMOD) detections (left top right bottom confidence);
+/// `cnn-time MODEL IMAGE.ppm N` prints ms per image of the CNN detector.
 let dlibOracleSource = #"""
     // Reference oracle for AvatarFlow's FaceAnalysis tests: dlib 68-point landmarks and dlib's HOG face detector.
+    #include <dlib/dnn.h>
     #include <dlib/image_processing.h>
     #include <dlib/image_processing/frontal_face_detector.h>
     #include <dlib/serialize.h>
@@ -30,6 +33,13 @@ let dlibOracleSource = #"""
         return bool(in);
     }
 
+    // The network type of dlib's dnn_mmod_face_detection_ex.cpp.
+    template <long num_filters, typename SUBNET> using con5d = con<num_filters,5,5,2,2,SUBNET>;
+    template <long num_filters, typename SUBNET> using con5  = con<num_filters,5,5,1,1,SUBNET>;
+    template <typename SUBNET> using downsampler = relu<affine<con5d<32, relu<affine<con5d<32, relu<affine<con5d<16,SUBNET>>>>>>>>>;
+    template <typename SUBNET> using rcon5 = relu<affine<con5<45,SUBNET>>>;
+    using mmod_net_type = loss_mmod<con<1,9,9,1,1,rcon5<rcon5<rcon5<downsampler<input_rgb_image_pyramid<pyramid_down<6>>>>>>>>;
+
     struct components {
         matrix<float,0,1> initial_shape;
         std::vector<std::vector<impl::regression_tree>> forests;
@@ -41,6 +51,26 @@ let dlibOracleSource = #"""
         std::cout.precision(17);
         if (argc < 2) { std::cerr << "usage: landmarks MODEL IMAGE BOXES | detect IMAGE | time MODEL IMAGE BOXES REPEATS\n"; return 2; }
         std::string mode = argv[1];
+        if ((mode == "cnn" && argc == 4) || (mode == "cnn-time" && argc == 5)) {
+            mmod_net_type net;
+            deserialize(argv[2]) >> net;
+            array2d<rgb_pixel> loaded;
+            if (!read_ppm(argv[3], loaded)) { std::cerr << "cannot read " << argv[3] << "\n"; return 1; }
+            matrix<rgb_pixel> img;
+            assign_image(img, loaded);
+            if (mode == "cnn-time") {
+                int repeats = std::atoi(argv[4]);
+                size_t count = net(img).size();
+                auto start = std::chrono::steady_clock::now();
+                for (int k = 0; k < repeats; ++k) count += net(img).size();
+                double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                std::cout << seconds * 1000.0 / repeats << " " << count << "\n";
+                return 0;
+            }
+            for (const mmod_rect& d : net(img))
+                std::cout << d.rect.left() << " " << d.rect.top() << " " << d.rect.right() << " " << d.rect.bottom() << " " << d.detection_confidence << "\n";
+            return 0;
+        }
         if (mode == "detect" && argc == 3) {
             array2d<rgb_pixel> img;
             if (!read_ppm(argv[2], img)) { std::cerr << "cannot read " << argv[2] << "\n"; return 1; }

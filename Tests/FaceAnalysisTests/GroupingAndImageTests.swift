@@ -69,15 +69,18 @@ import Testing
     }
 }
 
-/// The Haar→dlib box calibration measured on real photographs against dlib's own detector.
+/// The Haar→dlib and CNN→dlib box calibrations measured on real photographs against dlib's own detector.
 @Suite struct BoxCalibrationTests {
-    /// Pairs each dlib box with the Haar box whose centre is nearest (within 0.35 of its side,
-    /// side ratio within 0.5…2), on every example photograph.
-    static func matchedPairs() throws -> [(source: FaceRectangle, target: FaceRectangle)] {
+    /// Pairs each dlib box with the Haar (or, with `cnn`, CNN) box whose centre is nearest
+    /// (within 0.35 of its side, side ratio within 0.5…2), on every example photograph.
+    static func matchedPairs(cnn: Bool = false) throws -> [(source: FaceRectangle, target: FaceRectangle)] {
         let detector = HaarCascadeDetector(cascade: try HaarCascade(contentsOf: URL(fileURLWithPath: HaarCascade.defaultFrontalFacePath)))
         var pairs: [(source: FaceRectangle, target: FaceRectangle)] = []
         for image in try FaceOracles.faceImages.get() {
-            let haar = try detector.detect(image.openCVGrey)
+            let haar =
+                cnn
+                ? try FaceOracles.cnnDetections(image: image).map(\.rectangle)
+                : try detector.detect(image.openCVGrey)
             for dlibBox in try FaceOracles.dlibDetections(image: image.url) {
                 func centreDistance(_ box: FaceRectangle) -> Double {
                     max(
@@ -111,5 +114,18 @@ import Testing
         print("mean IoU with dlib boxes: raw Haar \(meanRaw), calibrated \(meanCalibrated)")
         #expect(meanCalibrated > 0.8)
         #expect(meanCalibrated > meanRaw + 0.05)
+    }
+
+    @Test func storedCNNCalibrationEqualsFitOnPhotographs() throws {
+        let pairs = try Self.matchedPairs(cnn: true)
+        #expect(pairs.count >= 30)
+        let fitted = try #require(FaceBoxCalibration.fit(pairs: pairs))
+        let raw = pairs.map { $0.source.intersectionOverUnion($0.target) }.reduce(0, +) / Double(pairs.count)
+        let calibrated = pairs.map { FaceBoxCalibration.cnnToDlib.apply($0.source).intersectionOverUnion($0.target) }.reduce(0, +) / Double(pairs.count)
+        print("CNN→dlib calibration fitted on \(pairs.count) faces: \(fitted); mean IoU raw \(raw), calibrated \(calibrated)")
+        #expect(abs(fitted.scale - FaceBoxCalibration.cnnToDlib.scale) < 0.005)
+        #expect(abs(fitted.offsetX - FaceBoxCalibration.cnnToDlib.offsetX) < 0.005)
+        #expect(abs(fitted.offsetY - FaceBoxCalibration.cnnToDlib.offsetY) < 0.005)
+        #expect(calibrated >= raw)
     }
 }

@@ -117,21 +117,50 @@ enum FaceOracles {
         return boxes
     }
 
-    static let detectionCache = DetectionCache()
+    /// dlib's CNN (MMOD) detections on `image` with the model scripts/setup.sh fetched: box and confidence.
+    static func dlibCNNDetections(image: URL) throws -> [(rectangle: FaceRectangle, confidence: Double)] {
+        let output = try runCommand(try dlibProgram.get().path, ["cnn", try cnnModel().path, image.path])
+        return output.split(separator: "\n").map { line in
+            let v = line.split(separator: " ")
+            return (FaceRectangle(left: Int(v[0])!, top: Int(v[1])!, right: Int(v[2])!, bottom: Int(v[3])!), Double(v[4])!)
+        }
+    }
 
-    /// dlib detections by image path, shared by concurrently running tests.
-    final class DetectionCache: @unchecked Sendable {
+    /// Our CNN detector's boxes on `image`, computed once per image and process (two suites need them).
+    static func cnnDetections(image: TestImage) throws -> [MMODDetection] {
+        if let known = cnnCache.value(for: image.url.path) { return known }
+        let detections = try MMODFaceDetector.cached(contentsOf: try cnnModel()).detect(rgb: image.rgb, width: image.width, height: image.height)
+        cnnCache.store(detections, for: image.url.path)
+        return detections
+    }
+
+    static let cnnCache = DetectionCache<[MMODDetection]>()
+
+    /// mmod_human_face_detector.dat as scripts/setup.sh installs it; a missing file is a setup
+    /// error (the test fails with the instruction), never a silent skip.
+    static func cnnModel() throws -> URL {
+        let url = DlibModelFiles.mmodFaceDetector
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw Unavailable(description: "\(url.path) is missing; run scripts/setup.sh")
+        }
+        return url
+    }
+
+    static let detectionCache = DetectionCache<[FaceRectangle]>()
+
+    /// Detections by image path, shared by concurrently running tests.
+    final class DetectionCache<Value>: @unchecked Sendable {
         // @unchecked: `boxes` is only touched while holding `lock`.
         private let lock = NSLock()
-        private var boxes: [String: [FaceRectangle]] = [:]
+        private var boxes: [String: Value] = [:]
 
-        func value(for path: String) -> [FaceRectangle]? {
+        func value(for path: String) -> Value? {
             lock.lock()
             defer { lock.unlock() }
             return boxes[path]
         }
 
-        func store(_ value: [FaceRectangle], for path: String) {
+        func store(_ value: Value, for path: String) {
             lock.lock()
             boxes[path] = value
             lock.unlock()
@@ -139,7 +168,7 @@ enum FaceOracles {
     }
 
     /// Bump when `dlibOracleSource` changes so that the cached binary is rebuilt.
-    static let dlibOracleVersion = 2
+    static let dlibOracleVersion = 3
 }
 
 /// An RGB8 test image loaded from binary PPM.

@@ -44,10 +44,19 @@ import Testing
         for y in 0..<160 { for x in 0..<120 { image.samples[(y * 120 + x) * 4 + 3] = (30..<90).contains(x) && y >= 20 ? 255 : 0 } }
         let frames = try writeFrameSet([[image]], to: directory.file("frames"))
         let sink = directory.events
-        let outputs = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames])
+        let outputs = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames], with: ["matte_fallback": .bool(true)])
         let boxes = try FaceBoxSet.read(from: try #require(outputs["boxes"]))
         #expect(boxes.frames == [[[FaceBoxSet.Box(FaceRectangle(x: 30, y: 20, width: 60, height: 60), source: "matte")]]])
         #expect(sink.warnings.contains { $0.contains("matte") })
+    }
+
+    @Test func matteFallbackIsOffByDefault() throws {
+        let directory = try StageHarness(label: "face-stage-test")
+        var image = Image8(width: 120, height: 160, channels: 4, filledWith: 90)
+        for y in 0..<160 { for x in 0..<120 { image.samples[(y * 120 + x) * 4 + 3] = (30..<90).contains(x) && y >= 20 ? 255 : 0 } }
+        let frames = try writeFrameSet([[image]], to: directory.file("frames"))
+        let outputs = try directory.run(FaceDetectHaarStage.self, inputs: ["frames": frames])
+        #expect(try FaceBoxSet.read(from: try #require(outputs["boxes"])).frames == [[[]]])
     }
 
     @Test func missingCascadeFileFailsWithTypedError() throws {
@@ -92,7 +101,8 @@ import Testing
         let outputs = try directory.run(FaceLandmarksERT68Stage.self, inputs: ["frames": frames, "boxes": boxesDirectory])
         let landmarks = try FaceLandmarkSet.read(from: try #require(outputs["landmarks"]))
         #expect(landmarks.frames == [[nil]])
-        #expect(sink.warnings.contains { $0.contains("no face box") })
+        #expect(landmarks.untracked == [["no face detected"]])
+        #expect(sink.warnings.contains { $0.contains("1 of 1 frames untracked (0)") })
     }
 
     @Test func boxesOfOtherFramesAreRejected() throws {
@@ -114,6 +124,43 @@ import Testing
     }
 
     @Test func stagesAreRegistered() {
-        #expect(FaceLandmarksStages.all.map { $0.id } == ["face.detect-haar", "face.landmarks-ert68"])
+        #expect(FaceLandmarksStages.all.map { $0.id } == ["face.detect-haar", "face.detect-cnn", "face.landmarks-ert68"])
+    }
+}
+
+@Suite struct FaceDetectCNNStageTests {
+    @Test func boxesEqualLibraryDetectionPerFrameAndCamera() throws {
+        let directory = try StageHarness(label: "face-stage-test")
+        let photo = try FaceTestImages.threeFaces()
+        let blank = Image8(width: photo.width, height: photo.height, channels: 3, filledWith: 128)
+        let frames = try writeFrameSet([[photo, blank], [blank, photo]], to: directory.file("frames"))
+        let outputs = try directory.run(FaceDetectCNNStage.self, inputs: ["frames": frames])
+        let boxes = try FaceBoxSet.read(from: try #require(outputs["boxes"]))
+        let expected = try MMODFaceDetector.cached().detect(rgb: photo.samples, width: photo.width, height: photo.height, channels: photo.channels)
+            .map { FaceBoxSet.Box($0.rectangle, source: "cnn") }
+        #expect(expected.count == 3)
+        #expect(boxes.frames == [[expected, []], [[], expected]])
+    }
+
+    @Test func missingModelSaysToRunSetup() throws {
+        let directory = try StageHarness(label: "face-stage-test")
+        let frames = try writeFrameSet([[Image8(width: 32, height: 32, channels: 3)]], to: directory.file("frames"))
+        let error = #expect(throws: DlibNetworkError.self) {
+            try directory.run(FaceDetectCNNStage.self, inputs: ["frames": frames], with: ["model": .string("/nonexistent/mmod.dat")])
+        }
+        #expect(error?.description.contains("scripts/setup.sh") == true)
+    }
+
+    @Test func landmarksOfCNNBoxesUseTheCNNCalibration() throws {
+        let directory = try StageHarness(label: "face-stage-test")
+        let photo = try FaceTestImages.threeFaces()
+        let frames = try writeFrameSet([[photo]], to: directory.file("frames"))
+        let boxes = try directory.run(FaceDetectCNNStage.self, inputs: ["frames": frames])
+        let outputs = try directory.run(FaceLandmarksERT68Stage.self, inputs: ["frames": frames, "boxes": try #require(boxes["boxes"])])
+        let landmarksDirectory = try #require(outputs["landmarks"])
+        let detection = try #require(try FaceLandmarkSet.read(from: landmarksDirectory).frames[0][0])
+        let cnnBoxes = try FaceBoxSet.read(from: try #require(boxes["boxes"])).frames[0][0].map(\.rectangle)
+        let box = FaceBoxCalibration.cnnToDlib.apply(try #require(cnnBoxes.max { $0.area < $1.area }))
+        #expect(detection.box == [Double(box.x), Double(box.y), Double(box.width), Double(box.height)])
     }
 }
