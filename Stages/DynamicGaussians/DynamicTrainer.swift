@@ -25,9 +25,12 @@ final class DynamicTrainer: CheckpointedTrainer {
     /// Steps completed.
     private(set) var iteration = 0
     private let rasterizer: GaussianRasterizer
+    /// HHAvatar's hair model, mask targets and history (nil: GHA).
+    let hair: HairTraining?
 
-    init(settings: DynamicTrainingSettings, model: DynamicGaussianModel, tracking: HeadTracking, views: [SupervisedView]) {
+    init(settings: DynamicTrainingSettings, model: DynamicGaussianModel, tracking: HeadTracking, views: [SupervisedView], hair: HairTraining? = nil) {
         self.settings = settings
+        self.hair = hair
         self.model = model
         self.tracking = tracking
         self.views = views
@@ -45,7 +48,7 @@ final class DynamicTrainer: CheckpointedTrainer {
             .init(name: "opacity", parameters: [model.opacityLogits], learningRate: settings.opacityLearningRate, epsilon: 1e-15),
             .init(name: "pose", parameters: [rotationOffsets], learningRate: settings.poseCorrectionLearningRate, epsilon: 1e-15),
             .init(name: "translation", parameters: [translationOffsets], learningRate: settings.translationCorrectionLearningRate, epsilon: 1e-15),
-        ]
+        ] + (hair.map { $0.model.dynamicHair ? [Adam.Group(name: "hair", parameters: $0.model.hair.parameters, learningRate: settings.networkLearningRate)] : [] } ?? [])
         let decay = settings.learningRateDecay
         adam = Adam(
             groups: groups.map { group in
@@ -57,7 +60,7 @@ final class DynamicTrainer: CheckpointedTrainer {
 
     /// Every parameter by checkpoint name.
     var namedParameters: [(name: String, parameter: Parameter)] {
-        model.namedParameters + [("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets)]
+        (hair?.model.namedParameters ?? model.namedParameters) + [("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets)]
     }
 
     /// The tracking with the learnt per-frame rigid corrections folded in.
@@ -72,6 +75,7 @@ final class DynamicTrainer: CheckpointedTrainer {
             rotationOffsets.variable(on: tape).slice(frame..<(frame + 1), axis: 0),
             translationOffsets.variable(on: tape).slice(frame..<(frame + 1), axis: 0)
         )
+        if let hair { return hair.model.gaussians(condition, history: hair.history(before: frame), correction: correction, on: tape).gaussians }
         return model.gaussians(condition, correction: correction, on: tape)
     }
 
@@ -85,8 +89,15 @@ final class DynamicTrainer: CheckpointedTrainer {
         let view = views[Int(generator.next() % UInt64(views.count))]
         let tape = Tape()
         let render: DynamicRender
+        let maskTarget = hair.flatMap { $0.maskWeight > 0 ? $0.maskTarget(frame: view.frame, camera: view.cameraID) : nil }
+        var masks: Variable?
         do {
-            render = try model.render(gaussians(frame: view.frame, tape: tape), camera: view.camera, rasterizer: rasterizer, on: tape)
+            if let hair, maskTarget != nil {
+                (render, masks) = try hair.model.render(
+                    gaussians(frame: view.frame, tape: tape), camera: view.camera, rasterizer: rasterizer, partMasks: true, on: tape)
+            } else {
+                render = try model.render(gaussians(frame: view.frame, tape: tape), camera: view.camera, rasterizer: rasterizer, on: tape)
+            }
         } catch let error as SplattingError {
             if let problem = firstNonFiniteParameter() { throw NonFiniteTraining(iteration: iteration + 1, what: problem) }
             throw error
@@ -102,6 +113,9 @@ final class DynamicTrainer: CheckpointedTrainer {
         }
         if settings.perceptualWeight > 0, let perceptual = settings.perceptual(image, target) {
             loss = loss + settings.perceptualWeight * perceptual
+        }
+        if let hair, let masks, let maskTarget {
+            loss = loss + hair.maskWeight * OcclusionAwareMasks.loss(rendered: masks, target: maskTarget)
         }
         let lossValue = loss.value.scalar
         guard lossValue.isFinite else { throw NonFiniteTraining(iteration: iteration + 1, what: "the loss is \(lossValue)") }
