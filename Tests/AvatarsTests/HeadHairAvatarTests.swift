@@ -189,7 +189,7 @@ struct HeadHairAvatarTests {
         let gaussians = GaussianVariables(
             means: Variable(Tensor(shape: [2, 3], scalars: [0, 0, 0, 0, 0, 1])),
             rotations: Variable(Tensor(shape: [2, 4], scalars: [1, 0, 0, 0, 1, 0, 0, 0])),
-            logScales: Variable(Tensor(shape: [2, 3], scalars: [Float](repeating: log(0.5), count: 6))),
+            logScales: Variable(Tensor(shape: [2, 3], scalars: [Float](repeating: log(2), count: 6))),
             opacityLogits: Variable(Tensor(shape: [2, 1], scalars: [8, 8])),
             features: Variable(Tensor(zeros: [2, 1])), appearance: .features(channels: 1))
         let parts = HeadHairParts(isHair: [false, true], scalp: [])
@@ -224,7 +224,9 @@ struct HeadHairAvatarTests {
         var whole: [Int: [FloatImage]] = [:], tail: [Int: [FloatImage]] = [:]
         try loaded.renderSequence(driving: driving, range: 0..<4, cameras: { _ in cameras }, rasterizer: rasterizer) { whole[$0] = $1 }
         try original.renderSequence(driving: driving, range: 2..<4, cameras: { _ in cameras }, rasterizer: rasterizer) { tail[$0] = $1 }
-        #expect(whole[3] == tail[3], "rendering the last frames rolls the history through the earlier ones")
+        // The roll-out evaluates the MLPs on the hair rows only, the render on every row: equal up to BLAS rounding.
+        let difference = zip(try #require(whole[3])[0].samples, try #require(tail[3])[0].samples).map { Swift.abs($0 - $1) }.max() ?? 1
+        #expect(difference < 1e-4, "rendering the last frames rolls the history through the earlier ones (max difference \(difference))")
         #expect(whole[2] != (try loaded.render(driving: GHA.frame, cameras: cameras, rasterizer: rasterizer)), "frame 2 remembers the turns before it")
         #expect(whole[0] == (try loaded.render(driving: GHA.frame, cameras: cameras, rasterizer: rasterizer)), "a sequence starts at rest")
     }
