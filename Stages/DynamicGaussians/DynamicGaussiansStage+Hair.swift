@@ -12,7 +12,7 @@ extension DynamicGaussiansStage {
         _ parameters: Parameters, base: DynamicGaussianModel, headModel: HeadModel, tracking: HeadTracking, views: CaptureViews,
         context: StageContext, generator: inout Tensors.SplitMix64
     ) throws -> HairTraining? {
-        guard parameters.hairDynamics || parameters.lambdaMask > 0 else { return nil }
+        guard parameters.hairDynamics || parameters.lambdaMask > 0 || parameters.perceptualLR else { return nil }
         var targets: [String: Tensor] = [:]
         if parameters.lambdaMask > 0 {
             guard let directory = context.optionalInput("masks") else {
@@ -34,6 +34,7 @@ extension DynamicGaussiansStage {
             "HHAvatar: \(model.parts.hairIndices.count) of \(base.count) Gaussians are hair (\(model.parts.scalp.count) scalp vertices), hair dynamics \(parameters.hairDynamics ? "on" : "off"), mask weight \(parameters.lambdaMask)"
         )
         return HairTraining(
-            model: model, configuration: configuration, maskWeight: Float(parameters.lambdaMask), tracking: tracking, maskTargets: targets)
+            model: model, configuration: configuration, maskWeight: Float(parameters.lambdaMask),
+            perceptualOnLowResolution: parameters.perceptualLR, tracking: tracking, maskTargets: targets)
     }
 }

@@ -38,7 +38,7 @@ final class DynamicTrainer: CheckpointedTrainer {
         generator = Tensors.SplitMix64(seed: settings.seed ^ 0x6748_4121)
         rotationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
         translationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
-        let groups: [Adam.Group] = [
+        var groups: [Adam.Group] = [
             .init(name: "networks", parameters: model.networks.parameters + model.attributes.parameters, learningRate: settings.networkLearningRate),
             .init(name: "superres", parameters: model.superResolution.parameters, learningRate: settings.superResolutionLearningRate),
             .init(name: "positions", parameters: [model.positions], learningRate: settings.positionLearningRate, epsilon: 1e-15),
@@ -48,7 +48,10 @@ final class DynamicTrainer: CheckpointedTrainer {
             .init(name: "opacity", parameters: [model.opacityLogits], learningRate: settings.opacityLearningRate, epsilon: 1e-15),
             .init(name: "pose", parameters: [rotationOffsets], learningRate: settings.poseCorrectionLearningRate, epsilon: 1e-15),
             .init(name: "translation", parameters: [translationOffsets], learningRate: settings.translationCorrectionLearningRate, epsilon: 1e-15),
-        ] + (hair.map { $0.model.dynamicHair ? [Adam.Group(name: "hair", parameters: $0.model.hair.parameters, learningRate: settings.networkLearningRate)] : [] } ?? [])
+        ]
+        if let hair, hair.model.dynamicHair {
+            groups.append(.init(name: "hair", parameters: hair.model.hair.parameters, learningRate: settings.networkLearningRate))
+        }
         let decay = settings.learningRateDecay
         adam = Adam(
             groups: groups.map { group in
@@ -110,6 +113,11 @@ final class DynamicTrainer: CheckpointedTrainer {
             let channels = model.configuration.networks.colorChannels
             let lowRGB = channels == 3 ? render.features : render.features.slice(0..<3, axis: 2)
             loss = loss + settings.lowResolutionWeight * Losses.l1(lowRGB, Variable(view.lowResolutionTarget))
+            if let hair, hair.perceptualOnLowResolution, settings.perceptualWeight > 0,
+                let perceptual = settings.perceptual(lowRGB.permuted([2, 0, 1]), Variable(view.lowResolutionTarget).permuted([2, 0, 1]))
+            {
+                loss = loss + settings.lowResolutionWeight * settings.perceptualWeight * perceptual
+            }
         }
         if settings.perceptualWeight > 0, let perceptual = settings.perceptual(image, target) {
             loss = loss + settings.perceptualWeight * perceptual

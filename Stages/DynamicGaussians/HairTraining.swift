@@ -18,13 +18,19 @@ final class HairTraining {
     let configuration: HeadHairConfiguration
     /// λ_mask of eq. 11 (0: no mask term).
     let maskWeight: Float
+    /// Eq. 12: the perceptual term on I_lr too.
+    let perceptualOnLowResolution: Bool
     /// Every frame's condition (for the roll-out).
     let conditions: [DynamicCondition]
     /// Part-mask targets `[h, w, 2]` by "frame/camera".
     private let maskTargets: [String: Tensor]
 
-    init(model: HeadHairModel, configuration: HeadHairConfiguration, maskWeight: Float, tracking: HeadTracking, maskTargets: [String: Tensor]) {
+    init(
+        model: HeadHairModel, configuration: HeadHairConfiguration, maskWeight: Float, perceptualOnLowResolution: Bool, tracking: HeadTracking,
+        maskTargets: [String: Tensor]
+    ) {
         self.model = model
+        self.perceptualOnLowResolution = perceptualOnLowResolution
         self.configuration = configuration
         self.maskWeight = maskWeight
         self.maskTargets = maskTargets

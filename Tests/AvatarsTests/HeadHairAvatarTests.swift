@@ -17,7 +17,7 @@ struct HeadHairAvatarTests {
     /// A head-hair model of `count` Gaussians with random (non-zero) hair MLPs.
     static func model(count: Int = 60, dynamicHair: Bool = true, seed: UInt64 = 4) throws -> HeadHairModel {
         var rng = Tensors.SplitMix64(seed: seed)
-        var initialisation = GHA.initialisation(count: count, mouth: 0)
+        var initialisation = GHA.initialisation(count: count, mouth: 0, factor: 1)
         initialisation.attributeExpressionHidden = [8]
         initialisation.attributePoseHidden = [8]
         let base = try initialisation.model(from: try GHA.sphereGuidance(points: count), generator: &rng)
@@ -44,8 +44,8 @@ struct HeadHairAvatarTests {
         let rest = model.restHairPositions
         let h = rest.shape[0]
         return HairMotionHistory(
-            previous: rest + Tensor.normal(shape: [h, 3], standardDeviation: 0.03, generator: &rng),
-            beforePrevious: rest + Tensor.normal(shape: [h, 3], standardDeviation: 0.03, generator: &rng),
+            previous: (Variable(rest) + Variable(Tensor.normal(shape: [h, 3], standardDeviation: 0.03, generator: &rng))).value,
+            beforePrevious: (Variable(rest) + Variable(Tensor.normal(shape: [h, 3], standardDeviation: 0.03, generator: &rng))).value,
             previousPose: (0..<6).map { _ in 0.2 * rng.nextNormal() }, beforePreviousPose: (0..<6).map { _ in 0.2 * rng.nextNormal() })
     }
 

@@ -1,4 +1,3 @@
-import HeadModel
 import Tensors
 
 /// HHAvatar's hair weight λ_hair (§3.1.2, after eq. 8): how much of the hair-dynamics offset of
