@@ -88,9 +88,9 @@ struct HeadHairAvatarTests {
     @Test func historyStartsAtRestAndShiftsOneFramePerAdvance() {
         let rest = Tensor(shape: [1, 3], scalars: [0, 0, 0])
         var history = HairMotionHistory.atRest(positions: rest, pose: [1, 1, 1, 1, 1, 1])
-        #expect(history.previous == rest && history.beforePrevious == rest && history.beforePreviousPose == [1, 1, 1, 1, 1, 1])
+        #expect(history.previous.scalars == [0, 0, 0] && history.beforePrevious.scalars == [0, 0, 0] && history.beforePreviousPose == [1, 1, 1, 1, 1, 1])
         history.advance(positions: Tensor(shape: [1, 3], scalars: [1, 2, 3]), pose: [2, 2, 2, 2, 2, 2])
-        #expect(history.previous.scalars == [1, 2, 3] && history.beforePrevious == rest)
+        #expect(history.previous.scalars == [1, 2, 3] && history.beforePrevious.scalars == [0, 0, 0])
         #expect(history.previousPose == [2, 2, 2, 2, 2, 2] && history.beforePreviousPose == [1, 1, 1, 1, 1, 1])
     }
 
@@ -120,8 +120,9 @@ struct HeadHairAvatarTests {
             return (g.means * probes[0]).sum() + (g.logScales * probes[1]).sum() + (g.rotations * probes[2]).sum()
                 + (g.opacityLogits * probes[3]).sum() + (g.features * probes[4]).sum()
         }
+        // A small step: leaky-ReLU kinks crossed within the step would bias the finite difference.
         checkParameterGradients(
-            model.hair.parameters + [model.base.features, model.base.logScales], absolute: 5e-3, relative: 3e-2, objective)
+            model.hair.parameters + [model.base.features, model.base.logScales], step: 2e-4, absolute: 2e-2, relative: 3e-2, objective)
     }
 
     @Test func hairOffsetsReachOnlyHairGaussiansScaledByTheirHairWeight() throws {
@@ -149,7 +150,7 @@ struct HeadHairAvatarTests {
         let model = try Self.model(count: 40)
         let ablation = try Self.model(count: 40, dynamicHair: false)
         for (i, hair) in model.parts.isHair.enumerated() where hair { #expect(model.expressionWeights.scalars[i] == 0) }
-        #expect(ablation.expressionWeights == ablation.base.expressionWeights)
+        #expect(ablation.expressionWeights.scalars == ablation.base.expressionWeights.scalars)
     }
 
     @Test func theHistoryChangesTheHairOfTheSameFrame() throws {
@@ -157,8 +158,9 @@ struct HeadHairAvatarTests {
         let condition = model.base.condition(of: GHA.frame, scale: 1)
         let a = model.gaussians(condition, history: Self.history(model, seed: 1), on: nil).hairPositions
         let b = model.gaussians(condition, history: Self.history(model, seed: 2), on: nil).hairPositions
-        #expect(a != b)
-        #expect(a == model.canonicalHairPositions(condition, history: Self.history(model, seed: 1)))
+        #expect(a.scalars != b.scalars)
+        let rolled = model.canonicalHairPositions(condition, history: Self.history(model, seed: 1)).scalars
+        #expect(zip(a.scalars, rolled).allSatisfy { Swift.abs($0 - $1) < 1e-5 }, "the cheap roll-out gives the render's hair positions")
     }
 
     @Test func partMaskGradientsThroughTheRasteriserMatchFiniteDifferences() throws {
@@ -170,13 +172,15 @@ struct HeadHairAvatarTests {
         let target = randomTensor([8, 8, 2], seed: 12, low: 0, high: 1)
         let featureCamera = try model.base.featureCamera(for: camera)
         #expect(featureCamera.width == 8)
-        checkGradients([gaussians.means.value, gaussians.opacityLogits.value], step: 1e-3, absolute: 3e-3, relative: 5e-2) { v in
+        checkGradients([gaussians.means.value, gaussians.opacityLogits.value], step: 2e-4, absolute: 3e-3, relative: 5e-2) { v in
             var g = gaussians
             g.means = v[0]
             g.opacityLogits = v[1]
             let raster = try! rasterizer.render(
                 OcclusionAwareMasks.withPartChannels(g, partColors: model.parts.partColors), camera: featureCamera,
-                settings: RasterSettings(background: model.base.configuration.featureBackground + [0, 0]))
+                // No α cut-off or early stop: the rendered masks are smooth within a finite-difference step.
+                settings: RasterSettings(
+                    background: model.base.configuration.featureBackground + [0, 0], alphaThreshold: 1e-7, transmittanceThreshold: 0))
             return OcclusionAwareMasks.loss(rendered: raster.image.slice(5..<7, axis: 2), target: target)
         }
     }
