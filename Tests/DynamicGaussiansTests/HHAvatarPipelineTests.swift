@@ -12,7 +12,8 @@ import Testing
 @Suite(.serialized) struct HHAvatarPipelineTests {
     static let repository = GaussianHeadAvatarPipelineTests.repository
     static let tiny = GaussianHeadAvatarPipelineTests.tiny.filter { !$0.hasPrefix("guide.iterations") } + [
-        "guide.iterations=40", "iterations=150", "train.history_frames=2", "train.hair_width=16",
+        "guide.iterations=40", "guide.pretrain_iterations=60", "guide.grid_resolution=24", "iterations=150", "train.history_frames=2",
+        "train.hair_width=16",
     ]
 
     static func spec(_ file: String, overrides: [String] = []) throws -> PipelineSpec {
