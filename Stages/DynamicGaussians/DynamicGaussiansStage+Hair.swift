@@ -17,7 +17,8 @@ extension DynamicGaussiansStage {
         if parameters.lambdaMask > 0 {
             guard let directory = context.optionalInput("masks") else {
                 throw DynamicGaussiansError(
-                    "lambda_mask \(parameters.lambdaMask) needs head and hair masks: connect `masks` (parsing.head-hair or synthetic.region-masks) or set lambda_mask: 0")
+                    "lambda_mask \(parameters.lambdaMask) needs head and hair masks: connect `masks` (parsing.head-hair or synthetic.region-masks) or set lambda_mask: 0"
+                )
             }
             targets = try HairTraining.maskTargets(masks: try MaskSet.open(directory), views: views.training, factor: parameters.srFactor)
         }

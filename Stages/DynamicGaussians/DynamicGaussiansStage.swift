@@ -111,7 +111,9 @@ public struct DynamicGaussiansStage: Stage {
         public var hairWeighting: HairWeighting = .paper
         @Param("Hidden width of each hair MLP (two hidden layers; the paper does not state it).", range: 1...4096)
         public var hairWidth: Int = 64
-        @Param("HHAvatar's eq. 12: the perceptual term also on I_lr (the feature image's first three channels), weighted λ_lr·lambda_perceptual. Off = GHA's eq. 8.")
+        @Param(
+            "HHAvatar's eq. 12: the perceptual term also on I_lr (the feature image's first three channels), weighted λ_lr·lambda_perceptual. Off = GHA's eq. 8."
+        )
         public var perceptualLR: Bool = false
 
         /// Every parameter at its default.

@@ -200,7 +200,7 @@ struct HeadHairAvatarTests {
         let raster = try GaussianRasterizer(workers: 1).render(
             OcclusionAwareMasks.withPartChannels(gaussians, partColors: parts.partColors), camera: camera,
             settings: RasterSettings(background: [0, 0, 0]))
-        let centre = raster.image.value.scalars[3 * (1 * 4 + 1) ..< 3 * (1 * 4 + 1) + 3]
+        let centre = raster.image.value.scalars[3 * (1 * 4 + 1)..<3 * (1 * 4 + 1) + 3]
         #expect(centre[centre.startIndex + 2] > 0.9, "hair channel \(Array(centre))")
         #expect(centre[centre.startIndex + 1] < 0.1, "head channel \(Array(centre))")
     }

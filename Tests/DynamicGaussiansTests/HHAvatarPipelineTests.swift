@@ -11,10 +11,11 @@ import Testing
 /// reenactment from rest and hair-region scores.
 @Suite(.serialized) struct HHAvatarPipelineTests {
     static let repository = GaussianHeadAvatarPipelineTests.repository
-    static let tiny = GaussianHeadAvatarPipelineTests.tiny.filter { !$0.hasPrefix("guide.iterations") } + [
-        "guide.iterations=40", "guide.pretrain_iterations=60", "guide.grid_resolution=24", "iterations=150", "train.history_frames=2",
-        "train.hair_width=16",
-    ]
+    static let tiny =
+        GaussianHeadAvatarPipelineTests.tiny.filter { !$0.hasPrefix("guide.iterations") } + [
+            "guide.iterations=40", "guide.pretrain_iterations=60", "guide.grid_resolution=24", "iterations=150", "train.history_frames=2",
+            "train.hair_width=16",
+        ]
 
     static func spec(_ file: String, overrides: [String] = []) throws -> PipelineSpec {
         let parsed = try overrides.enumerated().map { try Override(parsing: $1, location: .commandLine(argument: $0 + 1)) }

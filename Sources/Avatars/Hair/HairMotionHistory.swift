@@ -4,7 +4,7 @@ import Tensors
 /// positions X'_{t−1}, X'_{t−2} and the head poses β_{t−1}, β_{t−2}. A sequence starts at rest
 /// (X_{−1} = X_{−2} = X0, β_{−1} = β_{−2} = β_0, §3.1.2); each rendered frame is then pushed in
 /// driving order.
-public struct HairMotionHistory: Sendable, Equatable {
+public struct HairMotionHistory: Sendable {
     /// X'_{t−1} of the hair Gaussians, `[H, 3]` canonical.
     public var previous: Tensor
     /// X'_{t−2}, `[H, 3]`.

@@ -60,7 +60,9 @@ public struct HeadHairModel: Layer {
         offset: Variable, color: Variable, attributes: Variable
     ) {
         let hairX0 = x0.gatherRows(parts.hairIndices)
-        let poses = [pose, Variable(Tensor(shape: [1, 6], scalars: history.previousPose)), Variable(Tensor(shape: [1, 6], scalars: history.beforePreviousPose))]
+        let poses = [
+            pose, Variable(Tensor(shape: [1, 6], scalars: history.previousPose)), Variable(Tensor(shape: [1, 6], scalars: history.beforePreviousPose)),
+        ]
         let input = hair.input(
             x0: hairX0, previous: Variable(history.previous), beforePrevious: Variable(history.beforePrevious), poses: poses)
         let out = hair(input, on: tape)
