@@ -43,9 +43,12 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(contentsOf: try output("score", "report").appendingPathComponent("metrics.json")))
             as? [String: Any]
         let overall = try #require((metrics?["overall"] as? [String: Any])?["psnr_db"] as? Double)
-        print("hhavatar pipeline (64², 4 cameras, 150 iterations): self-reenactment \(overall) dB; metrics \(metrics?["regions"] ?? "none")")
-        #expect(overall > 15)
-        #expect(metrics?["regions"] != nil, "hair and face region scores")
+        let hair = try #require(
+            ((metrics?["regions"] as? [String: Any])?["hair"] as? [String: Any]).flatMap { ($0["overall"] as? [String: Any])?["psnr_db"] as? Double },
+            "hair region scores")
+        print("hhavatar pipeline (64², 4 cameras, 150 iterations): self-reenactment \(overall) dB, hair region \(hair) dB")
+        // An untrained avatar scores about 9 dB (GaussianHeadAvatarPipelineTests); measured 16.1 dB under load.
+        #expect(overall > 12)
     }
 
     @Test func tableFiveAblationsChangeOnlyTheTrainingParameters() throws {
