@@ -55,9 +55,11 @@ public enum AvatarLoader {
             return try RiggedGaussianAvatar.read(from: directory)
         case DynamicGaussianAvatar.family:
             return try DynamicGaussianAvatar.read(from: directory)
+        case HeadHairAvatar.family:
+            return try HeadHairAvatar.read(from: directory)
         default:
             throw AvatarError(
-                "\(directory.path): avatar family '\(manifest.family)' is not known to this build (known: \(RiggedGaussianAvatar.family), \(DynamicGaussianAvatar.family)); update AvatarFlow or re-train"
+                "\(directory.path): avatar family '\(manifest.family)' is not known to this build (known: \(RiggedGaussianAvatar.family), \(DynamicGaussianAvatar.family), \(HeadHairAvatar.family)); update AvatarFlow or re-train"
             )
         }
     }

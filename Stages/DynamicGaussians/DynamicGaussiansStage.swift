@@ -16,6 +16,11 @@ public struct DynamicGaussiansStage: Stage {
         public enum Perceptual: String, ParameterChoice {
             case dssim, vgg, none
         }
+        /// Allowed values of `hair_weighting` (`ScalpHairBlend.Rule`).
+        public enum HairWeighting: String, ParameterChoice {
+            case paper
+            case rootsToTips = "roots-to-tips"
+        }
 
         @Param("Optimisation steps (official config: ~600000; CPU preset 1500).", range: 1...10_000_000)
         public var iterations: Int = 1500
@@ -90,6 +95,26 @@ public struct DynamicGaussiansStage: Stage {
             "Frames whose posed Gaussians (eq. 2–7 with the learnt rigid correction) are exported as 3DGS PLY (ply/frame_XXXXXX.ply; f_dc from the first three colour channels, all C channels as feature_0…feature_{C−1}).",
             range: 0...1_000_000)
         public var exportPLYFrames: [Int] = [0]
+        @Param(
+            "HHAvatar (docs/hhavatar.md): hair Gaussians (λ_exp = 0) get the three hair MLPs of eq. 6–8, conditioned on their canonical positions at t−1, t−2 and the poses at t, t−1, t−2; the avatar has memory (family head-hair-avatar). Off = GHA."
+        )
+        public var hairDynamics: Bool = false
+        @Param("HHAvatar's λ_mask (eq. 11, paper 0.1): occlusion-aware head/hair mask loss of eq. 13 against the `masks` input; 0 = off (GHA).", range: 0...100)
+        public var lambdaMask: Double = 0
+        @Param("With hair_dynamics, frames rolled out without gradients before each training frame, from rest (the history's warm-up).", range: 0...1000)
+        public var historyFrames: Int = 4
+        @Param("λ_hair's t3: full hair dynamics within this canonical distance of the scalp (paper 0.05).", range: 0...10)
+        public var hairNear: Double = 0.05
+        @Param("λ_hair's t4: no hair dynamics beyond this canonical distance of the scalp (paper 0.15).", range: 0...10)
+        public var hairFar: Double = 0.15
+        @Param("λ_hair rule: paper (1 near the scalp, 0 beyond t4, as printed) or roots-to-tips (0 at the scalp rising to 1 at t4).")
+        public var hairWeighting: HairWeighting = .paper
+        @Param("Hidden width of each hair MLP (two hidden layers; the paper does not state it).", range: 1...4096)
+        public var hairWidth: Int = 64
+        @Param(
+            "HHAvatar's eq. 12: the perceptual term also on I_lr (the feature image's first three channels), weighted λ_lr·lambda_perceptual. Off = GHA's eq. 8."
+        )
+        public var perceptualLR: Bool = false
 
         /// Every parameter at its default.
         public init() {}
@@ -106,6 +131,9 @@ public struct DynamicGaussiansStage: Stage {
         StagePort("init", .guidance, doc: "Guidance artifact: neutral mesh, features, landmarks, four MLPs (guidance.sdf-dmtet or guidance.template)."),
         StagePort("frames", .frameSet, doc: "Matted RGBA frames with camera calibrations."),
         StagePort("tracking", .tracking, doc: "Per-frame head-model fit of the same frames."),
+        StagePort(
+            "masks", .masks, optional: true,
+            doc: "Head and hair masks of the same frames (parsing.head-hair or synthetic.region-masks), for lambda_mask > 0 (HHAvatar eq. 13)."),
     ]
     public static let outputs = [
         StagePort(
@@ -167,7 +195,8 @@ public struct DynamicGaussiansStage: Stage {
         context.log(
             "\(model.count) Gaussians from a '\(guidance.manifest.source)' guidance (\(guidance.vertices.shape[0]) vertices); training on \(views.training.count) views (\(views.trainingCameras.count) cameras × \(views.trainingFrames.count) frames), validating on \(views.heldOutCameraViews.count)"
         )
-        let trainer = DynamicTrainer(settings: settings, model: model, tracking: tracking, views: views.training)
+        let hair = try hairTraining(parameters, base: model, headModel: headModel, tracking: tracking, views: views, context: context, generator: &generator)
+        let trainer = DynamicTrainer(settings: settings, model: model, tracking: tracking, views: views.training, hair: hair)
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
             context.log("resumed from the checkpoint at iteration \(resumed)")
         }
@@ -188,11 +217,19 @@ public struct DynamicGaussiansStage: Stage {
             family: DynamicGaussianAvatar.family, headModel: HeadModelReference(name: headModel.name, path: modelPath),
             identity: tracking.identity, scale: tracking.scale, shDegree: 0, gaussianCount: model.count, background: background,
             trainingCameras: views.trainingCameras, heldOutCameras: parameters.heldOutCameras, iterations: settings.iterations)
-        let avatar = DynamicGaussianAvatar(manifest: manifest, headModel: headModel, model: model)
-        try avatar.write(to: output)
         let refined = trainer.refinedTracking
         try refined.write(to: try context.output("tracking"))
-        try PosedGaussianPLYExport.write(avatar, driving: refined, frames: parameters.exportPLYFrames, into: output)
+        if let hair {
+            var hairManifest = manifest
+            hairManifest.family = HeadHairAvatar.family
+            let avatar = HeadHairAvatar(manifest: hairManifest, headModel: headModel, model: hair.model, hairConfiguration: hair.configuration)
+            try avatar.write(to: output)
+            try PosedGaussianPLYExport.write(avatar, driving: refined, frames: parameters.exportPLYFrames, into: output)
+        } else {
+            let avatar = DynamicGaussianAvatar(manifest: manifest, headModel: headModel, model: model)
+            try avatar.write(to: output)
+            try PosedGaussianPLYExport.write(avatar, driving: refined, frames: parameters.exportPLYFrames, into: output)
+        }
         let summary = try TrainingSummary.measure(
             trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
             seconds: outcome.seconds, steps: outcome.steps)

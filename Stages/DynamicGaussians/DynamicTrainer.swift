@@ -25,9 +25,12 @@ final class DynamicTrainer: CheckpointedTrainer {
     /// Steps completed.
     private(set) var iteration = 0
     private let rasterizer: GaussianRasterizer
+    /// HHAvatar's hair model, mask targets and history (nil: GHA).
+    let hair: HairTraining?
 
-    init(settings: DynamicTrainingSettings, model: DynamicGaussianModel, tracking: HeadTracking, views: [SupervisedView]) {
+    init(settings: DynamicTrainingSettings, model: DynamicGaussianModel, tracking: HeadTracking, views: [SupervisedView], hair: HairTraining? = nil) {
         self.settings = settings
+        self.hair = hair
         self.model = model
         self.tracking = tracking
         self.views = views
@@ -35,7 +38,7 @@ final class DynamicTrainer: CheckpointedTrainer {
         generator = Tensors.SplitMix64(seed: settings.seed ^ 0x6748_4121)
         rotationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
         translationOffsets = Parameter(Tensor(zeros: [tracking.frames.count, 3]))
-        let groups: [Adam.Group] = [
+        var groups: [Adam.Group] = [
             .init(name: "networks", parameters: model.networks.parameters + model.attributes.parameters, learningRate: settings.networkLearningRate),
             .init(name: "superres", parameters: model.superResolution.parameters, learningRate: settings.superResolutionLearningRate),
             .init(name: "positions", parameters: [model.positions], learningRate: settings.positionLearningRate, epsilon: 1e-15),
@@ -46,6 +49,9 @@ final class DynamicTrainer: CheckpointedTrainer {
             .init(name: "pose", parameters: [rotationOffsets], learningRate: settings.poseCorrectionLearningRate, epsilon: 1e-15),
             .init(name: "translation", parameters: [translationOffsets], learningRate: settings.translationCorrectionLearningRate, epsilon: 1e-15),
         ]
+        if let hair, hair.model.dynamicHair {
+            groups.append(.init(name: "hair", parameters: hair.model.hair.parameters, learningRate: settings.networkLearningRate))
+        }
         let decay = settings.learningRateDecay
         adam = Adam(
             groups: groups.map { group in
@@ -57,7 +63,7 @@ final class DynamicTrainer: CheckpointedTrainer {
 
     /// Every parameter by checkpoint name.
     var namedParameters: [(name: String, parameter: Parameter)] {
-        model.namedParameters + [("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets)]
+        (hair?.model.namedParameters ?? model.namedParameters) + [("rotation_offsets", rotationOffsets), ("translation_offsets", translationOffsets)]
     }
 
     /// The tracking with the learnt per-frame rigid corrections folded in.
@@ -72,6 +78,7 @@ final class DynamicTrainer: CheckpointedTrainer {
             rotationOffsets.variable(on: tape).slice(frame..<(frame + 1), axis: 0),
             translationOffsets.variable(on: tape).slice(frame..<(frame + 1), axis: 0)
         )
+        if let hair { return hair.model.gaussians(condition, history: hair.history(before: frame), correction: correction, on: tape).gaussians }
         return model.gaussians(condition, correction: correction, on: tape)
     }
 
@@ -85,8 +92,15 @@ final class DynamicTrainer: CheckpointedTrainer {
         let view = views[Int(generator.next() % UInt64(views.count))]
         let tape = Tape()
         let render: DynamicRender
+        let maskTarget = hair.flatMap { $0.maskWeight > 0 ? $0.maskTarget(frame: view.frame, camera: view.cameraID) : nil }
+        var masks: Variable?
         do {
-            render = try model.render(gaussians(frame: view.frame, tape: tape), camera: view.camera, rasterizer: rasterizer, on: tape)
+            if let hair, maskTarget != nil {
+                (render, masks) = try hair.model.render(
+                    gaussians(frame: view.frame, tape: tape), camera: view.camera, rasterizer: rasterizer, partMasks: true, on: tape)
+            } else {
+                render = try model.render(gaussians(frame: view.frame, tape: tape), camera: view.camera, rasterizer: rasterizer, on: tape)
+            }
         } catch let error as SplattingError {
             if let problem = firstNonFiniteParameter() { throw NonFiniteTraining(iteration: iteration + 1, what: problem) }
             throw error
@@ -99,9 +113,17 @@ final class DynamicTrainer: CheckpointedTrainer {
             let channels = model.configuration.networks.colorChannels
             let lowRGB = channels == 3 ? render.features : render.features.slice(0..<3, axis: 2)
             loss = loss + settings.lowResolutionWeight * Losses.l1(lowRGB, Variable(view.lowResolutionTarget))
+            if let hair, hair.perceptualOnLowResolution, settings.perceptualWeight > 0,
+                let perceptual = settings.perceptual(lowRGB.permuted([2, 0, 1]), Variable(view.lowResolutionTarget).permuted([2, 0, 1]))
+            {
+                loss = loss + settings.lowResolutionWeight * settings.perceptualWeight * perceptual
+            }
         }
         if settings.perceptualWeight > 0, let perceptual = settings.perceptual(image, target) {
             loss = loss + settings.perceptualWeight * perceptual
+        }
+        if let hair, let masks, let maskTarget {
+            loss = loss + hair.maskWeight * OcclusionAwareMasks.loss(rendered: masks, target: maskTarget)
         }
         let lossValue = loss.value.scalar
         guard lossValue.isFinite else { throw NonFiniteTraining(iteration: iteration + 1, what: "the loss is \(lossValue)") }

@@ -64,7 +64,8 @@ public struct ReenactStage: Stage {
                 "first_frame \(parameters.firstFrame), frame_count \(parameters.frameCount) and last_frames \(parameters.lastFrames) select no valid range of the \(driving.frames.count) driving frames"
             )
         }
-        let sequence = Array(DrivingSequence.smoothed(driving.frames, radius: parameters.smoothing)[first..<(first + count)])
+        let smoothed = DrivingSequence.smoothed(driving.frames, radius: parameters.smoothing)
+        let sequence = Array(smoothed[first..<(first + count)])
         let views = try cameraViews(reference: reference, parameters: parameters, avatar: avatar, firstFrame: sequence[0])
         let size = PixelSize(width: views.calibrations[0].width, height: views.calibrations[0].height)
         guard views.calibrations.allSatisfy({ $0.width == size.width && $0.height == size.height }) else {
@@ -76,12 +77,22 @@ public struct ReenactStage: Stage {
             calibrations: parameters.orbit ? nil : views.calibrations, size: size, channels: 4,
             frameRate: frameRate)
         let rasterizer = GaussianRasterizer()
-        for (index, state) in sequence.enumerated() {
-            let cameras = (0..<views.ids.count).map { views.camera($0, index, count) }
-            let images = try avatar.render(driving: state, cameras: cameras, rasterizer: rasterizer).map(Image8.init(rounding:))
+        func write(_ index: Int, _ rendered: [FloatImage]) throws {
             let seconds = Double(index) * Double(frameRate.denominator) / Double(frameRate.numerator)
-            try writer.append(images, timestamp: seconds, sourceIndex: first + index)
+            try writer.append(rendered.map(Image8.init(rounding:)), timestamp: seconds, sourceIndex: first + index)
             context.reportProgress(completed: index + 1, total: count, unit: "frames")
+        }
+        if let sequential = avatar as? any MotionHistoryAvatar {
+            // An avatar with memory runs through the whole driving sequence in order from rest at its first frame.
+            try sequential.renderSequence(
+                driving: smoothed, range: first..<(first + count),
+                cameras: { frame in (0..<views.ids.count).map { views.camera($0, frame - first, count) } }, rasterizer: rasterizer
+            ) { try write($0 - first, $1) }
+        } else {
+            for (index, state) in sequence.enumerated() {
+                let cameras = (0..<views.ids.count).map { views.camera($0, index, count) }
+                try write(index, try avatar.render(driving: state, cameras: cameras, rasterizer: rasterizer))
+            }
         }
         try writer.finish()
     }

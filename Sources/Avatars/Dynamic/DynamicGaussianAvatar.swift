@@ -91,24 +91,29 @@ public struct DynamicGaussianAvatar: GaussianAvatarRenderer {
         let model = try model()
         let gaussians = model.gaussians(model.condition(of: frame, scale: manifest.scale), on: nil)
         return try cameras.map { camera in
-            let render = try model.render(gaussians, camera: camera, rasterizer: rasterizer, on: nil)
-            let factor = configuration.superResolution.factor
-            let lowAlpha = render.alpha.reshaped([1, 1, camera.height / factor, camera.width / factor])
-            let alpha =
-                factor == 1
-                ? lowAlpha
-                : (factor == 2
-                    ? lowAlpha.upsampledBilinear(scale: 2)
-                    : lowAlpha.upsampledBilinear(scale: 2).upsampledBilinear(scale: 2))
-            let rgb = render.rgb.reshaped([3, camera.height * camera.width]).permuted([1, 0])
-            let (colour, opacity) = (rgb.value.scalars, alpha.value.scalars)
-            var rgba = [Float](repeating: 0, count: camera.width * camera.height * 4)
-            for p in 0..<(camera.width * camera.height) {
-                for c in 0..<3 { rgba[4 * p + c] = colour[3 * p + c] }
-                rgba[4 * p + 3] = opacity[p]
-            }
-            return FloatImage(width: camera.width, height: camera.height, channels: 4, samples: rgba)
+            try Self.rgba(model.render(gaussians, camera: camera, rasterizer: rasterizer, on: nil), camera: camera)
         }
+    }
+
+    /// One render as an RGBA image at the camera's size: I_hr, and the feature image's opacity
+    /// upsampled bilinearly as alpha.
+    static func rgba(_ render: DynamicRender, camera: PinholeCamera) -> FloatImage {
+        let factor = render.alpha.shape[1] > 0 ? camera.width / render.alpha.shape[1] : 1
+        let lowAlpha = render.alpha.reshaped([1, 1, camera.height / factor, camera.width / factor])
+        let alpha =
+            factor == 1
+            ? lowAlpha
+            : (factor == 2
+                ? lowAlpha.upsampledBilinear(scale: 2)
+                : lowAlpha.upsampledBilinear(scale: 2).upsampledBilinear(scale: 2))
+        let rgb = render.rgb.reshaped([3, camera.height * camera.width]).permuted([1, 0])
+        let (colour, opacity) = (rgb.value.scalars, alpha.value.scalars)
+        var rgba = [Float](repeating: 0, count: camera.width * camera.height * 4)
+        for p in 0..<(camera.width * camera.height) {
+            for c in 0..<3 { rgba[4 * p + c] = colour[3 * p + c] }
+            rgba[4 * p + 3] = opacity[p]
+        }
+        return FloatImage(width: camera.width, height: camera.height, channels: 4, samples: rgba)
     }
 
     /// Writes `avatar.json`, `gaussian-head-avatar.json` and `gaussians.safetensors` into `directory`.

@@ -1,0 +1,94 @@
+import Tensors
+
+/// Sizes of HHAvatar's three hair MLPs (the paper does not state them).
+public struct HairDynamicsConfiguration: Codable, Sendable, Equatable {
+    /// Hidden widths of each of f_hair^def, f_hair^col, f_hair^att.
+    public var hidden: [Int]
+    /// Frequencies of the positional encoding of X0 and of the poses β.
+    public var frequencies: Int
+    /// Colour channels C of the feature image (f_hair^col's output).
+    public var colorChannels: Int
+    /// Factor on the history offsets X'_{t−k} − X0 before they enter the MLPs (canonical offsets are
+    /// a few hundredths; ×10 brings them near 1).
+    public var historyScale: Float
+    /// f_hair^def's output is tanh × this, canonical units.
+    public var deformationScale: Float
+    /// f_hair^att's output (log-scale 3, rotation 4, opacity 1 shifts) is × this (as GHA's attribute MLPs).
+    public var attributeScale: Float
+
+    enum CodingKeys: String, CodingKey {
+        case hidden, frequencies
+        case colorChannels = "color_channels"
+        case historyScale = "history_scale"
+        case deformationScale = "deformation_scale"
+        case attributeScale = "attribute_scale"
+    }
+
+    /// Creates a configuration.
+    public init(
+        hidden: [Int], frequencies: Int = 4, colorChannels: Int, historyScale: Float = 10, deformationScale: Float = 0.2,
+        attributeScale: Float = 0.2
+    ) {
+        self.hidden = hidden
+        self.frequencies = frequencies
+        self.colorChannels = colorChannels
+        self.historyScale = historyScale
+        self.deformationScale = deformationScale
+        self.attributeScale = attributeScale
+    }
+}
+
+/// HHAvatar's hair MLPs (eq. 6–8), all conditioned on the same input per hair Gaussian:
+/// [γ(X0), s·(X'_{t−1} − X0), s·(X'_{t−2} − X0), γ(β_t), γ(β_{t−1}), γ(β_{t−2})] — the neutral
+/// position, the Gaussian's own canonical positions at the two previous frames (offsets from X0,
+/// scaled by `historyScale`) and the encoded head poses of the current and two previous frames.
+/// Their last layers start at zero, so an untrained hair model is GHA's.
+public struct HairDynamicsNetworks: Layer {
+    /// Width of f_hair^att's output: 3 log-scale, 4 rotation, 1 opacity-logit shifts.
+    public static let attributeWidth = 8
+    /// The sizes.
+    public let configuration: HairDynamicsConfiguration
+    /// f_hair^def → ΔX (eq. 6).
+    public let deformation: MLP
+    /// f_hair^col → ΔC (eq. 7).
+    public let color: MLP
+    /// f_hair^att → Δ{S, Q, A} (eq. 8; the paper omits opacity, it is shifted here as GHA's f_att does).
+    public let attributes: MLP
+    /// γ.
+    public let encoding: PositionalEncoding
+
+    /// Randomly initialised networks with zero last layers.
+    public init(configuration: HairDynamicsConfiguration, generator: inout SplitMix64) {
+        self.configuration = configuration
+        encoding = PositionalEncoding(frequencies: configuration.frequencies)
+        let input = encoding.outputWidth(inputWidth: 3) + 6 + 3 * encoding.outputWidth(inputWidth: 6)
+        func mlp(_ output: Int, _ final: Activation, _ scale: Float) -> MLP {
+            MLP(
+                widths: [input] + configuration.hidden + [output], activation: .leakyReLU(slope: 0.01), finalActivation: final,
+                outputScale: scale, zeroLastLayer: true, generator: &generator)
+        }
+        deformation = mlp(3, .tanh, configuration.deformationScale)
+        color = mlp(configuration.colorChannels, .none, 1)
+        attributes = mlp(Self.attributeWidth, .none, configuration.attributeScale)
+    }
+
+    /// `hair_deform.*`, `hair_color.*`, `hair_attributes.*`.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        [("hair_deform", deformation), ("hair_color", color), ("hair_attributes", attributes)]
+            .flatMap { prefix, network in network.namedParameters.map { ("\(prefix).\($0.name)", $0.parameter) } }
+    }
+
+    /// The common input `[H, I]` of the three MLPs: neutral positions `x0 [H, 3]`, previous canonical
+    /// positions `previous [H, 3]` (t−1) and `beforePrevious [H, 3]` (t−2), poses β_t, β_{t−1}, β_{t−2} `[1, 6]` each.
+    public func input(x0: Variable, previous: Variable, beforePrevious: Variable, poses: [Variable]) -> Variable {
+        precondition(poses.count == 3, "the hair MLPs take the poses at t, t−1 and t−2")
+        let n = x0.shape[0], s = configuration.historyScale
+        let history = Variable.concat([(previous - x0) * s, (beforePrevious - x0) * s], axis: 1)
+        return Variable.concat([encoding(x0), history] + poses.map { DynamicHeadNetworks.rows(encoding($0), n) }, axis: 1)
+    }
+
+    /// The three outputs for one input: ΔX `[H, 3]`, ΔC `[H, C]`, Δattributes `[H, 8]`.
+    public func callAsFunction(_ input: Variable, on tape: Tape?) -> (offset: Variable, color: Variable, attributes: Variable) {
+        (deformation(input, on: tape), color(input, on: tape), attributes(input, on: tape))
+    }
+}
