@@ -75,11 +75,17 @@ public struct ControlPropagation: Sendable, Equatable {
         }
         var grid: [SIMD3<Int32>: [Int]] = [:]
         for i in controls { grid[key(point(i)), default: []].append(i) }
+        // Cells with a control among their 27 neighbours: the only places a follower can be.
+        var reachable = Set<SIMD3<Int32>>()
+        for cell in grid.keys {
+            for dz in Int32(-1)...1 { for dy in Int32(-1)...1 { for dx in Int32(-1)...1 { reachable.insert(cell &+ SIMD3(dx, dy, dz)) } } }
+        }
         let radiusSquared = settings.radius * settings.radius, inverseTwoSigmaSquared = 1 / (2 * settings.sigma * settings.sigma)
         var followers: [Int32] = [], sources: [Int32] = [], weights: [Float] = []
         if !controls.isEmpty {
             for j in 0..<n where !isControl[j] {
                 let p = point(j), k = key(p)
+                guard reachable.contains(k) else { continue }
                 let first = weights.count
                 var total: Float = 0
                 for dz in Int32(-1)...1 {
