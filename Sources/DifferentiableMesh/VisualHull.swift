@@ -57,7 +57,8 @@ public enum VisualHull {
         let topology = try SurfaceTopology.extract(grid: grid, positions: grid.vertices, sdf: sdf)
         guard !topology.triangles.isEmpty else {
             throw DifferentiableMeshError(
-                "the visual hull is empty: no grid vertex is foreground in all \(views.count) views; check that the grid covers the object and the masks hold it")
+                "the visual hull is empty: no grid vertex is foreground in all \(views.count) views; check that the grid covers the object and the masks hold it"
+            )
         }
         var positions: [SIMD3<Float>] = []
         positions.reserveCapacity(topology.edges.count)

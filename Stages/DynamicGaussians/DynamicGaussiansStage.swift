@@ -206,7 +206,8 @@ public struct DynamicGaussiansStage: Stage {
             seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
         if let eavatarStart {
-            try EAvatarTrainingRecord.finish(eavatarStart, trainer: trainer, control: eavatar?.control, frames: views.trainingFrames, into: output, context: context)
+            try EAvatarTrainingRecord.finish(
+                eavatarStart, trainer: trainer, control: eavatar?.control, frames: views.trainingFrames, into: output, context: context)
         }
         context.log(
             String(

@@ -23,7 +23,8 @@ public struct EAvatarGaussiansStage: Stage {
         public var controlSigma: Double = 0.025
         @Param("Displacement-driven splitting (§3.2; off: no splits).")
         public var split: Bool = true
-        @Param("τ_s (paper 0.2): Gaussians whose eq. 9 displacement exceeds it on any evaluated frame are split, same units as control_threshold.", range: 0...10)
+        @Param(
+            "τ_s (paper 0.2): Gaussians whose eq. 9 displacement exceeds it on any evaluated frame are split, same units as control_threshold.", range: 0...10)
         public var splitThreshold: Double = 0.2
         @Param("First iteration after which Gaussians are split.", range: 1...10_000_000)
         public var splitFrom: Int = 600
@@ -50,7 +51,11 @@ public struct EAvatarGaussiansStage: Stage {
     public static let summary = "EAvatar: a Gaussian Head Avatar with control Gaussians and displacement-driven splitting."
     public static let inputs = DynamicGaussiansStage.inputs
     public static let outputs = [
-        StagePort("avatar", .avatar, doc: "As gaussians.dynamic's (family gaussian-head-avatar, the control settings in its configuration), plus eavatar.json (displacements, controls, splits)."),
+        StagePort(
+            "avatar", .avatar,
+            doc:
+                "As gaussians.dynamic's (family gaussian-head-avatar, the control settings in its configuration), plus eavatar.json (displacements, controls, splits)."
+        ),
         StagePort("tracking", .tracking, doc: "The input tracking with the learnt per-frame rigid corrections applied."),
     ]
 

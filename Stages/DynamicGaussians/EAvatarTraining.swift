@@ -122,7 +122,8 @@ struct EAvatarTrainingRecord: Codable, Sendable {
         for frame in frames {
             let condition = model.condition(of: tracking.frames[frame], scale: tracking.scale)
             let theta = Variable(Tensor(shape: [1, condition.expression.count], scalars: condition.expression))
-            let offsets = model.networks.expressionDisplacement(points: Variable(model.positions.value), expression: theta, on: nil) * Variable(model.expressionWeights)
+            let offsets =
+                model.networks.expressionDisplacement(points: Variable(model.positions.value), expression: theta, on: nil) * Variable(model.expressionWeights)
             let plan = model.controlPropagation(positions: model.positions.value.scalars, expressionOffsets: offsets.value.scalars, settings: settings)
             controls += plan.controls.count
             followers += plan.followerCount
@@ -150,7 +151,9 @@ struct EAvatarTrainingRecord: Codable, Sendable {
             meanControls: counts.0, meanFollowers: counts.1, splits: trainer.splitEvents, gaussiansStart: start.count,
             gaussiansEnd: trainer.model.count)
         for event in record.splits {
-            context.log("eavatar: split at iteration \(event.iteration): \(event.candidates) above τ_s, \(event.split) split, \(event.countBefore) → \(event.countAfter) Gaussians")
+            context.log(
+                "eavatar: split at iteration \(event.iteration): \(event.candidates) above τ_s, \(event.split) split, \(event.countBefore) → \(event.countAfter) Gaussians"
+            )
         }
         context.log(
             "eavatar: displacement at the end p50/p90/p99/max \(record.displacementQuantilesEnd); \(String(format: "%.1f", record.meanControls)) controls and \(String(format: "%.1f", record.meanFollowers)) followers per frame; \(record.gaussiansStart) → \(record.gaussiansEnd) Gaussians"

@@ -151,6 +151,7 @@ public struct VisualHullStage: Stage {
         let mesh = TriangleMesh(positions: canonical.positions.map(space.model(fromCanonical:)), triangles: canonical.triangles)
         try PriorMeshArtifact.write(mesh, source: Self.id, to: try context.output("mesh"))
         context.log(
-            "carved from \(views.count) masks (frames \(parameters.frames)) on a \(parameters.resolution)³ grid: \(mesh.vertexCount) vertices, \(mesh.triangles.count) triangles")
+            "carved from \(views.count) masks (frames \(parameters.frames)) on a \(parameters.resolution)³ grid: \(mesh.vertexCount) vertices, \(mesh.triangles.count) triangles"
+        )
     }
 }

@@ -42,7 +42,8 @@ struct ControlGaussiansTests {
 
     @Test func theNearerControlWeighsMoreByTheGaussianKernel() {
         let plan = ControlPropagation(positions: Self.positions, magnitudes: Self.magnitudes, settings: Self.settings)
-        let weights = Dictionary(uniqueKeysWithValues: zip(plan.followers, plan.sources).enumerated().filter { $0.element.0 == 5 }.map { ($0.element.1, plan.weights[$0.offset]) })
+        let weights = Dictionary(
+            uniqueKeysWithValues: zip(plan.followers, plan.sources).enumerated().filter { $0.element.0 == 5 }.map { ($0.element.1, plan.weights[$0.offset]) })
         // Follower 5 lies at squared distances 0.0005 and 0.0101 from controls 0 and 1.
         let k0 = exp(-0.0005 / (2 * 0.0025)), k1 = exp(-0.0101 / (2 * 0.0025))
         #expect(Swift.abs(weights[0]! - Float(k0 / (k0 + k1))) < 1e-5)

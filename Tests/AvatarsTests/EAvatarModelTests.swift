@@ -34,14 +34,19 @@ struct EAvatarModelTests {
         let controlled = try Self.model(control: settings)
         let condition = plain.condition(of: DynamicGaussianAvatarTests.frame, scale: 1)
         let theta = Variable(Tensor(shape: [1, condition.expression.count], scalars: condition.expression))
-        let offsets = plain.networks.expressionDisplacement(points: Variable(plain.positions.value), expression: theta, on: nil) * Variable(plain.expressionWeights)
+        let offsets =
+            plain.networks.expressionDisplacement(points: Variable(plain.positions.value), expression: theta, on: nil) * Variable(plain.expressionWeights)
         let plan = plain.controlPropagation(positions: plain.positions.value.scalars, expressionOffsets: offsets.value.scalars, settings: settings)
         try #require(!plan.controls.isEmpty && plan.followerCount > 0, "the fixture has controls and followers")
         let a = plain.gaussians(condition, on: nil).means.value.scalars, b = controlled.gaussians(condition, on: nil).means.value.scalars
         let followers = Set(plan.followers.map(Int.init))
         for i in 0..<plain.count {
             let moved = (0..<3).map { Swift.abs(a[3 * i + $0] - b[3 * i + $0]) }.max()!
-            if followers.contains(i) { #expect(moved > 0, "follower \(i) moves with its controls") } else { #expect(moved < 1e-6, "Gaussian \(i) keeps GHA's position") }
+            if followers.contains(i) {
+                #expect(moved > 0, "follower \(i) moves with its controls")
+            } else {
+                #expect(moved < 1e-6, "Gaussian \(i) keeps GHA's position")
+            }
         }
     }
 
@@ -49,7 +54,9 @@ struct EAvatarModelTests {
         let model = try Self.model(control: nil)
         let condition = model.condition(of: DynamicGaussianAvatarTests.frame, scale: 1)
         let theta = Variable(Tensor(shape: [1, condition.expression.count], scalars: condition.expression))
-        let offsets = (model.networks.expressionDisplacement(points: Variable(model.positions.value), expression: theta, on: nil) * Variable(model.expressionWeights)).value
+        let offsets =
+            (model.networks.expressionDisplacement(points: Variable(model.positions.value), expression: theta, on: nil) * Variable(model.expressionWeights))
+            .value
         let magnitudes = model.expressionDisplacementMagnitudes(condition)
         for i in [0, 7, 99] {
             let norm = (0..<3).map { offsets[flat: 3 * i + $0] * offsets[flat: 3 * i + $0] }.reduce(0, +).squareRoot()
@@ -60,7 +67,9 @@ struct EAvatarModelTests {
     @Test func splittingReplacesDisplacedParentsByChildrenWithFreshOptimiserRows() throws {
         let model = try Self.model(control: nil)
         let adam = Adam(groups: [.init(name: "neutral", parameters: model.neutralParameters.map(\.parameter), learningRate: 1e-3)])
-        for (_, parameter) in model.neutralParameters { parameter.gradient = Tensor(shape: parameter.shape, scalars: [Float](repeating: 1, count: parameter.value.count)) }
+        for (_, parameter) in model.neutralParameters {
+            parameter.gradient = Tensor(shape: parameter.shape, scalars: [Float](repeating: 1, count: parameter.value.count))
+        }
         adam.step()
         let before = model.positions.value, n = model.count
         var magnitudes = [Float](repeating: 0, count: n)
@@ -85,7 +94,8 @@ struct EAvatarModelTests {
         let adam = Adam(groups: [.init(name: "neutral", parameters: model.neutralParameters.map(\.parameter), learningRate: 1e-3)])
         let n = model.count
         let magnitudes = (0..<n).map { Float($0) / Float(n) }
-        let edit = model.splitDisplaced(magnitudes: magnitudes, threshold: 0.5, settings: TwoWaySplitSettings(offset: 0.5, maximumCount: n + 5), optimizer: adam)
+        let edit = model.splitDisplaced(
+            magnitudes: magnitudes, threshold: 0.5, settings: TwoWaySplitSettings(offset: 0.5, maximumCount: n + 5), optimizer: adam)
         #expect(edit.split == 5 && model.count == n + 5)
         #expect(Set(edit.sourceIndex.suffix(10)) == Set((n - 5)..<n), "the most displaced go first")
     }

@@ -47,7 +47,8 @@ import Testing
         let start = try #require(record?["gaussians_start"] as? Int), end = try #require(record?["gaussians_end"] as? Int)
         print("eavatar pipeline (64², 4 cameras, 150 iterations): \(start) → \(end) Gaussians, splits \(splits)")
         #expect(end > start, "displaced Gaussians were split")
-        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: try output("score", "report").appendingPathComponent("metrics.json"))) as? [String: Any]
+        let metrics =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: try output("score", "report").appendingPathComponent("metrics.json"))) as? [String: Any]
         let psnr = try #require((metrics?["overall"] as? [String: Any])?["psnr_db"] as? Double)
         #expect(psnr > 12)
         #expect(metrics?["regions"] != nil, "mouth and eyes are scored")

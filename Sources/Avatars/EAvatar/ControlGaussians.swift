@@ -18,19 +18,11 @@ public struct ControlGaussianSettings: Codable, Sendable, Equatable {
     /// σ of eq. 13: width of the Gaussian kernel exp(−‖x_j − x_i‖² / 2σ²), canonical units.
     public var sigma: Float
 
-    /// Creates settings; radius and sigma must be positive.
+    /// Creates settings; radius and sigma must be positive (the stage's ranges ensure it).
     public init(threshold: Float, radius: Float, sigma: Float) {
         self.threshold = threshold
         self.radius = radius
         self.sigma = sigma
-    }
-
-    /// A description of the first invalid value, or nil.
-    public var problem: String? {
-        if !(threshold >= 0) { return "control threshold \(threshold) must be ≥ 0" }
-        if !(radius > 0) { return "control radius \(radius) must be > 0" }
-        if !(sigma > 0) { return "control sigma \(sigma) must be > 0" }
-        return nil
     }
 }
 
