@@ -32,12 +32,22 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let store = try ArtifactStore(root: root.appendingPathComponent("cache"))
         let runner = PipelineRunner(store: store, sink: FanOutEventSink([]))
-        let plan = try PipelineValidator(registry: StageRegistry(ProductionStages.all)).plan(try Self.spec("eavatar.yaml", overrides: Self.tiny))
-        let result = try await runner.run(plan, options: RunOptions(runsDirectory: root.appendingPathComponent("runs")))
-        #expect(result.succeeded, "\(result.outcomes)")
-        func output(_ stage: String, _ port: String) throws -> URL {
-            store.outputDirectory(key: try #require(result.outcomes[stage]?.record?.cacheKey), port: port)
+        func plan(_ overrides: [String]) throws -> ExecutionPlan {
+            try PipelineValidator(registry: StageRegistry(ProductionStages.all)).plan(try Self.spec("eavatar.yaml", overrides: Self.tiny + overrides))
         }
+        let options = RunOptions(runsDirectory: root.appendingPathComponent("runs"))
+        // The untrained avatar (one step) is the baseline; the upstream stages are reused from the cache.
+        let untrained = try await runner.run(try plan(["iterations=1"]), options: options)
+        let result = try await runner.run(try plan([]), options: options)
+        #expect(untrained.succeeded && result.succeeded, "\(result.outcomes)")
+        func output(_ stage: String, _ port: String, of run: RunResult? = nil) throws -> URL {
+            store.outputDirectory(key: try #require((run ?? result).outcomes[stage]?.record?.cacheKey), port: port)
+        }
+        func metrics(_ run: RunResult) throws -> [String: Any] {
+            let url = try output("score", "report", of: run).appendingPathComponent("metrics.json")
+            return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        }
+        func psnr(_ run: RunResult) throws -> Double { try #require((try metrics(run)["overall"] as? [String: Any])?["psnr_db"] as? Double) }
         let avatar = try output("train", "avatar")
         let configuration = try DynamicGaussianConfiguration.read(from: avatar)
         #expect(configuration.control == ControlGaussianSettings(threshold: 0.02, radius: 0.05, sigma: 0.025))
@@ -47,11 +57,13 @@ import Testing
         let start = try #require(record?["gaussians_start"] as? Int), end = try #require(record?["gaussians_end"] as? Int)
         print("eavatar pipeline (64², 4 cameras, 150 iterations): \(start) → \(end) Gaussians, splits \(splits)")
         #expect(end > start, "displaced Gaussians were split")
-        let metrics =
-            try JSONSerialization.jsonObject(with: Data(contentsOf: try output("score", "report").appendingPathComponent("metrics.json"))) as? [String: Any]
-        let psnr = try #require((metrics?["overall"] as? [String: Any])?["psnr_db"] as? Double)
-        #expect(psnr > 12)
-        #expect(metrics?["regions"] != nil, "mouth and eyes are scored")
+        let before = try psnr(untrained), after = try psnr(result)
+        print("eavatar pipeline self-reenactment: \(before) → \(after) dB")
+        #expect(after > before + 1, "training improves the held-out frames: \(before) → \(after) dB")
+        let regions = try metrics(result)["regions"] as? [String: Any]
+        // Only the requested regions, each where it has pixels (the 4 held-out frames of this tiny capture show no open mouth).
+        let scored = Set(regions?.keys.map { $0 } ?? [])
+        #expect(scored.contains("eyes") && scored.isSubset(of: ["eyes", "mouth"]), "regions scored: \(scored)")
         let mesh = try output("hull", "mesh")
         #expect(FileManager.default.fileExists(atPath: mesh.appendingPathComponent("mesh.ply").path))
     }
