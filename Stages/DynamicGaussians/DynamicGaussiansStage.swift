@@ -145,6 +145,11 @@ public struct DynamicGaussiansStage: Stage {
 
     /// Initialises from the guidance (or resumes), trains, and writes the avatar and its summary.
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
+        try train(context, parameters, eavatar: nil)
+    }
+
+    /// `run` with EAvatar's additions (`gaussians.eavatar`), or GHA's training when `eavatar` is nil.
+    func train(_ context: StageContext, _ parameters: Parameters, eavatar: EAvatarOptions?) throws {
         let perceptual = try perceptualTerm(parameters, context: context)
         let frameSet = try FrameSet.open(try context.input("frames"))
         if case .vgg = perceptual, min(frameSet.manifest.width, frameSet.manifest.height) < VGGPerceptualLoss.minimumSide {
@@ -176,7 +181,7 @@ public struct DynamicGaussiansStage: Stage {
         let background: [Float] = parameters.whiteBackground ? [1, 1, 1] : [0, 0, 0]
         var generator = Tensors.SplitMix64(seed: UInt64(parameters.seed))
         let steps = parameters.srFactor == 4 ? 2 : parameters.srFactor == 2 ? 1 : 0
-        let initialisation = DynamicGaussianInitialization(
+        var initialisation = DynamicGaussianInitialization(
             gaussianCount: parameters.gaussians, mouthPoints: parameters.mouthPoints,
             attributeExpressionHidden: Array(repeating: parameters.attributeWidth, count: 3),
             attributePoseHidden: Array(repeating: parameters.attributeWidth, count: 2),
@@ -185,18 +190,21 @@ public struct DynamicGaussiansStage: Stage {
                 widths: (0...steps).map { max(4, parameters.srWidth >> $0) },
                 residual: parameters.srResidual),
             background: background)
+        initialisation.control = eavatar?.control
         let model: DynamicGaussianModel
         do {
             model = try initialisation.model(from: guidance, generator: &generator)
         } catch let error as AvatarError {
             throw DynamicGaussiansError("cannot initialise from the guidance: \(error.description)")
         }
-        let settings = parameters.trainingSettings(perceptual: perceptual)
+        var settings = parameters.trainingSettings(perceptual: perceptual)
+        settings.split = eavatar?.split
         context.log(
             "\(model.count) Gaussians from a '\(guidance.manifest.source)' guidance (\(guidance.vertices.shape[0]) vertices); training on \(views.training.count) views (\(views.trainingCameras.count) cameras × \(views.trainingFrames.count) frames), validating on \(views.heldOutCameraViews.count)"
         )
         let hair = try hairTraining(parameters, base: model, headModel: headModel, tracking: tracking, views: views, context: context, generator: &generator)
         let trainer = DynamicTrainer(settings: settings, model: model, tracking: tracking, views: views.training, hair: hair)
+        let eavatarStart = eavatar.map { _ in EAvatarTrainingRecord.start(model, tracking: tracking, frames: views.trainingFrames, context: context) }
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
             context.log("resumed from the checkpoint at iteration \(resumed)")
         }
@@ -234,6 +242,10 @@ public struct DynamicGaussiansStage: Stage {
             trainer: trainer, views: views, guidanceSource: guidance.manifest.source,
             seconds: outcome.seconds, steps: outcome.steps)
         try summary.write(to: output)
+        if let eavatarStart {
+            try EAvatarTrainingRecord.finish(
+                eavatarStart, trainer: trainer, control: eavatar?.control, frames: views.trainingFrames, into: output, context: context)
+        }
         context.log(
             String(
                 format: "done: %d Gaussians, train PSNR %.2f dB, held-out camera PSNR %@, %.2f it/s",

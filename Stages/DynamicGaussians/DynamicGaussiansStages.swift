@@ -3,5 +3,5 @@ import AvatarFlow
 /// The Gaussian Head Avatar stage family.
 public enum DynamicGaussiansStages {
     /// Every stage of the family.
-    public static let all: [any Stage.Type] = [DynamicGaussiansStage.self]
+    public static let all: [any Stage.Type] = [DynamicGaussiansStage.self, EAvatarGaussiansStage.self]
 }

@@ -24,6 +24,8 @@ final class DynamicTrainer: CheckpointedTrainer {
     var generator: Tensors.SplitMix64
     /// Steps completed.
     private(set) var iteration = 0
+    /// EAvatar's split events so far (empty without splitting).
+    var splitEvents: [DisplacementSplitEvent] = []
     private let rasterizer: GaussianRasterizer
     /// HHAvatar's hair model, mask targets and history (nil: GHA).
     let hair: HairTraining?
@@ -131,6 +133,7 @@ final class DynamicTrainer: CheckpointedTrainer {
         adam.step()
         adam.zeroGradients()
         iteration += 1
+        splitIfDue()
         if let problem = firstNonFiniteParameter() { throw NonFiniteTraining(iteration: iteration, what: problem) }
         return StepReport(loss: lossValue, psnr: ImageQuality.psnr(image.value.scalars, view.target.scalars))
     }
@@ -148,6 +151,7 @@ final class DynamicTrainer: CheckpointedTrainer {
     /// Restores a checkpoint written by `saveCheckpoint`; returns its iteration, or nil if there is none.
     /// - Throws: `AvatarError` naming the file when it is damaged or does not match this model.
     func loadCheckpoint(from directory: URL) throws -> Int? {
+        try resizeToCheckpoint(in: directory)
         guard let restored = try AvatarCheckpoint.restore(from: directory, parameters: namedParameters, optimizer: adam) else { return nil }
         generator = Tensors.SplitMix64(seed: restored.record.generatorState)
         iteration = restored.record.iteration

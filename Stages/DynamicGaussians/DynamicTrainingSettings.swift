@@ -27,4 +27,6 @@ struct DynamicTrainingSettings: Sendable {
     var logInterval: Int
     /// Rasteriser threads (nil: one per core); one makes runs bit-reproducible.
     var rasterWorkers: Int?
+    /// EAvatar's displacement-driven splitting (nil: off, as GHA).
+    var split: DisplacementSplitSchedule? = nil
 }

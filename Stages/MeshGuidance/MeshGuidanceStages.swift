@@ -3,5 +3,5 @@ import AvatarFlow
 /// The mesh-guidance stage family (GHA §4.3 and its FLAME-Init ablation).
 public enum MeshGuidanceStages {
     /// Every stage of the family.
-    public static let all: [any Stage.Type] = [SDFGuidanceStage.self, TemplateGuidanceStage.self]
+    public static let all: [any Stage.Type] = [SDFGuidanceStage.self, TemplateGuidanceStage.self, VisualHullStage.self, LoadMeshStage.self]
 }

@@ -90,6 +90,9 @@ public struct SDFGuidanceStage: Stage {
     public static let inputs = [
         StagePort("frames", .frameSet, doc: "Matted RGBA frames (RGB over white, A = silhouette) with camera calibrations."),
         StagePort("tracking", .tracking, doc: "Per-frame head-model fit of the same frames (pose, expression, 3D landmarks)."),
+        StagePort(
+            "prior", .mesh, optional: true,
+            doc: "EAvatar's prior head (eq. 16–17; mesh.visual-hull or mesh.load), aligned by ICP each step; unconnected = off (or prior_mesh)."),
     ]
     public static let outputs = [
         StagePort("guidance", .guidance, doc: "guidance.json + guidance.safetensors: neutral mesh, features, P0, the four MLPs, the SDF network.")
@@ -107,7 +110,14 @@ public struct SDFGuidanceStage: Stage {
             frameSet: frameSet, tracking: tracking, model: model, renderSize: parameters.renderSize,
             heldOutCameras: parameters.heldOutCameras, heldOutFrames: parameters.heldOutFrames)
         var settings = try parameters.settings(expressionWidth: model.expressionCount + 3)
-        if !parameters.priorMesh.isEmpty {
+        if let port = context.optionalInput("prior") {
+            guard parameters.priorMesh.isEmpty else {
+                throw MeshGuidanceError("both the `prior` input and prior_mesh are given; connect the prior or set prior_mesh, not both")
+            }
+            let prior = try PriorMeshArtifact.read(from: port)
+            settings.priorMesh = TriangleMesh(positions: prior.positions.map(data.canonicalSpace.canonical(fromModel:)), triangles: prior.triangles)
+            context.log("prior mesh from the `prior` input: \(prior.vertexCount) vertices, aligned by ICP each step (weight \(parameters.priorWeight))")
+        } else if !parameters.priorMesh.isEmpty {
             let prior = try Self.readPriorMesh(context.resolvePath(parameters.priorMesh))
             settings.priorMesh = TriangleMesh(positions: prior.positions.map(data.canonicalSpace.canonical(fromModel:)), triangles: prior.triangles)
             context.log("prior mesh \(parameters.priorMesh): \(prior.vertexCount) vertices, aligned by ICP each step (weight \(parameters.priorWeight))")

@@ -37,6 +37,8 @@ public struct ArtifactType: Sendable, Hashable, Codable, CustomStringConvertible
     public static let avatar: ArtifactType = "AvatarModel"
     /// A trained image upsampler that `superres.apply` runs on any FrameSet.
     public static let superResolutionModel: ArtifactType = "SuperResolutionModel"
+    /// A triangle mesh in head-model units (`mesh.ply` + `mesh.json`), e.g. EAvatar's prior head.
+    public static let mesh: ArtifactType = "Mesh"
     /// Metrics as JSON plus a human-readable table.
     public static let report: ArtifactType = "Report"
 }

@@ -163,6 +163,12 @@ public protocol ParameterGroup: Codable, Sendable {
     init()
 }
 
+/// A parameter group whose fields keep their own pipeline names when nested in another group
+/// (no `label.` prefix): a stage that extends another stage's parameters embeds them as one
+/// property, e.g. `gaussians.eavatar` embeds `gaussians.dynamic`'s, and pipelines set
+/// `iterations`, not `base.iterations`. Names must not collide with the embedding group's own.
+public protocol InlinedParameterGroup: ParameterGroup {}
+
 /// Reads a parameter group's schema from its declarations.
 enum ParameterSchema {
     /// The fields of `Group`, in declaration order, with dotted names for nested groups.
@@ -184,7 +190,8 @@ enum ParameterSchema {
                         defaultValue: declaration.defaultValue, minimum: declaration.minimum, maximum: declaration.maximum,
                         choices: declaration.choices, doc: declaration.doc, property: propertyPrefix + property))
             } else if let nested = child.value as? any ParameterGroup {
-                collect(nested, namePrefix: namePrefix + snakeCase(label) + ".", propertyPrefix: propertyPrefix + label + ".", into: &fields)
+                let prefix = nested is any InlinedParameterGroup ? namePrefix : namePrefix + snakeCase(label) + "."
+                collect(nested, namePrefix: prefix, propertyPrefix: propertyPrefix + label + ".", into: &fields)
             }
         }
     }

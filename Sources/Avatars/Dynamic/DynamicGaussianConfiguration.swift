@@ -20,9 +20,11 @@ public struct DynamicGaussianConfiguration: Codable, Sendable, Equatable {
     public var superResolution: SuperResolutionConfiguration
     /// RGB background in [0, 1]: the first three feature channels render over it, the rest over 0.
     public var background: [Float]
+    /// EAvatar's control Gaussians (eq. 9–13), or nil for a plain Gaussian Head Avatar (key absent).
+    public var control: ControlGaussianSettings?
 
     enum CodingKeys: String, CodingKey {
-        case blend, networks, background
+        case blend, networks, background, control
         case canonicalSpace = "canonical_space"
         case attributeExpressionHidden = "attribute_expression_hidden"
         case attributePoseHidden = "attribute_pose_hidden"
@@ -34,7 +36,7 @@ public struct DynamicGaussianConfiguration: Codable, Sendable, Equatable {
     public init(
         canonicalSpace: CanonicalHeadSpace, blend: ExpressionBlend, networks: DynamicHeadNetworkConfiguration,
         attributeExpressionHidden: [Int], attributePoseHidden: [Int], attributeScale: Float = 0.2,
-        superResolution: SuperResolutionConfiguration, background: [Float]
+        superResolution: SuperResolutionConfiguration, background: [Float], control: ControlGaussianSettings? = nil
     ) {
         self.canonicalSpace = canonicalSpace
         self.blend = blend
@@ -44,6 +46,7 @@ public struct DynamicGaussianConfiguration: Codable, Sendable, Equatable {
         self.attributeScale = attributeScale
         self.superResolution = superResolution
         self.background = background
+        self.control = control
     }
 
     /// File name inside an AvatarModel artifact directory.

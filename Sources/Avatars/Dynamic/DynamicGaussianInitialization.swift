@@ -23,6 +23,8 @@ public struct DynamicGaussianInitialization: Sendable {
     public var superResolution: SuperResolutionConfiguration
     /// RGB background of training.
     public var background: [Float]
+    /// EAvatar's control Gaussians, or nil (GHA).
+    public var control: ControlGaussianSettings? = nil
 
     /// Creates settings.
     public init(
@@ -92,7 +94,7 @@ public struct DynamicGaussianInitialization: Sendable {
         let configuration = DynamicGaussianConfiguration(
             canonicalSpace: guidance.manifest.canonicalSpace, blend: guidance.manifest.blend, networks: guidance.networks.configuration,
             attributeExpressionHidden: attributeExpressionHidden, attributePoseHidden: attributePoseHidden,
-            superResolution: superResolution, background: background)
+            superResolution: superResolution, background: background, control: control)
         let logit = log(initialOpacity / (1 - initialOpacity))
         return try DynamicGaussianModel(
             configuration: configuration, positions: Tensor(shape: [n, 3], scalars: points.flatMap { [$0.x, $0.y, $0.z] }),

@@ -110,7 +110,10 @@ public struct DynamicGaussianModel: Layer {
         let x0 = positions.variable(on: tape), f0 = features.variable(on: tape)
         let theta = Variable(Tensor(shape: [1, condition.expression.count], scalars: condition.expression))
         let beta = Variable(Tensor(shape: [1, 6], scalars: condition.pose))
-        let deformed = x0 + networks.displacement(points: x0, expression: theta, pose: beta, expressionWeights: lambda, on: tape)
+        let displacement =
+            configuration.control.map { controlledDisplacement(points: x0, expression: theta, pose: beta, expressionWeights: lambda, settings: $0, on: tape) }
+            ?? networks.displacement(points: x0, expression: theta, pose: beta, expressionWeights: lambda, on: tape)
+        let deformed = x0 + displacement
         let colors = networks.color(features: f0, expression: theta, pose: beta, expressionWeights: lambda, on: tape)
         let shifts = attributes.shifts(features: f0, expression: theta, pose: beta, expressionWeights: lambda, on: tape)
         let scales = logScales.variable(on: tape) + shifts.slice(0..<3, axis: 1) + log(condition.transform.stretch)
