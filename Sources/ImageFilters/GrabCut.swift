@@ -113,11 +113,14 @@ public struct GrabCut: Sendable {
     }
 
     /// The mixture re-estimated on the selected colours: components assigned by the current model
-    /// when there is one (GrabCut's steps 1–2), else fitted afresh. Nil when nothing is selected.
+    /// when it has all `componentCount` components (GrabCut's steps 1–2), else fitted afresh, so a
+    /// component that lost its pixels in one frame comes back in a later one. Nil when nothing is selected.
     static func refit(_ model: ColourMixtureModel?, colours: [SIMD3<Double>], select: [Bool], componentCount: Int) -> ColourMixtureModel? {
         let chosen = zip(colours, select).filter { $0.1 }.map(\.0)
         guard !chosen.isEmpty else { return nil }
-        guard let model, !model.components.isEmpty else { return ColourMixtureModel(fitting: chosen, componentCount: componentCount) }
+        guard let model, model.components.count == componentCount else {
+            return ColourMixtureModel(fitting: chosen, componentCount: componentCount)
+        }
         let assignment = chosen.map { model.mostLikelyComponent($0) }
         return ColourMixtureModel(colours: chosen, assignment: assignment, componentCount: model.components.count)
     }
