@@ -4,9 +4,9 @@ import Tensors
 /// with convolutions as im2col + OpenBLAS SGEMM (the GEMM the Tensors library runs on).
 extension DlibNetwork {
     /// Runs every layer on `input` (`[channels, height, width]`) and returns the last output.
-    /// - Throws: `DlibNetworkError` when a layer's input does not fit (wrong channel count, an
+    /// - Throws: `DlibFileError` when a layer's input does not fit (wrong channel count, an
     ///   image smaller than a kernel, a skip to a tag that was never set).
-    public func forward(_ input: Tensor) throws(DlibNetworkError) -> Tensor {
+    public func forward(_ input: Tensor) throws(DlibFileError) -> Tensor {
         var x = input
         var tagged: [Int: Tensor] = [:]
         for (index, layer) in layers.enumerated() {
@@ -15,7 +15,7 @@ extension DlibNetwork {
                 x = try Self.convolve(x, convolution, layer: index)
             case .affine(let scale, let shift):
                 guard x.shape[0] == scale.count else {
-                    throw DlibNetworkError(file: "<network>", message: "affine layer \(index) has \(scale.count) channels, its input \(x.shape[0])")
+                    throw DlibFileError.network(file: "<network>", message: "affine layer \(index) has \(scale.count) channels, its input \(x.shape[0])")
                 }
                 let plane = x.shape[1] * x.shape[2]
                 x.withUnsafeMutableBufferPointer { values in
@@ -32,12 +32,12 @@ extension DlibNetwork {
                 tagged[id] = x
             case .skip(let id):
                 guard let remembered = tagged[id] else {
-                    throw DlibNetworkError(file: "<network>", message: "layer \(index) skips to tag \(id), which no layer set")
+                    throw DlibFileError.network(file: "<network>", message: "layer \(index) skips to tag \(id), which no layer set")
                 }
                 x = remembered
             case .addPrevious(let id):
                 guard let remembered = tagged[id], remembered.shape == x.shape else {
-                    throw DlibNetworkError(file: "<network>", message: "layer \(index) adds tag \(id), which is unset or of another shape")
+                    throw DlibFileError.network(file: "<network>", message: "layer \(index) adds tag \(id), which is unset or of another shape")
                 }
                 remembered.withUnsafeBufferPointer { other in
                     x.withUnsafeMutableBufferPointer { values in
@@ -51,15 +51,16 @@ extension DlibNetwork {
 
     /// dlib `con_`: output size `(H + 2·padding − kernel)/stride + 1` per axis, cross-correlation
     /// with zero padding, plus the bias.
-    static func convolve(_ x: Tensor, _ convolution: DlibConvolution, layer: Int) throws(DlibNetworkError) -> Tensor {
+    static func convolve(_ x: Tensor, _ convolution: DlibConvolution, layer: Int) throws(DlibFileError) -> Tensor {
         let channels = x.shape[0], height = x.shape[1], width = x.shape[2]
         let kh = convolution.kernelHeight, kw = convolution.kernelWidth
         let sy = convolution.strideY, sx = convolution.strideX, py = convolution.paddingY, px = convolution.paddingX
         guard channels == convolution.inputChannels else {
-            throw DlibNetworkError(file: "<network>", message: "con layer \(layer) expects \(convolution.inputChannels) channels, its input has \(channels)")
+            throw DlibFileError.network(
+                file: "<network>", message: "con layer \(layer) expects \(convolution.inputChannels) channels, its input has \(channels)")
         }
         guard height + 2 * py >= kh, width + 2 * px >= kw else {
-            throw DlibNetworkError(file: "<network>", message: "con layer \(layer) needs an input of at least \(kh)×\(kw) pixels, got \(height)×\(width)")
+            throw DlibFileError.network(file: "<network>", message: "con layer \(layer) needs an input of at least \(kh)×\(kw) pixels, got \(height)×\(width)")
         }
         let outHeight = (height + 2 * py - kh) / sy + 1, outWidth = (width + 2 * px - kw) / sx + 1
         let pixels = outHeight * outWidth, patch = channels * kh * kw

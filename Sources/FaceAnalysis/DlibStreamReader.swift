@@ -9,11 +9,14 @@
 struct DlibStreamReader {
     let bytes: UnsafeRawBufferPointer
     let file: String
+    /// What the errors tell the user about where valid files of this kind come from.
+    let remedy: String
     var position = 0
 
-    init(bytes: UnsafeRawBufferPointer, file: String) {
+    init(bytes: UnsafeRawBufferPointer, file: String, remedy: String = DlibFileError.shapePredictorRemedy) {
         self.bytes = bytes
         self.file = file
+        self.remedy = remedy
     }
 
     var isAtEnd: Bool { position >= bytes.count }
@@ -22,13 +25,13 @@ struct DlibStreamReader {
     /// bytes and every float 4, so counts declared in a header never justify reserving more.
     var maximumRemainingValues: Int { max(0, bytes.count - position) / 2 }
 
-    func error(_ message: String, at offset: Int? = nil) -> ShapePredictorError {
-        ShapePredictorError(file: file, byteOffset: offset ?? position, message: message)
+    func error(_ message: String, at offset: Int? = nil) -> DlibFileError {
+        DlibFileError(file: file, byteOffset: offset ?? position, message: message, remedy: remedy)
     }
 
     /// A signed or unsigned integer of at most `maximumBytes` bytes.
     @inline(__always)
-    mutating func integer(maximumBytes: Int, signed: Bool, what: @autoclosure () -> String) throws(ShapePredictorError) -> Int64 {
+    mutating func integer(maximumBytes: Int, signed: Bool, what: @autoclosure () -> String) throws(DlibFileError) -> Int64 {
         let start = position
         guard position < bytes.count else { throw error("file ends while reading \(what()) (truncated file)") }
         let control = bytes[position]
@@ -47,7 +50,7 @@ struct DlibStreamReader {
     }
 
     /// An element count, bounded so that corrupt counts fail before allocating.
-    mutating func count(what: @autoclosure () -> String, atMost limit: Int) throws(ShapePredictorError) -> Int {
+    mutating func count(what: @autoclosure () -> String, atMost limit: Int) throws(DlibFileError) -> Int {
         let start = position
         let value = try integer(maximumBytes: 8, signed: false, what: what())
         guard value <= Int64(limit) else { throw error("\(what()) is \(value), more than the plausible \(limit) (corrupt file)", at: start) }
@@ -56,7 +59,7 @@ struct DlibStreamReader {
 
     /// A 32-bit float in dlib's mantissa/exponent form, converted like `float_details::convert_to<float>`.
     @inline(__always)
-    mutating func float(what: @autoclosure () -> String) throws(ShapePredictorError) -> Float {
+    mutating func float(what: @autoclosure () -> String) throws(DlibFileError) -> Float {
         let start = position
         if position < bytes.count, bytes[position] & 0x70 != 0 {
             throw error("\(what()) uses dlib's old text float format, which is not supported (corrupt or very old file)", at: start)
@@ -74,7 +77,7 @@ struct DlibStreamReader {
     }
 
     /// A column vector `matrix<float,0,1>` of exactly `expectedLength` values (nil = any), appended to `output`.
-    mutating func columnVector(into output: inout [Float], expectedLength: Int?, what: @autoclosure () -> String) throws(ShapePredictorError) -> Int {
+    mutating func columnVector(into output: inout [Float], expectedLength: Int?, what: @autoclosure () -> String) throws(DlibFileError) -> Int {
         let start = position
         var rows = try integer(maximumBytes: 8, signed: true, what: "\(what()) row count")
         var columns = try integer(maximumBytes: 8, signed: true, what: "\(what()) column count")

@@ -35,22 +35,22 @@ public final class MMODFaceDetector: Sendable {
     public let options: MMODOptions
 
     /// Reads a detector model (default: the file scripts/setup.sh fetches).
-    /// - Throws: `DlibNetworkError`; a missing file says to run scripts/setup.sh.
-    public convenience init(contentsOf url: URL = DlibModelFiles.mmodFaceDetector) throws(DlibNetworkError) {
+    /// - Throws: `DlibFileError`; a missing file says to run scripts/setup.sh.
+    public convenience init(contentsOf url: URL = DlibModelFiles.mmodFaceDetector) throws(DlibFileError) {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw DlibNetworkError(file: url.path, message: "the CNN face detector model is missing; run scripts/setup.sh once to fetch it")
+            throw DlibFileError.network(file: url.path, message: "the CNN face detector model is missing; run scripts/setup.sh once to fetch it")
         }
         try self.init(network: DlibNetworkReader.read(contentsOf: url, definition: .mmodFaceDetector), file: url.path)
     }
 
     /// Wraps a network read with `DlibNetworkDefinition.mmodFaceDetector` (or another MMOD network
     /// on an RGB image pyramid).
-    public init(network: DlibNetwork, file: String = "<network>") throws(DlibNetworkError) {
+    public init(network: DlibNetwork, file: String = "<network>") throws(DlibFileError) {
         guard case .rgbImagePyramid(let pyramid) = network.input, case .mmod(let options) = network.loss else {
-            throw DlibNetworkError(file: file, message: "not an MMOD detector on an RGB image pyramid")
+            throw DlibFileError.network(file: file, message: "not an MMOD detector on an RGB image pyramid")
         }
         guard !options.usesBoundingBoxRegression else {
-            throw DlibNetworkError(file: file, message: "MMOD bounding-box regression is not supported (the face detector does not use it)")
+            throw DlibFileError.network(file: file, message: "MMOD bounding-box regression is not supported (the face detector does not use it)")
         }
         self.network = network
         self.pyramid = pyramid
@@ -60,7 +60,7 @@ public final class MMODFaceDetector: Sendable {
     private static let cache = ModelCache()
 
     /// The detector for `url`, read once per process and shared (stages call this per run).
-    public static func cached(contentsOf url: URL = DlibModelFiles.mmodFaceDetector) throws(DlibNetworkError) -> MMODFaceDetector {
+    public static func cached(contentsOf url: URL = DlibModelFiles.mmodFaceDetector) throws(DlibFileError) -> MMODFaceDetector {
         if let known = cache.value(for: url.path) { return known }
         let detector = try MMODFaceDetector(contentsOf: url)
         cache.store(detector, for: url.path)
@@ -69,19 +69,19 @@ public final class MMODFaceDetector: Sendable {
 
     /// Faces in an interleaved 8-bit RGB (or RGBA: alpha ignored) image, best first, after
     /// non-maximum suppression. `threshold` is dlib's `adjust_threshold` (0 = dlib's default).
-    /// - Throws: `DlibNetworkError` when `rgb` does not hold width·height·channels samples.
+    /// - Throws: `DlibFileError` when `rgb` does not hold width·height·channels samples.
     ///
     /// `upsample` doubles the image that many times first (bilinear), so faces smaller than the
     /// 80-pixel window are found, and maps the boxes back; dlib's Python API does the same with
     /// its own `pyramid_up` filter, so upsampled boxes may differ from it by a pixel.
-    public func detect(rgb: [UInt8], width: Int, height: Int, channels: Int = 3, threshold: Double = 0, upsample: Int = 0) throws(DlibNetworkError)
+    public func detect(rgb: [UInt8], width: Int, height: Int, channels: Int = 3, threshold: Double = 0, upsample: Int = 0) throws(DlibFileError)
         -> [MMODDetection]
     {
         guard width > 0, height > 0, channels == 3 || channels == 4, rgb.count == width * height * channels else {
-            throw DlibNetworkError(file: "<image>", message: "the image must be \(width)×\(height) RGB or RGBA (\(rgb.count) samples given)")
+            throw DlibFileError.network(file: "<image>", message: "the image must be \(width)×\(height) RGB or RGBA (\(rgb.count) samples given)")
         }
         guard upsample > 0 else { return try detectAtScale(rgb: rgb, width: width, height: height, channels: channels, threshold: threshold) }
-        guard upsample <= 3 else { throw DlibNetworkError(file: "<image>", message: "upsample \(upsample) is too large (at most 3: 8× the image)") }
+        guard upsample <= 3 else { throw DlibFileError.network(file: "<image>", message: "upsample \(upsample) is too large (at most 3: 8× the image)") }
         let factor = 1 << upsample
         let bigWidth = width * factor, bigHeight = height * factor
         var big = [UInt8](repeating: 0, count: bigWidth * bigHeight * 3)
@@ -105,7 +105,7 @@ public final class MMODFaceDetector: Sendable {
         }
     }
 
-    private func detectAtScale(rgb: [UInt8], width: Int, height: Int, channels: Int, threshold: Double) throws(DlibNetworkError) -> [MMODDetection] {
+    private func detectAtScale(rgb: [UInt8], width: Int, height: Int, channels: Int, threshold: Double) throws(DlibFileError) -> [MMODDetection] {
         let layout = TiledPyramidLayout(width: width, height: height, pyramid: pyramid)
         guard !layout.levels.isEmpty else { return [] }
         let input = tensor(rgb: rgb, width: width, height: height, channels: channels, layout: layout)

@@ -37,20 +37,20 @@ public struct ShapePredictor: Sendable {
     public static let defaultModelPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 
     /// Reads a model file (memory-mapped); see `cached(contentsOf:)` to parse a file once per process.
-    public init(contentsOf url: URL) throws(ShapePredictorError) {
+    public init(contentsOf url: URL) throws(DlibFileError) {
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw ShapePredictorError(file: url.path, message: "cannot read the file (\(error.localizedDescription))")
+            throw DlibFileError(file: url.path, message: "cannot read the file (\(error.localizedDescription))")
         }
         try self.init(serialized: data, source: url.path)
     }
 
     /// Parses a serialized model held in memory; `source` names it in errors.
-    public init(serialized data: Data, source: String = "<memory>") throws(ShapePredictorError) {
-        let result: Result<ShapePredictor, ShapePredictorError> = data.withUnsafeBytes { bytes in
-            do throws(ShapePredictorError) {
+    public init(serialized data: Data, source: String = "<memory>") throws(DlibFileError) {
+        let result: Result<ShapePredictor, DlibFileError> = data.withUnsafeBytes { bytes in
+            do throws(DlibFileError) {
                 var reader = DlibStreamReader(bytes: bytes, file: source)
                 return .success(try ShapePredictorParser.parse(&reader))
             } catch {
@@ -83,7 +83,7 @@ public struct ShapePredictor: Sendable {
     /// The model at `url`, parsed at most once per process (keyed by path, size and modification
     /// date); later calls return the same parsed model. Parsing the 100 MB iBUG model takes a
     /// fraction of a second, so stages call this for every run.
-    public static func cached(contentsOf url: URL) throws(ShapePredictorError) -> ShapePredictor {
+    public static func cached(contentsOf url: URL) throws(DlibFileError) -> ShapePredictor {
         try ShapePredictorCache.shared.model(at: url)
     }
 }
@@ -95,13 +95,13 @@ final class ShapePredictorCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: (size: Int, modified: Date, model: ShapePredictor)] = [:]
 
-    func model(at url: URL) throws(ShapePredictorError) -> ShapePredictor {
+    func model(at url: URL) throws(DlibFileError) -> ShapePredictor {
         let path = url.standardizedFileURL.path
         let attributes: [FileAttributeKey: Any]
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
         } catch {
-            throw ShapePredictorError(file: path, message: "cannot read the file (\(error.localizedDescription))")
+            throw DlibFileError(file: path, message: "cannot read the file (\(error.localizedDescription))")
         }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
         let modified = attributes[.modificationDate] as? Date ?? .distantPast

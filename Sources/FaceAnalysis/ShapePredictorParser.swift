@@ -2,7 +2,7 @@
 /// initial_shape, forests (cascades × trees of {splits, leaf_values}), anchor_idx, deltas,
 /// and checks every index so that inference never reads out of bounds.
 enum ShapePredictorParser {
-    static func parse(_ reader: inout DlibStreamReader) throws(ShapePredictorError) -> ShapePredictor {
+    static func parse(_ reader: inout DlibStreamReader) throws(DlibFileError) -> ShapePredictor {
         guard !reader.isAtEnd else { throw reader.error("the file is empty") }
         let version = try reader.integer(maximumBytes: 4, signed: true, what: "format version")
         guard version == 1 else {

@@ -72,7 +72,7 @@ import Testing
         #expect {
             _ = try DlibNetworkReader.read(data.prefix(data.count / 2), file: "half.dat", definition: .mmodFaceDetector)
         } throws: { error in
-            guard let error = error as? DlibNetworkError else { return false }
+            guard let error = error as? DlibFileError else { return false }
             return error.byteOffset != nil && error.message.contains("truncated")
         }
     }
@@ -81,7 +81,7 @@ import Testing
         let data = try Data(contentsOf: try FaceOracles.cnnModel())
         var definition = DlibNetworkDefinition.mmodFaceDetector
         definition.nodes.swapAt(1, 2)
-        #expect(throws: DlibNetworkError.self) {
+        #expect(throws: DlibFileError.self) {
             _ = try DlibNetworkReader.read(data, file: "mmod.dat", definition: definition)
         }
     }

@@ -34,7 +34,7 @@ import Testing
 
     @Test func truncatedModelGivesTypedErrorWithOffset() throws {
         let file = try TemporaryFile(try Self.prefixOfModel(1_000_000), suffix: ".dat")
-        let error = #expect(throws: ShapePredictorError.self) { try ShapePredictor(contentsOf: file.url) }
+        let error = #expect(throws: DlibFileError.self) { try ShapePredictor(contentsOf: file.url) }
         #expect(error?.description.contains("truncated") == true)
         #expect(error?.byteOffset != nil)
         #expect(error?.file == file.url.path)
@@ -43,7 +43,7 @@ import Testing
     @Test func corruptControlByteGivesTypedError() throws {
         var bytes = try Self.prefixOfModel(4096)
         bytes[4] = 0x3F
-        let error = #expect(throws: ShapePredictorError.self) { try ShapePredictor(serialized: Data(bytes), source: "corrupt.dat") }
+        let error = #expect(throws: DlibFileError.self) { try ShapePredictor(serialized: Data(bytes), source: "corrupt.dat") }
         #expect(error?.byteOffset == 4)
         #expect(error?.message.contains("corrupt") == true)
     }
@@ -51,14 +51,14 @@ import Testing
     @Test func wrongVersionIsRejected() throws {
         var bytes = try Self.prefixOfModel(4096)
         bytes[1] = 2
-        let error = #expect(throws: ShapePredictorError.self) { try ShapePredictor(serialized: Data(bytes)) }
+        let error = #expect(throws: DlibFileError.self) { try ShapePredictor(serialized: Data(bytes)) }
         #expect(error?.message.contains("version 2") == true)
     }
 
     @Test func otherFileTypeIsRejected() throws {
         let file = try TemporaryFile(Array("<?xml version=\"1.0\"?>".utf8), suffix: ".dat")
-        #expect(throws: ShapePredictorError.self) { try ShapePredictor(contentsOf: file.url) }
-        #expect(throws: ShapePredictorError.self) { try ShapePredictor(serialized: Data()) }
+        #expect(throws: DlibFileError.self) { try ShapePredictor(contentsOf: file.url) }
+        #expect(throws: DlibFileError.self) { try ShapePredictor(serialized: Data()) }
     }
 
     @Test func implausibleForestSizeIsATruncationErrorNotAHugeReservation() throws {
@@ -67,7 +67,7 @@ import Testing
         let version: [UInt8] = [0x01, 0x01]
         let initialShape: [UInt8] = [0x81, 0x02, 0x81, 0x01] + [0x01, 0x01, 0x01, 0x00] + [0x01, 0x01, 0x01, 0x00]
         let counts: [UInt8] = [0x02, 0xE8, 0x03] + [0x03, 0xA0, 0x86, 0x01] + [0x02, 0xFF, 0xFF]
-        let error = #expect(throws: ShapePredictorError.self) {
+        let error = #expect(throws: DlibFileError.self) {
             try ShapePredictor(serialized: Data(version + initialShape + counts), source: "huge-forest.dat")
         }
         #expect(error?.message.contains("truncated") == true)

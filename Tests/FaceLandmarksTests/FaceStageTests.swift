@@ -145,7 +145,7 @@ import Testing
     @Test func missingModelSaysToRunSetup() throws {
         let directory = try StageHarness(label: "face-stage-test")
         let frames = try writeFrameSet([[Image8(width: 32, height: 32, channels: 3)]], to: directory.file("frames"))
-        let error = #expect(throws: DlibNetworkError.self) {
+        let error = #expect(throws: DlibFileError.self) {
             try directory.run(FaceDetectCNNStage.self, inputs: ["frames": frames], with: ["model": .string("/nonexistent/mmod.dat")])
         }
         #expect(error?.description.contains("scripts/setup.sh") == true)
