@@ -29,6 +29,51 @@ public struct VideoIOStageError: Error, CustomStringConvertible {
     public var description: String { "\(stage): \(message)" }
 }
 
+/// Which source frames `video.decode` and `video.read` keep and how they shape them; both stages
+/// embed it, so the parameters keep their own names (`size`, `crop`, `first_frame`, …).
+public struct FrameSelection: InlinedParameterGroup {
+    /// Allowed values of `colour`.
+    public enum Colour: String, ParameterChoice {
+        case ffmpeg, accurate
+    }
+
+    @Param("Longer side of the output frames in pixels, aspect ratio kept; 0 keeps the source's size.", range: 0...8192)
+    public var size: Int = 0
+    @Param("Crop [x, y, width, height] in pixels (of the rotated picture), applied before resizing; empty keeps the whole frame.", range: 0...100_000)
+    public var crop: [Int] = []
+    @Param("First source frame to decode (0-based).", range: 0...100_000_000)
+    public var firstFrame: Int = 0
+    @Param("Source frames to consider from first_frame; 0 means to the end.", range: 0...100_000_000)
+    public var frameCount: Int = 0
+    @Param("Keep every N-th frame of the range.", range: 1...10_000)
+    public var everyNth: Int = 1
+    @Param("Target frame rate in frames/s by dropping frames; 0 keeps the source rate.", range: 0...1000)
+    public var fps: Double = 0
+    @Param("YUV to RGB: ffmpeg = bit-identical to `ffmpeg -pix_fmt rgb24`; accurate = interpolated chroma (+~3 dB).")
+    public var colour: Colour = .ffmpeg
+
+    /// Every parameter at its default.
+    public init() {}
+
+    /// Decodes `cameras` (nil: all) of `capture` into the stage's `frames` output with this
+    /// selection, reporting progress; refuses a selection that keeps no frame.
+    func decode(_ capture: Capture, cameras: [String]?, stage: String, context: StageContext) throws {
+        let options = try DecodeParameterSupport.options(
+            stage: stage, size: size, crop: crop, firstFrame: firstFrame, frameCount: frameCount, everyNth: everyNth, fps: fps,
+            colour: colour == .accurate ? .accurate : .ffmpegCompatible, sourceSize: capture.size)
+        let rangeEnd = min(capture.frameCount, options.frameRange?.upperBound ?? capture.frameCount)
+        let considered = max(0, rangeEnd - firstFrame)
+        let expected = fps > 0 ? nil : (considered + everyNth - 1) / everyNth
+        let frameSet = try FrameSetConversion.decode(capture, cameras: cameras, options: options, into: try context.output("frames")) { done in
+            context.reportProgress(completed: done, total: expected, unit: "frames")
+        }
+        guard frameSet.manifest.frameCount > 0 else {
+            throw VideoIOStageError(stage: stage, "no frames selected: first_frame \(firstFrame) is past the source's \(capture.frameCount) frames")
+        }
+        context.log("wrote \(frameSet.manifest.frameCount) frames of \(frameSet.manifest.width)x\(frameSet.manifest.height)")
+    }
+}
+
 /// Shared parameter handling of the decoding stages.
 enum DecodeParameterSupport {
     /// Output size with the longer side `longerSide` and the aspect ratio of `source` kept (nil when 0).

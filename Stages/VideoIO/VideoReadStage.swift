@@ -16,20 +16,8 @@ public struct VideoReadStage: Stage {
         public var fov: Double = Capture.typicalFieldOfViewDegrees
         @Param("Distance from the camera to the world origin, where the head is expected, in metres.", range: 0.05...100)
         public var subjectDistance: Double = 0.5
-        @Param("Longer side of the output frames in pixels, aspect ratio kept; 0 keeps the video's size.", range: 0...8192)
-        public var size: Int = 0
-        @Param("Crop [x, y, width, height] in pixels of the rotated picture, applied before resizing; empty keeps the whole frame.", range: 0...100_000)
-        public var crop: [Int] = []
-        @Param("First source frame to decode (0-based).", range: 0...100_000_000)
-        public var firstFrame: Int = 0
-        @Param("Source frames to consider from first_frame; 0 means to the end.", range: 0...100_000_000)
-        public var frameCount: Int = 0
-        @Param("Keep every N-th frame of the range.", range: 1...10_000)
-        public var everyNth: Int = 1
-        @Param("Target frame rate in frames/s by dropping frames; 0 keeps the source rate.", range: 0...1000)
-        public var fps: Double = 0
-        @Param("YUV to RGB: ffmpeg = bit-identical to `ffmpeg -pix_fmt rgb24`; accurate = interpolated chroma (+~3 dB).")
-        public var colour: VideoDecodeStage.Parameters.Colour = .ffmpeg
+        /// Frame range, sampling, crop, resize and colour conversion.
+        public var selection = FrameSelection()
 
         /// Every parameter at its default.
         public init() {}
@@ -54,20 +42,9 @@ public struct VideoReadStage: Stage {
         let file = try Self.videoFile(try context.input("video"))
         let capture = try Capture.singleVideo(
             file, cameraID: parameters.camera, fieldOfViewDegrees: parameters.fov, subjectDistance: parameters.subjectDistance)
-        let options = try DecodeParameterSupport.options(
-            stage: Self.id, size: parameters.size, crop: parameters.crop, firstFrame: parameters.firstFrame,
-            frameCount: parameters.frameCount, everyNth: parameters.everyNth, fps: parameters.fps,
-            colour: parameters.colour == .accurate ? .accurate : .ffmpegCompatible, sourceSize: capture.size)
         context.log(
             "decoding \(file.lastPathComponent): \(capture.frameCount) frames of \(capture.size) at \(capture.frameRate) fps, fov \(parameters.fov)°")
-        let frameSet = try FrameSetConversion.decode(capture, options: options, into: try context.output("frames")) { done in
-            context.reportProgress(completed: done, total: nil, unit: "frames")
-        }
-        guard frameSet.manifest.frameCount > 0 else {
-            throw VideoIOStageError(
-                stage: Self.id, "no frames selected: first_frame \(parameters.firstFrame) is past the video's \(capture.frameCount) frames")
-        }
-        context.log("wrote \(frameSet.manifest.frameCount) frames of \(frameSet.manifest.width)x\(frameSet.manifest.height)")
+        try parameters.selection.decode(capture, cameras: nil, stage: Self.id, context: context)
     }
 
     /// The video file of the input: the path itself, or the file a Video artifact's video.json names.
