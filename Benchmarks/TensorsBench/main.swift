@@ -1,4 +1,4 @@
-// TensorsBench: GEMM throughput (our matmul vs OpenBLAS called directly), a 32→128 3×3 conv and a
+// TensorsBench: GEMM throughput (ours vs OpenBLAS called directly, square and training shapes), a 32→128 3×3 conv and a
 // GHA-sized per-point MLP, forward + backward. Prints one JSON object; times are medians of repeats.
 import Foundation
 import Tensors
@@ -19,30 +19,61 @@ var generator = SplitMix64(seed: 1)
 let cores = ThreadPool.shared.threadCount
 var results: [String: Any] = ["threads": cores, "openblas_core": OpenBLAS.shared.coreName]
 
-// GEMM: n×n · n×n through Variable.matmul (pool-partitioned, OpenBLAS single-threaded) versus one
-// OpenBLAS sgemm call with OpenBLAS's own threads (set to the core count only for that measurement).
-for n in [512, 2048] {
-    let a = Tensor.normal(shape: [n, n], generator: &generator), b = Tensor.normal(shape: [n, n], generator: &generator)
-    let flops = 2 * Double(n) * Double(n) * Double(n)
-    let repeats = n >= 2048 ? 5 : 20
-    let ours = medianMilliseconds(repeats: repeats) { _ = Variable(a).matmul(Variable(b)) }
-    var c = Tensor(zeros: [n, n])
+// GEMM through Tensors (split over the pool, OpenBLAS single-threaded per block) versus one
+// OpenBLAS sgemm call with OpenBLAS's own threads (set to the core count only for that measurement),
+// at square sizes and at the shapes training runs: a 64 → 64 layer of a per-point MLP over 14 000
+// Gaussians (GHA preset) forward (x Wᵀ), input gradient (g W) and weight gradient (gᵀ x), and a
+// 32 → 32 3×3 convolution at 128² (GHA's Ψ) as im2col GEMMs: forward (W cols), weight gradient
+// (g colsᵀ) and column gradient (Wᵀ g).
+struct GEMMShape {
+    let name: String, m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool
+}
+let shapes =
+    [256, 512, 2048].map { GEMMShape(name: "\($0)", m: $0, n: $0, k: $0, transposeA: false, transposeB: false) } + [
+        GEMMShape(name: "mlp64_forward", m: 14_000, n: 64, k: 64, transposeA: false, transposeB: true),
+        GEMMShape(name: "mlp64_input_gradient", m: 14_000, n: 64, k: 64, transposeA: false, transposeB: false),
+        GEMMShape(name: "mlp64_weight_gradient", m: 64, n: 64, k: 14_000, transposeA: true, transposeB: false),
+        GEMMShape(name: "conv32_forward", m: 32, n: 16_384, k: 288, transposeA: false, transposeB: false),
+        GEMMShape(name: "conv32_weight_gradient", m: 32, n: 288, k: 16_384, transposeA: false, transposeB: true),
+        GEMMShape(name: "conv32_column_gradient", m: 288, n: 16_384, k: 32, transposeA: true, transposeB: false),
+    ]
+// `TensorsBench gemm NAME` runs only that shape's GEMM through Tensors 200 times and prints nothing
+// (for `perf stat` instruction and cycle counts, which a loaded machine does not disturb as much).
+if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "gemm" {
+    guard let shape = shapes.first(where: { $0.name == CommandLine.arguments[2] }) else {
+        fatalError("unknown GEMM shape '\(CommandLine.arguments[2])'; known: \(shapes.map(\.name).joined(separator: ", "))")
+    }
+    let a = Tensor.normal(shape: shape.transposeA ? [shape.k, shape.m] : [shape.m, shape.k], generator: &generator)
+    let b = Tensor.normal(shape: shape.transposeB ? [shape.n, shape.k] : [shape.k, shape.n], generator: &generator)
+    for _ in 0..<200 { _ = Tensor.matrixProduct(a, transposeA: shape.transposeA, b, transposeB: shape.transposeB) }
+    exit(0)
+}
+for shape in shapes {
+    let a = Tensor.normal(shape: shape.transposeA ? [shape.k, shape.m] : [shape.m, shape.k], generator: &generator)
+    let b = Tensor.normal(shape: shape.transposeB ? [shape.n, shape.k] : [shape.k, shape.n], generator: &generator)
+    let flops = 2 * Double(shape.m) * Double(shape.n) * Double(shape.k)
+    let repeats = max(5, min(50, Int(2e10 / flops)))
+    let ours = medianMilliseconds(repeats: repeats) {
+        _ = Tensor.matrixProduct(a, transposeA: shape.transposeA, b, transposeB: shape.transposeB)
+    }
+    var c = Tensor(zeros: [shape.m, shape.n])
     OpenBLAS.shared.setThreadCount(cores)
     let direct = medianMilliseconds(repeats: repeats) {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     OpenBLAS.shared.sgemm(
-                        transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1,
-                        a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+                        transposeA: shape.transposeA, transposeB: shape.transposeB, m: shape.m, n: shape.n, k: shape.k,
+                        alpha: 1, a: pa.baseAddress!, lda: a.shape[1], b: pb.baseAddress!, ldb: b.shape[1], beta: 0,
+                        c: pc.baseAddress!, ldc: shape.n)
                 }
             }
         }
     }
     OpenBLAS.shared.setThreadCount(1)
-    results["gemm_\(n)_tensor_gflops"] = flops / (ours * 1e6)
-    results["gemm_\(n)_openblas_direct_gflops"] = flops / (direct * 1e6)
-    results["gemm_\(n)_tensor_to_direct_ratio"] = direct / ours
+    results["gemm_\(shape.name)_tensor_gflops"] = flops / (ours * 1e6)
+    results["gemm_\(shape.name)_openblas_direct_gflops"] = flops / (direct * 1e6)
+    results["gemm_\(shape.name)_tensor_to_direct_ratio"] = direct / ours
 }
 
 // Convolution 32 → 128 channels, 3×3, padding 1, on one 256×256 image: forward + backward

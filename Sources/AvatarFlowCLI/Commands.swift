@@ -141,7 +141,9 @@ struct Run: AsyncParsableCommand {
                     print("  tensorboard: \(files.count) event file\(files.count == 1 ? "" : "s") under \(tensorboard)")
                 }
                 for output in plan.spec.outputs {
-                    print("  \(output.name): \(result.runDirectory.appendingPathComponent("outputs").appendingPathComponent(output.name).path)")
+                    let path = result.runDirectory.appendingPathComponent("outputs").appendingPathComponent(output.name).path
+                    let produced = FileManager.default.fileExists(atPath: path)
+                    print("  \(output.name): \(produced ? path : "not produced (\(output.source) did not complete)")")
                 }
                 if !result.succeeded {
                     failures.append(name)

@@ -48,6 +48,16 @@ public struct FaceTracker: Sendable {
         }
     }
 
+    /// One camera's tracked sequence: what each frame got, and what a user should hear about.
+    public struct Track: Sendable, Equatable {
+        /// Per frame, in order.
+        public var outcomes: [Outcome]
+        /// Frames that begin a new shot (a cut before them restarted the track).
+        public var shotCuts: [Int]
+        /// Frames where the detector found more than one face (the tracker followed one of them).
+        public var framesWithSeveralFaces: [Int]
+    }
+
     /// The thresholds.
     public var options: Options
 
@@ -58,12 +68,14 @@ public struct FaceTracker: Sendable {
 
     /// Tracks `frameCount` frames. `detections(f)` gives frame f's boxes (already in the landmark
     /// model's convention), `histogram(f)` its grey histogram (`GreyImage.greyHistogram`), and
-    /// `landmarks(f, box)` the landmarks predicted in a box.
+    /// `landmarks(f, box)` the landmarks predicted in a box. Returns every frame's outcome with the
+    /// shot cuts and the frames that showed more than one face.
     public func track(
         frameCount: Int, detections: (Int) throws -> [FaceRectangle], histogram: (Int) throws -> [Double],
         landmarks: (Int, FaceRectangle) throws -> [SIMD2<Double>]
-    ) rethrows -> [Outcome] {
+    ) rethrows -> Track {
         var outcomes: [Outcome] = []
+        var shotCuts: [Int] = [], framesWithSeveralFaces: [Int] = []
         var previousBox: FaceRectangle?, previousLandmarks: [SIMD2<Double>]?
         var relation: BoxRelation?
         var propagatedInRow = 0
@@ -73,12 +85,14 @@ public struct FaceTracker: Sendable {
             var cut = false
             if let previousHistogram, Self.distance(previousHistogram, currentHistogram) > options.cutThreshold {
                 cut = true
+                shotCuts.append(frame)
                 previousBox = nil
                 previousLandmarks = nil
                 relation = nil
             }
             previousHistogram = currentHistogram
             let boxes = try detections(frame)
+            if boxes.count > 1 { framesWithSeveralFaces.append(frame) }
             guard let lastBox = previousBox else {
                 guard let largest = boxes.max(by: { $0.area < $1.area }) else {
                     outcomes.append(.untracked(reason: cut ? "no face detected after a shot cut" : "no face detected"))
@@ -115,7 +129,7 @@ public struct FaceTracker: Sendable {
             previousLandmarks = points
             propagatedInRow += 1
         }
-        return outcomes
+        return Track(outcomes: outcomes, shotCuts: shotCuts, framesWithSeveralFaces: framesWithSeveralFaces)
     }
 
     /// Total variation distance of two normalised histograms, in [0, 1].

@@ -111,3 +111,22 @@ extension Kernels {
         return result
     }
 }
+
+extension Tensor {
+    /// Matrix product `op(a) · op(b)` without a tape (op = optional transpose): `a` is `[m, k]`
+    /// (`[k, m]` when `transposeA`), `b` is `[k, n]` (`[n, k]` when `transposeB`), the result is
+    /// `[m, n]`. The same split GEMM that `matmul`, `linear` and the convolutions run.
+    public static func matrixProduct(_ a: Tensor, transposeA: Bool = false, _ b: Tensor, transposeB: Bool = false) -> Tensor {
+        precondition(a.rank == 2 && b.rank == 2, "matrixProduct needs two matrices, got \(a.shape) and \(b.shape)")
+        let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        precondition(
+            (transposeB ? b.shape[1] : b.shape[0]) == k,
+            "matrixProduct: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") x \(b.shape)\(transposeB ? "ᵀ" : "")")
+        let result = Tensor(uninitializedShape: [m, n])
+        Kernels.gemm(
+            m: m, n: n, k: k, a: a.basePointer, lda: a.shape[1], transposeA: transposeA,
+            b: b.basePointer, ldb: b.shape[1], transposeB: transposeB, c: result.basePointer, ldc: n)
+        return result
+    }
+}

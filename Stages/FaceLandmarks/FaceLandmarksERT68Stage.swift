@@ -86,7 +86,7 @@ public struct FaceLandmarksERT68Stage: Stage {
         // outcomes[camera][frame]
         let outcomes: [[FaceTracker.Outcome]]
         if parameters.track {
-            outcomes = try parallelMap(cameras.count) { camera throws -> [FaceTracker.Outcome] in
+            let tracks = try parallelMap(cameras.count) { camera throws -> FaceTracker.Track in
                 try tracker.track(
                     frameCount: frameCount, detections: { frame in boxes.frames[frame][camera].map(landmarkBox) },
                     histogram: { frame in
@@ -94,6 +94,19 @@ public struct FaceLandmarksERT68Stage: Stage {
                         return FrameImageConversion.grey(try frameSet.image(frame: frame, camera: cameras[camera]), conversion: .dlibMean).greyHistogram
                     },
                     landmarks: { frame, box in try predict(frame: frame, camera: camera, box: box) })
+            }
+            outcomes = tracks.map(\.outcomes)
+            for (camera, track) in zip(cameras, tracks) {
+                if !track.shotCuts.isEmpty {
+                    context.warn(
+                        "camera \(camera): \(track.shotCuts.count) shot cut\(track.shotCuts.count == 1 ? "" : "s") (a new shot begins at frame \(FrameList.describe(track.shotCuts))); the track restarted on the largest face there, which may be another person. An avatar is built from one continuous shot of one person: select a single shot with video.read's first_frame and frame_count, or raise cut_threshold if these are not cuts"
+                    )
+                }
+                if !track.framesWithSeveralFaces.isEmpty {
+                    context.warn(
+                        "camera \(camera): \(track.framesWithSeveralFaces.count) of \(frameCount) frames show more than one face (\(FrameList.describe(track.framesWithSeveralFaces))); the largest face at the start of each shot is followed. To choose the person, crop the video to them (video.read's crop: [x, y, width, height])"
+                    )
+                }
             }
         } else {
             let flat = try parallelMap(jobs) { job throws -> FaceTracker.Outcome in

@@ -19,6 +19,13 @@ import Testing
         _ detections: [[FaceRectangle]], histograms: [[Double]]? = nil, drift: @escaping (Int) -> Double = { _ in 0 },
         options: FaceTracker.Options = FaceTracker.Options()
     ) -> [FaceTracker.Outcome] {
+        track(detections, histograms: histograms, drift: drift, options: options).outcomes
+    }
+
+    func track(
+        _ detections: [[FaceRectangle]], histograms: [[Double]]? = nil, drift: @escaping (Int) -> Double = { _ in 0 },
+        options: FaceTracker.Options = FaceTracker.Options()
+    ) -> FaceTracker.Track {
         FaceTracker(options: options).track(
             frameCount: detections.count, detections: { detections[$0] }, histogram: { histograms?[$0] ?? Self.flat },
             landmarks: { frame, box in Self.points(in: box, drift: drift(frame)) })
@@ -73,6 +80,17 @@ import Testing
         #expect(outcomes[1] == .detected(box: bystander, landmarks: Self.points(in: bystander)))
         let afterCut = run([[subject], []], histograms: [Self.flat, Self.dark])
         #expect(afterCut[1] == .untracked(reason: "no face detected after a shot cut"))
+    }
+
+    @Test func shotCutsAreReportedByTheFrameThatBeginsTheNewShot() {
+        let sequence = track([[subject], [subject], [subject], [subject]], histograms: [Self.flat, Self.flat, Self.dark, Self.dark])
+        #expect(sequence.shotCuts == [2])
+    }
+
+    @Test func framesWithSeveralFacesAreReported() {
+        let sequence = track([[subject], [subject, bystander], [], [bystander, subject]])
+        #expect(sequence.framesWithSeveralFaces == [1, 3])
+        #expect(sequence.shotCuts.isEmpty)
     }
 
     @Test func noFaceAtAllIsUntracked() {

@@ -83,5 +83,24 @@ import Testing
         #expect(gha.outcomes["read"]?.record?.cacheKey == result.outcomes["read"]?.record?.cacheKey, "the two pipelines share the decode")
         let (ghaSideBySide, _) = try VideoArtifact.open(gha.runDirectory.appendingPathComponent("outputs/side_by_side"))
         #expect(ghaSideBySide.frameCount == 4)
+
+        // Cross-reenactment: a second subject's 12-frame clip drives the same avatar (trained once).
+        try """
+        pipeline: tiny-driver-clip
+        stages:
+          clip: {use: synthetic.capture, with: {seed: 1, cameras: 1, held_out_cameras: 0, video: true, handheld: 0.02, width: 96, height: 96, frames: 12, held_out_frames: 0, motion: expressive}}
+        outputs: {clip: clip.capture}
+        """.write(to: clipFile, atomically: true, encoding: .utf8)
+        let driverRun = try await PipelineRunner(store: store, sink: FanOutEventSink([]))
+            .run(try PipelineValidator(registry: registry).plan(try PipelineLoader().load(clipFile)), options: options)
+        let driver = try QuickstartPipelineTests.output(driverRun, "clip", "capture", store: store).appendingPathComponent("cam00.mp4")
+        let crossSpec = try PipelineLoader(overrides: overrides, inputPaths: ["video": video, "driver": driver]).load(
+            QuickstartPipelineTests.repository.appendingPathComponent("Pipelines/monocular/cross-reenactment.yaml"))
+        let cross = try await PipelineRunner(store: store, sink: FanOutEventSink([]))
+            .run(try PipelineValidator(registry: registry).plan(crossSpec), options: options)
+        #expect(cross.succeeded, "\(cross.outcomes)")
+        #expect(cross.outcomes["train"]?.record?.cacheKey == result.outcomes["train"]?.record?.cacheKey, "the avatar is the one trained above")
+        let (crossVideo, _) = try VideoArtifact.open(cross.runDirectory.appendingPathComponent("outputs/cross_reenactment"))
+        #expect(crossVideo.frameCount == 12 && crossVideo.width == 2 * 96)
     }
 }

@@ -31,6 +31,20 @@ import Testing
     #expect(abs(wide[7, 4999] - s) < 1e-4)
 }
 
+@Test func matrixProductHonoursBothTransposesAtParallelSize() {
+    let a = randomTensor([300, 70], seed: 5), b = randomTensor([70, 90], seed: 6)
+    let reference = Variable(a).matmul(Variable(b)).value
+    let at = Variable(a).transposed().value, bt = Variable(b).transposed().value
+    for (left, transposeA) in [(a, false), (at, true)] {
+        for (right, transposeB) in [(b, false), (bt, true)] {
+            let product = Tensor.matrixProduct(left, transposeA: transposeA, right, transposeB: transposeB)
+            #expect(product.shape == [300, 90])
+            let worst = zip(product.scalars, reference.scalars).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst < 1e-4, "transposeA \(transposeA), transposeB \(transposeB)")
+        }
+    }
+}
+
 @Test func bilinearUpsamplingMatchesPyTorchAlignCornersFalse() {
     // torch.nn.functional.interpolate(tensor([[[[1., 2.], [3., 4.]]]]), scale_factor=2, mode='bilinear', align_corners=False)
     let x = Variable(Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4]))
