@@ -9,6 +9,12 @@ let fuzzing = Context.environment["AVATARFLOW_FUZZ"] == "1"
 /// bounds and overflow checks, so that a bad index in a loader is a crash the fuzzer reports.
 let numericSettings: [SwiftSetting] = fuzzing ? [] : [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
+/// The hot loops of Tensors, Splatting and Avatars are also compiled for AVX2/FMA (x86-64-v3) on Linux
+/// release builds: the SSE2 baseline splits every SIMD8<Float> in two and vectorises elementwise
+/// loops 4 wide. Release binaries therefore need an x86-64-v3 CPU (Haswell, 2013, or Zen 1, 2017).
+let vectorSettings: [SwiftSetting] =
+    numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]
+
 let package = Package(
     name: "AvatarFlow",
     platforms: [.macOS(.v14)],
@@ -61,12 +67,8 @@ let package = Package(
         // MARK: Domain libraries
         .target(name: "Randomness"),
         // Tensors loads OpenBLAS at run time (dlopen) to choose its kernel first; see Sources/Tensors/OpenBLAS.swift.
-        .target(name: "Tensors", dependencies: ["Randomness"], swiftSettings: numericSettings),
-        // Splatting: AVX2/FMA codegen (x86-64-v3) on Linux release builds; the baseline is SSE2, which splits every
-        // SIMD8<Float> in two and roughly doubles the rasteriser's instruction count.
-        .target(
-            name: "Splatting", dependencies: ["Tensors", "Geometry"],
-            swiftSettings: numericSettings + [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release))]),
+        .target(name: "Tensors", dependencies: ["Randomness"], swiftSettings: vectorSettings),
+        .target(name: "Splatting", dependencies: ["Tensors", "Geometry"], swiftSettings: vectorSettings),
         .target(name: "Geometry", dependencies: ["Randomness"], swiftSettings: numericSettings),
         // LinearAlgebra: small dense solvers in Double (Cholesky, Jacobi eigen) and Levenberg–Marquardt.
         .target(name: "LinearAlgebra", swiftSettings: numericSettings),
@@ -75,7 +77,7 @@ let package = Package(
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", dependencies: ["Geometry", "Tensors"], swiftSettings: numericSettings),
-        .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"], swiftSettings: numericSettings),
+        .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"], swiftSettings: vectorSettings),
         // DifferentiableMesh: deformable marching tetrahedra and a soft mesh rasteriser as autodiff ops (mesh guidance).
         .target(
             name: "DifferentiableMesh", dependencies: ["Tensors", "Geometry"],

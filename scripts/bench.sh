@@ -129,10 +129,13 @@ if not old or not os.path.isdir(old):
     sys.exit(f"bench.sh: the baseline {baseline_file} names no kept binaries ({old}); re-create it with this script")
 
 def higher_is_better(key):
-    return any(word in key for word in ("gflops", "per_second", "_fps", "ratio", "iterations_per"))
+    # Throughputs and speed ratios (names end in _gflops, _per_second, _fps or _ratio); time ratios
+    # (`*_time_ratio_to_*`) and everything else are times.
+    return key.endswith(("_gflops", "_per_second", "_fps", "_ratio")) and "_time_ratio_" not in key
 
 def is_measurement(key, value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and not key.startswith(("load_average", "threads", "gaussians_", "triangles", "tiles_per", "bytes_per"))
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not key.startswith(("load_average", "threads", "gaussians_", "triangles", "tiles_per", "bytes_per")) and not any(
+        word in key for word in ("_found", "checksum", "image_size", "_threads"))
 
 samples = {"baseline": {}, "current": {}}
 for name in order:
