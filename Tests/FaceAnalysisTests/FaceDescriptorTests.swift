@@ -71,15 +71,37 @@ import Testing
         print("face descriptor network vs dlib (same chips): \(compared) faces, max deviation \(worst)")
     }
 
+    /// `image` enlarged `factor` times (nearest neighbour) as a PPM file, so that its faces need
+    /// dlib's image pyramid when cut into chips, with the faces' landmarks scaled alike.
+    static func enlarged(_ image: TestImage, _ faces: [[SIMD2<Int>]], factor: Int) throws -> (TestImage, [[SIMD2<Int>]]) {
+        let width = image.width * factor, height = image.height * factor
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                for c in 0..<3 { rgb[(y * width + x) * 3 + c] = image.rgb[((y / factor) * image.width + x / factor) * 3 + c] }
+            }
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("enlarged-\(factor)-\(image.name)")
+        try (Data("P6\n\(width) \(height)\n255\n".utf8) + Data(rgb)).write(to: url)
+        return (try TestImage(ppm: url), faces.map { $0.map { $0 &* factor &+ factor / 2 } })
+    }
+
     @Test func chipAndDescriptorFromLandmarksMatchDlib() throws {
         let descriptor = try Self.descriptor()
         var compared = 0, differingPixels = 0, pixels = 0, worstPixel = 0, worstPlace = 0.0
-        var worstValue: Float = 0, worstDistance = 0.0
-        for (image, faces) in try Self.faces() where !faces.isEmpty {
+        var worstValue: Float = 0, worstDistance = 0.0, widest = 0.0
+        var cases = try Self.faces().filter { !$0.landmarks.isEmpty }
+        // The largest face enlarged 3× and 7× takes dlib's pyramid_down<2> path (one and two levels or more).
+        func span(_ faces: [[SIMD2<Int>]]) -> Int { faces.map { face in face.map(\.x).max()! - face.map(\.x).min()! }.max()! }
+        let largest = cases.max { span($0.landmarks) < span($1.landmarks) }!
+        cases.append(try Self.enlarged(largest.image, largest.landmarks, factor: 3))
+        cases.append(try Self.enlarged(largest.image, largest.landmarks, factor: 7))
+        for (image, faces) in cases {
             let all = faces + faces.map(Self.fivePoints)
             let expected = try FaceOracles.dlibDescriptors(image: image.url, faces: all)
             for (landmarks, reference) in zip(all, expected) {
                 let details = try FaceChipDetails(landmarks: landmarks.map { SIMD2(Double($0.x), Double($0.y)) })
+                widest = max(widest, details.right - details.left + 1)
                 let place = zip([details.left, details.top, details.right, details.bottom, details.angle], reference.rectangle + [reference.angle])
                     .map { abs($0 - $1) }.max()!
                 #expect(place < 1e-6, "\(image.name): chip rectangle differs from dlib's by \(place)")
@@ -101,8 +123,9 @@ import Testing
         #expect(worstPixel <= 1, "a chip sample differs from dlib's by \(worstPixel) grey levels")
         #expect(Double(differingPixels) / Double(max(pixels, 1)) < 0.001)
         #expect(worstDistance < 0.01)
+        #expect(widest > 4 * 150, "the enlarged faces need two pyramid levels")
         print(
-            "face chips vs dlib: \(compared) chips, rectangle max deviation \(worstPlace), \(differingPixels)/\(pixels) samples differ "
+            "face chips vs dlib: \(compared) chips (widest source rectangle \(widest) px), rectangle max deviation \(worstPlace), \(differingPixels)/\(pixels) samples differ "
                 + "(max \(worstPixel)); descriptor end to end: max value deviation \(worstValue), max distance \(worstDistance)")
     }
 
