@@ -41,7 +41,8 @@ public struct IdentityDistanceStage: Stage {
 
     public static let id = "eval.identity"
     public static let version = 1
-    public static let summary = "Identity distance (dlib ResNet face descriptor, < 0.6 = same person) of rendered vs reference faces, per frame, camera and overall."
+    public static let summary =
+        "Identity distance (dlib ResNet face descriptor, < 0.6 = same person) of rendered vs reference faces, per frame, camera and overall."
     public static let inputs = [
         StagePort("rendered", .frameSet, doc: "Rendered frames."),
         StagePort("reference", .frameSet, doc: "Reference frames (or one photograph as a one-frame FrameSet with reference_frame: 0)."),
@@ -256,7 +257,8 @@ struct IdentityReport: Codable {
         var lines = ["| camera | identity distance | same identity (< 0.6) | scored | missing |", "|---|---|---|---|---|"]
         for (name, s) in cameras.map({ ($0, perCamera[$0]!) }) + [("overall", overall)] {
             lines.append(
-                "| \(name) | \(cell(s.identityDistance, "%.4f")) | \(cell(s.sameIdentityRate.map { $0 * 100 }, "%.1f %%")) | \(s.scoredPairs) | \(s.missingPairs) |")
+                "| \(name) | \(cell(s.identityDistance, "%.4f")) | \(cell(s.sameIdentityRate.map { $0 * 100 }, "%.1f %%")) | \(s.scoredPairs) | \(s.missingPairs) |"
+            )
         }
         return lines.joined(separator: "\n")
             + "\n\nDistance between dlib ResNet face descriptors (128-D); dlib calls two faces the same person below 0.6. \(frames) frames per camera.\n"

@@ -76,7 +76,8 @@ import Testing
         let rendered = try writeFrameSet([[blank]], to: harness.file("rendered"))
         let reference = try writeFrameSet([[photo]], to: harness.file("reference"))
         let report = try harness.run(
-            IdentityDistanceStage.self, inputs: ["rendered": rendered, "reference": reference, "rendered_landmarks": landmarks, "reference_landmarks": landmarks],
+            IdentityDistanceStage.self,
+            inputs: ["rendered": rendered, "reference": reference, "rendered_landmarks": landmarks, "reference_landmarks": landmarks],
             with: ["upsample": .int(0)])["report"]!
         let overall = try Self.metrics(report)["overall"] as! [String: Any]
         #expect(overall["scored_pairs"] as? Int == 1)
