@@ -16,9 +16,6 @@ public enum DlibModelFiles {
 
     /// dlib's ResNet face descriptor (128-D identity embedding).
     public static var resnetFaceDescriptor: URL { directory.appendingPathComponent("dlib_face_recognition_resnet_model_v1.dat") }
-
-    /// dlib's 5-point landmark model (eye corners and nose), an input of face chip extraction.
-    public static var fivePointShapePredictor: URL { directory.appendingPathComponent("shape_predictor_5_face_landmarks.dat") }
 }
 
 /// Reads a dlib DNN `serialize` stream guided by a `DlibNetworkDefinition`.
