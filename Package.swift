@@ -112,7 +112,7 @@ let package = Package(
             name: "Rendering", dependencies: ["AvatarFlow", "Avatars", "Splatting", "HeadModel", "MediaIO"],
             path: "Stages/Rendering", swiftSettings: numericSettings),
         .target(
-            name: "Evaluation", dependencies: ["AvatarFlow", "Tensors", "MediaIO"],
+            name: "Evaluation", dependencies: ["AvatarFlow", "Tensors", "MediaIO", "FaceAnalysis"],
             path: "Stages/Evaluation", swiftSettings: numericSettings),
         .target(
             name: "SuperResolution", dependencies: ["AvatarFlow", "Avatars", "Tensors", "MediaIO"],
@@ -124,7 +124,7 @@ let package = Package(
             swiftSettings: numericSettings),
         .executableTarget(name: "MediaBench", dependencies: ["MediaIO"], path: "Benchmarks/MediaBench"),
         .executableTarget(
-            name: "FaceBench", dependencies: ["FaceAnalysis"], path: "Benchmarks/FaceBench",
+            name: "FaceBench", dependencies: ["FaceAnalysis", "Geometry"], path: "Benchmarks/FaceBench",
             swiftSettings: numericSettings),
         .executableTarget(
             name: "SplattingBench", dependencies: ["Splatting", "Tensors"], path: "Benchmarks/SplattingBench",
@@ -155,6 +155,7 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["TestSupport", "MediaIO"]),
         .testTarget(name: "HeadModelTests", dependencies: ["TestSupport", "HeadModel", "Geometry"]),
         .testTarget(name: "FaceAnalysisTests", dependencies: ["TestSupport", "FaceAnalysis"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "FaceAnalysis", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "FaceLandmarksTests", dependencies: ["TestSupport", "FaceLandmarks", "FaceAnalysis", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "MattingTests", dependencies: ["TestSupport", "Matting", "ImageFilters", "AvatarFlow", "MediaIO", "HeadModel", "Geometry"]),
         .testTarget(name: "FaceTrackingTests", dependencies: ["FaceTracking", "HeadModel", "AvatarFlow", "MediaIO", "FaceAnalysis", "Geometry"]),

@@ -1,13 +1,14 @@
 // FaceBench: Haar detection per 640×480 frame, 68-point landmarks per face and the CNN (MMOD)
-// face detector per photograph, against the reference implementations (OpenCV's
-// cv2.CascadeClassifier, dlib's shape_predictor and dlib's DNN `net(image)`) when the
+// face detector per photograph, the ResNet face descriptor per face, against the reference implementations (OpenCV's
+// cv2.CascadeClassifier, dlib's shape_predictor and dlib's DNN `net(image)`/`net(chip)`) when the
 // oracle tools built by FaceAnalysisTests exist in ~/.cache/avatarflow/face-oracles.
 // Prints one JSON object. Input: a real photograph from Debian's libdlib19.1 examples.
 import FaceAnalysis
 import Foundation
+import Geometry
 
 let oracleDirectory = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/avatarflow/face-oracles")
-let dlibOracle = oracleDirectory.appendingPathComponent("dlib_oracle_v3")
+let dlibOracle = oracleDirectory.appendingPathComponent("dlib_oracle_v4")
 let openCVPython = oracleDirectory.appendingPathComponent("opencv-venv/bin/python")
 let photograph = "/usr/share/doc/libdlib19.1/examples/faces/2008_001322.jpg"
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("facebench-\(UUID().uuidString)")
@@ -149,6 +150,33 @@ if FileManager.default.fileExists(atPath: DlibModelFiles.mmodFaceDetector.path) 
     }
 } else {
     report["cnn_note"] = "run scripts/setup.sh to fetch \(DlibModelFiles.mmodFaceDetector.path)"
+}
+
+// MARK: ResNet face descriptor on the largest face (chip extraction + network)
+if FileManager.default.fileExists(atPath: DlibModelFiles.resnetFaceDescriptor.path) {
+    var descriptor: FaceDescriptor!
+    report["descriptor_model_parse_ms"] = rounded(try seconds { descriptor = try FaceDescriptor() } * 1000)
+    let rgb = Image8(width: photoWidth, height: photoHeight, channels: 3, samples: photoBytes)
+    let landmarks = model.landmarks(in: photo, box: boxes[0])
+    var values = try descriptor.describe(image: rgb, landmarks: landmarks)
+    let descriptorRepeats = 10
+    let descriptorSeconds = try seconds { for _ in 0..<descriptorRepeats { values = try descriptor.describe(image: rgb, landmarks: landmarks) } }
+    let descriptorMilliseconds = descriptorSeconds * 1000 / Double(descriptorRepeats)
+    report["descriptor_ms_per_face"] = rounded(descriptorMilliseconds)
+    report["descriptor_length"] = values.count
+    if FileManager.default.isExecutableFile(atPath: dlibOracle.path) {
+        let chip = try FaceChipExtraction.extract(rgb, try FaceChipDetails(landmarks: landmarks))
+        let chipPath = scratch.appendingPathComponent("chip.ppm")
+        try (Data("P6\n150 150\n255\n".utf8) + Data(chip.samples)).write(to: chipPath)
+        let fields = try run(dlibOracle.path, ["descriptor-time", DlibModelFiles.resnetFaceDescriptor.path, chipPath.path, String(descriptorRepeats)])
+            .split(separator: " ")
+        if let dlibMilliseconds = Double(fields[0]) {
+            report["dlib_descriptor_network_ms_per_chip"] = rounded(dlibMilliseconds)
+            report["descriptor_time_ratio_to_dlib_network"] = rounded(descriptorMilliseconds / dlibMilliseconds, 100)
+        }
+    }
+} else {
+    report["descriptor_note"] = "run scripts/setup.sh to fetch \(DlibModelFiles.resnetFaceDescriptor.path)"
 }
 
 let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])

@@ -7,7 +7,7 @@ import Tensors
 /// ends and the next begins; `DlibNetworkDefinition` plays the role of the C++ type (as in dlib's
 /// examples, e.g. `dnn_mmod_face_detection_ex.cpp`) and `DlibNetworkReader` checks every layer's
 /// own tag (`con_4`, `bn_con2`, `relu_`, …) against it. One reader serves every dlib network:
-/// the MMOD face detector here and, later, the ResNet face descriptor.
+/// the MMOD face detector and the ResNet face descriptor (`FaceDescriptor`).
 public struct DlibNetwork: Sendable {
     /// The input layer (how an image becomes the first tensor).
     public var input: DlibInputLayer
@@ -24,14 +24,19 @@ public struct DlibNetwork: Sendable {
     }
 
     /// Maps a position in the last layer's output to the input tensor position it is centred on,
-    /// like dlib's `output_tensor_to_input_tensor`: through every convolution from the top down,
-    /// `p ↦ p·stride − padding + kernel/2` (integer `kernel/2`); other layers keep positions.
+    /// like dlib's `output_tensor_to_input_tensor`: through every convolution and pooling from the
+    /// top down, `p ↦ p·stride − padding + window/2` (integer `window/2`); other layers keep positions.
     public func inputPosition(ofOutput point: SIMD2<Double>) -> SIMD2<Double> {
         var p = point
         for layer in layers.reversed() {
-            guard case .convolution(let convolution) = layer else { continue }
-            p.x = p.x * Double(convolution.strideX) - Double(convolution.paddingX) + Double(convolution.kernelWidth / 2)
-            p.y = p.y * Double(convolution.strideY) - Double(convolution.paddingY) + Double(convolution.kernelHeight / 2)
+            let window: (width: Int, height: Int, strideX: Int, strideY: Int, paddingX: Int, paddingY: Int)
+            switch layer {
+            case .convolution(let c): window = (c.kernelWidth, c.kernelHeight, c.strideX, c.strideY, c.paddingX, c.paddingY)
+            case .maxPool(let w), .averagePool(let w): window = (w.windowWidth, w.windowHeight, w.strideX, w.strideY, w.paddingX, w.paddingY)
+            default: continue
+            }
+            p.x = p.x * Double(window.strideX) - Double(window.paddingX) + Double(window.width / 2)
+            p.y = p.y * Double(window.strideY) - Double(window.paddingY) + Double(window.height / 2)
         }
         return p
     }
@@ -42,6 +47,9 @@ public enum DlibInputLayer: Sendable, Equatable {
     /// `input_rgb_image_pyramid<pyramid_down<N>>`: an RGB image and its downscaled copies tiled
     /// into one tensor, each channel as (value − mean)/256.
     case rgbImagePyramid(DlibImagePyramid)
+    /// `input_rgb_image_sized<rows, columns>`: one RGB image of exactly this size, each channel as
+    /// (value − mean)/256.
+    case rgbImageSized(mean: SIMD3<Float>, rows: Int, columns: Int)
 }
 
 /// The tiling of `input_rgb_image_pyramid` (dlib `create_tiled_pyramid`).
@@ -77,8 +85,17 @@ public enum DlibLayer: Sendable {
     case tag(Int)
     /// `add_skip_layer<TAG>`: continues from the tensor remembered under `TAG`.
     case skip(Int)
-    /// `add_prev_<TAG>`: adds the tensor remembered under `TAG` to its input.
+    /// `add_prev_<TAG>`: adds the tensor remembered under `TAG` to its input; when the two
+    /// differ in size the result has the larger size in each dimension and the missing values
+    /// count as zero (dlib's `tt::add`), as in the ResNet's downsampling blocks.
     case addPrevious(Int)
+    /// `fc_`: every input value (channel-major, then rows, then columns) times `weights`
+    /// `[inputs, outputs]`, plus `bias` (nil for `fc_no_bias`); the output is `[outputs, 1, 1]`.
+    case fullyConnected(weights: Tensor, bias: [Float]?)
+    /// `max_pool_`: the largest value in each window.
+    case maxPool(DlibPooling)
+    /// `avg_pool_`: the mean of each window.
+    case averagePool(DlibPooling)
 
     /// dlib's name of the layer kind, for messages.
     public var kindName: String {
@@ -89,7 +106,35 @@ public enum DlibLayer: Sendable {
         case .tag(let id): "tag\(id)"
         case .skip(let id): "skip\(id)"
         case .addPrevious(let id): "add_prev\(id)"
+        case .fullyConnected: "fc"
+        case .maxPool: "max_pool"
+        case .averagePool: "avg_pool"
         }
+    }
+}
+
+/// The window of a dlib pooling layer (`max_pool_`, `avg_pool_`).
+///
+/// Output size per axis: `1 + (size + 2·padding − window)/stride`; output position `o` covers
+/// inputs `o·stride − padding … o·stride − padding + window − 1`, clipped to the input (dlib's CPU
+/// pooling; an average is taken over the clipped window). A window of 0 spans the whole input
+/// (`avg_pool_everything`).
+public struct DlibPooling: Sendable, Equatable {
+    /// Window rows and columns in pixels (0 = the whole input).
+    public var windowHeight: Int, windowWidth: Int
+    /// Vertical and horizontal stride in pixels.
+    public var strideY: Int, strideX: Int
+    /// Padding above/below and left/right in pixels.
+    public var paddingY: Int, paddingX: Int
+
+    /// Creates a pooling window.
+    public init(windowHeight: Int, windowWidth: Int, strideY: Int, strideX: Int, paddingY: Int, paddingX: Int) {
+        self.windowHeight = windowHeight
+        self.windowWidth = windowWidth
+        self.strideY = strideY
+        self.strideX = strideX
+        self.paddingY = paddingY
+        self.paddingX = paddingX
     }
 }
 
@@ -128,6 +173,10 @@ public struct DlibConvolution: Sendable {
 public enum DlibLossLayer: Sendable, Equatable {
     /// `loss_mmod_`: max-margin object detection over sliding windows.
     case mmod(MMODOptions)
+    /// `loss_metric_`: the last layer's output is the result (an embedding; dlib's face
+    /// descriptor is 128 values); `margin` and `distanceThreshold` are its training settings
+    /// (two embeddings closer than the threshold belong to the same identity).
+    case metric(margin: Float, distanceThreshold: Float)
 }
 
 /// `mmod_options` as far as detection uses them.
@@ -171,23 +220,27 @@ public struct MMODOptions: Sendable, Equatable {
 public struct DlibNetworkDefinition: Sendable, Equatable {
     /// One level of the C++ type.
     public enum Node: Sendable, Equatable {
-        /// `add_layer<DETAILS, …>` with DETAILS of this kind: "con", "affine", "relu", "add_prev".
+        /// `add_layer<DETAILS, …>` with DETAILS of this kind: "con", "affine", "relu", "fc",
+        /// "max_pool", "avg_pool".
         case layer(String)
+        /// `add_layer<add_prev_<tagN>, …>` (`add_prevN`); the tag number is in the type, not in the file.
+        case addPrevious(Int)
         /// `add_tag_layer<ID, …>`.
         case tag(Int)
         /// `add_skip_layer<TAG, …>`.
         case skip(Int)
     }
 
-    /// The loss kind: "mmod".
+    /// The loss kind: "mmod" or "metric".
     public var loss: String
     /// Nodes from the top down.
     public var nodes: [Node]
-    /// `N` of the input's `pyramid_down<N>` (a template argument, not stored in the file).
+    /// `N` of the input's `pyramid_down<N>` (a template argument, not stored in the file; unused
+    /// by other inputs).
     public var pyramidDownscale: Int
 
     /// Creates a definition.
-    public init(loss: String, nodes: [Node], pyramidDownscale: Int) {
+    public init(loss: String, nodes: [Node], pyramidDownscale: Int = 0) {
         self.loss = loss
         self.nodes = nodes
         self.pyramidDownscale = pyramidDownscale
@@ -201,4 +254,29 @@ public struct DlibNetworkDefinition: Sendable, Equatable {
         loss: "mmod",
         nodes: [.layer("con")] + Array(repeating: [Node.layer("relu"), .layer("affine"), .layer("con")], count: 6).joined(),
         pyramidDownscale: 6)
+
+    /// dlib's ResNet face descriptor (`dnn_face_recognition_ex.cpp`, file
+    /// `dlib_face_recognition_resnet_model_v1.dat`):
+    /// `loss_metric<fc_no_bias<128, avg_pool_everything<alevel0<alevel1<alevel2<alevel3<alevel4<
+    /// max_pool<3,3,2,2, relu<affine<con<32,7,7,2,2, input_rgb_image_sized<150>>>>>>>>>>>>>` with
+    /// `alevel0 = ares_down<256>`, `alevel1 = ares<256, ares<256, ares_down<256>>>`,
+    /// `alevel2` the same with 128, `alevel3 = ares<64>³, ares_down<64>`, `alevel4 = ares<32>³`;
+    /// `ares<N> = relu<add_prev1<block<N, 1, tag1>>>`,
+    /// `ares_down<N> = relu<add_prev2<avg_pool<2,2,2,2, skip1<tag2<block<N, 2, tag1>>>>>>`,
+    /// `block<N, stride> = affine<con<N,3,3,1,1, relu<affine<con<N,3,3,stride,stride>>>>>`.
+    public static let resnetFaceDescriptor: DlibNetworkDefinition = {
+        let block: [Node] = [.layer("affine"), .layer("con"), .layer("relu"), .layer("affine"), .layer("con")]
+        let residual: [Node] = [.layer("relu"), .addPrevious(1)] + block + [.tag(1)]
+        let residualDown: [Node] = [.layer("relu"), .addPrevious(2), .layer("avg_pool"), .skip(1), .tag(2)] + block + [.tag(1)]
+        func repeated(_ nodes: [Node], _ count: Int) -> [Node] { Array(Array(repeating: nodes, count: count).joined()) }
+        let levels: [Node] =
+            residualDown  // alevel0
+            + repeated(residual, 2) + residualDown  // alevel1
+            + repeated(residual, 2) + residualDown  // alevel2
+            + repeated(residual, 3) + residualDown  // alevel3
+            + repeated(residual, 3)  // alevel4
+        return DlibNetworkDefinition(
+            loss: "metric",
+            nodes: [.layer("fc"), .layer("avg_pool")] + levels + [.layer("max_pool"), .layer("relu"), .layer("affine"), .layer("con")])
+    }()
 }

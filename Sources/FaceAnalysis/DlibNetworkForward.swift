@@ -36,14 +36,16 @@ extension DlibNetwork {
                 }
                 x = remembered
             case .addPrevious(let id):
-                guard let remembered = tagged[id], remembered.shape == x.shape else {
-                    throw DlibFileError.network(file: "<network>", message: "layer \(index) adds tag \(id), which is unset or of another shape")
+                guard let remembered = tagged[id] else {
+                    throw DlibFileError.network(file: "<network>", message: "layer \(index) adds tag \(id), which no layer set")
                 }
-                remembered.withUnsafeBufferPointer { other in
-                    x.withUnsafeMutableBufferPointer { values in
-                        for i in values.indices { values[i] += other[i] }
-                    }
-                }
+                x = Self.addPadded(x, remembered)
+            case .fullyConnected(let weights, let bias):
+                x = try Self.fullyConnected(x, weights: weights, bias: bias, layer: index)
+            case .maxPool(let pooling):
+                x = try Self.pool(x, pooling, layer: index, maximum: true)
+            case .averagePool(let pooling):
+                x = try Self.pool(x, pooling, layer: index, maximum: false)
             }
         }
         return x
@@ -99,6 +101,96 @@ extension DlibNetwork {
                         transposeA: false, transposeB: false, m: convolution.outputChannels, n: pixels, k: patch, alpha: 1,
                         a: filters.baseAddress!, lda: patch, b: columns.baseAddress!, ldb: pixels,
                         beta: convolution.bias == nil ? 0 : 1, c: out.baseAddress!, ldc: pixels)
+                }
+            }
+        }
+        return output
+    }
+
+    /// dlib `tt::add(output, a, b)` as `add_prev_` uses it: the output has the larger size in
+    /// each dimension and a value missing from one tensor counts as zero.
+    static func addPadded(_ a: Tensor, _ b: Tensor) -> Tensor {
+        if a.shape == b.shape {
+            var sum = a
+            b.withUnsafeBufferPointer { other in
+                sum.withUnsafeMutableBufferPointer { values in
+                    for i in values.indices { values[i] += other[i] }
+                }
+            }
+            return sum
+        }
+        let channels = max(a.shape[0], b.shape[0]), rows = max(a.shape[1], b.shape[1]), columns = max(a.shape[2], b.shape[2])
+        var sum = Tensor(zeros: [channels, rows, columns])
+        sum.withUnsafeMutableBufferPointer { out in
+            for source in [a, b] {
+                let sc = source.shape[0], sr = source.shape[1], sw = source.shape[2]
+                source.withUnsafeBufferPointer { values in
+                    for c in 0..<sc {
+                        for r in 0..<sr {
+                            for k in 0..<sw { out[(c * rows + r) * columns + k] += values[(c * sr + r) * sw + k] }
+                        }
+                    }
+                }
+            }
+        }
+        return sum
+    }
+
+    /// dlib `fc_`: the input flattened channel-major (`[C,H,W]` order) times `weights`
+    /// `[inputs, outputs]` (OpenBLAS SGEMM), plus the bias; returns `[outputs, 1, 1]`.
+    static func fullyConnected(_ x: Tensor, weights: Tensor, bias: [Float]?, layer: Int) throws(DlibFileError) -> Tensor {
+        let inputs = weights.shape[0], outputs = weights.shape[1]
+        guard x.count == inputs else {
+            throw DlibFileError.network(file: "<network>", message: "fc layer \(layer) expects \(inputs) input values, got \(x.count) (shape \(x.shape))")
+        }
+        var output = Tensor(shape: [outputs, 1, 1], scalars: bias ?? [Float](repeating: 0, count: outputs))
+        output.withUnsafeMutableBufferPointer { out in
+            x.withUnsafeBufferPointer { input in
+                weights.withUnsafeBufferPointer { w in
+                    OpenBLAS.shared.sgemm(
+                        transposeA: false, transposeB: false, m: 1, n: outputs, k: inputs, alpha: 1, a: input.baseAddress!, lda: inputs,
+                        b: w.baseAddress!, ldb: outputs, beta: bias == nil ? 0 : 1, c: out.baseAddress!, ldc: outputs)
+                }
+            }
+        }
+        return output
+    }
+
+    /// dlib's CPU `max_pool_`/`avg_pool_`: output size `1 + (size + 2·padding − window)/stride`;
+    /// output (r, c) covers input rows `r·strideY − paddingY …` (window rows) clipped to the
+    /// input, and columns likewise; the average is a float sum in row order over the clipped
+    /// window divided by its size (dlib's `mean(subm_clipped(…))`).
+    static func pool(_ x: Tensor, _ pooling: DlibPooling, layer: Int, maximum: Bool) throws(DlibFileError) -> Tensor {
+        let channels = x.shape[0], height = x.shape[1], width = x.shape[2]
+        let windowHeight = pooling.windowHeight == 0 ? height : pooling.windowHeight
+        let windowWidth = pooling.windowWidth == 0 ? width : pooling.windowWidth
+        guard height + 2 * pooling.paddingY >= windowHeight, width + 2 * pooling.paddingX >= windowWidth else {
+            throw DlibFileError.network(
+                file: "<network>", message: "pooling layer \(layer) needs an input of at least \(windowHeight)×\(windowWidth) pixels, got \(height)×\(width)")
+        }
+        let outHeight = 1 + (height + 2 * pooling.paddingY - windowHeight) / pooling.strideY
+        let outWidth = 1 + (width + 2 * pooling.paddingX - windowWidth) / pooling.strideX
+        var output = Tensor(zeros: [channels, outHeight, outWidth])
+        x.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                for c in 0..<channels {
+                    let plane = input.baseAddress! + c * height * width
+                    for r in 0..<outHeight {
+                        let top = max(0, r * pooling.strideY - pooling.paddingY)
+                        let bottom = min(height, r * pooling.strideY - pooling.paddingY + windowHeight)
+                        for k in 0..<outWidth {
+                            let left = max(0, k * pooling.strideX - pooling.paddingX)
+                            let right = min(width, k * pooling.strideX - pooling.paddingX + windowWidth)
+                            var value: Float = maximum ? -.infinity : 0
+                            for y in top..<bottom {
+                                for xx in left..<right {
+                                    value = maximum ? max(value, plane[y * width + xx]) : value + plane[y * width + xx]
+                                }
+                            }
+                            if !maximum { value /= Float((bottom - top) * (right - left)) }
+                            out[(c * outHeight + r) * outWidth + k] = value
+                        }
+                    }
                 }
             }
         }

@@ -13,6 +13,9 @@ public enum DlibModelFiles {
 
     /// dlib's CNN face detector.
     public static var mmodFaceDetector: URL { directory.appendingPathComponent("mmod_human_face_detector.dat") }
+
+    /// dlib's ResNet face descriptor (128-D identity embedding).
+    public static var resnetFaceDescriptor: URL { directory.appendingPathComponent("dlib_face_recognition_resnet_model_v1.dat") }
 }
 
 /// Reads a dlib DNN `serialize` stream guided by a `DlibNetworkDefinition`.
@@ -61,7 +64,7 @@ public enum DlibNetworkReader {
         for (index, node) in definition.nodes.enumerated() {
             let isBottom = index == definition.nodes.count - 1
             switch node {
-            case .layer: versions.append(try expectVersion(&reader, isBottom ? 2...3 : 1...2, of: "add_layer \(index)"))
+            case .layer, .addPrevious: versions.append(try expectVersion(&reader, isBottom ? 2...3 : 1...2, of: "add_layer \(index)"))
             case .tag: versions.append(try expectVersion(&reader, isBottom ? 1...2 : 1...1, of: "add_tag_layer \(index)"))
             case .skip:
                 guard !isBottom else { throw reader.error("the network definition ends in a skip layer; it needs an input below") }
@@ -73,8 +76,8 @@ public enum DlibNetworkReader {
         for (index, node) in definition.nodes.enumerated().reversed() {
             let isBottom = index == definition.nodes.count - 1
             switch node {
-            case .layer(let kind):
-                layers.append(try layerDetails(&reader, kind: kind, index: index))
+            case .layer, .addPrevious:
+                layers.append(try layerDetails(&reader, node: node, index: index))
                 for flag in ["this_layer_setup_called", "gradient_input_is_stale", "get_output_and_gradient_input_disabled"] {
                     _ = try reader.bool(what: "\(flag) of layer \(index)")
                 }
@@ -158,6 +161,11 @@ public enum DlibNetworkReader {
             }
             return .mmod(
                 MMODOptions(detectorWindows: windows, nmsIntersectionOverUnion: nmsIoU, nmsPercentCovered: nmsCovered, usesBoundingBoxRegression: regression))
+        case ("metric", "loss_metric_"):
+            return .metric(margin: 0.1, distanceThreshold: 0.75)
+        case ("metric", "loss_metric_2"):
+            let margin = try reader.float(what: "metric loss margin")
+            return .metric(margin: margin, distanceThreshold: try reader.float(what: "metric loss distance threshold"))
         default:
             throw reader.error("the loss layer is '\(tag)', the network definition expects \(kind)", at: start)
         }
@@ -177,14 +185,28 @@ public enum DlibNetworkReader {
                 outerPadding = try reader.count(what: "pyramid outer padding", atMost: 1 << 16)
             }
             return .rgbImagePyramid(DlibImagePyramid(mean: SIMD3(red, green, blue), padding: padding, outerPadding: outerPadding, downscale: downscale))
+        case "input_rgb_image_sized":
+            let red = try reader.float(what: "average red"), green = try reader.float(what: "average green")
+            let blue = try reader.float(what: "average blue")
+            let rows = try reader.count(what: "input rows", atMost: 1 << 14), columns = try reader.count(what: "input columns", atMost: 1 << 14)
+            guard rows > 0, columns > 0 else { throw reader.error("the sized input layer has an empty size \(rows)×\(columns)", at: start) }
+            return .rgbImageSized(mean: SIMD3(red, green, blue), rows: rows, columns: columns)
         default:
-            throw reader.error("input layer '\(tag)' is not supported (supported: input_rgb_image_pyramid)", at: start)
+            throw reader.error("input layer '\(tag)' is not supported (supported: input_rgb_image_pyramid, input_rgb_image_sized)", at: start)
         }
     }
 
-    private static func layerDetails(_ reader: inout DlibStreamReader, kind: String, index: Int) throws(DlibFileError) -> DlibLayer {
+    private static func layerDetails(_ reader: inout DlibStreamReader, node: DlibNetworkDefinition.Node, index: Int) throws(DlibFileError) -> DlibLayer {
         let start = reader.position
         let tag = try reader.string(what: "layer \(index) tag")
+        let kind: String
+        switch node {
+        case .layer(let name): kind = name
+        case .addPrevious(let id):
+            guard tag == "add_prev_" else { throw reader.error("layer \(index) is '\(tag)', the network definition expects add_prev\(id)", at: start) }
+            return .addPrevious(id)
+        case .tag, .skip: throw reader.error("layer \(index) is a tag or skip, which has no details", at: start)
+        }
         switch (kind, tag) {
         case ("con", "con_4"), ("con", "con_5"):
             let params = try reader.tensor(what: "con parameters of layer \(index)")
@@ -251,11 +273,35 @@ public enum DlibNetworkReader {
             return .affine(scale: scale, shift: shift)
         case ("relu", "relu_"):
             return .relu
-        case ("add_prev", let name) where name.hasPrefix("add_prev"):
-            guard let id = Int(name.dropFirst("add_prev".count).prefix(while: \.isNumber)) else {
-                throw reader.error("cannot read the tag number of '\(name)'", at: start)
+        case ("fc", "fc_2"), ("fc", "fc_3"):
+            let outputs = try reader.count(what: "fc output count", atMost: 1 << 20)
+            let inputs = try reader.count(what: "fc input count", atMost: 1 << 24)
+            let params = try reader.tensor(what: "fc parameters of layer \(index)")
+            _ = try reader.aliasShape(what: "weights of layer \(index)")
+            _ = try reader.aliasShape(what: "biases of layer \(index)")
+            let biasMode = try reader.integer(maximumBytes: 4, signed: true, what: "fc bias mode")
+            for what in ["learning_rate_multiplier", "weight_decay_multiplier", "bias_learning_rate_multiplier", "bias_weight_decay_multiplier"] {
+                _ = try reader.double(what: what)
             }
-            return .addPrevious(id)
+            let biasEnabled = tag == "fc_3" ? try reader.bool(what: "use_bias of layer \(index)") : true
+            let usesBias = biasMode == 0 && biasEnabled
+            guard biasMode == 0 || biasMode == 1 else { throw reader.error("fc layer \(index) has an unknown bias mode \(biasMode)", at: start) }
+            guard outputs > 0, inputs > 0, params.count == (inputs + (usesBias ? 1 : 0)) * outputs else {
+                throw reader.error("fc layer \(index) has \(params.count) parameters for \(inputs) inputs and \(outputs) outputs", at: start)
+            }
+            let bias = usesBias ? Array(params[(inputs * outputs)...]) : nil
+            return .fullyConnected(weights: Tensor(shape: [inputs, outputs], scalars: Array(params[0..<(inputs * outputs)])), bias: bias)
+        case ("max_pool", "max_pool_2"), ("avg_pool", "avg_pool_2"):
+            let rows = try reader.count(what: "pooling rows", atMost: 1 << 12), columns = try reader.count(what: "pooling columns", atMost: 1 << 12)
+            let strideY = try reader.count(what: "pooling stride y", atMost: 1 << 12)
+            let strideX = try reader.count(what: "pooling stride x", atMost: 1 << 12)
+            let paddingY = try reader.count(what: "pooling padding y", atMost: 1 << 12)
+            let paddingX = try reader.count(what: "pooling padding x", atMost: 1 << 12)
+            guard strideY > 0, strideX > 0, rows == 0 || paddingY < rows, columns == 0 || paddingX < columns else {
+                throw reader.error("pooling layer \(index) has an invalid window (\(rows)×\(columns), stride \(strideY)×\(strideX))", at: start)
+            }
+            let pooling = DlibPooling(windowHeight: rows, windowWidth: columns, strideY: strideY, strideX: strideX, paddingY: paddingY, paddingX: paddingX)
+            return kind == "max_pool" ? .maxPool(pooling) : .averagePool(pooling)
         default:
             throw reader.error("layer \(index) is '\(tag)', the network definition expects a \(kind) layer", at: start)
         }

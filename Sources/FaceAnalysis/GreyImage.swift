@@ -45,4 +45,27 @@ extension Image where Sample == UInt8 {
         }
         self.init(width: width, height: height, channels: 1, samples: grey)
     }
+
+    /// Grey levels of a 1-, 3- or 4-channel 8-bit image (RGB with the given formula, alpha
+    /// ignored; one channel is copied).
+    public init(converting image: Image8, conversion: RGBConversion) {
+        var grey = [UInt8](repeating: 0, count: image.width * image.height)
+        let channels = image.channels
+        image.samples.withUnsafeBufferPointer { samples in
+            grey.withUnsafeMutableBufferPointer { output in
+                for pixel in 0..<(image.width * image.height) {
+                    if channels < 3 {
+                        output[pixel] = samples[pixel * channels]
+                        continue
+                    }
+                    let red = Int(samples[pixel * channels]), green = Int(samples[pixel * channels + 1]), blue = Int(samples[pixel * channels + 2])
+                    switch conversion {
+                    case .openCVLuma: output[pixel] = UInt8((red * 4899 + green * 9617 + blue * 1868 + 8192) >> 14)
+                    case .dlibMean: output[pixel] = UInt8((red + green + blue) / 3)
+                    }
+                }
+            }
+        }
+        self.init(width: image.width, height: image.height, channels: 1, samples: grey)
+    }
 }

@@ -57,7 +57,7 @@ public final class MMODFaceDetector: Sendable {
         self.options = options
     }
 
-    private static let cache = ModelCache()
+    private static let cache = ModelCache<MMODFaceDetector>()
 
     /// The detector for `url`, read once per process and shared (stages call this per run).
     public static func cached(contentsOf url: URL = DlibModelFiles.mmodFaceDetector) throws(DlibFileError) -> MMODFaceDetector {
@@ -332,24 +332,5 @@ struct TiledPyramidLayout {
         return DlibBox(
             left: up(box.left - Double(origin.left)), top: up(box.top - Double(origin.top)),
             right: up(box.right - Double(origin.left)), bottom: up(box.bottom - Double(origin.top)))
-    }
-}
-
-/// Detectors by model path, shared by concurrently running stages.
-private final class ModelCache: @unchecked Sendable {
-    // @unchecked: `detectors` is only touched while holding `lock`.
-    private let lock = NSLock()
-    private var detectors: [String: MMODFaceDetector] = [:]
-
-    func value(for path: String) -> MMODFaceDetector? {
-        lock.lock()
-        defer { lock.unlock() }
-        return detectors[path]
-    }
-
-    func store(_ detector: MMODFaceDetector, for path: String) {
-        lock.lock()
-        detectors[path] = detector
-        lock.unlock()
     }
 }

@@ -148,6 +148,43 @@ enum FaceOracles {
 
     static let detectionCache = DetectionCache<[FaceRectangle]>()
 
+    /// dlib_face_recognition_resnet_model_v1.dat as scripts/setup.sh installs it (missing = setup error).
+    static func descriptorModel() throws -> URL {
+        let url = DlibModelFiles.resnetFaceDescriptor
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw Unavailable(description: "\(url.path) is missing; run scripts/setup.sh")
+        }
+        return url
+    }
+
+    /// What dlib's C++ computes for one face: the chip rectangle and angle, the chip it cut and
+    /// the ResNet descriptor of that chip.
+    struct DlibFace {
+        var rectangle: [Double]
+        var angle: Double
+        var chip: TestImage
+        var descriptor: [Float]
+    }
+
+    /// dlib's chips and descriptors for faces given by integer landmarks (one array per face).
+    static func dlibDescriptors(image: URL, faces: [[SIMD2<Int>]]) throws -> [DlibFace] {
+        let program = try dlibProgram.get()
+        let folder = uniqueTemporaryURL("face-chips", suffix: "")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let list = folder.appendingPathComponent("faces.txt")
+        try faces.map { $0.map { "\($0.x) \($0.y)" }.joined(separator: " ") + "\n" }.joined().write(to: list, atomically: true, encoding: .utf8)
+        let output = try runCommand(program.path, ["descriptor", try descriptorModel().path, image.path, list.path, folder.path])
+        let lines = output.split(separator: "\n")
+        guard lines.count == 2 * faces.count else { throw Unavailable(description: "dlib oracle printed \(lines.count) lines for \(faces.count) faces") }
+        return try (0..<faces.count).map { index in
+            let place = lines[2 * index].split(separator: " ").map { Double($0)! }
+            return DlibFace(
+                rectangle: Array(place[0..<4]), angle: place[4], chip: try TestImage(ppm: folder.appendingPathComponent("chip\(index).ppm")),
+                descriptor: lines[2 * index + 1].split(separator: " ").map { Float($0)! })
+        }
+    }
+
     /// Detections by image path, shared by concurrently running tests.
     final class DetectionCache<Value>: @unchecked Sendable {
         // @unchecked: `boxes` is only touched while holding `lock`.
@@ -168,7 +205,7 @@ enum FaceOracles {
     }
 
     /// Bump when `dlibOracleSource` changes so that the cached binary is rebuilt.
-    static let dlibOracleVersion = 3
+    static let dlibOracleVersion = 4
 }
 
 /// An RGB8 test image loaded from binary PPM.
