@@ -42,6 +42,9 @@ public struct CalibratedViews: Sendable {
     /// Frames that supervise training: `0 ..< frameCount − heldOutFrames`, without the frames where
     /// no face was tracked when `trackedFramesOnly` (never empty).
     public let trainingFrames: [Int]
+    /// Frames of `0 ..< frameCount − heldOutFrames` left out because no face was tracked in them
+    /// (`observedViews == 0`); empty unless `trackedFramesOnly`. Stages report them.
+    public let untrackedFrames: [Int]
 
     /// Checks `frameSet` against `tracking` and the split, and converts its calibrations.
     /// `consumer` names the stage in messages (e.g. "gaussians.rigged").
@@ -81,7 +84,9 @@ public struct CalibratedViews: Sendable {
             throw AvatarError("held_out_frames \(heldOutFrames) leaves none of the \(manifest.frameCount) frames for training; hold out fewer frames")
         }
         var frames = Array(0..<candidateFrames)
+        var untracked: [Int] = []
         if trackedFramesOnly {
+            untracked = frames.filter { tracking.frames[$0].observedViews == 0 }
             frames = frames.filter { tracking.frames[$0].observedViews > 0 }
             guard !frames.isEmpty else {
                 throw AvatarError(
@@ -91,7 +96,7 @@ public struct CalibratedViews: Sendable {
         }
         return CalibratedViews(
             frameSet: frameSet, calibrations: calibrations, cameras: try calibrations.map { try $0.pinholeCamera() },
-            heldOutCameras: heldOutCameras, trainingCameras: trainingCameras, trainingFrames: frames)
+            heldOutCameras: heldOutCameras, trainingCameras: trainingCameras, trainingFrames: frames, untrackedFrames: untracked)
     }
 
     /// The views of `frames` (frame-major, FrameSet camera order), split into training-camera and

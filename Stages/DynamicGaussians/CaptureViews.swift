@@ -28,6 +28,8 @@ struct CaptureViews {
     var heldOutCameraViews: [SupervisedView]
     var trainingCameras: [String]
     var trainingFrames: [Int]
+    /// Frames left out of training because no face was tracked in them.
+    var untrackedFrames: [Int]
 
     static func load(
         frameSet: FrameSet, tracking: HeadTracking, heldOutCameras: [String], heldOutFrames: Int,
@@ -45,7 +47,7 @@ struct CaptureViews {
         return CaptureViews(
             training: try views.training.map { try loadView(frameSet: frameSet, $0, factor: factor) },
             heldOutCameraViews: try views.heldOut.map { try loadView(frameSet: frameSet, $0, factor: factor) },
-            trainingCameras: split.trainingCameras, trainingFrames: split.trainingFrames)
+            trainingCameras: split.trainingCameras, trainingFrames: split.trainingFrames, untrackedFrames: split.untrackedFrames)
     }
 
     static func loadView(frameSet: FrameSet, _ view: CalibratedViews.View, factor: Int) throws -> SupervisedView {

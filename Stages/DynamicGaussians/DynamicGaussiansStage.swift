@@ -178,6 +178,11 @@ public struct DynamicGaussiansStage: Stage {
         let views = try CaptureViews.load(
             frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
             heldOutFrames: parameters.heldOutFrames, factor: parameters.srFactor)
+        if !views.untrackedFrames.isEmpty {
+            context.warn(
+                "\(views.untrackedFrames.count) of \(views.untrackedFrames.count + views.trainingFrames.count) training frames are left out: no face was tracked in them (\(FrameList.describe(views.untrackedFrames)))"
+            )
+        }
         let background: [Float] = parameters.whiteBackground ? [1, 1, 1] : [0, 0, 0]
         var generator = Tensors.SplitMix64(seed: UInt64(parameters.seed))
         let steps = parameters.srFactor == 4 ? 2 : parameters.srFactor == 2 ? 1 : 0

@@ -87,7 +87,7 @@ public struct RiggedGaussiansStage: Stage {
     }
 
     public static let id = "gaussians.rigged"
-    public static let version = 2
+    public static let version = 3
     /// A trainer: several cores for its thread pool, room for its Gaussians or grids, a long time limit
     /// (it checkpoints, so a job ended by the limit resumes in the next one). See docs/slurm.md.
     public static let resources = StageResources(cpus: 4, memoryMiB: 8192, timeMinutes: 12 * 60)
@@ -116,6 +116,11 @@ public struct RiggedGaussiansStage: Stage {
         let data = try TrainingData.load(
             frameSet: frameSet, tracking: tracking, heldOutCameras: parameters.heldOutCameras,
             heldOutFrames: parameters.heldOutFrames)
+        if !data.untrackedFrames.isEmpty {
+            context.warn(
+                "\(data.untrackedFrames.count) of \(data.untrackedFrames.count + data.trainingFrames) training frames are left out: no face was tracked in them (\(FrameList.describe(data.untrackedFrames)))"
+            )
+        }
         context.log(
             "training on \(data.training.count) views (\(data.trainingCameras.count) cameras × \(data.trainingFrames) frames), validating on \(data.validation.count); scene extent \(data.sceneExtent)"
         )

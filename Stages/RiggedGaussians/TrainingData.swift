@@ -14,6 +14,8 @@ struct TrainingData {
     var validation: [TrainingView]
     var trainingCameras: [String]
     var trainingFrames: Int
+    /// Frames left out of training because no face was tracked in them.
+    var untrackedFrames: [Int]
     /// 1.1 × the largest distance of a camera centre from their mean (3DGS `cameras_extent`).
     var sceneExtent: Float
 
@@ -22,7 +24,7 @@ struct TrainingData {
         do {
             split = try CalibratedViews.open(
                 frameSet: frameSet, tracking: tracking, heldOutCameras: heldOutCameras,
-                heldOutFrames: heldOutFrames, consumer: "gaussians.rigged")
+                heldOutFrames: heldOutFrames, consumer: "gaussians.rigged", trackedFramesOnly: true)
         } catch let error as AvatarError {
             throw RiggedGaussiansError(error.description)
         }
@@ -30,7 +32,7 @@ struct TrainingData {
         return TrainingData(
             training: try views.training.map { try loadView(frameSet: frameSet, $0) },
             validation: try views.heldOut.map { try loadView(frameSet: frameSet, $0) },
-            trainingCameras: split.trainingCameras, trainingFrames: split.trainingFrames.count,
+            trainingCameras: split.trainingCameras, trainingFrames: split.trainingFrames.count, untrackedFrames: split.untrackedFrames,
             sceneExtent: split.sceneExtent)
     }
 

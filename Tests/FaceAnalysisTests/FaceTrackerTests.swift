@@ -103,8 +103,4 @@ import Testing
         let grey = GreyImage(width: 2, height: 1, grey: [0, 255])!
         #expect(grey.greyHistogram[0] == 0.5 && grey.greyHistogram[31] == 0.5)
     }
-
-    @Test func frameListsCollapseRuns() {
-        #expect(FrameList.describe([4, 0, 1, 2, 9, 12, 13]) == "0–2, 4, 9, 12–13")
-    }
 }
