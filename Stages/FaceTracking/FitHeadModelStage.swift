@@ -40,6 +40,10 @@ public struct FitHeadModelStage: Stage {
         public var headMotion: HeadMotion = .neck
         @Param("Cost in pixels per radian of neck rotation (head_motion neck; makes the shared root the head's mean orientation).", range: 0...10000)
         public var neckPrior: Double = 1
+        @Param(
+            "Cost in pixels per radian of the shared root rotation away from the world axes (head_motion neck; for worlds aligned with the torso, e.g. synthetic captures; 0 = off).",
+            range: 0...10000)
+        public var rootPrior: Double = 0
         @Param("Fit the shared identity coefficients (off: the model's mean head).")
         public var fitIdentity: Bool = true
         @Param("Also fit a global scale (for captures not in metres).")
@@ -97,6 +101,7 @@ public struct FitHeadModelStage: Stage {
         settings.temporalSmoothness = parameters.temporalSmoothness
         settings.headMotion = parameters.headMotion == .neck ? .neck : .root
         settings.neckPrior = parameters.neckPrior
+        settings.rootPrior = parameters.rootPrior
         settings.fitIdentity = parameters.fitIdentity
         settings.fitScale = parameters.fitScale
         settings.expressionBounds = parameters.expressionRange == .unit ? 0...1.5 : nil

@@ -23,9 +23,11 @@ struct LandmarkView: Sendable {
 ///   the head turns per frame at the neck joint (3). Landmarks see only the face, which the neck
 ///   carries, so they cannot tell a root turn from a neck turn frame by frame; holding the root
 ///   still over the sequence makes the split well posed up to one shared rotation (R_root·Q,
-///   Qᵀ·R_neck), which the neck prior settles as the head's mean orientation: the neck is at rest
-///   on average. The face still pins the neck pivot, since a still root makes the head move on a
-///   sphere about it.
+///   Qᵀ·R_neck). The neck and root priors settle it: with the neck prior alone the root takes the
+///   head's mean orientation (the neck is at rest on average); a root prior much larger than the
+///   neck prior keeps the root at the world axes instead, right when the world frame is the torso's
+///   (the synthetic capture). The face still pins the neck pivot, since a still root makes the head
+///   move on a sphere about it.
 /// * `.root`: the root rotation (3) and translation (3) per frame, neck at rest (the head and neck
 ///   turn as one; for subjects that move their whole upper body).
 ///
@@ -54,6 +56,9 @@ struct HeadModelFitter: Sendable {
         /// Prior on the neck rotation: pixels per radian (with `.neck`; fixes the shared root to the
         /// head's mean orientation).
         var neckPrior = 1.0
+        /// Prior on the shared root rotation: pixels per radian away from the world axes, per frame
+        /// (with `.neck`; 0 leaves the root to the neck prior).
+        var rootPrior = 0.0
         /// Alternation rounds (per-frame solve, then identity solve).
         var rounds = 5
         /// LM iterations per per-frame solve.
@@ -309,6 +314,7 @@ struct HeadModelFitter: Sendable {
         let weights = states.indices.map { huberWeights(states[$0], identity: identity, scale: scale, views: views[$0], cameras: cameras) }
         let frames = states.indices.filter { views[$0].contains { $0 != nil } }
         let prior = settings.identityPrior * Double(max(frames.count, 1)).squareRoot()
+        let rootPrior = settings.rootPrior * Double(max(frames.count, 1)).squareRoot()
         let root = states.first.map { [$0.rotation.x, $0.rotation.y, $0.rotation.z, $0.translation.x, $0.translation.y, $0.translation.z] } ?? []
         let start = identity + [log(scale)] + root
         let steps = [Double](repeating: 1e-5, count: identity.count) + [1e-6] + [1e-6, 1e-6, 1e-6] + [Double](repeating: 1e-6 * scale, count: 3)
@@ -332,20 +338,26 @@ struct HeadModelFitter: Sendable {
                 reprojection(posed(states[f], vector), identity: beta, scale: s, views: views[f], cameras: cameras, weights: weights[f], into: &residuals)
                 return residuals
             }
-            return parts.flatMap { $0 } + beta.map { prior * $0 }
+            let base = identity.count + 1
+            let rootResiduals = sharedRoot ? (base..<(base + 3)).map { rootPrior * vector[$0] } : []
+            return parts.flatMap { $0 } + beta.map { prior * $0 } + rootResiduals
         }.parameters
         return (Array(solution.prefix(identity.count)), exp(solution[identity.count]), states.map { posed($0, solution) })
     }
 
     /// Splits per-frame root poses (R_f, t_f) into one root pose shared by every frame and a neck
-    /// rotation per frame that poses the head identically: R_root = the mean rotation,
-    /// R_neck,f = R_rootᵀ·R_f, and t_root = mean over f of t_f + s·(R_f − R_root)(n − p), n and p
-    /// the neck and root joints of the current identity (the neck turns about n, the root about p).
+    /// rotation per frame that poses the head identically: R_root = the mean rotation shrunk towards
+    /// the world axes by the priors (λ_neck² / (λ_neck² + λ_root²), the minimiser of both priors for
+    /// small rotations), R_neck,f = R_rootᵀ·R_f, and t_root = mean over f of
+    /// t_f + s·(R_f − R_root)(n − p), n and p the neck and root joints of the current identity (the
+    /// neck turns about n, the root about p).
     func splitAtTheNeck(_ states: [FrameState], identity: [Double], scale: Double) throws -> [FrameState] {
         guard let neckIndex, !states.isEmpty else { return states }
         let joints = model.jointPositions(shaped: try model.shapedVertices(identity: identity.map(Float.init), expression: []))
         let lever = SIMD3<Double>(joints[neckIndex] - joints[rootIndex])
-        let root = DoubleRotation(axisAngle: states.map(\.rotation).reduce(.zero, +) / Double(states.count))
+        let neckWeight = settings.neckPrior * settings.neckPrior, rootWeight = settings.rootPrior * settings.rootPrior
+        let shrink = neckWeight + rootWeight > 0 ? neckWeight / (neckWeight + rootWeight) : 1
+        let root = DoubleRotation(axisAngle: shrink * states.map(\.rotation).reduce(.zero, +) / Double(states.count))
         var translation = SIMD3<Double>.zero
         for state in states {
             let head = DoubleRotation(axisAngle: state.rotation)

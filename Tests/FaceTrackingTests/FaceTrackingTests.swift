@@ -24,8 +24,10 @@ struct SyntheticPerformance {
     var necks: [SIMD3<Float>] = []
 
     /// A random performance; `turnsAtTheNeck` keeps one root pose for every frame and turns the head
-    /// at the neck instead (turns of zero mean, as the fitter's gauge assumes).
-    init(model: HeadModel, cameraCount: Int, frameCount: Int, seed: UInt64, turnsAtTheNeck: Bool = false) throws {
+    /// at the neck instead: with `restingRoot` the root is at the world axes and the neck turns have
+    /// a non-zero mean (as in the synthetic capture), otherwise the root is random and the turns have
+    /// zero mean.
+    init(model: HeadModel, cameraCount: Int, frameCount: Int, seed: UInt64, turnsAtTheNeck: Bool = false, restingRoot: Bool = false) throws {
         self.model = model
         cameras = try CameraRig.arc(
             count: cameraCount, arcDegrees: 120, radius: 1.0, target: .zero, width: 256, height: 256,
@@ -52,10 +54,15 @@ struct SyntheticPerformance {
         }
         necks = [SIMD3<Float>](repeating: .zero, count: frameCount)
         if turnsAtTheNeck {
-            let root = (SIMD3(uniform(-0.1...0.1), uniform(-0.3...0.3), uniform(-0.05...0.05)), SIMD3(uniform(-0.02...0.02), uniform(-0.02...0.02), 0))
+            var root = (SIMD3(uniform(-0.1...0.1), uniform(-0.3...0.3), uniform(-0.05...0.05)), SIMD3(uniform(-0.02...0.02), uniform(-0.02...0.02), 0))
             necks = frames.map { $0.rotation }
-            let mean = necks.reduce(.zero, +) / Float(frameCount)
-            necks = necks.map { $0 - mean }
+            if restingRoot {
+                root.0 = .zero
+                necks = necks.map { $0 + SIMD3(0.05, 0.2, 0) }
+            } else {
+                let mean = necks.reduce(.zero, +) / Float(frameCount)
+                necks = necks.map { $0 - mean }
+            }
             for f in frames.indices { (frames[f].rotation, frames[f].translation) = root }
         }
     }
@@ -208,6 +215,21 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
         #expect(worstRoot < 2, "root rotation error \(worstRoot)°")
         #expect(result.frames.allSatisfy { $0.rotation == result.frames[0].rotation && $0.translation == result.frames[0].translation })
         #expect(result.meanResiduals.allSatisfy { $0 < 2 }, "\(result.meanResiduals)")
+    }
+
+    @Test func rootPriorRecoversTurnsOfNonZeroMeanUnderARestingRoot() throws {
+        let truth = try SyntheticPerformance(model: Self.model, cameraCount: 6, frameCount: 16, seed: 32, turnsAtTheNeck: true, restingRoot: true)
+        var settings = HeadModelFitter.Settings()
+        settings.rootPrior = 100
+        let fitter = try HeadModelFitter(model: Self.model, settings: settings)
+        let result = try fitter.fit(views: try truth.views(noisePixels: 0.5, seed: 8), cameras: try truth.cameras.map { try $0.pinholeCamera() }) { _, _ in }
+        let worstNeck = truth.frames.indices.map { f in
+            DoubleRotation.angle(
+                between: DoubleRotation(axisAngle: result.frames[f].neck), and: DoubleRotation(axisAngle: SIMD3<Double>(truth.necks[f])))
+                * 180 / .pi
+        }.max()!
+        #expect(worstNeck < 2, "worst neck rotation error \(worstNeck)°")
+        #expect((result.frames[0].rotation * result.frames[0].rotation).sum().squareRoot() * 180 / .pi < 1)
     }
 
     @Test func rootFitKeepsTheNeckAtRest() throws {
