@@ -50,4 +50,18 @@ struct HeadTrackingFormatTests {
             #expect(rotations[try #require(model.jointIndex(name))] == value, "\(name)")
         }
     }
+
+    @Test func aNeckTurnMovesTheFaceAndLeavesTheRootVerticesInPlace() throws {
+        var tracking = try JSONDecoder().decode(HeadTracking.self, from: Data(Self.trackingWithoutNeck.utf8))
+        let model = sharedModel
+        let still = try tracking.vertices(frame: 0, model: model)
+        tracking.frames[0].neck = [0, 0.3, 0]
+        let turned = try tracking.vertices(frame: 0, model: model)
+        let root = try #require(model.jointIndex("root")), joints = model.jointCount
+        let rootOnly = still.indices.filter { model.skinningWeights[$0 * joints + root] == 1 }
+        let carried = still.indices.filter { model.skinningWeights[$0 * joints + root] == 0 }
+        #expect(!rootOnly.isEmpty && !carried.isEmpty)
+        #expect(rootOnly.allSatisfy { still[$0] == turned[$0] })
+        #expect(carried.map { simdLength(still[$0] - turned[$0]) }.max()! > 0.01)
+    }
 }
