@@ -2,11 +2,13 @@ import Foundation
 import Geometry
 
 /// The Tracking artifact: a head model fitted to a capture — identity and scale shared by all
-/// frames, per frame the head pose, jaw rotation and expression, with the fitted 3D landmarks and
-/// the fit's residuals. Stored as `tracking.json` in the artifact directory.
+/// frames, per frame the root pose, neck, jaw and eye rotations and expression, with the fitted 3D
+/// landmarks and the fit's residuals. Stored as `tracking.json` in the artifact directory.
 ///
-/// Model: `x = scale · LBS(T(identity, expression), [root: rotation, neck: 0, jaw: jaw, eyes: 0]) + translation`
-/// in world units (the capture's), rotations as axis-angle vectors in radians (see docs/head-model-format.md).
+/// Model: `x = scale · LBS(T(identity, expression), [root: rotation, neck: neck, jaw: jaw, left_eye: leftEye,
+/// right_eye: rightEye]) + translation` in world units (the capture's), rotations as axis-angle vectors
+/// in radians (see docs/head-model-format.md). `neck`, `left_eye` and `right_eye` are optional in the
+/// file: trackings written before they existed decode with zero rotations (the head turned at the root).
 public struct HeadTracking: Codable, Sendable, Equatable {
     /// One frame's fitted state.
     public struct Frame: Codable, Sendable, Equatable {
@@ -16,6 +18,12 @@ public struct HeadTracking: Codable, Sendable, Equatable {
         public var translation: [Double]
         /// Jaw rotation, axis-angle, radians.
         public var jaw: [Double]
+        /// Neck rotation (the head relative to the root, about the neck joint), axis-angle, radians.
+        public var neck: [Double]
+        /// Left eye rotation (gaze), axis-angle, radians.
+        public var leftEye: [Double]
+        /// Right eye rotation (gaze), axis-angle, radians.
+        public var rightEye: [Double]
         /// Expression coefficients ψ.
         public var expression: [Double]
         /// The 68 fitted landmarks in world coordinates, 68 × [x, y, z].
@@ -25,18 +33,44 @@ public struct HeadTracking: Codable, Sendable, Equatable {
         /// Number of cameras that observed landmarks in this frame.
         public var observedViews: Int
 
-        /// Creates a frame record.
+        enum CodingKeys: String, CodingKey {
+            case rotation, translation, jaw, neck, expression, landmarks, meanResidualPixels, observedViews
+            case leftEye = "left_eye"
+            case rightEye = "right_eye"
+        }
+
+        /// Creates a frame record; neck and eye rotations default to zero.
         public init(
-            rotation: [Double], translation: [Double], jaw: [Double], expression: [Double], landmarks: [[Double]],
+            rotation: [Double], translation: [Double], jaw: [Double], neck: [Double] = [0, 0, 0],
+            leftEye: [Double] = [0, 0, 0], rightEye: [Double] = [0, 0, 0], expression: [Double], landmarks: [[Double]],
             meanResidualPixels: Double, observedViews: Int
         ) {
             self.rotation = rotation
             self.translation = translation
             self.jaw = jaw
+            self.neck = neck
+            self.leftEye = leftEye
+            self.rightEye = rightEye
             self.expression = expression
             self.landmarks = landmarks
             self.meanResidualPixels = meanResidualPixels
             self.observedViews = observedViews
+        }
+
+        /// Decodes a frame; `neck`, `left_eye` and `right_eye` are absent from trackings written
+        /// before they existed and decode as zero rotations.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            rotation = try container.decode([Double].self, forKey: .rotation)
+            translation = try container.decode([Double].self, forKey: .translation)
+            jaw = try container.decode([Double].self, forKey: .jaw)
+            neck = try container.decodeIfPresent([Double].self, forKey: .neck) ?? [0, 0, 0]
+            leftEye = try container.decodeIfPresent([Double].self, forKey: .leftEye) ?? [0, 0, 0]
+            rightEye = try container.decodeIfPresent([Double].self, forKey: .rightEye) ?? [0, 0, 0]
+            expression = try container.decode([Double].self, forKey: .expression)
+            landmarks = try container.decode([[Double]].self, forKey: .landmarks)
+            meanResidualPixels = try container.decode(Double.self, forKey: .meanResidualPixels)
+            observedViews = try container.decode(Int.self, forKey: .observedViews)
         }
     }
 
@@ -69,12 +103,17 @@ public struct HeadTracking: Codable, Sendable, Equatable {
         self.frames = frames
     }
 
-    /// Joint rotations of `frame` for a model with the procedural joint layout (root, neck, jaw, eyes).
+    /// Joint rotations of `frame` for a model with the procedural/FLAME joint names (root, neck,
+    /// jaw, left_eye, right_eye); joints the model lacks are skipped, others stay at rest.
     public func jointRotations(frame: Int, model: HeadModel) -> [SIMD3<Float>] {
         var rotations = [SIMD3<Float>](repeating: .zero, count: model.jointCount)
         let state = frames[frame]
-        if let root = model.jointIndex("root") { rotations[root] = SIMD3(state.rotation.map(Float.init)) }
-        if let jaw = model.jointIndex("jaw") { rotations[jaw] = SIMD3(state.jaw.map(Float.init)) }
+        let named: [(String, [Double])] = [
+            ("root", state.rotation), ("neck", state.neck), ("jaw", state.jaw), ("left_eye", state.leftEye), ("right_eye", state.rightEye),
+        ]
+        for (name, value) in named where value.count == 3 {
+            if let joint = model.jointIndex(name) { rotations[joint] = SIMD3(value.map(Float.init)) }
+        }
         return rotations
     }
 

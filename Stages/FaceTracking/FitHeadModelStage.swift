@@ -5,13 +5,19 @@ import HeadModel
 import MediaIO
 
 /// `face.fit-head-model`: fits the parametric head model to multi-view 2D landmarks with known
-/// cameras — identity shared, pose, jaw and expression per frame — and writes a Tracking artifact.
+/// cameras — identity shared, per frame the head turn (at the neck under a root pose shared by the
+/// sequence, or at the root: `head_motion`), jaw and expression — and writes a Tracking artifact.
+/// Eye rotations stay 0: the 68 landmarks have no iris point (see `HeadModelFitter`).
 public struct FitHeadModelStage: Stage {
     /// Parameters of `face.fit-head-model`.
     public struct Parameters: StageParameters {
         /// Allowed values of `expression_range`.
         public enum ExpressionRange: String, ParameterChoice {
             case unit, signed
+        }
+        /// Allowed values of `head_motion`.
+        public enum HeadMotion: String, ParameterChoice {
+            case neck, root
         }
 
         @Param(path: "Head model directory (docs/head-model-format.md); empty uses the built-in procedural model.")
@@ -26,8 +32,18 @@ public struct FitHeadModelStage: Stage {
         public var identityPrior: Double = 0.05
         @Param("Cost in pixels per radian of jaw rotation.", range: 0...10000)
         public var jawPrior: Double = 20
-        @Param("Cost in pixels per unit change of rotation/jaw/expression between neighbouring frames.", range: 0...1000)
+        @Param("Cost in pixels per unit change of rotation/neck/jaw/expression between neighbouring frames.", range: 0...1000)
         public var temporalSmoothness: Double = 2
+        @Param(
+            "neck: root pose shared by the sequence (torso still), head turns at the neck per frame; root: root pose per frame, neck at rest (v1 behaviour)."
+        )
+        public var headMotion: HeadMotion = .neck
+        @Param("Cost in pixels per radian of neck rotation (head_motion neck; makes the shared root the head's mean orientation).", range: 0...10000)
+        public var neckPrior: Double = 1
+        @Param(
+            "Cost in pixels per radian of the shared root rotation away from the world axes (head_motion neck; for worlds aligned with the torso, e.g. synthetic captures; 0 = off).",
+            range: 0...10000)
+        public var rootPrior: Double = 0
         @Param("Fit the shared identity coefficients (off: the model's mean head).")
         public var fitIdentity: Bool = true
         @Param("Also fit a global scale (for captures not in metres).")
@@ -40,13 +56,15 @@ public struct FitHeadModelStage: Stage {
     }
 
     public static let id = "face.fit-head-model"
-    public static let version = 1
-    public static let summary = "Fit the head model to multi-view landmarks: shared identity, per-frame pose, jaw and expression."
+    public static let version = 2
+    public static let summary = "Fit the head model to multi-view landmarks: shared identity and root pose, per-frame neck, jaw and expression."
     public static let inputs = [
         StagePort("landmarks", .landmarks, doc: "68 landmarks per frame per camera."),
         StagePort("frames", .frameSet, doc: "The frames the landmarks were found in (their cameras' calibrations are used)."),
     ]
-    public static let outputs = [StagePort("tracking", .tracking, doc: "tracking.json: identity, per-frame pose/jaw/expression, 3D landmarks, residuals.")]
+    public static let outputs = [
+        StagePort("tracking", .tracking, doc: "tracking.json: identity, per-frame root pose/neck/jaw/expression, 3D landmarks, residuals.")
+    ]
 
     public init() {}
 
@@ -81,6 +99,9 @@ public struct FitHeadModelStage: Stage {
         settings.identityPrior = parameters.identityPrior
         settings.jawPrior = parameters.jawPrior
         settings.temporalSmoothness = parameters.temporalSmoothness
+        settings.headMotion = parameters.headMotion == .neck ? .neck : .root
+        settings.neckPrior = parameters.neckPrior
+        settings.rootPrior = parameters.rootPrior
         settings.fitIdentity = parameters.fitIdentity
         settings.fitScale = parameters.fitScale
         settings.expressionBounds = parameters.expressionRange == .unit ? 0...1.5 : nil
@@ -113,7 +134,8 @@ public struct FitHeadModelStage: Stage {
             return HeadTracking.Frame(
                 rotation: [state.rotation.x, state.rotation.y, state.rotation.z],
                 translation: [state.translation.x, state.translation.y, state.translation.z],
-                jaw: [state.jaw.x, state.jaw.y, state.jaw.z], expression: state.expression,
+                jaw: [state.jaw.x, state.jaw.y, state.jaw.z], neck: [state.neck.x, state.neck.y, state.neck.z],
+                expression: state.expression,
                 landmarks: points.map { [$0.x, $0.y, $0.z] }, meanResidualPixels: result.meanResiduals[f],
                 observedViews: views[f].compactMap { $0 }.count)
         }

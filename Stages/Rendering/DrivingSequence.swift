@@ -1,7 +1,7 @@
 import HeadModel
 
 /// Temporal smoothing of a driving Tracking sequence: every per-frame quantity (rotation,
-/// translation, jaw, expression) is replaced by its mean over a window of ±`radius` frames
+/// translation, jaw, neck, eyes, expression) is replaced by its mean over a window of ±`radius` frames
 /// (clamped at the ends). Axis-angle vectors are averaged component-wise, which is accurate for
 /// the small frame-to-frame rotations of a head.
 enum DrivingSequence {
@@ -18,6 +18,9 @@ enum DrivingSequence {
             frame.rotation = average(window.map(\.rotation))
             frame.translation = average(window.map(\.translation))
             frame.jaw = average(window.map(\.jaw))
+            frame.neck = average(window.map(\.neck))
+            frame.leftEye = average(window.map(\.leftEye))
+            frame.rightEye = average(window.map(\.rightEye))
             frame.expression = average(window.map(\.expression))
             return frame
         }

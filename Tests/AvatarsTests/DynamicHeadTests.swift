@@ -48,6 +48,27 @@ struct DynamicHeadTests {
         #expect(worst < 1e-5 * Float(space.length))
     }
 
+    @Test func canonicalToWorldTurnsTheHeadAboutTheNeck() throws {
+        var tracking = Self.tracking()
+        tracking.frames[0].neck = [0.15, -0.3, 0.05]
+        let space = try CanonicalHeadSpace.of(tracking: tracking, model: Self.model)
+        let neutral = try Self.model.shapedVertices(
+            identity: tracking.identity.map(Float.init),
+            expression: [Float](repeating: 0, count: Self.model.expressionCount))
+        let expected = try tracking.vertices(frame: 0, model: Self.model)
+        let transform = space.worldTransform(of: tracking.frames[0], scale: tracking.scale)
+        let root = try #require(Self.model.jointIndex("root")), joints = Self.model.jointCount
+        // Vertices the neck carries entirely (no root weight) move rigidly with the head.
+        let carried = neutral.indices.filter { Self.model.skinningWeights[$0 * joints + root] == 0 }
+        #expect(carried.count > 100)
+        var worst: Float = 0
+        for v in carried {
+            let world = transform.apply(space.canonical(fromModel: neutral[v]))
+            worst = max(worst, ((world - expected[v]) * (world - expected[v])).sum().squareRoot())
+        }
+        #expect(worst < 1e-5 * Float(space.length), "worst \(worst)")
+    }
+
     @Test func tapeTransformMatchesThePointTransform() {
         let transform = CanonicalToWorld(
             stretch: 0.25, offset: SIMD3(0.01, 0.02, 0.03), rotation: SIMD3(0.2, -0.3, 0.1),

@@ -20,8 +20,14 @@ struct SyntheticPerformance {
     let cameras: [CameraCalibration]
     var identity: [Float] = []
     var frames: [(rotation: SIMD3<Float>, translation: SIMD3<Float>, jaw: SIMD3<Float>, expression: [Float])] = []
+    /// Per-frame neck rotations (zero unless the head turns at the neck).
+    var necks: [SIMD3<Float>] = []
 
-    init(model: HeadModel, cameraCount: Int, frameCount: Int, seed: UInt64) throws {
+    /// A random performance; `turnsAtTheNeck` keeps one root pose for every frame and turns the head
+    /// at the neck instead: with `restingRoot` the root is at the world axes and the neck turns have
+    /// a non-zero mean (as in the synthetic capture), otherwise the root is random and the turns have
+    /// zero mean.
+    init(model: HeadModel, cameraCount: Int, frameCount: Int, seed: UInt64, turnsAtTheNeck: Bool = false, restingRoot: Bool = false) throws {
         self.model = model
         cameras = try CameraRig.arc(
             count: cameraCount, arcDegrees: 120, radius: 1.0, target: .zero, width: 256, height: 256,
@@ -46,12 +52,26 @@ struct SyntheticPerformance {
                     SIMD3(uniform(0...0.2), 0, 0), expression
                 ))
         }
+        necks = [SIMD3<Float>](repeating: .zero, count: frameCount)
+        if turnsAtTheNeck {
+            var root = (SIMD3(uniform(-0.1...0.1), uniform(-0.3...0.3), uniform(-0.05...0.05)), SIMD3(uniform(-0.02...0.02), uniform(-0.02...0.02), 0))
+            necks = frames.map { $0.rotation }
+            if restingRoot {
+                root.0 = .zero
+                necks = necks.map { $0 + SIMD3(0.05, 0.2, 0) }
+            } else {
+                let mean = necks.reduce(.zero, +) / Float(frameCount)
+                necks = necks.map { $0 - mean }
+            }
+            for f in frames.indices { (frames[f].rotation, frames[f].translation) = root }
+        }
     }
 
     func trueLandmarks(_ f: Int) throws -> [SIMD3<Float>] {
         var rotations = [SIMD3<Float>](repeating: .zero, count: model.jointCount)
         rotations[model.jointIndex("root")!] = frames[f].rotation
         rotations[model.jointIndex("jaw")!] = frames[f].jaw
+        rotations[model.jointIndex("neck")!] = necks[f]
         return try model.evaluate(
             identity: identity, expression: frames[f].expression,
             pose: HeadPose(jointRotations: rotations, translation: frames[f].translation)
@@ -117,6 +137,12 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
 
 @Suite(.serialized) struct HeadModelFitterTests {
     static let model = ProceduralHeadBuilder.build()
+    /// The fitter with a root pose per frame, for performances that move the whole head at the root.
+    static let turningAtTheRoot: HeadModelFitter.Settings = {
+        var settings = HeadModelFitter.Settings()
+        settings.headMotion = .root
+        return settings
+    }()
 
     @Test func landmarkEvaluatorMatchesTheFullModel() throws {
         let model = Self.model
@@ -145,7 +171,7 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
 
     @Test func multiViewFitRecoversPoseExpressionAndLandmarks() throws {
         let truth = try SyntheticPerformance(model: Self.model, cameraCount: 8, frameCount: 30, seed: 11)
-        let fitter = try HeadModelFitter(model: Self.model, settings: .init())
+        let fitter = try HeadModelFitter(model: Self.model, settings: Self.turningAtTheRoot)
         let result = try fitter.fit(views: try truth.views(noisePixels: 0.5, seed: 5), cameras: try truth.cameras.map { try $0.pinholeCamera() }) { _, _ in }
         let quality = try assess(result, against: truth, fitter: fitter)
         #expect(quality.rotationDegrees < 2, "worst rotation error \(quality.rotationDegrees)°")
@@ -158,7 +184,7 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
 
     @Test func singleCameraFitRecoversRotation() throws {
         let truth = try SyntheticPerformance(model: Self.model, cameraCount: 8, frameCount: 6, seed: 21)
-        let fitter = try HeadModelFitter(model: Self.model, settings: .init())
+        let fitter = try HeadModelFitter(model: Self.model, settings: Self.turningAtTheRoot)
         let result = try fitter.fit(
             views: try truth.views(noisePixels: 0.5, seed: 6, cameraSubset: [4]),
             cameras: try truth.cameras.map { try $0.pinholeCamera() }
@@ -166,6 +192,51 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
         let quality = try assess(result, against: truth, fitter: fitter)
         #expect(quality.rotationDegrees < 5, "worst rotation error \(quality.rotationDegrees)°")
         #expect(result.meanResiduals.allSatisfy { $0 < 2 })
+    }
+
+    @Test func neckFitRecoversTheNeckRotationUnderAStillRoot() throws {
+        let truth = try SyntheticPerformance(model: Self.model, cameraCount: 6, frameCount: 16, seed: 31, turnsAtTheNeck: true)
+        let fitter = try HeadModelFitter(model: Self.model, settings: .init())
+        let result = try fitter.fit(views: try truth.views(noisePixels: 0.5, seed: 7), cameras: try truth.cameras.map { try $0.pinholeCamera() }) { _, _ in }
+        var worstNeck = 0.0, worstRoot = 0.0
+        for f in truth.frames.indices {
+            let state = result.frames[f]
+            worstNeck = max(
+                worstNeck,
+                DoubleRotation.angle(between: DoubleRotation(axisAngle: state.neck), and: DoubleRotation(axisAngle: SIMD3<Double>(truth.necks[f])))
+                    * 180 / .pi)
+            worstRoot = max(
+                worstRoot,
+                DoubleRotation.angle(
+                    between: DoubleRotation(axisAngle: state.rotation), and: DoubleRotation(axisAngle: SIMD3<Double>(truth.frames[f].rotation)))
+                    * 180 / .pi)
+        }
+        #expect(worstNeck < 2, "worst neck rotation error \(worstNeck)°")
+        #expect(worstRoot < 2, "root rotation error \(worstRoot)°")
+        #expect(result.frames.allSatisfy { $0.rotation == result.frames[0].rotation && $0.translation == result.frames[0].translation })
+        #expect(result.meanResiduals.allSatisfy { $0 < 2 }, "\(result.meanResiduals)")
+    }
+
+    @Test func rootPriorRecoversTurnsOfNonZeroMeanUnderARestingRoot() throws {
+        let truth = try SyntheticPerformance(model: Self.model, cameraCount: 6, frameCount: 16, seed: 32, turnsAtTheNeck: true, restingRoot: true)
+        var settings = HeadModelFitter.Settings()
+        settings.rootPrior = 100
+        let fitter = try HeadModelFitter(model: Self.model, settings: settings)
+        let result = try fitter.fit(views: try truth.views(noisePixels: 0.5, seed: 8), cameras: try truth.cameras.map { try $0.pinholeCamera() }) { _, _ in }
+        let worstNeck = truth.frames.indices.map { f in
+            DoubleRotation.angle(
+                between: DoubleRotation(axisAngle: result.frames[f].neck), and: DoubleRotation(axisAngle: SIMD3<Double>(truth.necks[f])))
+                * 180 / .pi
+        }.max()!
+        #expect(worstNeck < 2, "worst neck rotation error \(worstNeck)°")
+        #expect((result.frames[0].rotation * result.frames[0].rotation).sum().squareRoot() * 180 / .pi < 1)
+    }
+
+    @Test func rootFitKeepsTheNeckAtRest() throws {
+        let truth = try SyntheticPerformance(model: Self.model, cameraCount: 4, frameCount: 3, seed: 5)
+        let fitter = try HeadModelFitter(model: Self.model, settings: Self.turningAtTheRoot)
+        let result = try fitter.fit(views: try truth.views(noisePixels: 0.5, seed: 3), cameras: try truth.cameras.map { try $0.pinholeCamera() }) { _, _ in }
+        #expect(result.frames.allSatisfy { $0.neck == .zero })
     }
 
     @Test func noLandmarksAtAllIsAClearError() throws {
@@ -179,7 +250,7 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
 
 @Suite struct FitHeadModelStageTests {
     @Test func stageWritesATrackingArtifactFromLandmarksAndFrames() throws {
-        let truth = try SyntheticPerformance(model: HeadModelFitterTests.model, cameraCount: 3, frameCount: 4, seed: 8)
+        let truth = try SyntheticPerformance(model: HeadModelFitterTests.model, cameraCount: 3, frameCount: 4, seed: 8, turnsAtTheNeck: true)
         let views = try truth.views(noisePixels: 0.3, seed: 2)
         let harness = try StageHarness(label: "fit-test")
         let framesDirectory = harness.file("frames"), landmarksDirectory = harness.file("landmarks")
@@ -200,6 +271,7 @@ func assess(_ result: HeadModelFitter.Result, against truth: SyntheticPerformanc
         #expect(tracking.frames.count == 4)
         #expect(tracking.cameras == truth.cameras.map(\.id))
         #expect(tracking.frames.allSatisfy { $0.meanResidualPixels < 2 && $0.observedViews == 3 })
+        #expect(tracking.frames.contains { $0.neck != [0, 0, 0] } && tracking.frames.allSatisfy { $0.rotation == tracking.frames[0].rotation })
         let vertices = try tracking.vertices(frame: 0, model: HeadModelFitterTests.model)
         #expect(vertices.count == HeadModelFitterTests.model.vertexCount)
     }

@@ -109,11 +109,15 @@ func intersectionOverUnion(_ a: [Bool], _ b: [Bool]) -> Double {
         let model = ProceduralHeadBuilder.build()
         let ys = model.templatePositions.map(\.y)
         let headHeight = Double(ys.max()! - ys.min()!)
-        var worstRotation = 0.0, landmarkErrors: [Double] = [], fitted: [Double] = [], expected: [Double] = []
+        var worstRotation = 0.0, worstNeck = 0.0, landmarkErrors: [Double] = [], fitted: [Double] = [], expected: [Double] = []
         for (f, state) in tracking.frames.enumerated() {
             let p = pose.values[(f * 18)..<(f * 18 + 18)].map(Double.init)
-            let trueRotation = multiply(axisAngleMatrix(SIMD3(p[0], p[1], p[2])), axisAngleMatrix(SIMD3(p[3], p[4], p[5])))
-            worstRotation = max(worstRotation, angleDegrees(trueRotation, axisAngleMatrix(SIMD3(state.rotation[0], state.rotation[1], state.rotation[2]))))
+            let trueNeck = axisAngleMatrix(SIMD3(p[3], p[4], p[5]))
+            let trueRotation = multiply(axisAngleMatrix(SIMD3(p[0], p[1], p[2])), trueNeck)
+            let fittedNeck = axisAngleMatrix(SIMD3(state.neck[0], state.neck[1], state.neck[2]))
+            let fittedRotation = multiply(axisAngleMatrix(SIMD3(state.rotation[0], state.rotation[1], state.rotation[2])), fittedNeck)
+            worstRotation = max(worstRotation, angleDegrees(trueRotation, fittedRotation))
+            worstNeck = max(worstNeck, angleDegrees(trueNeck, fittedNeck))
             fitted += state.expression
             expected += expression.values[(f * 24)..<(f * 24 + 24)].map(Double.init)
             for k in 0..<68 {
@@ -126,6 +130,7 @@ func intersectionOverUnion(_ a: [Bool], _ b: [Bool]) -> Double {
         let correlation =
             covariance / (fitted.reduce(0) { $0 + ($1 - meanF) * ($1 - meanF) } * expected.reduce(0) { $0 + ($1 - meanE) * ($1 - meanE) }).squareRoot()
         #expect(worstRotation < 2, "worst head rotation error \(worstRotation)°")
+        #expect(worstNeck < 2, "worst neck rotation error \(worstNeck)°")
         #expect(correlation > 0.9, "expression correlation \(correlation)")
         #expect(landmarkErrors.reduce(0, +) / Double(landmarkErrors.count) < 0.02, "mean 3D landmark error / head height")
 
