@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs HHAvatar, its Table 5 ablation (w/o dynamic hair) and GHA on the same hair-swing capture and
+# Runs HHAvatar, its Table 5 ablations (w/o dynamic hair, w/o occlusion perception) and GHA on the same hair-swing capture and
 # prints one Markdown table with `avatarflow compare`: self-reenactment of the held-out frames from
 # every training camera, overall and inside the hair region (the capture's labels), the held-out
 # cameras on training and held-out frames, and training figures. docs/hhavatar.md.
@@ -14,6 +14,7 @@ binary=.build/release/avatarflow
 pipelines=(
   hhavatar                      # Full
   hhavatar-no-hair-dynamics     # W/o dynamic hair
+  hhavatar-no-occlusion         # W/o occlusion perception
   hhavatar-gha                  # GHA on the same capture
 )
 runs=()

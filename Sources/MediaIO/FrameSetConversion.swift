@@ -116,18 +116,19 @@ public enum FrameSetConversion {
     /// `alphaBackground` is nil (the RGB of AvatarFlow's RGBA FrameSets is already composited onto
     /// their background), else they are composited over that grey level (0 = black, 255 = white).
     ///
-    /// With `beside`, each picture shows the same tiling of `beside` to the right (e.g. the input
-    /// frames | an avatar's renders): only the frames of `beside` are encoded, each next to the frame
-    /// of `frameSet` with the same source frame index, so a render of the last frames of a sequence
-    /// lines up with those frames. Both need the selected cameras at one frame size.
+    /// With `beside`, each picture shows the same tiling of each FrameSet of `beside` to the right,
+    /// column after column (e.g. the input frames | one avatar's renders | another's): only the
+    /// frames of `beside[0]` are encoded, each next to the frames of `frameSet` and of the other
+    /// `beside` sets with the same source frame index, so a render of the last frames of a sequence
+    /// lines up with those frames. All need the selected cameras at one frame size.
     public static func encode(
         _ frameSet: FrameSet, cameras selected: [String]? = nil, columns: Int? = nil,
-        alphaBackground: UInt8? = 0, beside: FrameSet? = nil,
+        alphaBackground: UInt8? = 0, beside: [FrameSet] = [],
         to url: URL, options: VideoEncodeOptions = VideoEncodeOptions()
     ) throws -> VideoWriter {
         let manifest = frameSet.manifest
         let ids = selected ?? manifest.cameras
-        for set in [frameSet] + (beside.map { [$0] } ?? []) {
+        for set in [frameSet] + beside {
             for id in ids where !set.manifest.cameras.contains(id) {
                 throw MediaIOError(
                     .invalidArgument, path: set.directory.path,
@@ -137,20 +138,20 @@ public enum FrameSetConversion {
         guard !ids.isEmpty else {
             throw MediaIOError(.invalidArgument, path: frameSet.directory.path, "no cameras selected")
         }
-        let pairs = try framePairs(frameSet, beside: beside)
+        let rows = try frameRows(frameSet, beside: beside)
         let columnCount = max(1, min(columns ?? ids.count, ids.count))
         let rowCount = (ids.count + columnCount - 1) / columnCount
         let tileSize = PixelSize(width: manifest.width, height: manifest.height)
         let gridWidth = tileSize.width * columnCount
-        let canvasSize = PixelSize(width: gridWidth * (beside == nil ? 1 : 2), height: tileSize.height * rowCount)
+        let sets = [frameSet] + beside
+        let canvasSize = PixelSize(width: gridWidth * sets.count, height: tileSize.height * rowCount)
         let writer = try VideoWriter(url: url, frameSize: canvasSize, options: options)
-        for (frame, besideFrame) in pairs {
+        for frames in rows {
             var canvas = Image8(width: canvasSize.width, height: canvasSize.height, channels: 3)
             for (slot, id) in ids.enumerated() {
                 let x = (slot % columnCount) * tileSize.width, y = (slot / columnCount) * tileSize.height
-                paste(opaqueRGB(try frameSet.image(frame: frame, camera: id), background: alphaBackground), into: &canvas, x: x, y: y)
-                if let beside, let besideFrame {
-                    paste(opaqueRGB(try beside.image(frame: besideFrame, camera: id), background: alphaBackground), into: &canvas, x: gridWidth + x, y: y)
+                for (column, (set, frame)) in zip(sets, frames).enumerated() {
+                    paste(opaqueRGB(try set.image(frame: frame, camera: id), background: alphaBackground), into: &canvas, x: column * gridWidth + x, y: y)
                 }
             }
             try writer.append(canvas)
@@ -159,25 +160,34 @@ public enum FrameSetConversion {
         return writer
     }
 
-    /// The frames to encode: every frame of `frameSet` alone, or each frame of `beside` with the
-    /// frame of `frameSet` of the same source index.
-    static func framePairs(_ frameSet: FrameSet, beside: FrameSet?) throws -> [(Int, Int?)] {
-        guard let beside else { return (0..<frameSet.manifest.frameCount).map { ($0, nil) } }
-        guard beside.manifest.width == frameSet.manifest.width, beside.manifest.height == frameSet.manifest.height else {
+    /// The frames of each picture, one per FrameSet of `[frameSet] + beside`: every frame of
+    /// `frameSet` alone, or each frame of `beside[0]` with the frames of the same source index in
+    /// `frameSet` and the other `beside` sets.
+    static func frameRows(_ frameSet: FrameSet, beside: [FrameSet]) throws -> [[Int]] {
+        guard let leading = beside.first else { return (0..<frameSet.manifest.frameCount).map { [$0] } }
+        for set in beside where set.manifest.width != frameSet.manifest.width || set.manifest.height != frameSet.manifest.height {
             throw MediaIOError(
-                .invalidArgument, path: beside.directory.path,
-                "frames to show beside are \(beside.manifest.width)x\(beside.manifest.height) but the frames are \(frameSet.manifest.width)x\(frameSet.manifest.height); render or decode both at one size"
+                .invalidArgument, path: set.directory.path,
+                "frames to show beside are \(set.manifest.width)x\(set.manifest.height) but the frames are \(frameSet.manifest.width)x\(frameSet.manifest.height); render or decode both at one size"
             )
         }
-        var bySource: [Int: Int] = [:]
-        for (frame, source) in frameSet.manifest.sourceFrameIndices.enumerated() where bySource[source] == nil { bySource[source] = frame }
-        return try beside.manifest.sourceFrameIndices.enumerated().map { besideFrame, source in
-            guard let frame = bySource[source] else {
-                throw MediaIOError(
-                    .invalidArgument, path: beside.directory.path, frameIndex: besideFrame,
-                    "frame \(besideFrame) to show beside comes from source frame \(source), which the frames do not hold; connect frames of the same sequence")
+        let lookups = ([frameSet] + beside.dropFirst()).map { set in
+            var bySource: [Int: Int] = [:]
+            for (frame, source) in set.manifest.sourceFrameIndices.enumerated() where bySource[source] == nil { bySource[source] = frame }
+            return (set, bySource)
+        }
+        return try leading.manifest.sourceFrameIndices.enumerated().map { leadingFrame, source in
+            var row = try lookups.map { set, bySource in
+                guard let frame = bySource[source] else {
+                    throw MediaIOError(
+                        .invalidArgument, path: set.directory.path,
+                        "source frame \(source) (frame \(leadingFrame) of the first FrameSet shown beside) is not in this FrameSet; connect frames of the same sequence"
+                    )
+                }
+                return frame
             }
-            return (frame, besideFrame)
+            row.insert(leadingFrame, at: 1)
+            return row
         }
     }
 

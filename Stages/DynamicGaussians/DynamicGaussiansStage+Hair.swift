@@ -32,10 +32,11 @@ extension DynamicGaussiansStage {
             historyFrames: parameters.historyFrames)
         let model = try HairTraining.model(base: base, headModel: headModel, tracking: tracking, configuration: configuration, generator: &generator)
         context.log(
-            "HHAvatar: \(model.parts.hairIndices.count) of \(base.count) Gaussians are hair (\(model.parts.scalp.count) scalp vertices), hair dynamics \(parameters.hairDynamics ? "on" : "off"), mask weight \(parameters.lambdaMask)"
+            "HHAvatar: \(model.parts.hairIndices.count) of \(base.count) Gaussians are hair (\(model.parts.scalp.count) scalp vertices), hair dynamics \(parameters.hairDynamics ? "on" : "off"), mask weight \(parameters.lambdaMask) (\(parameters.maskRendering.rawValue) masks)"
         )
         return HairTraining(
             model: model, configuration: configuration, maskWeight: Float(parameters.lambdaMask),
-            perceptualOnLowResolution: parameters.perceptualLR, tracking: tracking, maskTargets: targets)
+            maskRendering: parameters.maskRendering == .occlusionAware ? .occlusionAware : .separateAlpha, perceptualOnLowResolution: parameters.perceptualLR,
+            tracking: tracking, maskTargets: targets)
     }
 }

@@ -16,6 +16,12 @@ public struct DynamicGaussiansStage: Stage {
         public enum Perceptual: String, ParameterChoice {
             case dssim, vgg, none
         }
+        /// Allowed values of `mask_rendering` (`PartMaskRendering`).
+        public enum MaskRendering: String, ParameterChoice {
+            case occlusionAware = "occlusion-aware"
+            case separateAlpha = "separate-alpha"
+        }
+
         /// Allowed values of `hair_weighting` (`ScalpHairBlend.Rule`).
         public enum HairWeighting: String, ParameterChoice {
             case paper
@@ -101,6 +107,10 @@ public struct DynamicGaussiansStage: Stage {
         public var hairDynamics: Bool = false
         @Param("HHAvatar's λ_mask (eq. 11, paper 0.1): occlusion-aware head/hair mask loss of eq. 13 against the `masks` input; 0 = off (GHA).", range: 0...100)
         public var lambdaMask: Double = 0
+        @Param(
+            "How lambda_mask's head and hair masks are rendered: occlusion-aware (eq. 13, one depth-sorted blend: a face behind hair counts as hair) or separate-alpha (Table 5's \"w/o occlusion perception\": each part's own alpha)."
+        )
+        public var maskRendering: MaskRendering = .occlusionAware
         @Param("With hair_dynamics, frames rolled out without gradients before each training frame, from rest (the history's warm-up).", range: 0...1000)
         public var historyFrames: Int = 4
         @Param("λ_hair's t3: full hair dynamics within this canonical distance of the scalp (paper 0.05).", range: 0...10)

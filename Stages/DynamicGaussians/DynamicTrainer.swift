@@ -99,7 +99,7 @@ final class DynamicTrainer: CheckpointedTrainer {
         do {
             if let hair, maskTarget != nil {
                 (render, masks) = try hair.model.render(
-                    gaussians(frame: view.frame, tape: tape), camera: view.camera, rasterizer: rasterizer, partMasks: true, on: tape)
+                    gaussians(frame: view.frame, tape: tape), camera: view.camera, rasterizer: rasterizer, partMasks: hair.maskRendering, on: tape)
             } else {
                 render = try model.render(gaussians(frame: view.frame, tape: tape), camera: view.camera, rasterizer: rasterizer, on: tape)
             }

@@ -18,6 +18,8 @@ final class HairTraining {
     let configuration: HeadHairConfiguration
     /// λ_mask of eq. 11 (0: no mask term).
     let maskWeight: Float
+    /// How the head and hair masks of the mask term are rendered.
+    let maskRendering: PartMaskRendering
     /// Eq. 12: the perceptual term on I_lr too.
     let perceptualOnLowResolution: Bool
     /// Every frame's condition (for the roll-out).
@@ -26,9 +28,10 @@ final class HairTraining {
     private let maskTargets: [String: Tensor]
 
     init(
-        model: HeadHairModel, configuration: HeadHairConfiguration, maskWeight: Float, perceptualOnLowResolution: Bool, tracking: HeadTracking,
-        maskTargets: [String: Tensor]
+        model: HeadHairModel, configuration: HeadHairConfiguration, maskWeight: Float, maskRendering: PartMaskRendering,
+        perceptualOnLowResolution: Bool, tracking: HeadTracking, maskTargets: [String: Tensor]
     ) {
+        self.maskRendering = maskRendering
         self.model = model
         self.perceptualOnLowResolution = perceptualOnLowResolution
         self.configuration = configuration

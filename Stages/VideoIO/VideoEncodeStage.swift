@@ -70,6 +70,9 @@ public struct VideoEncodeStage: Stage {
         StagePort(
             "beside", .frameSet, optional: true,
             doc: "Frames shown to the right, matched by source frame index (e.g. an avatar's renders beside the input); only these frames are encoded."),
+        StagePort(
+            "beside_right", .frameSet, optional: true,
+            doc: "A third column right of `beside`, matched by source frame index (e.g. a second avatar's renders of the same frames); needs `beside`."),
     ]
     /// The video.
     public static let outputs: [StagePort] = [StagePort("video", .video, doc: "Directory with video.mp4 (or video.mkv) and video.json.")]
@@ -94,10 +97,13 @@ public struct VideoEncodeStage: Stage {
             rateControl: parameters.bitrate > 0 ? .bitrate(parameters.bitrate * 1000) : .constantQuality(parameters.crf),
             frameRate: rate, preset: parameters.preset.rawValue,
             chroma: parameters.chroma == .yuv444 ? .full : .subsampled)
+        if context.optionalInput("beside_right") != nil && context.optionalInput("beside") == nil {
+            throw VideoIOStageError(stage: Self.id, "`beside_right` is connected without `beside`; connect the middle column to `beside`")
+        }
+        let beside = try ["beside", "beside_right"].compactMap { port in try context.optionalInput(port).map { try FrameSet.open($0) } }
+        let frameCount = beside.first?.manifest.frameCount ?? frameSet.manifest.frameCount
         let output = try context.output("video")
         let fileName = codec == .ffv1 ? "video.mkv" : "video.mp4"
-        let beside = try context.optionalInput("beside").map { try FrameSet.open($0) }
-        let frameCount = beside?.manifest.frameCount ?? frameSet.manifest.frameCount
         let writer = try FrameSetConversion.encode(
             frameSet, cameras: parameters.cameras.isEmpty ? nil : parameters.cameras,
             columns: parameters.columns > 0 ? parameters.columns : nil,

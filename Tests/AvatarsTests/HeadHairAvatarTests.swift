@@ -186,23 +186,60 @@ struct HeadHairAvatarTests {
     }
 
     @Test func hairInFrontHidesTheHeadInTheHeadMask() throws {
-        // One head Gaussian behind one opaque hair Gaussian on the camera axis.
-        let camera = PinholeCamera(
-            width: 4, height: 4, fx: 4, fy: 4, cx: 1.5, cy: 1.5,
-            worldToCamera: PinholeCamera.lookAt(eye: SIMD3(0, 0, 3), target: .zero, up: SIMD3(0, -1, 0)))
-        let gaussians = GaussianVariables(
-            means: Variable(Tensor(shape: [2, 3], scalars: [0, 0, 0, 0, 0, 1])),
-            rotations: Variable(Tensor(shape: [2, 4], scalars: [1, 0, 0, 0, 1, 0, 0, 0])),
-            logScales: Variable(Tensor(shape: [2, 3], scalars: [Float](repeating: log(2), count: 6))),
-            opacityLogits: Variable(Tensor(shape: [2, 1], scalars: [8, 8])),
-            features: Variable(Tensor(zeros: [2, 1])), appearance: .features(channels: 1))
-        let parts = HeadHairParts(isHair: [false, true], scalp: [])
+        let (gaussians, parts, camera) = Self.hairInFrontOfHead()
         let raster = try GaussianRasterizer(workers: 1).render(
             OcclusionAwareMasks.withPartChannels(gaussians, partColors: parts.partColors), camera: camera,
             settings: RasterSettings(background: [0, 0, 0]))
         let centre = raster.image.value.scalars[3 * (1 * 4 + 1)..<3 * (1 * 4 + 1) + 3]
         #expect(centre[centre.startIndex + 2] > 0.9, "hair channel \(Array(centre))")
         #expect(centre[centre.startIndex + 1] < 0.1, "head channel \(Array(centre))")
+    }
+
+    @Test func separateAlphaMasksKeepTheHeadBehindTheHairAsHead() throws {
+        let (gaussians, parts, camera) = Self.hairInFrontOfHead()
+        let masks = try OcclusionAwareMasks.separateAlphaMasks(
+            gaussians, isHair: parts.isHair, camera: camera, rasterizer: GaussianRasterizer(workers: 1))
+        #expect(masks.shape == [4, 4, 2])
+        let centre = Array(masks.value.scalars[2 * (1 * 4 + 1)..<2 * (1 * 4 + 1) + 2])
+        #expect(centre[0] > 0.9, "head alone covers the centre: \(centre)")
+        #expect(centre[1] > 0.9, "hair alone covers the centre: \(centre)")
+    }
+
+    @Test func separateAlphaMaskGradientsMatchFiniteDifferences() throws {
+        let model = try Self.model(count: 30)
+        let condition = model.base.condition(of: GHA.frame, scale: 1)
+        let gaussians = model.gaussians(condition, history: model.rest(condition), on: nil).gaussians
+        let rasterizer = GaussianRasterizer(workers: 1)
+        let camera = try model.base.featureCamera(for: GHA.camera(size: 8))
+        let target = randomTensor([8, 8, 2], seed: 13, low: 0, high: 1)
+        checkGradients([gaussians.means.value, gaussians.opacityLogits.value], step: 2e-4, absolute: 3e-3, relative: 5e-2) { v in
+            var g = gaussians
+            g.means = v[0]
+            g.opacityLogits = v[1]
+            // No α cut-off or early stop: the rendered masks are smooth within a finite-difference step.
+            let masks = try! OcclusionAwareMasks.separateAlphaMasks(
+                g, isHair: model.parts.isHair, camera: camera, rasterizer: rasterizer,
+                settings: RasterSettings(background: [0], alphaThreshold: 1e-7, transmittanceThreshold: 0))
+            return OcclusionAwareMasks.loss(rendered: masks, target: target)
+        }
+    }
+
+    @Test func exportedPLYLabelsEveryGaussianWithItsPart() throws {
+        let model = try Self.model(count: 40)
+        let manifest = AvatarManifest(
+            family: HeadHairAvatar.family, headModel: HeadModelReference(name: GHA.model.name, path: ""),
+            identity: [], scale: 1, shDegree: 0, gaussianCount: model.base.count, background: [1, 1, 1],
+            trainingCameras: ["cam0"], heldOutCameras: [], iterations: 0)
+        let configuration = HeadHairConfiguration(
+            dynamicHair: true, hairBlend: ScalpHairBlend(), hairNetworks: model.hair.configuration, historyFrames: 2)
+        let avatar = HeadHairAvatar(manifest: manifest, headModel: GHA.model, model: model, hairConfiguration: configuration)
+        let url = uniqueTemporaryURL("hh-parts").appendingPathExtension("ply")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try GaussianPLY.write(try avatar.scene(driving: GHA.frame), to: url)
+        let read = try GaussianPLY.read(from: url)
+        let labels = model.parts.isHair.map { Int32($0 ? 1 : 0) }
+        #expect(labels.contains(1) && labels.contains(0), "the test model has both parts")
+        #expect(read.attributes[HeadHairAvatar.partAttribute] == GaussianAttribute(width: 1, values: .int32(labels)))
     }
 
     @Test func avatarRoundTripsWithItsMemoryAndRendersASequenceFromRest() throws {
@@ -233,5 +270,19 @@ struct HeadHairAvatarTests {
         #expect(difference < 1e-4, "rendering the last frames rolls the history through the earlier ones (max difference \(difference))")
         #expect(whole[2] != (try loaded.render(driving: GHA.frame, cameras: cameras, rasterizer: rasterizer)), "frame 2 remembers the turns before it")
         #expect(whole[0] == (try loaded.render(driving: GHA.frame, cameras: cameras, rasterizer: rasterizer)), "a sequence starts at rest")
+    }
+
+    /// One head Gaussian behind one opaque hair Gaussian on the axis of a 4×4 camera.
+    static func hairInFrontOfHead() -> (GaussianVariables, HeadHairParts, PinholeCamera) {
+        let camera = PinholeCamera(
+            width: 4, height: 4, fx: 4, fy: 4, cx: 1.5, cy: 1.5,
+            worldToCamera: PinholeCamera.lookAt(eye: SIMD3(0, 0, 3), target: .zero, up: SIMD3(0, -1, 0)))
+        let gaussians = GaussianVariables(
+            means: Variable(Tensor(shape: [2, 3], scalars: [0, 0, 0, 0, 0, 1])),
+            rotations: Variable(Tensor(shape: [2, 4], scalars: [1, 0, 0, 0, 1, 0, 0, 0])),
+            logScales: Variable(Tensor(shape: [2, 3], scalars: [Float](repeating: log(2), count: 6))),
+            opacityLogits: Variable(Tensor(shape: [2, 1], scalars: [8, 8])),
+            features: Variable(Tensor(zeros: [2, 1])), appearance: .features(channels: 1))
+        return (gaussians, HeadHairParts(isHair: [false, true], scalp: []), camera)
     }
 }

@@ -139,6 +139,44 @@ import Testing
         }
     }
 
+    @Test func encodeStagePutsASecondBesideSetInAThirdColumn() throws {
+        let directory = try StageHarness(label: "videoio-test")
+        let written = try makeFrameSet(directory.file("frames"), cameras: 1, frames: 3)
+        var columns: [[Image8]] = []
+        for (name, seed) in [("middle", 100), ("right", 200)] {
+            let writer = try FrameSetWriter(
+                directory: directory.file(name), cameras: ["cam0"], size: PixelSize(width: 20, height: 10), channels: 3, frameRate: Rational(25, 1))
+            // The right column holds one more frame than the middle one: only the middle's frames are encoded.
+            let sources = name == "middle" ? [1, 2] : [0, 1, 2]
+            let images = sources.map { syntheticImage(width: 20, height: 10, seed: seed + $0) }
+            for (image, source) in zip(images, sources) { try writer.append([image], timestamp: Double(source) / 25, sourceIndex: source) }
+            try writer.finish()
+            columns.append(images)
+        }
+        let outputs = try directory.run(
+            VideoEncodeStage.self,
+            inputs: ["frames": directory.file("frames"), "beside": directory.file("middle"), "beside_right": directory.file("right")],
+            with: ["codec": .string("ffv1")])
+        let (artifact, file) = try VideoArtifact.open(try #require(outputs["video"]))
+        #expect(artifact.width == 60 && artifact.height == 10 && artifact.frameCount == 2)
+        for (index, frame) in try decodeAll(file).enumerated() {
+            let tiles = try (0..<3).map { try frame.cropped(to: PixelRect(x: 20 * $0, y: 0, width: 20, height: 10), path: file.path) }
+            #expect(tiles == [written[index + 1][0], columns[0][index], columns[1][index + 1]], "frame \(index): source frame \(index + 1) in every column")
+        }
+    }
+
+    @Test func encodeStageRejectsARightColumnWithoutAMiddleOne() throws {
+        let directory = try StageHarness(label: "videoio-test")
+        _ = try makeFrameSet(directory.file("frames"), cameras: 1, frames: 2)
+        _ = try makeFrameSet(directory.file("right"), cameras: 1, frames: 2)
+        let error = #expect(throws: (any Error).self) {
+            try directory.run(
+                VideoEncodeStage.self, inputs: ["frames": directory.file("frames"), "beside_right": directory.file("right")],
+                with: ["codec": .string("ffv1")])
+        }
+        #expect(String(describing: error).contains("connect the middle column to `beside`"))
+    }
+
     @Test func encodeStageDefaultsToH264MP4() throws {
         let directory = try StageHarness(label: "videoio-test")
         let written = try makeFrameSet(directory.file("frames"), cameras: 1, frames: 4)

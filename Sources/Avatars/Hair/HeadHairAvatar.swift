@@ -130,12 +130,18 @@ public struct HeadHairAvatar: MotionHistoryAvatar {
         return model
     }
 
-    /// World-space Gaussians of one driving frame at rest (a sequence's first frame).
+    /// World-space Gaussians of one driving frame at rest (a sequence's first frame), each with its
+    /// part in the integer attribute `part` (`partAttribute`: 0 head, 1 hair; a PLY property).
     public func scene(driving frame: HeadTracking.Frame) throws -> GaussianScene {
         let model = try model()
         let condition = model.base.condition(of: frame, scale: manifest.scale)
-        return model.gaussians(condition, history: model.rest(condition), on: nil).gaussians.scene
+        var scene = model.gaussians(condition, history: model.rest(condition), on: nil).gaussians.scene
+        scene.attributes[Self.partAttribute] = GaussianAttribute(width: 1, values: .int32(model.parts.isHair.map { $0 ? 1 : 0 }))
+        return scene
     }
+
+    /// Name of the per-Gaussian part label in exported scenes: 0 = head, 1 = hair.
+    public static let partAttribute = "part"
 
     /// One driving frame at rest from `cameras`.
     public func render(driving frame: HeadTracking.Frame, cameras: [PinholeCamera], rasterizer: GaussianRasterizer) throws -> [FloatImage] {

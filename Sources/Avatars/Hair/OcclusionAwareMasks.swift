@@ -2,6 +2,15 @@ import Foundation
 import Splatting
 import Tensors
 
+/// How the head and hair masks of HHAvatar's mask loss (eq. 13) are rendered.
+public enum PartMaskRendering: String, Sendable, Codable, CaseIterable {
+    /// Eq. 13: both parts in one depth-sorted blend, so a face hidden behind hair renders as hair.
+    case occlusionAware = "occlusion-aware"
+    /// Table 5's "w/o occlusion perception": each part rendered alone and its alpha taken as its
+    /// mask (the paper's plain alpha rendering), so a face hidden behind hair still renders as head.
+    case separateAlpha = "separate-alpha"
+}
+
 /// HHAvatar's occlusion-aware part masks (eq. 13): the head Gaussians rendered red (1, 0) and the
 /// hair Gaussians green (0, 1) through the same depth-sorted alpha blending as the colours, so a face
 /// hidden behind hair renders as hair, not head. The two channels ride along with the C colour
@@ -15,6 +24,34 @@ public enum OcclusionAwareMasks {
         extended.appearance = .features(channels: gaussians.features.shape[1] + 2)
         return extended
     }
+
+    /// The part masks of Table 5's "w/o occlusion perception" ablation, `[h, w, 2]` (head, hair): the
+    /// alpha of the head Gaussians rendered without the hair, and of the hair without the head. The
+    /// other part is hidden by lowering its opacity logits by `hiddenLogitOffset`, which keeps the
+    /// Gaussian count (and the rasteriser's buffers) unchanged; gradients reach the visible part.
+    /// `settings` apply to both passes, with a one-channel black background.
+    public static func separateAlphaMasks(
+        _ gaussians: GaussianVariables, isHair: [Bool], camera: PinholeCamera, rasterizer: GaussianRasterizer,
+        settings: RasterSettings = RasterSettings(background: [0])
+    ) throws -> Variable {
+        var passSettings = settings
+        passSettings.background = [0]
+        let count = gaussians.opacityLogits.shape[0]
+        precondition(isHair.count == count, "one part label per Gaussian")
+        let alphas = try [false, true].map { hairPass in
+            var part = gaussians
+            let offsets = isHair.map { $0 == hairPass ? Float(0) : -hiddenLogitOffset }
+            part.opacityLogits = gaussians.opacityLogits + Variable(Tensor(shape: [count, 1], scalars: offsets))
+            part.features = Variable(Tensor(zeros: [count, 1]))
+            part.appearance = .features(channels: 1)
+            let alpha = try rasterizer.render(part, camera: camera, settings: passSettings).alpha
+            return alpha.reshaped([camera.height, camera.width, 1])
+        }
+        return Variable.concat(alphas, axis: 2)
+    }
+
+    /// How far a hidden part's opacity logits are lowered (sigmoid(−40) ≈ 4e-18: invisible).
+    static let hiddenLogitOffset: Float = 40
 
     /// L_mask of eq. 13 = ‖M'_head − M_head‖₁ + ‖M'_hair − M_hair‖₁, each a mean over pixels, for
     /// rendered masks `[h, w, 2]` (head, hair) and targets of the same shape.
@@ -46,12 +83,23 @@ public enum OcclusionAwareMasks {
 
 extension HeadHairModel {
     /// Renders the feature image and Ψ as `DynamicGaussianModel.render`, and with `partMasks` the
-    /// occlusion-aware head and hair masks `[h, w, 2]` from the same rasterisation (eq. 13).
+    /// head and hair masks `[h, w, 2]`: occlusion-aware from the same rasterisation (eq. 13), or each
+    /// part's own alpha (the Table 5 ablation).
     public func render(
-        _ gaussians: GaussianVariables, camera: PinholeCamera, rasterizer: GaussianRasterizer, partMasks: Bool,
+        _ gaussians: GaussianVariables, camera: PinholeCamera, rasterizer: GaussianRasterizer, partMasks: PartMaskRendering?,
         on tape: Tape?
     ) throws -> (render: DynamicRender, masks: Variable?) {
-        guard partMasks else { return (try base.render(gaussians, camera: camera, rasterizer: rasterizer, on: tape), nil) }
+        switch partMasks {
+        case nil:
+            return (try base.render(gaussians, camera: camera, rasterizer: rasterizer, on: tape), nil)
+        case .separateAlpha:
+            let render = try base.render(gaussians, camera: camera, rasterizer: rasterizer, on: tape)
+            let masks = try OcclusionAwareMasks.separateAlphaMasks(
+                gaussians, isHair: parts.isHair, camera: try base.featureCamera(for: camera), rasterizer: rasterizer)
+            return (render, masks)
+        case .occlusionAware:
+            break
+        }
         let featureCamera = try base.featureCamera(for: camera)
         let channels = base.configuration.networks.colorChannels
         let raster = try rasterizer.render(
