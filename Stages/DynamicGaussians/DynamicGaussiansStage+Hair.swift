@@ -9,7 +9,7 @@ extension DynamicGaussiansStage {
     /// HHAvatar's additions when `hair_dynamics` or `lambda_mask` asks for them (nil: GHA).
     /// - Throws: `DynamicGaussiansError` when `lambda_mask` > 0 without a `masks` input, or the masks do not fit the frames.
     func hairTraining(
-        _ parameters: Parameters, base: DynamicGaussianModel, headModel: HeadModel, tracking: HeadTracking, views: CaptureViews,
+        _ parameters: Parameters, base: DynamicGaussianModel, guidance: GuidanceModel, headModel: HeadModel, tracking: HeadTracking, views: CaptureViews,
         context: StageContext, generator: inout Tensors.SplitMix64
     ) throws -> HairTraining? {
         guard parameters.hairDynamics || parameters.lambdaMask > 0 || parameters.perceptualLR else { return nil }
@@ -30,9 +30,10 @@ extension DynamicGaussiansStage {
             hairNetworks: HairDynamicsConfiguration(
                 hidden: [parameters.hairWidth, parameters.hairWidth], colorChannels: base.configuration.networks.colorChannels),
             historyFrames: parameters.historyFrames)
-        let model = try HairTraining.model(base: base, headModel: headModel, tracking: tracking, configuration: configuration, generator: &generator)
+        let model = try HairTraining.model(
+            base: base, guidance: guidance, headModel: headModel, tracking: tracking, configuration: configuration, generator: &generator)
         context.log(
-            "HHAvatar: \(model.parts.hairIndices.count) of \(base.count) Gaussians are hair (\(model.parts.scalp.count) scalp vertices), hair dynamics \(parameters.hairDynamics ? "on" : "off"), mask weight \(parameters.lambdaMask) (\(parameters.maskRendering.rawValue) masks)"
+            "HHAvatar: \(model.parts.hairIndices.count) of \(base.count) Gaussians are hair (labelled by \(guidance.hairVertices == nil ? "the head model's scalp and skin" : "the two-part guidance mesh"), \(model.parts.scalp.count) scalp vertices), hair dynamics \(parameters.hairDynamics ? "on" : "off"), mask weight \(parameters.lambdaMask) (\(parameters.maskRendering.rawValue) masks)"
         )
         return HairTraining(
             model: model, configuration: configuration, maskWeight: Float(parameters.lambdaMask),

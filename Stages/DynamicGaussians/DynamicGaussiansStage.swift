@@ -217,7 +217,9 @@ public struct DynamicGaussiansStage: Stage {
         context.log(
             "\(model.count) Gaussians from a '\(guidance.manifest.source)' guidance (\(guidance.vertices.shape[0]) vertices); training on \(views.training.count) views (\(views.trainingCameras.count) cameras × \(views.trainingFrames.count) frames), validating on \(views.heldOutCameraViews.count)"
         )
-        let hair = try hairTraining(parameters, base: model, headModel: headModel, tracking: tracking, views: views, context: context, generator: &generator)
+        let hair = try hairTraining(
+            parameters, base: model, guidance: guidance, headModel: headModel, tracking: tracking, views: views, context: context,
+            generator: &generator)
         let trainer = DynamicTrainer(settings: settings, model: model, tracking: tracking, views: views.training, hair: hair)
         let eavatarStart = eavatar.map { _ in EAvatarTrainingRecord.start(model, tracking: tracking, frames: views.trainingFrames, context: context) }
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {

@@ -51,38 +51,37 @@ final class HairTraining {
     /// The mask target of a training view.
     func maskTarget(frame: Int, camera: String) -> Tensor? { maskTargets["\(frame)/\(camera)"] }
 
-    /// Loads the head and hair masks of `views` from a Masks artifact: hair = the `hair` part, head =
-    /// every other part except `body` and `background`, box-averaged to the feature image's size.
+    /// Loads the head and hair masks of `views` from a Masks artifact (`OcclusionAwareMasks.target`),
+    /// box-averaged to the feature image's size.
     static func maskTargets(masks: MaskSet, views: [SupervisedView], factor: Int) throws -> [String: Tensor] {
-        guard masks.names.contains("hair") else {
-            throw DynamicGaussiansError(
-                "the masks have no 'hair' part (they hold \(masks.names.joined(separator: ", "))); connect parsing.head-hair or synthetic.region-masks")
-        }
         var targets: [String: Tensor] = [:]
         for view in views {
-            let parts = try masks.masks(frame: view.frame, camera: view.cameraID)
-            let (width, height) = (view.camera.width, view.camera.height)
-            guard let hair = parts["hair"], hair.count == width * height else {
-                throw DynamicGaussiansError(
-                    "the masks of camera \(view.cameraID), frame \(view.frame) are not \(width)×\(height); connect masks made from the same frames")
+            do {
+                targets["\(view.frame)/\(view.cameraID)"] = try OcclusionAwareMasks.target(
+                    masks: masks, frame: view.frame, camera: view.cameraID, width: view.camera.width, height: view.camera.height, factor: factor)
+            } catch let error as AvatarError {
+                throw DynamicGaussiansError(error.description)
             }
-            var head = [Float](repeating: 0, count: hair.count)
-            for (name, values) in parts where !["hair", "body", "background"].contains(name) {
-                for p in head.indices { head[p] = min(1, head[p] + values[p]) }
-            }
-            targets["\(view.frame)/\(view.cameraID)"] = OcclusionAwareMasks.target(
-                head: head, hair: hair, width: width, height: height, factor: factor)
         }
         return targets
     }
 
-    /// Labels the Gaussians of a GHA model, weighs the hair by its distance to the scalp and adds hair MLPs.
+    /// Labels the Gaussians of a GHA model — by the part of their nearest vertex of a two-part
+    /// `guidance` (HHAvatar's geometry), else by the head model's scalp and skin (`HeadHairParts`) —,
+    /// weighs the hair by its distance to the scalp and adds hair MLPs.
     static func model(
-        base: DynamicGaussianModel, headModel: HeadModel, tracking: HeadTracking, configuration: HeadHairConfiguration,
-        generator: inout Tensors.SplitMix64
+        base: DynamicGaussianModel, guidance: GuidanceModel, headModel: HeadModel, tracking: HeadTracking,
+        configuration: HeadHairConfiguration, generator: inout Tensors.SplitMix64
     ) throws -> HeadHairModel {
         let mesh = try HeadHairParts.canonicalMesh(model: headModel, identity: tracking.identity, space: base.configuration.canonicalSpace)
-        let parts = HeadHairParts(points: base.positions.value, vertices: mesh.vertices, regions: mesh.regions)
+        let parts =
+            if let hairVertices = guidance.hairVertices {
+                HeadHairParts(
+                    points: base.positions.value, guidanceVertices: guidance.vertices, guidanceHair: hairVertices,
+                    scalp: zip(mesh.vertices, mesh.regions).filter { $0.1 == .scalp }.map(\.0))
+            } else {
+                HeadHairParts(points: base.positions.value, vertices: mesh.vertices, regions: mesh.regions)
+            }
         let hairPoints = Variable(base.positions.value).gatherRows(parts.hairIndices).value
         return HeadHairModel(
             base: base, parts: parts, hairWeights: configuration.hairBlend.weights(points: hairPoints, scalp: parts.scalp),

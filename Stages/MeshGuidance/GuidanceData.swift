@@ -14,6 +14,8 @@ struct GuidanceView {
     var rgb: Tensor
     /// `[H, W]` in [0, 1].
     var alpha: Tensor
+    /// Visible head and hair masks `[H, W, 2]` (HHAvatar's eq. 20 targets), when masks were given.
+    var parts: Tensor? = nil
 }
 
 /// What a tracked frame contributes: the conditions θ and β, the canonical → world map, and its
@@ -39,7 +41,7 @@ struct GuidanceData {
     /// last `heldOutFrames` frames contribute no training views.
     static func load(
         frameSet: FrameSet, tracking: HeadTracking, model: HeadModel, renderSize: Int,
-        heldOutCameras: [String], heldOutFrames: Int = 0
+        heldOutCameras: [String], heldOutFrames: Int = 0, masks: MaskSet? = nil
     ) throws -> GuidanceData {
         let split: CalibratedViews
         do {
@@ -77,7 +79,7 @@ struct GuidanceData {
         let trainingFrames = Set(split.trainingFrames)
         var training = [[GuidanceView]](repeating: [], count: frameCount)
         for view in views.training where trainingFrames.contains(view.frame) {
-            training[view.frame].append(try loadView(frameSet: frameSet, view, renderSize: renderSize))
+            training[view.frame].append(try loadView(frameSet: frameSet, view, renderSize: renderSize, masks: masks))
         }
         let heldOut = try views.heldOut.map { try loadView(frameSet: frameSet, $0, renderSize: renderSize) }
         return GuidanceData(
@@ -85,9 +87,14 @@ struct GuidanceData {
             neutralLandmarks: Tensor(shape: [neutralLandmarks.count, 3], scalars: neutralLandmarks.flatMap { [$0.x, $0.y, $0.z] }))
     }
 
-    /// Loads one view, resized so its longer side is `renderSize` (intrinsics scaled alike).
-    static func loadView(frameSet: FrameSet, _ view: CalibratedViews.View, renderSize: Int) throws -> GuidanceView {
+    /// Loads one view, resized so its longer side is `renderSize` (intrinsics scaled alike), with its
+    /// head and hair masks at that size when `masks` are given (training views only: eq. 20 supervises them).
+    static func loadView(frameSet: FrameSet, _ view: CalibratedViews.View, renderSize: Int, masks: MaskSet? = nil) throws -> GuidanceView {
         var image = try frameSet.image(frame: view.frame, camera: view.cameraID)
+        var parts: Tensor?
+        if let masks {
+            parts = try partTargets(masks: masks, view: view, width: image.width, height: image.height, renderSize: renderSize)
+        }
         var calibration = view.calibration
         let longer = max(image.width, image.height)
         if longer != renderSize {
@@ -104,7 +111,37 @@ struct GuidanceData {
         return GuidanceView(
             frame: view.frame, cameraID: view.cameraID, camera: try calibration.pinholeCamera(),
             rgb: Tensor(shape: [image.height, image.width, 3], scalars: rgb),
-            alpha: Tensor(shape: [image.height, image.width], scalars: alpha))
+            alpha: Tensor(shape: [image.height, image.width], scalars: alpha), parts: parts)
+    }
+}
+
+extension GuidanceData {
+    /// The head and hair targets `[h, w, 2]` of a `width × height` view at `renderSize` (its longer
+    /// side): box-averaged when the frames are an integer multiple of it, repeated when it is an
+    /// integer multiple of the frames.
+    static func partTargets(masks: MaskSet, view: CalibratedViews.View, width: Int, height: Int, renderSize: Int) throws -> Tensor {
+        let longer = max(width, height)
+        let downscale = longer % renderSize == 0 && width % (longer / renderSize) == 0 && height % (longer / renderSize) == 0
+        guard downscale || renderSize % longer == 0 else {
+            throw MeshGuidanceError(
+                "the head and hair masks are resampled to render_size by an integer factor, but the frames are \(width)×\(height); set render_size to a divisor or multiple of \(longer)"
+            )
+        }
+        let full: Tensor
+        do {
+            full = try OcclusionAwareMasks.target(
+                masks: masks, frame: view.frame, camera: view.cameraID, width: width, height: height, factor: downscale ? longer / renderSize : 1)
+        } catch let error as AvatarError {
+            throw MeshGuidanceError(error.description)
+        }
+        guard !downscale else { return full }
+        let repeatCount = renderSize / longer
+        let (h, w) = (height * repeatCount, width * repeatCount)
+        let values = (0..<(h * w)).flatMap { p -> [Float] in
+            let source = (p / w / repeatCount) * width + (p % w) / repeatCount
+            return [full.scalars[2 * source], full.scalars[2 * source + 1]]
+        }
+        return Tensor(shape: [h, w, 2], scalars: values)
     }
 }
 

@@ -31,7 +31,19 @@ struct SDFGuidanceSettings {
     var priorMesh: TriangleMesh?
     /// Weight of the prior-mesh centre/scale loss (EAvatar 1).
     var priorWeight: Float
+    /// HHAvatar's two-part geometry, or nil for GHA's single head SDF.
+    var hair: HairGeometrySettings? = nil
 
     /// Largest grid-vertex offset, a fraction of the cell so tetrahedra cannot invert.
     var offsetScale: Float { 0.45 * 2 * gridHalfExtent / Float(gridResolution) }
+}
+
+/// HHAvatar's hair part of the guidance (§3.3, eq. 14–22).
+struct HairGeometrySettings {
+    /// The head model's scalp vertices P1 in canonical units: the hair SDF starts as a shell around them.
+    var scalp: [SIMD3<Float>]
+    /// Half thickness of that starting shell, canonical units.
+    var shellThickness: Float
+    /// Weight of eq. 20's occlusion-aware mask loss (paper 0.1); it needs the views' part masks.
+    var maskWeight: Float
 }

@@ -62,6 +62,16 @@ public struct SDFGuidanceStage: Stage {
         public var priorMesh: String = ""
         @Param("Weight of the prior mesh's centre and scale loss, EAvatar eq. 16–17 (EAvatar 1).", range: 0...1000)
         public var priorWeight: Double = 1
+        @Param(
+            "HHAvatar's two-part geometry (eq. 14–15): a second SDF for the hair, started as a shell around the head model's scalp; the merged mesh's vertices carry their part (mesh.part), which gaussians.dynamic's hair model uses. Off = GHA."
+        )
+        public var hairSDF: Bool = false
+        @Param("Half thickness of the hair SDF's starting shell around the scalp, canonical units.", range: 0.005...0.5)
+        public var hairShell: Double = 0.05
+        @Param(
+            "HHAvatar's mask weight (eq. 22, paper 0.1): eq. 20's occlusion-aware head/hair mask loss against the `masks` input; needs hair_sdf.",
+            range: 0...1000)
+        public var lambdaMask: Double = 0
         @Param("Cameras left out of the fit; the held-out silhouette IoU is measured on them.")
         public var heldOutCameras: [String] = []
         @Param(
@@ -93,6 +103,9 @@ public struct SDFGuidanceStage: Stage {
         StagePort(
             "prior", .mesh, optional: true,
             doc: "EAvatar's prior head (eq. 16–17; mesh.visual-hull or mesh.load), aligned by ICP each step; unconnected = off (or prior_mesh)."),
+        StagePort(
+            "masks", .masks, optional: true,
+            doc: "Head and hair masks of the same frames (parsing.head-hair or synthetic.region-masks), for lambda_mask > 0 (HHAvatar eq. 20)."),
     ]
     public static let outputs = [
         StagePort("guidance", .guidance, doc: "guidance.json + guidance.safetensors: neutral mesh, features, P0, the four MLPs, the SDF network.")
@@ -106,10 +119,34 @@ public struct SDFGuidanceStage: Stage {
         let tracking = try HeadTracking.read(from: try context.input("tracking"))
         let modelPath = parameters.model.isEmpty ? "" : context.resolvePath(parameters.model).path
         let model = try AvatarLoader.headModel(HeadModelReference(name: tracking.model, path: modelPath))
+        let masks = try context.optionalInput("masks").map { try MaskSet.open($0) }
+        if parameters.lambdaMask > 0 {
+            guard parameters.hairSDF else {
+                throw MeshGuidanceError("lambda_mask \(parameters.lambdaMask) supervises the head and hair parts: set hair_sdf: true, or lambda_mask: 0")
+            }
+            guard masks != nil else {
+                throw MeshGuidanceError(
+                    "lambda_mask \(parameters.lambdaMask) needs head and hair masks: connect `masks` (parsing.head-hair or synthetic.region-masks) or set lambda_mask: 0"
+                )
+            }
+        }
         let data = try GuidanceData.load(
             frameSet: frameSet, tracking: tracking, model: model, renderSize: parameters.renderSize,
-            heldOutCameras: parameters.heldOutCameras, heldOutFrames: parameters.heldOutFrames)
+            heldOutCameras: parameters.heldOutCameras, heldOutFrames: parameters.heldOutFrames,
+            masks: parameters.lambdaMask > 0 ? masks : nil)
         var settings = try parameters.settings(expressionWidth: model.expressionCount + 3)
+        if parameters.hairSDF {
+            let mesh = try HeadHairParts.canonicalMesh(model: model, identity: tracking.identity, space: data.canonicalSpace)
+            let scalp = zip(mesh.vertices, mesh.regions).filter { $0.1 == .scalp }.map(\.0)
+            guard !scalp.isEmpty else {
+                throw MeshGuidanceError(
+                    "hair_sdf needs the head model's scalp region to start the hair, but model '\(model.name)' labels no vertex as scalp; set hair_sdf: false")
+            }
+            settings.hair = HairGeometrySettings(scalp: scalp, shellThickness: Float(parameters.hairShell), maskWeight: Float(parameters.lambdaMask))
+            if parameters.lambdaMask == 0 {
+                context.warn("hair_sdf without lambda_mask: nothing tells the hair SDF where the hair is; set lambda_mask: 0.1 and connect `masks`")
+            }
+        }
         if let port = context.optionalInput("prior") {
             guard parameters.priorMesh.isEmpty else {
                 throw MeshGuidanceError("both the `prior` input and prior_mesh are given; connect the prior or set prior_mesh, not both")
@@ -126,8 +163,11 @@ public struct SDFGuidanceStage: Stage {
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
             context.log("resumed from the checkpoint at iteration \(resumed)")
         } else {
-            trainer.pretrainSphere()
+            trainer.pretrain()
             context.log("pretrained the SDF to a sphere of radius \(settings.sphereRadius) for \(settings.pretrainIterations) steps")
+            if let hair = settings.hair {
+                context.log("pretrained the hair SDF to a shell of half thickness \(hair.shellThickness) around \(hair.scalp.count) scalp vertices")
+            }
         }
         let loop = TrainingLoop(
             iterations: settings.iterations, logInterval: parameters.logInterval, checkpointInterval: parameters.checkpointInterval,
@@ -144,9 +184,10 @@ public struct SDFGuidanceStage: Stage {
                 ], completed: i, total: settings.iterations, unit: "iterations")
             context.log(
                 String(
-                    format: "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f), %d vertices, %.2f it/s",
+                    format:
+                        "iteration %d: loss %.4f (rgb %.4f, sil %.4f, def %.4f, offset %.5f, lmk %.4f, lap %.6f, prior %.5f, mask %.4f), %d vertices, %.2f it/s",
                     i, report.total, report.rgb, report.silhouette, report.deformation, report.offset, report.landmarkSDF,
-                    report.laplacian, report.prior, report.vertexCount, rate))
+                    report.laplacian, report.prior, report.mask, report.vertexCount, rate))
         }
         let seconds = outcome.seconds
         let mesh = try trainer.extractNeutral()
@@ -158,6 +199,14 @@ public struct SDFGuidanceStage: Stage {
             let heldOutSample = data.heldOut.filter { $0.frame % max(1, data.frames.count / 4) == 0 }
             metrics["held_out_silhouette_iou"] = try trainer.silhouetteIoU(views: heldOutSample.isEmpty ? data.heldOut : heldOutSample, mesh: mesh)
         }
+        if settings.hair != nil {
+            metrics["hair_vertices"] = Double(mesh.parts.filter { $0 == 1 }.count)
+            if settings.hair!.maskWeight > 0 {
+                let iou = try trainer.partIoU(views: trainingSample, mesh: mesh)
+                metrics["training_head_mask_iou"] = iou.head
+                metrics["training_hair_mask_iou"] = iou.hair
+            }
+        }
         if let alignment = trainer.priorAlignment {
             metrics["prior_alignment_rms"] = Double(alignment.residual)
         }
@@ -166,13 +215,15 @@ public struct SDFGuidanceStage: Stage {
             metrics["loss_rgb"] = Double(last.rgb)
             metrics["loss_silhouette"] = Double(last.silhouette)
             metrics["loss_deformation"] = Double(last.deformation)
+            if settings.hair != nil { metrics["loss_mask"] = Double(last.mask) }
         }
         let manifest = GuidanceManifest(
             source: "sdf-dmtet", headModel: HeadModelReference(name: model.name, path: modelPath),
             identity: tracking.identity, scale: tracking.scale, canonicalSpace: data.canonicalSpace,
             blend: settings.blend, networks: settings.networks, metrics: metrics)
         var extras: [String: Tensor] = [:]
-        for (name, parameter) in trainer.geometry.namedParameters { extras["sdf.\(name)"] = parameter.value }
+        for (name, parameter) in trainer.namedParameters where name.hasPrefix("sdf.") || name.hasPrefix("hair_sdf.") { extras[name] = parameter.value }
+        if settings.hair != nil { extras[GuidanceModel.vertexPartsKey] = Tensor(shape: [mesh.parts.count, 1], scalars: mesh.parts.map(Float.init)) }
         let guidance = try GuidanceModel(
             manifest: manifest, vertices: mesh.vertices, faces: mesh.faces, features: mesh.features,
             landmarks: trainer.landmarks.value, networks: trainer.networks, extras: extras)
@@ -180,8 +231,8 @@ public struct SDFGuidanceStage: Stage {
         try GuidancePictures.write(trainer: trainer, mesh: mesh, to: context.workDirectory.appendingPathComponent("pictures"))
         context.log(
             String(
-                format: "done: %d vertices, %d faces, training IoU %.4f, held-out IoU %@, %.1f s",
-                mesh.vertices.shape[0], mesh.faces.count, metrics["training_silhouette_iou"] ?? .nan,
+                format: "done: %d vertices (%d hair), %d faces, training IoU %.4f, held-out IoU %@, %.1f s",
+                mesh.vertices.shape[0], mesh.parts.filter { $0 == 1 }.count, mesh.faces.count, metrics["training_silhouette_iou"] ?? .nan,
                 metrics["held_out_silhouette_iou"].map { String(format: "%.4f", $0) } ?? "n/a", seconds))
     }
 

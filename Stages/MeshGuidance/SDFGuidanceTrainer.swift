@@ -6,7 +6,10 @@ import Tensors
 
 /// Fits GHA's mesh guidance model (§4.3, eq. 9–14): an SDF + feature network extracted by DMTet,
 /// deformed by the expression and pose MLPs blended by λ_exp, coloured by the two colour MLPs,
-/// posed rigidly into each camera and rendered with the differentiable mesh renderer.
+/// posed rigidly into each camera and rendered with the differentiable mesh renderer. With
+/// `settings.hair` it fits HHAvatar's two-part geometry (§3.3, eq. 14–22): a head and a hair SDF,
+/// each extracted by DMTet, merged into one mesh whose vertices carry their part, with the
+/// occlusion-aware mask loss of eq. 20–21.
 final class SDFGuidanceTrainer: CheckpointedTrainer {
     /// Figures of one optimisation step.
     struct StepReport {
@@ -19,6 +22,8 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         var laplacian: Float
         /// EAvatar's prior-mesh loss (0 without a prior).
         var prior: Float
+        /// HHAvatar's mask loss of eq. 20 (0 without the hair part).
+        var mask: Float
         var vertexCount: Int
     }
 
@@ -27,23 +32,21 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         var vertices: Tensor
         var faces: [SIMD3<Int32>]
         var features: Tensor
+        /// Per vertex, its part: 0 head, 1 hair.
+        var parts: [Int32]
     }
 
     let settings: SDFGuidanceSettings
     let data: GuidanceData
     let grid: TetrahedralGrid
-    let geometry: SDFNetwork
+    /// The head surface, then the hair surface with `settings.hair`.
+    let surfaces: [DMTetSurface]
     let networks: DynamicHeadNetworks
     let landmarks: Parameter
     let optimizer: Adam
     private(set) var generator: SplitMix64
     private(set) var iteration = 0
     private let renderer = DifferentiableMeshRenderer()
-    /// Tape-free SDF values and raw offsets of every grid vertex (see `currentTopology`).
-    private var field: (sdf: [Float], offsets: [SIMD3<Float>])?
-    /// Grid vertices re-evaluated between full evaluations.
-    private var band: [Int32] = []
-    private var stepsSinceFullEvaluation = 0
     /// The prior-mesh alignment state (EAvatar), if a prior is given.
     private(set) var priorAlignment: PriorMeshAlignment?
 
@@ -52,105 +55,69 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         self.data = data
         grid = try TetrahedralGrid(resolution: settings.gridResolution, halfExtent: settings.gridHalfExtent)
         var generator = SplitMix64(seed: settings.seed)
-        geometry = SDFNetwork(
-            hidden: settings.geometryHidden, featureWidth: settings.networks.featureWidth,
-            frequencies: settings.networks.frequencies, generator: &generator)
+        let head = DMTetSurface(part: "head", grid: grid, settings: settings, generator: &generator)
         networks = DynamicHeadNetworks(configuration: settings.networks, generator: &generator)
+        surfaces = [head] + (settings.hair == nil ? [] : [DMTetSurface(part: "hair", grid: grid, settings: settings, generator: &generator)])
         landmarks = Parameter(data.neutralLandmarks)
         optimizer = Adam(groups: [
-            Adam.Group(name: "networks", parameters: geometry.parameters + networks.parameters, learningRate: settings.learningRate),
+            Adam.Group(
+                name: "networks", parameters: surfaces.flatMap(\.geometry.parameters) + networks.parameters, learningRate: settings.learningRate),
             Adam.Group(name: "landmarks", parameters: [landmarks], learningRate: settings.landmarkLearningRate),
         ])
         self.generator = generator
         priorAlignment = try settings.priorMesh.map { try PriorMeshAlignment(mesh: $0, seed: settings.seed &+ 1) }
     }
 
-    /// Every parameter by checkpoint name.
+    /// The head SDF network (GHA's only one).
+    var geometry: SDFNetwork { surfaces[0].geometry }
+
+    /// Every parameter by checkpoint name (the hair SDF's as `hair_sdf.*`).
     var namedParameters: [(name: String, parameter: Parameter)] {
         geometry.namedParameters.map { ("sdf.\($0.name)", $0.parameter) }
+            + surfaces.dropFirst().flatMap { surface in surface.geometry.namedParameters.map { ("hair_sdf.\($0.name)", $0.parameter) } }
             + networks.namedParameters.map { ("networks.\($0.name)", $0.parameter) } + [("landmarks", landmarks)]
     }
 
-    // MARK: Sphere pretraining
+    // MARK: Pretraining
 
-    /// Fits the SDF to a sphere of `sphereRadius` around the canonical origin (official: 300 steps),
-    /// on random points of the grid's cube, so DMTet starts from a closed surface.
-    func pretrainSphere() {
-        let pretrain = Adam(groups: [Adam.Group(name: "sdf", parameters: geometry.parameters, learningRate: settings.learningRate)])
-        let batch = 4096, h = settings.gridHalfExtent
-        for _ in 0..<settings.pretrainIterations {
-            var points = [Float](repeating: 0, count: 3 * batch), targets = [Float](repeating: 0, count: batch)
-            for i in 0..<batch {
-                let p = SIMD3<Float>(
-                    Float.random(in: -h...h, using: &generator), Float.random(in: -h...h, using: &generator),
-                    Float.random(in: -h...h, using: &generator))
-                points[3 * i] = p.x
-                points[3 * i + 1] = p.y
-                points[3 * i + 2] = p.z
-                targets[i] = simdLength(p) - settings.sphereRadius
-            }
-            let tape = Tape()
-            let out = geometry(Variable(Tensor(shape: [batch, 3], scalars: points)), on: tape)
-            let loss = Losses.l2(out.sdf, Variable(Tensor(shape: [batch, 1], scalars: targets)))
-            tape.backward(from: loss)
-            pretrain.step()
-            pretrain.zeroGradients()
+    /// Fits the head SDF to a sphere of `sphereRadius` around the canonical origin (official: 300
+    /// steps), and the hair SDF to a shell of half thickness `shellThickness` around the head
+    /// model's scalp, so DMTet starts from closed surfaces and the hair covers the scalp.
+    func pretrain() {
+        surfaces[0].pretrain(to: { simdLength($0) - self.settings.sphereRadius }, generator: &generator)
+        if let hair = settings.hair, surfaces.count > 1 {
+            let scalp = KDTree(points: hair.scalp)
+            surfaces[1].pretrain(
+                to: { point in scalp.nearest(to: point, k: 1)[0].squaredDistance.squareRoot() - hair.shellThickness }, generator: &generator)
         }
     }
 
     // MARK: Mesh extraction
 
-    /// The current topology from tape-free SDF values: of the whole grid every
-    /// `fullEvaluationInterval` steps (and when `full`), of the narrow band around the last full
-    /// evaluation's surface in between — the SDF changes little per step, so signs far from the
-    /// surface do not flip, and the band holds most of the grid's cost saving.
-    func currentTopology(full: Bool = false) throws -> SurfaceTopology {
-        let refreshAll = full || self.field == nil || stepsSinceFullEvaluation >= settings.fullEvaluationInterval
-        if refreshAll {
-            self.field = geometry.evaluateWithoutTape(grid.vertices)
-            stepsSinceFullEvaluation = 0
-        } else if !band.isEmpty {
-            let values = geometry.evaluateWithoutTape(band.map { grid.vertices[Int($0)] })
-            for (k, v) in band.enumerated() {
-                self.field!.sdf[Int(v)] = values.sdf[k]
-                self.field!.offsets[Int(v)] = values.offsets[k]
-            }
-        }
-        stepsSinceFullEvaluation += 1
-        let field = self.field!
-        let scale = settings.offsetScale
-        let deformed = zip(grid.vertices, field.offsets).map { point, raw in
-            point + scale * SIMD3(Foundation.tanh(raw.x), Foundation.tanh(raw.y), Foundation.tanh(raw.z))
-        }
-        let topology = try SurfaceTopology.extract(grid: grid, positions: deformed, sdf: field.sdf)
-        guard topology.vertexCount > 0, !topology.triangles.isEmpty else {
+    /// The current merged topology (`DMTetSurface.topology` of every part).
+    /// - Throws: `MeshGuidanceError` when the head surface is empty.
+    func currentTopology(full: Bool = false) throws -> GuidanceTopology {
+        let parts = try surfaces.map { try $0.topology(full: full) }
+        guard parts[0] != nil else {
             throw MeshGuidanceError(
                 "the SDF has no zero crossing inside the grid (empty surface); the fit diverged or grid_half_extent is too small for the head — raise it or lower the learning rate"
             )
         }
-        if refreshAll { band = grid.band(around: topology.sourceVertices, rings: settings.bandRings) }
-        return topology
+        return GuidanceTopology(parts: parts)
     }
 
-    /// DMTet on the tape: canonical neutral vertices `[M, 3]` and features `[M, F]`, differentiable in
-    /// the SDF network through the SDF values, grid offsets and features at the crossed edges' ends.
-    func neutralMesh(topology: SurfaceTopology, on tape: Tape?) throws -> (vertices: Variable, features: Variable) {
-        let sources = topology.sourceVertices.flatMap { v -> [Float] in
-            let p = grid.vertices[Int(v)]
-            return [p.x, p.y, p.z]
-        }
-        let base = Variable(Tensor(shape: [topology.sourceVertices.count, 3], scalars: sources))
-        let out = geometry(base, on: tape)
-        let positions = base + out.offsets.tanh() * settings.offsetScale
-        let surface = try topology.interpolate(positions: positions, sdf: out.sdf, features: out.features)
-        return (surface.vertices, surface.features!)
+    /// DMTet on the tape: the merged canonical neutral vertices `[M, 3]` and features `[M, F]`.
+    func neutralMesh(topology: GuidanceTopology, on tape: Tape?) throws -> (vertices: Variable, features: Variable) {
+        let meshes = try zip(surfaces, topology.parts).compactMap { surface, part in try part.map { try surface.mesh(topology: $0, on: tape) } }
+        guard meshes.count > 1 else { return meshes[0] }
+        return (Variable.concat(meshes.map(\.vertices), axis: 0), Variable.concat(meshes.map(\.features), axis: 0))
     }
 
     /// The extracted neutral mesh (no tape), for the artifact.
     func extractNeutral() throws -> NeutralMesh {
         let topology = try currentTopology(full: true)
         let mesh = try neutralMesh(topology: topology, on: nil)
-        return NeutralMesh(vertices: mesh.vertices.value, faces: topology.triangles, features: mesh.features.value)
+        return NeutralMesh(vertices: mesh.vertices.value, faces: topology.triangles, features: mesh.features.value, parts: topology.vertexParts)
     }
 
     /// The mesh of `frame` in world units with its 32-channel colours: eq. 3–4 on the vertices, then eq. 6.
@@ -164,15 +131,29 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         return (frame.transform.applyToPoints(vertices + displacement), colors, displacement)
     }
 
-    /// RGB over white `[H, W, 3]` and alpha `[H, W]` of a posed mesh in one view.
+    /// RGB over white `[H, W, 3]`, alpha `[H, W]` and, with `parts` (per vertex 0 head, 1 hair), the
+    /// visible head and hair coverage `[H, W, 2]` of a posed mesh in one view: the z-buffer shows the
+    /// nearer part, so the head channel is eq. 21's (1 − M_o)·M'_head and the hair channel M_o·M'_hair.
     func render(
         world: Variable, colors: Variable, triangles: [SIMD3<Int32>], adjacency: TriangleAdjacency,
-        camera: PinholeCamera
-    ) throws -> (rgb: Variable, alpha: Variable) {
-        let out = try renderer.render(vertices: world, features: colors, triangles: triangles, adjacency: adjacency, camera: camera)
+        camera: PinholeCamera, parts: [Int32]? = nil
+    ) throws -> (rgb: Variable, alpha: Variable, parts: Variable?) {
+        let channels = colors.shape[1]
+        let features = parts.map { parts in
+            Variable.concat([colors, Variable(Tensor(shape: [parts.count, 2], scalars: parts.flatMap { $0 == 0 ? [Float(1), 0] : [0, 1] }))], axis: 1)
+        }
+        let out = try renderer.render(vertices: world, features: features ?? colors, triangles: triangles, adjacency: adjacency, camera: camera)
         let h = camera.height, w = camera.width
         let rgb = out.image.slice(0..<3, axis: 2) + (1 - out.alpha.reshaped([h, w, 1]))
-        return (rgb, out.alpha)
+        return (rgb, out.alpha, parts == nil ? nil : out.image.slice(channels..<(channels + 2), axis: 2))
+    }
+
+    /// Eq. 20: IoU loss of the visible head coverage against the head mask plus that of the visible
+    /// hair coverage against the hair mask, for rendered and target `[H, W, 2]` (head, hair).
+    static func maskLoss(rendered: Variable, target: Tensor) -> Variable {
+        let targets = Variable(target)
+        return Losses.silhouetteIoU(rendered.slice(0..<1, axis: 2), targets.slice(0..<1, axis: 2))
+            + Losses.silhouetteIoU(rendered.slice(1..<2, axis: 2), targets.slice(1..<2, axis: 2))
     }
 
     // MARK: Optimisation
@@ -189,11 +170,18 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         let mesh = try neutralMesh(topology: topology, on: tape)
         let posed = posedMesh(frame: frame, vertices: mesh.vertices, features: mesh.features, on: tape)
         let adjacency = TriangleAdjacency(triangles: topology.triangles)
-        var rgbLoss = Variable(Tensor(0)), silhouetteLoss = Variable(Tensor(0))
+        var rgbLoss = Variable(Tensor(0)), silhouetteLoss = Variable(Tensor(0)), maskLoss = Variable(Tensor(0))
+        let maskWeight = settings.hair?.maskWeight ?? 0
         for view in views {
-            let rendered = try render(world: posed.world, colors: posed.colors, triangles: topology.triangles, adjacency: adjacency, camera: view.camera)
+            let partTarget = maskWeight > 0 ? view.parts : nil
+            let rendered = try render(
+                world: posed.world, colors: posed.colors, triangles: topology.triangles, adjacency: adjacency, camera: view.camera,
+                parts: partTarget == nil ? nil : topology.vertexParts)
             rgbLoss = rgbLoss + Losses.l1(rendered.rgb, Variable(view.rgb)) / Float(views.count)
             silhouetteLoss = silhouetteLoss + Losses.silhouetteIoU(rendered.alpha, Variable(view.alpha)) / Float(views.count)
+            if let partTarget, let parts = rendered.parts {
+                maskLoss = maskLoss + Self.maskLoss(rendered: parts, target: partTarget) / Float(views.count)
+            }
         }
         let p0 = tape.variable(for: landmarks)
         let predictedLandmarks = p0 + networks.expressionDisplacement(points: p0, expression: Variable(frame.expression), on: tape)
@@ -206,6 +194,7 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         var total =
             settings.rgbWeight * rgbLoss + settings.silhouetteWeight * silhouetteLoss + settings.deformationWeight * deformationLoss
             + settings.offsetWeight * offsetLoss + settings.landmarkSDFWeight * landmarkSDFLoss + settings.laplacianWeight * laplacianLoss
+            + maskWeight * maskLoss
         var priorLoss: Float = 0
         if var alignment = priorAlignment {
             let loss = try alignment.loss(vertices: mesh.vertices)
@@ -230,16 +219,18 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
             total: total.value.scalar, rgb: rgbLoss.value.scalar, silhouette: silhouetteLoss.value.scalar,
             deformation: deformationLoss.value.scalar, offset: offsetLoss.value.scalar,
             landmarkSDF: landmarkSDFLoss.value.scalar, laplacian: laplacianLoss.value.scalar, prior: priorLoss,
-            vertexCount: topology.vertexCount)
+            mask: maskLoss.value.scalar, vertexCount: topology.vertexCount)
     }
 
     // MARK: Evaluation
 
     /// Renders the fitted mesh of `view`'s frame in `view`'s camera (no tape).
-    func render(view: GuidanceView, mesh: NeutralMesh, adjacency: TriangleAdjacency) throws -> (rgb: Tensor, alpha: Tensor) {
+    func render(view: GuidanceView, mesh: NeutralMesh, adjacency: TriangleAdjacency) throws -> (rgb: Tensor, alpha: Tensor, parts: Tensor?) {
         let posed = posedMesh(frame: data.frames[view.frame], vertices: Variable(mesh.vertices), features: Variable(mesh.features), on: nil)
-        let out = try render(world: posed.world, colors: posed.colors, triangles: mesh.faces, adjacency: adjacency, camera: view.camera)
-        return (out.rgb.value, out.alpha.value)
+        let out = try render(
+            world: posed.world, colors: posed.colors, triangles: mesh.faces, adjacency: adjacency, camera: view.camera,
+            parts: surfaces.count > 1 ? mesh.parts : nil)
+        return (out.rgb.value, out.alpha.value, out.parts?.value)
     }
 
     /// Mean silhouette IoU (alpha > ½) of the fitted mesh over `views`.
@@ -258,6 +249,27 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
             sum += union == 0 ? 1 : Double(intersection) / Double(union)
         }
         return sum / Double(views.count)
+    }
+
+    /// Mean IoU (coverage > ½) of the visible head and hair against the views' part masks (two-part fits).
+    func partIoU(views: [GuidanceView], mesh: NeutralMesh) throws -> (head: Double, hair: Double) {
+        let adjacency = TriangleAdjacency(triangles: mesh.faces)
+        var sums = [0.0, 0.0], count = 0
+        for view in views {
+            guard let target = view.parts, let rendered = try render(view: view, mesh: mesh, adjacency: adjacency).parts else { continue }
+            count += 1
+            for part in 0..<2 {
+                var intersection = 0, union = 0
+                for pixel in 0..<(target.scalars.count / 2) {
+                    let x = rendered.scalars[2 * pixel + part] > 0.5, y = target.scalars[2 * pixel + part] > 0.5
+                    if x && y { intersection += 1 }
+                    if x || y { union += 1 }
+                }
+                sums[part] += union == 0 ? 1 : Double(intersection) / Double(union)
+            }
+        }
+        guard count > 0 else { return (.nan, .nan) }
+        return (sums[0] / Double(count), sums[1] / Double(count))
     }
 
     // MARK: Checkpoints

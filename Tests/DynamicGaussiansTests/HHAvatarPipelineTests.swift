@@ -54,7 +54,7 @@ import Testing
     @Test func tableFiveAblationsChangeOnlyTheTrainingParameters() throws {
         let full = try Self.spec("hhavatar.yaml")
         func train(_ spec: PipelineSpec) throws -> PipelineSpec.StageEntry { try #require(spec.stages.first { $0.name == "train" }) }
-        for file in ["hhavatar-no-hair-dynamics.yaml", "hhavatar-gha.yaml"] {
+        for file in ["hhavatar-no-hair-dynamics.yaml", "hhavatar-no-occlusion.yaml", "hhavatar-gha.yaml"] {
             let ablation = try Self.spec(file)
             #expect(Set(full.stages.map(\.name)) == Set(ablation.stages.map(\.name)))
             for stage in ablation.stages where stage.name != "train" {

@@ -49,7 +49,7 @@ struct SDFGuidanceRunTests {
             deformationWeight: 1, offsetWeight: 0.01, landmarkSDFWeight: 0.1, laplacianWeight: 100 * 0.015625, seed: 3,
             priorMesh: nil, priorWeight: 1)
         let original = try SDFGuidanceTrainer(settings: settings, data: data)
-        original.pretrainSphere()
+        original.pretrain()
         for _ in 0..<3 { _ = try original.step() }
         let checkpoint = capture.root.appendingPathComponent("checkpoint")
         try original.saveCheckpoint(to: checkpoint)

@@ -47,6 +47,9 @@ public struct GuidanceModel {
         guard faces.allSatisfy({ $0.x >= 0 && $0.y >= 0 && $0.z >= 0 && Int($0.x) < v && Int($0.y) < v && Int($0.z) < v }) else {
             throw AvatarError("guidance faces index vertices outside 0..<\(v)")
         }
+        if let parts = extras[Self.vertexPartsKey], parts.shape != [v, 1] {
+            throw AvatarError("the vertex parts '\(Self.vertexPartsKey)' are \(parts.shape), expected [\(v), 1] (one per vertex)")
+        }
         self.manifest = manifest
         self.vertices = vertices
         self.faces = faces
@@ -55,6 +58,12 @@ public struct GuidanceModel {
         self.networks = networks
         self.extras = extras
     }
+
+    /// Extra tensor `[V, 1]` of a two-part guidance (HHAvatar, eq. 14–15): each vertex's part, 0 head, 1 hair.
+    public static let vertexPartsKey = "mesh.part"
+
+    /// Per vertex, true for hair — nil unless the guidance has HHAvatar's two parts.
+    public var hairVertices: [Bool]? { extras[Self.vertexPartsKey].map { $0.scalars.map { $0 > 0.5 } } }
 
     /// Parameter file name inside the artifact directory.
     public static let parametersFile = "guidance.safetensors"

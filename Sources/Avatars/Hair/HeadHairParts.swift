@@ -1,3 +1,4 @@
+import Geometry
 import HeadModel
 import Tensors
 
@@ -35,6 +36,20 @@ public struct HeadHairParts: Sendable, Equatable {
             return region == .scalp || best.squareRoot() > margin
         }
         scalp = zip(vertices, regions).filter { $0.1 == .scalp }.map(\.0)
+    }
+
+    /// Labels `points [N, 3]` (canonical) by their nearest vertex of a two-part guidance mesh
+    /// (HHAvatar eq. 14–15: a Gaussian belongs to the part whose DMTet surface it started on);
+    /// `scalp` is P1 of λ_hair.
+    public init(points: Tensor, guidanceVertices: Tensor, guidanceHair: [Bool], scalp: [SIMD3<Float>]) {
+        precondition(guidanceVertices.shape == [guidanceHair.count, 3], "one part per guidance vertex")
+        let vertexScalars = guidanceVertices.scalars
+        let tree = KDTree(points: (0..<guidanceHair.count).map { SIMD3(vertexScalars[3 * $0], vertexScalars[3 * $0 + 1], vertexScalars[3 * $0 + 2]) })
+        let scalars = points.scalars
+        isHair = (0..<points.shape[0]).map { i in
+            guidanceHair[tree.nearest(to: SIMD3(scalars[3 * i], scalars[3 * i + 1], scalars[3 * i + 2]), k: 1)[0].index]
+        }
+        self.scalp = scalp
     }
 
     /// The neutral mesh of a tracked subject in canonical units with its regions.

@@ -1,4 +1,5 @@
 import Foundation
+import MediaIO
 import Splatting
 import Tensors
 
@@ -58,6 +59,26 @@ public enum OcclusionAwareMasks {
     public static func loss(rendered: Variable, target: Tensor) -> Variable {
         precondition(rendered.shape == target.shape && rendered.shape.last == 2, "part masks are [h, w, 2] (head, hair)")
         return Losses.l1(rendered, Variable(target)) * 2
+    }
+
+    /// The `[h, w, 2]` target of one view from a Masks artifact (`parsing.head-hair` or
+    /// `synthetic.region-masks`): hair = the `hair` part, head = every other part except `body` and
+    /// `background`, box-averaged by `factor` from the frame size `width × height`.
+    /// - Throws: `AvatarError` when the masks have no hair part or another size than the frame.
+    public static func target(masks: MaskSet, frame: Int, camera: String, width: Int, height: Int, factor: Int) throws -> Tensor {
+        guard masks.names.contains("hair") else {
+            throw AvatarError(
+                "the masks have no 'hair' part (they hold \(masks.names.joined(separator: ", "))); connect parsing.head-hair or synthetic.region-masks")
+        }
+        let parts = try masks.masks(frame: frame, camera: camera)
+        guard let hair = parts["hair"], hair.count == width * height else {
+            throw AvatarError("the masks of camera \(camera), frame \(frame) are not \(width)×\(height); connect masks made from the same frames")
+        }
+        var head = [Float](repeating: 0, count: hair.count)
+        for (name, values) in parts where !["hair", "body", "background"].contains(name) {
+            for p in head.indices { head[p] = min(1, head[p] + values[p]) }
+        }
+        return target(head: head, hair: hair, width: width, height: height, factor: factor)
     }
 
     /// Box-averages full-size head and hair masks (`width × height` values each in [0, 1]) by

@@ -1,0 +1,124 @@
+import Avatars
+import DifferentiableMesh
+import Foundation
+import Geometry
+import Tensors
+
+/// One SDF network extracted by DMTet on the shared tetrahedral grid: GHA's single head surface, or
+/// one part of HHAvatar's two-part geometry (the head or the hair SDF, eq. 14–15). It keeps the
+/// tape-free field of its last evaluation and the narrow band re-evaluated between full evaluations.
+final class DMTetSurface {
+    /// The SDF + offset + feature network.
+    let geometry: SDFNetwork
+    /// What the surface is, for messages ("head", "hair").
+    let part: String
+    private let grid: TetrahedralGrid
+    private let settings: SDFGuidanceSettings
+    /// Tape-free SDF values and raw offsets of every grid vertex (see `topology`).
+    private var field: (sdf: [Float], offsets: [SIMD3<Float>])?
+    /// Grid vertices re-evaluated between full evaluations.
+    private var band: [Int32] = []
+    private var stepsSinceFullEvaluation = 0
+
+    init(part: String, grid: TetrahedralGrid, settings: SDFGuidanceSettings, generator: inout SplitMix64) {
+        self.part = part
+        self.grid = grid
+        self.settings = settings
+        geometry = SDFNetwork(
+            hidden: settings.geometryHidden, featureWidth: settings.networks.featureWidth,
+            frequencies: settings.networks.frequencies, generator: &generator)
+    }
+
+    /// Fits the SDF to `target` (a signed distance in canonical units) on random points of the
+    /// grid's cube (official: a sphere, 300 steps), so DMTet starts from a closed surface.
+    func pretrain(to target: (SIMD3<Float>) -> Float, generator: inout SplitMix64) {
+        let pretrain = Adam(groups: [Adam.Group(name: "sdf", parameters: geometry.parameters, learningRate: settings.learningRate)])
+        let batch = 4096, h = settings.gridHalfExtent
+        for _ in 0..<settings.pretrainIterations {
+            var points = [Float](repeating: 0, count: 3 * batch), targets = [Float](repeating: 0, count: batch)
+            for i in 0..<batch {
+                let p = SIMD3<Float>(
+                    Float.random(in: -h...h, using: &generator), Float.random(in: -h...h, using: &generator),
+                    Float.random(in: -h...h, using: &generator))
+                points[3 * i] = p.x
+                points[3 * i + 1] = p.y
+                points[3 * i + 2] = p.z
+                targets[i] = target(p)
+            }
+            let tape = Tape()
+            let out = geometry(Variable(Tensor(shape: [batch, 3], scalars: points)), on: tape)
+            let loss = Losses.l2(out.sdf, Variable(Tensor(shape: [batch, 1], scalars: targets)))
+            tape.backward(from: loss)
+            pretrain.step()
+            pretrain.zeroGradients()
+        }
+    }
+
+    /// The current topology from tape-free SDF values, or nil when the surface has no zero crossing:
+    /// of the whole grid every `fullEvaluationInterval` steps (and when `full`), of the narrow band
+    /// around the last full evaluation's surface in between — the SDF changes little per step, so
+    /// signs far from the surface do not flip, and the band holds most of the grid's cost saving.
+    func topology(full: Bool = false) throws -> SurfaceTopology? {
+        let refreshAll = full || self.field == nil || stepsSinceFullEvaluation >= settings.fullEvaluationInterval
+        if refreshAll {
+            self.field = geometry.evaluateWithoutTape(grid.vertices)
+            stepsSinceFullEvaluation = 0
+        } else if !band.isEmpty {
+            let values = geometry.evaluateWithoutTape(band.map { grid.vertices[Int($0)] })
+            for (k, v) in band.enumerated() {
+                self.field!.sdf[Int(v)] = values.sdf[k]
+                self.field!.offsets[Int(v)] = values.offsets[k]
+            }
+        }
+        stepsSinceFullEvaluation += 1
+        let field = self.field!
+        let scale = settings.offsetScale
+        let deformed = zip(grid.vertices, field.offsets).map { point, raw in
+            point + scale * SIMD3(Foundation.tanh(raw.x), Foundation.tanh(raw.y), Foundation.tanh(raw.z))
+        }
+        let topology = try SurfaceTopology.extract(grid: grid, positions: deformed, sdf: field.sdf)
+        if refreshAll { band = topology.sourceVertices.isEmpty ? [] : grid.band(around: topology.sourceVertices, rings: settings.bandRings) }
+        guard topology.vertexCount > 0, !topology.triangles.isEmpty else { return nil }
+        return topology
+    }
+
+    /// DMTet on the tape: canonical vertices `[M, 3]` and features `[M, F]`, differentiable in the
+    /// SDF network through the SDF values, grid offsets and features at the crossed edges' ends.
+    func mesh(topology: SurfaceTopology, on tape: Tape?) throws -> (vertices: Variable, features: Variable) {
+        let sources = topology.sourceVertices.flatMap { v -> [Float] in
+            let p = grid.vertices[Int(v)]
+            return [p.x, p.y, p.z]
+        }
+        let base = Variable(Tensor(shape: [topology.sourceVertices.count, 3], scalars: sources))
+        let out = geometry(base, on: tape)
+        let positions = base + out.offsets.tanh() * settings.offsetScale
+        let surface = try topology.interpolate(positions: positions, sdf: out.sdf, features: out.features)
+        return (surface.vertices, surface.features!)
+    }
+}
+
+/// The guidance mesh of one step: the parts' DMTet topologies merged into one vertex and triangle
+/// list (the hair's indices follow the head's), with each vertex's part.
+struct GuidanceTopology {
+    /// Per part (head, then hair if any), its topology, or nil where that surface is empty.
+    var parts: [SurfaceTopology?]
+    /// Triangles of the merged mesh.
+    var triangles: [SIMD3<Int32>]
+    /// Per merged vertex, its part: 0 head, 1 hair.
+    var vertexParts: [Int32]
+
+    var vertexCount: Int { vertexParts.count }
+
+    init(parts: [SurfaceTopology?]) {
+        self.parts = parts
+        var triangles: [SIMD3<Int32>] = [], vertexParts: [Int32] = []
+        for (index, topology) in parts.enumerated() {
+            guard let topology else { continue }
+            let offset = Int32(vertexParts.count)
+            triangles += topology.triangles.map { $0 &+ offset }
+            vertexParts += [Int32](repeating: Int32(index), count: topology.vertexCount)
+        }
+        self.triangles = triangles
+        self.vertexParts = vertexParts
+    }
+}
