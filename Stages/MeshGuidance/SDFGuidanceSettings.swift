@@ -33,9 +33,6 @@ struct SDFGuidanceSettings {
     var priorWeight: Float
     /// HHAvatar's two-part geometry, or nil for GHA's single head SDF.
     var hair: HairGeometrySettings? = nil
-
-    /// Largest grid-vertex offset, a fraction of the cell so tetrahedra cannot invert.
-    var offsetScale: Float { 0.45 * 2 * gridHalfExtent / Float(gridResolution) }
 }
 
 /// HHAvatar's hair part of the guidance (§3.3, eq. 14–22).

@@ -38,9 +38,8 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
 
     let settings: SDFGuidanceSettings
     let data: GuidanceData
-    let grid: TetrahedralGrid
-    /// The head surface, then the hair surface with `settings.hair`.
-    let surfaces: [DMTetSurface]
+    /// The head surface (f_sdf, eq. 9), then the hair surface with `settings.hair`.
+    let surfaces: [SDFSurface]
     let networks: DynamicHeadNetworks
     let landmarks: Parameter
     let optimizer: Adam
@@ -53,11 +52,16 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
     init(settings: SDFGuidanceSettings, data: GuidanceData) throws {
         self.settings = settings
         self.data = data
-        grid = try TetrahedralGrid(resolution: settings.gridResolution, halfExtent: settings.gridHalfExtent)
         var generator = SplitMix64(seed: settings.seed)
-        let head = DMTetSurface(part: "head", grid: grid, settings: settings, generator: &generator)
+        func surface() throws -> SDFSurface {
+            try SDFSurface(
+                resolution: settings.gridResolution, halfExtent: settings.gridHalfExtent, hidden: settings.geometryHidden,
+                featureWidth: settings.networks.featureWidth, frequencies: settings.networks.frequencies,
+                fullEvaluationInterval: settings.fullEvaluationInterval, bandRings: settings.bandRings, generator: &generator)
+        }
+        let head = try surface()
         networks = DynamicHeadNetworks(configuration: settings.networks, generator: &generator)
-        surfaces = [head] + (settings.hair == nil ? [] : [DMTetSurface(part: "hair", grid: grid, settings: settings, generator: &generator)])
+        surfaces = [head] + (settings.hair == nil ? [] : [try surface()])
         landmarks = Parameter(data.neutralLandmarks)
         optimizer = Adam(groups: [
             Adam.Group(
@@ -84,26 +88,23 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
     /// steps), and the hair SDF to a shell of half thickness `shellThickness` around the head
     /// model's scalp, so DMTet starts from closed surfaces and the hair covers the scalp.
     func pretrain() {
-        surfaces[0].pretrain(to: { simdLength($0) - self.settings.sphereRadius }, generator: &generator)
+        surfaces[0].pretrainSphere(
+            radius: settings.sphereRadius, iterations: settings.pretrainIterations, learningRate: settings.learningRate, generator: &generator)
         if let hair = settings.hair, surfaces.count > 1 {
             let scalp = KDTree(points: hair.scalp)
             surfaces[1].pretrain(
-                to: { point in scalp.nearest(to: point, k: 1)[0].squaredDistance.squareRoot() - hair.shellThickness }, generator: &generator)
+                to: { point in scalp.nearest(to: point, k: 1)[0].squaredDistance.squareRoot() - hair.shellThickness },
+                iterations: settings.pretrainIterations, learningRate: settings.learningRate, generator: &generator)
         }
     }
 
     // MARK: Mesh extraction
 
-    /// The current merged topology (`DMTetSurface.topology` of every part).
+    /// The current merged topology (`SDFSurface.currentTopology` of the head, `topologyIfAny` of the hair: it may vanish).
     /// - Throws: `MeshGuidanceError` when the head surface is empty.
     func currentTopology(full: Bool = false) throws -> GuidanceTopology {
-        let parts = try surfaces.map { try $0.topology(full: full) }
-        guard parts[0] != nil else {
-            throw MeshGuidanceError(
-                "the SDF has no zero crossing inside the grid (empty surface); the fit diverged or grid_half_extent is too small for the head — raise it or lower the learning rate"
-            )
-        }
-        return GuidanceTopology(parts: parts)
+        let head = try surfaces[0].currentTopology(full: full)
+        return GuidanceTopology(parts: [head] + (try surfaces.dropFirst().map { try $0.topologyIfAny(full: full) }))
     }
 
     /// DMTet on the tape: the merged canonical neutral vertices `[M, 3]` and features `[M, F]`.

@@ -4,37 +4,53 @@ import Foundation
 import Geometry
 import Tensors
 
-/// One SDF network extracted by DMTet on the shared tetrahedral grid: GHA's single head surface, or
-/// one part of HHAvatar's two-part geometry (the head or the hair SDF, eq. 14–15). It keeps the
-/// tape-free field of its last evaluation and the narrow band re-evaluated between full evaluations.
-final class DMTetSurface {
-    /// The SDF + offset + feature network.
+/// An SDF + feature network on a deformable tetrahedral grid and its DMTet extraction: the
+/// geometry GHA's guidance fit (§4.3, f_sdf) trains, each part of HHAvatar's two-part geometry (the
+/// head or the hair SDF, eq. 14–15), and GPHM's stage 1 (§3.2, f_mean). It keeps the tape-free
+/// field of its last evaluation and the narrow band re-evaluated between full evaluations.
+final class SDFSurface {
+    /// The tetrahedral grid.
+    let grid: TetrahedralGrid
+    /// Half side of the grid's cube, canonical units.
+    let halfExtent: Float
+    /// The SDF network: SDF, raw grid offsets and per-point features.
     let geometry: SDFNetwork
-    /// What the surface is, for messages ("head", "hair").
-    let part: String
-    private let grid: TetrahedralGrid
-    private let settings: SDFGuidanceSettings
-    /// Tape-free SDF values and raw offsets of every grid vertex (see `topology`).
+    /// Largest grid-vertex offset, canonical units (a fraction of the cell so tetrahedra cannot invert).
+    let offsetScale: Float
+    /// Steps between tape-free evaluations of the whole grid (1 = every step).
+    let fullEvaluationInterval: Int
+    /// Lattice steps around the surface re-evaluated between full evaluations.
+    let bandRings: Int
+    /// Tape-free SDF values and raw offsets of every grid vertex (see `topologyIfAny`).
     private var field: (sdf: [Float], offsets: [SIMD3<Float>])?
     /// Grid vertices re-evaluated between full evaluations.
     private var band: [Int32] = []
     private var stepsSinceFullEvaluation = 0
 
-    init(part: String, grid: TetrahedralGrid, settings: SDFGuidanceSettings, generator: inout SplitMix64) {
-        self.part = part
-        self.grid = grid
-        self.settings = settings
-        geometry = SDFNetwork(
-            hidden: settings.geometryHidden, featureWidth: settings.networks.featureWidth,
-            frequencies: settings.networks.frequencies, generator: &generator)
+    /// A grid of `resolution` cells per axis over [−`halfExtent`, `halfExtent`]³ and a fresh network.
+    init(
+        resolution: Int, halfExtent: Float, hidden: [Int], featureWidth: Int, frequencies: Int, fullEvaluationInterval: Int,
+        bandRings: Int, generator: inout SplitMix64
+    ) throws {
+        grid = try TetrahedralGrid(resolution: resolution, halfExtent: halfExtent)
+        self.halfExtent = halfExtent
+        geometry = SDFNetwork(hidden: hidden, featureWidth: featureWidth, frequencies: frequencies, generator: &generator)
+        offsetScale = 0.45 * 2 * halfExtent / Float(resolution)
+        self.fullEvaluationInterval = fullEvaluationInterval
+        self.bandRings = bandRings
+    }
+
+    /// Fits the SDF to a sphere of `radius` around the canonical origin (GHA official: 300 steps).
+    func pretrainSphere(radius: Float, iterations: Int, learningRate: Float, generator: inout SplitMix64) {
+        pretrain(to: { simdLength($0) - radius }, iterations: iterations, learningRate: learningRate, generator: &generator)
     }
 
     /// Fits the SDF to `target` (a signed distance in canonical units) on random points of the
-    /// grid's cube (official: a sphere, 300 steps), so DMTet starts from a closed surface.
-    func pretrain(to target: (SIMD3<Float>) -> Float, generator: inout SplitMix64) {
-        let pretrain = Adam(groups: [Adam.Group(name: "sdf", parameters: geometry.parameters, learningRate: settings.learningRate)])
-        let batch = 4096, h = settings.gridHalfExtent
-        for _ in 0..<settings.pretrainIterations {
+    /// grid's cube, so DMTet starts from a closed surface.
+    func pretrain(to target: (SIMD3<Float>) -> Float, iterations: Int, learningRate: Float, generator: inout SplitMix64) {
+        let pretrain = Adam(groups: [Adam.Group(name: "sdf", parameters: geometry.parameters, learningRate: learningRate)])
+        let batch = 4096, h = halfExtent
+        for _ in 0..<iterations {
             var points = [Float](repeating: 0, count: 3 * batch), targets = [Float](repeating: 0, count: batch)
             for i in 0..<batch {
                 let p = SIMD3<Float>(
@@ -52,14 +68,26 @@ final class DMTetSurface {
             pretrain.step()
             pretrain.zeroGradients()
         }
+        field = nil
+    }
+
+    /// The current topology (`topologyIfAny`).
+    /// - Throws: `MeshGuidanceError` when the surface is empty.
+    func currentTopology(full: Bool = false) throws -> SurfaceTopology {
+        guard let topology = try topologyIfAny(full: full) else {
+            throw MeshGuidanceError(
+                "the SDF has no zero crossing inside the grid (empty surface); the fit diverged or grid_half_extent is too small for the head — raise it or lower the learning rate"
+            )
+        }
+        return topology
     }
 
     /// The current topology from tape-free SDF values, or nil when the surface has no zero crossing:
     /// of the whole grid every `fullEvaluationInterval` steps (and when `full`), of the narrow band
     /// around the last full evaluation's surface in between — the SDF changes little per step, so
     /// signs far from the surface do not flip, and the band holds most of the grid's cost saving.
-    func topology(full: Bool = false) throws -> SurfaceTopology? {
-        let refreshAll = full || self.field == nil || stepsSinceFullEvaluation >= settings.fullEvaluationInterval
+    func topologyIfAny(full: Bool = false) throws -> SurfaceTopology? {
+        let refreshAll = full || self.field == nil || stepsSinceFullEvaluation >= fullEvaluationInterval
         if refreshAll {
             self.field = geometry.evaluateWithoutTape(grid.vertices)
             stepsSinceFullEvaluation = 0
@@ -72,12 +100,12 @@ final class DMTetSurface {
         }
         stepsSinceFullEvaluation += 1
         let field = self.field!
-        let scale = settings.offsetScale
+        let scale = offsetScale
         let deformed = zip(grid.vertices, field.offsets).map { point, raw in
             point + scale * SIMD3(Foundation.tanh(raw.x), Foundation.tanh(raw.y), Foundation.tanh(raw.z))
         }
         let topology = try SurfaceTopology.extract(grid: grid, positions: deformed, sdf: field.sdf)
-        if refreshAll { band = topology.sourceVertices.isEmpty ? [] : grid.band(around: topology.sourceVertices, rings: settings.bandRings) }
+        if refreshAll { band = topology.sourceVertices.isEmpty ? [] : grid.band(around: topology.sourceVertices, rings: bandRings) }
         guard topology.vertexCount > 0, !topology.triangles.isEmpty else { return nil }
         return topology
     }
@@ -91,7 +119,7 @@ final class DMTetSurface {
         }
         let base = Variable(Tensor(shape: [topology.sourceVertices.count, 3], scalars: sources))
         let out = geometry(base, on: tape)
-        let positions = base + out.offsets.tanh() * settings.offsetScale
+        let positions = base + out.offsets.tanh() * offsetScale
         let surface = try topology.interpolate(positions: positions, sdf: out.sdf, features: out.features)
         return (surface.vertices, surface.features!)
     }
