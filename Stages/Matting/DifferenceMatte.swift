@@ -61,8 +61,7 @@ struct DifferenceMatte: Sendable {
             let db = image[2].values[pixel] - background[2].values[pixel]
             distance.values[pixel] = (dr * dr + dg * dg + db * db).squareRoot()
         }
-        // Noise level: the median distance, dominated by background pixels (the subject covers less than half).
-        let noise = Self.median(distance.values)
+        let noise = backgroundNoise(distance.values)
         let low = max(settings.minimumLow, settings.lowNoise * noise)
         let high = max(settings.minimumHigh, settings.highNoise * noise, low + 0.02)
         let soft = distance.map { min(1, max(0, ($0 - low) / (high - low))) }
@@ -129,10 +128,23 @@ struct DifferenceMatte: Sendable {
         return result
     }
 
-    static func median(_ values: [Float]) -> Float {
+    /// The background's noise level: the median distance over the pixels a first pass calls
+    /// background. The first pass takes the lower quartile of all distances as its noise level — a
+    /// background distance while the subject covers less than three quarters of the frame — and calls
+    /// background whatever lies below its low threshold. (The median of all distances is a subject
+    /// distance once the subject covers half the frame, as long hair swinging near a camera does; the
+    /// thresholds then rise until a face that differs less from the plate than the hair is lost.)
+    func backgroundNoise(_ distances: [Float]) -> Float {
+        let firstPass = max(settings.minimumLow, settings.lowNoise * Self.quantile(distances, 0.25))
+        let background = distances.filter { $0 < firstPass }
+        return Self.quantile(background.isEmpty ? distances : background, 0.5)
+    }
+
+    /// The value of rank ⌊q·n⌋ among `values` (selection, no full sort).
+    static func quantile(_ values: [Float], _ q: Double) -> Float {
         guard !values.isEmpty else { return 0 }
         var sorted = values
-        let middle = sorted.count / 2
+        let middle = min(sorted.count - 1, Int(q * Double(sorted.count)))
         sorted.withUnsafeMutableBufferPointer { buffer in
             var low = 0, high = buffer.count - 1
             while low < high {

@@ -52,7 +52,7 @@ public struct DifferenceMattingStage: Stage {
     }
 
     public static let id = "matting.difference"
-    public static let version = 2
+    public static let version = 3
     public static let summary = "Alpha mattes by difference keying against background plates, refined with a colour guided filter."
     public static let inputs = [StagePort("frames", .frameSet, doc: "Decoded frames (background plates travel inside the FrameSet).")]
     public static let outputs = [StagePort("frames", .frameSet, doc: "RGBA frames: RGB composited onto the chosen background, A the alpha matte.")]

@@ -14,6 +14,9 @@ struct DiscScene {
     var centre: (Double, Double) = (48, 40)
     var radius = 22.0
     var noise: Double = 0.01
+    /// Within this fraction of the radius the subject differs from the plate by only 0.12 per
+    /// channel (a face against a wall of similar tone); 0 = the whole disc has the subject colour.
+    var lowContrastCore = 0.0
 
     func trueAlpha() -> [Float] {
         var alpha = [Float](repeating: 0, count: width * height)
@@ -43,7 +46,10 @@ struct DiscScene {
             for x in 0..<width {
                 let a = Double(alpha[y * width + x])
                 let background = [0.3 + 0.2 * sin(Double(x) / 5), 0.55 + 0.15 * cos(Double(y) / 7), 0.4 + 0.1 * sin(Double(x + y) / 9)]
-                let subject = [0.85 + 0.1 * sin(Double(x * y) / 40), 0.45 + 0.1 * cos(Double(x) / 3), 0.3]
+                let r = ((Double(x) - centre.0) * (Double(x) - centre.0) + (Double(y) - centre.1) * (Double(y) - centre.1)).squareRoot()
+                let subject =
+                    r < lowContrastCore * radius
+                    ? background.map { $0 + 0.12 } : [0.85 + 0.1 * sin(Double(x * y) / 40), 0.45 + 0.1 * cos(Double(x) / 3), 0.3]
                 for channel in 0..<3 {
                     let value = a * subject[channel] + (1 - a) * background[channel] + noise * (uniform() + uniform() + uniform() - 1.5)
                     samples[(y * width + x) * 3 + channel] = UInt8(max(0, min(255, (value * 255).rounded())))
@@ -74,6 +80,15 @@ func meanAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
         let truth = scene.trueAlpha()
         #expect(intersectionOverUnion(alpha.values, truth) > 0.97)
         #expect(meanAbsoluteError(alpha.values, truth) < 0.02)
+    }
+
+    @Test func aSubjectCoveringMostOfTheFrameKeepsItsLowContrastCore() {
+        // 72 % of the frame is subject: the median distance is a subject distance, not noise.
+        let scene = DiscScene(centre: (48, 40), radius: 42, lowContrastCore: 0.6)
+        let truth = scene.trueAlpha()
+        #expect(truth.filter { $0 > 0.5 }.count * 100 > 70 * truth.count)
+        let alpha = DifferenceMatte().alpha(frame: scene.frame(), plate: scene.plate())
+        #expect(intersectionOverUnion(alpha.values, truth) > 0.97)
     }
 
     @Test func closedFormRefinementRecoversAnAntialiasedSubject() {
