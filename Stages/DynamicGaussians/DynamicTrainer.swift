@@ -145,6 +145,7 @@ final class DynamicTrainer: CheckpointedTrainer {
     func saveCheckpoint(to directory: URL) throws {
         try AvatarCheckpoint.save(
             iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: adam,
+            extras: splitEvents.isEmpty ? [:] : [DisplacementSplitEvent.checkpointTensor: DisplacementSplitEvent.tensor(splitEvents)],
             to: directory)
     }
 
@@ -155,6 +156,7 @@ final class DynamicTrainer: CheckpointedTrainer {
         guard let restored = try AvatarCheckpoint.restore(from: directory, parameters: namedParameters, optimizer: adam) else { return nil }
         generator = Tensors.SplitMix64(seed: restored.record.generatorState)
         iteration = restored.record.iteration
+        splitEvents = try restored.tensors[DisplacementSplitEvent.checkpointTensor].map(DisplacementSplitEvent.events) ?? []
         return iteration
     }
 }

@@ -49,6 +49,29 @@ struct DisplacementSplitEvent: Codable, Sendable, Equatable {
         case countBefore = "count_before"
         case countAfter = "count_after"
     }
+
+    /// The checkpoint tensor holding the events so far, so a resumed run's record lists every split.
+    static let checkpointTensor = "eavatar.split_events"
+
+    /// Events as a `[E, 5]` tensor (iteration, candidates, split, count before, count after; exact below 2²⁴).
+    static func tensor(_ events: [DisplacementSplitEvent]) -> Tensor {
+        Tensor(
+            shape: [events.count, 5],
+            scalars: events.flatMap { [$0.iteration, $0.candidates, $0.split, $0.countBefore, $0.countAfter].map(Float.init) })
+    }
+
+    /// Events read back from `tensor`.
+    /// - Throws: `DynamicGaussiansError` when it is not `[E, 5]`.
+    static func events(_ tensor: Tensor) throws -> [DisplacementSplitEvent] {
+        guard tensor.rank == 2, tensor.shape[1] == 5 else {
+            throw DynamicGaussiansError(
+                "checkpoint tensor '\(checkpointTensor)' is \(tensor.shape), expected [events, 5]; delete the checkpoint directory to start over")
+        }
+        return (0..<tensor.shape[0]).map { e in
+            let v = (0..<5).map { Int(tensor.scalars[5 * e + $0]) }
+            return DisplacementSplitEvent(iteration: v[0], candidates: v[1], split: v[2], countBefore: v[3], countAfter: v[4])
+        }
+    }
 }
 
 extension DynamicTrainer {

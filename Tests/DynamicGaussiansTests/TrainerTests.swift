@@ -47,7 +47,7 @@ import Testing
         }
     }
 
-    static func trainer(seed: UInt64 = 1, workers: Int? = 1) throws -> DynamicTrainer {
+    static func trainer(seed: UInt64 = 1, workers: Int? = 1, split: DisplacementSplitSchedule? = nil) throws -> DynamicTrainer {
         let tracking = tracking(frames: 3)
         let guidance = try TemplateGuidanceFixture.guidance(tracking: tracking)
         var generator = Tensors.SplitMix64(seed: seed)
@@ -57,6 +57,7 @@ import Testing
         var settings = DynamicGaussiansStage.Parameters().trainingSettings(perceptual: .dssim)
         settings.rasterWorkers = workers
         settings.iterations = 20
+        settings.split = split
         return DynamicTrainer(
             settings: settings, model: try initialisation.model(from: guidance, generator: &generator),
             tracking: tracking, views: try views(tracking: tracking))
@@ -76,6 +77,22 @@ import Testing
         for ((name, a), (_, b)) in zip(resumed.namedParameters, uninterrupted.namedParameters) {
             #expect(a.value.scalars == b.value.scalars, "\(name) differs after resuming")
         }
+    }
+
+    @Test func aResumedRunKeepsTheSplitEventsBeforeItsCheckpoint() throws {
+        let directory = uniqueTemporaryURL("eavatar-trainer")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // τ_s = 0 splits every Gaussian up to the cap after steps 2 and 4.
+        let schedule = DisplacementSplitSchedule(
+            threshold: 0, start: 2, interval: 2, stop: 4, frames: 2, split: TwoWaySplitSettings(offset: 0.5, maximumCount: 3200))
+        let original = try Self.trainer(split: schedule)
+        for _ in 0..<5 { _ = try original.step() }
+        #expect(original.splitEvents.map(\.iteration) == [2, 4])
+        try original.saveCheckpoint(to: directory)
+        let resumed = try Self.trainer(seed: 99, split: schedule)
+        #expect(try resumed.loadCheckpoint(from: directory) == 5)
+        #expect(resumed.splitEvents == original.splitEvents)
+        #expect(resumed.model.count == original.model.count)
     }
 
     @Test func learningRatesFallLogLinearlyToTheDecayFractionAtTheLastIteration() throws {
