@@ -7,7 +7,8 @@ import Splatting
 
 /// `render.reenact`: drives a trained avatar of any family with a Tracking sequence —
 /// self-reenactment with the avatar's own tracking, or cross-identity with another capture's —
-/// and renders it from the FrameSet's calibrated cameras or along a novel orbit.
+/// and renders it from the FrameSet's calibrated cameras or along a novel orbit. Driving frames in
+/// which no face was tracked (`observed_views` 0) are left out of the output, by name.
 public struct ReenactStage: Stage {
     /// Parameters of `render.reenact`.
     public struct Parameters: StageParameters {
@@ -33,7 +34,7 @@ public struct ReenactStage: Stage {
     }
 
     public static let id = "render.reenact"
-    public static let version = 1
+    public static let version = 2
     public static let summary = "Drive a trained avatar with a tracking sequence; render capture cameras or a novel orbit."
     public static let inputs = [
         StagePort("avatar", .avatar, doc: "A trained avatar of any family."),
@@ -64,6 +65,16 @@ public struct ReenactStage: Stage {
                 "first_frame \(parameters.firstFrame), frame_count \(parameters.frameCount) and last_frames \(parameters.lastFrames) select no valid range of the \(driving.frames.count) driving frames"
             )
         }
+        let untracked = Set((first..<(first + count)).filter { driving.frames[$0].observedViews == 0 })
+        guard untracked.count < count else {
+            throw RenderingError(
+                "no face was tracked in any of the \(count) driving frames \(first)–\(first + count - 1) (observed_views 0); see the tracking's fit-quality report, or drive another range"
+            )
+        }
+        if !untracked.isEmpty {
+            context.warn(
+                "\(untracked.count) of \(count) driving frames are not rendered: no face was tracked in them (\(FrameList.describe(untracked.sorted())))")
+        }
         let smoothed = DrivingSequence.smoothed(driving.frames, radius: parameters.smoothing)
         let sequence = Array(smoothed[first..<(first + count)])
         let views = try cameraViews(reference: reference, parameters: parameters, avatar: avatar, firstFrame: sequence[0])
@@ -78,9 +89,10 @@ public struct ReenactStage: Stage {
             frameRate: frameRate)
         let rasterizer = GaussianRasterizer()
         func write(_ index: Int, _ rendered: [FloatImage]) throws {
+            defer { context.reportProgress(completed: index + 1, total: count, unit: "frames") }
+            guard !untracked.contains(first + index) else { return }
             let seconds = Double(index) * Double(frameRate.denominator) / Double(frameRate.numerator)
             try writer.append(rendered.map(Image8.init(rounding:)), timestamp: seconds, sourceIndex: first + index)
-            context.reportProgress(completed: index + 1, total: count, unit: "frames")
         }
         if let sequential = avatar as? any MotionHistoryAvatar {
             // An avatar with memory runs through the whole driving sequence in order from rest at its first frame.
@@ -89,7 +101,7 @@ public struct ReenactStage: Stage {
                 cameras: { frame in (0..<views.ids.count).map { views.camera($0, frame - first, count) } }, rasterizer: rasterizer
             ) { try write($0 - first, $1) }
         } else {
-            for (index, state) in sequence.enumerated() {
+            for (index, state) in sequence.enumerated() where !untracked.contains(first + index) {
                 let cameras = (0..<views.ids.count).map { views.camera($0, index, count) }
                 try write(index, try avatar.render(driving: state, cameras: cameras, rasterizer: rasterizer))
             }
