@@ -231,8 +231,9 @@ public struct SDFGuidanceStage: Stage {
         try GuidancePictures.write(trainer: trainer, mesh: mesh, to: context.workDirectory.appendingPathComponent("pictures"))
         context.log(
             String(
-                format: "done: %d vertices (%d hair), %d faces, training IoU %.4f, held-out IoU %@, %.1f s",
-                mesh.vertices.shape[0], mesh.parts.filter { $0 == 1 }.count, mesh.faces.count, metrics["training_silhouette_iou"] ?? .nan,
+                format: "done: %d vertices%@, %d faces, training IoU %.4f, held-out IoU %@, %.1f s",
+                mesh.vertices.shape[0], settings.hair == nil ? "" : " (\(mesh.parts.filter { $0 == 1 }.count) hair)", mesh.faces.count,
+                metrics["training_silhouette_iou"] ?? .nan,
                 metrics["held_out_silhouette_iou"].map { String(format: "%.4f", $0) } ?? "n/a", seconds))
     }
 
