@@ -48,9 +48,9 @@ struct PhotometricRefiner {
 
     /// Tuning.
     struct Settings: Sendable {
-        var iterations = 40
+        var iterations = 60
         /// Adam step for rotations, radians.
-        var rotationStep: Float = 0.004
+        var rotationStep: Float = 0.01
         /// Adam step for translations, world units.
         var translationStep: Float = 0.0005
         /// Adam step for expression coefficients.
@@ -68,7 +68,7 @@ struct PhotometricRefiner {
         var refineNeck = true
         var refineJaw = true
         var refineExpression = true
-        var rootMotion = RootMotion.shared
+        var rootMotion = RootMotion.fixed
         var expressionBounds: ClosedRange<Float>? = 0...1.5
     }
 

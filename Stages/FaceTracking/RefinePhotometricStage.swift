@@ -27,7 +27,7 @@ public struct RefinePhotometricStage: Stage {
         @Param(path: "Head model directory the tracking was fitted with; empty for the built-in procedural model.")
         public var model: String = ""
         @Param("Adam steps over all frames (0 copies the fit, with its costs logged).", range: 0...2000)
-        public var iterations: Int = 40
+        public var iterations: Int = 60
         @Param("Weight of the photometric term (squared RGB error in [0, 1] units, summed over matte pixels and cameras).", range: 0...1000)
         public var photometricWeight: Double = 1
         @Param("Weight of the silhouette term (model coverage outside the matte, in pixels).", range: 0...1000)
@@ -48,10 +48,12 @@ public struct RefinePhotometricStage: Stage {
         public var refineJaw: Bool = true
         @Param("Refine the per-frame expression coefficients.")
         public var refineExpression: Bool = true
-        @Param("Root pose (rotation and translation): fixed as fitted, one offset shared by every frame (still torso), or per frame.")
-        public var rootMotion: RootMotion = .shared
+        @Param(
+            "Root pose (rotation and translation): fixed as fitted (default: the images of a torso-free head cannot tell a root turn from a neck turn), one offset shared by every frame (still torso), or per frame."
+        )
+        public var rootMotion: RootMotion = .fixed
         @Param("Adam step of the rotations, radians.", range: 0...1)
-        public var rotationStep: Double = 0.004
+        public var rotationStep: Double = 0.01
         @Param("Adam step of the translations, world units.", range: 0...1)
         public var translationStep: Double = 0.0005
         @Param("Adam step of the expression coefficients.", range: 0...10)
