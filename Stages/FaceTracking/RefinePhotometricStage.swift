@@ -89,7 +89,8 @@ public struct RefinePhotometricStage: Stage {
         let manifest = frames.manifest
         guard let calibrations = manifest.calibrations else {
             throw FaceTrackingError(
-                "\(frames.directory.path): the frames carry no camera calibrations; the refinement renders the head from known cameras (a capture with cameras.json)")
+                "\(frames.directory.path): the frames carry no camera calibrations; the refinement renders the head from known cameras (a capture with cameras.json)"
+            )
         }
         guard tracking.frames.count == manifest.frameCount, landmarkSet.frames.count == manifest.frameCount else {
             throw FaceTrackingError(
@@ -98,7 +99,8 @@ public struct RefinePhotometricStage: Stage {
         }
         for id in tracking.cameras where !manifest.cameras.contains(id) {
             throw FaceTrackingError(
-                "the tracking names camera '\(id)', which the frames do not have (\(manifest.cameras.joined(separator: ", "))); connect the frames the tracking was fitted to")
+                "the tracking names camera '\(id)', which the frames do not have (\(manifest.cameras.joined(separator: ", "))); connect the frames the tracking was fitted to"
+            )
         }
         if manifest.channels < 4 && parameters.silhouetteWeight > 0 {
             context.warn("the frames have no alpha channel, so the matte is taken as everywhere: connect matted frames (matting.*) for the silhouette term")

@@ -59,7 +59,10 @@ struct BiasedFitCapture {
                 identity: [], expression: fit.frames[f].expression.map(Float.init), pose: HeadPose(jointRotations: fit.jointRotations(frame: f, model: model)))
             return cameras.map { camera in
                 FaceLandmarkSet.Detection(
-                    points: instance.landmarks.map { let p = camera.project($0); return [Double(p.x), Double(p.y)] },
+                    points: instance.landmarks.map {
+                        let p = camera.project($0)
+                        return [Double(p.x), Double(p.y)]
+                    },
                     confidence: [Double](repeating: 1, count: instance.landmarks.count))
             }
         }
@@ -69,7 +72,8 @@ struct BiasedFitCapture {
     /// Largest angle (degrees) between the head orientation (root·neck) of `tracking` and the truth.
     func worstHeadError(_ tracking: HeadTracking) -> Double {
         tracking.frames.indices.map { f in
-            let fitted = DoubleRotation(axisAngle: SIMD3(tracking.frames[f].rotation[0], tracking.frames[f].rotation[1], tracking.frames[f].rotation[2]))
+            let fitted =
+                DoubleRotation(axisAngle: SIMD3(tracking.frames[f].rotation[0], tracking.frames[f].rotation[1], tracking.frames[f].rotation[2]))
                 * DoubleRotation(axisAngle: SIMD3(tracking.frames[f].neck[0], tracking.frames[f].neck[1], tracking.frames[f].neck[2]))
             let expected = DoubleRotation(axisAngle: SIMD3(truth.frames[f].neck[0], truth.frames[f].neck[1], truth.frames[f].neck[2]))
             let difference = (expected.transposed * fitted).axisAngle
