@@ -93,7 +93,8 @@ let package = Package(
             name: "Matting", dependencies: ["AvatarFlow", "MediaIO", "HeadModel", "Geometry", "ImageFilters"], path: "Stages/Matting",
             swiftSettings: numericSettings),
         .target(
-            name: "FaceTracking", dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO", "FaceAnalysis", "LinearAlgebra"],
+            name: "FaceTracking",
+            dependencies: ["AvatarFlow", "HeadModel", "Geometry", "MediaIO", "FaceAnalysis", "LinearAlgebra", "Avatars", "DifferentiableMesh", "Tensors"],
             path: "Stages/FaceTracking", swiftSettings: numericSettings),
         .target(
             name: "FaceLandmarks", dependencies: ["AvatarFlow", "FaceAnalysis", "MediaIO"],
@@ -158,7 +159,9 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "FaceAnalysis", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "FaceLandmarksTests", dependencies: ["TestSupport", "FaceLandmarks", "FaceAnalysis", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "MattingTests", dependencies: ["TestSupport", "Matting", "ImageFilters", "AvatarFlow", "MediaIO", "HeadModel", "Geometry"]),
-        .testTarget(name: "FaceTrackingTests", dependencies: ["FaceTracking", "HeadModel", "AvatarFlow", "MediaIO", "FaceAnalysis", "Geometry"]),
+        .testTarget(
+            name: "FaceTrackingTests",
+            dependencies: ["TestSupport", "FaceTracking", "HeadCaptureFixtures", "HeadModel", "AvatarFlow", "MediaIO", "FaceAnalysis", "Geometry", "Tensors"]),
         .testTarget(name: "PipelineTests", dependencies: ["TestSupport", "AvatarFlowStages", "AvatarFlow", "MediaIO", "HeadModel", "FaceAnalysis"]),
         .testTarget(name: "VideoIOTests", dependencies: ["TestSupport", "VideoIO", "AvatarFlow", "MediaIO"]),
         .testTarget(name: "SyntheticCaptureTests", dependencies: ["SyntheticCapture", "Evaluation", "AvatarFlow", "HeadModel", "MediaIO"]),

@@ -11,8 +11,10 @@ import Tensors
 ///     G_j   = G_parent ∘ [x ↦ R(θ_j)(x − J_j) + J_j]
 ///     v_i   = s · Σ_j w_ij G_j(T_i) + t            (scale and translation of the Tracking)
 ///
-/// Every joint rotation other than the jaw's is a constant of the frame (root and neck from the
-/// tracking; the head's rigid fine-tuning is `RigidOffset`, applied to the Gaussians).
+/// In `pose(expression:jaw:…)` every joint rotation other than the jaw's is a constant of the frame
+/// (root and neck from the tracking; the head's rigid fine-tuning is `RigidOffset`, applied to the
+/// Gaussians); `pose(expression:jointRotations:translation:)` puts every joint rotation and the
+/// translation on the tape (photometric tracking refinement).
 ///
 /// Backward (with u_i = s·∂L/∂v_i, G_j(x) = A_j x + b_j): ∂L/∂T_i = Σ_j w_ij A_jᵀ u_i,
 /// ∂L/∂A_j = Σ_i w_ij u_i T_iᵀ, ∂L/∂b_j = Σ_i w_ij u_i, then through the kinematic chain in reverse
@@ -50,15 +52,77 @@ public struct HeadMeshRig: Sendable {
     /// `[1, 3]` (axis-angle, radians), the frame's other joint rotations `jointRotations` (the jaw
     /// entry is ignored) and its translation.
     public func pose(expression: Variable, jaw: Variable, jointRotations: [SIMD3<Float>], translation: SIMD3<Float>) -> Posed {
-        let vertexCount = model.vertexCount, jointCount = model.jointCount, k = expression.value.count
-        precondition(
-            expression.shape == [1, k] && k <= model.expressionCount && jaw.shape == [1, 3]
-                && jointRotations.count == jointCount, "head mesh rig inputs do not match the model")
-        let psi = expression.value.scalars
+        precondition(jaw.shape == [1, 3] && jointRotations.count == model.jointCount, "head mesh rig inputs do not match the model")
         var rotations = jointRotations
         let theta = SIMD3(jaw.value[flat: 0], jaw.value[flat: 1], jaw.value[flat: 2])
         if let jawJoint { rotations[jawJoint] = theta }
+        let forward = posedForward(expression: expression, rotations: rotations, translation: translation)
+        let headModel = model, s = scale, k = expression.value.count, differentiableJoint = jawJoint
+        let vertices = Tape.record(inputs: [expression, jaw], outputs: [forward.world]) { gradients in
+            let back = Self.backward(
+                gradient: gradients[0], model: headModel, shaped: forward.shaped, rest: forward.rest, matrices: forward.matrices,
+                linear: forward.linear, scale: s, expressionCount: k)
+            var jawGradient = Tensor(zeros: [1, 3])
+            if let differentiableJoint {
+                let g = Self.axisAngleGradient(back.rotations[differentiableJoint], rotation: forward.matrices[differentiableJoint], theta: theta)
+                jawGradient = Tensor(shape: [1, 3], scalars: [g.x, g.y, g.z])
+            }
+            return [back.expression, jawGradient]
+        }[0]
+        return Posed(vertices: vertices, root: forward.root)
+    }
 
+    /// World vertices with the whole pose on the tape — the path the photometric tracking
+    /// refinement (`face.refine-photometric`) back-propagates through: `expression` `[1, K]`,
+    /// `jointRotations` `[J, 3]` (every joint's axis-angle rotation, radians, in the model's joint
+    /// order: root, neck, jaw and eyes alike) and `translation` `[1, 3]` (world units).
+    /// ∂L/∂t = Σ_i ∂L/∂v_i; the rotations' gradients are those of the jaw in `pose(expression:jaw:…)`
+    /// for every joint.
+    public func pose(expression: Variable, jointRotations: Variable, translation: Variable) -> Posed {
+        let jointCount = model.jointCount
+        precondition(
+            jointRotations.shape == [jointCount, 3] && translation.shape == [1, 3], "head mesh rig inputs do not match the model")
+        let thetas = (0..<jointCount).map { j in
+            SIMD3(jointRotations.value[flat: 3 * j], jointRotations.value[flat: 3 * j + 1], jointRotations.value[flat: 3 * j + 2])
+        }
+        let t = SIMD3(translation.value[flat: 0], translation.value[flat: 1], translation.value[flat: 2])
+        let forward = posedForward(expression: expression, rotations: thetas, translation: t)
+        let headModel = model, s = scale, k = expression.value.count
+        let vertices = Tape.record(inputs: [expression, jointRotations, translation], outputs: [forward.world]) { gradients in
+            let back = Self.backward(
+                gradient: gradients[0], model: headModel, shaped: forward.shaped, rest: forward.rest, matrices: forward.matrices,
+                linear: forward.linear, scale: s, expressionCount: k)
+            var rotationGradient = [Float](repeating: 0, count: 3 * jointCount)
+            for j in 0..<jointCount {
+                let g = Self.axisAngleGradient(back.rotations[j], rotation: forward.matrices[j], theta: thetas[j])
+                for a in 0..<3 { rotationGradient[3 * j + a] = g[a] }
+            }
+            var translationGradient = SIMD3<Float>.zero
+            let g = gradients[0].scalars
+            for v in 0..<headModel.vertexCount { translationGradient += SIMD3(g[3 * v], g[3 * v + 1], g[3 * v + 2]) }
+            return [
+                back.expression, Tensor(shape: [jointCount, 3], scalars: rotationGradient),
+                Tensor(shape: [1, 3], scalars: [translationGradient.x, translationGradient.y, translationGradient.z]),
+            ]
+        }[0]
+        return Posed(vertices: vertices, root: forward.root)
+    }
+
+    /// The forward pass shared by both `pose` variants: expression-shaped template, rest joints,
+    /// joint rotation matrices, global joint transforms (x ↦ A_j x + b_j), world vertices and root.
+    struct Forward {
+        var shaped: [Float]
+        var rest: [SIMD3<Float>]
+        var matrices: [Matrix3x3]
+        var linear: [Matrix3x3]
+        var world: Tensor
+        var root: SIMD3<Float>
+    }
+
+    func posedForward(expression: Variable, rotations: [SIMD3<Float>], translation: SIMD3<Float>) -> Forward {
+        let vertexCount = model.vertexCount, jointCount = model.jointCount, k = expression.value.count
+        precondition(expression.shape == [1, k] && k <= model.expressionCount, "head mesh rig inputs do not match the model")
+        let psi = expression.value.scalars
         var shaped = identityShaped
         shaped.withUnsafeMutableBufferPointer { out in
             model.expressionBasis.withUnsafeBufferPointer { basis in
@@ -97,13 +161,7 @@ public struct HeadMeshRig: Sendable {
             }
         }
         let root = s * (model.jointIndex("root").map { linear[$0] * rest[$0] + offsets[$0] } ?? .zero) + translation
-        let headModel = model, differentiableJoint = jawJoint
-        let vertices = Tape.record(inputs: [expression, jaw], outputs: [world]) { gradients in
-            Self.backward(
-                gradient: gradients[0], model: headModel, shaped: shaped, rest: rest, matrices: matrices, linear: linear,
-                scale: s, expressionCount: k, jawJoint: differentiableJoint, theta: theta)
-        }[0]
-        return Posed(vertices: vertices, root: root)
+        return Forward(shaped: shaped, rest: rest, matrices: matrices, linear: linear, world: world, root: root)
     }
 
     /// Joint rest positions 𝒥 T.
@@ -121,8 +179,8 @@ public struct HeadMeshRig: Sendable {
 
     static func backward(
         gradient: Tensor, model: HeadModel, shaped: [Float], rest: [SIMD3<Float>], matrices: [Matrix3x3],
-        linear: [Matrix3x3], scale: Float, expressionCount: Int, jawJoint: Int?, theta: SIMD3<Float>
-    ) -> [Tensor?] {
+        linear: [Matrix3x3], scale: Float, expressionCount: Int
+    ) -> (expression: Tensor, rotations: [Matrix3x3]) {
         let vertexCount = model.vertexCount, jointCount = model.jointCount
         var shapedGradient = [Float](repeating: 0, count: 3 * vertexCount)
         var linearGradient = [Matrix3x3](repeating: Matrix3x3(rows: .zero, .zero, .zero), count: jointCount)
@@ -151,7 +209,7 @@ public struct HeadMeshRig: Sendable {
             }
         }
         var restGradient = [SIMD3<Float>](repeating: .zero, count: jointCount)
-        var jawMatrixGradient = Matrix3x3(rows: .zero, .zero, .zero)
+        var rotationGradients = [Matrix3x3](repeating: Matrix3x3(rows: .zero, .zero, .zero), count: jointCount)
         for j in stride(from: jointCount - 1, through: 0, by: -1) {
             let parent = model.joints[j].parent
             let parentLinear = parent < 0 ? Matrix3x3.identity : linear[parent]
@@ -161,7 +219,7 @@ public struct HeadMeshRig: Sendable {
             let pulled = parentLinear.transposed * offsetGradient[j]
             restGradient[j] += pulled - r.transposed * pulled
             let rotationGradient = parentLinear.transposed * linearGradient[j] + (-1) * outer(pulled, restJ)
-            if j == jawJoint { jawMatrixGradient = rotationGradient }
+            rotationGradients[j] = rotationGradient
             if parent >= 0 {
                 linearGradient[parent] = linearGradient[parent] + linearGradient[j] * r.transposed + outer(offsetGradient[j], lever)
                 offsetGradient[parent] += offsetGradient[j]
@@ -187,15 +245,15 @@ public struct HeadMeshRig: Sendable {
                 }
             }
         }
-        var jawGradient = Tensor(zeros: [1, 3])
-        if let jawJoint {
-            // dR = R·[ω]× with ω = J_r dθ, so ∂L/∂ω_a = ⟨Rᵀ ∂L/∂R, [e_a]×⟩.
-            let m = matrices[jawJoint].transposed * jawMatrixGradient
-            let omega = SIMD3(m.row2.y - m.row1.z, m.row0.z - m.row2.x, m.row1.x - m.row0.y)
-            let g = RigidOffset.rightJacobian(theta).transposed * omega
-            jawGradient = Tensor(shape: [1, 3], scalars: [g.x, g.y, g.z])
-        }
-        return [expressionGradient, jawGradient]
+        return (expressionGradient, rotationGradients)
+    }
+
+    /// ∂L/∂θ of an axis-angle rotation θ from ∂L/∂R of its matrix R: dR = R·[ω]× with ω = J_r(θ) dθ,
+    /// so ∂L/∂ω_a = ⟨Rᵀ ∂L/∂R, [e_a]×⟩ and ∂L/∂θ = J_r(θ)ᵀ ∂L/∂ω.
+    static func axisAngleGradient(_ matrixGradient: Matrix3x3, rotation: Matrix3x3, theta: SIMD3<Float>) -> SIMD3<Float> {
+        let m = rotation.transposed * matrixGradient
+        let omega = SIMD3(m.row2.y - m.row1.z, m.row0.z - m.row2.x, m.row1.x - m.row0.y)
+        return RigidOffset.rightJacobian(theta).transposed * omega
     }
 
     @inline(__always) static func outer(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Matrix3x3 {

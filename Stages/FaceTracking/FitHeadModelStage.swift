@@ -149,5 +149,5 @@ public struct FitHeadModelStage: Stage {
 /// The face-tracking stage family.
 public enum FaceTrackingStages {
     /// Every face-tracking stage.
-    public static let all: [any Stage.Type] = [FitHeadModelStage.self, FitOverlayStage.self, FitQualityStage.self]
+    public static let all: [any Stage.Type] = [FitHeadModelStage.self, RefinePhotometricStage.self, FitOverlayStage.self, FitQualityStage.self]
 }
