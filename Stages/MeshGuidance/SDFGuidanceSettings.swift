@@ -31,7 +31,4 @@ struct SDFGuidanceSettings {
     var priorMesh: TriangleMesh?
     /// Weight of the prior-mesh centre/scale loss (EAvatar 1).
     var priorWeight: Float
-
-    /// Largest grid-vertex offset, a fraction of the cell so tetrahedra cannot invert.
-    var offsetScale: Float { 0.45 * 2 * gridHalfExtent / Float(gridResolution) }
 }

@@ -31,34 +31,31 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
 
     let settings: SDFGuidanceSettings
     let data: GuidanceData
-    let grid: TetrahedralGrid
-    let geometry: SDFNetwork
+    /// The SDF network f_sdf on its DMTet grid.
+    let surface: SDFSurface
+    /// f_sdf (eq. 9).
+    var geometry: SDFNetwork { surface.geometry }
     let networks: DynamicHeadNetworks
     let landmarks: Parameter
     let optimizer: Adam
     private(set) var generator: SplitMix64
     private(set) var iteration = 0
     private let renderer = DifferentiableMeshRenderer()
-    /// Tape-free SDF values and raw offsets of every grid vertex (see `currentTopology`).
-    private var field: (sdf: [Float], offsets: [SIMD3<Float>])?
-    /// Grid vertices re-evaluated between full evaluations.
-    private var band: [Int32] = []
-    private var stepsSinceFullEvaluation = 0
     /// The prior-mesh alignment state (EAvatar), if a prior is given.
     private(set) var priorAlignment: PriorMeshAlignment?
 
     init(settings: SDFGuidanceSettings, data: GuidanceData) throws {
         self.settings = settings
         self.data = data
-        grid = try TetrahedralGrid(resolution: settings.gridResolution, halfExtent: settings.gridHalfExtent)
         var generator = SplitMix64(seed: settings.seed)
-        geometry = SDFNetwork(
-            hidden: settings.geometryHidden, featureWidth: settings.networks.featureWidth,
-            frequencies: settings.networks.frequencies, generator: &generator)
+        surface = try SDFSurface(
+            resolution: settings.gridResolution, halfExtent: settings.gridHalfExtent, hidden: settings.geometryHidden,
+            featureWidth: settings.networks.featureWidth, frequencies: settings.networks.frequencies,
+            fullEvaluationInterval: settings.fullEvaluationInterval, bandRings: settings.bandRings, generator: &generator)
         networks = DynamicHeadNetworks(configuration: settings.networks, generator: &generator)
         landmarks = Parameter(data.neutralLandmarks)
         optimizer = Adam(groups: [
-            Adam.Group(name: "networks", parameters: geometry.parameters + networks.parameters, learningRate: settings.learningRate),
+            Adam.Group(name: "networks", parameters: surface.geometry.parameters + networks.parameters, learningRate: settings.learningRate),
             Adam.Group(name: "landmarks", parameters: [landmarks], learningRate: settings.landmarkLearningRate),
         ])
         self.generator = generator
@@ -71,85 +68,18 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
             + networks.namedParameters.map { ("networks.\($0.name)", $0.parameter) } + [("landmarks", landmarks)]
     }
 
-    // MARK: Sphere pretraining
+    // MARK: Sphere pretraining and mesh extraction
 
-    /// Fits the SDF to a sphere of `sphereRadius` around the canonical origin (official: 300 steps),
-    /// on random points of the grid's cube, so DMTet starts from a closed surface.
+    /// Fits the SDF to a sphere of `sphereRadius` around the canonical origin (official: 300 steps).
     func pretrainSphere() {
-        let pretrain = Adam(groups: [Adam.Group(name: "sdf", parameters: geometry.parameters, learningRate: settings.learningRate)])
-        let batch = 4096, h = settings.gridHalfExtent
-        for _ in 0..<settings.pretrainIterations {
-            var points = [Float](repeating: 0, count: 3 * batch), targets = [Float](repeating: 0, count: batch)
-            for i in 0..<batch {
-                let p = SIMD3<Float>(
-                    Float.random(in: -h...h, using: &generator), Float.random(in: -h...h, using: &generator),
-                    Float.random(in: -h...h, using: &generator))
-                points[3 * i] = p.x
-                points[3 * i + 1] = p.y
-                points[3 * i + 2] = p.z
-                targets[i] = simdLength(p) - settings.sphereRadius
-            }
-            let tape = Tape()
-            let out = geometry(Variable(Tensor(shape: [batch, 3], scalars: points)), on: tape)
-            let loss = Losses.l2(out.sdf, Variable(Tensor(shape: [batch, 1], scalars: targets)))
-            tape.backward(from: loss)
-            pretrain.step()
-            pretrain.zeroGradients()
-        }
-    }
-
-    // MARK: Mesh extraction
-
-    /// The current topology from tape-free SDF values: of the whole grid every
-    /// `fullEvaluationInterval` steps (and when `full`), of the narrow band around the last full
-    /// evaluation's surface in between — the SDF changes little per step, so signs far from the
-    /// surface do not flip, and the band holds most of the grid's cost saving.
-    func currentTopology(full: Bool = false) throws -> SurfaceTopology {
-        let refreshAll = full || self.field == nil || stepsSinceFullEvaluation >= settings.fullEvaluationInterval
-        if refreshAll {
-            self.field = geometry.evaluateWithoutTape(grid.vertices)
-            stepsSinceFullEvaluation = 0
-        } else if !band.isEmpty {
-            let values = geometry.evaluateWithoutTape(band.map { grid.vertices[Int($0)] })
-            for (k, v) in band.enumerated() {
-                self.field!.sdf[Int(v)] = values.sdf[k]
-                self.field!.offsets[Int(v)] = values.offsets[k]
-            }
-        }
-        stepsSinceFullEvaluation += 1
-        let field = self.field!
-        let scale = settings.offsetScale
-        let deformed = zip(grid.vertices, field.offsets).map { point, raw in
-            point + scale * SIMD3(Foundation.tanh(raw.x), Foundation.tanh(raw.y), Foundation.tanh(raw.z))
-        }
-        let topology = try SurfaceTopology.extract(grid: grid, positions: deformed, sdf: field.sdf)
-        guard topology.vertexCount > 0, !topology.triangles.isEmpty else {
-            throw MeshGuidanceError(
-                "the SDF has no zero crossing inside the grid (empty surface); the fit diverged or grid_half_extent is too small for the head — raise it or lower the learning rate"
-            )
-        }
-        if refreshAll { band = grid.band(around: topology.sourceVertices, rings: settings.bandRings) }
-        return topology
-    }
-
-    /// DMTet on the tape: canonical neutral vertices `[M, 3]` and features `[M, F]`, differentiable in
-    /// the SDF network through the SDF values, grid offsets and features at the crossed edges' ends.
-    func neutralMesh(topology: SurfaceTopology, on tape: Tape?) throws -> (vertices: Variable, features: Variable) {
-        let sources = topology.sourceVertices.flatMap { v -> [Float] in
-            let p = grid.vertices[Int(v)]
-            return [p.x, p.y, p.z]
-        }
-        let base = Variable(Tensor(shape: [topology.sourceVertices.count, 3], scalars: sources))
-        let out = geometry(base, on: tape)
-        let positions = base + out.offsets.tanh() * settings.offsetScale
-        let surface = try topology.interpolate(positions: positions, sdf: out.sdf, features: out.features)
-        return (surface.vertices, surface.features!)
+        surface.pretrainSphere(
+            radius: settings.sphereRadius, iterations: settings.pretrainIterations, learningRate: settings.learningRate, generator: &generator)
     }
 
     /// The extracted neutral mesh (no tape), for the artifact.
     func extractNeutral() throws -> NeutralMesh {
-        let topology = try currentTopology(full: true)
-        let mesh = try neutralMesh(topology: topology, on: nil)
+        let topology = try surface.currentTopology(full: true)
+        let mesh = try surface.mesh(topology: topology, on: nil)
         return NeutralMesh(vertices: mesh.vertices.value, faces: topology.triangles, features: mesh.features.value)
     }
 
@@ -185,8 +115,8 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         let frame = data.frames[frameIndex]
 
         let tape = Tape()
-        let topology = try currentTopology()
-        let mesh = try neutralMesh(topology: topology, on: tape)
+        let topology = try surface.currentTopology()
+        let mesh = try surface.mesh(topology: topology, on: tape)
         let posed = posedMesh(frame: frame, vertices: mesh.vertices, features: mesh.features, on: tape)
         let adjacency = TriangleAdjacency(triangles: topology.triangles)
         var rgbLoss = Variable(Tensor(0)), silhouetteLoss = Variable(Tensor(0))
