@@ -4,6 +4,7 @@ import Foundation
 import MediaIO
 import Splatting
 import Tensors
+import TestSupport
 import Testing
 
 @testable import DynamicGaussians
