@@ -138,4 +138,3 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent("pictures/cam00.png").path))
     }
 }
-

@@ -48,7 +48,8 @@ public struct ParametricGaussianModel: Layer {
     ) throws {
         let n = positions.shape.first ?? 0, c = head.networks.configuration
         guard n >= 2, positions.shape == [n, 3], features.shape == [n, c.featureWidth] else {
-            throw AvatarError("Gaussian initialisation needs at least 2 points [N, 3] with features [N, \(c.featureWidth)], got \(positions.shape) and \(features.shape)")
+            throw AvatarError(
+                "Gaussian initialisation needs at least 2 points [N, 3] with features [N, \(c.featureWidth)], got \(positions.shape) and \(features.shape)")
         }
         let points = (0..<n).map { SIMD3(positions[flat: 3 * $0], positions[flat: 3 * $0 + 1], positions[flat: 3 * $0 + 2]) }
         let tree = KDTree(points: points)
@@ -105,7 +106,8 @@ public struct ParametricGaussianModel: Layer {
             Variable.concat([out.injected, DynamicHeadNetworks.rows(expression, count)], axis: 1), on: tape)
         let metres = 1 / Float(head.manifest.unitsPerMetre)
         let gaussians = GaussianVariables(
-            means: (canonicalOffsets.map { out.canonicalPositions(base: x0) + $0 } ?? out.canonicalPositions(base: x0)) * metres, rotations: rotations.variable(on: tape) + shifts.slice(3..<7, axis: 1),
+            means: (canonicalOffsets.map { out.canonicalPositions(base: x0) + $0 } ?? out.canonicalPositions(base: x0)) * metres,
+            rotations: rotations.variable(on: tape) + shifts.slice(3..<7, axis: 1),
             logScales: logScales.variable(on: tape) + shifts.slice(0..<3, axis: 1) + Foundation.log(metres),
             opacityLogits: opacityLogits.variable(on: tape) + shifts.slice(7..<8, axis: 1), features: out.colors,
             appearance: .features(channels: c.colorChannels))
@@ -182,4 +184,3 @@ public struct ParametricGaussianModel: Layer {
         try attributes.loadParameters(attributeTensors)
     }
 }
-

@@ -23,7 +23,9 @@ public struct ParametricHeadFitting {
     public var lowWeight: Float
 
     /// Settings; the defaults are the paper's.
-    public init(codeIterations: Int = 200, codeLearningRate: Float = 1e-3, refineIterations: Int = 100, refineLearningRate: Float = 1e-4, lowWeight: Float = 0.1) {
+    public init(
+        codeIterations: Int = 200, codeLearningRate: Float = 1e-3, refineIterations: Int = 100, refineLearningRate: Float = 1e-4, lowWeight: Float = 0.1
+    ) {
         self.codeIterations = codeIterations
         self.codeLearningRate = codeLearningRate
         self.refineIterations = refineIterations

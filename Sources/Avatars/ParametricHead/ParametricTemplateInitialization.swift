@@ -14,7 +14,8 @@ public enum ParametricTemplateInitialization {
         generator: inout SplitMix64
     ) throws -> ParametricGaussianModel {
         guard !faces.isEmpty, pointCount >= 2 else {
-            throw AvatarError("the template initialisation needs a template with triangles and at least 2 points (got \(faces.count) triangles, \(pointCount) points)")
+            throw AvatarError(
+                "the template initialisation needs a template with triangles and at least 2 points (got \(faces.count) triangles, \(pointCount) points)")
         }
         try configuration.validate()
         let samples = DynamicGaussianInitialization.surfaceSamples(count: pointCount, points: vertices, faces: faces, generator: &generator)

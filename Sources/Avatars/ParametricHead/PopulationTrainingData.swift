@@ -68,7 +68,8 @@ public struct PopulationTrainingData {
             let capture = try Capture.open(directory)
             guard capture.frameCount == expressions.count else {
                 throw AvatarError(
-                    "\(directory.path): \(capture.frameCount) frames but population.json lists \(expressions.count) training expressions; re-run synthetic.population")
+                    "\(directory.path): \(capture.frameCount) frames but population.json lists \(expressions.count) training expressions; re-run synthetic.population"
+                )
             }
             guard size == nil || size == capture.size else {
                 throw AvatarError("\(directory.path): its size \(capture.size) differs from the other subjects' \(size!); re-run synthetic.population")
@@ -80,9 +81,11 @@ public struct PopulationTrainingData {
             let truth = directory.appendingPathComponent("groundtruth/training")
             let landmarks = try rawFloats(truth.appendingPathComponent("landmarks3d.f32"), count: capture.frameCount * 68 * 3)
             let pose = try rawFloats(truth.appendingPathComponent("pose.f32"), count: capture.frameCount * 18)
-            for f in 0..<capture.frameCount where pose[18 * f..<18 * f + 3].contains(where: { $0 != 0 }) || pose[18 * f + 15..<18 * f + 18].contains(where: { $0 != 0 }) {
+            for f in 0..<capture.frameCount
+            where pose[18 * f..<18 * f + 3].contains(where: { $0 != 0 }) || pose[18 * f + 15..<18 * f + 18].contains(where: { $0 != 0 }) {
                 throw AvatarError(
-                    "\(truth.path)/pose.f32: frame \(f) moves the head (root rotation or translation); GPHM training reads populations rendered with a still head (synthetic.population's default)")
+                    "\(truth.path)/pose.f32: frame \(f) moves the head (root rotation or translation); GPHM training reads populations rendered with a still head (synthetic.population's default)"
+                )
             }
             var cameras = capture.cameras
             if maximumCameras > 0 { cameras = Array(cameras.prefix(maximumCameras)) }

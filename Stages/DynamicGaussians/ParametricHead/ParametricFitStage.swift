@@ -57,7 +57,8 @@ public struct ParametricFitStage: Stage {
             subject = first
         } else {
             guard let named = population.index.subjects.first(where: { $0.id == parameters.subject }) else {
-                throw DynamicGaussiansError("subject '\(parameters.subject)' is not in the population (\(population.index.subjects.map(\.id).joined(separator: ", ")))")
+                throw DynamicGaussiansError(
+                    "subject '\(parameters.subject)' is not in the population (\(population.index.subjects.map(\.id).joined(separator: ", ")))")
             }
             subject = named
         }
@@ -74,7 +75,10 @@ public struct ParametricFitStage: Stage {
         let start = Date()
         let result = try fitting.fit(model: model, view: target.view, rasterizer: rasterizer)
         let seconds = Date().timeIntervalSince(start)
-        context.log(String(format: "fitted %@ (frame %d, camera %@) in %.1f s: L_hr %.4f after the codes, %.4f after refining", subject.id, parameters.frame, fitted, seconds, result.codeLoss, result.refinedLoss))
+        context.log(
+            String(
+                format: "fitted %@ (frame %d, camera %@) in %.1f s: L_hr %.4f after the codes, %.4f after refining", subject.id, parameters.frame, fitted,
+                seconds, result.codeLoss, result.refinedLoss))
         let posed = model.gaussians(
             identity: Variable(result.identity), expression: Variable(result.expression), canonicalOffsets: Variable(result.positionOffsets), on: nil)
         let pictures = try context.output("report").appendingPathComponent("pictures")
@@ -100,9 +104,11 @@ public struct ParametricFitStage: Stage {
         let report: [String: Any] = ["subject": subject.id, "frame": parameters.frame, "fitted_camera": fitted, "overall": overall, "per_camera": perCamera]
         let directory = try context.output("report")
         try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]).write(to: directory.appendingPathComponent("metrics.json"))
-        var markdown = "# GPHM single-image fit: \(subject.id), frame \(parameters.frame), fitted on \(fitted)\n\n| camera | PSNR (dB) | SSIM |\n|---|---|---|\n"
+        var markdown =
+            "# GPHM single-image fit: \(subject.id), frame \(parameters.frame), fitted on \(fitted)\n\n| camera | PSNR (dB) | SSIM |\n|---|---|---|\n"
         for (camera, _) in views {
-            markdown += String(format: "| %@%@ | %.2f | %.4f |\n", camera, camera == fitted ? " (fitted)" : "", perCamera[camera]!["psnr"]!, perCamera[camera]!["ssim"]!)
+            markdown += String(
+                format: "| %@%@ | %.2f | %.4f |\n", camera, camera == fitted ? " (fitted)" : "", perCamera[camera]!["psnr"]!, perCamera[camera]!["ssim"]!)
         }
         try markdown.write(to: directory.appendingPathComponent("metrics.md"), atomically: true, encoding: .utf8)
         context.log(String(format: "unseen cameras: PSNR %.2f dB, SSIM %.4f; fitted view %.2f dB", unseenPSNR, unseenSSIM, overall["fitted_psnr"]!))

@@ -84,7 +84,9 @@ public struct ParametricGaussianStage: Stage {
     public static let summary = "GPHM stage 2: Gaussians initialised from the guiding mesh model (or the template ablation), eq. 3–4 and 10."
     public static let inputs = [
         StagePort("population", .population, doc: "The population gphm.train-mesh was trained on."),
-        StagePort("model", .parametricHead, doc: "gphm.train-mesh's ParametricHeadModel (stage \"mesh\"); for initialization: template only its sizes and names are used."),
+        StagePort(
+            "model", .parametricHead,
+            doc: "gphm.train-mesh's ParametricHeadModel (stage \"mesh\"); for initialization: template only its sizes and names are used."),
     ]
     public static let outputs = [
         StagePort("model", .parametricHead, doc: "The ParametricHeadModel of stage \"gaussians\": the inherited parts plus gaussians.* and attributes.*.")

@@ -130,40 +130,17 @@ final class ParametricGaussianTrainer: CheckpointedTrainer {
         return (psnr / Double(max(count, 1)), ssim / Double(max(count, 1)))
     }
 
-    /// Writes parameters, optimiser state, iteration and RNG state into `directory`.
+    /// Writes parameters, optimiser state, iteration and RNG state into `directory` (`AvatarCheckpoint`).
     func saveCheckpoint(to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let named = model.namedParameters
-        var (tensors, metadata) = optimizer.stateTensors(for: named)
-        for (name, parameter) in named { tensors[name] = parameter.value }
-        metadata["iteration"] = String(iteration)
-        metadata["generator"] = String(generator.state)
-        try Safetensors.write(tensors, metadata: metadata, to: directory.appendingPathComponent(Self.checkpointFile))
+        try AvatarCheckpoint.save(
+            iteration: iteration, generatorState: generator.state, parameters: model.namedParameters, optimizer: optimizer, to: directory)
     }
 
     /// Restores a checkpoint of `saveCheckpoint`; returns its iteration, or nil if there is none.
     func loadCheckpoint(from directory: URL) throws -> Int? {
-        let url = directory.appendingPathComponent(Self.checkpointFile)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        do {
-            let (tensors, metadata) = try Safetensors.read(from: url)
-            guard let savedIteration = metadata["iteration"].flatMap(Int.init), let state = metadata["generator"].flatMap(UInt64.init) else {
-                throw DynamicGaussiansError("\(url.path): the checkpoint lacks its iteration or RNG state")
-            }
-            for (name, parameter) in model.namedParameters {
-                guard let value = tensors[name], value.shape == parameter.shape else {
-                    throw DynamicGaussiansError("\(url.path): tensor '\(name)' is missing or has another shape")
-                }
-                parameter.value = value
-            }
-            try optimizer.loadState(tensors, metadata: metadata, for: model.namedParameters)
-            iteration = savedIteration
-            generator = SplitMix64(seed: state)
-            return savedIteration
-        } catch {
-            throw DynamicGaussiansError("\(url.path): cannot resume (\(error)); delete the checkpoint directory to start over")
-        }
+        guard let restored = try AvatarCheckpoint.restore(from: directory, parameters: model.namedParameters, optimizer: optimizer) else { return nil }
+        iteration = restored.record.iteration
+        generator = SplitMix64(seed: restored.record.generatorState)
+        return iteration
     }
-
-    static let checkpointFile = "gphm-gaussians-checkpoint.safetensors"
 }

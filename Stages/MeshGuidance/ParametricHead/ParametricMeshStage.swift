@@ -105,7 +105,8 @@ public struct ParametricMeshStage: Stage {
             population: population, unitsPerMetre: Float(parameters.unitsPerMetre), maximumSubjects: parameters.maximumSubjects,
             maximumCameras: parameters.maximumCameras)
         context.log(
-            "population: \(data.subjects.count) training subjects, \(data.frames.count) frames, \(data.frames.first?.views.count ?? 0) views each at \(data.highSize)")
+            "population: \(data.subjects.count) training subjects, \(data.frames.count) frames, \(data.frames.first?.views.count ?? 0) views each at \(data.highSize)"
+        )
         let settings = try parameters.settings()
         let trainer = try ParametricMeshTrainer(settings: settings, data: data)
         if let resumed = try trainer.loadCheckpoint(from: context.checkpointDirectory) {
