@@ -177,13 +177,13 @@ let package = Package(
             name: "MeshGuidanceTests",
             dependencies: [
                 "TestSupport", "MeshGuidance", "HeadCaptureFixtures", "Avatars", "DifferentiableMesh", "AvatarFlow", "AvatarFlowStages",
-                "MediaIO", "HeadModel", "Geometry", "Tensors",
+                "MediaIO", "HeadModel", "Geometry", "Tensors", "SyntheticCapture",
             ]),
         .testTarget(
             name: "DynamicGaussiansTests",
             dependencies: [
                 "TestSupport", "DynamicGaussians", "HeadCaptureFixtures", "Rendering", "Evaluation", "Avatars", "AvatarFlow", "AvatarFlowStages",
-                "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors",
+                "MediaIO", "HeadModel", "Geometry", "Splatting", "Tensors", "MeshGuidance", "SyntheticCapture",
             ]),
         .testTarget(
             name: "SuperResolutionTests",

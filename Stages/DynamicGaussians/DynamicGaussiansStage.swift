@@ -160,7 +160,7 @@ public struct DynamicGaussiansStage: Stage {
 
     /// `run` with EAvatar's additions (`gaussians.eavatar`), or GHA's training when `eavatar` is nil.
     func train(_ context: StageContext, _ parameters: Parameters, eavatar: EAvatarOptions?) throws {
-        let perceptual = try perceptualTerm(parameters, context: context)
+        let perceptual = try Self.perceptualTerm(choice: parameters.perceptual, vggWeights: parameters.vggWeights, context: context)
         let frameSet = try FrameSet.open(try context.input("frames"))
         if case .vgg = perceptual, min(frameSet.manifest.width, frameSet.manifest.height) < VGGPerceptualLoss.minimumSide {
             throw DynamicGaussiansError(
@@ -270,18 +270,19 @@ public struct DynamicGaussiansStage: Stage {
                 summary.iterationsPerSecond))
     }
 
-    /// The perceptual term of the parameters, loading the VGG weights for `perceptual: vgg`.
-    /// - Throws: `DynamicGaussiansError` when `vgg_weights` is empty or the file cannot be used (naming the file and tensor).
-    private func perceptualTerm(_ parameters: Parameters, context: StageContext) throws -> PerceptualTerm {
-        switch parameters.perceptual {
+    /// The perceptual term of a `perceptual` choice and `vgg_weights` path, loading the VGG weights for
+    /// `.vgg` (shared with `gphm.train-gaussians`).
+    /// - Throws: `DynamicGaussiansError` when `vggWeights` is empty for `.vgg` or the file cannot be used.
+    static func perceptualTerm(choice: Parameters.Perceptual, vggWeights: String, context: StageContext) throws -> PerceptualTerm {
+        switch choice {
         case .vgg:
-            guard !parameters.vggWeights.isEmpty else {
+            guard !vggWeights.isEmpty else {
                 throw DynamicGaussiansError(
                     "perceptual: vgg needs vgg_weights, a safetensors file of torchvision vgg16 `features` weights (docs/gaussian-head-avatar.md shows the two-line Python command); supply it or use perceptual: dssim"
                 )
             }
             do {
-                return .vgg(try VGGPerceptualLoss(contentsOf: context.resolvePath(parameters.vggWeights)))
+                return .vgg(try VGGPerceptualLoss(contentsOf: context.resolvePath(vggWeights)))
             } catch let error as VGGWeightsError {
                 throw DynamicGaussiansError("vgg_weights: \(error.description)")
             }

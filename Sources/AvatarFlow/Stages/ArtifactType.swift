@@ -33,6 +33,8 @@ public struct ArtifactType: Sendable, Hashable, Codable, CustomStringConvertible
     public static let population: ArtifactType = "Population"
     /// A neutral mesh with features and deformation networks (mesh guidance).
     public static let guidance: ArtifactType = "Guidance"
+    /// GPHM's parametric head model: mean mesh or Gaussians, networks, named identity/expression code tables.
+    public static let parametricHead: ArtifactType = "ParametricHeadModel"
     /// A trained avatar that `render.reenact` can drive.
     public static let avatar: ArtifactType = "AvatarModel"
     /// A trained image upsampler that `superres.apply` runs on any FrameSet.
