@@ -44,7 +44,7 @@ public struct GuidanceModel {
                 "guidance shapes disagree: vertices \(vertices.shape), features \(features.shape) (feature width \(networks.configuration.featureWidth)), landmarks \(landmarks.shape)"
             )
         }
-        guard faces.allSatisfy({ $0.x >= 0 && $0.y >= 0 && $0.z >= 0 && Int($0.x) < v && Int($0.y) < v && Int($0.z) < v }) else {
+        guard MeshFaceTensor.indicesFit(faces, vertexCount: v) else {
             throw AvatarError("guidance faces index vertices outside 0..<\(v)")
         }
         if let parts = extras[Self.vertexPartsKey], parts.shape != [v, 1] {
@@ -75,7 +75,7 @@ public struct GuidanceModel {
         manifest.faceCount = faces.count
         var tensors = extras
         tensors["mesh.vertices"] = vertices
-        tensors["mesh.faces"] = Tensor(shape: [faces.count, 3], scalars: faces.flatMap { [Float($0.x), Float($0.y), Float($0.z)] })
+        tensors["mesh.faces"] = MeshFaceTensor.encode(faces)
         tensors["mesh.features"] = features
         tensors["landmarks"] = landmarks
         for (name, parameter) in networks.namedParameters { tensors["networks.\(name)"] = parameter.value }
@@ -98,11 +98,6 @@ public struct GuidanceModel {
             guard let value = tensors[name] else { throw AvatarError("\(url.path): tensor '\(name)' is missing; re-run the guidance stage") }
             return value
         }
-        let faceTensor = try tensor("mesh.faces")
-        let faceScalars = faceTensor.scalars
-        let faces = stride(from: 0, to: faceScalars.count, by: 3).map {
-            SIMD3<Int32>(Int32(faceScalars[$0]), Int32(faceScalars[$0 + 1]), Int32(faceScalars[$0 + 2]))
-        }
         var generator = SplitMix64(seed: 0)
         let networks = DynamicHeadNetworks(configuration: manifest.networks, generator: &generator)
         var networkTensors: [String: Tensor] = [:]
@@ -116,7 +111,7 @@ public struct GuidanceModel {
         let extras = tensors.filter { !known.contains($0.key) && !$0.key.hasPrefix("networks.") }
         do {
             return try GuidanceModel(
-                manifest: manifest, vertices: try tensor("mesh.vertices"), faces: faces,
+                manifest: manifest, vertices: try tensor("mesh.vertices"), faces: try MeshFaceTensor.decode(try tensor("mesh.faces")),
                 features: try tensor("mesh.features"), landmarks: try tensor("landmarks"),
                 networks: networks, extras: extras)
         } catch let error as AvatarError {

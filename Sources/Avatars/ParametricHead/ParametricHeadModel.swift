@@ -117,7 +117,7 @@ public struct ParametricHeadModel {
                 "parametric head shapes disagree: vertices \(vertices.shape), features \(features.shape), landmarks \(landmarks.shape), landmark features \(landmarkFeatures.shape), codes \(identities.width)/\(expressions.width) for configuration \(c)"
             )
         }
-        guard faces.allSatisfy({ $0.x >= 0 && $0.y >= 0 && $0.z >= 0 && Int($0.x) < v && Int($0.y) < v && Int($0.z) < v }) else {
+        guard MeshFaceTensor.indicesFit(faces, vertexCount: v) else {
             throw AvatarError("parametric head faces index vertices outside 0..<\(v)")
         }
         self.manifest = manifest
@@ -145,7 +145,7 @@ public struct ParametricHeadModel {
         manifest.expressionNames = expressions.names
         var tensors = extras
         tensors["mesh.vertices"] = vertices
-        tensors["mesh.faces"] = Tensor(shape: [faces.count, 3], scalars: faces.flatMap { [Float($0.x), Float($0.y), Float($0.z)] })
+        tensors["mesh.faces"] = MeshFaceTensor.encode(faces)
         tensors["mesh.features"] = features
         tensors["landmarks"] = landmarks
         tensors["landmarks.features"] = landmarkFeatures
@@ -177,10 +177,7 @@ public struct ParametricHeadModel {
             Dictionary(uniqueKeysWithValues: tensors.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
         }
         do {
-            let faceScalars = try tensor("mesh.faces").scalars
-            let faces = stride(from: 0, to: faceScalars.count - 2, by: 3).map {
-                SIMD3<Int32>(Int32(faceScalars[$0]), Int32(faceScalars[$0 + 1]), Int32(faceScalars[$0 + 2]))
-            }
+            let faces = try MeshFaceTensor.decode(try tensor("mesh.faces"))
             var generator = SplitMix64(seed: 0)
             let networks = ParametricHeadNetworks(configuration: manifest.configuration, generator: &generator)
             try networks.loadParameters(subset("networks."))
