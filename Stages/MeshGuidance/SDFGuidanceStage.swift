@@ -194,19 +194,15 @@ public struct SDFGuidanceStage: Stage {
         var metrics: [String: Double] = ["fit_seconds": seconds, "iterations_run": Double(outcome.steps)]
         let trainingSample = stride(from: 0, to: data.trainingByFrame.count, by: max(1, data.trainingByFrame.count / 4))
             .flatMap { data.trainingByFrame[$0] }
-        metrics["training_silhouette_iou"] = try trainer.silhouetteIoU(views: trainingSample, mesh: mesh)
+        let training = try trainer.overlap(views: trainingSample, mesh: mesh)
+        metrics["training_silhouette_iou"] = training.silhouette
+        metrics["training_head_mask_iou"] = training.head
+        metrics["training_hair_mask_iou"] = training.hair
         if !data.heldOut.isEmpty {
             let heldOutSample = data.heldOut.filter { $0.frame % max(1, data.frames.count / 4) == 0 }
-            metrics["held_out_silhouette_iou"] = try trainer.silhouetteIoU(views: heldOutSample.isEmpty ? data.heldOut : heldOutSample, mesh: mesh)
+            metrics["held_out_silhouette_iou"] = try trainer.overlap(views: heldOutSample.isEmpty ? data.heldOut : heldOutSample, mesh: mesh).silhouette
         }
-        if settings.hair != nil {
-            metrics["hair_vertices"] = Double(mesh.parts.filter { $0 == 1 }.count)
-            if settings.hair!.maskWeight > 0 {
-                let iou = try trainer.partIoU(views: trainingSample, mesh: mesh)
-                metrics["training_head_mask_iou"] = iou.head
-                metrics["training_hair_mask_iou"] = iou.hair
-            }
-        }
+        if settings.hair != nil { metrics["hair_vertices"] = Double(mesh.parts.filter { $0 == 1 }.count) }
         if let alignment = trainer.priorAlignment {
             metrics["prior_alignment_rms"] = Double(alignment.residual)
         }

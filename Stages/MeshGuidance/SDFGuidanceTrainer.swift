@@ -234,43 +234,36 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
         return (out.rgb.value, out.alpha.value, out.parts?.value)
     }
 
-    /// Mean silhouette IoU (alpha > ½) of the fitted mesh over `views`.
-    func silhouetteIoU(views: [GuidanceView], mesh: NeutralMesh) throws -> Double {
-        guard !views.isEmpty else { return .nan }
+    /// Mean IoUs (coverage > ½) over `views`, each rendered once: the silhouette against the matte
+    /// and, for two-part fits of views with part masks, the visible head and hair against them (nil
+    /// when no view has them).
+    func overlap(views: [GuidanceView], mesh: NeutralMesh) throws -> (silhouette: Double, head: Double?, hair: Double?) {
+        guard !views.isEmpty else { return (.nan, nil, nil) }
         let adjacency = TriangleAdjacency(triangles: mesh.faces)
-        var sum = 0.0
+        var silhouette = 0.0, parts = [0.0, 0.0], partViews = 0
         for view in views {
-            let alpha = try render(view: view, mesh: mesh, adjacency: adjacency).alpha.scalars
-            var intersection = 0, union = 0
-            for (a, b) in zip(alpha, view.alpha.scalars) {
-                let x = a > 0.5, y = b > 0.5
-                if x && y { intersection += 1 }
-                if x || y { union += 1 }
+            let rendered = try render(view: view, mesh: mesh, adjacency: adjacency)
+            silhouette += Self.thresholdedIoU(rendered.alpha.scalars, view.alpha.scalars)
+            guard let target = view.parts?.scalars, let visible = rendered.parts?.scalars else { continue }
+            partViews += 1
+            for part in 0..<2 {
+                parts[part] += Self.thresholdedIoU(
+                    stride(from: part, to: visible.count, by: 2).map { visible[$0] }, stride(from: part, to: target.count, by: 2).map { target[$0] })
             }
-            sum += union == 0 ? 1 : Double(intersection) / Double(union)
         }
-        return sum / Double(views.count)
+        let count = Double(views.count)
+        guard partViews > 0 else { return (silhouette / count, nil, nil) }
+        return (silhouette / count, parts[0] / Double(partViews), parts[1] / Double(partViews))
     }
 
-    /// Mean IoU (coverage > ½) of the visible head and hair against the views' part masks (two-part fits).
-    func partIoU(views: [GuidanceView], mesh: NeutralMesh) throws -> (head: Double, hair: Double) {
-        let adjacency = TriangleAdjacency(triangles: mesh.faces)
-        var sums = [0.0, 0.0], count = 0
-        for view in views {
-            guard let target = view.parts, let rendered = try render(view: view, mesh: mesh, adjacency: adjacency).parts else { continue }
-            count += 1
-            for part in 0..<2 {
-                var intersection = 0, union = 0
-                for pixel in 0..<(target.scalars.count / 2) {
-                    let x = rendered.scalars[2 * pixel + part] > 0.5, y = target.scalars[2 * pixel + part] > 0.5
-                    if x && y { intersection += 1 }
-                    if x || y { union += 1 }
-                }
-                sums[part] += union == 0 ? 1 : Double(intersection) / Double(union)
-            }
+    /// IoU of the pixels above ½ in `a` and in `b` (1 when both are empty).
+    static func thresholdedIoU(_ a: [Float], _ b: [Float]) -> Double {
+        var intersection = 0, union = 0
+        for (x, y) in zip(a, b) {
+            if x > 0.5 && y > 0.5 { intersection += 1 }
+            if x > 0.5 || y > 0.5 { union += 1 }
         }
-        guard count > 0 else { return (.nan, .nan) }
-        return (sums[0] / Double(count), sums[1] / Double(count))
+        return union == 0 ? 1 : Double(intersection) / Double(union)
     }
 
     // MARK: Checkpoints
