@@ -8,8 +8,10 @@
 # The runs share the engine's cache (.avatarflow/ in the current directory): capture, matting,
 # tracking and guidance run once per guidance variant; each row re-runs `train` and what follows.
 # SEEDS="0 1 2" repeats every row with train.seed 0, 1 and 2 (the seed spread of the note).
+# KERNEL=1 also runs the control-kernel sweep (eavatar-control-kernel: r × σ, nine runs) once,
+# with the first seed, and prints it as a third table.
 #
-# Usage: [SEEDS="0 1 2"] scripts/eavatar-tables.sh [--set KEY=VALUE ...]   (run from the repository root)
+# Usage: [SEEDS="0 1 2"] [KERNEL=1] scripts/eavatar-tables.sh [--set KEY=VALUE ...]   (run from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=.build/release/avatarflow
@@ -47,5 +49,12 @@ echo "## Table 4 (ablation)"
 echo
 echo "## Table 3 (control threshold τ_c)"
 "$binary" compare "${table3[@]}" "${metrics[@]}"
+if [ "${KERNEL:-0}" = 1 ]; then
+  kernel=()
+  while read -r dir; do kernel+=("$dir"); done < <(run eavatar-control-kernel --set "seed=${seeds[0]}" "$@")
+  echo
+  echo "## Control kernel (radius r × width σ, canonical units)"
+  "$binary" compare "${kernel[@]}" "${metrics[@]}"
+fi
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

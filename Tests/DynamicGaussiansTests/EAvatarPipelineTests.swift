@@ -86,6 +86,34 @@ import Testing
         #expect(setting(full, "control") == .bool(true) && setting(full, "split") == .bool(true))
     }
 
+    @Test func sweepFilesVaryOnlyTheirParametersAndIncludeTheFullMethod() throws {
+        let validator = PipelineValidator(registry: StageRegistry(ProductionStages.all))
+        let full = try validator.plan(try Self.spec("eavatar.yaml"))
+        func trainParameters(_ plan: ExecutionPlan) -> [String: ConfigValue] {
+            guard case .object(let values) = plan.stage("train")?.parameters else { return [:] }
+            return values
+        }
+        let sweeps: [(file: String, swept: Set<String>, points: Int)] = [
+            ("eavatar-control-threshold.yaml", ["control_threshold"], 3),
+            ("eavatar-control-kernel.yaml", ["control_radius", "control_sigma"], 9),
+        ]
+        for sweep in sweeps {
+            let base = try Self.spec(sweep.file)
+            let points = Matrix.points(of: base.matrix)
+            #expect(points.count == sweep.points, "\(sweep.file): \(points.map(\.label))")
+            var matchesFull = 0
+            for point in points {
+                let plan = try validator.plan(
+                    try PipelineLoader(overrides: point.overrides).load(Self.repository.appendingPathComponent("Pipelines/\(sweep.file)")))
+                #expect(plan.stages.map(\.name) == full.stages.map(\.name), "\(sweep.file) \(point.label)")
+                let changed = Set(trainParameters(plan).keys.filter { trainParameters(plan)[$0] != trainParameters(full)[$0] })
+                #expect(changed.isSubset(of: sweep.swept), "\(sweep.file) \(point.label) changes \(changed)")
+                if changed.isEmpty { matchesFull += 1 }
+            }
+            #expect(matchesFull == 1, "\(sweep.file): exactly one point is eavatar.yaml itself (shared with Table 4's full row through the cache)")
+        }
+    }
+
     @Test func eavatarStageTakesEveryGaussianHeadAvatarParameterUnderItsOwnName() {
         let gha = Set(DynamicGaussiansStage.Parameters.fields.map(\.name))
         let eavatar = Set(EAvatarGaussiansStage.Parameters.fields.map(\.name))
