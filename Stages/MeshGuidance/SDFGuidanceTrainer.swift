@@ -268,40 +268,18 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
 
     // MARK: Checkpoints
 
-    /// Writes parameters, optimiser state, iteration and RNG state into `directory`.
+    /// Writes parameters, optimiser state, iteration and RNG state into `directory` (`AvatarCheckpoint`:
+    /// the record is replaced atomically, so a kill during a save keeps the previous checkpoint).
     func saveCheckpoint(to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let named = namedParameters
-        var (tensors, metadata) = optimizer.stateTensors(for: named)
-        for (name, parameter) in named { tensors[name] = parameter.value }
-        metadata["iteration"] = String(iteration)
-        metadata["generator"] = String(generator.state)
-        try Safetensors.write(tensors, metadata: metadata, to: directory.appendingPathComponent(Self.checkpointFile))
+        try AvatarCheckpoint.save(
+            iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: optimizer, to: directory)
     }
 
     /// Restores a checkpoint of `saveCheckpoint`; returns its iteration, or nil if there is none.
     func loadCheckpoint(from directory: URL) throws -> Int? {
-        let url = directory.appendingPathComponent(Self.checkpointFile)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        do {
-            let (tensors, metadata) = try Safetensors.read(from: url)
-            guard let savedIteration = metadata["iteration"].flatMap(Int.init), let state = metadata["generator"].flatMap(UInt64.init) else {
-                throw MeshGuidanceError("\(url.path): the checkpoint lacks its iteration or RNG state")
-            }
-            for (name, parameter) in namedParameters {
-                guard let value = tensors[name], value.shape == parameter.shape else {
-                    throw MeshGuidanceError("\(url.path): tensor '\(name)' is missing or has another shape")
-                }
-                parameter.value = value
-            }
-            try optimizer.loadState(tensors, metadata: metadata, for: namedParameters)
-            iteration = savedIteration
-            generator = SplitMix64(seed: state)
-            return savedIteration
-        } catch {
-            throw MeshGuidanceError("\(url.path): cannot resume (\(error)); delete the checkpoint directory to start over")
-        }
+        guard let restored = try AvatarCheckpoint.restore(from: directory, parameters: namedParameters, optimizer: optimizer) else { return nil }
+        iteration = restored.record.iteration
+        generator = SplitMix64(seed: restored.record.generatorState)
+        return iteration
     }
-
-    static let checkpointFile = "guidance-checkpoint.safetensors"
 }
