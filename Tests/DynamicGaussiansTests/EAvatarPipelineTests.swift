@@ -80,10 +80,21 @@ import Testing
         for (file, control, split) in rows {
             let row = try plan(file)
             #expect(row.stage("hull") == nil && row.stage("guide")?.inputs["prior"] == nil, "\(file) has no prior")
-            #expect(Set(row.stages.map(\.name)) == Set(full.stages.map(\.name)).subtracting(["hull"]))
+            #expect(Set(row.stages.map(\.name)) == Set(full.stages.map(\.name)).subtracting(["hull", "prior_frames"]))
             #expect(setting(row, "control") == .bool(control) && setting(row, "split") == .bool(split), "\(file)")
         }
         #expect(setting(full, "control") == .bool(true) && setting(full, "split") == .bool(true))
+    }
+
+    @Test func thePriorIsCarvedFromBodyFreeFramesEvenWhenTheBodyIsKept() throws {
+        let validator = PipelineValidator(registry: StageRegistry(ProductionStages.all))
+        for removed in ["removed_parts=[body]", "removed_parts=[]"] {
+            let plan = try validator.plan(try Self.spec("eavatar.yaml", overrides: [removed]))
+            #expect(plan.stage("hull")?.inputs["frames"] == .stageOutput(stage: "prior_frames", port: "frames"), "\(removed)")
+            #expect(plan.stage("prior_frames")?.parameters.value(atDottedPath: "parts") == .list([.string("body")]), "\(removed)")
+        }
+        let kept = try validator.plan(try Self.spec("eavatar.yaml", overrides: ["removed_parts=[]"]))
+        #expect(kept.stage("head")?.parameters.value(atDottedPath: "parts") == .list([]), "training and scoring keep the body")
     }
 
     @Test func sweepFilesVaryOnlyTheirParametersAndIncludeTheFullMethod() throws {
