@@ -104,13 +104,20 @@ public struct PopulationTrainingData {
             highSize: size!)
     }
 
-    /// One view: the RGB frame, the alpha and label images of the ground truth, composited over white.
-    static func loadView(camera: Capture.Camera, frame: Int, truth: URL) throws -> PopulationView {
-        guard case .images(_, let files) = camera.media, files.indices.contains(frame) else {
-            throw AvatarError("camera \(camera.calibration.id): GPHM training reads image folders (synthetic.population); frame \(frame) is missing")
-        }
+    /// One view: the RGB frame (the capture's, or `image` — a held-out sequence's ground-truth
+    /// image), the alpha and label images of the ground truth, composited over white.
+    static func loadView(camera: Capture.Camera, frame: Int, truth: URL, image: URL? = nil) throws -> PopulationView {
         let id = camera.calibration.id, name = String(format: "%06d.png", frame)
-        let rgb = try PNGFile.read8(files[frame])
+        let file: URL
+        if let image {
+            file = image
+        } else {
+            guard case .images(_, let files) = camera.media, files.indices.contains(frame) else {
+                throw AvatarError("camera \(id): GPHM training reads image folders (synthetic.population); frame \(frame) is missing")
+            }
+            file = files[frame]
+        }
+        let rgb = try PNGFile.read8(file)
         let alpha = try PNGFile.read8(truth.appendingPathComponent("alpha/\(id)/\(name)"))
         let labels = try PNGFile.read8(truth.appendingPathComponent("labels/\(id)/\(name)"))
         let w = rgb.width, h = rgb.height

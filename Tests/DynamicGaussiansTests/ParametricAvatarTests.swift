@@ -1,0 +1,201 @@
+import AvatarFlow
+import Avatars
+import Foundation
+import HeadModel
+import MediaIO
+import Splatting
+import Tensors
+import TestSupport
+import Testing
+
+@testable import DynamicGaussians
+@testable import MeshGuidance
+@testable import SyntheticCapture
+
+/// The fitted GPHM person as an AvatarModel (family `gphm`), its driving map, and `gphm.edit`
+/// (expression transfer, identity/expression interpolation) on a tiny population.
+@Suite(.serialized) struct ParametricAvatarTests {
+    /// A frame at rest with the given expression coefficients and jaw.
+    static func frame(expression: [Double], jaw: [Double] = [0, 0, 0], translation: [Double] = [0, 0, 0]) -> HeadTracking.Frame {
+        HeadTracking.Frame(
+            rotation: [0, 0, 0], translation: translation, jaw: jaw, expression: expression, landmarks: [], meanResidualPixels: 0, observedViews: 1)
+    }
+
+    /// A tiny population, a short stage 1 + 2 and a short fit: the harness, the population and the fit's outputs.
+    static func fitted(_ label: String) throws -> (harness: StageHarness, population: URL, outputs: [String: URL]) {
+        let harness = try StageHarness(label: label)
+        let (population, meshModel) = try ParametricGaussianStageTests.stageOne(harness)
+        var overrides = ParametricGaussianStageTests.gaussianQuick
+        overrides["iterations"] = .int(10)
+        let trained = try #require(
+            try harness.run(ParametricGaussianStage.self, inputs: ["population": population, "model": meshModel], with: overrides)["model"])
+        let outputs = try harness.run(
+            ParametricFitStage.self, inputs: ["model": trained, "population": population], with: ["code_iterations": .int(5), "refine_iterations": .int(3)])
+        return (harness, population, outputs)
+    }
+
+    @Test func regressionRecoversALinearMapFromExpressionAndJawToCodes() throws {
+        var generator = SplitMix64(seed: 3)
+        let truth = (0..<(5 * 2)).map { _ in Float.random(in: -1...1, using: &generator) }  // rows: 4 inputs + bias, 2 code values
+        var frames: [HeadTracking.Frame] = [], codes: [Float] = []
+        for _ in 0..<12 {
+            let input = (0..<4).map { _ in Double.random(in: -1...1, using: &generator) }
+            frames.append(Self.frame(expression: [input[0]], jaw: Array(input[1..<4])))
+            let x = input + [1]
+            for k in 0..<2 { codes.append((0..<5).map { Float(x[$0]) * truth[$0 * 2 + k] }.reduce(0, +)) }
+        }
+        let map = try ExpressionCodeRegression.fit(frames: frames, codes: Tensor(shape: [12, 2], scalars: codes), ridge: 1e-9)
+        #expect(zip(map.weights.scalars, truth).allSatisfy { Swift.abs($0 - $1) < 1e-4 })
+        #expect(map.rmsResidual < 1e-5)
+    }
+
+    @Test func framesOfOneExpressionAcrossSubjectsDriveTheirMeanCode() throws {
+        // Two subjects × two expressions: the same head-model input, different auto-decoded codes.
+        let smile = Self.frame(expression: [0, 1, 0]), neutral = Self.frame(expression: [0, 0, 0])
+        let codes = Tensor(shape: [4, 2], scalars: [0.01, 0.02, 0.03, -0.02, 0.03, 0.00, 0.05, -0.04])
+        let map = try ExpressionCodeRegression.fit(frames: [neutral, smile, neutral, smile], codes: codes, ridge: 1e-6)
+        let neutralCode = try map.code(for: neutral).scalars, smileCode = try map.code(for: smile).scalars
+        #expect(zip(neutralCode, [Float(0.02), 0.01]).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
+        #expect(zip(smileCode, [Float(0.04), -0.03]).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
+        #expect(Swift.abs(map.rmsResidual - 0.01) < 1e-5, "the spread of each expression's codes about their mean")
+        #expect(throws: AvatarError.self) { try map.code(for: Self.frame(expression: [0, 1])) }
+    }
+
+    @Test func showcaseBlendsEachExpressionIntoTheNextAndBackToTheFirst() {
+        let a = Self.frame(expression: [0, 0]), b = Self.frame(expression: [1, 2], jaw: [0.2, 0, 0])
+        let frames = ParametricFitStage.blended([a, b], framesPerState: 2)
+        #expect(frames.map(\.expression) == [[0, 0], [0.5, 1], [1, 2], [0.5, 1]])
+        #expect(frames[1].jaw == [0.1, 0, 0] && frames[2].jaw == [0.2, 0, 0])
+    }
+
+    @Test func codeSequencesAreLinearInCodeSpaceAndEndAtTheTarget() throws {
+        let a = Tensor(shape: [1, 2], scalars: [0, 1]), b = Tensor(shape: [1, 2], scalars: [4, -3])
+        let sequence = try ParametricHeadAvatar.codeSequence(from: a, to: b, steps: 4)
+        #expect(sequence.map(\.scalars) == [[1, 0], [2, -1], [3, -2], [4, -3]])
+        #expect(throws: AvatarError.self) { try ParametricHeadAvatar.codeSequence(from: a, to: b, steps: 0) }
+        #expect(throws: AvatarError.self) { try ParametricHeadAvatar.interpolate(a, Tensor(shape: [1, 3], scalars: [0, 0, 0]), fraction: 0.5) }
+    }
+
+    @Test func fittedAvatarRoundTripsRendersAsTheFitAndIsDrivenByTheTruth() throws {
+        let (harness, populationURL, outputs) = try Self.fitted("gphm-avatar")
+        let avatarURL = try #require(outputs["avatar"])
+        let avatar = try #require(try AvatarLoader.load(from: avatarURL) as? ParametricHeadAvatar)
+        #expect(avatar.manifest.family == "gphm" && avatar.manifest.trainingCameras == ["cam01"])
+
+        // Round trip: written again and read back, every tensor is the same.
+        let copy = harness.root.appendingPathComponent("avatar-copy")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        try avatar.write(to: copy)
+        let reread = try ParametricHeadAvatar.read(from: copy)
+        #expect(reread.manifest == avatar.manifest && reread.headManifest == avatar.headManifest)
+        #expect(reread.headTensors.keys.sorted() == avatar.headTensors.keys.sorted())
+        #expect(reread.headTensors.allSatisfy { avatar.headTensors[$0.key]?.scalars == $0.value.scalars })
+        #expect(reread.identity.scalars == avatar.identity.scalars && reread.expression.scalars == avatar.expression.scalars)
+        #expect(reread.positionOffsets.scalars == avatar.positionOffsets.scalars && reread.driving.weights.scalars == avatar.driving.weights.scalars)
+
+        // The fitted codes rendered by the avatar are the fit stage's own render (right half of its picture).
+        let population = try Population.open(populationURL)
+        let subject = try #require(population.heldOutSubjects.first)
+        let capture = try Capture.open(population.captureDirectory(of: subject))
+        let camera = try #require(capture.cameras.first { $0.calibration.id == "cam01" }).calibration
+        let rest = Self.frame(expression: [Double](repeating: 0, count: avatar.driving.expressionCount))
+        let rendered = try avatar.render(
+            identity: avatar.identity, expression: avatar.expression, pose: rest, cameras: [try camera.pinholeCamera()], rasterizer: GaussianRasterizer())[0]
+        let picture = try PNGFile.read8(try #require(outputs["report"]).appendingPathComponent("pictures/cam01.png"))
+        let w = rendered.width
+        var largest = 0
+        for y in 0..<rendered.height {
+            for x in 0..<w {
+                for c in 0..<3 {
+                    let ours = Int(Image8.byte(unit: rendered.samples[4 * (y * w + x) + c]))
+                    largest = max(largest, Swift.abs(ours - Int(picture.samples[picture.channels * (y * 2 * w + w + x) + c])))
+                }
+            }
+        }
+        #expect(largest <= 1, "largest 8-bit difference \(largest)")
+
+        // A training frame's true head-model state drives the code the map was fitted to: with one
+        // frame per (subject, expression), the mean code of that expression over the subjects.
+        let model = try avatar.model()
+        let names = model.head.expressions.names, codes = model.head.expressions.codes.value, z = codes.shape[1]
+        for (e, expression) in population.index.trainingExpressions.enumerated() {
+            var mean = [Float](repeating: 0, count: z), count = 0
+            for (row, name) in names.enumerated() where name.hasSuffix("/\(expression)") {
+                for k in 0..<z { mean[k] += codes[flat: row * z + k] }
+                count += 1
+            }
+            let training = try #require(population.trainingSubjects.first)
+            let truth = try PopulationTrainingData.groundTruthFrames(population: population, subject: training)[e]
+            let driven = try avatar.driving.code(for: truth).scalars
+            #expect(zip(driven, mean.map { $0 / Float(count) }).allSatisfy { Swift.abs($0 - $1) < 1e-4 }, "expression \(expression)")
+        }
+
+        // The rigid pose moves the Gaussians: a translation shifts every mean by it.
+        let still = try avatar.scene(driving: rest), moved = try avatar.scene(driving: Self.frame(expression: rest.expression, translation: [0.01, 0, -0.02]))
+        let shift: SIMD3<Float> = [0.01, 0, -0.02]
+        var largestError: Float = 0
+        for i in 0..<still.count {
+            for a in 0..<3 { largestError = max(largestError, Swift.abs(moved.means[3 * i + a] - still.means[3 * i + a] - shift[a])) }
+        }
+        #expect(largestError < 1e-5)
+
+        // The subject's tracking and frames: training then held-out expressions, every camera.
+        let tracking = try HeadTracking.read(from: try #require(outputs["tracking"]))
+        let frames = try FrameSet.open(try #require(outputs["frames"]))
+        let total = population.index.trainingExpressions.count + population.index.heldOutExpressions.count
+        #expect(tracking.frames.count == total && frames.manifest.frameCount == total && frames.manifest.cameras.count == capture.cameras.count)
+        #expect(tracking.model == avatar.headModel.name)
+    }
+
+    @Test func expressionTransferRendersTheFittedIdentityWithTheTargetsExpressionCode() throws {
+        let (harness, populationURL, outputs) = try Self.fitted("gphm-edit")
+        let avatarURL = try #require(outputs["avatar"])
+        let avatar = try ParametricHeadAvatar.read(from: avatarURL)
+        let population = try Population.open(populationURL)
+        let target = try #require(population.trainingSubjects.first)
+        let edit = try #require(
+            try harness.run(
+                ParametricEditStage.self, inputs: ["avatar": avatarURL, "population": populationURL],
+                with: ["mode": .string("expression"), "steps": .int(2), "code_iterations": .int(4), "cameras": .list([.string("cam01")])])["frames"])
+        let frames = try FrameSet.open(edit)
+        #expect(frames.manifest.frameCount == 2 && frames.manifest.cameras == ["cam01"])
+
+        // The last frame is the avatar's identity with the target image's fitted expression code.
+        let view = try PopulationTrainingData.views(population: population, subject: target, frame: 1)[1].view
+        let fitting = ParametricHeadFitting(codeIterations: 4, refineIterations: 0)
+        let codes = try avatar.fitCodes(to: view, fitting: fitting, rasterizer: GaussianRasterizer())
+        #expect(codes.expression.scalars != avatar.expression.scalars)
+        let rest = Self.frame(expression: [])
+        let camera = try #require(try Capture.open(population.captureDirectory(of: target)).cameras.first { $0.calibration.id == "cam01" })
+        let expected = Image8(
+            rounding: try avatar.render(
+                identity: avatar.identity, expression: codes.expression, pose: rest, cameras: [try camera.calibration.pinholeCamera()],
+                rasterizer: GaussianRasterizer())[0])
+        let last = try frames.image(frame: 1, camera: "cam01")
+        #expect(zip(last.samples, expected.samples).allSatisfy { Swift.abs(Int($0) - Int($1)) <= 1 })
+        // Halfway, the expression code is the mean of the two: a different image from both ends.
+        let middle = try frames.image(frame: 0, camera: "cam01")
+        #expect(middle.samples != last.samples)
+    }
+
+    @Test func identityInterpolationEndsAtTheTargetsIdentityWithTheAvatarsExpression() throws {
+        let (harness, populationURL, outputs) = try Self.fitted("gphm-identity")
+        let avatarURL = try #require(outputs["avatar"])
+        let avatar = try ParametricHeadAvatar.read(from: avatarURL)
+        let population = try Population.open(populationURL)
+        let target = try #require(population.trainingSubjects.first)
+        let edit = try #require(
+            try harness.run(
+                ParametricEditStage.self, inputs: ["avatar": avatarURL, "population": populationURL],
+                with: ["mode": .string("identity"), "steps": .int(1), "code_iterations": .int(4), "cameras": .list([.string("cam00")])])["frames"])
+        let view = try PopulationTrainingData.views(population: population, subject: target, frame: 1)[1].view
+        let codes = try avatar.fitCodes(to: view, fitting: ParametricHeadFitting(codeIterations: 4, refineIterations: 0), rasterizer: GaussianRasterizer())
+        let camera = try #require(try Capture.open(population.captureDirectory(of: target)).cameras.first { $0.calibration.id == "cam00" })
+        let expected = Image8(
+            rounding: try avatar.render(
+                identity: codes.identity, expression: avatar.expression, pose: Self.frame(expression: []),
+                cameras: [try camera.calibration.pinholeCamera()], rasterizer: GaussianRasterizer())[0])
+        let only = try FrameSet.open(edit).image(frame: 0, camera: "cam00")
+        #expect(zip(only.samples, expected.samples).allSatisfy { Swift.abs(Int($0) - Int($1)) <= 1 })
+    }
+}
