@@ -61,6 +61,18 @@ import Testing
         #expect(throws: AvatarError.self) { try map.code(for: Self.frame(expression: [0, 1])) }
     }
 
+    @Test func anchoredMapGivesTheAnchorCodeAtItsFrameAndKeepsDifferences() throws {
+        let smile = Self.frame(expression: [0, 1, 0]), neutral = Self.frame(expression: [0, 0, 0])
+        let map = try ExpressionCodeRegression.fit(
+            frames: [neutral, smile], codes: Tensor(shape: [2, 2], scalars: [0.01, 0.02, 0.03, -0.02]), ridge: 1e-6)
+        let anchored = try map.anchored(at: neutral, code: Tensor(shape: [1, 2], scalars: [1, 2]))
+        #expect(zip(try anchored.code(for: neutral).scalars, [Float(1), 2]).allSatisfy { Swift.abs($0 - $1) < 1e-6 })
+        let difference = zip(try map.code(for: smile).scalars, try map.code(for: neutral).scalars).map { $0 - $1 }
+        let anchoredDifference = zip(try anchored.code(for: smile).scalars, try anchored.code(for: neutral).scalars).map { $0 - $1 }
+        #expect(zip(difference, anchoredDifference).allSatisfy { Swift.abs($0 - $1) < 1e-6 })
+        #expect(throws: AvatarError.self) { try map.anchored(at: neutral, code: Tensor(shape: [1, 3], scalars: [0, 0, 0])) }
+    }
+
     @Test func showcaseBlendsEachExpressionIntoTheNextAndBackToTheFirst() {
         let a = Self.frame(expression: [0, 0]), b = Self.frame(expression: [1, 2], jaw: [0.2, 0, 0])
         let frames = ParametricFitStage.blended([a, b], framesPerState: 2)
@@ -99,8 +111,10 @@ import Testing
         let capture = try Capture.open(population.captureDirectory(of: subject))
         let camera = try #require(capture.cameras.first { $0.calibration.id == "cam01" }).calibration
         let rest = Self.frame(expression: [Double](repeating: 0, count: avatar.driving.expressionCount))
-        let rendered = try avatar.render(
-            identity: avatar.identity, expression: avatar.expression, pose: rest, cameras: [try camera.pinholeCamera()], rasterizer: GaussianRasterizer())[0]
+        // The fitted frame's true state (neutral, still) drives the fitted code (the map is anchored there).
+        let fittedState = try PopulationTrainingData.groundTruthFrames(population: population, subject: subject)[0]
+        #expect(zip(try avatar.driving.code(for: fittedState).scalars, avatar.expression.scalars).allSatisfy { Swift.abs($0 - $1) < 1e-6 })
+        let rendered = try avatar.render(driving: fittedState, cameras: [try camera.pinholeCamera()], rasterizer: GaussianRasterizer())[0]
         let picture = try PNGFile.read8(try #require(outputs["report"]).appendingPathComponent("pictures/cam01.png"))
         let w = rendered.width
         var largest = 0
@@ -114,20 +128,26 @@ import Testing
         }
         #expect(largest <= 1, "largest 8-bit difference \(largest)")
 
-        // A training frame's true head-model state drives the code the map was fitted to: with one
-        // frame per (subject, expression), the mean code of that expression over the subjects.
+        // A training frame's true head-model state drives the code the map was fitted to (with one
+        // frame per (subject, expression): the mean code of that expression over the subjects),
+        // shifted by the anchor: z(e) − z(fitted neutral) = mean(e) − mean(neutral).
         let model = try avatar.model()
         let names = model.head.expressions.names, codes = model.head.expressions.codes.value, z = codes.shape[1]
-        for (e, expression) in population.index.trainingExpressions.enumerated() {
-            var mean = [Float](repeating: 0, count: z), count = 0
+        func meanCode(_ expression: String) -> [Float] {
+            var mean = [Float](repeating: 0, count: z), count: Float = 0
             for (row, name) in names.enumerated() where name.hasSuffix("/\(expression)") {
                 for k in 0..<z { mean[k] += codes[flat: row * z + k] }
                 count += 1
             }
-            let training = try #require(population.trainingSubjects.first)
-            let truth = try PopulationTrainingData.groundTruthFrames(population: population, subject: training)[e]
-            let driven = try avatar.driving.code(for: truth).scalars
-            #expect(zip(driven, mean.map { $0 / Float(count) }).allSatisfy { Swift.abs($0 - $1) < 1e-4 }, "expression \(expression)")
+            return mean.map { $0 / count }
+        }
+        let training = try #require(population.trainingSubjects.first)
+        let truths = try PopulationTrainingData.groundTruthFrames(population: population, subject: training)
+        let neutral = meanCode(population.index.trainingExpressions[0])
+        for (e, expression) in population.index.trainingExpressions.enumerated() {
+            let expected = zip(zip(avatar.expression.scalars, meanCode(expression)), neutral).map { $0.0 + $0.1 - $1 }
+            let driven = try avatar.driving.code(for: truths[e]).scalars
+            #expect(zip(driven, expected).allSatisfy { Swift.abs($0 - $1) < 1e-4 }, "expression \(expression)")
         }
 
         // The rigid pose moves the Gaussians: a translation shifts every mean by it.
@@ -197,5 +217,53 @@ import Testing
                 cameras: [try camera.calibration.pinholeCamera()], rasterizer: GaussianRasterizer())[0])
         let only = try FrameSet.open(edit).image(frame: 0, camera: "cam00")
         #expect(zip(only.samples, expected.samples).allSatisfy { Swift.abs(Int($0) - Int($1)) <= 1 })
+    }
+
+    @Test func viewsOfAnImageOverWhiteHaveBoxMeanedHalfSizeImagesAndAlphaMattes() throws {
+        let calibration = CameraCalibration(
+            id: "cam", width: 2, height: 2, fx: 2, fy: 2, cx: 0.5, cy: 0.5, worldToCamera: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1])
+        let image = Image8(width: 2, height: 2, channels: 4, samples: [255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 0, 255, 255, 255, 51])
+        let view = try PopulationView(image: image, calibration: calibration)
+        #expect(view.high.shape == [1, 3, 2, 2] && view.high.scalars == [1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1])
+        #expect(view.low.scalars == [0.5, 0.5, 0.5] && Swift.abs(view.lowMask.scalars[0] - 0.55) < 1e-6)
+        #expect(view.lowCamera.width == 1 && view.lowCamera.height == 1)
+        let odd = CameraCalibration(id: "odd", width: 1, height: 1, fx: 1, fy: 1, cx: 0, cy: 0, worldToCamera: calibration.worldToCamera)
+        #expect(throws: AvatarError.self) { try PopulationView(image: Image8(width: 1, height: 1, channels: 3, samples: [0, 0, 0]), calibration: odd) }
+    }
+
+    @Test func videoDrivingFitsEveryFrameWarmStartedAndRendersTheAvatarsIdentityWithItsExpression() throws {
+        let (harness, _, outputs) = try Self.fitted("gphm-drive")
+        let avatarURL = try #require(outputs["avatar"]), drivingURL = try #require(outputs["frames"])
+        let avatar = try ParametricHeadAvatar.read(from: avatarURL)
+        let driven = try #require(
+            try harness.run(
+                ParametricDriveStage.self, inputs: ["avatar": avatarURL, "frames": drivingURL],
+                with: ["camera": .string("cam01"), "code_iterations": .int(3), "warm_iterations": .int(2)])["frames"])
+        let driving = try FrameSet.open(drivingURL), rendered = try FrameSet.open(driven)
+        #expect(rendered.manifest.frameCount == driving.manifest.frameCount && rendered.manifest.cameras == ["cam01"])
+
+        // Each frame's fit starts from the previous frame's codes.
+        let calibration = try #require(driving.manifest.calibrations?.first { $0.id == "cam01" })
+        let views = try (0..<driving.manifest.frameCount).map {
+            try PopulationView(image: try driving.image(frame: $0, camera: "cam01"), calibration: calibration)
+        }
+        let fitting = ParametricHeadFitting(codeIterations: 3, refineIterations: 0)
+        let codes = try avatar.fitCodes(toSequence: views, fitting: fitting, warmIterations: 2, rasterizer: GaussianRasterizer())
+        let model = try avatar.model()
+        let second = try ParametricHeadFitting(codeIterations: 2, refineIterations: 0).fit(
+            model: model, view: views[1], rasterizer: GaussianRasterizer(), start: (codes[0].identity, codes[0].expression))
+        #expect(second.expression.scalars == codes[1].expression.scalars && second.identity.scalars == codes[1].identity.scalars)
+        let unchanged = try ParametricHeadFitting(codeIterations: 0, refineIterations: 0).fit(
+            model: model, view: views[1], rasterizer: GaussianRasterizer(), start: (codes[0].identity, codes[0].expression))
+        #expect(unchanged.expression.scalars == codes[0].expression.scalars)
+
+        // The last rendered frame is the avatar's identity with the last driving frame's expression code.
+        let last = driving.manifest.frameCount - 1
+        let expected = Image8(
+            rounding: try avatar.render(
+                identity: avatar.identity, expression: codes[last].expression, pose: Self.frame(expression: []),
+                cameras: [try calibration.pinholeCamera()], rasterizer: GaussianRasterizer())[0])
+        let image = try rendered.image(frame: last, camera: "cam01")
+        #expect(zip(image.samples, expected.samples).allSatisfy { Swift.abs(Int($0) - Int($1)) <= 1 })
     }
 }

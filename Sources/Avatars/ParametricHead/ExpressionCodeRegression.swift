@@ -87,6 +87,20 @@ public struct ExpressionCodeRegression: Sendable {
         return map
     }
 
+    /// The map with its bias shifted so that `frame` gives `code` `[1, Z]` exactly; other frames
+    /// keep their differences from it (`z(f) = code + W·(x(f) − x(frame))`). A fitted person's
+    /// driving then starts from the code fitted on its image instead of the population's.
+    /// - Throws: `AvatarError` when `frame` or `code` do not fit the map.
+    public func anchored(at frame: HeadTracking.Frame, code: Tensor) throws -> ExpressionCodeRegression {
+        guard code.shape == [1, codeWidth] else { throw AvatarError("the anchor code has shape \(code.shape), expected [1, \(codeWidth)]") }
+        let predicted = try self.code(for: frame)
+        var scalars = weights.scalars
+        let bias = (expressionCount + 3) * codeWidth
+        for k in 0..<codeWidth { scalars[bias + k] += code[flat: k] - predicted[flat: k] }
+        return try ExpressionCodeRegression(
+            weights: Tensor(shape: weights.shape, scalars: scalars), expressionCount: expressionCount, rmsResidual: rmsResidual)
+    }
+
     /// z^exp of one driving frame, `[1, Z]`.
     public func code(for frame: HeadTracking.Frame) throws -> Tensor {
         let x = try Self.inputs(of: frame, expressionCount: expressionCount)

@@ -107,6 +107,27 @@ public struct ParametricHeadAvatar: GaussianAvatarRenderer {
         return (result.identity, result.expression, result.codeLoss)
     }
 
+    /// Issue 20's video driving: the codes of every driving image in turn, each fit warm-started
+    /// from the previous frame's codes (`fitting.codeIterations` steps on the first frame, from the
+    /// mean training codes; `warmIterations` on the others), networks unchanged. Returns each
+    /// frame's codes and final L_hr; the driving expression codes are rendered with this avatar's
+    /// identity (`render(identity:expression:…)`).
+    public func fitCodes(
+        toSequence views: [PopulationView], fitting: ParametricHeadFitting, warmIterations: Int, rasterizer: GaussianRasterizer
+    ) throws -> [(identity: Tensor, expression: Tensor, loss: Float)] {
+        let model = try model()
+        var codesOnly = fitting
+        codesOnly.refineIterations = 0
+        var fitted: [(identity: Tensor, expression: Tensor, loss: Float)] = []
+        for view in views {
+            if !fitted.isEmpty { codesOnly.codeIterations = warmIterations }
+            let start = fitted.last.map { (identity: $0.identity, expression: $0.expression) }
+            let result = try codesOnly.fit(model: model, view: view, rasterizer: rasterizer, start: start)
+            fitted.append((result.identity, result.expression, result.codeLoss))
+        }
+        return fitted
+    }
+
     /// World-space Gaussians (32-channel features before Ψ) of the given codes with `pose`'s root
     /// rotation (about the world origin) and translation.
     public func gaussians(identity: Tensor, expression: Tensor, pose: HeadTracking.Frame, model: ParametricGaussianModel) throws -> GaussianVariables {

@@ -33,6 +33,8 @@ public struct ParametricFitStage: Stage {
         public var lowWeight: Double = 0.1
         @Param("Ridge weight of the driving map (head-model expression and jaw → expression code), per input.", range: 0...1000)
         public var ridge: Double = 1e-3
+        @Param("Shift the driving map so the fitted frame's true state gives the fitted expression code (false: the population's code).")
+        public var anchorDriving: Bool = true
         @Param("Frames of the `showcase` tracking per expression (blended linearly into the next).", range: 1...10_000)
         public var showcaseFrames: Int = 12
 
@@ -41,7 +43,7 @@ public struct ParametricFitStage: Stage {
     }
 
     public static let id = "gphm.fit-image"
-    public static let version = 2
+    public static let version = 3
     public static let summary = "GPHM single-image fit of a new identity (§3.4), scored on the frame's other cameras."
     public static let inputs = [
         StagePort("model", .parametricHead, doc: "gphm.train-gaussians' ParametricHeadModel (stage \"gaussians\")."),
@@ -149,7 +151,9 @@ public struct ParametricFitStage: Stage {
             if truths[training.id] == nil { truths[training.id] = try PopulationTrainingData.groundTruthFrames(population: population, subject: training) }
             frames.append(truths[training.id]![index])
         }
-        let driving = try ExpressionCodeRegression.fit(frames: frames, codes: model.head.expressions.codes.value, ridge: parameters.ridge)
+        let populationMap = try ExpressionCodeRegression.fit(frames: frames, codes: model.head.expressions.codes.value, ridge: parameters.ridge)
+        let fittedState = try PopulationTrainingData.groundTruthFrames(population: population, subject: subject)[parameters.frame]
+        let driving = parameters.anchorDriving ? try populationMap.anchored(at: fittedState, code: result.expression) : populationMap
         context.log(
             String(format: "driving map: RMS residual %.4f per code value (codes' RMS %.4f)", driving.rmsResidual, Self.rms(model.head.expressions.codes.value))
         )
