@@ -5,5 +5,6 @@ public enum DynamicGaussiansStages {
     /// Every stage of the family.
     public static let all: [any Stage.Type] = [
         DynamicGaussiansStage.self, EAvatarGaussiansStage.self, ParametricGaussianStage.self, ParametricFitStage.self, ParametricEditStage.self,
+        ParametricDriveStage.self,
     ]
 }
