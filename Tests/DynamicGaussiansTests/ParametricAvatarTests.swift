@@ -167,8 +167,14 @@ import Testing
         #expect(tracking.model == avatar.headModel.name)
     }
 
-    @Test func expressionTransferRendersTheFittedIdentityWithTheTargetsExpressionCode() throws {
-        let (harness, populationURL, outputs) = try Self.fitted("gphm-edit")
+    /// `gphm.edit` on a freshly fitted avatar (target: the first training subject's frame 1 in the
+    /// middle camera, 4 code steps), the target's codes fitted the same way, and the avatar's render
+    /// of (identity, expression) codes from `camera`; the harness keeps the frames on disk.
+    static func edited(_ label: String, mode: String, steps: Int, camera: String) throws -> (
+        harness: StageHarness, avatar: ParametricHeadAvatar, frames: FrameSet, target: (identity: Tensor, expression: Tensor),
+        render: (Tensor, Tensor) throws -> Image8
+    ) {
+        let (harness, populationURL, outputs) = try Self.fitted(label)
         let avatarURL = try #require(outputs["avatar"])
         let avatar = try ParametricHeadAvatar.read(from: avatarURL)
         let population = try Population.open(populationURL)
@@ -176,47 +182,36 @@ import Testing
         let edit = try #require(
             try harness.run(
                 ParametricEditStage.self, inputs: ["avatar": avatarURL, "population": populationURL],
-                with: ["mode": .string("expression"), "steps": .int(2), "code_iterations": .int(4), "cameras": .list([.string("cam01")])])["frames"])
-        let frames = try FrameSet.open(edit)
-        #expect(frames.manifest.frameCount == 2 && frames.manifest.cameras == ["cam01"])
-
-        // The last frame is the avatar's identity with the target image's fitted expression code.
+                with: ["mode": .string(mode), "steps": .int(steps), "code_iterations": .int(4), "cameras": .list([.string(camera)])])["frames"])
         let view = try PopulationTrainingData.views(population: population, subject: target, frame: 1)[1].view
-        let fitting = ParametricHeadFitting(codeIterations: 4, refineIterations: 0)
-        let codes = try avatar.fitCodes(to: view, fitting: fitting, rasterizer: GaussianRasterizer())
-        #expect(codes.expression.scalars != avatar.expression.scalars)
-        let rest = Self.frame(expression: [])
-        let camera = try #require(try Capture.open(population.captureDirectory(of: target)).cameras.first { $0.calibration.id == "cam01" })
-        let expected = Image8(
-            rounding: try avatar.render(
-                identity: avatar.identity, expression: codes.expression, pose: rest, cameras: [try camera.calibration.pinholeCamera()],
-                rasterizer: GaussianRasterizer())[0])
-        let last = try frames.image(frame: 1, camera: "cam01")
+        let codes = try avatar.fitCodes(to: view, fitting: ParametricHeadFitting(codeIterations: 4, refineIterations: 0), rasterizer: GaussianRasterizer())
+        let calibration = try #require(try Capture.open(population.captureDirectory(of: target)).cameras.first { $0.calibration.id == camera }).calibration
+        let render = { (identity: Tensor, expression: Tensor) throws -> Image8 in
+            Image8(
+                rounding: try avatar.render(
+                    identity: identity, expression: expression, pose: Self.frame(expression: []), cameras: [try calibration.pinholeCamera()],
+                    rasterizer: GaussianRasterizer())[0])
+        }
+        return (harness, avatar, try FrameSet.open(edit), (codes.identity, codes.expression), render)
+    }
+
+    @Test func expressionTransferRendersTheFittedIdentityWithTheTargetsExpressionCode() throws {
+        let (harness, avatar, frames, target, render) = try Self.edited("gphm-edit", mode: "expression", steps: 2, camera: "cam01")
+        #expect(frames.manifest.frameCount == 2 && frames.manifest.cameras == ["cam01"])
+        #expect(target.expression.scalars != avatar.expression.scalars)
+        // The last frame is the avatar's identity with the target image's fitted expression code.
+        let last = try frames.image(frame: 1, camera: "cam01"), expected = try render(avatar.identity, target.expression)
         #expect(zip(last.samples, expected.samples).allSatisfy { Swift.abs(Int($0) - Int($1)) <= 1 })
-        // Halfway, the expression code is the mean of the two: a different image from both ends.
-        let middle = try frames.image(frame: 0, camera: "cam01")
-        #expect(middle.samples != last.samples)
+        // Halfway, the expression code is the mean of the two: a different image from the end.
+        #expect(try frames.image(frame: 0, camera: "cam01").samples != last.samples)
+        withExtendedLifetime(harness) {}
     }
 
     @Test func identityInterpolationEndsAtTheTargetsIdentityWithTheAvatarsExpression() throws {
-        let (harness, populationURL, outputs) = try Self.fitted("gphm-identity")
-        let avatarURL = try #require(outputs["avatar"])
-        let avatar = try ParametricHeadAvatar.read(from: avatarURL)
-        let population = try Population.open(populationURL)
-        let target = try #require(population.trainingSubjects.first)
-        let edit = try #require(
-            try harness.run(
-                ParametricEditStage.self, inputs: ["avatar": avatarURL, "population": populationURL],
-                with: ["mode": .string("identity"), "steps": .int(1), "code_iterations": .int(4), "cameras": .list([.string("cam00")])])["frames"])
-        let view = try PopulationTrainingData.views(population: population, subject: target, frame: 1)[1].view
-        let codes = try avatar.fitCodes(to: view, fitting: ParametricHeadFitting(codeIterations: 4, refineIterations: 0), rasterizer: GaussianRasterizer())
-        let camera = try #require(try Capture.open(population.captureDirectory(of: target)).cameras.first { $0.calibration.id == "cam00" })
-        let expected = Image8(
-            rounding: try avatar.render(
-                identity: codes.identity, expression: avatar.expression, pose: Self.frame(expression: []),
-                cameras: [try camera.calibration.pinholeCamera()], rasterizer: GaussianRasterizer())[0])
-        let only = try FrameSet.open(edit).image(frame: 0, camera: "cam00")
+        let (harness, avatar, frames, target, render) = try Self.edited("gphm-identity", mode: "identity", steps: 1, camera: "cam00")
+        let only = try frames.image(frame: 0, camera: "cam00"), expected = try render(target.identity, avatar.expression)
         #expect(zip(only.samples, expected.samples).allSatisfy { Swift.abs(Int($0) - Int($1)) <= 1 })
+        withExtendedLifetime(harness) {}
     }
 
     @Test func viewsOfAnImageOverWhiteHaveBoxMeanedHalfSizeImagesAndAlphaMattes() throws {

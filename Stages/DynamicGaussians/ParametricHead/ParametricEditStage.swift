@@ -65,29 +65,15 @@ public struct ParametricEditStage: Stage {
             throw DynamicGaussiansError("\(input.path): gphm.edit edits avatars of family \(ParametricHeadAvatar.family); connect gphm.fit-image's avatar")
         }
         let population = try Population.open(try context.input("population"))
-        let subject: Population.Subject
-        if parameters.targetSubject.isEmpty {
-            guard let first = population.trainingSubjects.first else {
-                throw DynamicGaussiansError("the population has no training subject; set `target_subject`")
-            }
-            subject = first
-        } else {
-            guard let named = population.index.subjects.first(where: { $0.id == parameters.targetSubject }) else {
-                throw DynamicGaussiansError(
-                    "target_subject '\(parameters.targetSubject)' is not in the population (\(population.index.subjects.map(\.id).joined(separator: ", ")))")
-            }
-            subject = named
-        }
-        let views = try PopulationTrainingData.views(population: population, subject: subject, frame: parameters.targetFrame)
-        let targetCamera = parameters.targetCamera.isEmpty ? views[views.count / 2].camera : parameters.targetCamera
-        guard let target = views.first(where: { $0.camera == targetCamera }) else {
-            throw DynamicGaussiansError("target_camera '\(targetCamera)' is not in the subject's capture (\(views.map(\.camera).joined(separator: ", ")))")
-        }
+        let choice = try ParametricImageChoice(
+            population: population, id: parameters.targetSubject, fallback: population.trainingSubjects.first, parameter: "target_subject",
+            frame: parameters.targetFrame, camera: parameters.targetCamera, cameraParameter: "target_camera")
+        let (subject, targetCamera) = (choice.subject, choice.camera)
         let rasterizer = GaussianRasterizer()
         let fitting = ParametricHeadFitting(
             codeIterations: parameters.codeIterations, codeLearningRate: Float(parameters.codeLearningRate), refineIterations: 0,
             lowWeight: Float(parameters.lowWeight))
-        let codes = try avatar.fitCodes(to: target.view, fitting: fitting, rasterizer: rasterizer)
+        let codes = try avatar.fitCodes(to: choice.view, fitting: fitting, rasterizer: rasterizer)
         context.log(
             String(format: "target %@ frame %d (%@): codes fitted, L_hr %.4f", subject.id, parameters.targetFrame, targetCamera, codes.loss))
         let (from, to) = parameters.mode == .expression ? (avatar.expression, codes.expression) : (avatar.identity, codes.identity)

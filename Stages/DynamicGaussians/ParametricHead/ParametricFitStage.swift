@@ -64,31 +64,17 @@ public struct ParametricFitStage: Stage {
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
         let model = try ParametricGaussianModel(restoring: try ParametricHeadModel.read(from: try context.input("model")))
         let population = try Population.open(try context.input("population"))
-        let subject: Population.Subject
-        if parameters.subject.isEmpty {
-            guard let first = population.heldOutSubjects.first else {
-                throw DynamicGaussiansError("the population has no held-out subject; set `subject` or re-run synthetic.population with held_out_identities ≥ 1")
-            }
-            subject = first
-        } else {
-            guard let named = population.index.subjects.first(where: { $0.id == parameters.subject }) else {
-                throw DynamicGaussiansError(
-                    "subject '\(parameters.subject)' is not in the population (\(population.index.subjects.map(\.id).joined(separator: ", ")))")
-            }
-            subject = named
-        }
-        let views = try PopulationTrainingData.views(population: population, subject: subject, frame: parameters.frame)
-        let fitted = parameters.camera.isEmpty ? views[views.count / 2].camera : parameters.camera
-        guard let target = views.first(where: { $0.camera == fitted }) else {
-            throw DynamicGaussiansError("camera '\(fitted)' is not in the subject's capture (\(views.map(\.camera).joined(separator: ", ")))")
-        }
+        let choice = try ParametricImageChoice(
+            population: population, id: parameters.subject, fallback: population.heldOutSubjects.first, parameter: "subject", frame: parameters.frame,
+            camera: parameters.camera, cameraParameter: "camera")
+        let (subject, views, fitted, target) = (choice.subject, choice.views, choice.camera, choice.view)
         let rasterizer = GaussianRasterizer()
         let fitting = ParametricHeadFitting(
             codeIterations: parameters.codeIterations, codeLearningRate: Float(parameters.codeLearningRate),
             refineIterations: parameters.refineIterations, refineLearningRate: Float(parameters.refineLearningRate),
             lowWeight: Float(parameters.lowWeight))
         let start = Date()
-        let result = try fitting.fit(model: model, view: target.view, rasterizer: rasterizer)
+        let result = try fitting.fit(model: model, view: target, rasterizer: rasterizer)
         let seconds = Date().timeIntervalSince(start)
         context.log(
             String(
