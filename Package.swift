@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "CPNG", "Geometry"], swiftSettings: numericSettings),
         .target(name: "HeadModel", dependencies: ["Geometry"], swiftSettings: numericSettings),
         .target(name: "FaceAnalysis", dependencies: ["Geometry", "Tensors"], swiftSettings: numericSettings),
-        .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO"], swiftSettings: vectorSettings),
+        .target(name: "Avatars", dependencies: ["Tensors", "Splatting", "HeadModel", "Geometry", "MediaIO", "LinearAlgebra"], swiftSettings: vectorSettings),
         // DifferentiableMesh: deformable marching tetrahedra and a soft mesh rasteriser as autodiff ops (mesh guidance).
         .target(
             name: "DifferentiableMesh", dependencies: ["Tensors", "Geometry"],

@@ -57,9 +57,11 @@ public enum AvatarLoader {
             return try DynamicGaussianAvatar.read(from: directory)
         case HeadHairAvatar.family:
             return try HeadHairAvatar.read(from: directory)
+        case ParametricHeadAvatar.family:
+            return try ParametricHeadAvatar.read(from: directory)
         default:
             throw AvatarError(
-                "\(directory.path): avatar family '\(manifest.family)' is not known to this build (known: \(RiggedGaussianAvatar.family), \(DynamicGaussianAvatar.family), \(HeadHairAvatar.family)); update AvatarFlow or re-train"
+                "\(directory.path): avatar family '\(manifest.family)' is not known to this build (known: \(RiggedGaussianAvatar.family), \(DynamicGaussianAvatar.family), \(HeadHairAvatar.family), \(ParametricHeadAvatar.family)); update AvatarFlow or re-train"
             )
         }
     }

@@ -98,16 +98,22 @@ public struct DynamicGaussianAvatar: GaussianAvatarRenderer {
     /// One render as an RGBA image at the camera's size: I_hr, and the feature image's opacity
     /// upsampled bilinearly as alpha.
     static func rgba(_ render: DynamicRender, camera: PinholeCamera) -> FloatImage {
-        let factor = render.alpha.shape[1] > 0 ? camera.width / render.alpha.shape[1] : 1
-        let lowAlpha = render.alpha.reshaped([1, 1, camera.height / factor, camera.width / factor])
-        let alpha =
+        rgba(rgb: render.rgb, alpha: render.alpha, camera: camera)
+    }
+
+    /// An RGBA image at the camera's size from a super-resolved `rgb [1, 3, H, W]` and a
+    /// feature-resolution `alpha [h, w]` (upsampled bilinearly; factors 1, 2, 4).
+    static func rgba(rgb: Variable, alpha: Variable, camera: PinholeCamera) -> FloatImage {
+        let factor = alpha.shape[1] > 0 ? camera.width / alpha.shape[1] : 1
+        let lowAlpha = alpha.reshaped([1, 1, camera.height / factor, camera.width / factor])
+        let upsampled =
             factor == 1
             ? lowAlpha
             : (factor == 2
                 ? lowAlpha.upsampledBilinear(scale: 2)
                 : lowAlpha.upsampledBilinear(scale: 2).upsampledBilinear(scale: 2))
-        let rgb = render.rgb.reshaped([3, camera.height * camera.width]).permuted([1, 0])
-        let (colour, opacity) = (rgb.value.scalars, alpha.value.scalars)
+        let colours = rgb.reshaped([3, camera.height * camera.width]).permuted([1, 0])
+        let (colour, opacity) = (colours.value.scalars, upsampled.value.scalars)
         var rgba = [Float](repeating: 0, count: camera.width * camera.height * 4)
         for p in 0..<(camera.width * camera.height) {
             for c in 0..<3 { rgba[4 * p + c] = colour[3 * p + c] }

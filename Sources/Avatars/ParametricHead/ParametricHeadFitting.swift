@@ -46,10 +46,14 @@ public struct ParametricHeadFitting {
         public var refinedLoss: Float
     }
 
-    /// Fits `model` to `view` (RGB over white at the capture size, its half-size camera).
-    public func fit(model: ParametricGaussianModel, view: PopulationView, rasterizer: GaussianRasterizer) throws -> Result {
-        let identity = Parameter(Variable(model.head.identities.codes.value).mean(axis: 0, keepingAxis: true).value)
-        let expression = Parameter(Variable(model.head.expressions.codes.value).mean(axis: 0, keepingAxis: true).value)
+    /// Fits `model` to `view` (RGB over white at the capture size, its half-size camera), the codes
+    /// starting from `start` (e.g. the previous video frame's, a warm start) or, without it, from
+    /// the mean training codes.
+    public func fit(
+        model: ParametricGaussianModel, view: PopulationView, rasterizer: GaussianRasterizer, start: (identity: Tensor, expression: Tensor)? = nil
+    ) throws -> Result {
+        let identity = Parameter(start?.identity ?? Variable(model.head.identities.codes.value).mean(axis: 0, keepingAxis: true).value)
+        let expression = Parameter(start?.expression ?? Variable(model.head.expressions.codes.value).mean(axis: 0, keepingAxis: true).value)
         let offsets = Parameter(Tensor(zeros: [model.count, 3]))
         func loss(_ tape: Tape) throws -> (total: Variable, high: Float) {
             let posed = model.gaussians(

@@ -133,16 +133,50 @@ public struct ParametricHeadModel {
         self.extras = extras
     }
 
+    /// A model from its manifest and its tensors by file name (`tensors`, as `read(from:)` finds them).
+    /// - Throws: `AvatarError` naming a missing tensor, or the error of a shape that disagrees with the manifest.
+    public init(manifest: ParametricHeadManifest, tensors: [String: Tensor]) throws {
+        func tensor(_ name: String) throws -> Tensor {
+            guard let value = tensors[name] else { throw AvatarError("tensor '\(name)' is missing") }
+            return value
+        }
+        func subset(_ prefix: String) -> [String: Tensor] {
+            Dictionary(uniqueKeysWithValues: tensors.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
+        }
+        let faces = try MeshFaceTensor.decode(try tensor("mesh.faces"))
+        var generator = SplitMix64(seed: 0)
+        let networks = ParametricHeadNetworks(configuration: manifest.configuration, generator: &generator)
+        try networks.loadParameters(subset("networks."))
+        let upsampler = try SuperResolutionNetwork(configuration: manifest.upsampler, generator: &generator)
+        try upsampler.loadParameters(subset("upsampler."))
+        let known: Set<String> = [
+            "mesh.vertices", "mesh.faces", "mesh.features", "landmarks", "landmarks.features", "codes.identity", "codes.expression",
+        ]
+        let extras = tensors.filter { !known.contains($0.key) && !$0.key.hasPrefix("networks.") && !$0.key.hasPrefix("upsampler.") }
+        try self.init(
+            manifest: manifest, vertices: try tensor("mesh.vertices"), faces: faces, features: try tensor("mesh.features"),
+            landmarks: try tensor("landmarks"), landmarkFeatures: try tensor("landmarks.features"), networks: networks,
+            identities: try LatentCodeTable(names: manifest.identityNames, codes: try tensor("codes.identity")),
+            expressions: try LatentCodeTable(names: manifest.expressionNames, codes: try tensor("codes.expression")),
+            upsampler: upsampler, extras: extras)
+    }
+
     /// Parameter file name inside the artifact directory.
     public static let parametersFile = "parametric-head.safetensors"
 
-    /// Writes the manifest (names and counts refreshed) and the tensors into `directory`.
-    public func write(to directory: URL) throws {
+    /// The manifest with names and counts refreshed from the tables and the mesh (as written).
+    public var refreshedManifest: ParametricHeadManifest {
         var manifest = self.manifest
         manifest.vertexCount = vertices.shape[0]
         manifest.faceCount = faces.count
         manifest.identityNames = identities.names
         manifest.expressionNames = expressions.names
+        return manifest
+    }
+
+    /// Every tensor of the artifact by its file name (`mesh.*`, `landmarks*`, `codes.*`,
+    /// `networks.*`, `upsampler.*` and the extras).
+    public var tensors: [String: Tensor] {
         var tensors = extras
         tensors["mesh.vertices"] = vertices
         tensors["mesh.faces"] = MeshFaceTensor.encode(faces)
@@ -153,8 +187,13 @@ public struct ParametricHeadModel {
         tensors["codes.expression"] = expressions.codes.value
         for (name, parameter) in networks.namedParameters { tensors["networks.\(name)"] = parameter.value }
         for (name, parameter) in upsampler.namedParameters { tensors["upsampler.\(name)"] = parameter.value }
+        return tensors
+    }
+
+    /// Writes the manifest (names and counts refreshed) and the tensors into `directory`.
+    public func write(to directory: URL) throws {
         try Safetensors.write(tensors, to: directory.appendingPathComponent(Self.parametersFile))
-        try manifest.write(to: directory)
+        try refreshedManifest.write(to: directory)
     }
 
     /// Reads a ParametricHeadModel artifact directory.
@@ -169,30 +208,8 @@ public struct ParametricHeadModel {
         } catch {
             throw AvatarError("\(url.path): cannot read the parametric head parameters (\(error)); \(advice)")
         }
-        func tensor(_ name: String) throws -> Tensor {
-            guard let value = tensors[name] else { throw AvatarError("tensor '\(name)' is missing") }
-            return value
-        }
-        func subset(_ prefix: String) -> [String: Tensor] {
-            Dictionary(uniqueKeysWithValues: tensors.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
-        }
         do {
-            let faces = try MeshFaceTensor.decode(try tensor("mesh.faces"))
-            var generator = SplitMix64(seed: 0)
-            let networks = ParametricHeadNetworks(configuration: manifest.configuration, generator: &generator)
-            try networks.loadParameters(subset("networks."))
-            let upsampler = try SuperResolutionNetwork(configuration: manifest.upsampler, generator: &generator)
-            try upsampler.loadParameters(subset("upsampler."))
-            let known: Set<String> = [
-                "mesh.vertices", "mesh.faces", "mesh.features", "landmarks", "landmarks.features", "codes.identity", "codes.expression",
-            ]
-            let extras = tensors.filter { !known.contains($0.key) && !$0.key.hasPrefix("networks.") && !$0.key.hasPrefix("upsampler.") }
-            return try ParametricHeadModel(
-                manifest: manifest, vertices: try tensor("mesh.vertices"), faces: faces, features: try tensor("mesh.features"),
-                landmarks: try tensor("landmarks"), landmarkFeatures: try tensor("landmarks.features"), networks: networks,
-                identities: try LatentCodeTable(names: manifest.identityNames, codes: try tensor("codes.identity")),
-                expressions: try LatentCodeTable(names: manifest.expressionNames, codes: try tensor("codes.expression")),
-                upsampler: upsampler, extras: extras)
+            return try ParametricHeadModel(manifest: manifest, tensors: tensors)
         } catch let error as AvatarError {
             throw AvatarError("\(url.path): \(error.description); \(advice)")
         } catch {

@@ -16,6 +16,50 @@ public struct PopulationView {
     public var lowMask: Tensor
 }
 
+extension PopulationView {
+    /// A view from an RGB image over white at the capture size (`high`, planar `[3, H, W]`) and its
+    /// matte (`mask`, `[H, W]`) seen by `calibration` (of that size): the half-size image and matte
+    /// are 2×2 box means, the half-size camera the calibration resized.
+    /// - Throws: `AvatarError` when the sizes disagree or are odd.
+    public init(high: [Float], mask: [Float], calibration: CameraCalibration) throws {
+        let w = calibration.width, h = calibration.height
+        guard w % 2 == 0, h % 2 == 0, high.count == 3 * w * h, mask.count == w * h else {
+            throw AvatarError(
+                "camera \(calibration.id): a GPHM view needs an even size and a [3, \(h), \(w)] image with a [\(h), \(w)] matte, got \(high.count) and \(mask.count) values"
+            )
+        }
+        let lw = w / 2, lh = h / 2
+        var low = [Float](repeating: 0, count: 3 * lw * lh), lowMask = [Float](repeating: 0, count: lw * lh)
+        for y in 0..<lh {
+            for x in 0..<lw {
+                let corners = [(2 * y) * w + 2 * x, (2 * y) * w + 2 * x + 1, (2 * y + 1) * w + 2 * x, (2 * y + 1) * w + 2 * x + 1]
+                lowMask[y * lw + x] = corners.map { mask[$0] }.reduce(0, +) / 4
+                for c in 0..<3 { low[(y * lw + x) * 3 + c] = corners.map { high[c * w * h + $0] }.reduce(0, +) / 4 }
+            }
+        }
+        let lowCalibration = calibration.resized(to: PixelSize(width: lw, height: lh))
+        self.init(
+            lowCamera: try lowCalibration.pinholeCamera(), high: Tensor(shape: [1, 3, h, w], scalars: high),
+            low: Tensor(shape: [lh, lw, 3], scalars: low), lowMask: Tensor(shape: [lh, lw], scalars: lowMask))
+    }
+
+    /// A view of an 8-bit image over white (RGB, or RGBA whose alpha is the matte) seen by `calibration`.
+    public init(image: Image8, calibration: CameraCalibration) throws {
+        let n = image.width * image.height
+        guard image.width == calibration.width, image.height == calibration.height, image.channels >= 3 else {
+            throw AvatarError(
+                "camera \(calibration.id): the image is \(image.width)x\(image.height) with \(image.channels) channels, the calibration \(calibration.width)x\(calibration.height); a GPHM view needs RGB(A) of the calibrated size"
+            )
+        }
+        var high = [Float](repeating: 0, count: 3 * n), mask = [Float](repeating: 1, count: n)
+        for p in 0..<n {
+            for c in 0..<3 { high[c * n + p] = Float(image.samples[p * image.channels + c]) / 255 }
+            if image.channels == 4 { mask[p] = Float(image.samples[p * 4 + 3]) / 255 }
+        }
+        try self.init(high: high, mask: mask, calibration: calibration)
+    }
+}
+
 /// One training frame: its subject, its expression-code row, its canonical landmarks and views.
 public struct PopulationFrame {
     /// Row of the subject in the identity code table.
@@ -104,13 +148,20 @@ public struct PopulationTrainingData {
             highSize: size!)
     }
 
-    /// One view: the RGB frame, the alpha and label images of the ground truth, composited over white.
-    static func loadView(camera: Capture.Camera, frame: Int, truth: URL) throws -> PopulationView {
-        guard case .images(_, let files) = camera.media, files.indices.contains(frame) else {
-            throw AvatarError("camera \(camera.calibration.id): GPHM training reads image folders (synthetic.population); frame \(frame) is missing")
-        }
+    /// One view: the RGB frame (the capture's, or `image` — a held-out sequence's ground-truth
+    /// image), the alpha and label images of the ground truth, composited over white.
+    static func loadView(camera: Capture.Camera, frame: Int, truth: URL, image: URL? = nil) throws -> PopulationView {
         let id = camera.calibration.id, name = String(format: "%06d.png", frame)
-        let rgb = try PNGFile.read8(files[frame])
+        let file: URL
+        if let image {
+            file = image
+        } else {
+            guard case .images(_, let files) = camera.media, files.indices.contains(frame) else {
+                throw AvatarError("camera \(id): GPHM training reads image folders (synthetic.population); frame \(frame) is missing")
+            }
+            file = files[frame]
+        }
+        let rgb = try PNGFile.read8(file)
         let alpha = try PNGFile.read8(truth.appendingPathComponent("alpha/\(id)/\(name)"))
         let labels = try PNGFile.read8(truth.appendingPathComponent("labels/\(id)/\(name)"))
         let w = rgb.width, h = rgb.height
@@ -124,19 +175,7 @@ public struct PopulationTrainingData {
             mask[p] = m
             for c in 0..<3 { high[c * w * h + p] = m * Float(rgb.samples[p * rgb.channels + min(c, rgb.channels - 1)]) / 255 + (1 - m) }
         }
-        let lw = w / 2, lh = h / 2
-        var low = [Float](repeating: 0, count: 3 * lw * lh), lowMask = [Float](repeating: 0, count: lw * lh)
-        for y in 0..<lh {
-            for x in 0..<lw {
-                let corners = [(2 * y) * w + 2 * x, (2 * y) * w + 2 * x + 1, (2 * y + 1) * w + 2 * x, (2 * y + 1) * w + 2 * x + 1]
-                lowMask[y * lw + x] = corners.map { mask[$0] }.reduce(0, +) / 4
-                for c in 0..<3 { low[(y * lw + x) * 3 + c] = corners.map { high[c * w * h + $0] }.reduce(0, +) / 4 }
-            }
-        }
-        let lowCalibration = camera.calibration.resized(to: PixelSize(width: lw, height: lh))
-        return PopulationView(
-            lowCamera: try lowCalibration.pinholeCamera(), high: Tensor(shape: [1, 3, h, w], scalars: high),
-            low: Tensor(shape: [lh, lw, 3], scalars: low), lowMask: Tensor(shape: [lh, lw], scalars: lowMask))
+        return try PopulationView(high: high, mask: mask, calibration: camera.calibration)
     }
 
     /// A raw little-endian float32 blob of exactly `count` values.
