@@ -9,6 +9,8 @@ protocol ElementwiseUnary {
     func derivative(input x: Float, output y: Float) -> Float
     /// f on 16 lanes; the default applies `value` per lane (LLVM vectorises simple bodies).
     func vector(_ x: SIMD16<Float>) -> SIMD16<Float>
+    /// g · f'(x) on 16 lanes; the default applies `derivative` per lane.
+    func vectorGradient(_ g: SIMD16<Float>, input x: SIMD16<Float>, output y: SIMD16<Float>) -> SIMD16<Float>
 }
 
 extension ElementwiseUnary {
@@ -16,6 +18,12 @@ extension ElementwiseUnary {
         var y = SIMD16<Float>()
         for lane in 0..<16 { y[lane] = value(x[lane]) }
         return y
+    }
+
+    @inline(__always) func vectorGradient(_ g: SIMD16<Float>, input x: SIMD16<Float>, output y: SIMD16<Float>) -> SIMD16<Float> {
+        var result = SIMD16<Float>()
+        for lane in 0..<16 { result[lane] = g[lane] * derivative(input: x[lane], output: y[lane]) }
+        return result
     }
 }
 
@@ -111,6 +119,10 @@ struct LeakyReLUFunction: ElementwiseUnary {
     @inline(__always) func value(_ x: Float) -> Float { x > 0 ? x : slope * x }
     @inline(__always) func derivative(input x: Float, output y: Float) -> Float { x > 0 ? 1 : slope }
     @inline(__always) func vector(_ x: SIMD16<Float>) -> SIMD16<Float> { x.replacing(with: x * slope, where: x .<= 0) }
+    /// A select on the input alone: the per-lane default compiled to scalar code (5 % of a GHA step).
+    @inline(__always) func vectorGradient(_ g: SIMD16<Float>, input x: SIMD16<Float>, output y: SIMD16<Float>) -> SIMD16<Float> {
+        g.replacing(with: g * slope, where: x .<= 0)
+    }
 }
 
 struct SoftplusFunction: ElementwiseUnary {
@@ -201,7 +213,19 @@ extension Kernels {
         let result = Tensor(uninitializedShape: g.shape)
         let pg = g.basePointer, px = input.basePointer, py = output.basePointer, destination = result.basePointer
         forChunks(g.count) { range in
-            for i in range { destination[i] = pg[i] * f.derivative(input: px[i], output: py[i]) }
+            var i = range.lowerBound
+            while i + 16 <= range.upperBound {
+                let gradient = f.vectorGradient(
+                    UnsafeRawPointer(pg + i).loadUnaligned(as: SIMD16<Float>.self),
+                    input: UnsafeRawPointer(px + i).loadUnaligned(as: SIMD16<Float>.self),
+                    output: UnsafeRawPointer(py + i).loadUnaligned(as: SIMD16<Float>.self))
+                UnsafeMutableRawPointer(destination + i).storeBytes(of: gradient, as: SIMD16<Float>.self)
+                i += 16
+            }
+            while i < range.upperBound {
+                destination[i] = pg[i] * f.derivative(input: px[i], output: py[i])
+                i += 1
+            }
         }
         return result
     }

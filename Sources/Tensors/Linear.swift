@@ -32,4 +32,10 @@ public struct Linear: Layer {
     public func callAsFunction(_ x: Variable, on tape: Tape?) -> Variable {
         x.linear(weight: weight.variable(on: tape), bias: bias?.variable(on: tape))
     }
+
+    /// Applies the layer to `[x, c]` for `x [N, inputs − C]` and one condition row `c [1, C]` shared
+    /// by every row (`Variable.linear(weight:bias:condition:)`: c's rows are never built).
+    public func callAsFunction(_ x: Variable, condition: Variable, on tape: Tape?) -> Variable {
+        x.linear(weight: weight.variable(on: tape), bias: bias?.variable(on: tape), condition: condition)
+    }
 }

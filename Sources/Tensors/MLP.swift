@@ -56,4 +56,23 @@ public struct MLP: Layer {
         }
         return outputScale == 1 ? hidden : hidden * outputScale
     }
+
+    /// Evaluates the MLP on `[x, c]` for per-row inputs `x [N, widths[0] − C]` and one condition row
+    /// `c [1, C]` shared by all rows (a code or pose): the same function as
+    /// `self(concat([x, c repeated N times]))` without building the repeated rows, whose share of the
+    /// first (and skip) layer's product is computed once (`Linear.callAsFunction(_:condition:on:)`).
+    public func callAsFunction(_ x: Variable, condition: Variable, on tape: Tape?) -> Variable {
+        var hidden = x
+        for (index, layer) in layers.enumerated() {
+            if index == 0 {
+                hidden = layer(hidden, condition: condition, on: tape)
+            } else if inputSkipLayers.contains(index) {
+                hidden = layer(Variable.concat([hidden, x], axis: 1), condition: condition, on: tape)
+            } else {
+                hidden = layer(hidden, on: tape)
+            }
+            hidden = index == layers.count - 1 ? finalActivation(hidden) : activation(hidden)
+        }
+        return outputScale == 1 ? hidden : hidden * outputScale
+    }
 }

@@ -80,6 +80,87 @@ extension Variable {
         }
     }
 
+    /// `[x, c]·Wᵀ + b` for a condition row `c` (`[1, C]`) shared by every row of `x` (`[N, in − C]`),
+    /// as in per-point MLPs conditioned on one expression or pose code. The rows of `[x, c]` are
+    /// never built: c's part of the product is the single row `c·W_cᵀ + b` (W_c: the last C columns
+    /// of `weight [out, in]`), added to `x·W_xᵀ`; backward sums the upstream gradient over the rows
+    /// once and serves c, W_c and b from that sum. It equals
+    /// `concat([x, c repeated N times], axis: 1).linear(weight:bias:)` up to summation order, with
+    /// C/in fewer FLOPs and no N × C copies.
+    public func linear(weight: Variable, bias: Variable?, condition: Variable) -> Variable {
+        let x = value, w = weight.value, c = condition.value
+        precondition(
+            x.rank == 2 && w.rank == 2 && c.rank == 2 && c.shape[0] == 1 && x.shape[1] + c.shape[1] == w.shape[1],
+            "conditioned linear needs x [N, in − C], condition [1, C] and weight [out, in], got \(x.shape), \(c.shape) and \(w.shape)")
+        let rows = x.shape[0], features = x.shape[1], conditionWidth = c.shape[1]
+        let inputs = w.shape[1], outputs = w.shape[0]
+        if let bias { precondition(bias.shape == [outputs], "linear bias must be [\(outputs)], got \(bias.shape)") }
+        var shared = bias.map { Array($0.value.scalars) } ?? [Float](repeating: 0, count: outputs)
+        for o in 0..<outputs {
+            let row = w.basePointer + o * inputs + features, code = c.basePointer
+            var sum: Float = 0
+            for j in 0..<conditionWidth { sum += code[j] * row[j] }
+            shared[o] += sum
+        }
+        let output = Tensor(uninitializedShape: [rows, outputs])
+        let out = output.basePointer
+        shared.withUnsafeBufferPointer { shared in
+            let source = shared.baseAddress!
+            Kernels.forRows(rows, rowSize: outputs) { range in
+                for r in range { (out + r * outputs).update(from: source, count: outputs) }
+            }
+        }
+        Kernels.gemm(
+            m: rows, n: outputs, k: features, a: x.basePointer, lda: features, transposeA: false,
+            b: w.basePointer, ldb: inputs, transposeB: true, c: out, ldc: outputs, beta: 1)
+        let needX = isDifferentiable, needW = weight.isDifferentiable, needC = condition.isDifferentiable
+        let variables = [self, weight] + (bias.map { [$0] } ?? []) + [condition]
+        let hasBias = bias != nil
+        return Tape.record(inputs: variables, output: output) { g in
+            // Pointers are taken here, from tensors the closure captures: a pointer taken in the
+            // forward pass would outlive a condition computed on the fly (e.g. an encoded pose).
+            let wp = w.basePointer, cp = c.basePointer
+            let rowSum = Kernels.sumAxis(g, outer: 1, extent: rows, inner: outputs)
+            let s = rowSum.basePointer
+            var gradients: [Tensor?] = []
+            if needX {
+                let gx = Tensor(uninitializedShape: [rows, features])
+                Kernels.gemm(
+                    m: rows, n: features, k: outputs, a: g.basePointer, lda: outputs, transposeA: false,
+                    b: wp, ldb: inputs, transposeB: false, c: gx.basePointer, ldc: features)
+                gradients.append(gx)
+            } else {
+                gradients.append(nil)
+            }
+            if needW {
+                let gw = Tensor(uninitializedShape: [outputs, inputs])
+                let gwp = gw.basePointer
+                Kernels.gemm(
+                    m: outputs, n: features, k: rows, a: g.basePointer, lda: outputs, transposeA: true,
+                    b: x.basePointer, ldb: features, transposeB: false, c: gwp, ldc: inputs)
+                for o in 0..<outputs {
+                    for j in 0..<conditionWidth { gwp[o * inputs + features + j] = s[o] * cp[j] }
+                }
+                gradients.append(gw)
+            } else {
+                gradients.append(nil)
+            }
+            if hasBias { gradients.append(rowSum.reshaped([outputs])) }
+            if needC {
+                let gc = Tensor(zeros: [1, conditionWidth])
+                let gcp = gc.basePointer
+                for o in 0..<outputs {
+                    let row = wp + o * inputs + features
+                    for j in 0..<conditionWidth { gcp[j] += s[o] * row[j] }
+                }
+                gradients.append(gc)
+            } else {
+                gradients.append(nil)
+            }
+            return gradients
+        }
+    }
+
     /// Transpose of a matrix `[m, n]` → `[n, m]` (copies).
     public func transposed() -> Variable {
         precondition(rank == 2, "transposed() needs a matrix, got shape \(shape)")

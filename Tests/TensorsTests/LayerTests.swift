@@ -53,6 +53,40 @@ import Testing
     checkGradients([randomTensor([4, 3], seed: 10)]) { mlp($0[0], on: nil) }
 }
 
+@Test func conditionedLinearEqualsTheLinearMapOfTheRepeatedConditionRows() {
+    let x = randomTensor([37, 5], seed: 130), weight = randomTensor([9, 8], seed: 131), bias = randomTensor([9], seed: 132)
+    let condition = randomTensor([1, 3], seed: 133)
+    let repeated = Variable.concat([Variable(x), Variable(condition).gatherRows([Int32](repeating: 0, count: 37))], axis: 1)
+    let expected = repeated.linear(weight: Variable(weight), bias: Variable(bias)).value.scalars
+    let actual = Variable(x).linear(weight: Variable(weight), bias: Variable(bias), condition: Variable(condition)).value.scalars
+    #expect(zip(actual, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+}
+
+/// The conditioned call must be the same network as the call on `[x, c repeated]`: same outputs
+/// and the same parameter and condition gradients (the skip layer sees `[hidden, x, c]`).
+@Test func mlpWithAConditionRowEqualsTheMLPOfTheRepeatedRowsInValueAndGradients() {
+    var generator = SplitMix64(seed: 134)
+    let mlp = MLP(widths: [7, 6, 6, 6, 6, 2], inputSkipLayers: [3], generator: &generator)
+    for layer in mlp.layers { layer.bias?.value = randomTensor(layer.bias!.shape, seed: 135) }
+    let x = randomTensor([40, 4], seed: 136), condition = randomTensor([1, 3], seed: 137), weights = randomTensor([40, 2], seed: 138)
+    func run(conditioned: Bool) -> (output: [Float], gradients: [[Float]]) {
+        for parameter in mlp.parameters { parameter.zeroGradient() }
+        let tape = Tape()
+        let c = tape.variable(condition)
+        let output =
+            conditioned
+            ? mlp(Variable(x), condition: c, on: tape)
+            : mlp(Variable.concat([Variable(x), c.gatherRows([Int32](repeating: 0, count: 40))], axis: 1), on: tape)
+        let gradients = tape.backward(from: (output * Variable(weights)).sum())
+        return (output.value.scalars, mlp.parameters.map { $0.gradient!.scalars } + [gradients[c]!.scalars])
+    }
+    let plain = run(conditioned: false), conditioned = run(conditioned: true)
+    func close(_ a: [Float], _ b: [Float]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) } }
+    #expect(close(conditioned.output, plain.output))
+    #expect(plain.gradients.count == conditioned.gradients.count)
+    for (a, b) in zip(conditioned.gradients, plain.gradients) { #expect(close(a, b)) }
+}
+
 @Test func conv2dLayerParameterGradientsMatchFiniteDifferences() {
     var generator = SplitMix64(seed: 11)
     let conv = Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, generator: &generator)

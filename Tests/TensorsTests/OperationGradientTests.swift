@@ -35,6 +35,28 @@ import Testing
     }
 }
 
+@Test func conditionedLinearGradient() {
+    checkGradients([
+        randomTensor([6, 4], seed: 120), randomTensor([3, 7], seed: 121), randomTensor([3], seed: 122), randomTensor([1, 3], seed: 123),
+    ]) {
+        $0[0].linear(weight: $0[1], bias: $0[2], condition: $0[3])
+    }
+}
+
+/// A condition computed on the fly is released after the forward pass; its values must still reach
+/// the weight gradient (a pointer taken in the forward pass read freed memory).
+@Test func conditionedLinearGradientWithAComputedCondition() {
+    checkGradients([randomTensor([6, 4], seed: 127), randomTensor([3, 7], seed: 128), randomTensor([1, 3], seed: 129)]) {
+        $0[0].linear(weight: $0[1], bias: nil, condition: ($0[2] * 2 + 1).square())
+    }
+}
+
+@Test func conditionedLinearGradientWithoutBias() {
+    checkGradients([randomTensor([5, 2], seed: 124), randomTensor([4, 5], seed: 125), randomTensor([1, 3], seed: 126)]) {
+        $0[0].linear(weight: $0[1], bias: nil, condition: $0[2])
+    }
+}
+
 @Test func transposeGradient() {
     checkGradients([randomTensor([3, 5], seed: 15)]) { $0[0].transposed() * $0[0].transposed() }
 }

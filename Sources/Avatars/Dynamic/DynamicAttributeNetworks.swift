@@ -44,9 +44,8 @@ public struct DynamicAttributeNetworks: Layer {
         features: Variable, expression condition: Variable, pose beta: Variable, expressionWeights: Tensor,
         on tape: Tape?
     ) -> Variable {
-        let n = features.shape[0]
-        let exp = expression(Variable.concat([features, DynamicHeadNetworks.rows(condition, n)], axis: 1), on: tape)
-        let posed = pose(Variable.concat([features, DynamicHeadNetworks.rows(encoding(beta), n)], axis: 1), on: tape)
+        let exp = expression(features, condition: condition, on: tape)
+        let posed = pose(features, condition: encoding(beta), on: tape)
         return DynamicHeadNetworks.blend(exp, posed, expressionWeights)
     }
 }

@@ -51,27 +51,25 @@ public struct DynamicHeadNetworks: Layer {
     /// β `pose [1, 6]`, λ_exp `[N, 1]` (eq. 3 without the X0 term).
     public func displacement(points: Variable, expression: Variable, pose: Variable, expressionWeights: Tensor, on tape: Tape?) -> Variable {
         let encoded = encoding(points)
-        let n = points.shape[0]
-        let exp = expressionDeformation(Variable.concat([encoded, Self.rows(expression, n)], axis: 1), on: tape)
-        let posed = poseDeformation(Variable.concat([encoded, Self.rows(encoding(pose), n)], axis: 1), on: tape)
+        let exp = expressionDeformation(encoded, condition: expression, on: tape)
+        let posed = poseDeformation(encoded, condition: encoding(pose), on: tape)
         return Self.blend(exp, posed, expressionWeights)
     }
 
     /// f_def^exp(x, θ) alone, e.g. for the landmarks P (eq. 12).
     public func expressionDisplacement(points: Variable, expression: Variable, on tape: Tape?) -> Variable {
-        expressionDeformation(Variable.concat([encoding(points), Self.rows(expression, points.shape[0])], axis: 1), on: tape)
+        expressionDeformation(encoding(points), condition: expression, on: tape)
     }
 
     /// f_def^pose(x, β) alone, e.g. for the offset regulariser.
     public func poseDisplacement(points: Variable, pose: Variable, on tape: Tape?) -> Variable {
-        poseDeformation(Variable.concat([encoding(points), Self.rows(encoding(pose), points.shape[0])], axis: 1), on: tape)
+        poseDeformation(encoding(points), condition: encoding(pose), on: tape)
     }
 
     /// λ_exp·f_col^exp(F, θ) + λ_pose·f_col^pose(F, β) for `features [N, featureWidth]` (eq. 4), `[N, colorChannels]`.
     public func color(features: Variable, expression: Variable, pose: Variable, expressionWeights: Tensor, on tape: Tape?) -> Variable {
-        let n = features.shape[0]
-        let exp = expressionColor(Variable.concat([features, Self.rows(expression, n)], axis: 1), on: tape)
-        let posed = poseColor(Variable.concat([features, Self.rows(encoding(pose), n)], axis: 1), on: tape)
+        let exp = expressionColor(features, condition: expression, on: tape)
+        let posed = poseColor(features, condition: encoding(pose), on: tape)
         return Self.blend(exp, posed, expressionWeights)
     }
 
@@ -79,11 +77,5 @@ public struct DynamicHeadNetworks: Layer {
     static func blend(_ a: Variable, _ b: Variable, _ lambda: Tensor) -> Variable {
         let weight = Variable(lambda)
         return a * weight + b * (1 - weight)
-    }
-
-    /// A `[1, W]` condition repeated to `[n, W]` (gradients sum back into the row).
-    static func rows(_ condition: Variable, _ n: Int) -> Variable {
-        precondition(condition.shape.count == 2 && condition.shape[0] == 1, "a condition is one row [1, W], got \(condition.shape)")
-        return condition.gatherRows([Int32](repeating: 0, count: n))
     }
 }

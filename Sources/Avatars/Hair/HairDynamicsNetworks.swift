@@ -78,17 +78,31 @@ public struct HairDynamicsNetworks: Layer {
             .flatMap { prefix, network in network.namedParameters.map { ("\(prefix).\($0.name)", $0.parameter) } }
     }
 
-    /// The common input `[H, I]` of the three MLPs: neutral positions `x0 [H, 3]`, previous canonical
-    /// positions `previous [H, 3]` (t−1) and `beforePrevious [H, 3]` (t−2), poses β_t, β_{t−1}, β_{t−2} `[1, 6]` each.
-    public func input(x0: Variable, previous: Variable, beforePrevious: Variable, poses: [Variable]) -> Variable {
+    /// The common input of the three MLPs, `[perPoint, poses]` per row: neutral positions `x0 [H, 3]`,
+    /// previous canonical positions `previous [H, 3]` (t−1) and `beforePrevious [H, 3]` (t−2), poses
+    /// β_t, β_{t−1}, β_{t−2} `[1, 6]` each. The encoded poses are one row shared by every point.
+    public func input(x0: Variable, previous: Variable, beforePrevious: Variable, poses: [Variable]) -> HairNetworkInput {
         precondition(poses.count == 3, "the hair MLPs take the poses at t, t−1 and t−2")
-        let n = x0.shape[0], s = configuration.historyScale
+        let s = configuration.historyScale
         let history = Variable.concat([(previous - x0) * s, (beforePrevious - x0) * s], axis: 1)
-        return Variable.concat([encoding(x0), history] + poses.map { DynamicHeadNetworks.rows(encoding($0), n) }, axis: 1)
+        return HairNetworkInput(
+            perPoint: Variable.concat([encoding(x0), history], axis: 1), poses: Variable.concat(poses.map { encoding($0) }, axis: 1))
     }
 
     /// The three outputs for one input: ΔX `[H, 3]`, ΔC `[H, C]`, Δattributes `[H, 8]`.
-    public func callAsFunction(_ input: Variable, on tape: Tape?) -> (offset: Variable, color: Variable, attributes: Variable) {
-        (deformation(input, on: tape), color(input, on: tape), attributes(input, on: tape))
+    public func callAsFunction(_ input: HairNetworkInput, on tape: Tape?) -> (offset: Variable, color: Variable, attributes: Variable) {
+        (
+            deformation(input.perPoint, condition: input.poses, on: tape), color(input.perPoint, condition: input.poses, on: tape),
+            attributes(input.perPoint, condition: input.poses, on: tape)
+        )
     }
+}
+
+/// The hair MLPs' input: per-point columns `[H, P]` and the encoded poses `[1, Q]` shared by all points
+/// (each row of the MLPs' input is `[perPoint row, poses]`).
+public struct HairNetworkInput {
+    /// γ(x0) and the scaled history offsets.
+    public let perPoint: Variable
+    /// γ(β_t), γ(β_{t−1}), γ(β_{t−2}).
+    public let poses: Variable
 }

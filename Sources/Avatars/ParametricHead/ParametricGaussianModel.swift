@@ -102,8 +102,7 @@ public struct ParametricGaussianModel: Layer {
         let c = head.networks.configuration
         let x0 = positions.variable(on: tape)
         let out = head.networks(features: features.variable(on: tape), identity: identity, expression: expression, on: tape)
-        let shifts = attributes(
-            Variable.concat([out.injected, DynamicHeadNetworks.rows(expression, count)], axis: 1), on: tape)
+        let shifts = attributes(out.injected, condition: expression, on: tape)
         let metres = 1 / Float(head.manifest.unitsPerMetre)
         let gaussians = GaussianVariables(
             means: (canonicalOffsets.map { out.canonicalPositions(base: x0) + $0 } ?? out.canonicalPositions(base: x0)) * metres,

@@ -61,15 +61,14 @@ public struct ParametricHeadNetworks: Layer {
     /// Eq. 2 / eq. 3 for per-point features `features [N, featureWidth]`, identity code `[1, identityWidth]`
     /// and expression code `[1, expressionWidth]`.
     public func callAsFunction(features: Variable, identity: Variable, expression: Variable, on tape: Tape?) -> ParametricHeadOutput {
-        let n = features.shape[0]
         precondition(
             features.rank == 2 && features.shape[1] == configuration.featureWidth,
             "features are \(features.shape), expected [N, \(configuration.featureWidth)]")
-        let injected = injection(Variable.concat([features, DynamicHeadNetworks.rows(identity, n)], axis: 1), on: tape)
-        let conditioned = Variable.concat([injected, DynamicHeadNetworks.rows(expression, n)], axis: 1)
+        let injected = injection(features, condition: identity, on: tape)
         return ParametricHeadOutput(
             injected: injected, identityDisplacement: identityDeformation(injected, on: tape),
-            expressionDisplacement: expressionDeformation(conditioned, on: tape), colors: color(conditioned, on: tape))
+            expressionDisplacement: expressionDeformation(injected, condition: expression, on: tape),
+            colors: color(injected, condition: expression, on: tape))
     }
 }
 
