@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// A training step produced a non-finite loss or parameter: which iteration and what.
 /// Trainers throw it from `step()`; `TrainingLoop` turns it into `TrainingDivergedError`.
@@ -42,6 +43,38 @@ public protocol CheckpointedTrainer: AnyObject {
     func step() throws -> StepReport
     /// Writes a checkpoint from which training resumes exactly.
     func saveCheckpoint(to directory: URL) throws
+}
+
+/// A trainer whose whole resumable state is its named parameters, one Adam optimiser, a SplitMix64
+/// generator and the iteration: the checkpoint is written and restored for it (`AvatarCheckpoint`),
+/// with no code of its own. Trainers with more state (density control, split events) write their own.
+public protocol AdamCheckpointedTrainer: CheckpointedTrainer {
+    /// Steps completed so far; a restore sets it.
+    var iteration: Int { get set }
+    /// The random state of view and crop choices; a restore sets it.
+    var generator: SplitMix64 { get set }
+    /// Every trained tensor under its checkpoint name.
+    var namedParameters: [(name: String, parameter: Parameter)] { get }
+    /// The optimiser of all `namedParameters`.
+    var optimizer: Adam { get }
+}
+
+extension AdamCheckpointedTrainer {
+    /// Writes parameters, Adam moments, iteration and generator state into `directory`, replacing any
+    /// older checkpoint atomically (a kill during the save keeps the previous one).
+    public func saveCheckpoint(to directory: URL) throws {
+        try AvatarCheckpoint.save(
+            iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: optimizer, to: directory)
+    }
+
+    /// Restores a checkpoint written by `saveCheckpoint`; returns its iteration, or nil if there is none.
+    /// - Throws: `AvatarError` naming the file when it is damaged or does not match this trainer's model.
+    public func loadCheckpoint(from directory: URL) throws -> Int? {
+        guard let restored = try AvatarCheckpoint.restore(from: directory, parameters: namedParameters, optimizer: optimizer) else { return nil }
+        iteration = restored.record.iteration
+        generator = SplitMix64(seed: restored.record.generatorState)
+        return iteration
+    }
 }
 
 /// The loop every training stage runs: step until `iterations`, report progress each step, a log

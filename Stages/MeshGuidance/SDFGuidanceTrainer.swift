@@ -10,7 +10,7 @@ import Tensors
 /// `settings.hair` it fits HHAvatar's two-part geometry (§3.3, eq. 14–22): a head and a hair SDF,
 /// each extracted by DMTet, merged into one mesh whose vertices carry their part, with the
 /// occlusion-aware mask loss of eq. 20–21.
-final class SDFGuidanceTrainer: CheckpointedTrainer {
+final class SDFGuidanceTrainer: AdamCheckpointedTrainer {
     /// Figures of one optimisation step.
     struct StepReport {
         var total: Float
@@ -43,8 +43,8 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
     let networks: DynamicHeadNetworks
     let landmarks: Parameter
     let optimizer: Adam
-    private(set) var generator: SplitMix64
-    private(set) var iteration = 0
+    var generator: SplitMix64
+    var iteration = 0
     private let renderer = DifferentiableMeshRenderer()
     /// The prior-mesh alignment state (EAvatar), if a prior is given.
     private(set) var priorAlignment: PriorMeshAlignment?
@@ -268,18 +268,4 @@ final class SDFGuidanceTrainer: CheckpointedTrainer {
 
     // MARK: Checkpoints
 
-    /// Writes parameters, optimiser state, iteration and RNG state into `directory` (`AvatarCheckpoint`:
-    /// the record is replaced atomically, so a kill during a save keeps the previous checkpoint).
-    func saveCheckpoint(to directory: URL) throws {
-        try AvatarCheckpoint.save(
-            iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: optimizer, to: directory)
-    }
-
-    /// Restores a checkpoint of `saveCheckpoint`; returns its iteration, or nil if there is none.
-    func loadCheckpoint(from directory: URL) throws -> Int? {
-        guard let restored = try AvatarCheckpoint.restore(from: directory, parameters: namedParameters, optimizer: optimizer) else { return nil }
-        iteration = restored.record.iteration
-        generator = SplitMix64(seed: restored.record.generatorState)
-        return iteration
-    }
 }

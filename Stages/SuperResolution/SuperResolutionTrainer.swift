@@ -28,7 +28,7 @@ struct SuperResolutionTrainingSettings: Sendable {
 /// `batch` random crops (pair, position), loss L1 + λ·perceptual (D-SSIM by default) between the
 /// upsampled crops and the reference crops, one Adam step. Checkpoints hold the parameters, the
 /// Adam moments and the crop generator, so a resumed run continues bit for bit.
-final class SuperResolutionTrainer: CheckpointedTrainer {
+final class SuperResolutionTrainer: AdamCheckpointedTrainer {
     /// Loss and image error of one step.
     struct StepReport {
         var loss: Float
@@ -38,10 +38,10 @@ final class SuperResolutionTrainer: CheckpointedTrainer {
     let settings: SuperResolutionTrainingSettings
     let network: SuperResolutionNetwork
     let pairs: [TrainingPair]
-    let adam: Adam
+    let optimizer: Adam
     var generator: Tensors.SplitMix64
     /// Steps completed.
-    private(set) var iteration = 0
+    var iteration = 0
 
     /// A trainer at iteration 0 (`pairs` must be non-empty and of one size, `factor` apart).
     init(settings: SuperResolutionTrainingSettings, network: SuperResolutionNetwork, pairs: [TrainingPair]) {
@@ -53,7 +53,7 @@ final class SuperResolutionTrainer: CheckpointedTrainer {
         if settings.learningRateDecay != 1 {
             group.schedule = .logLinear(finalLearningRate: settings.learningRate * settings.learningRateDecay, steps: max(1, settings.iterations - 1))
         }
-        adam = Adam(groups: [group])
+        optimizer = Adam(groups: [group])
     }
 
     /// The network's parameters by checkpoint name.
@@ -96,24 +96,11 @@ final class SuperResolutionTrainer: CheckpointedTrainer {
         let lossValue = loss.value.scalar
         guard lossValue.isFinite else { throw NonFiniteTraining(iteration: iteration + 1, what: "the loss is \(lossValue)") }
         tape.backward(from: loss)
-        adam.step()
-        adam.zeroGradients()
+        optimizer.step()
+        optimizer.zeroGradients()
         iteration += 1
         if let problem = AvatarCheckpoint.firstNonFiniteParameter(namedParameters) { throw NonFiniteTraining(iteration: iteration, what: problem) }
         return StepReport(loss: lossValue, psnr: ImageQuality.psnr(output.value.scalars, batch.high.scalars))
     }
 
-    /// Writes parameters, Adam moments and the crop generator into `directory`, replacing any older checkpoint.
-    func saveCheckpoint(to directory: URL) throws {
-        try AvatarCheckpoint.save(iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: adam, to: directory)
-    }
-
-    /// Restores a checkpoint written by `saveCheckpoint`; returns its iteration, or nil if there is none.
-    /// - Throws: `AvatarError` naming the file when it is damaged or does not match this network.
-    func loadCheckpoint(from directory: URL) throws -> Int? {
-        guard let restored = try AvatarCheckpoint.restore(from: directory, parameters: namedParameters, optimizer: adam) else { return nil }
-        generator = Tensors.SplitMix64(seed: restored.record.generatorState)
-        iteration = restored.record.iteration
-        return iteration
-    }
 }

@@ -29,7 +29,7 @@ struct ParametricGaussianSettings {
 
 /// Trains GPHM's Gaussian model (stage 2) on a population: eq. 10 = L_hr + λ_vgg·L_vgg + λ_lr·L_lr +
 /// λ_lmk·L_lmk + λ_reg·L_reg over the codes, f_inj/f_id/f_exp/f_col/f_att, Ψ, X0, Γ0, S0, Q0, A0, P0.
-final class ParametricGaussianTrainer: CheckpointedTrainer {
+final class ParametricGaussianTrainer: AdamCheckpointedTrainer {
     /// Figures of one step (the eq. 10 terms before weighting) and the PSNR of Ψ's output.
     struct StepReport {
         var total: Float
@@ -46,8 +46,10 @@ final class ParametricGaussianTrainer: CheckpointedTrainer {
     let model: ParametricGaussianModel
     let optimizer: Adam
     let rasterizer = GaussianRasterizer()
-    private(set) var generator: SplitMix64
-    private(set) var iteration = 0
+    var generator: SplitMix64
+    var iteration = 0
+    /// The model's trained tensors under their checkpoint names.
+    var namedParameters: [(name: String, parameter: Parameter)] { model.namedParameters }
 
     init(settings: ParametricGaussianSettings, data: PopulationTrainingData, model: ParametricGaussianModel) throws {
         guard data.subjects == model.head.identities.names, data.expressionNames == model.head.expressions.names else {
@@ -100,7 +102,7 @@ final class ParametricGaussianTrainer: CheckpointedTrainer {
             throw NonFiniteTraining(iteration: iteration, what: "the loss is \(total.value.scalar) (hr \(high.value.scalar))")
         }
         tape.backward(from: total)
-        for (name, parameter) in model.namedParameters {
+        for (name, parameter) in namedParameters {
             if let gradient = parameter.gradient, gradient.scalars.contains(where: { !$0.isFinite }) {
                 throw NonFiniteTraining(iteration: iteration, what: "the gradient of \(name) is not finite")
             }
@@ -130,17 +132,4 @@ final class ParametricGaussianTrainer: CheckpointedTrainer {
         return (psnr / Double(max(count, 1)), ssim / Double(max(count, 1)))
     }
 
-    /// Writes parameters, optimiser state, iteration and RNG state into `directory` (`AvatarCheckpoint`).
-    func saveCheckpoint(to directory: URL) throws {
-        try AvatarCheckpoint.save(
-            iteration: iteration, generatorState: generator.state, parameters: model.namedParameters, optimizer: optimizer, to: directory)
-    }
-
-    /// Restores a checkpoint of `saveCheckpoint`; returns its iteration, or nil if there is none.
-    func loadCheckpoint(from directory: URL) throws -> Int? {
-        guard let restored = try AvatarCheckpoint.restore(from: directory, parameters: model.namedParameters, optimizer: optimizer) else { return nil }
-        iteration = restored.record.iteration
-        generator = SplitMix64(seed: restored.record.generatorState)
-        return iteration
-    }
 }

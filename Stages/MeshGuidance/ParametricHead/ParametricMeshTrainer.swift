@@ -42,7 +42,7 @@ struct ParametricMeshSettings {
 /// by DMTet (eq. 1), displaced per identity and expression and coloured by f_inj/f_id/f_exp/f_col
 /// (eq. 2), rasterised to a 32-channel map at half size and upsampled by Ψ (eq. 5–6), with the
 /// landmark (eq. 7), displacement (eq. 8) and Laplacian terms — eq. 9 over all codes and networks.
-final class ParametricMeshTrainer: CheckpointedTrainer {
+final class ParametricMeshTrainer: AdamCheckpointedTrainer {
     /// Figures of one optimisation step (the eq. 9 terms before weighting).
     struct StepReport {
         var total: Float
@@ -73,8 +73,8 @@ final class ParametricMeshTrainer: CheckpointedTrainer {
     /// P0, canonical units.
     let landmarks: Parameter
     let optimizer: Adam
-    private(set) var generator: SplitMix64
-    private(set) var iteration = 0
+    var generator: SplitMix64
+    var iteration = 0
     private let renderer = DifferentiableMeshRenderer()
 
     init(settings: ParametricMeshSettings, data: PopulationTrainingData) throws {
@@ -230,17 +230,4 @@ final class ParametricMeshTrainer: CheckpointedTrainer {
 
     // MARK: Checkpoints
 
-    /// Writes parameters, optimiser state, iteration and RNG state into `directory` (`AvatarCheckpoint`).
-    func saveCheckpoint(to directory: URL) throws {
-        try AvatarCheckpoint.save(
-            iteration: iteration, generatorState: generator.state, parameters: namedParameters, optimizer: optimizer, to: directory)
-    }
-
-    /// Restores a checkpoint of `saveCheckpoint`; returns its iteration, or nil if there is none.
-    func loadCheckpoint(from directory: URL) throws -> Int? {
-        guard let restored = try AvatarCheckpoint.restore(from: directory, parameters: namedParameters, optimizer: optimizer) else { return nil }
-        iteration = restored.record.iteration
-        generator = SplitMix64(seed: restored.record.generatorState)
-        return iteration
-    }
 }
