@@ -32,12 +32,8 @@ public struct DifferenceMattingStage: Stage {
         public var minimumComponentFraction: Double = 0.02
         @Param("Fill background regions enclosed by the subject (background-coloured clothes, eyes).")
         public var fillHoles: Bool = true
-        @Param("Half-width in pixels of the boundary band refined by the guided filter.", range: 0...20)
-        public var bandRadius: Int = 2
-        @Param("Guided filter window radius in pixels (scale with resolution: ~1% of the width).", range: 1...30)
-        public var guidedRadius: Int = 3
-        @Param("Guided filter regulariser ε (larger = smoother alpha).", range: 1e-8...1)
-        public var guidedEpsilon: Double = 1e-3
+        /// `band_radius`, `guided_radius`, `guided_epsilon`.
+        public var edge = MatteEdgeRefinement()
         @Param("Frames sampled evenly to estimate a plate as the temporal median when none was recorded.", range: 3...1000)
         public var medianFrames: Int = 30
         @Param("Estimated plates only: passes of matting the sampled frames and re-taking the median over background pixels only.", range: 0...10)
@@ -141,7 +137,7 @@ extension DifferenceMattingStage.Parameters {
             lowNoise: Float(lowNoise), highNoise: Float(highNoise), minimumLow: Float(minimumLow),
             minimumHigh: Float(minimumHigh), openRadius: openRadius, closeRadius: closeRadius,
             minimumComponentFraction: minimumComponentFraction, fillHoles: fillHoles,
-            bandRadius: bandRadius, guidedRadius: guidedRadius, guidedEpsilon: Float(guidedEpsilon),
+            bandRadius: edge.bandRadius, guidedRadius: edge.guidedRadius, guidedEpsilon: Float(edge.guidedEpsilon),
             closedForm: closedForm, closedFormSize: closedFormSize)
     }
 }

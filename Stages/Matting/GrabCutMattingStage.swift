@@ -40,12 +40,8 @@ public struct GrabCutMattingStage: Stage {
         public var components: Int = 5
         @Param("Cost in nats of changing a pixel's label from the previous frame's; 0 segments frames independently.", range: 0...100)
         public var temporalWeight: Double = 2
-        @Param("Half-width in pixels of the boundary band refined by the guided filter.", range: 0...20)
-        public var bandRadius: Int = 2
-        @Param("Guided filter window radius in pixels (scale with resolution: ~1% of the width).", range: 1...30)
-        public var guidedRadius: Int = 3
-        @Param("Guided filter regulariser ε (larger = smoother alpha).", range: 1e-8...1)
-        public var guidedEpsilon: Double = 1e-3
+        /// `band_radius`, `guided_radius`, `guided_epsilon`.
+        public var edge = MatteEdgeRefinement()
 
         /// Every parameter at its default.
         public init() {}
@@ -110,7 +106,8 @@ public struct GrabCutMattingStage: Stage {
                         "frame \(frame): \(error); the subject seems to fill the frame: lower hair_margin or background_margin, or set body: false")
                 }
                 let alpha = BinaryMask(width: manifest.width, height: manifest.height, bits: segmented.mask).softenedAlpha(
-                    guide: planes, bandRadius: parameters.bandRadius, guidedRadius: parameters.guidedRadius, epsilon: Float(parameters.guidedEpsilon))
+                    guide: planes, bandRadius: parameters.edge.bandRadius, guidedRadius: parameters.edge.guidedRadius,
+                    epsilon: Float(parameters.edge.guidedEpsilon))
                 return (Self.composite(images[index], alpha: alpha, background: parameters.background), segmented)
             }
             for (index, result) in results.enumerated() {
