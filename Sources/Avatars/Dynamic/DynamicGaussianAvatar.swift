@@ -124,35 +124,59 @@ public struct DynamicGaussianAvatar: GaussianAvatarRenderer {
 
     /// Writes `avatar.json`, `gaussian-head-avatar.json` and `gaussians.safetensors` into `directory`.
     public func write(to directory: URL) throws {
-        var manifest = self.manifest
-        manifest.gaussianCount = parameters["neutral.positions"]?.shape.first ?? 0
-        try Safetensors.write(parameters, metadata: ["family": Self.family], to: directory.appendingPathComponent(manifest.parametersFile))
-        try configuration.write(to: directory)
-        try manifest.write(to: directory)
+        try Self.writeFiles(manifest: manifest, configuration: configuration, parameters: parameters, family: Self.family, to: directory)
     }
 
     /// Reads an avatar written by `write(to:)`, loading its head model and checking the parameters.
     public static func read(from directory: URL) throws -> DynamicGaussianAvatar {
+        let files = try readFiles(from: directory, family: family)
+        let avatar = DynamicGaussianAvatar(
+            manifest: files.manifest, headModel: try AvatarLoader.headModel(files.manifest.headModel),
+            configuration: files.configuration, parameters: files.parameters)
+        try checkParameters(file: files.parametersURL) { _ = try avatar.model() }
+        return avatar
+    }
+
+    /// The files every GHA-family avatar (GHA, HHAvatar) has: the parameters (family in their
+    /// metadata), GHA's configuration and the manifest (its Gaussian count from the parameters),
+    /// written last so that an interrupted write leaves no readable artifact.
+    static func writeFiles(
+        manifest: AvatarManifest, configuration: DynamicGaussianConfiguration, parameters: [String: Tensor], family: String,
+        to directory: URL, extra: () throws -> Void = {}
+    ) throws {
+        var manifest = manifest
+        manifest.gaussianCount = parameters["neutral.positions"]?.shape.first ?? 0
+        try Safetensors.write(parameters, metadata: ["family": family], to: directory.appendingPathComponent(manifest.parametersFile))
+        try configuration.write(to: directory)
+        try extra()
+        try manifest.write(to: directory)
+    }
+
+    /// Reads the files `writeFiles` wrote, refusing an artifact of another family.
+    /// - Throws: `AvatarError` naming the file that is missing, damaged or of another family.
+    static func readFiles(from directory: URL, family: String) throws -> (
+        manifest: AvatarManifest, configuration: DynamicGaussianConfiguration, parameters: [String: Tensor], parametersURL: URL
+    ) {
         let manifest = try AvatarManifest.read(from: directory)
         guard manifest.family == family else {
             throw AvatarError("\(directory.path): avatar family is '\(manifest.family)', expected '\(family)'")
         }
         let configuration = try DynamicGaussianConfiguration.read(from: directory)
         let url = directory.appendingPathComponent(manifest.parametersFile)
-        let parameters: [String: Tensor]
         do {
-            parameters = try Safetensors.read(from: url).tensors
+            return (manifest, configuration, try Safetensors.read(from: url).tensors, url)
         } catch {
             throw AvatarError("\(url.path): cannot read the avatar parameters (\(error)); the file is damaged, re-run gaussians.dynamic")
         }
-        let avatar = DynamicGaussianAvatar(
-            manifest: manifest, headModel: try AvatarLoader.headModel(manifest.headModel),
-            configuration: configuration, parameters: parameters)
+    }
+
+    /// Runs `buildModel` (an avatar's `model()`) once so that parameters that do not fit the
+    /// configuration are reported at read time, naming the parameters `file`.
+    static func checkParameters(file: URL, _ buildModel: () throws -> Void) throws {
         do {
-            _ = try avatar.model()
+            try buildModel()
         } catch let error as AvatarError {
-            throw AvatarError("\(url.path): \(error.description); re-run gaussians.dynamic")
+            throw AvatarError("\(file.path): \(error.description); re-run gaussians.dynamic")
         }
-        return avatar
     }
 }

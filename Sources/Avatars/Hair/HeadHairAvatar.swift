@@ -173,23 +173,18 @@ public struct HeadHairAvatar: MotionHistoryAvatar {
 
     /// Writes `avatar.json`, `gaussian-head-avatar.json`, `head-hair-avatar.json` and `gaussians.safetensors`.
     public func write(to directory: URL) throws {
-        var manifest = self.manifest
-        manifest.gaussianCount = parameters["neutral.positions"]?.shape.first ?? 0
-        try Safetensors.write(parameters, metadata: ["family": Self.family], to: directory.appendingPathComponent(manifest.parametersFile))
-        try configuration.write(to: directory)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(hairConfiguration).write(to: directory.appendingPathComponent(HeadHairConfiguration.fileName), options: .atomic)
-        try manifest.write(to: directory)
+        try DynamicGaussianAvatar.writeFiles(
+            manifest: manifest, configuration: configuration, parameters: parameters, family: Self.family, to: directory
+        ) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(hairConfiguration).write(to: directory.appendingPathComponent(HeadHairConfiguration.fileName), options: .atomic)
+        }
     }
 
     /// Reads an avatar written by `write(to:)`, loading its head model and checking the parameters.
     public static func read(from directory: URL) throws -> HeadHairAvatar {
-        let manifest = try AvatarManifest.read(from: directory)
-        guard manifest.family == family else {
-            throw AvatarError("\(directory.path): avatar family is '\(manifest.family)', expected '\(family)'")
-        }
-        let configuration = try DynamicGaussianConfiguration.read(from: directory)
+        let files = try DynamicGaussianAvatar.readFiles(from: directory, family: family)
         let hairURL = directory.appendingPathComponent(HeadHairConfiguration.fileName)
         guard let data = FileManager.default.contents(atPath: hairURL.path) else {
             throw AvatarError("\(hairURL.path) is missing; the head-hair avatar artifact is incomplete (re-run gaussians.dynamic)")
@@ -200,21 +195,10 @@ public struct HeadHairAvatar: MotionHistoryAvatar {
         } catch {
             throw AvatarError("\(hairURL.path): cannot parse the hair configuration (\(error)); re-run gaussians.dynamic")
         }
-        let url = directory.appendingPathComponent(manifest.parametersFile)
-        let parameters: [String: Tensor]
-        do {
-            parameters = try Safetensors.read(from: url).tensors
-        } catch {
-            throw AvatarError("\(url.path): cannot read the avatar parameters (\(error)); the file is damaged, re-run gaussians.dynamic")
-        }
         let avatar = HeadHairAvatar(
-            manifest: manifest, headModel: try AvatarLoader.headModel(manifest.headModel), configuration: configuration,
-            hairConfiguration: hairConfiguration, parameters: parameters)
-        do {
-            _ = try avatar.model()
-        } catch let error as AvatarError {
-            throw AvatarError("\(url.path): \(error.description); re-run gaussians.dynamic")
-        }
+            manifest: files.manifest, headModel: try AvatarLoader.headModel(files.manifest.headModel), configuration: files.configuration,
+            hairConfiguration: hairConfiguration, parameters: files.parameters)
+        try DynamicGaussianAvatar.checkParameters(file: files.parametersURL) { _ = try avatar.model() }
         return avatar
     }
 }
