@@ -121,7 +121,7 @@ extension Variable {
             // forward pass would outlive a condition computed on the fly (e.g. an encoded pose).
             let wp = w.basePointer, cp = c.basePointer
             let rowSum = Kernels.sumAxis(g, outer: 1, extent: rows, inner: outputs)
-            let s = rowSum.basePointer
+            let s = rowSum.scalars
             var gradients: [Tensor?] = []
             if needX {
                 let gx = Tensor(uninitializedShape: [rows, features])
