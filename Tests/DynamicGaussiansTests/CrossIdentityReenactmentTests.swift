@@ -21,21 +21,14 @@ import Testing
         let subject = try SeededHeadCapture(seed: 1, in: harness.file("a"), frameCount: 8, expressionsOf: driver.truth)
         let model = SeededHeadCapture.model
         #expect(driver.truth.identity != subject.truth.identity && driver.truth.scale != subject.truth.scale)
-        // The template guidance (f_def^exp fitted to the head model), reached through the catalogue as a pipeline would.
-        let templateStage = try #require(ProductionStages.all.first { $0.id == "guidance.template" })
-        let guide = try harness.run(
-            templateStage, name: "guide", inputs: ["tracking": subject.tracking],
-            with: [
-                "iterations": .int(300), "subdivisions": .int(0), "width": .int(32), "feature_width": .int(8),
-                "color_channels": .int(4),
-            ])
+        let guidance = try subject.templateGuidance(harness, iterations: 300)
         var training = SeededHeadCapture.quickTraining
         training["iterations"] = .int(40)
         // The paper's MLP rate: the CPU preset's 1e-3 reshapes the inherited f_def^exp within these few steps.
         training["network_lr"] = .double(1e-4)
         let trained = try harness.run(
             DynamicGaussiansStage.self, name: "train",
-            inputs: ["init": try #require(guide["guidance"]), "frames": subject.frames, "tracking": subject.tracking],
+            inputs: ["init": guidance, "frames": subject.frames, "tracking": subject.tracking],
             with: training)
         let avatarDirectory = try #require(trained["avatar"])
         let reenact = try harness.run(

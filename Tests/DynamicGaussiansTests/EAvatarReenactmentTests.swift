@@ -17,19 +17,13 @@ import Testing
         let harness = try StageHarness(label: "eavatar-cross-identity")
         let driver = try SeededHeadCapture(seed: 2, in: harness.file("b"), frameCount: 3, headTurn: 0)
         let subject = try SeededHeadCapture(seed: 1, in: harness.file("a"), frameCount: 6, expressionsOf: driver.truth)
-        let templateStage = try #require(ProductionStages.all.first { $0.id == "guidance.template" })
-        let guide = try harness.run(
-            templateStage, name: "guide", inputs: ["tracking": subject.tracking],
-            with: [
-                "iterations": .int(200), "subdivisions": .int(0), "width": .int(32), "feature_width": .int(8),
-                "color_channels": .int(4),
-            ])
+        let guidance = try subject.templateGuidance(harness, iterations: 200)
         var training = SeededHeadCapture.quickTraining
         // A low τ_c and a wide radius so the few template Gaussians of this tiny head have controls and followers.
         training.merge(["control_threshold": .double(0.02), "control_radius": .double(0.3), "control_sigma": .double(0.15), "split": .bool(false)]) { $1 }
         let trained = try harness.run(
             EAvatarGaussiansStage.self, name: "train",
-            inputs: ["init": try #require(guide["guidance"]), "frames": subject.frames, "tracking": subject.tracking],
+            inputs: ["init": guidance, "frames": subject.frames, "tracking": subject.tracking],
             with: training)
         let avatarDirectory = try #require(trained["avatar"])
         let avatar = try DynamicGaussianAvatar.read(from: avatarDirectory)

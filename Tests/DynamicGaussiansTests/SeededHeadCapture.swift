@@ -1,9 +1,11 @@
 import AvatarFlow
+import AvatarFlowStages
 import Foundation
 import Geometry
 import HeadCaptureFixtures
 import HeadModel
 import Tensors
+import Testing
 
 /// A tiny rendered capture for stage tests: a procedural-head subject whose identity, scale and
 /// performance (head turn, jaw, first expressions) are drawn from `seed`, rendered by the mesh
@@ -62,6 +64,19 @@ struct SeededHeadCapture {
                 eye: centre + distance * SIMD3(sin(azimuth), 0, cos(azimuth)), target: centre)
         }
         try RenderedHeadFrames.write(truth: truth, model: model, cameras: cameras, to: frames, cullBackFaces: true)
+    }
+
+    /// `guidance.template` (f_def^exp fitted to the head model) on this capture's tracking, at a test
+    /// size, reached through the stage catalogue as a pipeline reaches it; its Guidance directory.
+    func templateGuidance(_ harness: StageHarness, iterations: Int) throws -> URL {
+        let stage = try #require(ProductionStages.all.first { $0.id == "guidance.template" })
+        let outputs = try harness.run(
+            stage, name: "guide", inputs: ["tracking": tracking],
+            with: [
+                "iterations": .int(iterations), "subdivisions": .int(0), "width": .int(32), "feature_width": .int(8),
+                "color_channels": .int(4),
+            ])
+        return try #require(outputs["guidance"])
     }
 
     /// The inputs of `gaussians.dynamic`.
