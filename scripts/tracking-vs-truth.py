@@ -64,7 +64,7 @@ def main():
     print("frames %d; true |neck| mean %.2f deg" % (n, sum(true_neck) / n))
     for name, values in errors.items():
         print("%s rotation error: mean %.2f deg, worst %.2f deg" % (name, sum(values) / n, max(values)))
-    residuals = [s["meanResidualPixels"] for s in tracking["frames"] if s["meanResidualPixels"] == s["meanResidualPixels"]]
+    residuals = [s["meanResidualPixels"] for s in tracking["frames"] if s.get("meanResidualPixels") is not None]
     print("landmark reprojection error: mean %.2f px over %d frames" % (sum(residuals) / len(residuals), len(residuals)))
 
 

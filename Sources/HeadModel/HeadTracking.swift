@@ -28,8 +28,9 @@ public struct HeadTracking: Codable, Sendable, Equatable {
         public var expression: [Double]
         /// The 68 fitted landmarks in world coordinates, 68 × [x, y, z].
         public var landmarks: [[Double]]
-        /// Mean reprojection error of the observed landmarks, pixels.
-        public var meanResidualPixels: Double
+        /// Mean reprojection error of the observed landmarks, pixels; nil (absent from the JSON) for a frame
+        /// no camera observed, whose pose was copied rather than fitted.
+        public var meanResidualPixels: Double?
         /// Number of cameras that observed landmarks in this frame.
         public var observedViews: Int
 
@@ -43,7 +44,7 @@ public struct HeadTracking: Codable, Sendable, Equatable {
         public init(
             rotation: [Double], translation: [Double], jaw: [Double], neck: [Double] = [0, 0, 0],
             leftEye: [Double] = [0, 0, 0], rightEye: [Double] = [0, 0, 0], expression: [Double], landmarks: [[Double]],
-            meanResidualPixels: Double, observedViews: Int
+            meanResidualPixels: Double?, observedViews: Int
         ) {
             self.rotation = rotation
             self.translation = translation
@@ -69,7 +70,7 @@ public struct HeadTracking: Codable, Sendable, Equatable {
             rightEye = try container.decodeIfPresent([Double].self, forKey: .rightEye) ?? [0, 0, 0]
             expression = try container.decode([Double].self, forKey: .expression)
             landmarks = try container.decode([[Double]].self, forKey: .landmarks)
-            meanResidualPixels = try container.decode(Double.self, forKey: .meanResidualPixels)
+            meanResidualPixels = try container.decodeIfPresent(Double.self, forKey: .meanResidualPixels)
             observedViews = try container.decode(Int.self, forKey: .observedViews)
         }
     }

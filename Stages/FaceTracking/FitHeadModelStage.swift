@@ -139,7 +139,7 @@ public struct FitHeadModelStage: Stage {
                 landmarks: points.map { [$0.x, $0.y, $0.z] }, meanResidualPixels: result.meanResiduals[f],
                 observedViews: views[f].compactMap { $0 }.count)
         }
-        let fitted = result.meanResiduals.filter { $0.isFinite }
+        let fitted = result.meanResiduals.compactMap { $0 }
         context.log(String(format: "mean reprojection error %.2f px", fitted.reduce(0, +) / Double(max(1, fitted.count))))
         try HeadTracking(model: model.name, cameras: landmarks.cameras, identity: result.identity, scale: result.scale, frames: records)
             .write(to: try context.output("tracking"))

@@ -93,7 +93,7 @@ struct HeadModelFitter: Sendable {
         var identity: [Double]
         var scale: Double
         var frames: [FrameState]
-        var meanResiduals: [Double]
+        var meanResiduals: [Double?]
     }
 
     /// One frame's unknowns. As a vector: root rotation 0..<3, translation 3..<6, jaw 6..<9,
@@ -374,7 +374,7 @@ struct HeadModelFitter: Sendable {
     }
 
     /// Mean pixel distance between projected and observed landmarks.
-    func meanResidual(_ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?], cameras: [PinholeCamera]) -> Double {
+    func meanResidual(_ state: FrameState, identity: [Double], scale: Double, views: [LandmarkView?], cameras: [PinholeCamera]) -> Double? {
         let points = landmarks(state, identity: identity, scale: scale)
         var total = 0.0, count = 0
         for (camera, view) in zip(cameras, views) {
@@ -386,7 +386,7 @@ struct HeadModelFitter: Sendable {
                 count += 1
             }
         }
-        return count > 0 ? total / Double(count) : .nan
+        return count > 0 ? total / Double(count) : nil
     }
 
     // MARK: Initialisation

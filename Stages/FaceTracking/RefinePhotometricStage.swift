@@ -172,7 +172,7 @@ public struct RefinePhotometricStage: Stage {
         ] {
             context.log("\(name) cost " + String(format: "%.4g → %.4g", before, after))
         }
-        let residuals = result.tracking.frames.map(\.meanResidualPixels).filter(\.isFinite)
+        let residuals = result.tracking.frames.compactMap(\.meanResidualPixels)
         context.log(String(format: "mean landmark reprojection error %.2f px", residuals.reduce(0, +) / Double(max(1, residuals.count))))
         try result.tracking.write(to: try context.output("tracking"))
     }
