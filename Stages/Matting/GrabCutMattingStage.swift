@@ -85,47 +85,66 @@ public struct GrabCutMattingStage: Stage {
             directory: try context.output("frames"), cameras: manifest.cameras, calibrations: calibrations,
             size: PixelSize(width: manifest.width, height: manifest.height), channels: 4, frameRate: manifest.frameRate)
         var previous = [GrabCut.Result?](repeating: nil, count: cameras.count)
-        var headless: [String] = []
+        var unmatted: [Unmatted: [String]] = [:]
         var coverage = 0.0
         for frame in 0..<manifest.frameCount {
             let vertices = try tracking.vertices(frame: frame, model: model)
             let images = try manifest.cameras.map { try input.image(frame: frame, camera: $0).withChannels(3, opaque: 255) }
-            let results = try parallelMap(images.count) { index throws -> (Image8, GrabCut.Result?) in
+            let results = try parallelMap(images.count) { index throws -> (Image8, Result<GrabCut.Result, Unmatted>) in
                 let fragments = MeshRasterizer().rasterize(positions: vertices, triangles: model.triangles, camera: cameras[index])
                 let head = BinaryMask(width: manifest.width, height: manifest.height, bits: fragments.triangleIndex.map { $0 >= 0 })
-                guard let trimap = trimapSettings.trimap(head: head) else {
-                    return (Self.composite(images[index], alpha: Plane(width: manifest.width, height: manifest.height), background: parameters.background), nil)
-                }
+                let empty = Self.composite(images[index], alpha: Plane(width: manifest.width, height: manifest.height), background: parameters.background)
+                guard let trimap = trimapSettings.trimap(head: head) else { return (empty, .failure(.headOutside)) }
                 let planes = Self.planes(images[index])
-                let segmented: GrabCut.Result
-                do {
-                    segmented = try segmenter.segment(image: planes, trimap: trimap, previous: previous[index])
-                } catch {
-                    throw MattingError(
-                        camera: manifest.cameras[index], path: input.directory.path,
-                        "frame \(frame): \(error); the subject seems to fill the frame: lower hair_margin or background_margin, or set body: false")
+                guard let segmented = try? segmenter.segment(image: planes, trimap: trimap, previous: previous[index]) else {
+                    return (empty, .failure(.oneSided))
                 }
                 let alpha = BinaryMask(width: manifest.width, height: manifest.height, bits: segmented.mask).softenedAlpha(
                     guide: planes, bandRadius: parameters.edge.bandRadius, guidedRadius: parameters.edge.guidedRadius,
                     epsilon: Float(parameters.edge.guidedEpsilon))
-                return (Self.composite(images[index], alpha: alpha, background: parameters.background), segmented)
+                return (Self.composite(images[index], alpha: alpha, background: parameters.background), .success(segmented))
             }
             for (index, result) in results.enumerated() {
-                if result.1 == nil { headless.append("\(manifest.cameras[index]) frame \(frame)") }
-                previous[index] = result.1 ?? previous[index]
+                switch result.1 {
+                case .success(let segmented): previous[index] = segmented
+                case .failure(let reason): unmatted[reason, default: []].append("\(manifest.cameras[index]) frame \(frame)")
+                }
             }
             let composites = results.map(\.0)
             coverage += MattingStages.meanAlpha(composites)
             try writer.append(composites, timestamp: manifest.timestamps[frame], sourceIndex: manifest.sourceFrameIndices[frame])
             context.reportProgress(completed: frame + 1, total: manifest.frameCount, unit: "frames")
         }
+        let total = manifest.frameCount * manifest.cameras.count
+        if unmatted.values.map(\.count).reduce(0, +) == total {
+            throw MattingError(
+                camera: manifest.cameras.first ?? "", path: input.directory.path,
+                "no frame could be matted: \(unmatted.keys.map(\.description).sorted().joined(separator: "; ")); check the tracking (outputs of face.fit-head-model) or lower hair_margin and background_margin"
+            )
+        }
         try writer.finish()
-        if !headless.isEmpty {
+        for (reason, images) in unmatted.sorted(by: { $0.key.description < $1.key.description }) {
             context.warn(
-                "the tracked head projects outside the picture in \(headless.count) frame(s) (\(headless.prefix(8).joined(separator: ", "))\(headless.count > 8 ? ", …" : "")); their mattes are empty"
+                "\(reason) in \(images.count) of \(total) image(s) (\(images.prefix(8).joined(separator: ", "))\(images.count > 8 ? ", …" : "")); their mattes are empty"
             )
         }
         context.log("mean foreground coverage \(String(format: "%.3f", coverage / Double(max(1, manifest.frameCount))))")
+    }
+
+    /// Why an image got an empty matte instead of a segmentation.
+    enum Unmatted: Error, CustomStringConvertible {
+        /// The tracked head projects outside the picture.
+        case headOutside
+        /// The trimap leaves no background (or no foreground): the head fills the picture, or its fit is wrong.
+        case oneSided
+
+        var description: String {
+            switch self {
+            case .headOutside: "the tracked head projects outside the picture"
+            case .oneSided:
+                "the trimap leaves no background to learn colours from (the tracked head fills the picture, or its fit is wrong: see face.fit-head-model's reprojection errors; lower hair_margin or background_margin, or set body: false)"
+            }
+        }
     }
 
     /// The R, G, B planes of an RGB image in [0, 1].

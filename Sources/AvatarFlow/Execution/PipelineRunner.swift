@@ -207,9 +207,10 @@ public struct PipelineRunner: Sendable {
         return outcome
     }
 
-    /// When a stage's error names a file of one of its inputs in the cache, that committed result
-    /// is damaged (edited or truncated by hand; commits are atomic): says which stage made it and
-    /// how to make it again, instead of the reader's advice for a user's own file.
+    /// When a stage's error names a file of one of its inputs in the cache, says which stage made
+    /// it and how to make it again in case the file is damaged (edited or truncated by hand; commits
+    /// are atomic). Worded as a condition: the error may be about the data itself, which a re-run
+    /// would not change.
     static func cacheCorruptionHint(
         for message: String, inputs: ResolvedInputs, stage: ExecutionPlan.PlannedStage
     ) -> String {
@@ -218,7 +219,7 @@ public struct PipelineRunner: Sendable {
                 message.contains(directory.path)
             else { continue }
             return
-                "\n    the file is part of the cached output of stage '\(producer)', which is damaged: re-run that stage with `--from \(producer)` (or everything with `--force`)"
+                "\n    the file is part of the cached output of stage '\(producer)'; if it is damaged (changed by hand), re-run that stage with `--from \(producer)` (or everything with `--force`)"
         }
         return ""
     }
