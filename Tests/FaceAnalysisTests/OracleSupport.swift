@@ -69,6 +69,34 @@ enum FaceOracles {
         }
     }
 
+    /// Every 4th frame of a real face video, the Carphone clip scripts/setup.sh unpacks (176×144,
+    /// 120 frames, one man talking in a car), scaled 2× to 352×288 so that the face exceeds the
+    /// CNN detector's 80-pixel window, converted once with ffmpeg to binary PPM.
+    static let realVideoFrames: Result<[TestImage], any Error> = Result {
+        let folder =
+            ProcessInfo.processInfo.environment["AVATARFLOW_REAL_FOOTAGE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/avatarflow/real-footage")
+        let video = folder.appendingPathComponent("carphone.mp4")
+        guard FileManager.default.fileExists(atPath: video.path) else {
+            throw Unavailable(description: "\(video.path) is missing; run scripts/setup.sh")
+        }
+        let converted = cacheDirectory.appendingPathComponent("carphone-ppm")
+        if !FileManager.default.fileExists(atPath: converted.appendingPathComponent("030.ppm").path) {
+            let partial = cacheDirectory.appendingPathComponent("carphone-ppm.partial-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+            try runCommand(
+                "/usr/bin/env",
+                [
+                    "ffmpeg", "-v", "error", "-y", "-i", video.path, "-vf", "select='not(mod(n\\,4))',scale=352:288", "-fps_mode", "passthrough",
+                    "-pix_fmt", "rgb24", "-c:v", "ppm", partial.appendingPathComponent("%03d.ppm").path,
+                ])
+            try? FileManager.default.removeItem(at: converted)
+            try FileManager.default.moveItem(at: partial, to: converted)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: converted.path).filter { $0.hasSuffix(".ppm") }.sorted()
+        return try names.map { try TestImage(ppm: converted.appendingPathComponent($0)) }
+    }
+
     /// Boxes `cv2.CascadeClassifier(cascade).detectMultiScale(cvtColor(BGR2GRAY))` returns, per image path.
     static func openCVDetections(cascade: String, images: [URL], scaleFactor: Double, minNeighbors: Int) throws -> [String: [FaceRectangle]] {
         let python = try openCVPython.get()
