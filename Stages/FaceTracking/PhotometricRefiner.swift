@@ -33,13 +33,16 @@ struct MattedView: Sendable {
 /// The albedo (one RGB per vertex, shared by all frames) starts at the mean colour of the pixels each
 /// vertex is visible in under the initial fit and is optimised jointly. All frames are optimised
 /// together with Adam (frames rendered in parallel, each on its own tape); the unknowns per frame are
-/// the neck, jaw and expression offsets and, by `RootMotion`, the root pose (fixed, one shared
-/// offset, or per frame).
+/// the neck, jaw and expression offsets and, by `RootMotion`, the root pose (by default one shared
+/// translation offset; or fixed, one shared rotation and translation offset, or per frame).
 struct PhotometricRefiner {
     /// How the root pose (rotation and translation) may move.
     enum RootMotion: Sendable {
         /// The root pose of the input tracking is kept.
         case fixed
+        /// The root rotation is kept; one translation offset is shared by every frame. The root and
+        /// neck rotations are only defined together (a gauge the images cannot fix), the translation is not.
+        case sharedTranslation
         /// One offset shared by every frame (the torso stays still, as with `head_motion: neck`).
         case shared
         /// An offset per frame.
@@ -48,7 +51,7 @@ struct PhotometricRefiner {
 
     /// Tuning.
     struct Settings: Sendable {
-        var iterations = 60
+        var iterations = 240
         /// Adam step for rotations, radians.
         var rotationStep: Float = 0.01
         /// Adam step for translations, world units.
@@ -68,7 +71,7 @@ struct PhotometricRefiner {
         var refineNeck = true
         var refineJaw = true
         var refineExpression = true
-        var rootMotion = RootMotion.fixed
+        var rootMotion = RootMotion.sharedTranslation
         var expressionBounds: ClosedRange<Float>? = 0...1.5
     }
 
@@ -150,8 +153,8 @@ struct PhotometricRefiner {
         var rotations: [Parameter] = []
         if settings.refineNeck { rotations.append(state.neck) }
         if settings.refineJaw { rotations.append(state.jaw) }
+        if settings.rootMotion == .shared || settings.rootMotion == .perFrame { rotations.append(state.root) }
         if settings.rootMotion != .fixed {
-            rotations.append(state.root)
             groups.append(Adam.Group(name: "translation", parameters: [state.translation], learningRate: settings.translationStep))
         }
         if !rotations.isEmpty { groups.append(Adam.Group(name: "rotation", parameters: rotations, learningRate: settings.rotationStep)) }
@@ -165,10 +168,8 @@ struct PhotometricRefiner {
             let costs = step(state: state, views: views, landmarks: landmarks, huberWeights: huberWeights, cameras: cameras, frames: active)
             if iteration == 0 { before = costs }
             addPriorGradients(state: state, frames: active)
-            if settings.rootMotion == .shared {
-                shareRows(of: state.root, frames: active)
-                shareRows(of: state.translation, frames: active)
-            }
+            if settings.rootMotion == .shared { shareRows(of: state.root, frames: active) }
+            if settings.rootMotion == .shared || settings.rootMotion == .sharedTranslation { shareRows(of: state.translation, frames: active) }
             optimizer.step()
             optimizer.zeroGradients()
             if let bounds = settings.expressionBounds {

@@ -16,7 +16,7 @@ public struct RefinePhotometricStage: Stage {
     public struct Parameters: StageParameters {
         /// Allowed values of `root_motion`.
         public enum RootMotion: String, ParameterChoice {
-            case fixed, shared
+            case fixed, translation, shared
             case perFrame = "per_frame"
         }
         /// Allowed values of `expression_range`.
@@ -27,7 +27,7 @@ public struct RefinePhotometricStage: Stage {
         @Param(path: "Head model directory the tracking was fitted with; empty for the built-in procedural model.")
         public var model: String = ""
         @Param("Adam steps over all frames (0 copies the fit, with its costs logged).", range: 0...2000)
-        public var iterations: Int = 60
+        public var iterations: Int = 240
         @Param("Weight of the photometric term (squared RGB error in [0, 1] units, summed over matte pixels and cameras).", range: 0...1000)
         public var photometricWeight: Double = 1
         @Param("Weight of the silhouette term (model coverage outside the matte, in pixels).", range: 0...1000)
@@ -49,9 +49,9 @@ public struct RefinePhotometricStage: Stage {
         @Param("Refine the per-frame expression coefficients.")
         public var refineExpression: Bool = true
         @Param(
-            "Root pose (rotation and translation): fixed as fitted (default: the images of a torso-free head cannot tell a root turn from a neck turn), one offset shared by every frame (still torso), or per frame."
+            "Root pose: translation (default) = the root rotation as fitted and one translation offset for every frame (the images of a torso-free head cannot tell a root turn from a neck turn, but they do place the head); fixed = rotation and translation as fitted; shared = one rotation and translation offset (still torso); per_frame = an offset per frame."
         )
-        public var rootMotion: RootMotion = .fixed
+        public var rootMotion: RootMotion = .translation
         @Param("Adam step of the rotations, radians.", range: 0...1)
         public var rotationStep: Double = 0.01
         @Param("Adam step of the translations, world units.", range: 0...1)
@@ -141,6 +141,7 @@ public struct RefinePhotometricStage: Stage {
         settings.rootMotion =
             switch parameters.rootMotion {
             case .fixed: .fixed
+            case .translation: .sharedTranslation
             case .shared: .shared
             case .perFrame: .perFrame
             }

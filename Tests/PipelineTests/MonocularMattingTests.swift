@@ -11,15 +11,8 @@ import Testing
     @Test func plateFreeMatteOfTheHandheldClipMatchesTheTrueAlpha() async throws {
         let root = uniqueTemporaryURL("monocular-matting")
         defer { try? FileManager.default.removeItem(at: root) }
-        let overrides = try ["size=96", "frames=12"].enumerated().map {
-            try Override(parsing: $1, location: .commandLine(argument: $0 + 1))
-        }
-        let spec = try PipelineLoader(overrides: overrides).load(
-            QuickstartPipelineTests.repository.appendingPathComponent("examples/monocular-matting.yaml"))
-        let plan = try PipelineValidator(registry: StageRegistry(ProductionStages.all)).plan(spec)
-        let store = try ArtifactStore(root: root.appendingPathComponent("cache"))
-        let result = try await PipelineRunner(store: store, sink: FanOutEventSink([]))
-            .run(plan, options: RunOptions(runsDirectory: root.appendingPathComponent("runs")))
+        let (result, store) = try await QuickstartPipelineTests.run(
+            in: root, pipeline: "examples/monocular-matting.yaml", overrides: ["size=96", "frames=12"])
         #expect(result.succeeded, "\(result.outcomes)")
         let truth = try GroundTruth(capture: try QuickstartPipelineTests.output(result, "clip", "capture", store: store))
         let matte = try FrameSet.open(try QuickstartPipelineTests.output(result, "matte", "frames", store: store))

@@ -29,6 +29,16 @@ struct GroundTruth {
         return (values, shape)
     }
 
+    /// Angle (degrees) between the fitted and the true neck rotation of each frame of `tracking`
+    /// (pose rows: root, neck, jaw, left eye, right eye axis-angles, then the translation).
+    func neckErrorsDegrees(of tracking: HeadTracking) throws -> [Double] {
+        let pose = try array("pose")
+        return tracking.frames.enumerated().map { f, state in
+            let p = pose.values[(f * 18)..<(f * 18 + 18)].map(Double.init)
+            return angleDegrees(axisAngleMatrix(SIMD3(p[3], p[4], p[5])), axisAngleMatrix(SIMD3(state.neck[0], state.neck[1], state.neck[2])))
+        }
+    }
+
     func image(_ kind: String, camera: String, frame: Int) throws -> Image8 {
         try PNGFile.read8(directory.appendingPathComponent("training/\(kind)/\(camera)/\(String(format: "%06d", frame)).png"))
     }
@@ -64,9 +74,13 @@ func intersectionOverUnion(_ a: [Bool], _ b: [Bool]) -> Double {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let overrides: [String] = []
 
-    static func run(in root: URL, overrides: [String] = QuickstartPipelineTests.overrides) async throws -> (RunResult, ArtifactStore) {
+    /// Runs the repository's pipeline file `pipeline` (default Pipelines/quickstart.yaml) with
+    /// command-line style overrides, its cache and runs under `root`.
+    static func run(
+        in root: URL, pipeline: String = "Pipelines/quickstart.yaml", overrides: [String] = QuickstartPipelineTests.overrides
+    ) async throws -> (RunResult, ArtifactStore) {
         let parsed = try overrides.enumerated().map { try Override(parsing: $1, location: .commandLine(argument: $0 + 1)) }
-        let spec = try PipelineLoader(overrides: parsed).load(repository.appendingPathComponent("Pipelines/quickstart.yaml"))
+        let spec = try PipelineLoader(overrides: parsed).load(repository.appendingPathComponent(pipeline))
         let plan = try PipelineValidator(registry: StageRegistry(ProductionStages.all)).plan(spec)
         let store = try ArtifactStore(root: root.appendingPathComponent("cache"))
         let result = try await PipelineRunner(store: store, sink: FanOutEventSink([]))
