@@ -63,11 +63,13 @@ import Testing
         #expect(changed.map(\.name) == ["train"])
     }
 
-    @Test func detectedLandmarksVariantSwapsOnlyTheLandmarkStages() throws {
+    @Test func detectedLandmarksVariantSwapsTheLandmarkStagesAndTrainsOnTheRefinedFit() throws {
         let base = try Self.plan("gaussian-avatars.yaml", overrides: [])
         let variant = try Self.plan("gaussian-avatars-detected-landmarks.yaml", overrides: [])
-        #expect(Set(variant.stages.map(\.name)) == Set(base.stages.map(\.name)).union(["boxes", "quality"]))
+        #expect(Set(variant.stages.map(\.name)) == Set(base.stages.map(\.name)).union(["boxes", "refine", "quality"]))
         #expect(variant.stage("points")?.descriptor.id == "face.landmarks-ert68")
+        #expect(variant.stage("refine")?.descriptor.id == "face.refine-photometric")
+        #expect(variant.stage("train")?.inputs["tracking"] == .stageOutput(stage: "refine", port: "tracking"))
         #expect(variant.stage("train")?.parameters == base.stage("train")?.parameters)
     }
 }
