@@ -26,17 +26,17 @@ import Testing
         return image
     }
 
-    /// Runs matting.grabcut on three frames whose tracked head is in front of the camera, then
-    /// almost at the lens (it fills the picture), then far to the side (outside the picture).
-    func runOnAFrameTooCloseAndOneOutside() throws -> (mattes: [Image8], warnings: [String]) {
+    /// Runs matting.grabcut on one frame per head translation (the camera looks at the world origin
+    /// from 0.5 m) and returns the mattes and the stage's warnings.
+    func run(translations: [[Double]]) throws -> (mattes: [Image8], warnings: [String]) {
         let harness = try StageHarness(label: "grabcut-test")
         let writer = try FrameSetWriter(
             directory: harness.file("frames"), cameras: ["cam0"], calibrations: [camera], size: PixelSize(width: 64, height: 64),
             frameRate: Rational(25, 1))
-        for f in 0..<3 { try writer.append([picture()], timestamp: Double(f) / 25, sourceIndex: f) }
+        for f in translations.indices { try writer.append([picture()], timestamp: Double(f) / 25, sourceIndex: f) }
         try writer.finish()
         let model = ProceduralHeadBuilder.build()
-        let frames = [[0.0, 0, 0], [0, 0, -0.45], [2, 0, 0]].map { translation in
+        let frames = translations.map { translation in
             HeadTracking.Frame(
                 rotation: [0, 0, 0], translation: translation, jaw: [0, 0, 0], expression: [Double](repeating: 0, count: model.expressionNames.count),
                 landmarks: [], meanResidualPixels: 1, observedViews: 1)
@@ -47,7 +47,12 @@ import Testing
         ).write(to: harness.file("tracking"))
         let outputs = try harness.run(GrabCutMattingStage.self, inputs: ["frames": harness.file("frames"), "tracking": harness.file("tracking")])
         let mattes = try FrameSet.open(outputs["frames"]!)
-        return (try (0..<3).map { try mattes.image(frame: $0, camera: "cam0") }, harness.events.warnings)
+        return (try translations.indices.map { try mattes.image(frame: $0, camera: "cam0") }, harness.events.warnings)
+    }
+
+    /// In front of the camera, almost at the lens (the head fills the picture), far to the side.
+    func runOnAFrameTooCloseAndOneOutside() throws -> (mattes: [Image8], warnings: [String]) {
+        try run(translations: [[0, 0, 0], [0, 0, -0.45], [2, 0, 0]])
     }
 
     func coverage(_ image: Image8) -> Double {
@@ -65,5 +70,13 @@ import Testing
         let (mattes, warnings) = try runOnAFrameTooCloseAndOneOutside()
         #expect(coverage(mattes[2]) == 0)
         #expect(warnings.contains { $0.contains("projects outside the picture") && $0.contains("cam0 frame 2") }, "\(warnings)")
+    }
+
+    @Test func aClipWithNoFrameToMatteIsAnErrorThatSaysWhy() throws {
+        #expect {
+            try run(translations: [[2, 0, 0], [0, 0, -0.45]])
+        } throws: { error in
+            "\(error)".contains("no frame could be matted") && "\(error)".contains("projects outside the picture")
+        }
     }
 }
