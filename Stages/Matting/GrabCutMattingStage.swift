@@ -93,11 +93,14 @@ public struct GrabCutMattingStage: Stage {
             let results = try parallelMap(images.count) { index throws -> (Image8, Result<GrabCut.Result, Unmatted>) in
                 let fragments = MeshRasterizer().rasterize(positions: vertices, triangles: model.triangles, camera: cameras[index])
                 let head = BinaryMask(width: manifest.width, height: manifest.height, bits: fragments.triangleIndex.map { $0 >= 0 })
-                let empty = Self.composite(images[index], alpha: Plane(width: manifest.width, height: manifest.height), background: parameters.background)
-                guard let trimap = trimapSettings.trimap(head: head) else { return (empty, .failure(.headOutside)) }
+                func unmatted(_ reason: Unmatted) -> (Image8, Result<GrabCut.Result, Unmatted>) {
+                    let empty = Plane(width: manifest.width, height: manifest.height)
+                    return (Self.composite(images[index], alpha: empty, background: parameters.background), .failure(reason))
+                }
+                guard let trimap = trimapSettings.trimap(head: head) else { return unmatted(.headOutside) }
                 let planes = Self.planes(images[index])
                 guard let segmented = try? segmenter.segment(image: planes, trimap: trimap, previous: previous[index]) else {
-                    return (empty, .failure(.oneSided))
+                    return unmatted(.oneSided)
                 }
                 let alpha = BinaryMask(width: manifest.width, height: manifest.height, bits: segmented.mask).softenedAlpha(
                     guide: planes, bandRadius: parameters.edge.bandRadius, guidedRadius: parameters.edge.guidedRadius,
