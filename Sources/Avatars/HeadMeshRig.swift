@@ -236,11 +236,28 @@ public struct HeadMeshRig: Sendable {
         expressionGradient.withUnsafeMutableBufferPointer { out in
             model.expressionBasis.withUnsafeBufferPointer { basis in
                 shapedGradient.withUnsafeBufferPointer { gt in
-                    for k in 0..<expressionCount {
-                        let offset = k * 3 * vertexCount
-                        var sum = 0.0
-                        for i in 0..<(3 * vertexCount) { sum += Double(basis[offset + i] * gt[i]) }
-                        out[k] = Float(sum)
+                    // One dot product of 3V values per coefficient: coefficients in parallel, each
+                    // summed in 8 double lanes (a single running sum waits on every addition).
+                    let length = 3 * vertexCount
+                    ThreadPool.shared.forEachPart(expressionCount, minimumPart: max(1, 65_536 / max(1, length))) { _, coefficients in
+                        for k in coefficients {
+                            let row = basis.baseAddress! + k * length
+                            var lanes = SIMD8<Double>()
+                            var i = 0
+                            while i + 8 <= length {
+                                let products =
+                                    UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
+                                    * UnsafeRawPointer(gt.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                                lanes += SIMD8<Double>(products)
+                                i += 8
+                            }
+                            var sum = lanes.sum()
+                            while i < length {
+                                sum += Double(row[i] * gt[i])
+                                i += 1
+                            }
+                            out[k] = Float(sum)
+                        }
                     }
                 }
             }

@@ -72,6 +72,7 @@ public enum RiggedTransform {
     ) -> (means: Tensor, rotations: Tensor, logScales: Tensor) {
         let n = binding.count
         var worldMeans = Tensor(zeros: [n, 3]), worldRotations = Tensor(zeros: [n, 4]), worldLogScales = Tensor(zeros: [n, 3])
+        let scales = frames.scales, logK = frames.scales.map { log($0) }
         means.withUnsafeBufferPointer { mu in
             rotations.withUnsafeBufferPointer { r in
                 logScales.withUnsafeBufferPointer { s in
@@ -81,22 +82,24 @@ public enum RiggedTransform {
                                 frames.centres.withUnsafeBufferPointer { centres in
                                     frames.rotations.withUnsafeBufferPointer { matrices in
                                         frames.quaternions.withUnsafeBufferPointer { quaternions in
-                                            frames.scales.withUnsafeBufferPointer { scales in
-                                                for i in 0..<n {
-                                                    let t = Int(binding[i])
-                                                    let k = scales[t]
-                                                    let x = mu[3 * i], y = mu[3 * i + 1], z = mu[3 * i + 2]
-                                                    for a in 0..<3 {
-                                                        let row = 9 * t + 3 * a
-                                                        outMu[3 * i + a] =
-                                                            k * (matrices[row] * x + matrices[row + 1] * y + matrices[row + 2] * z) + centres[3 * t + a]
+                                            logK.withUnsafeBufferPointer { logK in
+                                                ThreadPool.shared.forEachPart(n, minimumPart: partSize) { _, range in
+                                                    for i in range {
+                                                        let t = Int(binding[i])
+                                                        let k = scales[t]
+                                                        let x = mu[3 * i], y = mu[3 * i + 1], z = mu[3 * i + 2]
+                                                        for a in 0..<3 {
+                                                            let row = 9 * t + 3 * a
+                                                            outMu[3 * i + a] =
+                                                                k * (matrices[row] * x + matrices[row + 1] * y + matrices[row + 2] * z) + centres[3 * t + a]
+                                                        }
+                                                        let p = SIMD4(
+                                                            quaternions[4 * t], quaternions[4 * t + 1], quaternions[4 * t + 2], quaternions[4 * t + 3])
+                                                        let q = SIMD4(r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3])
+                                                        let product = hamilton(p, q)
+                                                        for a in 0..<4 { outR[4 * i + a] = product[a] }
+                                                        for a in 0..<3 { outS[3 * i + a] = s[3 * i + a] + logK[t] }
                                                     }
-                                                    let p = SIMD4(quaternions[4 * t], quaternions[4 * t + 1], quaternions[4 * t + 2], quaternions[4 * t + 3])
-                                                    let q = SIMD4(r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3])
-                                                    let product = hamilton(p, q)
-                                                    for a in 0..<4 { outR[4 * i + a] = product[a] }
-                                                    let logK = log(k)
-                                                    for a in 0..<3 { outS[3 * i + a] = s[3 * i + a] + logK }
                                                 }
                                             }
                                         }
@@ -124,19 +127,21 @@ public enum RiggedTransform {
                         frames.rotations.withUnsafeBufferPointer { matrices in
                             frames.quaternions.withUnsafeBufferPointer { quaternions in
                                 frames.scales.withUnsafeBufferPointer { scales in
-                                    for i in 0..<n {
-                                        let t = Int(binding[i])
-                                        let k = scales[t]
-                                        let gx = g[3 * i], gy = g[3 * i + 1], gz = g[3 * i + 2]
-                                        for b in 0..<3 {
-                                            outMu[3 * i + b] = k * (matrices[9 * t + b] * gx + matrices[9 * t + 3 + b] * gy + matrices[9 * t + 6 + b] * gz)
+                                    ThreadPool.shared.forEachPart(n, minimumPart: partSize) { _, range in
+                                        for i in range {
+                                            let t = Int(binding[i])
+                                            let k = scales[t]
+                                            let gx = g[3 * i], gy = g[3 * i + 1], gz = g[3 * i + 2]
+                                            for b in 0..<3 {
+                                                outMu[3 * i + b] = k * (matrices[9 * t + b] * gx + matrices[9 * t + 3 + b] * gy + matrices[9 * t + 6 + b] * gz)
+                                            }
+                                            let (pw, px, py, pz) = (quaternions[4 * t], quaternions[4 * t + 1], quaternions[4 * t + 2], quaternions[4 * t + 3])
+                                            let (gw, gxq, gyq, gzq) = (gq[4 * i], gq[4 * i + 1], gq[4 * i + 2], gq[4 * i + 3])
+                                            outR[4 * i] = pw * gw + px * gxq + py * gyq + pz * gzq
+                                            outR[4 * i + 1] = -px * gw + pw * gxq + pz * gyq - py * gzq
+                                            outR[4 * i + 2] = -py * gw - pz * gxq + pw * gyq + px * gzq
+                                            outR[4 * i + 3] = -pz * gw + py * gxq - px * gyq + pw * gzq
                                         }
-                                        let (pw, px, py, pz) = (quaternions[4 * t], quaternions[4 * t + 1], quaternions[4 * t + 2], quaternions[4 * t + 3])
-                                        let (gw, gxq, gyq, gzq) = (gq[4 * i], gq[4 * i + 1], gq[4 * i + 2], gq[4 * i + 3])
-                                        outR[4 * i] = pw * gw + px * gxq + py * gyq + pz * gzq
-                                        outR[4 * i + 1] = -px * gw + pw * gxq + pz * gyq - py * gzq
-                                        outR[4 * i + 2] = -py * gw - pz * gxq + pw * gyq + px * gzq
-                                        outR[4 * i + 3] = -pz * gw + py * gxq - px * gyq + pw * gzq
                                     }
                                 }
                             }
@@ -179,11 +184,10 @@ public enum RiggedTransform {
                                 scaleGradient[t] += (rotated * gMean).sum() + (gs[3 * i] + gs[3 * i + 1] + gs[3 * i + 2]) / k
                                 let gRotation = SIMD4(gq[4 * i], gq[4 * i + 1], gq[4 * i + 2], gq[4 * i + 3])
                                 let worldRotation = SIMD4(r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3])
-                                for a in 0..<3 {
-                                    var unit = SIMD4<Float>.zero
-                                    unit[a + 1] = 1
-                                    angularGradient[t][a] += 0.5 * (gRotation * hamilton(unit, worldRotation)).sum()
-                                }
+                                // ½⟨g_r, eₐ ⊗ r′⟩ for a = 1, 2, 3 is ½(g_r ⊗ r̄′)ₐ (right multiplication
+                                // by r′ transposes to that by its conjugate).
+                                let angular = hamilton(gRotation, SIMD4(worldRotation[0], -worldRotation[1], -worldRotation[2], -worldRotation[3]))
+                                angularGradient[t] += 0.5 * SIMD3(angular[1], angular[2], angular[3])
                             }
                         }
                     }
@@ -230,6 +234,9 @@ public enum RiggedTransform {
         }
         return gradient
     }
+
+    /// Gaussians per parallel part (the per-Gaussian work is a few dozen flops).
+    private static let partSize = 4096
 
     /// Column `c` of triangle `t`'s frame rotation (a₀ edge, a₁ normal, a₂ = a₀ × a₁).
     @inline(__always) static func frameAxis(_ frames: TriangleFrames, _ t: Int, _ c: Int) -> SIMD3<Float> {

@@ -34,12 +34,14 @@ public enum RigidOffset {
             r.withUnsafeBufferPointer { rr in
                 outMeans.withUnsafeMutableBufferPointer { om in
                     outRotations.withUnsafeMutableBufferPointer { orr in
-                        for i in 0..<n {
-                            let x = SIMD3(m[3 * i], m[3 * i + 1], m[3 * i + 2]) - pivot
-                            let y = rotation * x + pivot + tau
-                            for a in 0..<3 { om[3 * i + a] = y[a] }
-                            let product = RiggedTransform.hamilton(q, SIMD4(rr[4 * i], rr[4 * i + 1], rr[4 * i + 2], rr[4 * i + 3]))
-                            for a in 0..<4 { orr[4 * i + a] = product[a] }
+                        ThreadPool.shared.forEachPart(n, minimumPart: partSize) { _, range in
+                            for i in range {
+                                let x = SIMD3(m[3 * i], m[3 * i + 1], m[3 * i + 2]) - pivot
+                                let y = rotation * x + pivot + tau
+                                for a in 0..<3 { om[3 * i + a] = y[a] }
+                                let product = RiggedTransform.hamilton(q, SIMD4(rr[4 * i], rr[4 * i + 1], rr[4 * i + 2], rr[4 * i + 3]))
+                                for a in 0..<4 { orr[4 * i + a] = product[a] }
+                            }
                         }
                     }
                 }
@@ -47,7 +49,9 @@ public enum RigidOffset {
         }
         let outputs = Tape.record(inputs: [means, rotations, rotationOffset, translationOffset], outputs: [outMeans, outRotations]) { g in
             var gMeans = Tensor(zeros: [n, 3]), gRotations = Tensor(zeros: [n, 4])
-            var gDelta = SIMD3<Double>.zero, gTau = SIMD3<Double>.zero
+            // Per-part sums of dL/dω and dL/dτ, added in part order afterwards (deterministic).
+            var partialDelta = [SIMD3<Double>](repeating: .zero, count: ThreadPool.shared.threadCount)
+            var partialTau = partialDelta
             let transposed = rotation.transposed
             g[0].withUnsafeBufferPointer { gm in
                 g[1].withUnsafeBufferPointer { gr in
@@ -55,25 +59,30 @@ public enum RigidOffset {
                         r.withUnsafeBufferPointer { rr in
                             gMeans.withUnsafeMutableBufferPointer { outM in
                                 gRotations.withUnsafeMutableBufferPointer { outR in
-                                    for i in 0..<n {
-                                        let gy = SIMD3(gm[3 * i], gm[3 * i + 1], gm[3 * i + 2])
-                                        let back = transposed * gy
-                                        for a in 0..<3 { outM[3 * i + a] = back[a] }
-                                        gTau += SIMD3<Double>(gy)
-                                        let x = SIMD3(m[3 * i], m[3 * i + 1], m[3 * i + 2]) - pivot
-                                        gDelta += SIMD3<Double>(crossProduct(x, back))
-                                        let gq = SIMD4(gr[4 * i], gr[4 * i + 1], gr[4 * i + 2], gr[4 * i + 3])
-                                        let local = SIMD4(rr[4 * i], rr[4 * i + 1], rr[4 * i + 2], rr[4 * i + 3])
-                                        let (pw, px, py, pz) = (q[0], q[1], q[2], q[3])
-                                        outR[4 * i] = pw * gq[0] + px * gq[1] + py * gq[2] + pz * gq[3]
-                                        outR[4 * i + 1] = -px * gq[0] + pw * gq[1] + pz * gq[2] - py * gq[3]
-                                        outR[4 * i + 2] = -py * gq[0] - pz * gq[1] + pw * gq[2] + px * gq[3]
-                                        outR[4 * i + 3] = -pz * gq[0] + py * gq[1] - px * gq[2] + pw * gq[3]
-                                        for a in 0..<3 {
-                                            var unit = SIMD4<Float>.zero
-                                            unit[a + 1] = 1
-                                            let direction = RiggedTransform.hamilton(q, RiggedTransform.hamilton(unit, local))
-                                            gDelta[a] += 0.5 * Double((gq * direction).sum())
+                                    partialDelta.withUnsafeMutableBufferPointer { partialDelta in
+                                        partialTau.withUnsafeMutableBufferPointer { partialTau in
+                                            ThreadPool.shared.forEachPart(n, minimumPart: partSize) { part, range in
+                                                var gDelta = SIMD3<Double>.zero, gTau = SIMD3<Double>.zero
+                                                for i in range {
+                                                    let gy = SIMD3(gm[3 * i], gm[3 * i + 1], gm[3 * i + 2])
+                                                    let back = transposed * gy
+                                                    for a in 0..<3 { outM[3 * i + a] = back[a] }
+                                                    gTau += SIMD3<Double>(gy)
+                                                    let x = SIMD3(m[3 * i], m[3 * i + 1], m[3 * i + 2]) - pivot
+                                                    gDelta += SIMD3<Double>(crossProduct(x, back))
+                                                    // dL/dr′ = L(q)ᵀ·g_r = q̄ ⊗ g_r. The rotation part of dL/dω is
+                                                    // ½⟨g_r, q ⊗ eₐ ⊗ r′⟩ = ½⟨q̄ ⊗ g_r, eₐ ⊗ r′⟩ = ½(q̄ ⊗ g_r ⊗ r̄′)ₐ:
+                                                    // right multiplication by r′ transposes to that by r̄′.
+                                                    let gq = SIMD4(gr[4 * i], gr[4 * i + 1], gr[4 * i + 2], gr[4 * i + 3])
+                                                    let local = SIMD4(rr[4 * i], rr[4 * i + 1], rr[4 * i + 2], rr[4 * i + 3])
+                                                    let back4 = RiggedTransform.hamilton(conjugate(q), gq)
+                                                    for a in 0..<4 { outR[4 * i + a] = back4[a] }
+                                                    let angular = RiggedTransform.hamilton(back4, conjugate(local))
+                                                    gDelta += 0.5 * SIMD3<Double>(SIMD3(angular[1], angular[2], angular[3]))
+                                                }
+                                                partialDelta[part] = gDelta
+                                                partialTau[part] = gTau
+                                            }
                                         }
                                     }
                                 }
@@ -82,6 +91,7 @@ public enum RigidOffset {
                     }
                 }
             }
+            let gDelta = partialDelta.reduce(.zero, +), gTau = partialTau.reduce(.zero, +)
             let jacobian = rightJacobian(delta)
             let gW = SIMD3<Float>(gDelta)
             let gRotationOffset = jacobian.transposed * gW
@@ -109,6 +119,12 @@ public enum RigidOffset {
         let a = (1 - cos(angle)) / (angle * angle), b = (angle - sin(angle)) / (angle * angle * angle)
         return .identity + (-a) * k + b * (k * k)
     }
+
+    /// Gaussians per parallel part (the per-Gaussian work is a few dozen flops).
+    private static let partSize = 4096
+
+    /// The conjugate (w, −x, −y, −z).
+    @inline(__always) static func conjugate(_ q: SIMD4<Float>) -> SIMD4<Float> { SIMD4(q[0], -q[1], -q[2], -q[3]) }
 
     @inline(__always) static func crossProduct(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> SIMD3<Float> {
         SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)

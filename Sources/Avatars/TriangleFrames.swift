@@ -1,3 +1,5 @@
+import Tensors
+
 /// The local frame of every triangle of a posed mesh (GaussianAvatars §3.2): origin T at the
 /// centroid, rotation R with columns (edge direction, normal, their cross product) and a scale k,
 /// the mean of the first edge's length and the triangle's height over that edge. A Gaussian bound
@@ -25,31 +27,45 @@ public struct TriangleFrames: Sendable, Equatable {
         var rotations = [Float](repeating: 0, count: 9 * n)
         var quaternions = [Float](repeating: 0, count: 4 * n)
         var scales = [Float](repeating: 0, count: n)
-        for t in 0..<n {
-            let tri = triangles[t]
-            let v0 = vertices[Int(tri.x)], v1 = vertices[Int(tri.y)], v2 = vertices[Int(tri.z)]
-            let centre = (v0 + v1 + v2) / 3
-            let e1 = v1 - v0, e2 = v2 - v0
-            let edgeLength = length(e1)
-            let normalRaw = cross(e1, e2)
-            let normalLength = length(normalRaw)
-            var a0 = SIMD3<Float>(1, 0, 0), a1 = SIMD3<Float>(0, 1, 0), a2 = SIMD3<Float>(0, 0, 1)
-            var scale: Float = 1e-6
-            if edgeLength > 1e-12 && normalLength > 1e-12 * edgeLength {
-                a0 = e1 / edgeLength
-                a1 = normalRaw / normalLength
-                a2 = cross(a0, a1)
-                scale = max(0.5 * (edgeLength + abs(dot(a2, e2))), 1e-6)
+        vertices.withUnsafeBufferPointer { vertices in
+            triangles.withUnsafeBufferPointer { triangles in
+                centres.withUnsafeMutableBufferPointer { centres in
+                    rotations.withUnsafeMutableBufferPointer { rotations in
+                        quaternions.withUnsafeMutableBufferPointer { quaternions in
+                            scales.withUnsafeMutableBufferPointer { scales in
+                                ThreadPool.shared.forEachPart(n, minimumPart: 2048) { _, range in
+                                    for t in range {
+                                        let tri = triangles[t]
+                                        let v0 = vertices[Int(tri.x)], v1 = vertices[Int(tri.y)], v2 = vertices[Int(tri.z)]
+                                        let centre = (v0 + v1 + v2) / 3
+                                        let e1 = v1 - v0, e2 = v2 - v0
+                                        let edgeLength = length(e1)
+                                        let normalRaw = cross(e1, e2)
+                                        let normalLength = length(normalRaw)
+                                        var a0 = SIMD3<Float>(1, 0, 0), a1 = SIMD3<Float>(0, 1, 0), a2 = SIMD3<Float>(0, 0, 1)
+                                        var scale: Float = 1e-6
+                                        if edgeLength > 1e-12 && normalLength > 1e-12 * edgeLength {
+                                            a0 = e1 / edgeLength
+                                            a1 = normalRaw / normalLength
+                                            a2 = cross(a0, a1)
+                                            scale = max(0.5 * (edgeLength + abs(dot(a2, e2))), 1e-6)
+                                        }
+                                        for a in 0..<3 {
+                                            centres[3 * t + a] = centre[a]
+                                            rotations[9 * t + 3 * a + 0] = a0[a]
+                                            rotations[9 * t + 3 * a + 1] = a1[a]
+                                            rotations[9 * t + 3 * a + 2] = a2[a]
+                                        }
+                                        let q = Self.quaternion(rows: (SIMD3(a0.x, a1.x, a2.x), SIMD3(a0.y, a1.y, a2.y), SIMD3(a0.z, a1.z, a2.z)))
+                                        for a in 0..<4 { quaternions[4 * t + a] = q[a] }
+                                        scales[t] = scale
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            for a in 0..<3 {
-                centres[3 * t + a] = centre[a]
-                rotations[9 * t + 3 * a + 0] = a0[a]
-                rotations[9 * t + 3 * a + 1] = a1[a]
-                rotations[9 * t + 3 * a + 2] = a2[a]
-            }
-            let q = Self.quaternion(rows: (SIMD3(a0.x, a1.x, a2.x), SIMD3(a0.y, a1.y, a2.y), SIMD3(a0.z, a1.z, a2.z)))
-            for a in 0..<4 { quaternions[4 * t + a] = q[a] }
-            scales[t] = scale
         }
         self.centres = centres
         self.rotations = rotations

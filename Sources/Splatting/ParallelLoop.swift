@@ -23,12 +23,7 @@ enum ParallelLoop {
         _ count: Int, workers: Int = workerCount, minimumChunk: Int = 1024,
         _ body: (Int, Range<Int>) -> Void
     ) {
-        let usable = max(1, min(workers, count / max(1, minimumChunk)))
-        forEachWorker(usable) { worker in
-            let start = count * worker / usable
-            let end = count * (worker + 1) / usable
-            body(worker, start..<end)
-        }
+        ThreadPool.shared.forEachPart(count, parts: workers, minimumPart: minimumChunk, body)
     }
 }
 

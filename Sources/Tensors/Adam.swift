@@ -90,16 +90,38 @@ public final class Adam {
         parameter.value.makeUnique()
         let m = state.first.basePointer, v = state.second.basePointer, p = parameter.value.basePointer, g = gradient.basePointer
         Kernels.forChunks(parameter.value.count) { range in
-            for i in range {
+            var i = range.lowerBound
+            // 16 lanes at a time, then the tail one by one: the same operations in the same order,
+            // so every lane rounds exactly as the scalar formula (the compiler does not vectorise
+            // the scalar loop itself: the pointers may alias and `sqrtf` may set errno).
+            while i + 16 <= range.upperBound {
+                let gi = Self.load(g + i)
+                let mi = b1 * Self.load(m + i) + (1 - b1) * gi
+                let vi = b2 * Self.load(v + i) + (1 - b2) * gi * gi
+                Self.store(mi, m + i)
+                Self.store(vi, v + i)
+                Self.store(Self.load(p + i) - stepSize * mi / (vi.squareRoot() / rootCorrection2 + epsilon), p + i)
+                i += 16
+            }
+            while i < range.upperBound {
                 let gi = g[i]
                 let mi = b1 * m[i] + (1 - b1) * gi
                 let vi = b2 * v[i] + (1 - b2) * gi * gi
                 m[i] = mi
                 v[i] = vi
                 p[i] -= stepSize * mi / (vi.squareRoot() / rootCorrection2 + epsilon)
+                i += 1
             }
         }
         moments[key] = state
+    }
+
+    @inline(__always) private static func load(_ pointer: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always) private static func store(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
     }
 
     /// Appends rows to `parameter` (axis 0) with zero Adam moments and zero gradient for them

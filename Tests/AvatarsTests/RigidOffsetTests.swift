@@ -37,3 +37,30 @@ struct RigidOffsetTests {
         #expect(Swift.abs(q[0] - cos(0.25)) < 1e-6 && Swift.abs(q[2] - sin(0.25)) < 1e-6)
     }
 }
+
+extension RigidOffsetTests {
+    /// Above a few thousand Gaussians the op runs in parallel parts; the offset gradients (sums over
+    /// all Gaussians) must equal those of the two halves applied separately.
+    @Test func offsetGradientsOfManyGaussiansEqualTheSumOverTheirHalves() {
+        var rng = Tensors.SplitMix64(seed: 5)
+        let n = 20_000, half = n / 2
+        let means = Tensor.normal(shape: [n, 3], standardDeviation: 0.3, generator: &rng)
+        let rotations = Tensor.normal(shape: [n, 4], generator: &rng)
+        let meanWeights = Tensor.normal(shape: [n, 3], generator: &rng), rotationWeights = Tensor.normal(shape: [n, 4], generator: &rng)
+        func offsetGradients(_ rows: Range<Int>) -> [Float] {
+            let tape = Tape()
+            let delta = Parameter(Tensor(shape: [1, 3], scalars: [0.3, -0.2, 0.5]))
+            let tau = Parameter(Tensor(shape: [1, 3], scalars: [0.01, 0.02, -0.03]))
+            let out = RigidOffset.apply(
+                means: Variable(means.rows(rows)), rotations: Variable(rotations.rows(rows)),
+                rotationOffset: tape.variable(for: delta), translationOffset: tape.variable(for: tau),
+                pivot: SIMD3(0.1, -0.05, 0.2))
+            let loss = (out.means * Variable(meanWeights.rows(rows))).sum() + (out.rotations * Variable(rotationWeights.rows(rows))).sum()
+            tape.backward(from: loss)
+            return delta.gradient!.scalars + tau.gradient!.scalars
+        }
+        let whole = offsetGradients(0..<n)
+        let halves = zip(offsetGradients(0..<half), offsetGradients(half..<n)).map { $0 + $1 }
+        for (a, b) in zip(whole, halves) { #expect(Swift.abs(a - b) <= 1e-3 * max(1, Swift.abs(b))) }
+    }
+}

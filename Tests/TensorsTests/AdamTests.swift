@@ -128,3 +128,27 @@ private func setQuadraticGradient(_ parameter: Parameter) {
     let adam = Adam(groups: [.init(name: "p", parameters: [parameter], learningRate: 0.1)])
     #expect(throws: TensorsError.self) { try adam.loadState([:], metadata: [:], for: [("p", parameter)]) }
 }
+
+@Test func adamUpdatesEveryElementOfALongParameterExactlyAsTheScalarFormula() {
+    // 37 elements: two 16-lane blocks and a tail of 5, with gradients of mixed sign and size.
+    let count = 37
+    let start = (0..<count).map { Float($0) * 0.25 - 4 }
+    let parameter = Parameter(Tensor(shape: [count], scalars: start))
+    let adam = Adam(groups: [.init(name: "p", parameters: [parameter], learningRate: 0.01, epsilon: 1e-15)])
+    var p = start, m = [Float](repeating: 0, count: count), v = [Float](repeating: 0, count: count)
+    for t in 1...3 {
+        let gradient = (0..<count).map { Float(($0 * 7 + t) % 11) - 5 + Float(t) * 0.1 }
+        parameter.gradient = Tensor(shape: [count], scalars: gradient)
+        adam.step()
+        // Adam raises the Float β's (widened to Double) to the step.
+        let correction1 = 1 - Float(pow(Double(Float(0.9)), Double(t))), correction2 = 1 - Float(pow(Double(Float(0.999)), Double(t)))
+        let stepSize: Float = 0.01 / correction1, rootCorrection2 = correction2.squareRoot()
+        for i in 0..<count {
+            let g = gradient[i]
+            m[i] = 0.9 * m[i] + (1 - 0.9) * g
+            v[i] = 0.999 * v[i] + (1 - 0.999) * g * g
+            p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + 1e-15)
+        }
+    }
+    #expect(parameter.value.scalars == p)
+}
