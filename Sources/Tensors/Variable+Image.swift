@@ -130,47 +130,105 @@ extension Variable {
         let input = value, inputShape = shape
         let output = Tensor(uninitializedShape: outputShape)
         Kernels.forRows(planes, rowSize: height * width) { range in
-            var horizontal = [Float](repeating: 0, count: height * outputWidth)
+            let horizontal = UnsafeMutablePointer<Float>.allocate(capacity: height * outputWidth)
+            defer { horizontal.deallocate() }
             for p in range {
                 let x = input.basePointer + p * height * width, y = output.basePointer + p * outputHeight * outputWidth
                 for row in 0..<height {
-                    for ox in 0..<outputWidth {
-                        var s: Float = 0
-                        for t in 0..<k { s += kernel[t] * x[row * width + ox + t] }
-                        horizontal[row * outputWidth + ox] = s
-                    }
+                    Self.filterRow(kernel, source: x + row * width, sourceStride: 1, into: horizontal + row * outputWidth, count: outputWidth)
                 }
                 for oy in 0..<outputHeight {
-                    for ox in 0..<outputWidth {
-                        var s: Float = 0
-                        for t in 0..<k { s += kernel[t] * horizontal[(oy + t) * outputWidth + ox] }
-                        y[oy * outputWidth + ox] = s
-                    }
+                    Self.filterRow(
+                        kernel, source: horizontal + oy * outputWidth, sourceStride: outputWidth, into: y + oy * outputWidth, count: outputWidth)
                 }
             }
         }
         return Tape.record(inputs: [self], output: output) { g in
             let gradient = Tensor(zeros: inputShape)
             Kernels.forRows(planes, rowSize: height * width) { range in
-                var vertical = [Float](repeating: 0, count: height * outputWidth)
+                // The transposed filter: every input receives Σₜ kernel[t]·(gradient of output at its
+                // position − t), added in the order of increasing output position (t from high to
+                // low) as a scatter loop over the outputs would, but gathered per input so that 8
+                // adjacent inputs form one vector.
+                let vertical = UnsafeMutablePointer<Float>.allocate(capacity: height * outputWidth)
+                defer { vertical.deallocate() }
                 for p in range {
                     let d = g.basePointer + p * outputHeight * outputWidth, out = gradient.basePointer + p * height * width
-                    for i in 0..<vertical.count { vertical[i] = 0 }
-                    for oy in 0..<outputHeight {
-                        for t in 0..<k {
-                            let weight = kernel[t]
-                            for ox in 0..<outputWidth { vertical[(oy + t) * outputWidth + ox] += weight * d[oy * outputWidth + ox] }
+                    for row in 0..<height {
+                        let target = vertical + row * outputWidth
+                        let taps = stride(from: min(k - 1, row), through: max(0, row - outputHeight + 1), by: -1)
+                        var ox = 0
+                        while ox + 8 <= outputWidth {
+                            var sum = SIMD8<Float>()
+                            for t in taps { sum += kernel[t] * UnsafeRawPointer(d + (row - t) * outputWidth + ox).loadUnaligned(as: SIMD8<Float>.self) }
+                            UnsafeMutableRawPointer(target + ox).storeBytes(of: sum, as: SIMD8<Float>.self)
+                            ox += 8
+                        }
+                        while ox < outputWidth {
+                            var sum: Float = 0
+                            for t in taps { sum += kernel[t] * d[(row - t) * outputWidth + ox] }
+                            target[ox] = sum
+                            ox += 1
                         }
                     }
                     for row in 0..<height {
-                        for ox in 0..<outputWidth {
-                            let v = vertical[row * outputWidth + ox]
-                            for t in 0..<k { out[row * width + ox + t] += kernel[t] * v }
+                        let source = vertical + row * outputWidth, target = out + row * width
+                        func scalar(_ x: Int) {
+                            var sum: Float = 0
+                            for t in stride(from: min(k - 1, x), through: max(0, x - outputWidth + 1), by: -1) { sum += kernel[t] * source[x - t] }
+                            target[x] = sum
+                        }
+                        // Inputs k−1 … outputWidth−1 see every tap; the ones before and after see fewer.
+                        var x = 0
+                        while x < min(k - 1, width) {
+                            scalar(x)
+                            x += 1
+                        }
+                        while x + 8 <= outputWidth {
+                            var sum = SIMD8<Float>()
+                            for t in stride(from: k - 1, through: 0, by: -1) {
+                                sum += kernel[t] * UnsafeRawPointer(source + x - t).loadUnaligned(as: SIMD8<Float>.self)
+                            }
+                            UnsafeMutableRawPointer(target + x).storeBytes(of: sum, as: SIMD8<Float>.self)
+                            x += 8
+                        }
+                        while x < width {
+                            scalar(x)
+                            x += 1
                         }
                     }
                 }
             }
             return [gradient]
+        }
+    }
+}
+
+extension Variable {
+    /// `target[o] = Σₜ kernel[t]·source[o + t·sourceStride]` for `o` in `0..<count`, summed over t
+    /// in order for every output: 8 adjacent outputs per vector, each rounded exactly as the
+    /// scalar sum (a reduction over t in the inner loop does not vectorise).
+    @inline(__always)
+    fileprivate static func filterRow(
+        _ kernel: [Float], source: UnsafeMutablePointer<Float>, sourceStride: Int, into target: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        kernel.withUnsafeBufferPointer { kernel in
+            let taps = kernel.count
+            var o = 0
+            while o + 8 <= count {
+                var sum = SIMD8<Float>()
+                for t in 0..<taps {
+                    sum += kernel[t] * UnsafeRawPointer(source + o + t * sourceStride).loadUnaligned(as: SIMD8<Float>.self)
+                }
+                UnsafeMutableRawPointer(target + o).storeBytes(of: sum, as: SIMD8<Float>.self)
+                o += 8
+            }
+            while o < count {
+                var sum: Float = 0
+                for t in 0..<taps { sum += kernel[t] * source[o + t * sourceStride] }
+                target[o] = sum
+                o += 1
+            }
         }
     }
 }

@@ -202,3 +202,50 @@ private func naiveProduct(_ a: Tensor, _ b: Tensor, _ i: Int, _ j: Int, transpos
     let back = Variable(large).permuted([2, 0, 1]).permuted([1, 2, 0]).value
     #expect(back.scalars == large.scalars)
 }
+
+/// SSIM's 11-tap window on planes wide enough for the 8-lane paths: the filter and its gradient
+/// equal the direct sums in the order a scalar loop over outputs makes them, to the last bit.
+@Test func separableFilterValidEqualsTheDirectSumsOnWidePlanes() {
+    let height = 23, width = 37, taps = 11
+    let kernel = (0..<taps).map { Float(1 + ($0 * 5) % 7) / 40 }
+    let image = randomTensor([2, height, width], seed: 71)
+    let outputHeight = height - taps + 1, outputWidth = width - taps + 1
+    let weights = randomTensor([2, outputHeight, outputWidth], seed: 72)
+    let tape = Tape()
+    let input = tape.variable(for: Parameter(image))
+    let output = input.separableFilterValid(kernel: kernel)
+    let gradient = tape.backward(from: (output * Variable(weights)).sum())[input]!
+    let x = image.scalars, w = weights.scalars
+    for p in 0..<2 {
+        // Forward: rows, then columns, each a sum over the taps in order.
+        var horizontal = [Float](repeating: 0, count: height * outputWidth)
+        for row in 0..<height {
+            for ox in 0..<outputWidth {
+                var s: Float = 0
+                for t in 0..<taps { s += kernel[t] * x[p * height * width + row * width + ox + t] }
+                horizontal[row * outputWidth + ox] = s
+            }
+        }
+        for oy in 0..<outputHeight {
+            for ox in 0..<outputWidth {
+                var s: Float = 0
+                for t in 0..<taps { s += kernel[t] * horizontal[(oy + t) * outputWidth + ox] }
+                #expect(output.value[flat: p * outputHeight * outputWidth + oy * outputWidth + ox] == s)
+            }
+        }
+        // Backward: the scatter of the upstream gradient through columns, then rows.
+        var vertical = [Float](repeating: 0, count: height * outputWidth)
+        for oy in 0..<outputHeight {
+            for t in 0..<taps {
+                for ox in 0..<outputWidth { vertical[(oy + t) * outputWidth + ox] += kernel[t] * w[p * outputHeight * outputWidth + oy * outputWidth + ox] }
+            }
+        }
+        var expected = [Float](repeating: 0, count: height * width)
+        for row in 0..<height {
+            for ox in 0..<outputWidth {
+                for t in 0..<taps { expected[row * width + ox + t] += kernel[t] * vertical[row * outputWidth + ox] }
+            }
+        }
+        for i in 0..<(height * width) { #expect(gradient[flat: p * height * width + i] == expected[i]) }
+    }
+}
