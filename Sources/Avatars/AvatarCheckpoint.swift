@@ -139,22 +139,7 @@ public struct AvatarCheckpoint: Codable, Sendable, Equatable {
     /// Names the first parameter holding NaN or ±Inf (with the value and element), or nil when all are finite.
     public static func firstNonFiniteParameter(_ parameters: [(name: String, parameter: Parameter)]) -> String? {
         for (name, parameter) in parameters {
-            let bad = parameter.value.withUnsafeBufferPointer { buffer -> Int? in
-                // x − x is 0 for a finite x and NaN otherwise, and NaN survives the sums: one pass of
-                // 16-lane adds (the check runs after every training step on millions of values).
-                var lanes = SIMD16<Float>()
-                var index = 0
-                if let base = buffer.baseAddress {
-                    while index + 16 <= buffer.count {
-                        let values = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<Float>.self)
-                        lanes += values - values
-                        index += 16
-                    }
-                }
-                var probe = lanes.sum()
-                for value in buffer[index...] { probe += value - value }
-                return probe == 0 ? nil : buffer.firstIndex { !$0.isFinite }
-            }
+            let bad = parameter.value.withUnsafeBufferPointer { $0.firstNonFiniteIndex() }
             if let bad { return "parameter '\(name)' holds \(parameter.value.scalars[bad]) at element \(bad)" }
         }
         return nil

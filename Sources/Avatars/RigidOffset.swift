@@ -50,7 +50,7 @@ public enum RigidOffset {
         let outputs = Tape.record(inputs: [means, rotations, rotationOffset, translationOffset], outputs: [outMeans, outRotations]) { g in
             var gMeans = Tensor(zeros: [n, 3]), gRotations = Tensor(zeros: [n, 4])
             // Per-part sums of dL/dω and dL/dτ, added in part order afterwards (deterministic).
-            var partialDelta = [SIMD3<Double>](repeating: .zero, count: ThreadPool.shared.threadCount)
+            var partialDelta = [SIMD3<Double>](repeating: .zero, count: ThreadPool.shared.defaultPartCount)
             var partialTau = partialDelta
             let transposed = rotation.transposed
             g[0].withUnsafeBufferPointer { gm in

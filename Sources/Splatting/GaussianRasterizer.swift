@@ -318,7 +318,8 @@ public final class GaussianRasterizer {
         var visible = [Bool](repeating: false, count: count)
         for index in result.binning.order { visible[Int(index)] = true }
         let poseSlots = 12
-        var poseParts = [Float](repeating: 0, count: workers * poseSlots)
+        let chunks = ParallelLoop.chunkCount(workers: workers)
+        var poseParts = [Float](repeating: 0, count: chunks * poseSlots)
         let halfWidth = Float(result.camera.width) / 2, halfHeight = Float(result.camera.height) / 2
         let shDegree: Int? = { if case .sphericalHarmonics(let d) = scene.appearance { return d } else { return nil } }()
         scene.means.withUnsafeBufferPointer { means in
@@ -345,7 +346,7 @@ public final class GaussianRasterizer {
                                                                     let norms = SharedPointer(normBuffer.baseAddress!),
                                                                         pose = SharedPointer(poseBuffer.baseAddress!)
                                                                     let bufferSize = count * stride
-                                                                    ParallelLoop.forEachChunk(count, workers: workers, minimumChunk: 256) { worker, range in
+                                                                    ParallelLoop.forEachChunk(count, workers: workers, minimumChunk: 256) { chunk, range in
                                                                         var poseRotation = (SIMD3<Float>(), SIMD3<Float>(), SIMD3<Float>())
                                                                         var poseTranslation = SIMD3<Float>()
                                                                         withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + stride) { scratch in
@@ -423,7 +424,7 @@ public final class GaussianRasterizer {
                                                                                 poseTranslation += dt
                                                                             }
                                                                         }
-                                                                        let slot = pose + worker * poseSlots
+                                                                        let slot = pose + chunk * poseSlots
                                                                         for a in 0..<3 {
                                                                             slot[a] = poseRotation.0[a]
                                                                             slot[4 + a] = poseRotation.1[a]
@@ -449,8 +450,8 @@ public final class GaussianRasterizer {
             }
         }
         var poseGradient = [Float](repeating: 0, count: poseSlots)
-        for worker in 0..<workers {
-            for a in 0..<poseSlots { poseGradient[a] += poseParts[worker * poseSlots + a] }
+        for chunk in 0..<chunks {
+            for a in 0..<poseSlots { poseGradient[a] += poseParts[chunk * poseSlots + a] }
         }
         return GaussianGradients(
             means: dMeans, rotations: dRotations, logScales: dLogScales, opacityLogits: dLogits,

@@ -73,23 +73,7 @@ public struct GaussianScene: Sendable, Equatable {
             ("opacityLogits", opacityLogits, 1), ("features", features, appearance.storedValuesPerGaussian),
         ]
         for (name, values, width) in fields {
-            let bad = values.withUnsafeBufferPointer { buffer -> Int? in
-                // x − x is 0 for finite x and NaN for ±Inf/NaN: one vector pass, then locate the culprit.
-                var probe = SIMD8<Float>()
-                var index = 0
-                while index + 8 <= buffer.count {
-                    let v = UnsafeRawPointer(buffer.baseAddress! + index).loadUnaligned(as: SIMD8<Float>.self)
-                    probe += v - v
-                    index += 8
-                }
-                var tail: Float = 0
-                while index < buffer.count {
-                    tail += buffer[index] - buffer[index]
-                    index += 1
-                }
-                if probe.sum() + tail == 0 { return nil }
-                return buffer.firstIndex { !$0.isFinite }
-            }
+            let bad = values.withUnsafeBufferPointer { $0.firstNonFiniteIndex() }
             if let bad {
                 throw SplattingError.nonFinite(field: name, gaussian: bad / width, component: bad % width, value: values[bad])
             }

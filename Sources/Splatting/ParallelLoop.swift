@@ -18,12 +18,16 @@ enum ParallelLoop {
         }
     }
 
-    /// Splits `0..<count` into one contiguous chunk per worker slot and runs `body(worker, chunk)`.
+    /// Chunks `forEachChunk` makes for `workers` workers: four each, claimed dynamically.
+    static func chunkCount(workers: Int) -> Int { 4 * max(1, workers) }
+
+    /// Splits `0..<count` into at most `chunkCount(workers:)` contiguous chunks of at least
+    /// `minimumChunk` items and runs `body(chunk number, chunk)` for each, in parallel.
     static func forEachChunk(
         _ count: Int, workers: Int = workerCount, minimumChunk: Int = 1024,
         _ body: (Int, Range<Int>) -> Void
     ) {
-        ThreadPool.shared.forEachPart(count, parts: workers, minimumPart: minimumChunk, body)
+        ThreadPool.shared.forEachPart(count, parts: workers <= 1 ? 1 : chunkCount(workers: workers), minimumPart: minimumChunk, body)
     }
 }
 

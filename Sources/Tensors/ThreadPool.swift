@@ -162,14 +162,18 @@ public final class ThreadPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    /// Splits `0..<count` into at most `threadCount` contiguous parts of at least `minimumPart`
-    /// items and runs `body(part, range)` for each, in parallel, and waits. Part numbers are
-    /// `0..<parts` and the split depends only on `count`, `minimumPart` and the thread count, so a
+    /// Parts `forEachPart` makes by default: four per thread, claimed dynamically, so that a thread
+    /// that wakes late or meets heavier items takes fewer parts instead of holding up the others.
+    public var defaultPartCount: Int { 4 * threadCount }
+
+    /// Splits `0..<count` into at most `parts` (default `defaultPartCount`) contiguous parts of at
+    /// least `minimumPart` items and runs `body(part, range)` for each, in parallel, and waits. Part
+    /// numbers are `0..<parts` and the split depends only on `count`, `minimumPart` and `parts`, so a
     /// reduction that keeps one partial result per part and adds them in part order is deterministic.
-    /// Returns the number of parts (at least 1).
+    /// Returns the number of parts used (at least 1).
     @discardableResult
     public func forEachPart(_ count: Int, parts requested: Int? = nil, minimumPart: Int = 1, _ body: (Int, Range<Int>) -> Void) -> Int {
-        let parts = max(1, min(requested ?? threadCount, count / max(1, minimumPart)))
+        let parts = max(1, min(requested ?? defaultPartCount, count / max(1, minimumPart)))
         if parts == 1 {
             body(0, 0..<count)
             return 1
