@@ -20,6 +20,20 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# Starts a daemon without the descriptors this script inherited above stderr. A daemon keeps what
+# it inherits, and a caller that waits for its pipes or sockets to close never returns: Foundation's
+# Process on Linux learns that its child exited when a socket it passed to the child closes
+# (swift-corelibs-foundation issue #4795), so a Swift test that ran `start` hung with the script done.
+as_daemon() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    as_root "$@"
+  )
+}
+
 # True when the daemon's pid file names a live process of that name (a stale pid may be reused).
 running() {
   local pidfile="$scratch/$1.pid"
@@ -90,11 +104,11 @@ start() {
   as_root mkdir -p /run/munge
   as_root chown munge:munge /run/munge 2>/dev/null || true
   if ! pgrep -x munged >/dev/null; then
-    as_root munged --force 2>/dev/null || as_root munged
+    as_daemon munged --force 2>/dev/null || as_daemon munged
     touch "$scratch/munged.started-here"
   fi
-  running slurmctld || as_root slurmctld
-  running slurmd || as_root slurmd
+  running slurmctld || as_daemon slurmctld
+  running slurmd || as_daemon slurmd
   for _ in $(seq 1 60); do
     if node_up; then
       echo "slurm-local: node $(hostname -s) is up (logs: $scratch/log)"
