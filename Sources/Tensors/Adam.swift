@@ -95,9 +95,16 @@ public final class Adam {
             // so every lane rounds exactly as the scalar formula (the compiler does not vectorise
             // the scalar loop itself: the pointers may alias and `sqrtf` may set errno).
             while i + 16 <= range.upperBound {
-                let gi = Self.load(g + i)
-                let mi = b1 * Self.load(m + i) + (1 - b1) * gi
-                let vi = b2 * Self.load(v + i) + (1 - b2) * gi * gi
+                let gi = Self.load(g + i), previousM = Self.load(m + i), previousV = Self.load(v + i)
+                // With g = m = v = 0 the update is exactly p ← p (and m, v stay 0): skip the block.
+                // Whole blocks of such entries are common: SH bands not yet switched on, Gaussians
+                // not seen since they were added.
+                if all((gi .== 0) .& (previousM .== 0) .& (previousV .== 0)) {
+                    i += 16
+                    continue
+                }
+                let mi = b1 * previousM + (1 - b1) * gi
+                let vi = b2 * previousV + (1 - b2) * gi * gi
                 Self.store(mi, m + i)
                 Self.store(vi, v + i)
                 Self.store(Self.load(p + i) - stepSize * mi / (vi.squareRoot() / rootCorrection2 + epsilon), p + i)

@@ -152,3 +152,20 @@ private func setQuadraticGradient(_ parameter: Parameter) {
     }
     #expect(parameter.value.scalars == p)
 }
+
+@Test func adamLeavesEntriesThatNeverHadAGradientExactlyAsTheyWere() {
+    // 48 values per row as SH features: the first 16 get gradients, the rest (bands not yet used) never do.
+    let count = 96
+    let start = (0..<count).map { Float($0) * 0.01 - 0.3 }
+    let parameter = Parameter(Tensor(shape: [2, 48], scalars: start))
+    let adam = Adam(groups: [.init(name: "features", parameters: [parameter], learningRate: 0.01, epsilon: 1e-15)])
+    for _ in 0..<3 {
+        parameter.gradient = Tensor(shape: [2, 48], scalars: (0..<count).map { $0 % 48 < 16 ? 0.5 : 0 })
+        adam.step()
+    }
+    let values = parameter.value.scalars
+    for i in 0..<count where i % 48 >= 16 { #expect(values[i] == start[i]) }
+    for i in 0..<count where i % 48 < 16 { #expect(Swift.abs(values[i] - (start[i] - 0.03)) < 1e-4) }
+    let moments = adam.moments(of: parameter)!
+    #expect((0..<count).allSatisfy { $0 % 48 < 16 || (moments.first[flat: $0] == 0 && moments.second[flat: $0] == 0) })
+}
