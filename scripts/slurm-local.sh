@@ -135,7 +135,15 @@ stop() {
     fi
   done
   if [ -f "$scratch/munged.started-here" ] && [ -f /run/munge/munged.pid ]; then
-    as_root kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true
+    local pid
+    pid=$(cat /run/munge/munged.pid)
+    as_root kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do
+      [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = munged ] || break
+      sleep 0.25
+    done
+    # Started from a test runner, munged too may have inherited a blocked SIGTERM.
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = munged ]; then as_root kill -KILL "$pid" 2>/dev/null || true; fi
     rm -f "$scratch/munged.started-here"
   fi
   echo "slurm-local: stopped"
