@@ -170,17 +170,14 @@ public final class ThreadPool: @unchecked Sendable {
     /// least `minimumPart` items and runs `body(part, range)` for each, in parallel, and waits. Part
     /// numbers are `0..<parts` and the split depends only on `count`, `minimumPart` and `parts`, so a
     /// reduction that keeps one partial result per part and adds them in part order is deterministic.
-    /// Returns the number of parts used (at least 1).
-    @discardableResult
-    public func forEachPart(_ count: Int, parts requested: Int? = nil, minimumPart: Int = 1, _ body: (Int, Range<Int>) -> Void) -> Int {
+    public func forEachPart(_ count: Int, parts requested: Int? = nil, minimumPart: Int = 1, _ body: (Int, Range<Int>) -> Void) {
         let parts = max(1, min(requested ?? defaultPartCount, count / max(1, minimumPart)))
         if parts == 1 {
             body(0, 0..<count)
-            return 1
+            return
         }
         parallelFor(0..<parts, minimumChunk: 1) { slots in
             for part in slots { body(part, (count * part / parts)..<(count * (part + 1) / parts)) }
         }
-        return parts
     }
 }
