@@ -34,10 +34,27 @@ as_daemon() {
   )
 }
 
-# True when the daemon's pid file names a live process of that name (a stale pid may be reused).
+# True when the daemon's pid file (default $scratch/NAME.pid) names a live process of that name (a
+# stale pid may be reused). Usage: running NAME [PIDFILE]
 running() {
-  local pidfile="$scratch/$1.pid"
+  local pidfile="${2:-$scratch/$1.pid}"
   [ -f "$pidfile" ] && [ "$(cat "/proc/$(cat "$pidfile")/comm" 2>/dev/null)" = "$1" ]
+}
+
+# Ends a daemon: SIGTERM, up to 10 s for the process to go (a daemon may remove its pid file before
+# it has exited, so the pid is watched, not the file), then SIGKILL. A daemon started from a process
+# that blocks SIGTERM (e.g. a test runner's thread) inherits the blocked mask and never sees the TERM.
+# Usage: end_daemon NAME [PIDFILE]
+end_daemon() {
+  running "$@" || return 0
+  local pid
+  pid=$(cat "${2:-$scratch/$1.pid}")
+  as_root kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] || return 0
+    sleep 0.25
+  done
+  as_root kill -KILL "$pid" 2>/dev/null || true
 }
 
 node_up() {
@@ -122,28 +139,10 @@ start() {
 }
 
 stop() {
-  for daemon in slurmd slurmctld; do
-    if running "$daemon"; then
-      as_root kill "$(cat "$scratch/$daemon.pid")"
-      for _ in $(seq 1 40); do
-        running "$daemon" || break
-        sleep 0.25
-      done
-      # A daemon started from a process that blocks SIGTERM (e.g. a test runner's thread) inherits
-      # the blocked mask and never sees the TERM: end it for good.
-      if running "$daemon"; then as_root kill -KILL "$(cat "$scratch/$daemon.pid")"; fi
-    fi
-  done
-  if [ -f "$scratch/munged.started-here" ] && [ -f /run/munge/munged.pid ]; then
-    local pid
-    pid=$(cat /run/munge/munged.pid)
-    as_root kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do
-      [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = munged ] || break
-      sleep 0.25
-    done
-    # Started from a test runner, munged too may have inherited a blocked SIGTERM.
-    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = munged ]; then as_root kill -KILL "$pid" 2>/dev/null || true; fi
+  end_daemon slurmd
+  end_daemon slurmctld
+  if [ -f "$scratch/munged.started-here" ]; then
+    end_daemon munged /run/munge/munged.pid
     rm -f "$scratch/munged.started-here"
   fi
   echo "slurm-local: stopped"

@@ -18,8 +18,9 @@ enum ParallelLoop {
         }
     }
 
-    /// Chunks `forEachChunk` makes for `workers` workers: four each, claimed dynamically.
-    static func chunkCount(workers: Int) -> Int { 4 * max(1, workers) }
+    /// Chunks `forEachChunk` makes for `workers` workers: four each, claimed dynamically (one, run
+    /// on the caller, for a single worker).
+    static func chunkCount(workers: Int) -> Int { workers <= 1 ? 1 : 4 * workers }
 
     /// Splits `0..<count` into at most `chunkCount(workers:)` contiguous chunks of at least
     /// `minimumChunk` items and runs `body(chunk number, chunk)` for each, in parallel.
@@ -27,7 +28,7 @@ enum ParallelLoop {
         _ count: Int, workers: Int = workerCount, minimumChunk: Int = 1024,
         _ body: (Int, Range<Int>) -> Void
     ) {
-        ThreadPool.shared.forEachPart(count, parts: workers <= 1 ? 1 : chunkCount(workers: workers), minimumPart: minimumChunk, body)
+        ThreadPool.shared.forEachPart(count, parts: chunkCount(workers: workers), minimumPart: minimumChunk, body)
     }
 }
 

@@ -144,7 +144,8 @@ extension Variable {
             }
         }
         return Tape.record(inputs: [self], output: output) { g in
-            let gradient = Tensor(zeros: inputShape)
+            // Every input entry is written below (its sum may be empty, then 0).
+            let gradient = Tensor(uninitializedShape: inputShape)
             Kernels.forRows(planes, rowSize: height * width) { range in
                 // The transposed filter: every input receives Σₜ kernel[t]·(gradient of output at its
                 // position − t), added in the order of increasing output position (t from high to
