@@ -118,6 +118,46 @@ struct DynamicHeadTests {
         #expect(displacement.value.scalars.allSatisfy { $0 == 0 })
     }
 
+    @Test func blendRunsEachBranchOnlyWhereItsWeightIsNonZeroAndMatchesTheDenseBlend() throws {
+        let networks = Self.networks(seed: 5)
+        var rng = Tensors.SplitMix64(seed: 6)
+        let features = Tensor.normal(shape: [6, 8], generator: &rng)
+        let expression = Variable(Tensor.normal(shape: [1, 4], generator: &rng))
+        let pose = networks.encoding(Variable(Tensor.normal(shape: [1, 6], standardDeviation: 0.3, generator: &rng)))
+        let lambda = Tensor(shape: [6, 1], scalars: [1, 0, 0.25, 1, 0, 0.5])
+        var expressionRowCounts: [Int] = [], poseRowCounts: [Int] = []
+
+        let parameters = networks.namedParameters.map(\.parameter)
+        func run(_ blend: (Variable, Tape) -> Variable) -> (value: [Float], input: [Float], parameters: [[Float]]) {
+            parameters.forEach { $0.zeroGradient() }
+            let tape = Tape()
+            let input = tape.variable(features)
+            let output = blend(input, tape)
+            let gradients = tape.backward(from: output.sum())
+            return (output.value.scalars, gradients[input]?.scalars ?? [], parameters.map { $0.gradient?.scalars ?? [] })
+        }
+        let split = run { input, tape in
+            DynamicHeadNetworks.blend(input, lambda) { rows in
+                expressionRowCounts.append(rows.shape[0])
+                return networks.expressionColor(rows, condition: expression, on: tape)
+            } pose: { rows in
+                poseRowCounts.append(rows.shape[0])
+                return networks.poseColor(rows, condition: pose, on: tape)
+            }
+        }
+        let dense = run { input, tape in
+            let weight = Variable(lambda)
+            return networks.expressionColor(input, condition: expression, on: tape) * weight
+                + networks.poseColor(input, condition: pose, on: tape) * (1 - weight)
+        }
+
+        #expect(expressionRowCounts == [4] && poseRowCounts == [4])
+        func close(_ a: [Float], _ b: [Float]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) < 1e-5 } }
+        #expect(close(split.value, dense.value))
+        #expect(!split.input.isEmpty && close(split.input, dense.input))
+        #expect(zip(split.parameters, dense.parameters).allSatisfy(close))
+    }
+
     @Test func colorGradientsMatchCentralFiniteDifferences() throws {
         let networks = Self.networks(seed: 9)
         var rng = Tensors.SplitMix64(seed: 10)

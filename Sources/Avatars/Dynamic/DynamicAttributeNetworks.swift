@@ -44,8 +44,11 @@ public struct DynamicAttributeNetworks: Layer {
         features: Variable, expression condition: Variable, pose beta: Variable, expressionWeights: Tensor,
         on tape: Tape?
     ) -> Variable {
-        let exp = expression(features, condition: condition, on: tape)
-        let posed = pose(features, condition: encoding(beta), on: tape)
-        return DynamicHeadNetworks.blend(exp, posed, expressionWeights)
+        let encodedPose = encoding(beta)
+        return DynamicHeadNetworks.blend(features, expressionWeights) { rows in
+            expression(rows, condition: condition, on: tape)
+        } pose: { rows in
+            pose(rows, condition: encodedPose, on: tape)
+        }
     }
 }

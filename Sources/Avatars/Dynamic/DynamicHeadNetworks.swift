@@ -50,10 +50,12 @@ public struct DynamicHeadNetworks: Layer {
     /// λ_exp·f_def^exp(x, θ) + λ_pose·f_def^pose(x, β) for canonical `points [N, 3]`, θ `expression [1, E]`,
     /// β `pose [1, 6]`, λ_exp `[N, 1]` (eq. 3 without the X0 term).
     public func displacement(points: Variable, expression: Variable, pose: Variable, expressionWeights: Tensor, on tape: Tape?) -> Variable {
-        let encoded = encoding(points)
-        let exp = expressionDeformation(encoded, condition: expression, on: tape)
-        let posed = poseDeformation(encoded, condition: encoding(pose), on: tape)
-        return Self.blend(exp, posed, expressionWeights)
+        let encodedPose = encoding(pose)
+        return Self.blend(encoding(points), expressionWeights) { rows in
+            expressionDeformation(rows, condition: expression, on: tape)
+        } pose: { rows in
+            poseDeformation(rows, condition: encodedPose, on: tape)
+        }
     }
 
     /// f_def^exp(x, θ) alone, e.g. for the landmarks P (eq. 12).
@@ -68,14 +70,51 @@ public struct DynamicHeadNetworks: Layer {
 
     /// λ_exp·f_col^exp(F, θ) + λ_pose·f_col^pose(F, β) for `features [N, featureWidth]` (eq. 4), `[N, colorChannels]`.
     public func color(features: Variable, expression: Variable, pose: Variable, expressionWeights: Tensor, on tape: Tape?) -> Variable {
-        let exp = expressionColor(features, condition: expression, on: tape)
-        let posed = poseColor(features, condition: encoding(pose), on: tape)
-        return Self.blend(exp, posed, expressionWeights)
+        let encodedPose = encoding(pose)
+        return Self.blend(features, expressionWeights) { rows in
+            expressionColor(rows, condition: expression, on: tape)
+        } pose: { rows in
+            poseColor(rows, condition: encodedPose, on: tape)
+        }
     }
 
-    /// λ·a + (1 − λ)·b with λ `[N, 1]` broadcast over the columns.
-    static func blend(_ a: Variable, _ b: Variable, _ lambda: Tensor) -> Variable {
-        let weight = Variable(lambda)
-        return a * weight + b * (1 - weight)
+    /// λ·expression(x) + (1 − λ)·pose(x) row by row for `input [N, …]` and λ `[N, 1]` (eq. 3–4's
+    /// blend), running each branch only on the rows whose weight for it is non-zero: far from the
+    /// landmarks λ_exp = 0 and near them λ_pose = 0, so each MLP skips about half of the points (GHA's
+    /// CPU preset: 48 % of the guidance mesh's vertices have λ_exp = 0, 35 % have λ_pose = 0). A
+    /// branch must act on each row alone (per-point MLPs do); the values and gradients are those of
+    /// evaluating both branches on every row, up to the rounding of the shorter products.
+    static func blend(
+        _ input: Variable, _ lambda: Tensor, expression: (Variable) -> Variable, pose: (Variable) -> Variable
+    ) -> Variable {
+        let count = lambda.shape[0]
+        var expressionRows: [Int32] = [], poseRows: [Int32] = []
+        var expressionWeights: [Float] = [], poseWeights: [Float] = []
+        lambda.withUnsafeBufferPointer { weights in
+            for row in 0..<count {
+                if weights[row] > 0 {
+                    expressionRows.append(Int32(row))
+                    expressionWeights.append(weights[row])
+                }
+                if weights[row] < 1 {
+                    poseRows.append(Int32(row))
+                    poseWeights.append(1 - weights[row])
+                }
+            }
+        }
+        func weightedBranch(_ rows: [Int32], _ weights: [Float], _ branch: (Variable) -> Variable) -> Variable? {
+            if rows.isEmpty { return nil }
+            let weight = Variable(Tensor(shape: [rows.count, 1], scalars: weights))
+            if rows.count == count { return branch(input) * weight }
+            return (branch(input.gatherRows(rows)) * weight).scatterAddRows(rows, rowCount: count)
+        }
+        let expressionPart = weightedBranch(expressionRows, expressionWeights, expression)
+        let posePart = weightedBranch(poseRows, poseWeights, pose)
+        switch (expressionPart, posePart) {
+        case (let a?, let b?): return a + b
+        case (let a?, nil): return a
+        case (nil, let b?): return b
+        case (nil, nil): return expression(input)  // no rows: an empty `[0, width]` result
+        }
     }
 }
