@@ -21,20 +21,25 @@ public struct GroundTruthLandmarksStage: Stage {
         public var noisePixels: Double = 0
         @Param("Seed of the noise.", range: 0...1_000_000_000)
         public var seed: Int = 1
+        @Param("First frame (0-based), as video.decode's first_frame: landmarks of the same window as its frames.", range: 0...100_000_000)
+        public var firstFrame: Int = 0
+        @Param("Frames from first_frame; 0 means to the end (video.decode's frame_count).", range: 0...100_000_000)
+        public var frameCount: Int = 0
 
         /// Every parameter at its default.
         public init() {}
     }
 
     public static let id = "synthetic.landmarks"
-    public static let version = 1
+    public static let version = 2
     public static let summary = "Ground-truth 68 landmarks of a synthetic capture (optionally noisy), as a Landmarks artifact."
     public static let inputs = [StagePort("capture", .capture, doc: "A capture written by synthetic.capture (with groundtruth/).")]
     public static let outputs = [StagePort("landmarks", .landmarks, doc: "Landmarks of the capture's cameras, every frame.")]
 
     public init() {}
 
-    /// Reads `landmarks2d.f32` of the chosen sequence and writes `landmarks.json`.
+    /// Reads `landmarks2d.f32` of the chosen sequence and writes `landmarks.json` for the frames of
+    /// the window.
     public func run(_ context: StageContext, _ parameters: Parameters) throws {
         let capture = try context.input("capture")
         let manifestURL = capture.appendingPathComponent("groundtruth/groundtruth.json")
@@ -65,9 +70,16 @@ public struct GroundTruthLandmarksStage: Stage {
             return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
         }
         let frameCount = shape[1]
+        let window = parameters.firstFrame..<min(frameCount, parameters.frameCount > 0 ? parameters.firstFrame + parameters.frameCount : frameCount)
+        guard !window.isEmpty else {
+            throw SyntheticCaptureError(
+                "no frames selected: first_frame \(parameters.firstFrame) is past the capture's \(frameCount) frames; use the first_frame and frame_count of the video.decode whose frames these landmarks go with"
+            )
+        }
         var frames: [[FaceLandmarkSet.Detection?]] = []
-        for frame in 0..<frameCount {
-            frames.append(
+        // Every frame draws its noise, so a frame's landmarks do not depend on the window.
+        for frame in 0..<window.upperBound {
+            let detections =
                 try cameraIDs.map { id -> FaceLandmarkSet.Detection? in
                     guard let c = order.firstIndex(of: id) else {
                         throw SyntheticCaptureError("\(manifestURL.path): camera \(id) has no ground-truth landmarks")
@@ -80,8 +92,9 @@ public struct GroundTruthLandmarksStage: Stage {
                         ]
                     }
                     return FaceLandmarkSet.Detection(points: points, confidence: [Double](repeating: 1, count: 68))
-                })
-            context.reportProgress(completed: frame + 1, total: frameCount, unit: "frames")
+                }
+            if window.contains(frame) { frames.append(detections) }
+            context.reportProgress(completed: frame + 1, total: window.upperBound, unit: "frames")
         }
         try FaceLandmarkSet(cameras: cameraIDs, frames: frames).write(to: try context.output("landmarks"))
     }
