@@ -11,7 +11,17 @@ struct ConvolutionGeometry {
     /// 1×1 without padding: the image itself is the column matrix.
     var isPointwise: Bool { kernel == 1 && padding == 0 }
 
-    func forward(_ x: Tensor, _ w: Tensor, _ bias: Tensor?) -> Tensor {
+    /// Largest patch matrix (floats) the forward hands to the backward instead of letting it
+    /// rebuild it: 8 Mi floats = 32 MiB, enough for GHA's Ψ at 128² (4.7 Mi) while VGG's early
+    /// layers at 256² (up to 38 Mi each, several per step) are rebuilt rather than held.
+    static let keptColumnsLimit = 8 << 20
+
+    /// Whether `forward(keepColumns: true)` keeps this convolution's patch matrix.
+    var keepsColumns: Bool { batch == 1 && !isPointwise && patchSize * outputPixels <= Self.keptColumnsLimit }
+
+    /// The output and, when `keepColumns` and `keepsColumns`, the patch matrix of the (single)
+    /// image for `backward`, which would otherwise rebuild it for the weight gradient.
+    func forward(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, keepColumns: Bool = false) -> (output: Tensor, columns: Tensor?) {
         let output = Tensor(uninitializedShape: [batch, outputChannels, outputHeight, outputWidth])
         let columns = isPointwise ? nil : Tensor(uninitializedShape: [patchSize, outputPixels])
         let imageSize = inputChannels * height * width, outputSize = outputChannels * outputPixels
@@ -35,19 +45,25 @@ struct ConvolutionGeometry {
                 m: outputChannels, n: outputPixels, k: patchSize, a: w.basePointer, lda: patchSize, transposeA: false,
                 b: matrix, ldb: outputPixels, transposeB: false, c: out, ldc: outputPixels, beta: bias == nil ? 0 : 1)
         }
-        return output
+        return (output, keepColumns && keepsColumns ? columns : nil)
     }
 
-    func backward(_ x: Tensor, _ w: Tensor, _ g: Tensor, needInput: Bool, needWeight: Bool) -> (Tensor?, Tensor?) {
+    /// Input and weight gradients; `keptColumns` is the forward's patch matrix of a single image
+    /// (`forward(keepColumns:)`), or nil to rebuild it.
+    func backward(_ x: Tensor, _ w: Tensor, _ g: Tensor, needInput: Bool, needWeight: Bool, keptColumns: Tensor? = nil) -> (Tensor?, Tensor?) {
         let gx = needInput ? Tensor(zeros: x.shape) : nil
         let gw = needWeight ? Tensor(zeros: w.shape) : nil
-        let columns = isPointwise ? nil : Tensor(uninitializedShape: [patchSize, outputPixels])
+        // The patch matrix for the weight gradient and the scratch of the input gradient; kept
+        // columns are only read (a tape may run its backward more than once).
+        let columns = isPointwise || (keptColumns != nil && !needInput) ? nil : Tensor(uninitializedShape: [patchSize, outputPixels])
         let imageSize = inputChannels * height * width, outputSize = outputChannels * outputPixels
         for n in 0..<batch {
             let upstream = g.basePointer + n * outputSize
             if let gw {
                 let matrix: UnsafePointer<Float>
-                if let columns {
+                if let keptColumns {
+                    matrix = UnsafePointer(keptColumns.basePointer)
+                } else if let columns {
                     im2col(x.basePointer + n * imageSize, columns.basePointer)
                     matrix = UnsafePointer(columns.basePointer)
                 } else {

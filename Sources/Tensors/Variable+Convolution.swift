@@ -13,11 +13,11 @@ extension Variable {
             outputChannels: w.shape[0], kernel: w.shape[2], padding: padding)
         precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0, "conv2d output would be empty for \(x.shape)")
         if let bias { precondition(bias.shape == [geometry.outputChannels], "conv2d bias must be [\(geometry.outputChannels)]") }
-        let output = geometry.forward(x, w, bias?.value)
         let needX = isDifferentiable, needW = weight.isDifferentiable, hasBias = bias != nil
+        let (output, columns) = geometry.forward(x, w, bias?.value, keepColumns: needW)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Tape.record(inputs: inputs, output: output) { g in
-            let (gx, gw) = geometry.backward(x, w, g, needInput: needX, needWeight: needW)
+            let (gx, gw) = geometry.backward(x, w, g, needInput: needX, needWeight: needW, keptColumns: columns)
             var gradients: [Tensor?] = [gx, gw]
             if hasBias {
                 let planes = Kernels.sumAxis(g, outer: geometry.batch * geometry.outputChannels, extent: geometry.outputPixels, inner: 1)

@@ -148,6 +148,28 @@ import Testing
     }
 }
 
+@Test func conv2dOfOneImageGradient() {
+    // One image: the backward reads the forward's patch matrix instead of rebuilding it.
+    checkGradients(
+        [randomTensor([1, 3, 5, 6], seed: 54), randomTensor([4, 3, 3, 3], seed: 55), randomTensor([4], seed: 56)],
+        maximumChecksPerInput: 40
+    ) {
+        $0[0].conv2d(weight: $0[1], bias: $0[2], padding: 1)
+    }
+}
+
+@Test func conv2dBackwardRunTwiceOnOneTapeAddsTheSameWeightGradientTwice() {
+    let weight = Parameter(randomTensor([4, 3, 3, 3], seed: 57))
+    let tape = Tape()
+    let image = tape.variable(randomTensor([1, 3, 5, 6], seed: 58))
+    let loss = (image.conv2d(weight: weight.variable(on: tape), bias: nil, padding: 1) * Variable(randomTensor([1, 4, 5, 6], seed: 59))).sum()
+    tape.backward(from: loss)
+    let once = weight.gradient!.scalars
+    tape.backward(from: loss)
+    let twice = weight.gradient!.scalars
+    #expect(zip(once, twice).allSatisfy { Swift.abs(2 * $0 - $1) <= 1e-5 * Swift.max(1, Swift.abs($1)) })
+}
+
 @Test func conv2dUnpaddedAndPointwiseGradients() {
     checkGradients([randomTensor([1, 2, 5, 5], seed: 49), randomTensor([3, 2, 3, 3], seed: 50)]) {
         $0[0].conv2d(weight: $0[1], bias: nil, padding: 0)

@@ -23,14 +23,17 @@ public struct ExpressionBlend: Codable, Sendable, Equatable {
         points.withUnsafeBufferPointer { p in
             landmarks.withUnsafeBufferPointer { q in
                 weights.withUnsafeMutableBufferPointer { w in
-                    for i in 0..<n {
-                        let x = SIMD3(p[3 * i], p[3 * i + 1], p[3 * i + 2])
-                        var nearest = Float.infinity
-                        for j in 0..<l {
-                            let d = x - SIMD3(q[3 * j], q[3 * j + 1], q[3 * j + 2])
-                            nearest = min(nearest, (d * d).sum())
+                    let output = w.baseAddress!
+                    ThreadPool.shared.forEachPart(n, minimumPart: max(1, 16_384 / max(1, l))) { _, range in
+                        for i in range {
+                            let x = SIMD3(p[3 * i], p[3 * i + 1], p[3 * i + 2])
+                            var nearest = Float.infinity
+                            for j in 0..<l {
+                                let d = x - SIMD3(q[3 * j], q[3 * j + 1], q[3 * j + 2])
+                                nearest = min(nearest, (d * d).sum())
+                            }
+                            output[i] = weight(distance: nearest.squareRoot())
                         }
-                        w[i] = weight(distance: nearest.squareRoot())
                     }
                 }
             }
