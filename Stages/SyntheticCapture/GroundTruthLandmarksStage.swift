@@ -70,7 +70,8 @@ public struct GroundTruthLandmarksStage: Stage {
             return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
         }
         let frameCount = shape[1]
-        let window = parameters.firstFrame..<min(frameCount, parameters.frameCount > 0 ? parameters.firstFrame + parameters.frameCount : frameCount)
+        let end = min(frameCount, parameters.frameCount > 0 ? parameters.firstFrame + parameters.frameCount : frameCount)
+        let window = parameters.firstFrame..<max(parameters.firstFrame, end)
         guard !window.isEmpty else {
             throw SyntheticCaptureError(
                 "no frames selected: first_frame \(parameters.firstFrame) is past the capture's \(frameCount) frames; use the first_frame and frame_count of the video.decode whose frames these landmarks go with"

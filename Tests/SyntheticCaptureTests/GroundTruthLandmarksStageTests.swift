@@ -23,8 +23,10 @@ import Testing
     @Test func aWindowPastTheEndIsRefusedNamingTheParameter() throws {
         let harness = try StageHarness(label: "landmark-window-test")
         let capture = try runSyntheticStage(harness, tinyOverrides)
-        #expect {
-            try harness.run(GroundTruthLandmarksStage.self, inputs: ["capture": capture], with: ["first_frame": .int(4)])
-        } throws: { "\($0)".contains("first_frame 4 is past the capture's 4 frames") }
+        for first in [4, 10] {
+            #expect {
+                try harness.run(GroundTruthLandmarksStage.self, inputs: ["capture": capture], with: ["first_frame": .int(first)])
+            } throws: { "\($0)".contains("first_frame \(first) is past the capture's 4 frames") }
+        }
     }
 }

@@ -23,7 +23,7 @@ public struct ExpressionBlend: Codable, Sendable, Equatable {
         points.withUnsafeBufferPointer { p in
             landmarks.withUnsafeBufferPointer { q in
                 weights.withUnsafeMutableBufferPointer { w in
-                    let output = w.baseAddress!
+                    guard let output = w.baseAddress else { return }
                     ThreadPool.shared.forEachPart(n, minimumPart: max(1, 16_384 / max(1, l))) { _, range in
                         for i in range {
                             let x = SIMD3(p[3 * i], p[3 * i + 1], p[3 * i + 2])
