@@ -13,24 +13,25 @@ The bound: an upsampler whose output keeps the render's 2×2 block means splits 
 into the error of those means, which is the render's error against the 2×2-box-downsampled
 reference, and a non-negative detail part. So no such upsampler scores above
 PSNR(render, boxdown(reference)); what lies between that and bicubic is all an upsampler can win
-without changing what the avatar drew. PNGs are read with ffmpeg (docs/superres.md).
+without changing what the avatar drew. PNGs are read with ffmpeg; plain Python otherwise
+(docs/superres.md).
 """
 import json
+import math
 import os
 import struct
 import subprocess
 import sys
 
-import numpy as np
-
 
 def read_png(path):
+    """The image's RGB bytes (row-major, 3 per pixel) and its width and height."""
     with open(path, 'rb') as file:
         width, height = struct.unpack('>II', file.read(24)[16:24])
     raw = subprocess.run(
-        ['ffmpeg', '-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
+        ['ffmpeg', '-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
         capture_output=True, check=True).stdout
-    return np.frombuffer(raw, np.uint8).reshape(height, width, 4)[..., :3].astype(np.float64) / 255
+    return raw, width, height
 
 
 def frame_set(directory):
@@ -40,7 +41,21 @@ def frame_set(directory):
 
 
 def psnr(a, b):
-    return -10 * np.log10(np.mean((a - b) ** 2))
+    """PSNR in dB of two equal-length sequences of values in [0, 1]."""
+    error = sum((x - y) ** 2 for x, y in zip(a, b)) / len(a)
+    return -10 * math.log10(error)
+
+
+def box_downsampled(raw, width, height):
+    """The 2×2 block means of an RGB image, as floats in [0, 1]."""
+    out = []
+    for y in range(0, height, 2):
+        top, bottom = y * width * 3, (y + 1) * width * 3
+        for x in range(0, width * 3, 6):
+            for c in range(3):
+                i = x + c
+                out.append((raw[top + i] + raw[top + i + 3] + raw[bottom + i] + raw[bottom + i + 3]) / (4 * 255))
+    return out
 
 
 def main():
@@ -51,15 +66,16 @@ def main():
     by_source = {source: k for k, source in enumerate(references['source_frame_indices'])}
     pairs = [(camera, k, by_source[source]) for camera in renders['cameras']
              for k, source in enumerate(renders['source_frame_indices'])]
-    reference = {(camera, j): read_png(reference_path(camera, j)) for camera, _, j in pairs}
-    h, w = renders['height'], renders['width']
-    bound = [psnr(read_png(render_path(camera, k)), reference[(camera, j)].reshape(h, 2, w, 2, 3).mean(axis=(1, 3)))
+    reference = {(camera, j): read_png(reference_path(camera, j))[0] for camera, _, j in pairs}
+    size = (references['width'], references['height'])
+    bound = [psnr([v / 255 for v in read_png(render_path(camera, k))[0]], box_downsampled(reference[(camera, j)], *size))
              for camera, k, j in pairs]
-    print('bound (renders vs the 2x2-box-downsampled references): %.2f dB over %d images' % (np.mean(bound), len(pairs)))
+    print('bound (renders vs the 2x2-box-downsampled references): %.2f dB over %d images' % (sum(bound) / len(bound), len(pairs)))
     for directory in sys.argv[3:]:
         _, upsampled_path = frame_set(directory)
-        scores = [psnr(read_png(upsampled_path(camera, k)), reference[(camera, j)]) for camera, k, j in pairs]
-        print('%s: %.2f dB' % (directory, np.mean(scores)))
+        scores = [psnr([v / 255 for v in read_png(upsampled_path(camera, k))[0]], [v / 255 for v in reference[(camera, j)]])
+                  for camera, k, j in pairs]
+        print('%s: %.2f dB' % (directory, sum(scores) / len(scores)))
 
 
 if __name__ == '__main__':
