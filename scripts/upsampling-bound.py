@@ -19,19 +19,15 @@ without changing what the avatar drew. PNGs are read with ffmpeg; plain Python o
 import json
 import math
 import os
-import struct
 import subprocess
 import sys
 
 
 def read_png(path):
-    """The image's RGB bytes (row-major, 3 per pixel) and its width and height."""
-    with open(path, 'rb') as file:
-        width, height = struct.unpack('>II', file.read(24)[16:24])
-    raw = subprocess.run(
+    """The image's RGB bytes, row-major, 3 per pixel."""
+    return subprocess.run(
         ['ffmpeg', '-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
         capture_output=True, check=True).stdout
-    return raw, width, height
 
 
 def frame_set(directory):
@@ -66,14 +62,14 @@ def main():
     by_source = {source: k for k, source in enumerate(references['source_frame_indices'])}
     pairs = [(camera, k, by_source[source]) for camera in renders['cameras']
              for k, source in enumerate(renders['source_frame_indices'])]
-    reference = {(camera, j): read_png(reference_path(camera, j))[0] for camera, _, j in pairs}
+    reference = {(camera, j): read_png(reference_path(camera, j)) for camera, _, j in pairs}
     size = (references['width'], references['height'])
-    bound = [psnr([v / 255 for v in read_png(render_path(camera, k))[0]], box_downsampled(reference[(camera, j)], *size))
+    bound = [psnr([v / 255 for v in read_png(render_path(camera, k))], box_downsampled(reference[(camera, j)], *size))
              for camera, k, j in pairs]
     print('bound (renders vs the 2x2-box-downsampled references): %.2f dB over %d images' % (sum(bound) / len(bound), len(pairs)))
     for directory in sys.argv[3:]:
         _, upsampled_path = frame_set(directory)
-        scores = [psnr([v / 255 for v in read_png(upsampled_path(camera, k))[0]], [v / 255 for v in reference[(camera, j)]])
+        scores = [psnr([v / 255 for v in read_png(upsampled_path(camera, k))], [v / 255 for v in reference[(camera, j)]])
                   for camera, k, j in pairs]
         print('%s: %.2f dB' % (directory, sum(scores) / len(scores)))
 

@@ -16,11 +16,9 @@ struct ConvolutionGeometry {
     /// layers at 256² (up to 38 Mi each, several per step) are rebuilt rather than held.
     static let keptColumnsLimit = 8 << 20
 
-    /// Whether `forward(keepColumns: true)` keeps this convolution's patch matrix.
-    var keepsColumns: Bool { batch == 1 && !isPointwise && patchSize * outputPixels <= Self.keptColumnsLimit }
-
-    /// The output and, when `keepColumns` and `keepsColumns`, the patch matrix of the (single)
-    /// image for `backward`, which would otherwise rebuild it for the weight gradient.
+    /// The output and, when `keepColumns` and the convolution is of one image with a patch matrix
+    /// within `keptColumnsLimit`, that matrix for `backward`, which would otherwise rebuild it for
+    /// the weight gradient.
     func forward(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, keepColumns: Bool = false) -> (output: Tensor, columns: Tensor?) {
         let output = Tensor(uninitializedShape: [batch, outputChannels, outputHeight, outputWidth])
         let columns = isPointwise ? nil : Tensor(uninitializedShape: [patchSize, outputPixels])
@@ -45,7 +43,8 @@ struct ConvolutionGeometry {
                 m: outputChannels, n: outputPixels, k: patchSize, a: w.basePointer, lda: patchSize, transposeA: false,
                 b: matrix, ldb: outputPixels, transposeB: false, c: out, ldc: outputPixels, beta: bias == nil ? 0 : 1)
         }
-        return (output, keepColumns && keepsColumns ? columns : nil)
+        let keep = keepColumns && batch == 1 && patchSize * outputPixels <= Self.keptColumnsLimit
+        return (output, keep ? columns : nil)
     }
 
     /// Input and weight gradients; `keptColumns` is the forward's patch matrix of a single image
