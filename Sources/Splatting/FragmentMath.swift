@@ -54,19 +54,30 @@ enum FragmentMath {
         }
     }
 
-    /// σ = ½(A·dx² + C·dy²) + B·dx·dy with d = u − p; α = min(maxAlpha, o·e^(−σ)); valid where the
-    /// column is inside `columnLow...columnHigh` (the Gaussian's support box), `candidate` holds,
-    /// σ ∈ [0, cutoff] and α ≥ threshold. Branch-free: every lane is evaluated (8 `exp` lanes cost
-    /// less than a mispredicted early exit), and `f` is written in place (no large value copied).
+    /// A Gaussian's column data over the two 8-pixel groups of a 16-pixel tile row: `dx` = u − x
+    /// per lane and whether the column lies in the Gaussian's support box. It does not depend on the
+    /// row, so it is computed once per (Gaussian, tile) instead of once per group.
+    struct Columns {
+        var dx: (SIMD8<Float>, SIMD8<Float>)
+        var inBox: (SIMDMask<SIMD8<Int32>>, SIMDMask<SIMD8<Int32>>)
+        @inline(__always) init(_ g: ProjectedGaussian, tileX x0: Int, columnLow: Float, columnHigh: Float) {
+            let offsets = laneOffsets
+            let x = (SIMD8<Float>(repeating: Float(x0)) + offsets, SIMD8<Float>(repeating: Float(x0 + 8)) + offsets)
+            dx = (SIMD8<Float>(repeating: g.u - Float(x0)) - offsets, SIMD8<Float>(repeating: g.u - Float(x0 + 8)) - offsets)
+            inBox = ((x.0 .>= columnLow) .& (x.0 .<= columnHigh), (x.1 .>= columnLow) .& (x.1 .<= columnHigh))
+        }
+    }
+
+    /// σ = ½(A·dx² + C·dy²) + B·dx·dy with d = u − p; α = min(maxAlpha, o·e^(−σ)); valid where
+    /// `inBox` and `candidate` hold, σ ∈ [0, cutoff] and α ≥ threshold. Branch-free: every lane is
+    /// evaluated (8 `exp` lanes cost less than a mispredicted early exit), and `f` is written in
+    /// place (no large value copied).
     @_transparent
     static func fragments(
-        _ g: ProjectedGaussian, xStart: Int, row: Row, columnLow: Float, columnHigh: Float,
-        candidate: SIMDMask<SIMD8<Int32>>, threshold: Float, maxAlpha: Float,
-        into f: inout Fragments
+        _ g: ProjectedGaussian, dx: SIMD8<Float>, inBox: SIMDMask<SIMD8<Int32>>, row: Row,
+        candidate: SIMDMask<SIMD8<Int32>>, threshold: Float, maxAlpha: Float, into f: inout Fragments
     ) {
         // Float comparisons only: they compile to vector compares, integer ones are scalarised.
-        let x = SIMD8<Float>(repeating: Float(xStart)) + laneOffsets
-        let dx = SIMD8<Float>(repeating: g.u - Float(xStart)) - laneOffsets
         let inner = SIMD8<Float>(repeating: row.linear).addingProduct(0.5 * g.conicA, dx)
         let power = SIMD8<Float>(repeating: row.constant).addingProduct(inner, dx)
         let gaussian = exp(-power)
@@ -77,9 +88,8 @@ enum FragmentMath {
         f.gaussian = gaussian
         f.rawAlpha = raw
         f.alpha = alpha
-        let inFootprint = candidate .& (x .>= columnLow) .& (x .<= columnHigh) .& (power .>= 0) .& (power .<= g.cutoffPower)
-        let valid = inFootprint .& (alpha .>= threshold)
-        f.valid = valid
+        let inFootprint = candidate .& inBox .& (power .>= 0) .& (power .<= g.cutoffPower)
+        f.valid = inFootprint .& (alpha .>= threshold)
     }
 
     /// Sum of the 8 lanes by halving (3 vector adds; `SIMD.sum()` adds the lanes one after another).

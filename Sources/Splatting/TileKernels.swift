@@ -187,7 +187,7 @@ enum TileKernels {
             if ix0 > ix1 || iy0 > iy1 { continue }
             let feature = scratch.stagedFeatures + slot * channels
             let listPosition = SIMD8<Float>(repeating: Float(position - start))
-            let columnLow = Float(ix0), columnHigh = Float(ix1)
+            let columns = FragmentMath.Columns(g, tileX: x0, columnLow: Float(ix0), columnHigh: Float(ix1))
             let firstGroup = (ix0 - x0) >> 3, lastGroup = (ix1 - x0) >> 3
             // Lanes that stopped compositing at this Gaussian (summed once per Gaussian, not per group).
             var stopped = SIMD8<Float>()
@@ -201,9 +201,8 @@ enum TileKernels {
                     // before the fragment arithmetic.
                     if !any(open) { continue }
                     FragmentMath.fragments(
-                        g, xStart: x0 + group * 8, row: row, columnLow: columnLow,
-                        columnHigh: columnHigh, candidate: open, threshold: threshold,
-                        maxAlpha: maxAlpha, into: &f)
+                        g, dx: group == 0 ? columns.dx.0 : columns.dx.1, inBox: group == 0 ? columns.inBox.0 : columns.inBox.1,
+                        row: row, candidate: open, threshold: threshold, maxAlpha: maxAlpha, into: &f)
                     let t = FragmentMath.load(scratch.transmittance + p)
                     let next = t * (1 - f.alpha)
                     let terminate = f.valid .& (next .< stopBelow)
@@ -307,7 +306,7 @@ enum TileKernels {
             var du = SIMD8<Float>(), dv = SIMD8<Float>(), dA = SIMD8<Float>(), dB = SIMD8<Float>(), dC = SIMD8<Float>()
             var dOpacity = SIMD8<Float>(), dDepth = SIMD8<Float>()
             var touched = false
-            let columnLow = Float(ix0), columnHigh = Float(ix1)
+            let columns = FragmentMath.Columns(g, tileX: x0, columnLow: Float(ix0), columnHigh: Float(ix1))
             let firstGroup = (ix0 - x0) >> 3, lastGroup = (ix1 - x0) >> 3
             for y in iy0...iy1 {
                 let row = FragmentMath.Row(g, y: y)
@@ -318,9 +317,8 @@ enum TileKernels {
                     // Groups whose pixels all stopped in front of this Gaussian: nothing to undo.
                     if !any(contributed) { continue }
                     FragmentMath.fragments(
-                        g, xStart: x0 + group * 8, row: row, columnLow: columnLow,
-                        columnHigh: columnHigh, candidate: contributed, threshold: threshold,
-                        maxAlpha: maxAlpha, into: &f)
+                        g, dx: group == 0 ? columns.dx.0 : columns.dx.1, inBox: group == 0 ? columns.inBox.0 : columns.inBox.1,
+                        row: row, candidate: contributed, threshold: threshold, maxAlpha: maxAlpha, into: &f)
                     if !any(f.valid) { continue }
                     // Invalid lanes get α = 0, which leaves every per-pixel state unchanged.
                     let alpha = f.alpha.replacing(with: 0, where: .!f.valid)
