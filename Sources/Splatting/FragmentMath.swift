@@ -89,7 +89,8 @@ enum FragmentMath {
         f.rawAlpha = raw
         f.alpha = alpha
         let inFootprint = candidate .& inBox .& (power .>= 0) .& (power .<= g.cutoffPower)
-        f.valid = inFootprint .& (alpha .>= threshold)
+        let valid = inFootprint .& (alpha .>= threshold)
+        f.valid = valid
     }
 
     /// Sum of the 8 lanes by halving (3 vector adds; `SIMD.sum()` adds the lanes one after another).
