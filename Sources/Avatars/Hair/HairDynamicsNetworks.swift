@@ -91,10 +91,12 @@ public struct HairDynamicsNetworks: Layer {
 
     /// The three outputs for one input: ΔX `[H, 3]`, ΔC `[H, C]`, Δattributes `[H, 8]`.
     public func callAsFunction(_ input: HairNetworkInput, on tape: Tape?) -> (offset: Variable, color: Variable, attributes: Variable) {
-        (
-            deformation(input.perPoint, condition: input.poses, on: tape), color(input.perPoint, condition: input.poses, on: tape),
-            attributes(input.perPoint, condition: input.poses, on: tape)
-        )
+        (offset(input, on: tape), color(input.perPoint, condition: input.poses, on: tape), attributes(input.perPoint, condition: input.poses, on: tape))
+    }
+
+    /// f_hair^def alone, ΔX `[H, 3]`: all the motion history needs (the hair's positions).
+    public func offset(_ input: HairNetworkInput, on tape: Tape?) -> Variable {
+        deformation(input.perPoint, condition: input.poses, on: tape)
     }
 }
 

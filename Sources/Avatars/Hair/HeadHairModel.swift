@@ -55,17 +55,20 @@ public struct HeadHairModel: Layer {
         .atRest(positions: restHairPositions, pose: condition.pose)
     }
 
-    /// The hair MLPs on the hair rows of `x0 [N, 3]`: (ΔX·λ_hair, ΔC, Δattributes), each `[H, ·]`.
-    func hairOffsets(x0: Variable, pose: Variable, history: HairMotionHistory, on tape: Tape?) -> (
-        offset: Variable, color: Variable, attributes: Variable
-    ) {
-        let hairX0 = x0.gatherRows(parts.hairIndices)
+    /// The hair MLPs' common input for the hair rows `hairX0 [H, 3]` at pose `pose` `[1, 6]`.
+    func hairInput(hairX0: Variable, pose: Variable, history: HairMotionHistory) -> HairNetworkInput {
         let poses = [
             pose, Variable(Tensor(shape: [1, 6], scalars: history.previousPose)), Variable(Tensor(shape: [1, 6], scalars: history.beforePreviousPose)),
         ]
-        let input = hair.input(
+        return hair.input(
             x0: hairX0, previous: Variable(history.previous), beforePrevious: Variable(history.beforePrevious), poses: poses)
-        let out = hair(input, on: tape)
+    }
+
+    /// The hair MLPs on the hair rows `hairX0 [H, 3]`: (ΔX·λ_hair, ΔC, Δattributes), each `[H, ·]`.
+    func hairOffsets(hairX0: Variable, pose: Variable, history: HairMotionHistory, on tape: Tape?) -> (
+        offset: Variable, color: Variable, attributes: Variable
+    ) {
+        let out = hair(hairInput(hairX0: hairX0, pose: pose, history: history), on: tape)
         return (out.offset * Variable(hairWeights), out.color, out.attributes)
     }
 
@@ -75,13 +78,16 @@ public struct HeadHairModel: Layer {
     }
 
     /// The canonical positions X'_t of the hair Gaussians only (no recording): what the next frame's
-    /// history holds. Cheaper than `gaussians` (only the pose deformation and f_hair^def on hair rows).
+    /// history holds. Cheaper than `gaussians`: only the pose deformation and f_hair^def run, on the
+    /// hair rows (f_hair^col and f_hair^att do not move the hair).
     public func canonicalHairPositions(_ condition: DynamicCondition, history: HairMotionHistory) -> Tensor {
-        let x0 = Variable(base.positions.value)
         let beta = Variable(Tensor(shape: [1, 6], scalars: condition.pose))
-        let hairX0 = x0.gatherRows(parts.hairIndices)
+        let hairX0 = Variable(base.positions.value).gatherRows(parts.hairIndices)
         var positions = hairX0 + base.networks.poseDisplacement(points: hairX0, pose: beta, on: nil)
-        if dynamicHair { positions = positions + hairOffsets(x0: x0, pose: beta, history: history, on: nil).offset }
+        if dynamicHair {
+            let input = hairInput(hairX0: hairX0, pose: beta, history: history)
+            positions = positions + hair.offset(input, on: nil) * Variable(hairWeights)
+        }
         return positions.value
     }
 
@@ -109,7 +115,7 @@ public struct HeadHairModel: Layer {
         var colors = base.networks.color(features: f0, expression: theta, pose: beta, expressionWeights: lambda, on: tape)
         var shifts = base.attributes.shifts(features: f0, expression: theta, pose: beta, expressionWeights: lambda, on: tape)
         if dynamicHair && !parts.hairIndices.isEmpty {
-            let offsets = hairOffsets(x0: x0, pose: beta, history: history, on: tape)
+            let offsets = hairOffsets(hairX0: x0.gatherRows(parts.hairIndices), pose: beta, history: history, on: tape)
             deformed = deformed + scattered(offsets.offset)
             colors = colors + scattered(offsets.color)
             shifts = shifts + scattered(offsets.attributes)
