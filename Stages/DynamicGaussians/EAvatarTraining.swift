@@ -145,8 +145,8 @@ struct EAvatarTrainingRecord: Codable, Sendable {
         for frame in frames {
             let condition = model.condition(of: tracking.frames[frame], scale: tracking.scale)
             let theta = Variable(Tensor(shape: [1, condition.expression.count], scalars: condition.expression))
-            let offsets =
-                model.networks.expressionDisplacement(points: Variable(model.positions.value), expression: theta, on: nil) * Variable(model.expressionWeights)
+            let offsets = model.networks.weightedExpressionDisplacement(
+                points: Variable(model.positions.value), expression: theta, expressionWeights: model.expressionWeights, on: nil)
             let plan = model.controlPropagation(positions: model.positions.value.scalars, expressionOffsets: offsets.value.scalars, settings: settings)
             controls += plan.controls.count
             followers += plan.followerCount

@@ -158,6 +158,35 @@ struct DynamicHeadTests {
         #expect(zip(split.parameters, dense.parameters).allSatisfy(close))
     }
 
+    @Test func weightedDisplacementHalvesAreEachMLPTimesItsWeightAndSumToTheBlend() throws {
+        let networks = Self.networks(seed: 7)
+        var rng = Tensors.SplitMix64(seed: 8)
+        for parameter in networks.namedParameters.map(\.parameter) where parameter.value.scalars.allSatisfy({ $0 == 0 }) {
+            parameter.value = Tensor.normal(shape: parameter.shape, standardDeviation: 0.3, generator: &rng)
+        }
+        let points = Variable(Tensor.normal(shape: [6, 3], standardDeviation: 0.3, generator: &rng))
+        let expression = Variable(Tensor.normal(shape: [1, 4], generator: &rng))
+        let pose = Variable(Tensor.normal(shape: [1, 6], standardDeviation: 0.3, generator: &rng))
+        let lambda = Tensor(shape: [6, 1], scalars: [1, 0, 0.25, 1, 0, 0.5])
+        let weight = Variable(lambda)
+        let expressionHalf = networks.weightedExpressionDisplacement(points: points, expression: expression, expressionWeights: lambda, on: nil)
+        let poseHalf = networks.weightedPoseDisplacement(points: points, pose: pose, expressionWeights: lambda, on: nil)
+        let denseExpression = networks.expressionDisplacement(points: points, expression: expression, on: nil) * weight
+        let densePose = networks.poseDisplacement(points: points, pose: pose, on: nil) * (1 - weight)
+        let blend = networks.displacement(points: points, expression: expression, pose: pose, expressionWeights: lambda, on: nil)
+
+        func close(_ a: Variable, _ b: Variable) -> Bool {
+            a.shape == b.shape && zip(a.value.scalars, b.value.scalars).allSatisfy { Swift.abs($0 - $1) < 1e-5 }
+        }
+        #expect(denseExpression.value.scalars.contains { $0 != 0 } && densePose.value.scalars.contains { $0 != 0 })
+        #expect(close(expressionHalf, denseExpression))
+        #expect(close(poseHalf, densePose))
+        #expect(close(expressionHalf + poseHalf, blend))
+        let noExpression = networks.weightedExpressionDisplacement(
+            points: points, expression: expression, expressionWeights: Tensor(zeros: [6, 1]), on: nil)
+        #expect(noExpression.shape == [6, 3] && noExpression.value.scalars.allSatisfy { $0 == 0 })
+    }
+
     @Test func colorGradientsMatchCentralFiniteDifferences() throws {
         let networks = Self.networks(seed: 9)
         var rng = Tensors.SplitMix64(seed: 10)

@@ -68,6 +68,23 @@ public struct DynamicHeadNetworks: Layer {
         poseDeformation(encoding(points), condition: encoding(pose), on: tape)
     }
 
+    /// λ_exp·f_def^exp(x, θ) `[N, 3]`, the expression half of `displacement` on its own (EAvatar
+    /// propagates it separately): the MLP runs only on the rows with λ_exp > 0.
+    public func weightedExpressionDisplacement(points: Variable, expression: Variable, expressionWeights: Tensor, on tape: Tape?) -> Variable {
+        Self.weighted(encoding(points), expressionWeights, complement: false) { rows in
+            expressionDeformation(rows, condition: expression, on: tape)
+        } ?? Variable(Tensor(zeros: [points.shape[0], 3]))
+    }
+
+    /// (1 − λ_exp)·f_def^pose(x, β) `[N, 3]`, the pose half of `displacement` on its own: the MLP
+    /// runs only on the rows with λ_exp < 1.
+    public func weightedPoseDisplacement(points: Variable, pose: Variable, expressionWeights: Tensor, on tape: Tape?) -> Variable {
+        let encodedPose = encoding(pose)
+        return Self.weighted(encoding(points), expressionWeights, complement: true) { rows in
+            poseDeformation(rows, condition: encodedPose, on: tape)
+        } ?? Variable(Tensor(zeros: [points.shape[0], 3]))
+    }
+
     /// λ_exp·f_col^exp(F, θ) + λ_pose·f_col^pose(F, β) for `features [N, featureWidth]` (eq. 4), `[N, colorChannels]`.
     public func color(features: Variable, expression: Variable, pose: Variable, expressionWeights: Tensor, on tape: Tape?) -> Variable {
         let encodedPose = encoding(pose)
@@ -87,34 +104,33 @@ public struct DynamicHeadNetworks: Layer {
     static func blend(
         _ input: Variable, _ lambda: Tensor, expression: (Variable) -> Variable, pose: (Variable) -> Variable
     ) -> Variable {
-        let count = lambda.shape[0]
-        var expressionRows: [Int32] = [], poseRows: [Int32] = []
-        var expressionWeights: [Float] = [], poseWeights: [Float] = []
-        lambda.withUnsafeBufferPointer { weights in
-            for row in 0..<count {
-                if weights[row] > 0 {
-                    expressionRows.append(Int32(row))
-                    expressionWeights.append(weights[row])
-                }
-                if weights[row] < 1 {
-                    poseRows.append(Int32(row))
-                    poseWeights.append(1 - weights[row])
-                }
-            }
-        }
-        func weightedBranch(_ rows: [Int32], _ weights: [Float], _ branch: (Variable) -> Variable) -> Variable? {
-            if rows.isEmpty { return nil }
-            let weight = Variable(Tensor(shape: [rows.count, 1], scalars: weights))
-            if rows.count == count { return branch(input) * weight }
-            return (branch(input.gatherRows(rows)) * weight).scatterAddRows(rows, rowCount: count)
-        }
-        let expressionPart = weightedBranch(expressionRows, expressionWeights, expression)
-        let posePart = weightedBranch(poseRows, poseWeights, pose)
+        let expressionPart = weighted(input, lambda, complement: false, expression)
+        let posePart = weighted(input, lambda, complement: true, pose)
         switch (expressionPart, posePart) {
         case (let a?, let b?): return a + b
         case (let a?, nil): return a
         case (nil, let b?): return b
         case (nil, nil): return expression(input)  // no rows: an empty `[0, width]` result
         }
+    }
+
+    /// λ·branch(x) row by row (`complement`: (1 − λ)·branch(x)), `branch` run only on the rows whose
+    /// weight is positive and zeros elsewhere; nil when no row has a positive weight.
+    static func weighted(_ input: Variable, _ lambda: Tensor, complement: Bool, _ branch: (Variable) -> Variable) -> Variable? {
+        let count = lambda.shape[0]
+        var rows: [Int32] = [], weights: [Float] = []
+        lambda.withUnsafeBufferPointer { lambda in
+            for row in 0..<count {
+                let weight = complement ? 1 - lambda[row] : lambda[row]
+                if weight > 0 {
+                    rows.append(Int32(row))
+                    weights.append(weight)
+                }
+            }
+        }
+        if rows.isEmpty { return nil }
+        let weight = Variable(Tensor(shape: [rows.count, 1], scalars: weights))
+        if rows.count == count { return branch(input) * weight }
+        return (branch(input.gatherRows(rows)) * weight).scatterAddRows(rows, rowCount: count)
     }
 }

@@ -10,9 +10,9 @@ extension DynamicGaussianModel {
         points: Variable, expression: Variable, pose: Variable, expressionWeights: Tensor,
         settings: ControlGaussianSettings, on tape: Tape?
     ) -> Variable {
-        let weight = Variable(expressionWeights)
-        let expressionOffsets = networks.expressionDisplacement(points: points, expression: expression, on: tape) * weight
-        let poseOffsets = networks.poseDisplacement(points: points, pose: pose, on: tape) * (1 - weight)
+        let expressionOffsets = networks.weightedExpressionDisplacement(
+            points: points, expression: expression, expressionWeights: expressionWeights, on: tape)
+        let poseOffsets = networks.weightedPoseDisplacement(points: points, pose: pose, expressionWeights: expressionWeights, on: tape)
         let plan = controlPropagation(positions: points.value.scalars, expressionOffsets: expressionOffsets.value.scalars, settings: settings)
         return plan.apply(expressionOffsets) + poseOffsets
     }
@@ -29,7 +29,8 @@ extension DynamicGaussianModel {
     /// head's range (`ControlGaussianSettings`), without recording. Drives the controls and splitting.
     public func expressionDisplacementMagnitudes(_ condition: DynamicCondition) -> [Float] {
         let theta = Variable(Tensor(shape: [1, condition.expression.count], scalars: condition.expression))
-        let offsets = networks.expressionDisplacement(points: Variable(positions.value), expression: theta, on: nil) * Variable(expressionWeights)
+        let offsets = networks.weightedExpressionDisplacement(
+            points: Variable(positions.value), expression: theta, expressionWeights: expressionWeights, on: nil)
         return ControlPropagation.magnitudes(of: offsets.value.scalars, range: configuration.networks.deformationScale)
     }
 
