@@ -33,7 +33,7 @@ extension DynamicGaussiansStage {
         let model = try HairTraining.model(
             base: base, guidance: guidance, headModel: headModel, tracking: tracking, configuration: configuration, generator: &generator)
         context.log(
-            "HHAvatar: \(model.parts.hairIndices.count) of \(base.count) Gaussians are hair (labelled by \(guidance.hairVertices == nil ? "the head model's scalp and skin" : "the two-part guidance mesh"), \(model.parts.scalp.count) scalp vertices), hair dynamics \(parameters.hairDynamics ? "on" : "off"), mask weight \(parameters.lambdaMask) (\(parameters.maskRendering.rawValue) masks)"
+            "HHAvatar: \(model.parts.hairIndices.count) of \(base.count) Gaussians are hair (labelled by \(guidance.hairVertices == nil ? "the head model's scalp and skin" : "the two-part guidance mesh"), \(model.parts.scalp.count) scalp vertices), λ_hair > 0 on \(model.hairWeights.scalars.filter { $0 > 0 }.count) of the hair (\(parameters.hairWeighting.rawValue) rule), hair dynamics \(parameters.hairDynamics ? "on" : "off"), mask weight \(parameters.lambdaMask) (\(parameters.maskRendering.rawValue) masks)"
         )
         return HairTraining(
             model: model, configuration: configuration, maskWeight: Float(parameters.lambdaMask),

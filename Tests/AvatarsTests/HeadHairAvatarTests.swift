@@ -104,8 +104,8 @@ struct HeadHairAvatarTests {
             randomTensor([1, 6], seed: 6),
         ]
         try expectGradientsMatchFiniteDifferences(inputs: inputs, step: 1e-3, tolerance: 3e-2) { v in
-            let out = hair(hair.input(x0: v[0], previous: v[1], beforePrevious: v[2], poses: [v[3], v[4], v[5]]), on: nil)
-            return [out.offset, out.color, out.attributes]
+            let input = hair.input(x0: v[0], previous: v[1], beforePrevious: v[2], poses: [v[3], v[4], v[5]])
+            return [hair.deformation, hair.color, hair.attributes].map { $0(input.perPoint, condition: input.poses, on: nil) }
         }
     }
 

@@ -89,18 +89,9 @@ public struct HairDynamicsNetworks: Layer {
             perPoint: Variable.concat([encoding(x0), history], axis: 1), poses: Variable.concat(poses.map { encoding($0) }, axis: 1))
     }
 
-    /// The three outputs for one input: ΔX `[H, 3]`, ΔC `[H, C]`, Δattributes `[H, 8]`.
-    public func callAsFunction(_ input: HairNetworkInput, on tape: Tape?) -> (offset: Variable, color: Variable, attributes: Variable) {
-        (offset(input, on: tape), color(input.perPoint, condition: input.poses, on: tape), attributes(input.perPoint, condition: input.poses, on: tape))
-    }
-
-    /// f_hair^def alone, ΔX `[H, 3]`: all the motion history needs (the hair's positions).
-    public func offset(_ input: HairNetworkInput, on tape: Tape?) -> Variable {
-        deformation(input.perPoint, condition: input.poses, on: tape)
-    }
 }
 
-/// The hair MLPs' input: per-point columns `[H, P]` and the encoded poses `[1, Q]` shared by all points
+/// The hair MLPs' input (each MLP is called as `mlp(perPoint, condition: poses, on:)`): per-point columns `[H, P]` and the encoded poses `[1, Q]` shared by all points
 /// (each row of the MLPs' input is `[perPoint row, poses]`).
 public struct HairNetworkInput {
     /// γ(x0) and the scaled history offsets.

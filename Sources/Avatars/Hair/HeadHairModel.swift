@@ -68,8 +68,19 @@ public struct HeadHairModel: Layer {
     func hairOffsets(hairX0: Variable, pose: Variable, history: HairMotionHistory, on tape: Tape?) -> (
         offset: Variable, color: Variable, attributes: Variable
     ) {
-        let out = hair(hairInput(hairX0: hairX0, pose: pose, history: history), on: tape)
-        return (out.offset * Variable(hairWeights), out.color, out.attributes)
+        let input = hairInput(hairX0: hairX0, pose: pose, history: history)
+        return (
+            weightedOffset(input, on: tape), hair.color(input.perPoint, condition: input.poses, on: tape),
+            hair.attributes(input.perPoint, condition: input.poses, on: tape)
+        )
+    }
+
+    /// λ_hair·f_hair^def `[H, 3]`, the MLP run only on the hair rows with λ_hair > 0 (the paper's rule
+    /// gives every hair Gaussian beyond t4 a zero weight).
+    func weightedOffset(_ input: HairNetworkInput, on tape: Tape?) -> Variable {
+        DynamicHeadNetworks.weighted(input.perPoint, hairWeights, complement: false) { rows in
+            hair.deformation(rows, condition: input.poses, on: tape)
+        } ?? Variable(Tensor(zeros: [hairWeights.shape[0], 3]))
     }
 
     /// `[H, W]` hair rows spread over all N rows (zeros for head Gaussians); gradients flow back.
@@ -85,8 +96,7 @@ public struct HeadHairModel: Layer {
         let hairX0 = Variable(base.positions.value).gatherRows(parts.hairIndices)
         var positions = hairX0 + base.networks.poseDisplacement(points: hairX0, pose: beta, on: nil)
         if dynamicHair {
-            let input = hairInput(hairX0: hairX0, pose: beta, history: history)
-            positions = positions + hair.offset(input, on: nil) * Variable(hairWeights)
+            positions = positions + weightedOffset(hairInput(hairX0: hairX0, pose: beta, history: history), on: nil)
         }
         return positions.value
     }
