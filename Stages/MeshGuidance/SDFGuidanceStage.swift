@@ -203,6 +203,9 @@ public struct SDFGuidanceStage: Stage {
             metrics["held_out_silhouette_iou"] = try trainer.overlap(views: heldOutSample.isEmpty ? data.heldOut : heldOutSample, mesh: mesh).silhouette
         }
         if settings.hair != nil { metrics["hair_vertices"] = Double(mesh.parts.filter { $0 == 1 }.count) }
+        if let head = training.head, let hair = training.hair, let warning = Self.degeneratePartsWarning(headIoU: head, hairIoU: hair) {
+            context.warn(warning)
+        }
         if let alignment = trainer.priorAlignment {
             metrics["prior_alignment_rms"] = Double(alignment.residual)
         }
@@ -231,6 +234,20 @@ public struct SDFGuidanceStage: Stage {
                 mesh.vertices.shape[0], settings.hair == nil ? "" : " (\(mesh.parts.filter { $0 == 1 }.count) hair)", mesh.faces.count,
                 metrics["training_silhouette_iou"] ?? .nan,
                 metrics["held_out_silhouette_iou"].map { String(format: "%.4f", $0) } ?? "n/a", seconds))
+    }
+
+    /// A warning when a two-part fit ended with one part all but gone from the training views (mask
+    /// IoU below 0.1): the hair SDF swallowed the head or vanished. The fit depends on its start
+    /// (docs/hhavatar.md: on the hair-swing capture it ends so in some seeds), and every Gaussian's
+    /// part label comes from this mesh, so the avatar trained on it would be wrong.
+    static func degeneratePartsWarning(headIoU: Double, hairIoU: Double) -> String? {
+        let limit = 0.1
+        guard headIoU < limit || hairIoU < limit else { return nil }
+        let what = headIoU < limit ? "the hair covers the head" : "the hair has (nearly) vanished"
+        return String(
+            format:
+                "two-part fit failed: %@ (training head-mask IoU %.3f, hair-mask IoU %.3f), so the Gaussians' head/hair labels would be wrong; re-run the guidance with another seed (--set guide.seed=1), or use the one-part guidance (hair_sdf: false, lambda_mask: 0), whose labels come from the head model",
+            what, headIoU, hairIoU)
     }
 
     /// Reads an OBJ or PLY prior mesh.

@@ -51,6 +51,14 @@ struct TwoPartGuidanceTests {
         )
     }
 
+    @Test func aFitWhoseHairCoversTheHeadOrVanishedIsFlaggedAndAHealthyOneIsNot() throws {
+        let swallowed = try #require(SDFGuidanceStage.degeneratePartsWarning(headIoU: 0.0, hairIoU: 0.468))
+        #expect(swallowed.contains("the hair covers the head") && swallowed.contains("guide.seed"))
+        let vanished = try #require(SDFGuidanceStage.degeneratePartsWarning(headIoU: 0.469, hairIoU: 0.002))
+        #expect(vanished.contains("vanished") && vanished.contains("hair_sdf: false"))
+        #expect(SDFGuidanceStage.degeneratePartsWarning(headIoU: 0.828, hairIoU: 0.729) == nil)
+    }
+
     @Test func theHairSDFStartsAsAShellAroundTheScalp() throws {
         let capture = try GuidanceCapture(size: 32, frameCount: 1, ringCameras: 2, heldOut: 0)
         defer { capture.remove() }
