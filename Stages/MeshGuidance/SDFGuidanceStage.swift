@@ -246,7 +246,7 @@ public struct SDFGuidanceStage: Stage {
         let what = headIoU < limit ? "the hair covers the head" : "the hair has (nearly) vanished"
         return String(
             format:
-                "two-part fit failed: %@ (training head-mask IoU %.3f, hair-mask IoU %.3f), so the Gaussians' head/hair labels would be wrong; re-run the guidance with another seed (--set guide.seed=1), or use the one-part guidance (hair_sdf: false, lambda_mask: 0), whose labels come from the head model",
+                "two-part fit failed: %@ (training head-mask IoU %.3f, hair-mask IoU %.3f), so the Gaussians' head/hair labels would be wrong; re-run the guidance with another seed (--set guide.seed=N; docs/hhavatar.md lists seeds tried on the hair-swing capture), or use the one-part guidance (hair_sdf: false, lambda_mask: 0), whose labels come from the head model",
             what, headIoU, hairIoU)
     }
 

@@ -119,9 +119,9 @@ public struct DynamicHeadNetworks: Layer {
     static func weighted(_ input: Variable, _ lambda: Tensor, complement: Bool, _ branch: (Variable) -> Variable) -> Variable? {
         let count = lambda.shape[0]
         var rows: [Int32] = [], weights: [Float] = []
-        lambda.withUnsafeBufferPointer { lambda in
+        lambda.withUnsafeBufferPointer { values in
             for row in 0..<count {
-                let weight = complement ? 1 - lambda[row] : lambda[row]
+                let weight = complement ? 1 - values[row] : values[row]
                 if weight > 0 {
                     rows.append(Int32(row))
                     weights.append(weight)

@@ -88,11 +88,11 @@ public struct HairDynamicsNetworks: Layer {
         return HairNetworkInput(
             perPoint: Variable.concat([encoding(x0), history], axis: 1), poses: Variable.concat(poses.map { encoding($0) }, axis: 1))
     }
-
 }
 
-/// The hair MLPs' input (each MLP is called as `mlp(perPoint, condition: poses, on:)`): per-point columns `[H, P]` and the encoded poses `[1, Q]` shared by all points
-/// (each row of the MLPs' input is `[perPoint row, poses]`).
+/// The hair MLPs' input: per-point columns `[H, P]` and the encoded poses `[1, Q]` shared by all
+/// points (each row of the MLPs' input is `[perPoint row, poses]`; an MLP is called as
+/// `mlp(perPoint, condition: poses, on:)`).
 public struct HairNetworkInput {
     /// γ(x0) and the scaled history offsets.
     public let perPoint: Variable
