@@ -28,7 +28,8 @@ extension DynamicGaussiansStage {
                 near: Float(parameters.hairNear), far: Float(parameters.hairFar),
                 rule: parameters.hairWeighting == .paper ? .paper : .rootsToTips),
             hairNetworks: HairDynamicsConfiguration(
-                hidden: [parameters.hairWidth, parameters.hairWidth], colorChannels: base.configuration.networks.colorChannels),
+                hidden: [parameters.hairWidth, parameters.hairWidth], colorChannels: base.configuration.networks.colorChannels,
+                poseHistory: parameters.hairPoseHistory == .absolute ? .absolute : .differences),
             historyFrames: parameters.historyFrames)
         let model = try HairTraining.model(
             base: base, guidance: guidance, headModel: headModel, tracking: tracking, configuration: configuration, generator: &generator)

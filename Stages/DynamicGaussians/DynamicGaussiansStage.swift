@@ -28,6 +28,11 @@ public struct DynamicGaussiansStage: Stage {
             case rootsToTips = "roots-to-tips"
         }
 
+        /// Allowed values of `hair_pose_history` (`HairDynamicsConfiguration.PoseHistory`).
+        public enum HairPoseHistory: String, ParameterChoice {
+            case absolute, differences
+        }
+
         @Param("Optimisation steps (official config: ~600000; CPU preset 1500).", range: 1...10_000_000)
         public var iterations: Int = 1500
         @Param("Seed of surface and mouth samples, the random attribute MLPs and Ψ, and view sampling.", range: 0...Int(Int32.max))
@@ -121,6 +126,10 @@ public struct DynamicGaussiansStage: Stage {
         public var hairWeighting: HairWeighting = .paper
         @Param("Hidden width of each hair MLP (two hidden layers; the paper does not state it).", range: 1...4096)
         public var hairWidth: Int = 64
+        @Param(
+            "How the hair MLPs see the poses at t, t−1, t−2: absolute (each positionally encoded) or differences (β_t encoded, then 10 × the per-frame changes β_t − β_{t−1} and β_{t−1} − β_{t−2})."
+        )
+        public var hairPoseHistory: HairPoseHistory = .absolute
         @Param(
             "HHAvatar's eq. 12: the perceptual term also on I_lr (the feature image's first three channels), weighted λ_lr·lambda_perceptual. Off = GHA's eq. 8."
         )

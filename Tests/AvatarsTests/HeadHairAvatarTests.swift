@@ -15,7 +15,9 @@ struct HeadHairAvatarTests {
     typealias GHA = DynamicGaussianAvatarTests
 
     /// A head-hair model of `count` Gaussians with random (non-zero) hair MLPs.
-    static func model(count: Int = 60, dynamicHair: Bool = true, seed: UInt64 = 4) throws -> HeadHairModel {
+    static func model(
+        count: Int = 60, dynamicHair: Bool = true, seed: UInt64 = 4, poseHistory: HairDynamicsConfiguration.PoseHistory = .absolute
+    ) throws -> HeadHairModel {
         var rng = Tensors.SplitMix64(seed: seed)
         var initialisation = GHA.initialisation(count: count, mouth: 0, factor: 1)
         initialisation.attributeExpressionHidden = [8]
@@ -30,7 +32,7 @@ struct HeadHairAvatarTests {
         let parts = HeadHairParts(isHair: isHair, scalp: scalp)
         let hairPoints = Variable(base.positions.value).gatherRows(parts.hairIndices).value
         let hair = HairDynamicsNetworks(
-            configuration: HairDynamicsConfiguration(hidden: [8, 8], frequencies: 2, colorChannels: 5), generator: &rng)
+            configuration: HairDynamicsConfiguration(hidden: [8, 8], frequencies: 2, colorChannels: 5, poseHistory: poseHistory), generator: &rng)
         for parameter in hair.parameters where parameter.value.scalars.allSatisfy({ $0 == 0 }) {
             parameter.value = Tensor.normal(shape: parameter.shape, standardDeviation: 0.3, generator: &rng)
         }
@@ -94,8 +96,11 @@ struct HeadHairAvatarTests {
         #expect(history.previousPose == [2, 2, 2, 2, 2, 2] && history.beforePreviousPose == [1, 1, 1, 1, 1, 1])
     }
 
-    @Test func hairNetworkGradientsWithRespectToNeutralPositionsHistoryAndPosesMatchFiniteDifferences() throws {
-        let model = try Self.model(count: 16)
+    @Test(arguments: HairDynamicsConfiguration.PoseHistory.allCases)
+    func hairNetworkGradientsWithRespectToNeutralPositionsHistoryAndPosesMatchFiniteDifferences(
+        poseHistory: HairDynamicsConfiguration.PoseHistory
+    ) throws {
+        let model = try Self.model(count: 16, poseHistory: poseHistory)
         let hair = model.hair
         let h = model.parts.hairIndices.count
         let inputs = [
@@ -107,6 +112,27 @@ struct HeadHairAvatarTests {
             let input = hair.input(x0: v[0], previous: v[1], beforePrevious: v[2], poses: [v[3], v[4], v[5]])
             return [hair.deformation, hair.color, hair.attributes].map { $0(input.perPoint, condition: input.poses, on: nil) }
         }
+    }
+
+    @Test func differencesEncodingFeedsTheCurrentPoseEncodedAndTheScaledPerFrameChanges() throws {
+        let model = try Self.model(count: 16, poseHistory: .differences)
+        let hair = model.hair
+        let h = model.parts.hairIndices.count
+        let x0 = Variable(randomTensor([h, 3], seed: 1, low: -0.4, high: 0.4))
+        let poses = [4, 5, 6].map { Variable(randomTensor([1, 6], seed: $0)) }
+        let columns = hair.input(x0: x0, previous: x0, beforePrevious: x0, poses: poses).poses.value.scalars
+        let encoded = hair.encoding(poses[0]).value.scalars
+        let (now, before, earlier) = (poses[0].value.scalars, poses[1].value.scalars, poses[2].value.scalars)
+        let expected = encoded + (0..<6).map { 10 * (now[$0] - before[$0]) } + (0..<6).map { 10 * (before[$0] - earlier[$0]) }
+        #expect(columns.count == expected.count)
+        #expect(zip(columns, expected).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
+    }
+
+    @Test func aHairConfigurationWrittenWithoutPoseHistoryReadsAsAbsolutePoses() throws {
+        let json = #"{"hidden":[64,64],"frequencies":4,"color_channels":32,"history_scale":10,"deformation_scale":0.2,"attribute_scale":0.2}"#
+        let configuration = try JSONDecoder().decode(HairDynamicsConfiguration.self, from: Data(json.utf8))
+        #expect(configuration.poseHistory == .absolute)
+        #expect(configuration == HairDynamicsConfiguration(hidden: [64, 64], colorChannels: 32))
     }
 
     @Test func headHairGaussianGradientsMatchFiniteDifferences() throws {

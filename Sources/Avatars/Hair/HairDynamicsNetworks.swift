@@ -1,7 +1,17 @@
 import Tensors
 
-/// Sizes of HHAvatar's three hair MLPs (the paper does not state them).
+/// Sizes and input encoding of HHAvatar's three hair MLPs (the paper states neither).
 public struct HairDynamicsConfiguration: Codable, Sendable, Equatable {
+    /// How the poses β_t, β_{t−1}, β_{t−2} enter the MLPs (the paper names the inputs, not their encoding).
+    public enum PoseHistory: String, Codable, Sendable, CaseIterable {
+        /// γ(β_t), γ(β_{t−1}), γ(β_{t−2}): each pose positionally encoded on its own.
+        case absolute
+        /// γ(β_t), v·(β_t − β_{t−1}), v·(β_{t−1} − β_{t−2}): the same information as the head's
+        /// per-frame velocity and its change, scaled by `velocityScale`, so that a turn's few
+        /// hundredths of a radian per frame are not differences of nearby sines.
+        case differences
+    }
+
     /// Hidden widths of each of f_hair^def, f_hair^col, f_hair^att.
     public var hidden: [Int]
     /// Frequencies of the positional encoding of X0 and of the poses β.
@@ -15,6 +25,11 @@ public struct HairDynamicsConfiguration: Codable, Sendable, Equatable {
     public var deformationScale: Float
     /// f_hair^att's output (log-scale 3, rotation 4, opacity 1 shifts) is × this (as GHA's attribute MLPs).
     public var attributeScale: Float
+    /// The encoding of the three poses.
+    public var poseHistory: PoseHistory
+    /// Factor on the pose differences of `PoseHistory.differences` (radians and canonical units
+    /// per frame; a quick turn moves ≈ 0.1 per frame, ×10 brings it near 1).
+    public var velocityScale: Float
 
     enum CodingKeys: String, CodingKey {
         case hidden, frequencies
@@ -22,12 +37,14 @@ public struct HairDynamicsConfiguration: Codable, Sendable, Equatable {
         case historyScale = "history_scale"
         case deformationScale = "deformation_scale"
         case attributeScale = "attribute_scale"
+        case poseHistory = "pose_history"
+        case velocityScale = "velocity_scale"
     }
 
     /// Creates a configuration.
     public init(
         hidden: [Int], frequencies: Int = 4, colorChannels: Int, historyScale: Float = 10, deformationScale: Float = 0.2,
-        attributeScale: Float = 0.2
+        attributeScale: Float = 0.2, poseHistory: PoseHistory = .absolute, velocityScale: Float = 10
     ) {
         self.hidden = hidden
         self.frequencies = frequencies
@@ -35,13 +52,28 @@ public struct HairDynamicsConfiguration: Codable, Sendable, Equatable {
         self.historyScale = historyScale
         self.deformationScale = deformationScale
         self.attributeScale = attributeScale
+        self.poseHistory = poseHistory
+        self.velocityScale = velocityScale
+    }
+
+    /// Reads a configuration; avatars written before `pose_history` existed encode the poses `absolute`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        hidden = try container.decode([Int].self, forKey: .hidden)
+        frequencies = try container.decode(Int.self, forKey: .frequencies)
+        colorChannels = try container.decode(Int.self, forKey: .colorChannels)
+        historyScale = try container.decode(Float.self, forKey: .historyScale)
+        deformationScale = try container.decode(Float.self, forKey: .deformationScale)
+        attributeScale = try container.decode(Float.self, forKey: .attributeScale)
+        poseHistory = try container.decodeIfPresent(PoseHistory.self, forKey: .poseHistory) ?? .absolute
+        velocityScale = try container.decodeIfPresent(Float.self, forKey: .velocityScale) ?? 10
     }
 }
 
 /// HHAvatar's hair MLPs (eq. 6–8), all conditioned on the same input per hair Gaussian:
-/// [γ(X0), s·(X'_{t−1} − X0), s·(X'_{t−2} − X0), γ(β_t), γ(β_{t−1}), γ(β_{t−2})] — the neutral
-/// position, the Gaussian's own canonical positions at the two previous frames (offsets from X0,
-/// scaled by `historyScale`) and the encoded head poses of the current and two previous frames.
+/// [γ(X0), s·(X'_{t−1} − X0), s·(X'_{t−2} − X0), poses] — the neutral position, the Gaussian's
+/// own canonical positions at the two previous frames (offsets from X0, scaled by `historyScale`)
+/// and the head poses of the current and two previous frames, encoded as `poseHistory` says.
 /// Their last layers start at zero, so an untrained hair model is GHA's.
 public struct HairDynamicsNetworks: Layer {
     /// Width of f_hair^att's output: 3 log-scale, 4 rotation, 1 opacity-logit shifts.
@@ -61,7 +93,12 @@ public struct HairDynamicsNetworks: Layer {
     public init(configuration: HairDynamicsConfiguration, generator: inout SplitMix64) {
         self.configuration = configuration
         encoding = PositionalEncoding(frequencies: configuration.frequencies)
-        let input = encoding.outputWidth(inputWidth: 3) + 6 + 3 * encoding.outputWidth(inputWidth: 6)
+        let poses =
+            switch configuration.poseHistory {
+            case .absolute: 3 * encoding.outputWidth(inputWidth: 6)
+            case .differences: encoding.outputWidth(inputWidth: 6) + 12
+            }
+        let input = encoding.outputWidth(inputWidth: 3) + 6 + poses
         func mlp(_ output: Int, _ final: Activation, _ scale: Float) -> MLP {
             MLP(
                 widths: [input] + configuration.hidden + [output], activation: .leakyReLU(slope: 0.01), finalActivation: final,
@@ -85,8 +122,13 @@ public struct HairDynamicsNetworks: Layer {
         precondition(poses.count == 3, "the hair MLPs take the poses at t, t−1 and t−2")
         let s = configuration.historyScale
         let history = Variable.concat([(previous - x0) * s, (beforePrevious - x0) * s], axis: 1)
-        return HairNetworkInput(
-            perPoint: Variable.concat([encoding(x0), history], axis: 1), poses: Variable.concat(poses.map { encoding($0) }, axis: 1))
+        let encodedPoses =
+            switch configuration.poseHistory {
+            case .absolute: poses.map { encoding($0) }
+            case .differences:
+                [encoding(poses[0]), (poses[0] - poses[1]) * configuration.velocityScale, (poses[1] - poses[2]) * configuration.velocityScale]
+            }
+        return HairNetworkInput(perPoint: Variable.concat([encoding(x0), history], axis: 1), poses: Variable.concat(encodedPoses, axis: 1))
     }
 }
 
