@@ -122,14 +122,16 @@ public struct DynamicGaussiansStage: Stage {
         public var hairNear: Double = 0.05
         @Param("λ_hair's t4: no hair dynamics beyond this canonical distance of the scalp (paper 0.15).", range: 0...10)
         public var hairFar: Double = 0.15
-        @Param("λ_hair rule: paper (1 near the scalp, 0 beyond t4, as printed) or roots-to-tips (0 at the scalp rising to 1 at t4).")
-        public var hairWeighting: HairWeighting = .paper
+        @Param(
+            "λ_hair rule: roots-to-tips (0 at the scalp rising to 1 at t4, so long hair swings; the better one in the hair region on hair motion, docs/hhavatar.md) or paper (as printed: 1 near the scalp, 0 beyond t4)."
+        )
+        public var hairWeighting: HairWeighting = .rootsToTips
         @Param("Hidden width of each hair MLP (two hidden layers; the paper does not state it).", range: 1...4096)
         public var hairWidth: Int = 64
         @Param(
-            "How the hair MLPs see the poses at t, t−1, t−2: absolute (each positionally encoded) or differences (β_t encoded, then 10 × the per-frame changes β_t − β_{t−1} and β_{t−1} − β_{t−2})."
+            "How the hair MLPs see the poses at t, t−1, t−2: differences (β_t encoded, then 10 × the per-frame changes β_t − β_{t−1} and β_{t−1} − β_{t−2}; the better one, docs/hhavatar.md) or absolute (each pose positionally encoded)."
         )
-        public var hairPoseHistory: HairPoseHistory = .absolute
+        public var hairPoseHistory: HairPoseHistory = .differences
         @Param(
             "HHAvatar's eq. 12: the perceptual term also on I_lr (the feature image's first three channels), weighted λ_lr·lambda_perceptual. Off = GHA's eq. 8."
         )
