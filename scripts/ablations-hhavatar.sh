@@ -6,7 +6,7 @@
 # The runs share the engine's cache, so everything up to the guidance runs once.
 #
 # Usage: scripts/ablations-hhavatar.sh [--set KEY=VALUE ...]   (run from the repository root)
-#   e.g. --set iterations=1200 --set frames=40 for a quick look on a loaded machine.
+#   e.g. --set train.seed=1 for another training seed, --set iterations=1200 for a quick look.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=.build/release/avatarflow
